@@ -1,0 +1,1 @@
+//! Scheduling rules: event types, weekly hours, overrides and the availability engine (pure, no IO).
