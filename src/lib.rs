@@ -7,5 +7,6 @@
 
 pub mod audio;
 pub mod booking;
+pub mod call;
 pub mod store;
 pub mod wire;

@@ -1,0 +1,13 @@
+//! One call: the sans-IO [`Session`] and the tokio driver that owns its two sockets.
+//!
+//! The session decides everything (what to relay, when to clear, when to hang up); the driver
+//! only moves frames between the sockets and the session and runs the tools it asks for.
+
+pub mod event;
+pub mod playback;
+pub mod session;
+pub mod tools;
+
+pub use event::{BadInput, EndReason, Event, SessionStats, Transmit};
+pub use session::{Frame, Relayed, Session, SessionConfig};
+pub use tools::{CallControl, ToolCall, ToolContext, ToolOutcome, ToolRegistry};

@@ -1,0 +1,160 @@
+//! Pre-warmed agent connections, opened while Twilio is still fetching our TwiML.
+//!
+//! Answering the voice webhook and Twilio opening the media stream are a few hundred
+//! milliseconds apart. The bridge uses that time to fetch the signed URL, open the agent's
+//! WebSocket and send the initiation data, so the agent is ready (often already speaking its
+//! greeting) when the stream starts. The stream claims the connection by its key.
+//!
+//! Until it is claimed, a holder task owns the socket and keeps every frame that arrives, in
+//! order; the claimer gets the socket plus those frames and relays them first, so nothing the
+//! agent said early is lost. A connection nobody claims within its time to live is closed.
+
+use std::collections::HashMap;
+use std::future::Future;
+use std::sync::{Arc, Mutex};
+use std::time::Duration;
+
+use futures::{SinkExt, StreamExt};
+use tokio::sync::oneshot;
+use tokio::time::Instant;
+use tokio_tungstenite::tungstenite::Message;
+
+use super::client::{AgentSocket, UpstreamError};
+
+/// What arrived on a pre-warmed socket before it was claimed.
+#[derive(Debug, Clone, PartialEq)]
+pub enum Held {
+    Text(String),
+    Binary(Vec<u8>),
+    /// The agent closed the socket (code and reason).
+    Closed(Option<u16>, String),
+}
+
+/// A claimed connection: the socket and what it received so far.
+pub struct Warm {
+    pub socket: AgentSocket,
+    pub held: Vec<Held>,
+    pub connect_time: Duration,
+}
+
+type Reply = oneshot::Sender<Result<Warm, UpstreamError>>;
+
+/// Frames held per connection before later ones are dropped (and counted). A greeting is a
+/// few dozen audio frames; this only bounds a misbehaving peer.
+const MAX_HELD: usize = 4096;
+
+/// The registry of connections waiting to be claimed.
+#[derive(Clone, Default)]
+pub struct Prewarm {
+    waiting: Arc<Mutex<HashMap<String, oneshot::Sender<Reply>>>>,
+}
+
+impl Prewarm {
+    pub fn new() -> Self {
+        Prewarm::default()
+    }
+
+    /// Starts `connect` in the background and holds its socket under `key` for `ttl`.
+    pub fn open<F>(&self, key: String, connect: F, ttl: Duration)
+    where
+        F: Future<Output = Result<(AgentSocket, Duration), UpstreamError>> + Send + 'static,
+    {
+        let (tx, rx) = oneshot::channel();
+        self.waiting.lock().expect("prewarm registry").insert(key.clone(), tx);
+        let waiting = self.waiting.clone();
+        tokio::spawn(async move {
+            hold(connect, rx, Instant::now() + ttl).await;
+            waiting.lock().expect("prewarm registry").remove(&key);
+        });
+    }
+
+    /// Takes the connection held under `key`, waiting for it to finish connecting if needed.
+    /// `None` if there is none (never opened, expired, or already claimed).
+    pub async fn claim(&self, key: &str) -> Option<Result<Warm, UpstreamError>> {
+        let request = self.waiting.lock().expect("prewarm registry").remove(key)?;
+        let (reply_tx, reply_rx) = oneshot::channel();
+        request.send(reply_tx).ok()?;
+        reply_rx.await.ok()
+    }
+
+    /// Connections currently waiting to be claimed.
+    pub fn waiting(&self) -> usize {
+        self.waiting.lock().expect("prewarm registry").len()
+    }
+}
+
+async fn hold<F>(connect: F, mut claims: oneshot::Receiver<Reply>, deadline: Instant)
+where
+    F: Future<Output = Result<(AgentSocket, Duration), UpstreamError>>,
+{
+    tokio::pin!(connect);
+    let mut claimer: Option<Reply> = None;
+    // Connecting: a claim may arrive before the socket is ready; it then waits for it.
+    let connected = loop {
+        tokio::select! {
+            result = &mut connect => break result,
+            claim = &mut claims, if claimer.is_none() => match claim {
+                Ok(reply) => claimer = Some(reply),
+                Err(_) => return,
+            },
+            _ = tokio::time::sleep_until(deadline), if claimer.is_none() => return,
+        }
+    };
+    let (mut socket, connect_time) = match connected {
+        Ok(ok) => ok,
+        Err(error) => {
+            // Keep the error for the claimer, so the call fails over at once.
+            let reply = match claimer {
+                Some(reply) => reply,
+                None => tokio::select! {
+                    claim = claims => match claim { Ok(reply) => reply, Err(_) => return },
+                    _ = tokio::time::sleep_until(deadline) => return,
+                },
+            };
+            let _ = reply.send(Err(error));
+            return;
+        }
+    };
+    if let Some(reply) = claimer {
+        let _ = reply.send(Ok(Warm { socket, held: Vec::new(), connect_time }));
+        return;
+    }
+    let mut held = Vec::new();
+    let mut open = true;
+    loop {
+        tokio::select! {
+            frame = socket.next(), if open => {
+                let item = match frame {
+                    Some(Ok(Message::Text(text))) => Held::Text(text.as_str().to_owned()),
+                    Some(Ok(Message::Binary(bytes))) => Held::Binary(bytes.to_vec()),
+                    Some(Ok(Message::Close(frame))) => {
+                        open = false;
+                        Held::Closed(frame.as_ref().map(|f| f.code.into()), frame.map(|f| f.reason.to_string()).unwrap_or_default())
+                    }
+                    Some(Ok(_)) => continue,
+                    Some(Err(e)) => {
+                        open = false;
+                        Held::Closed(None, e.to_string())
+                    }
+                    None => {
+                        open = false;
+                        Held::Closed(None, "connection closed".into())
+                    }
+                };
+                if held.len() < MAX_HELD || !open {
+                    held.push(item);
+                }
+            }
+            claim = &mut claims => {
+                if let Ok(reply) = claim {
+                    let _ = reply.send(Ok(Warm { socket, held, connect_time }));
+                }
+                return;
+            }
+            _ = tokio::time::sleep_until(deadline) => {
+                let _ = socket.close(None).await;
+                return;
+            }
+        }
+    }
+}
