@@ -101,6 +101,9 @@ fn availability(c: &mut Criterion) {
             engine.slots(black_box(&query), black_box(now))
         })
     });
+    c.bench_function("availability/60_days_slots_only", |b| {
+        b.iter(|| engine.slots(black_box(&query), black_box(now)))
+    });
     c.bench_function("availability/check_one_start", |b| {
         let start = slots[slots.len() / 2];
         b.iter(|| engine.check(black_box(start), black_box(now)))

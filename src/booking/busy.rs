@@ -14,7 +14,9 @@ use super::open_range::OpenRange;
 /// bookings must not be passed in.
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub struct ExistingBooking {
+    /// When the meeting starts.
     pub start: Timestamp,
+    /// When the meeting ends; an end before the start is read as the start.
     pub end: Timestamp,
     /// The booking's own buffers, as they were when it was booked.
     pub buffer_before: SignedDuration,

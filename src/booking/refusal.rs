@@ -20,10 +20,10 @@ pub enum Refusal {
     #[error("That's too far ahead — {}.", days_ahead_phrase(*.max_days_ahead))]
     TooFarAhead { max_days_ahead: u32 },
     /// The clocks skip that local time (spring forward), so it does not exist that day.
-    #[error("That time doesn't exist that night because the clocks go forward — please pick another time.")]
+    #[error("That time doesn't exist that day because the clocks go forward — please pick another time.")]
     NonexistentLocalTime,
     /// The clocks show that local time twice (fall back), so it is not clear which is meant.
-    #[error("That time happens twice that night because the clocks go back — please pick another time.")]
+    #[error("That time happens twice that day because the clocks go back — please pick another time.")]
     AmbiguousLocalTime,
     /// The host has no opening hours at all on that host-local day.
     #[error("We're closed that day.")]
