@@ -19,7 +19,9 @@ use super::schedule::Schedule;
 /// A bookable meeting time: `end` is `start` plus the event type's duration.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
 pub struct Slot {
+    /// When the meeting starts.
     pub start: Timestamp,
+    /// When the meeting ends (buffers not included).
     pub end: Timestamp,
 }
 
@@ -37,6 +39,10 @@ pub struct Slot {
 ///
 /// To reschedule a booking, build the engine without that booking in `bookings` and check
 /// the new start: the meeting may then move into time its old slot (or buffers) covered.
+///
+/// To book without racing another call, run `check` on the bookings listed inside the
+/// store's booking transaction, right before inserting. The `secret` flag of the event type
+/// is not enforced here; the tool layer decides what a voice agent may see and book.
 #[derive(Debug)]
 pub struct Availability<'a> {
     schedule: &'a Schedule,
