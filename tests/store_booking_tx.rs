@@ -197,7 +197,7 @@ async fn transactions_of_different_hosts_wait_for_each_other_only_on_sqlite() {
             .begin_host(&business.account.id, &business.host.id)
             .await
             .unwrap();
-        let second = tokio::spawn({
+        let mut second = tokio::spawn({
             let (store, account) = (store.clone(), business.account.id.clone());
             async move {
                 store
@@ -209,18 +209,26 @@ async fn transactions_of_different_hosts_wait_for_each_other_only_on_sqlite() {
                     .unwrap()
             }
         });
-        tokio::time::sleep(Duration::from_millis(300)).await;
         match store.backend() {
-            // PostgreSQL locks the host's row only.
-            Backend::Postgres => assert!(second.is_finished(), "another host's transaction was held up"),
-            // SQLite has one write lock for the whole file.
-            Backend::Sqlite => assert!(!second.is_finished(), "SQLite let two writers in"),
+            // PostgreSQL locks the host's row only: the other host's transaction completes while
+            // the first is still open.
+            Backend::Postgres => tokio::time::timeout(Duration::from_secs(5), &mut second)
+                .await
+                .expect("another host's transaction was held up")
+                .unwrap(),
+            // SQLite has one write lock for the whole file: the other host waits for it.
+            Backend::Sqlite => {
+                tokio::time::sleep(Duration::from_millis(300)).await;
+                assert!(!second.is_finished(), "SQLite let two writers in");
+                first.commit().await.unwrap();
+                tokio::time::timeout(Duration::from_secs(5), second)
+                    .await
+                    .expect("released")
+                    .unwrap();
+                return;
+            }
         }
         first.commit().await.unwrap();
-        tokio::time::timeout(Duration::from_secs(5), second)
-            .await
-            .expect("released")
-            .unwrap();
     })
     .await;
 }
@@ -353,9 +361,10 @@ async fn rescheduling_links_the_new_booking_and_frees_the_old_time() {
         tx.commit().await.unwrap();
 
         let mut tx = store.begin_host(account, host).await.unwrap();
+        // The sub-millisecond digits are not stored; the returned row must not claim them.
         let moved = NewBooking {
             rescheduled_from: Some(original.id.clone()),
-            ..booking(&business, at("2026-03-12T09:00:00Z"), 30)
+            ..booking(&business, at("2026-03-12T09:00:00.000999999Z"), 30)
         };
         let replacement = tx.insert_booking(moved).await.unwrap();
         tx.set_booking_status(&original.id, BookingStatus::Rescheduled)

@@ -107,7 +107,7 @@ impl Store {
             direction: new.direction,
             from_number: new.from_number,
             to_number: new.to_number,
-            started_at: new.started_at,
+            started_at: row::stored_precision(new.started_at),
             ended_at: None,
             end_reason: None,
             duration: None,

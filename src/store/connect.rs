@@ -69,7 +69,8 @@ impl Store {
         if target.in_memory {
             // The Any driver re-reads the URL for every connection it opens, and each reading
             // of `sqlite::memory:` names a new private database. One connection that is never
-            // retired is the only way all queries see the same data.
+            // retired keeps every query on the same data. (A named shared-cache database would
+            // allow more, at the price of table-lock errors the busy timeout does not cover.)
             pool_options = pool_options
                 .max_connections(1)
                 .min_connections(1)
@@ -112,8 +113,8 @@ impl Store {
     /// the database's write lock at once and waits for it on the busy timeout. A plain
     /// (deferred) transaction that reads first and writes later cannot wait: if another
     /// connection committed in between, its upgrade fails with SQLITE_BUSY at once, whatever the
-    /// timeout (https://www.sqlite.org/lang_transaction.html, "read transaction ... upgrade";
-    /// https://www.sqlite.org/wal.html#sometimes_queries_return_sqlite_busy_in_wal_mode).
+    /// timeout. See https://www.sqlite.org/lang_transaction.html (deferred, immediate) and
+    /// https://www.sqlite.org/wal.html ("Sometimes Queries Return SQLITE_BUSY In WAL Mode").
     pub(crate) async fn begin_write(&self) -> StoreResult<sqlx::Transaction<'static, sqlx::Any>> {
         let tx = match self.backend {
             Backend::Sqlite => self.pool.begin_with("BEGIN IMMEDIATE").await?,
@@ -123,8 +124,8 @@ impl Store {
     }
 
     /// WAL lets readers proceed while one writer commits. The mode is stored in the database
-    /// file, so setting it once is enough; doing it before other connections exist avoids the
-    /// exclusive lock the switch needs (https://www.sqlite.org/wal.html#activating_and_configuring_wal_mode).
+    /// file, so setting it once is enough; doing it before other connections exist avoids
+    /// contending for the exclusive lock the switch needs (https://www.sqlite.org/wal.html).
     async fn enable_wal(&self) -> StoreResult<()> {
         let mode: String = sqlx::query_scalar("PRAGMA journal_mode = WAL")
             .fetch_one(&self.pool)

@@ -24,7 +24,14 @@
 //! idempotency key already made.
 //!
 //! Keep the transaction short: begin, read, decide, write, commit. Dropping a `HostTx` without
-//! `commit` rolls it back.
+//! `commit` rolls it back. Two rules for callers:
+//!
+//! * Make other writes (upserting the contact, logging an activity) before `begin_host` or
+//!   after `commit`, not through the `Store` while a `HostTx` is open: on SQLite they would wait
+//!   for the write lock this transaction holds and fail with `Busy` after the busy timeout (on
+//!   an in-memory store, whose one connection the transaction holds, even reads would wait).
+//! * Hold one `HostTx` at a time. Two tasks locking two hosts in opposite orders deadlock;
+//!   PostgreSQL breaks that by failing one of them, which surfaces as `Busy`.
 
 use jiff::Timestamp;
 use sqlx::{Any, Connection, Transaction};
@@ -151,29 +158,30 @@ impl HostTx {
     pub async fn insert_booking(&mut self, new: NewBooking) -> StoreResult<Booking> {
         new.validate()?;
         let now = row::now();
+        let mut booking = Booking {
+            id: BookingId::generate(),
+            account_id: self.account_id.clone(),
+            host_id: self.host_id.clone(),
+            event_type_id: new.event_type_id,
+            contact_id: new.contact_id,
+            reference: String::new(),
+            start_at: row::stored_precision(new.start_at),
+            end_at: row::stored_precision(new.end_at),
+            buffer_before_min: new.buffer_before_min,
+            buffer_after_min: new.buffer_after_min,
+            status: BookingStatus::Confirmed,
+            invitee_name: new.invitee_name,
+            invitee_email: new.invitee_email,
+            invitee_phone: new.invitee_phone,
+            timezone: new.timezone,
+            notes: new.notes,
+            idempotency_key: new.idempotency_key,
+            rescheduled_from: new.rescheduled_from,
+            created_at: now,
+            updated_at: now,
+        };
         for _ in 0..REFERENCE_ATTEMPTS {
-            let booking = Booking {
-                id: BookingId::generate(),
-                account_id: self.account_id.clone(),
-                host_id: self.host_id.clone(),
-                event_type_id: new.event_type_id.clone(),
-                contact_id: new.contact_id.clone(),
-                reference: bookings::new_reference(),
-                start_at: new.start_at,
-                end_at: new.end_at,
-                buffer_before_min: new.buffer_before_min,
-                buffer_after_min: new.buffer_after_min,
-                status: BookingStatus::Confirmed,
-                invitee_name: new.invitee_name.clone(),
-                invitee_email: new.invitee_email.clone(),
-                invitee_phone: new.invitee_phone.clone(),
-                timezone: new.timezone.clone(),
-                notes: new.notes.clone(),
-                idempotency_key: new.idempotency_key.clone(),
-                rescheduled_from: new.rescheduled_from.clone(),
-                created_at: now,
-                updated_at: now,
-            };
+            booking.reference = bookings::new_reference();
             let mut savepoint = self.tx.begin().await?;
             match insert_row(&mut savepoint, &booking).await {
                 Ok(()) => {

@@ -16,10 +16,15 @@ pub(crate) fn millis(instant: Timestamp) -> i64 {
     instant.as_millisecond()
 }
 
+/// The instant as it will read back: truncated to whole milliseconds.
+pub(crate) fn stored_precision(instant: Timestamp) -> Timestamp {
+    Timestamp::from_millisecond(instant.as_millisecond()).expect("a truncated instant stays in range")
+}
+
 /// The current instant, already truncated to what the database keeps, so a returned row
 /// compares equal to the same row read back.
 pub(crate) fn now() -> Timestamp {
-    Timestamp::from_millisecond(Timestamp::now().as_millisecond()).expect("the clock is within jiff's range")
+    stored_precision(Timestamp::now())
 }
 
 /// A civil date in its stored form, which sorts as text in date order for years 0000-9999.
