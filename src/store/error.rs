@@ -313,4 +313,70 @@ mod tests {
             .is_retryable()
         );
     }
+
+    /// A write while a booking transaction holds SQLite's write lock waits out the busy timeout
+    /// and reports `Busy`; PostgreSQL's lock timeout reports the same.
+    #[tokio::test]
+    async fn lock_waits_that_run_out_are_busy_on_both_backends() {
+        use crate::store::testing;
+        use std::time::Duration;
+
+        let options = crate::store::StoreOptions {
+            sqlite_busy_timeout: Duration::from_millis(100),
+            ..testing::test_options()
+        };
+        testing::on_each_backend_with(options, |store| async move {
+            let business = testing::seed_business(&store).await;
+            let held = store
+                .begin_host(&business.account.id, &business.host.id)
+                .await
+                .unwrap();
+            let blocked = match store.backend() {
+                crate::store::Backend::Sqlite => {
+                    let account = crate::store::NewAccount {
+                        name: "Late".into(),
+                        plan: "free".into(),
+                    };
+                    store.create_account(account).await.unwrap_err()
+                }
+                crate::store::Backend::Postgres => {
+                    let mut conn = store.pool.begin().await.unwrap();
+                    sqlx::raw_sql("SET LOCAL lock_timeout = '100ms'")
+                        .execute(&mut *conn)
+                        .await
+                        .unwrap();
+                    let update =
+                        sqlx::query("UPDATE hosts SET lock_version = lock_version + 1 WHERE id = $1")
+                            .bind(business.host.id.as_str())
+                            .execute(&mut *conn)
+                            .await;
+                    StoreError::from(update.unwrap_err())
+                }
+            };
+            assert!(matches!(blocked, StoreError::Busy { .. }), "{blocked:?}");
+            assert!(blocked.is_retryable());
+            held.rollback().await.unwrap();
+        })
+        .await;
+    }
+
+    #[tokio::test]
+    async fn check_violations_are_invalid_on_both_backends() {
+        crate::store::testing::on_each_backend(|store| async move {
+            let business = crate::store::testing::seed_business(&store).await;
+            let refused = sqlx::query(
+                "INSERT INTO weekly_hours (host_id, weekday, start_minute, end_minute) VALUES ($1, 9, 0, 60)",
+            )
+            .bind(business.host.id.as_str())
+            .execute(&store.pool)
+            .await
+            .unwrap_err();
+            let refused = StoreError::from(refused);
+            assert!(
+                matches!(refused, StoreError::Invalid { what: "row", .. }),
+                "{refused:?}"
+            );
+        })
+        .await;
+    }
 }
