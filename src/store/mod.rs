@@ -1,1 +1,42 @@
 //! Storage: sqlx with runtime queries on SQLite (default) or PostgreSQL; one portable schema.
+//!
+//! Everything shared between calls and instances lives here: accounts, agents, hosts and their
+//! schedules, event types, bookings, contacts, the CRM log and the call log. Both backends run
+//! the same SQL through sqlx's Any driver (see migrations/0001_init.sql for the encodings).
+//! Every read of an account's data takes the account id and never returns another account's
+//! rows. Double booking is prevented by the database (see `host_tx`), not by process memory.
+
+mod accounts;
+mod activities;
+mod agents;
+mod bookings;
+mod calls;
+mod connect;
+mod contacts;
+mod error;
+mod event_types;
+mod host_tx;
+mod hosts;
+mod ids;
+mod migrate;
+#[cfg(test)]
+mod query_plans;
+mod row;
+mod schedule;
+pub mod testing;
+mod validate;
+
+pub use accounts::{Account, NewAccount};
+pub use activities::{Activity, ActivityKind, NewActivity};
+pub use agents::{Agent, FallbackMode, NewAgent};
+pub use bookings::{Booking, BookingStatus, REFERENCE_ALPHABET, REFERENCE_LEN, normalize_reference};
+pub use calls::{Call, CallDirection, NewCall};
+pub use connect::{Backend, Store, StoreOptions, redact_url};
+pub use contacts::{Contact, ContactUpsert};
+pub use error::{Constraint, StoreError, StoreResult};
+pub use event_types::{EventType, NewEventType};
+pub use host_tx::{HostTx, NewBooking};
+pub use hosts::{Host, NewHost};
+pub use ids::{AccountId, ActivityId, AgentId, BookingId, CallId, ContactId, EventTypeId, HostId};
+pub use migrate::latest_version as latest_schema_version;
+pub use schedule::{Blackout, DateOverride, MinuteRange, WeeklyRange};

@@ -1,0 +1,89 @@
+//! The embedded schema migrations, applied at every start.
+//!
+//! The SQL files in migrations/ are compiled into the binary, so a fresh machine needs nothing
+//! but the executable. sqlx's migrator records each applied version (with a checksum) in
+//! `_sqlx_migrations`, so applying them again is a no-op, and an edited, already-applied file is
+//! refused rather than silently diverging. On PostgreSQL it also takes an advisory lock, so
+//! several instances starting at once migrate one after another.
+
+use std::borrow::Cow;
+
+use sqlx::AnyPool;
+use sqlx::SqlSafeStr;
+use sqlx::migrate::{Migration, MigrationType, Migrator};
+
+use super::error::StoreResult;
+
+/// (version, description, SQL). Append only: an applied migration is never edited.
+const MIGRATIONS: &[(i64, &str, &str)] = &[(1, "init", include_str!("../../migrations/0001_init.sql"))];
+
+fn migrator() -> Migrator {
+    Migrator::with_migrations(
+        MIGRATIONS
+            .iter()
+            .map(|&(version, description, sql)| {
+                Migration::new(
+                    version,
+                    Cow::Borrowed(description),
+                    MigrationType::Simple,
+                    sqlx::AssertSqlSafe(sql).into_sql_str(),
+                    false,
+                )
+            })
+            .collect(),
+    )
+}
+
+pub(crate) async fn run(pool: &AnyPool) -> StoreResult<()> {
+    migrator().run(pool).await?;
+    Ok(())
+}
+
+/// The newest schema version this build knows.
+pub fn latest_version() -> i64 {
+    MIGRATIONS.last().map_or(0, |&(version, _, _)| version)
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use crate::store::{Store, testing};
+
+    #[tokio::test]
+    async fn migrations_are_recorded_once_and_rerunning_them_is_a_no_op() {
+        for test_store in [Some(testing::sqlite().await), testing::postgres().await]
+            .into_iter()
+            .flatten()
+        {
+            // A second start against the same database: a restart, or another instance.
+            let again = Store::connect_with(&test_store.url(), testing::test_options())
+                .await
+                .unwrap();
+            run(&again.pool).await.unwrap();
+            let versions: Vec<i64> =
+                sqlx::query_scalar("SELECT version FROM _sqlx_migrations ORDER BY version")
+                    .fetch_all(&again.pool)
+                    .await
+                    .unwrap();
+            assert_eq!(versions, (1..=latest_version()).collect::<Vec<_>>());
+            again.close().await;
+        }
+    }
+
+    #[tokio::test]
+    async fn an_edited_applied_migration_is_refused() {
+        let test_store = testing::sqlite().await;
+        let edited = Migrator::with_migrations(vec![Migration::new(
+            1,
+            Cow::Borrowed("init"),
+            MigrationType::Simple,
+            sqlx::AssertSqlSafe("CREATE TABLE something_else (id TEXT)").into_sql_str(),
+            false,
+        )]);
+        let refused = edited.run(&test_store.pool).await.unwrap_err();
+        assert!(
+            matches!(refused, sqlx::migrate::MigrateError::VersionMismatch(1)),
+            "{refused}"
+        );
+    }
+}

@@ -1,0 +1,98 @@
+//! Checks that the queries on the call path and the booking path are answered from an index,
+//! on both backends, by asking each database for its plan.
+
+use sqlx::Row;
+
+use super::Backend;
+use super::testing::{on_each_backend, seed_business};
+
+/// The database's plan for `sql` (with text arguments), one line per plan row.
+async fn plan(store: &super::Store, sql: &'static str, args: &[&str]) -> String {
+    let mut conn = store.pool.acquire().await.unwrap();
+    let (explain, column) = match store.backend() {
+        Backend::Sqlite => ("EXPLAIN QUERY PLAN ", "detail"),
+        Backend::Postgres => {
+            // The test tables are tiny, where a sequential scan is cheapest; forbid it to see
+            // whether an index can answer at all.
+            sqlx::raw_sql("SET enable_seqscan = off")
+                .execute(&mut *conn)
+                .await
+                .unwrap();
+            ("EXPLAIN ", "QUERY PLAN")
+        }
+    };
+    let text = format!("{explain}{sql}");
+    let mut query = sqlx::query(sqlx::AssertSqlSafe(text));
+    for arg in args {
+        query = query.bind(*arg);
+    }
+    let rows = query.fetch_all(&mut *conn).await.unwrap();
+    let lines: Vec<String> = rows.iter().map(|row| row.get::<String, _>(column)).collect();
+    // Not back into the pool with the planner setting changed.
+    conn.close().await.unwrap();
+    lines.join("\n")
+}
+
+/// An index search, no full scan. SQLite says "SEARCH t USING [COVERING] INDEX i" or "SCAN t";
+/// PostgreSQL says "Index [Only] Scan using i" or "Seq Scan".
+fn assert_indexed(plan: &str) {
+    let indexed =
+        plan.contains("USING INDEX") || plan.contains("USING COVERING INDEX") || plan.contains("Index");
+    let scans = plan
+        .lines()
+        .any(|line| line.trim_start().starts_with("SCAN ") || line.contains("Seq Scan"));
+    assert!(indexed && !scans, "not an index search:\n{plan}");
+}
+
+fn assert_uses_index(plan: &str, index: &str) {
+    assert_indexed(plan);
+    assert!(plan.contains(index), "plan does not use {index}:\n{plan}");
+}
+
+#[tokio::test]
+async fn agent_by_phone_number_is_one_unique_index_probe() {
+    on_each_backend(|store| async move {
+        let business = seed_business(&store).await;
+        let sql = "SELECT id FROM agents WHERE phone_number = $1";
+        assert_uses_index(
+            &plan(&store, sql, &[&business.agent.phone_number]).await,
+            "agents_phone_number_key",
+        );
+    })
+    .await;
+}
+
+#[tokio::test]
+async fn call_lookups_and_the_agent_reference_check_use_indexes() {
+    on_each_backend(|store| async move {
+        let business = seed_business(&store).await;
+        let by_sid = plan(&store, "SELECT id FROM calls WHERE call_sid = $1", &["CA1"]).await;
+        assert_uses_index(&by_sid, "calls_call_sid_key");
+        // What inserting a call checks its (account_id, agent_id) reference against.
+        let reference = plan(
+            &store,
+            "SELECT id FROM agents WHERE account_id = $1 AND id = $2",
+            &[business.account.id.as_str(), business.agent.id.as_str()],
+        )
+        .await;
+        assert_indexed(&reference);
+    })
+    .await;
+}
+
+#[tokio::test]
+async fn a_hosts_bookings_in_a_window_come_from_the_partial_end_index() {
+    on_each_backend(|store| async move {
+        let business = seed_business(&store).await;
+        let sql = "SELECT id FROM bookings WHERE account_id = $1 AND host_id = $2 AND status = 'confirmed' \
+                   AND end_at > 0 AND start_at < 100";
+        let window = plan(
+            &store,
+            sql,
+            &[business.account.id.as_str(), business.host.id.as_str()],
+        )
+        .await;
+        assert_uses_index(&window, "bookings_host_end_idx");
+    })
+    .await;
+}

@@ -1,0 +1,307 @@
+//! Fresh, empty stores for tests, on SQLite and on PostgreSQL.
+//!
+//! SQLite: a new file in a new temporary directory, removed afterwards. PostgreSQL: a new
+//! database named `switchboard_test_<uuid>` created through the server named by
+//! `SWITCHBOARD_TEST_POSTGRES_URL` (any database on it the role can log into, e.g.
+//! `postgres://switchboard:switchboard@127.0.0.1:5432/postgres`; the role needs CREATEDB), and
+//! dropped afterwards, even when the test panics. Without that variable the PostgreSQL half of a
+//! test prints that it was skipped and passes, unless `SWITCHBOARD_REQUIRE_POSTGRES=1`, which
+//! turns the skip into a failure (for CI).
+//!
+//! ```no_run
+//! # async fn example() {
+//! use switchboard::store::testing;
+//! testing::on_each_backend(|store| async move {
+//!     store.ping().await.unwrap();
+//! })
+//! .await;
+//! # }
+//! ```
+
+use std::future::Future;
+use std::ops::Deref;
+use std::path::PathBuf;
+
+use sqlx::Connection;
+use sqlx::postgres::PgConnection;
+
+use super::connect::{Store, StoreOptions, redact_url};
+use super::{Account, Agent, EventType, FallbackMode, Host, NewAccount, NewAgent, NewEventType, NewHost};
+
+pub const POSTGRES_URL_VAR: &str = "SWITCHBOARD_TEST_POSTGRES_URL";
+pub const REQUIRE_POSTGRES_VAR: &str = "SWITCHBOARD_REQUIRE_POSTGRES";
+
+/// A store that exists for one test; dropping it deletes its database.
+#[derive(Debug)]
+pub struct TestStore {
+    // Declared first so the pool goes before its database.
+    store: Store,
+    cleanup: Cleanup,
+}
+
+/// Owns a test database; dropping it deletes the database.
+enum Cleanup {
+    SqliteDir(PathBuf),
+    PostgresDatabase { server_url: String, name: String },
+}
+
+impl Deref for TestStore {
+    type Target = Store;
+
+    fn deref(&self) -> &Store {
+        &self.store
+    }
+}
+
+impl TestStore {
+    pub fn store(&self) -> Store {
+        self.store.clone()
+    }
+
+    /// The URL another `Store` can use to open the same database (e.g. to simulate a second
+    /// instance, or a restart).
+    pub fn url(&self) -> String {
+        match &self.cleanup {
+            Cleanup::SqliteDir(dir) => sqlite_url(dir),
+            Cleanup::PostgresDatabase { server_url, name } => database_url(server_url, name),
+        }
+    }
+}
+
+impl std::fmt::Debug for Cleanup {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        match self {
+            Cleanup::SqliteDir(dir) => f.debug_tuple("SqliteDir").field(dir).finish(),
+            Cleanup::PostgresDatabase { server_url, name } => f
+                .debug_struct("PostgresDatabase")
+                .field("server_url", &redact_url(server_url))
+                .field("name", name)
+                .finish(),
+        }
+    }
+}
+
+impl Drop for Cleanup {
+    fn drop(&mut self) {
+        match self {
+            Cleanup::SqliteDir(dir) => {
+                let _ = std::fs::remove_dir_all(dir);
+            }
+            Cleanup::PostgresDatabase { server_url, name } => {
+                // Drop runs outside any async context we could borrow (possibly while a test
+                // unwinds), so the DROP DATABASE gets a thread and a runtime of its own. FORCE
+                // ends the pool's connections, which this store no longer needs.
+                let (server_url, database) = (server_url.clone(), name.clone());
+                let dropped = std::thread::spawn(move || {
+                    let runtime = tokio::runtime::Builder::new_current_thread()
+                        .enable_all()
+                        .build()?;
+                    runtime.block_on(async {
+                        let mut admin = PgConnection::connect(&server_url).await?;
+                        sqlx::raw_sql(sqlx::AssertSqlSafe(format!(
+                            "DROP DATABASE IF EXISTS \"{database}\" WITH (FORCE)"
+                        )))
+                        .execute(&mut admin)
+                        .await?;
+                        admin.close().await?;
+                        Ok::<_, Box<dyn std::error::Error + Send + Sync>>(())
+                    })
+                })
+                .join();
+                if !matches!(dropped, Ok(Ok(()))) {
+                    eprintln!("test database {name} was not dropped");
+                }
+            }
+        }
+    }
+}
+
+fn sqlite_url(dir: &std::path::Path) -> String {
+    format!("sqlite://{}?mode=rwc", dir.join("switchboard.db").display())
+}
+
+fn database_url(server_url: &str, name: &str) -> String {
+    let mut url = url::Url::parse(server_url).expect("checked when the database was created");
+    url.set_path(name);
+    url.to_string()
+}
+
+/// Options for test pools: small, so parallel tests stay under PostgreSQL's connection limit.
+pub fn test_options() -> StoreOptions {
+    StoreOptions {
+        max_connections: 4,
+        ..StoreOptions::default()
+    }
+}
+
+/// A fresh SQLite store in a temporary file.
+pub async fn sqlite() -> TestStore {
+    sqlite_with(test_options()).await
+}
+
+pub async fn sqlite_with(options: StoreOptions) -> TestStore {
+    let dir = std::env::temp_dir().join(format!("switchboard-test-{}", uuid::Uuid::new_v4().simple()));
+    std::fs::create_dir_all(&dir).expect("create a temporary directory");
+    let cleanup = Cleanup::SqliteDir(dir.clone());
+    match Store::connect_with(&sqlite_url(&dir), options).await {
+        Ok(store) => TestStore { store, cleanup },
+        Err(error) => {
+            drop(cleanup);
+            panic!("cannot open a test SQLite store: {error}");
+        }
+    }
+}
+
+/// A fresh PostgreSQL store, or `None` (after saying so) when no server is configured.
+pub async fn postgres() -> Option<TestStore> {
+    postgres_with(test_options()).await
+}
+
+/// The configured PostgreSQL server URL; `None` (after saying so) when the variable is unset.
+/// Panics instead when `SWITCHBOARD_REQUIRE_POSTGRES=1`.
+pub fn postgres_server_url() -> Option<String> {
+    let url = std::env::var(POSTGRES_URL_VAR).ok().filter(|url| !url.is_empty());
+    if url.is_none() {
+        if std::env::var(REQUIRE_POSTGRES_VAR).is_ok_and(|value| value == "1") {
+            panic!("{REQUIRE_POSTGRES_VAR}=1 but {POSTGRES_URL_VAR} is not set");
+        }
+        eprintln!("postgres: skipped ({POSTGRES_URL_VAR} is not set)");
+    }
+    url
+}
+
+pub async fn postgres_with(options: StoreOptions) -> Option<TestStore> {
+    let server_url = postgres_server_url()?;
+    let shown = redact_url(&server_url);
+    assert!(
+        url::Url::parse(&server_url).is_ok(),
+        "{POSTGRES_URL_VAR} is not a URL: {shown}"
+    );
+    let name = format!("switchboard_test_{}", uuid::Uuid::new_v4().simple());
+    let mut admin = PgConnection::connect(&server_url)
+        .await
+        .unwrap_or_else(|e| panic!("cannot connect to {shown}: {e}"));
+    sqlx::raw_sql(sqlx::AssertSqlSafe(format!("CREATE DATABASE \"{name}\"")))
+        .execute(&mut admin)
+        .await
+        .unwrap_or_else(|e| panic!("cannot create a test database on {shown}: {e}"));
+    let _ = admin.close().await;
+    // From here on the guard owns the database, so a failure below still drops it.
+    let cleanup = Cleanup::PostgresDatabase {
+        server_url: server_url.clone(),
+        name: name.clone(),
+    };
+    let url = database_url(&server_url, &name);
+    match Store::connect_with(&url, options).await {
+        Ok(store) => Some(TestStore { store, cleanup }),
+        Err(error) => {
+            drop(cleanup);
+            panic!("cannot open the test database on {shown}: {error}");
+        }
+    }
+}
+
+/// Runs `scenario` on a fresh SQLite store, then on a fresh PostgreSQL store when one is
+/// configured. The backend is printed first, so a failure's captured output says which.
+pub async fn on_each_backend<F, Fut>(scenario: F)
+where
+    F: Fn(Store) -> Fut,
+    Fut: Future<Output = ()>,
+{
+    on_each_backend_with(test_options(), scenario).await;
+}
+
+pub async fn on_each_backend_with<F, Fut>(options: StoreOptions, scenario: F)
+where
+    F: Fn(Store) -> Fut,
+    Fut: Future<Output = ()>,
+{
+    {
+        let sqlite = sqlite_with(options.clone()).await;
+        eprintln!("backend: sqlite");
+        scenario(sqlite.store()).await;
+    }
+    if let Some(postgres) = postgres_with(options).await {
+        eprintln!("backend: postgres");
+        scenario(postgres.store()).await;
+    }
+}
+
+/// A phone number no other test uses (agents' numbers are unique across all accounts).
+pub fn unique_phone_number() -> String {
+    use rand::Rng;
+    format!("+1555{:07}", rand::rng().random_range(0..10_000_000u32))
+}
+
+/// A small business: one account with one host (Europe/Berlin), a 30-minute event type
+/// `intro-call` of that host, and one agent on a fresh phone number.
+#[derive(Debug, Clone)]
+pub struct Business {
+    pub account: Account,
+    pub host: Host,
+    pub event_type: EventType,
+    pub agent: Agent,
+}
+
+pub async fn seed_business(store: &Store) -> Business {
+    let account = store
+        .create_account(NewAccount {
+            name: "Praxis Adler".into(),
+            plan: "pro".into(),
+        })
+        .await
+        .expect("seed account");
+    let host = store
+        .create_host(
+            &account.id,
+            NewHost {
+                name: "Dr. Adler".into(),
+                email: None,
+                timezone: "Europe/Berlin".into(),
+            },
+        )
+        .await
+        .expect("seed host");
+    let event_type = store
+        .create_event_type(
+            &account.id,
+            NewEventType {
+                host_id: host.id.clone(),
+                slug: "intro-call".into(),
+                name: "Intro call".into(),
+                description: "A first conversation.".into(),
+                duration_min: 30,
+                buffer_before_min: 5,
+                buffer_after_min: 10,
+                min_notice_min: 120,
+                slot_interval_min: Some(15),
+                max_days_ahead: 60,
+                per_day_limit: None,
+                active: true,
+                secret: false,
+            },
+        )
+        .await
+        .expect("seed event type");
+    let agent = store
+        .create_agent(
+            &account.id,
+            NewAgent {
+                name: "Reception".into(),
+                phone_number: unique_phone_number(),
+                elevenlabs_agent_id: "agent_seed".into(),
+                timezone: "Europe/Berlin".into(),
+                first_message: None,
+                fallback_mode: FallbackMode::Voicemail,
+                fallback_number: None,
+            },
+        )
+        .await
+        .expect("seed agent");
+    Business {
+        account,
+        host,
+        event_type,
+        agent,
+    }
+}
