@@ -1,1 +1,26 @@
 //! Audio: G.711 μ-law, resampling between Twilio's 8 kHz and the agent's rate, WAV files.
+//!
+//! [`Transcoder`] is what a call uses: one per call, converting the caller's μ-law to the
+//! agent's input format and the agent's output back to μ-law, with filter state kept across
+//! frames. The other modules are its parts, plus WAV files and the recorded fixtures the
+//! simulators play.
+
+mod error;
+pub mod fixtures;
+pub mod format;
+pub mod resample;
+pub mod transcode;
+pub mod ulaw;
+pub mod wav;
+
+#[cfg(test)]
+mod alloc_count;
+#[cfg(test)]
+mod test_signal;
+
+pub use error::AudioError;
+pub use fixtures::{FixtureDir, load_ulaw_8k};
+pub use format::AudioFormat;
+pub use resample::{SampleSource, StreamResampler};
+pub use transcode::Transcoder;
+pub use wav::{Wav, WavError, WavSamples};
