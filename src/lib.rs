@@ -9,4 +9,6 @@ pub mod audio;
 pub mod booking;
 pub mod call;
 pub mod store;
+pub mod tls;
+pub mod upstream;
 pub mod wire;

@@ -14,7 +14,9 @@ use switchboard::wire::elevenlabs::ClientMessage;
 const FRAME: Duration = Duration::from_millis(20);
 
 fn frame(n: u64) -> Vec<u8> {
-    (0..160).map(|i| (n as u8).wrapping_mul(31).wrapping_add(i as u8)).collect()
+    (0..160)
+        .map(|i| (n as u8).wrapping_mul(31).wrapping_add(i as u8))
+        .collect()
 }
 
 #[test]
@@ -50,11 +52,30 @@ fn a_five_minute_call_runs_faster_than_real_time() {
     let elapsed = wall.elapsed();
     println!("simulated 300 s of call in {elapsed:?}");
 
-    assert_eq!(h.agent_audio_bytes(), sent_caller, "caller audio reaches the agent once, in order");
-    assert_eq!(h.twilio_audio(), sent_agent, "agent audio reaches Twilio once, in order");
-    let pongs = h.to_agent.iter().filter(|t| t.contains(r#""type":"pong""#)).count();
+    assert_eq!(
+        h.agent_audio_bytes(),
+        sent_caller,
+        "caller audio reaches the agent once, in order"
+    );
+    assert_eq!(
+        h.twilio_audio(),
+        sent_agent,
+        "agent audio reaches Twilio once, in order"
+    );
+    let pongs = h
+        .to_agent
+        .iter()
+        .filter(|t| t.contains(r#""type":"pong""#))
+        .count();
     assert_eq!(pongs, 60);
-    let Some(Event::Ended { reason, duration, stats }) = h.ended() else { panic!("not ended") };
+    let Some(Event::Ended {
+        reason,
+        duration,
+        stats,
+    }) = h.ended()
+    else {
+        panic!("not ended")
+    };
     assert_eq!(*reason, EndReason::CallerHungUp);
     assert_eq!(duration.as_secs(), 300);
     assert_eq!(stats.caller_frames, 15_000);
@@ -77,14 +98,25 @@ fn interruption_sends_clear_at_once_and_gates_stale_audio() {
     h.agent(&agent_audio(3, &[2; 800]));
     let before = h.to_twilio.len();
     h.agent(&interruption(3));
-    assert!(is_clear(&h.to_twilio[before]), "the clear is the very next frame to Twilio");
+    assert!(
+        is_clear(&h.to_twilio[before]),
+        "the clear is the very next frame to Twilio"
+    );
     // Late audio of the interrupted turn is dropped, the next turn plays.
     h.agent(&agent_audio(3, &[3; 800]));
     h.agent(&agent_audio(4, &[4; 800]));
-    let after_clear: Vec<u8> = h.to_twilio[before..].iter().filter_map(|t| media_payload(t)).flatten().collect();
+    let after_clear: Vec<u8> = h.to_twilio[before..]
+        .iter()
+        .filter_map(|t| media_payload(t))
+        .flatten()
+        .collect();
     assert_eq!(after_clear, vec![4; 800]);
     assert_eq!(h.session.stats().stale_agent_chunks, 1);
-    assert!(h.events.iter().any(|e| matches!(e, Event::Interrupted { event_id: 3, .. })));
+    assert!(
+        h.events
+            .iter()
+            .any(|e| matches!(e, Event::Interrupted { event_id: 3, .. }))
+    );
 }
 
 #[test]
@@ -99,7 +131,11 @@ fn marks_echoed_after_a_clear_do_not_count_as_heard() {
     for name in pending {
         h.twilio(&mark_echo(&name)); // Twilio echoes the cleared marks
     }
-    assert_eq!(h.session.stats().heard_ms, 1000, "the cleared second was not heard");
+    assert_eq!(
+        h.session.stats().heard_ms,
+        1000,
+        "the cleared second was not heard"
+    );
 }
 
 #[test]
@@ -113,7 +149,9 @@ fn ping_gets_a_pong_with_its_event_id() {
 fn dtmf_reaches_the_agent_as_a_contextual_update() {
     let mut h = Harness::live("ulaw_8000", "ulaw_8000");
     h.twilio(&dtmf("7"));
-    let ClientMessage::ContextualUpdate { text, .. } = ClientMessage::parse(h.to_agent.last().unwrap()).unwrap() else {
+    let ClientMessage::ContextualUpdate { text, .. } =
+        ClientMessage::parse(h.to_agent.last().unwrap()).unwrap()
+    else {
         panic!("not a contextual update")
     };
     assert!(text.contains("\"7\""), "{text}");
@@ -123,9 +161,11 @@ fn tool_results(h: &Harness) -> Vec<(String, String, bool)> {
     h.to_agent
         .iter()
         .filter_map(|t| match ClientMessage::parse(t).ok()? {
-            ClientMessage::ClientToolResult { tool_call_id, result, is_error } => {
-                Some((tool_call_id.into_owned(), result.into_owned(), is_error))
-            }
+            ClientMessage::ClientToolResult {
+                tool_call_id,
+                result,
+                is_error,
+            } => Some((tool_call_id.into_owned(), result.into_owned(), is_error)),
             _ => None,
         })
         .collect()
@@ -138,9 +178,16 @@ fn tool_calls_are_answered_with_the_same_id() {
     let Some(Event::ToolCall(call)) = h.events.iter().find(|e| matches!(e, Event::ToolCall(_))) else {
         panic!("no tool call event")
     };
-    assert_eq!((call.id.as_str(), call.name.as_str()), ("call_1", "list_event_types"));
+    assert_eq!(
+        (call.id.as_str(), call.name.as_str()),
+        ("call_1", "list_event_types")
+    );
     h.tool_result("call_1", ToolOutcome::ok(r#"{"event_types":[]}"#));
-    h.agent(&tool_call("call_2", "create_booking", json!({"start_time": "nope"})));
+    h.agent(&tool_call(
+        "call_2",
+        "create_booking",
+        json!({"start_time": "nope"}),
+    ));
     h.tool_result("call_2", ToolOutcome::error("That time is not valid."));
     assert_eq!(
         tool_results(&h),
@@ -164,22 +211,41 @@ fn a_slow_tool_times_out_as_an_error_and_its_late_result_is_ignored() {
     assert!(results[0].2, "a timeout is an error");
     h.tool_result("slow", ToolOutcome::ok("too late"));
     assert_eq!(tool_results(&h).len(), 1, "nothing more is sent");
-    assert!(h.events.iter().any(|e| matches!(e, Event::BadInput { kind: BadInput::LateToolResult, .. })));
-    assert!(h.events.iter().any(|e| matches!(e, Event::ToolFinished { timed_out: true, .. })));
+    assert!(h.events.iter().any(|e| matches!(
+        e,
+        Event::BadInput {
+            kind: BadInput::LateToolResult,
+            ..
+        }
+    )));
+    assert!(
+        h.events
+            .iter()
+            .any(|e| matches!(e, Event::ToolFinished { timed_out: true, .. }))
+    );
 }
 
 #[test]
 fn end_call_waits_for_the_goodbye_to_play() {
     let mut h = Harness::live("ulaw_8000", "ulaw_8000");
     h.agent(&tool_call("bye", "end_call", json!({})));
-    h.tool_result("bye", ToolOutcome { result: "ok".into(), is_error: false, end_call: true });
+    h.tool_result(
+        "bye",
+        ToolOutcome {
+            result: "ok".into(),
+            is_error: false,
+            end_call: true,
+        },
+    );
     // The goodbye arrives after the tool result.
     h.agent(&agent_audio(9, &[5; 1600]));
     h.advance(Duration::from_secs(2));
     assert!(h.ended().is_none(), "the goodbye has not been played yet");
     h.echo_marks();
     h.advance(Duration::from_millis(10));
-    let Some(Event::Ended { reason, .. }) = h.ended() else { panic!("not ended") };
+    let Some(Event::Ended { reason, .. }) = h.ended() else {
+        panic!("not ended")
+    };
     assert_eq!(*reason, EndReason::AgentEnded);
 }
 
@@ -188,7 +254,14 @@ fn end_call_hangs_up_anyway_if_playback_is_never_confirmed() {
     let mut h = Harness::live("ulaw_8000", "ulaw_8000");
     h.agent(&agent_audio(1, &[5; 1600]));
     h.agent(&tool_call("bye", "end_call", json!({})));
-    h.tool_result("bye", ToolOutcome { result: "ok".into(), is_error: false, end_call: true });
+    h.tool_result(
+        "bye",
+        ToolOutcome {
+            result: "ok".into(),
+            is_error: false,
+            end_call: true,
+        },
+    );
     h.advance(Duration::from_secs(14));
     assert!(h.ended().is_none());
     h.advance(Duration::from_secs(2));
@@ -200,7 +273,9 @@ fn twilio_stop_ends_the_call_at_once() {
     let mut h = Harness::live("ulaw_8000", "ulaw_8000");
     h.agent(&agent_audio(1, &[5; 1600]));
     h.twilio(&stop());
-    let Some(Event::Ended { reason, .. }) = h.ended() else { panic!("not ended") };
+    let Some(Event::Ended { reason, .. }) = h.ended() else {
+        panic!("not ended")
+    };
     assert_eq!(*reason, EndReason::CallerHungUp);
     assert!(h.session.is_ended());
     assert_eq!(h.session.poll_timeout(), None);
@@ -214,7 +289,9 @@ fn an_agent_failure_ends_the_call_for_the_fallback() {
     h.advance(Duration::from_millis(100));
     assert!(h.ended().is_none(), "queued audio plays first");
     h.echo_marks();
-    let Some(Event::Ended { reason, .. }) = h.ended() else { panic!("not ended") };
+    let Some(Event::Ended { reason, .. }) = h.ended() else {
+        panic!("not ended")
+    };
     assert!(reason.wants_fallback(), "{reason:?}");
 }
 
@@ -222,7 +299,9 @@ fn an_agent_failure_ends_the_call_for_the_fallback() {
 fn a_normal_agent_close_is_a_plain_hang_up() {
     let mut h = Harness::live("ulaw_8000", "ulaw_8000");
     h.agent_closed(Some(1000));
-    let Some(Event::Ended { reason, .. }) = h.ended() else { panic!("not ended") };
+    let Some(Event::Ended { reason, .. }) = h.ended() else {
+        panic!("not ended")
+    };
     assert_eq!(*reason, EndReason::AgentEnded);
     assert!(!reason.wants_fallback());
 }
@@ -257,20 +336,27 @@ fn caller_audio_before_the_agent_is_ready_is_held() {
 fn a_stream_without_start_is_ended() {
     let mut h = Harness::new(SessionConfig::default());
     h.advance(Duration::from_secs(11));
-    let Some(Event::Ended { reason, .. }) = h.ended() else { panic!("not ended") };
+    let Some(Event::Ended { reason, .. }) = h.ended() else {
+        panic!("not ended")
+    };
     assert_eq!(*reason, EndReason::NoStart);
 }
 
 #[test]
 fn the_time_limit_ends_the_call() {
-    let config = SessionConfig { max_duration: Some(Duration::from_secs(30)), ..SessionConfig::default() };
+    let config = SessionConfig {
+        max_duration: Some(Duration::from_secs(30)),
+        ..SessionConfig::default()
+    };
     let mut h = Harness::new(config);
     h.twilio(&start());
     h.agent(&metadata("ulaw_8000", "ulaw_8000"));
     h.advance(Duration::from_secs(29));
     assert!(h.ended().is_none());
     h.advance(Duration::from_secs(2));
-    let Some(Event::Ended { reason, .. }) = h.ended() else { panic!("not ended") };
+    let Some(Event::Ended { reason, .. }) = h.ended() else {
+        panic!("not ended")
+    };
     assert_eq!(*reason, EndReason::TimeLimit);
 }
 
@@ -296,10 +382,16 @@ fn bad_twilio_input_is_counted_reported_once_and_the_call_goes_on() {
     h.twilio_binary(&[0, 1, 2]);
     h.twilio(&"x".repeat(70 * 1024));
     h.twilio(&media(2, &[1; 160]).replace(STREAM, "MZother"));
-    h.twilio(r#"{"event":"media","streamSid":"MZ00000000000000000000000000000001","media":{"payload":"!!!"}}"#);
+    h.twilio(
+        r#"{"event":"media","streamSid":"MZ00000000000000000000000000000001","media":{"payload":"!!!"}}"#,
+    );
     h.twilio(r#"{"event":"wobble","streamSid":"MZ00000000000000000000000000000001"}"#);
     h.twilio(&media(3, &[9; 160]));
-    assert_eq!(h.agent_audio_bytes(), vec![9; 160], "the good frame still goes through");
+    assert_eq!(
+        h.agent_audio_bytes(),
+        vec![9; 160],
+        "the good frame still goes through"
+    );
     assert_eq!(
         bad_kinds(&h),
         vec![
@@ -324,13 +416,19 @@ fn bad_agent_input_is_counted_and_the_call_goes_on() {
     h.agent("]");
     h.agent(r#"{"type":"audio","audio_event":{"audio_base_64":"%%%","event_id":1}}"#);
     h.agent(r#"{"type":"brand_new_event","x":1}"#);
-    h.session.on_agent(h.now, switchboard::call::Frame::Binary(&[1, 2]));
+    h.session
+        .on_agent(h.now, switchboard::call::Frame::Binary(&[1, 2]));
     h.agent(&agent_audio(2, &[4; 160]));
     assert_eq!(h.twilio_audio(), vec![4; 160]);
     let kinds: Vec<BadInput> = bad_kinds(&h).into_iter().map(|(k, _)| k).collect();
     assert_eq!(
         kinds,
-        vec![BadInput::AgentMalformed, BadInput::InvalidBase64, BadInput::AgentUnknownType, BadInput::AgentBinary]
+        vec![
+            BadInput::AgentMalformed,
+            BadInput::InvalidBase64,
+            BadInput::AgentUnknownType,
+            BadInput::AgentBinary
+        ]
     );
 }
 
@@ -340,7 +438,9 @@ fn an_unknown_agent_audio_format_ends_the_call_with_the_fallback() {
     h.twilio(&start());
     h.agent(&metadata("opus_48000", "ulaw_8000"));
     h.advance(Duration::from_millis(1));
-    let Some(Event::Ended { reason, .. }) = h.ended() else { panic!("not ended") };
+    let Some(Event::Ended { reason, .. }) = h.ended() else {
+        panic!("not ended")
+    };
     assert!(reason.wants_fallback());
 }
 

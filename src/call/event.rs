@@ -25,25 +25,51 @@ pub enum Event {
         parameters: BTreeMap<String, String>,
     },
     /// The agent announced its conversation and audio formats.
-    ConversationStarted { conversation_id: String, input: AudioFormat, output: AudioFormat },
+    ConversationStarted {
+        conversation_id: String,
+        input: AudioFormat,
+        output: AudioFormat,
+    },
     AgentSaid(String),
     CallerSaid(String),
     /// Barge-in: Twilio was told to `clear`. `heard_ms` is the agent audio confirmed played
     /// so far in the call.
-    Interrupted { event_id: u64, heard_ms: u64 },
+    Interrupted {
+        event_id: u64,
+        heard_ms: u64,
+    },
     /// Run this tool and give the outcome to `Session::on_tool_result`.
     ToolCall(ToolCall),
     /// A tool call was answered (or timed out) and the agent was told.
-    ToolFinished { id: String, name: String, is_error: bool, timed_out: bool, elapsed: Duration },
+    ToolFinished {
+        id: String,
+        name: String,
+        is_error: bool,
+        timed_out: bool,
+        elapsed: Duration,
+    },
     /// Connected time so far, emitted every metering interval.
-    Metered { seconds: u64 },
+    Metered {
+        seconds: u64,
+    },
     /// Bad input from one of the peers. `first` is true the first time this kind is seen in
     /// the call, so it is logged once and counted every time.
-    BadInput { kind: BadInput, first: bool, detail: String },
+    BadInput {
+        kind: BadInput,
+        first: bool,
+        detail: String,
+    },
     /// The agent sent an `error` event.
-    AgentError { code: Option<u16>, message: String },
+    AgentError {
+        code: Option<u16>,
+        message: String,
+    },
     /// The call is over: close both sockets. Nothing follows this event.
-    Ended { reason: EndReason, duration: Duration, stats: SessionStats },
+    Ended {
+        reason: EndReason,
+        duration: Duration,
+        stats: SessionStats,
+    },
 }
 
 /// Why a call ended; decides what `/twilio/connect-action` answers.

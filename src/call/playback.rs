@@ -63,7 +63,10 @@ impl Playback {
         self.next_seq = self.next_seq.wrapping_add(1);
         self.unmarked_bytes = 0;
         self.in_flight.push_back((seq, self.sent_bytes));
-        Some(MarkName { epoch: self.epoch, seq })
+        Some(MarkName {
+            epoch: self.epoch,
+            seq,
+        })
     }
 
     /// Handles a mark Twilio echoed.
@@ -118,7 +121,10 @@ pub struct MarkName {
 impl MarkName {
     fn parse(name: &str) -> Option<MarkName> {
         let (epoch, seq) = name.strip_prefix("sb")?.split_once('.')?;
-        Some(MarkName { epoch: epoch.parse().ok()?, seq: seq.parse().ok()? })
+        Some(MarkName {
+            epoch: epoch.parse().ok()?,
+            seq: seq.parse().ok()?,
+        })
     }
 }
 

@@ -39,11 +39,19 @@ pub struct ToolOutcome {
 
 impl ToolOutcome {
     pub fn ok(result: impl Into<String>) -> Self {
-        ToolOutcome { result: result.into(), is_error: false, end_call: false }
+        ToolOutcome {
+            result: result.into(),
+            is_error: false,
+            end_call: false,
+        }
     }
 
     pub fn error(sentence: impl Into<String>) -> Self {
-        ToolOutcome { result: sentence.into(), is_error: true, end_call: false }
+        ToolOutcome {
+            result: sentence.into(),
+            is_error: true,
+            end_call: false,
+        }
     }
 }
 

@@ -64,7 +64,12 @@ impl ElevenLabsClient {
             .tcp_nodelay(true)
             .build()
             .expect("an HTTP client with default TLS settings builds");
-        ElevenLabsClient { http, api_base: api_base.trim_end_matches('/').to_owned(), api_key, timeout }
+        ElevenLabsClient {
+            http,
+            api_base: api_base.trim_end_matches('/').to_owned(),
+            api_key,
+            timeout,
+        }
     }
 
     pub fn api_base(&self) -> &str {
@@ -80,7 +85,10 @@ impl ElevenLabsClient {
         } else {
             self.api_base.clone()
         };
-        format!("{ws_base}/v1/convai/conversation?agent_id={}", urlencode(agent_id))
+        format!(
+            "{ws_base}/v1/convai/conversation?agent_id={}",
+            urlencode(agent_id)
+        )
     }
 
     /// The URL to open a conversation at: a signed URL when an API key is configured (a
@@ -105,7 +113,10 @@ impl ElevenLabsClient {
             404 => return Err(UpstreamError::UnknownAgent(agent_id.to_owned())),
             code => return Err(UpstreamError::SignedUrl(format!("HTTP {code}"))),
         }
-        let body: SignedUrl = response.json().await.map_err(|e| UpstreamError::SignedUrl(without_url(e)))?;
+        let body: SignedUrl = response
+            .json()
+            .await
+            .map_err(|e| UpstreamError::SignedUrl(without_url(e)))?;
         Ok(body.signed_url)
     }
 
@@ -128,7 +139,10 @@ impl ElevenLabsClient {
             .map_err(|_| UpstreamError::Timeout(self.timeout))?
             .map_err(|e| UpstreamError::Connect(e.to_string()))?;
         let init = ClientMessage::ConversationInitiationClientData(init.clone()).to_json();
-        socket.send(init.into()).await.map_err(|e| UpstreamError::Connect(e.to_string()))?;
+        socket
+            .send(init.into())
+            .await
+            .map_err(|e| UpstreamError::Connect(e.to_string()))?;
         Ok((socket, began.elapsed()))
     }
 }

@@ -14,7 +14,7 @@ use std::future::Future;
 use std::sync::{Arc, Mutex};
 use std::time::Duration;
 
-use futures::{SinkExt, StreamExt};
+use futures::StreamExt;
 use tokio::sync::oneshot;
 use tokio::time::Instant;
 use tokio_tungstenite::tungstenite::Message;
@@ -60,7 +60,10 @@ impl Prewarm {
         F: Future<Output = Result<(AgentSocket, Duration), UpstreamError>> + Send + 'static,
     {
         let (tx, rx) = oneshot::channel();
-        self.waiting.lock().expect("prewarm registry").insert(key.clone(), tx);
+        self.waiting
+            .lock()
+            .expect("prewarm registry")
+            .insert(key.clone(), tx);
         let waiting = self.waiting.clone();
         tokio::spawn(async move {
             hold(connect, rx, Instant::now() + ttl).await;
@@ -116,7 +119,11 @@ where
         }
     };
     if let Some(reply) = claimer {
-        let _ = reply.send(Ok(Warm { socket, held: Vec::new(), connect_time }));
+        let _ = reply.send(Ok(Warm {
+            socket,
+            held: Vec::new(),
+            connect_time,
+        }));
         return;
     }
     let mut held = Vec::new();

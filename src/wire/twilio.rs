@@ -120,11 +120,26 @@ impl Default for MediaFormat {
 /// The `media` object. Only `payload` goes towards Twilio.
 #[derive(Debug, Clone, PartialEq, Default, Serialize, Deserialize)]
 pub struct Media<'a> {
-    #[serde(skip_serializing_if = "Option::is_none", borrow, default, deserialize_with = "super::borrow_opt")]
+    #[serde(
+        skip_serializing_if = "Option::is_none",
+        borrow,
+        default,
+        deserialize_with = "super::borrow_opt"
+    )]
     pub track: Option<Cow<'a, str>>,
-    #[serde(skip_serializing_if = "Option::is_none", borrow, default, deserialize_with = "super::borrow_opt")]
+    #[serde(
+        skip_serializing_if = "Option::is_none",
+        borrow,
+        default,
+        deserialize_with = "super::borrow_opt"
+    )]
     pub chunk: Option<Cow<'a, str>>,
-    #[serde(skip_serializing_if = "Option::is_none", borrow, default, deserialize_with = "super::borrow_opt")]
+    #[serde(
+        skip_serializing_if = "Option::is_none",
+        borrow,
+        default,
+        deserialize_with = "super::borrow_opt"
+    )]
     pub timestamp: Option<Cow<'a, str>>,
     /// Base64 of raw μ-law 8 kHz mono bytes, no file header.
     #[serde(borrow)]
@@ -158,7 +173,12 @@ pub struct Stop {
 struct Envelope<'a> {
     #[serde(borrow, default, deserialize_with = "super::borrow_opt")]
     event: Option<Cow<'a, str>>,
-    #[serde(rename = "sequenceNumber", borrow, default, deserialize_with = "super::borrow_opt")]
+    #[serde(
+        rename = "sequenceNumber",
+        borrow,
+        default,
+        deserialize_with = "super::borrow_opt"
+    )]
     sequence_number: Option<Cow<'a, str>>,
     #[serde(rename = "streamSid", borrow, default, deserialize_with = "super::borrow_opt")]
     stream_sid: Option<Cow<'a, str>>,

@@ -18,7 +18,9 @@ pub fn b64(bytes: &[u8]) -> String {
 }
 
 pub fn unb64(text: &str) -> Vec<u8> {
-    base64::engine::general_purpose::STANDARD.decode(text).expect("valid base64")
+    base64::engine::general_purpose::STANDARD
+        .decode(text)
+        .expect("valid base64")
 }
 
 pub fn start() -> String {
@@ -52,15 +54,22 @@ pub fn media(seq: u64, bytes: &[u8]) -> String {
 }
 
 pub fn mark_echo(name: &str) -> String {
-    StreamMessage::Mark { sequence_number: Some("9".into()), stream_sid: STREAM.into(), mark: Mark { name: name.into() } }
-        .to_json()
+    StreamMessage::Mark {
+        sequence_number: Some("9".into()),
+        stream_sid: STREAM.into(),
+        mark: Mark { name: name.into() },
+    }
+    .to_json()
 }
 
 pub fn dtmf(digit: &str) -> String {
     StreamMessage::Dtmf {
         stream_sid: STREAM.into(),
         sequence_number: "5".into(),
-        dtmf: Dtmf { track: "inbound_track".into(), digit: digit.into() },
+        dtmf: Dtmf {
+            track: "inbound_track".into(),
+            digit: digit.into(),
+        },
     }
     .to_json()
 }
@@ -69,7 +78,10 @@ pub fn stop() -> String {
     StreamMessage::Stop {
         sequence_number: "99".into(),
         stream_sid: STREAM.into(),
-        stop: Stop { account_sid: "AC1".into(), call_sid: CALL.into() },
+        stop: Stop {
+            account_sid: "AC1".into(),
+            call_sid: CALL.into(),
+        },
     }
     .to_json()
 }
@@ -86,16 +98,31 @@ pub fn metadata(input: &str, output: &str) -> String {
 }
 
 pub fn agent_audio(event_id: u64, bytes: &[u8]) -> String {
-    AgentMessage::Audio { audio_event: AudioEvent { audio_base_64: b64(bytes).into(), event_id, alignment: None } }
-        .to_json()
+    AgentMessage::Audio {
+        audio_event: AudioEvent {
+            audio_base_64: b64(bytes).into(),
+            event_id,
+            alignment: None,
+        },
+    }
+    .to_json()
 }
 
 pub fn interruption(event_id: u64) -> String {
-    AgentMessage::Interruption { interruption_event: EventId { event_id } }.to_json()
+    AgentMessage::Interruption {
+        interruption_event: EventId { event_id },
+    }
+    .to_json()
 }
 
 pub fn ping(event_id: u64) -> String {
-    AgentMessage::Ping { ping_event: PingEvent { event_id, ping_ms: None } }.to_json()
+    AgentMessage::Ping {
+        ping_event: PingEvent {
+            event_id,
+            ping_ms: None,
+        },
+    }
+    .to_json()
 }
 
 pub fn tool_call(id: &str, name: &str, parameters: serde_json::Value) -> String {
@@ -124,7 +151,14 @@ pub struct Harness {
 impl Harness {
     pub fn new(config: SessionConfig) -> Self {
         let now = Instant::now();
-        Harness { session: Session::new(config, now), played: 0, now, to_twilio: vec![], to_agent: vec![], events: vec![] }
+        Harness {
+            session: Session::new(config, now),
+            played: 0,
+            now,
+            to_twilio: vec![],
+            to_agent: vec![],
+            events: vec![],
+        }
     }
 
     /// A session that has seen `start` and the agent's metadata.
@@ -181,7 +215,10 @@ impl Harness {
                 break;
             }
             ticks += 1;
-            assert!(ticks < 10_000, "the session keeps asking for a deadline it does not clear");
+            assert!(
+                ticks < 10_000,
+                "the session keeps asking for a deadline it does not clear"
+            );
             self.now = self.now.max(at);
             self.session.on_tick(self.now);
             self.drain();
@@ -194,7 +231,10 @@ impl Harness {
     /// Echoes every mark sent to Twilio since the last call, as Twilio does once playback
     /// reaches it.
     pub fn echo_marks(&mut self) {
-        let names: Vec<String> = self.to_twilio[self.played..].iter().filter_map(|t| mark_name(t)).collect();
+        let names: Vec<String> = self.to_twilio[self.played..]
+            .iter()
+            .filter_map(|t| mark_name(t))
+            .collect();
         self.played = self.to_twilio.len();
         for name in names {
             self.twilio(&mark_echo(&name));
@@ -203,7 +243,11 @@ impl Harness {
 
     /// μ-law bytes sent to Twilio, concatenated.
     pub fn twilio_audio(&self) -> Vec<u8> {
-        self.to_twilio.iter().filter_map(|t| media_payload(t)).flatten().collect()
+        self.to_twilio
+            .iter()
+            .filter_map(|t| media_payload(t))
+            .flatten()
+            .collect()
     }
 
     /// Bytes sent to the agent as `user_audio_chunk`s, concatenated.
