@@ -8,6 +8,12 @@
 pub mod audio;
 pub mod booking;
 pub mod call;
+pub mod cli;
+pub mod config;
+pub mod http;
+pub mod metrics;
+pub mod server;
+pub mod sim;
 pub mod store;
 pub mod tls;
 pub mod upstream;

@@ -1,3 +1,3 @@
-fn main() {
-    println!("switchboard");
+fn main() -> anyhow::Result<()> {
+    switchboard::cli::main()
 }

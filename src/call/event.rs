@@ -95,6 +95,11 @@ impl EndReason {
         matches!(self, EndReason::UpstreamFailed { .. } | EndReason::Server(_))
     }
 
+    /// [`EndReason::wants_fallback`] for a reason known only by its label (from the call log).
+    pub fn label_wants_fallback(label: &str) -> bool {
+        matches!(label, "upstream_failed" | "server")
+    }
+
     /// A short stable label for logs, metrics and the call log.
     pub fn label(&self) -> &'static str {
         match self {

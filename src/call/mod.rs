@@ -3,6 +3,7 @@
 //! The session decides everything (what to relay, when to clear, when to hang up); the driver
 //! only moves frames between the sockets and the session and runs the tools it asks for.
 
+pub mod driver;
 pub mod event;
 pub mod playback;
 pub mod session;

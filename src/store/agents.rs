@@ -162,6 +162,16 @@ impl Store {
         row::required(row, "agent", Agent::from_row)
     }
 
+    /// An agent by its id alone, for a caller that holds an authenticated reference to it
+    /// (a media stream's signed token) rather than an account.
+    pub async fn agent_by_id(&self, id: &AgentId) -> StoreResult<Option<Agent>> {
+        let row = sqlx::query(concat!("SELECT ", agent_columns!(), " FROM agents WHERE id = $1"))
+            .bind(id.as_str())
+            .fetch_optional(&self.pool)
+            .await?;
+        row::optional(row, Agent::from_row)
+    }
+
     /// The agent answering a dialled number: the first lookup of every inbound call, one probe
     /// of the unique index on `phone_number`. Not account-scoped because the number is what
     /// identifies the account.

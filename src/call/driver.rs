@@ -1,0 +1,298 @@
+//! The driver: one tokio task per call that owns the Twilio and agent sockets.
+//!
+//! It is deliberately thin. It waits on the two sockets, the session's next deadline and the
+//! tools it is running; hands whatever happens to the [`Session`] with the current time; and
+//! writes what the session queued. Every decision is the session's. Frames are written as
+//! they are produced (Twilio queues agent audio and plays it in order), never paced.
+
+use std::sync::Arc;
+use std::time::Instant;
+
+use axum::extract::ws::{self, WebSocket};
+use futures::stream::FuturesUnordered;
+use futures::{SinkExt, StreamExt};
+use tokio_tungstenite::tungstenite::{self, Message as AgentMessage};
+
+use crate::metrics::{Direction, Metrics};
+use crate::upstream::{AgentSocket, Held};
+
+use super::event::{EndReason, Event, Transmit};
+use super::session::{Frame, Relayed, Session, SessionConfig};
+use super::tools::{ToolContext, ToolOutcome, ToolRegistry};
+
+/// The stream's `start`, as the driver hands it to [`Attach`].
+#[derive(Debug, Clone)]
+pub struct Started {
+    pub call_sid: String,
+    pub stream_sid: String,
+    pub parameters: std::collections::BTreeMap<String, String>,
+}
+
+/// The agent side, once attached.
+pub struct Attached {
+    pub socket: AgentSocket,
+    /// Frames the agent sent before the stream started; relayed first.
+    pub held: Vec<Held>,
+    /// Whom the tools work for in this call.
+    pub tool_context: ToolContext,
+}
+
+/// Finds the agent connection for a stream that has started: claims the pre-warmed one or
+/// opens a new one. Errors are sentences for the log; the call then ends with the fallback.
+pub trait Attach: Send {
+    fn attach(&mut self, started: &Started) -> impl Future<Output = Result<Attached, String>> + Send;
+}
+
+/// Sees every session event of the call (not per frame): logging, the call log, live views.
+pub trait CallObserver: Send + Sync {
+    fn on_event(&self, call_sid: Option<&str>, event: &Event);
+}
+
+/// What every call shares.
+pub struct DriverDeps {
+    pub config: SessionConfig,
+    pub tools: Arc<dyn ToolRegistry>,
+    pub metrics: Arc<Metrics>,
+    pub observer: Arc<dyn CallObserver>,
+}
+
+type ToolTask = tokio::task::JoinHandle<(String, ToolOutcome)>;
+
+/// Runs one call to its end. Returns the reason it ended.
+pub async fn run(twilio: WebSocket, mut attach: impl Attach, deps: &DriverDeps) -> EndReason {
+    let mut call = Call {
+        session: Session::new(deps.config.clone(), Instant::now()),
+        twilio,
+        agent: None,
+        tool_context: ToolContext::default(),
+        call_sid: None,
+        tools: FuturesUnordered::new(),
+        deps,
+    };
+    loop {
+        let deadline = call.session.poll_timeout();
+        let sleep = async {
+            match deadline {
+                Some(at) => tokio::time::sleep_until(at.into()).await,
+                None => std::future::pending().await,
+            }
+        };
+        tokio::select! {
+            biased;
+            frame = call.twilio.recv() => {
+                let received = Instant::now();
+                let relayed = match &frame {
+                    Some(Ok(ws::Message::Text(text))) => call.session.on_twilio(received, Frame::Text(text.as_str())),
+                    Some(Ok(ws::Message::Binary(bytes))) => call.session.on_twilio(received, Frame::Binary(bytes)),
+                    Some(Ok(ws::Message::Ping(_) | ws::Message::Pong(_))) => Relayed::Nothing,
+                    Some(Ok(ws::Message::Close(_))) | Some(Err(_)) | None => {
+                        call.session.on_twilio_closed(received);
+                        Relayed::Nothing
+                    }
+                };
+                call.flush(received, relayed, Direction::CallerToAgent).await;
+            }
+            frame = next_agent_frame(&mut call.agent) => {
+                let received = Instant::now();
+                let relayed = call.on_agent_frame(received, frame);
+                call.flush(received, relayed, Direction::AgentToCaller).await;
+            }
+            Some(done) = call.tools.next() => {
+                let now = Instant::now();
+                match done {
+                    Ok((id, outcome)) => call.session.on_tool_result(now, &id, outcome),
+                    // A panicking tool is a failed tool; the session times the call out and
+                    // answers the agent, so nothing more is needed here.
+                    Err(e) => tracing::error!(error = %e, "tool task failed"),
+                }
+                call.flush(now, Relayed::Nothing, Direction::AgentToCaller).await;
+            }
+            _ = sleep => {
+                let now = Instant::now();
+                call.session.on_tick(now);
+                call.flush(now, Relayed::Nothing, Direction::AgentToCaller).await;
+            }
+        }
+        if let Some(reason) = call.handle_events(&mut attach).await {
+            call.close().await;
+            return reason;
+        }
+    }
+}
+
+async fn next_agent_frame(
+    agent: &mut Option<AgentSocket>,
+) -> Option<Result<AgentMessage, tungstenite::Error>> {
+    match agent {
+        Some(socket) => socket.next().await,
+        None => std::future::pending().await,
+    }
+}
+
+struct Call<'d> {
+    session: Session,
+    twilio: WebSocket,
+    agent: Option<AgentSocket>,
+    tool_context: ToolContext,
+    call_sid: Option<String>,
+    tools: FuturesUnordered<ToolTask>,
+    deps: &'d DriverDeps,
+}
+
+impl Call<'_> {
+    fn on_agent_frame(
+        &mut self,
+        now: Instant,
+        frame: Option<Result<AgentMessage, tungstenite::Error>>,
+    ) -> Relayed {
+        match frame {
+            Some(Ok(AgentMessage::Text(text))) => self.session.on_agent(now, Frame::Text(text.as_str())),
+            Some(Ok(AgentMessage::Binary(bytes))) => self.session.on_agent(now, Frame::Binary(&bytes)),
+            Some(Ok(AgentMessage::Close(close))) => {
+                let (code, reason) = close.map_or((None, String::new()), |c| {
+                    (Some(c.code.into()), c.reason.to_string())
+                });
+                self.agent = None;
+                self.session.on_agent_closed(now, code, &reason);
+                Relayed::Nothing
+            }
+            Some(Ok(_)) => Relayed::Nothing,
+            Some(Err(e)) => {
+                self.agent = None;
+                self.session.on_agent_closed(now, None, &e.to_string());
+                Relayed::Nothing
+            }
+            None => {
+                self.agent = None;
+                self.session.on_agent_closed(now, None, "connection closed");
+                Relayed::Nothing
+            }
+        }
+    }
+
+    /// Writes everything the session queued, then records how long the frame received at
+    /// `received` took to cross the bridge.
+    async fn flush(&mut self, received: Instant, relayed: Relayed, direction: Direction) {
+        let (mut to_twilio, mut to_agent) = (false, false);
+        while let Some(transmit) = self.session.poll_transmit() {
+            match transmit {
+                Transmit::Twilio(text) => {
+                    to_twilio = true;
+                    if self.twilio.feed(ws::Message::Text(text.into())).await.is_err() {
+                        self.session.on_twilio_closed(Instant::now());
+                    }
+                }
+                Transmit::Agent(text) => {
+                    if let Some(agent) = self.agent.as_mut() {
+                        to_agent = true;
+                        if agent.feed(AgentMessage::Text(text.into())).await.is_err() {
+                            self.agent = None;
+                            self.session.on_agent_closed(Instant::now(), None, "write failed");
+                        }
+                    }
+                }
+            }
+        }
+        if to_twilio && self.twilio.flush().await.is_err() {
+            self.session.on_twilio_closed(Instant::now());
+        }
+        if to_agent
+            && let Some(agent) = self.agent.as_mut()
+            && agent.flush().await.is_err()
+        {
+            self.agent = None;
+            self.session.on_agent_closed(Instant::now(), None, "write failed");
+        }
+        let elapsed = received.elapsed();
+        match relayed {
+            Relayed::Audio => self.deps.metrics.relayed(direction, elapsed),
+            Relayed::Clear => self.deps.metrics.interruption(elapsed),
+            Relayed::Nothing => {}
+        }
+    }
+
+    /// Acts on the session's events. Returns the end reason once the call is over.
+    async fn handle_events(&mut self, attach: &mut impl Attach) -> Option<EndReason> {
+        while let Some(event) = self.session.poll_event() {
+            self.deps.observer.on_event(self.call_sid.as_deref(), &event);
+            match event {
+                Event::Started {
+                    call_sid,
+                    stream_sid,
+                    parameters,
+                    ..
+                } => {
+                    self.call_sid = Some(call_sid.clone());
+                    self.deps.metrics.call_started();
+                    let started = Started {
+                        call_sid,
+                        stream_sid,
+                        parameters,
+                    };
+                    self.attach(attach, &started).await;
+                }
+                Event::ToolCall(call) => {
+                    let id = call.id.clone();
+                    let work = self.deps.tools.call(&self.tool_context, call);
+                    self.tools.push(tokio::spawn(async move { (id, work.await) }));
+                }
+                Event::Ended { reason, .. } => {
+                    if self.call_sid.is_some() {
+                        self.deps.metrics.call_ended(&reason);
+                    }
+                    return Some(reason);
+                }
+                Event::BadInput { kind, .. } => self.deps.metrics.bad_input(kind),
+                Event::ToolFinished {
+                    is_error,
+                    timed_out,
+                    elapsed,
+                    ..
+                } => self.deps.metrics.tool_finished(is_error, timed_out, elapsed),
+                _ => {}
+            }
+        }
+        None
+    }
+
+    async fn attach(&mut self, attach: &mut impl Attach, started: &Started) {
+        match attach.attach(started).await {
+            Ok(attached) => {
+                self.agent = Some(attached.socket);
+                self.tool_context = attached.tool_context;
+                let now = Instant::now();
+                for held in attached.held {
+                    match held {
+                        Held::Text(text) => {
+                            self.session.on_agent(now, Frame::Text(&text));
+                        }
+                        Held::Binary(bytes) => {
+                            self.session.on_agent(now, Frame::Binary(&bytes));
+                        }
+                        Held::Closed(code, reason) => {
+                            self.agent = None;
+                            self.session.on_agent_closed(now, code, &reason);
+                        }
+                    }
+                }
+                self.flush(now, Relayed::Nothing, Direction::AgentToCaller).await;
+            }
+            Err(why) => {
+                tracing::warn!(call_sid = %started.call_sid, %why, "no agent for the stream; ending it for the fallback");
+                self.session.on_agent_closed(Instant::now(), None, &why);
+            }
+        }
+    }
+
+    /// Closes both sockets: the agent's normally, Twilio's so that Twilio moves on to the
+    /// `<Connect action>` URL.
+    async fn close(&mut self) {
+        for task in self.tools.iter() {
+            task.abort();
+        }
+        if let Some(mut agent) = self.agent.take() {
+            let _ = agent.close(None).await;
+        }
+        let _ = self.twilio.send(ws::Message::Close(None)).await;
+    }
+}

@@ -1,0 +1,67 @@
+//! The command line: `serve`, `demo`, the simulators, and admin commands.
+
+mod serve;
+mod sim;
+
+use std::path::PathBuf;
+
+use clap::{Parser, Subcommand};
+
+#[derive(Debug, Parser)]
+#[command(
+    name = "switchboard",
+    version,
+    about = "Twilio ⇄ ElevenLabs Conversational AI media bridge"
+)]
+pub struct Cli {
+    /// Log format: `text` or `json`. The level comes from RUST_LOG (default: info).
+    #[arg(long, global = true, env = "SWITCHBOARD_LOG_FORMAT", default_value = "text")]
+    log_format: String,
+    #[command(subcommand)]
+    command: Command,
+}
+
+#[derive(Debug, Subcommand)]
+enum Command {
+    /// Run the bridge.
+    Serve {
+        /// TOML configuration file (also SWITCHBOARD_CONFIG); the environment overrides it.
+        #[arg(long)]
+        config: Option<PathBuf>,
+    },
+    /// Stand-ins for Twilio and ElevenLabs.
+    #[command(subcommand)]
+    Sim(sim::SimCommand),
+}
+
+/// Parses the command line and runs the command.
+pub fn main() -> anyhow::Result<()> {
+    let cli = Cli::parse();
+    let runtime = tokio::runtime::Builder::new_multi_thread().enable_all().build()?;
+    runtime.block_on(async move {
+        match cli.command {
+            Command::Serve { config } => {
+                init_logging(&cli.log_format, "info");
+                serve::run(config).await
+            }
+            Command::Sim(command) => {
+                init_logging(&cli.log_format, "info");
+                sim::run(command).await
+            }
+        }
+    })
+}
+
+/// Logs to stderr; `RUST_LOG` overrides `default_level`.
+pub fn init_logging(format: &str, default_level: &str) {
+    use tracing_subscriber::EnvFilter;
+    let filter = EnvFilter::try_from_default_env().unwrap_or_else(|_| EnvFilter::new(default_level));
+    let builder = tracing_subscriber::fmt()
+        .with_env_filter(filter)
+        .with_writer(std::io::stderr);
+    let _ = if format == "json" {
+        builder.json().try_init()
+    } else {
+        builder.try_init()
+    };
+}

@@ -1,0 +1,61 @@
+//! `switchboard serve`: the bridge, configured from the environment and an optional file.
+
+use std::path::PathBuf;
+use std::sync::Arc;
+use std::time::Duration;
+
+use anyhow::Context;
+
+use crate::call::CallControl;
+use crate::config::Config;
+use crate::store::{Store, redact_url};
+
+/// How long calls in flight may run on after SIGTERM.
+const DRAIN_DEADLINE: Duration = Duration::from_secs(600);
+
+pub async fn run(config_path: Option<PathBuf>) -> anyhow::Result<()> {
+    let config = Config::from_env(config_path.as_deref())?;
+    config.check_serve()?;
+    crate::tls::install_crypto_provider();
+    let store = Store::connect(&config.database_url)
+        .await
+        .with_context(|| format!("opening the database {}", redact_url(&config.database_url)))?;
+    let added = crate::server::sync_config_agents(&store, &config.agents).await?;
+    let tools = Arc::new(CallControl);
+    let public_url = config.public_url.clone();
+    let server = crate::server::start(config, store, tools)
+        .await
+        .context("binding the listen address")?;
+    tracing::info!(
+        listen = %server.local_addr,
+        %public_url,
+        agents_added = added,
+        "switchboard is serving; point your Twilio number's voice webhook at {public_url}/twilio/voice"
+    );
+    shutdown_signal().await;
+    tracing::info!("shutting down: draining calls in flight");
+    server.shutdown(DRAIN_DEADLINE).await?;
+    Ok(())
+}
+
+/// Resolves on SIGTERM or Ctrl-C.
+pub async fn shutdown_signal() {
+    let ctrl_c = async {
+        let _ = tokio::signal::ctrl_c().await;
+    };
+    #[cfg(unix)]
+    let terminate = async {
+        match tokio::signal::unix::signal(tokio::signal::unix::SignalKind::terminate()) {
+            Ok(mut signal) => {
+                signal.recv().await;
+            }
+            Err(_) => std::future::pending().await,
+        }
+    };
+    #[cfg(not(unix))]
+    let terminate = std::future::pending::<()>();
+    tokio::select! {
+        _ = ctrl_c => {}
+        _ = terminate => {}
+    }
+}

@@ -1,0 +1,396 @@
+//! Everything a user can configure, in one place: environment variables over an optional TOML
+//! file over defaults that let `switchboard demo` run on a fresh machine.
+//!
+//! | env | TOML | default |
+//! |---|---|---|
+//! | `SWITCHBOARD_LISTEN` | `listen` | `0.0.0.0:8080` |
+//! | `SWITCHBOARD_PUBLIC_URL` | `public_url` | `http://<listen>` (loopback only; Twilio needs https) |
+//! | `SWITCHBOARD_DATABASE_URL` | `database_url` | `sqlite://switchboard.db?mode=rwc` |
+//! | `SWITCHBOARD_TOOL_SECRET` | `tool_secret` | none (HTTP tools disabled) |
+//! | `TWILIO_ACCOUNT_SID` | `twilio.account_sid` | none |
+//! | `TWILIO_AUTH_TOKEN` | `twilio.auth_token` | none (required by `serve`) |
+//! | `TWILIO_API_BASE` | `twilio.api_base` | `https://api.twilio.com` |
+//! | `ELEVENLABS_API_KEY` | `elevenlabs.api_key` | none (public agents only) |
+//! | `ELEVENLABS_API_BASE` | `elevenlabs.api_base` | `https://api.elevenlabs.io` |
+//!
+//! The file is named by `--config` or `SWITCHBOARD_CONFIG`. Agents (until they are managed
+//! through the API) are listed in it as `[[agents]]` tables.
+
+use std::net::SocketAddr;
+use std::path::Path;
+use std::time::Duration;
+
+use serde::Deserialize;
+
+/// A secret value: usable, but never printed by `Debug` or `Display`.
+#[derive(Clone, Default, PartialEq, Eq, Deserialize)]
+#[serde(transparent)]
+pub struct Secret(String);
+
+impl Secret {
+    pub fn new(value: impl Into<String>) -> Self {
+        Secret(value.into())
+    }
+
+    pub fn expose(&self) -> &str {
+        &self.0
+    }
+
+    pub fn is_empty(&self) -> bool {
+        self.0.is_empty()
+    }
+}
+
+impl std::fmt::Debug for Secret {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.write_str(if self.0.is_empty() {
+            "<empty>"
+        } else {
+            "<redacted>"
+        })
+    }
+}
+
+#[derive(Debug, thiserror::Error)]
+pub enum ConfigError {
+    #[error("cannot read the config file {path}: {source}")]
+    Read { path: String, source: std::io::Error },
+    #[error("the config file {path} is not valid TOML: {source}")]
+    Parse {
+        path: String,
+        source: Box<toml::de::Error>,
+    },
+    #[error("{name}={value:?} is not valid: {why}")]
+    Invalid {
+        name: &'static str,
+        value: String,
+        why: String,
+    },
+    #[error("{0} must be set")]
+    Missing(&'static str),
+}
+
+#[derive(Debug, Clone)]
+pub struct Config {
+    pub listen: SocketAddr,
+    /// How Twilio reaches this server, e.g. `https://bridge.example.com` (no trailing slash).
+    /// Twilio signs the URLs it requests under this base, so it must match exactly.
+    pub public_url: String,
+    pub database_url: String,
+    pub tool_secret: Option<Secret>,
+    pub twilio: TwilioConfig,
+    pub elevenlabs: ElevenLabsConfig,
+    pub call: CallConfig,
+    pub agents: Vec<AgentConfig>,
+}
+
+#[derive(Debug, Clone)]
+pub struct TwilioConfig {
+    pub account_sid: Option<String>,
+    pub auth_token: Secret,
+    pub api_base: String,
+}
+
+#[derive(Debug, Clone)]
+pub struct ElevenLabsConfig {
+    pub api_key: Option<Secret>,
+    pub api_base: String,
+}
+
+/// Per-call behaviour.
+#[derive(Debug, Clone, Deserialize)]
+#[serde(default, deny_unknown_fields)]
+pub struct CallConfig {
+    /// A tool slower than this is answered as failed (the agent then apologises).
+    pub tool_timeout_secs: u64,
+    /// Longest call; 0 for no limit.
+    pub max_call_secs: u64,
+    /// How long a pre-warmed agent connection waits for its media stream.
+    pub stream_token_ttl_secs: u64,
+    /// Bound on the signed-URL request and the agent WebSocket handshake.
+    pub upstream_timeout_secs: u64,
+    /// Said before the fallback when the agent cannot continue a call.
+    pub apology: String,
+    /// Said when a number is not served here.
+    pub not_in_service: String,
+}
+
+impl Default for CallConfig {
+    fn default() -> Self {
+        CallConfig {
+            tool_timeout_secs: 10,
+            max_call_secs: 3600,
+            stream_token_ttl_secs: 30,
+            upstream_timeout_secs: 10,
+            apology: "Sorry, our assistant is having trouble right now.".into(),
+            not_in_service: "Sorry, this number is not in service. Goodbye.".into(),
+        }
+    }
+}
+
+impl CallConfig {
+    pub fn tool_timeout(&self) -> Duration {
+        Duration::from_secs(self.tool_timeout_secs)
+    }
+
+    pub fn max_call(&self) -> Option<Duration> {
+        (self.max_call_secs > 0).then(|| Duration::from_secs(self.max_call_secs))
+    }
+
+    pub fn stream_token_ttl(&self) -> Duration {
+        Duration::from_secs(self.stream_token_ttl_secs)
+    }
+
+    pub fn upstream_timeout(&self) -> Duration {
+        Duration::from_secs(self.upstream_timeout_secs)
+    }
+}
+
+/// An agent listed in the config file: created in the store at start if its number is new.
+#[derive(Debug, Clone, Deserialize, PartialEq)]
+#[serde(deny_unknown_fields)]
+pub struct AgentConfig {
+    /// The business (account) the agent answers for.
+    pub business: String,
+    pub name: String,
+    /// The Twilio number, E.164.
+    pub phone_number: String,
+    pub elevenlabs_agent_id: String,
+    #[serde(default = "default_timezone")]
+    pub timezone: String,
+    pub first_message: Option<String>,
+    /// `message`, `voicemail` or `dial`.
+    #[serde(default = "default_fallback")]
+    pub fallback: String,
+    pub fallback_number: Option<String>,
+}
+
+fn default_timezone() -> String {
+    "UTC".into()
+}
+
+fn default_fallback() -> String {
+    "voicemail".into()
+}
+
+/// The TOML file's shape: every field optional.
+#[derive(Debug, Default, Deserialize)]
+#[serde(default, deny_unknown_fields)]
+struct FileConfig {
+    listen: Option<String>,
+    public_url: Option<String>,
+    database_url: Option<String>,
+    tool_secret: Option<Secret>,
+    twilio: FileTwilio,
+    elevenlabs: FileElevenLabs,
+    call: CallConfig,
+    agents: Vec<AgentConfig>,
+}
+
+#[derive(Debug, Default, Deserialize)]
+#[serde(default, deny_unknown_fields)]
+struct FileTwilio {
+    account_sid: Option<String>,
+    auth_token: Option<Secret>,
+    api_base: Option<String>,
+}
+
+#[derive(Debug, Default, Deserialize)]
+#[serde(default, deny_unknown_fields)]
+struct FileElevenLabs {
+    api_key: Option<Secret>,
+    api_base: Option<String>,
+}
+
+impl Config {
+    /// Reads the optional file, then the environment (`env` is a lookup so tests need not
+    /// touch the process environment).
+    pub fn load(file: Option<&Path>, env: impl Fn(&str) -> Option<String>) -> Result<Config, ConfigError> {
+        let file = match file {
+            Some(path) => {
+                let text = std::fs::read_to_string(path).map_err(|source| ConfigError::Read {
+                    path: path.display().to_string(),
+                    source,
+                })?;
+                toml::from_str::<FileConfig>(&text).map_err(|source| ConfigError::Parse {
+                    path: path.display().to_string(),
+                    source: Box::new(source),
+                })?
+            }
+            None => FileConfig::default(),
+        };
+        let pick = |name: &str, from_file: Option<String>| env(name).filter(|v| !v.is_empty()).or(from_file);
+
+        let listen_text = pick("SWITCHBOARD_LISTEN", file.listen).unwrap_or_else(|| "0.0.0.0:8080".into());
+        let listen: SocketAddr =
+            listen_text
+                .parse()
+                .map_err(|e: std::net::AddrParseError| ConfigError::Invalid {
+                    name: "SWITCHBOARD_LISTEN",
+                    value: listen_text.clone(),
+                    why: e.to_string(),
+                })?;
+        let public_url = pick("SWITCHBOARD_PUBLIC_URL", file.public_url)
+            .unwrap_or_else(|| format!("http://{listen}"))
+            .trim_end_matches('/')
+            .to_owned();
+        if !(public_url.starts_with("https://") || public_url.starts_with("http://")) {
+            return Err(ConfigError::Invalid {
+                name: "SWITCHBOARD_PUBLIC_URL",
+                value: public_url,
+                why: "must start with https:// (or http:// for local testing)".into(),
+            });
+        }
+        let database_url = pick("SWITCHBOARD_DATABASE_URL", file.database_url)
+            .unwrap_or_else(|| "sqlite://switchboard.db?mode=rwc".into());
+        let tool_secret = env("SWITCHBOARD_TOOL_SECRET")
+            .filter(|v| !v.is_empty())
+            .map(Secret)
+            .or(file.tool_secret);
+        let twilio = TwilioConfig {
+            account_sid: pick("TWILIO_ACCOUNT_SID", file.twilio.account_sid),
+            auth_token: env("TWILIO_AUTH_TOKEN")
+                .filter(|v| !v.is_empty())
+                .map(Secret)
+                .or(file.twilio.auth_token)
+                .unwrap_or_default(),
+            api_base: pick("TWILIO_API_BASE", file.twilio.api_base)
+                .unwrap_or_else(|| "https://api.twilio.com".into())
+                .trim_end_matches('/')
+                .to_owned(),
+        };
+        let elevenlabs = ElevenLabsConfig {
+            api_key: env("ELEVENLABS_API_KEY")
+                .filter(|v| !v.is_empty())
+                .map(Secret)
+                .or(file.elevenlabs.api_key),
+            api_base: pick("ELEVENLABS_API_BASE", file.elevenlabs.api_base)
+                .unwrap_or_else(|| "https://api.elevenlabs.io".into())
+                .trim_end_matches('/')
+                .to_owned(),
+        };
+        Ok(Config {
+            listen,
+            public_url,
+            database_url,
+            tool_secret,
+            twilio,
+            elevenlabs,
+            call: file.call,
+            agents: file.agents,
+        })
+    }
+
+    /// Reads the file named by `path` or `SWITCHBOARD_CONFIG`, then the process environment.
+    pub fn from_env(path: Option<&Path>) -> Result<Config, ConfigError> {
+        let from_env = std::env::var("SWITCHBOARD_CONFIG").ok().filter(|p| !p.is_empty());
+        let path = path.map(Path::to_path_buf).or(from_env.map(Into::into));
+        Config::load(path.as_deref(), |name| std::env::var(name).ok())
+    }
+
+    /// What `serve` cannot run without.
+    pub fn check_serve(&self) -> Result<(), ConfigError> {
+        if self.twilio.auth_token.is_empty() {
+            return Err(ConfigError::Missing(
+                "TWILIO_AUTH_TOKEN (every Twilio request is signature-checked)",
+            ));
+        }
+        Ok(())
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use std::collections::HashMap;
+
+    fn env(pairs: &[(&str, &str)]) -> impl Fn(&str) -> Option<String> {
+        let map: HashMap<String, String> = pairs
+            .iter()
+            .map(|(k, v)| (k.to_string(), v.to_string()))
+            .collect();
+        move |k| map.get(k).cloned()
+    }
+
+    #[test]
+    fn defaults_run_on_a_fresh_machine() {
+        let c = Config::load(None, env(&[])).unwrap();
+        assert_eq!(c.listen.to_string(), "0.0.0.0:8080");
+        assert_eq!(c.public_url, "http://0.0.0.0:8080");
+        assert!(c.database_url.starts_with("sqlite://"));
+        assert_eq!(c.elevenlabs.api_base, "https://api.elevenlabs.io");
+        assert!(c.check_serve().is_err(), "serve needs the Twilio auth token");
+    }
+
+    #[test]
+    fn environment_wins_over_the_file() {
+        let dir = tempfile::tempdir().unwrap();
+        let path = dir.path().join("switchboard.toml");
+        std::fs::write(
+            &path,
+            r#"
+            public_url = "https://file.example/"
+            database_url = "postgres://file"
+            [twilio]
+            auth_token = "from-file"
+            [call]
+            tool_timeout_secs = 5
+            [[agents]]
+            business = "Harbor Dental"
+            name = "Ava"
+            phone_number = "+15550100001"
+            elevenlabs_agent_id = "agent_1"
+            timezone = "America/New_York"
+            "#,
+        )
+        .unwrap();
+        let c = Config::load(
+            Some(&path),
+            env(&[("SWITCHBOARD_PUBLIC_URL", "https://env.example")]),
+        )
+        .unwrap();
+        assert_eq!(c.public_url, "https://env.example");
+        assert_eq!(c.database_url, "postgres://file");
+        assert_eq!(c.twilio.auth_token.expose(), "from-file");
+        assert_eq!(c.call.tool_timeout(), Duration::from_secs(5));
+        assert_eq!(
+            c.call.max_call_secs, 3600,
+            "unset call fields keep their defaults"
+        );
+        assert_eq!(c.agents.len(), 1);
+        assert_eq!(c.agents[0].fallback, "voicemail");
+        assert!(c.check_serve().is_ok());
+    }
+
+    #[test]
+    fn secrets_never_print() {
+        let c = Config::load(
+            None,
+            env(&[
+                ("TWILIO_AUTH_TOKEN", "tok-123"),
+                ("ELEVENLABS_API_KEY", "xi-456"),
+                ("SWITCHBOARD_TOOL_SECRET", "s-789"),
+            ]),
+        )
+        .unwrap();
+        let shown = format!("{c:?}");
+        for secret in ["tok-123", "xi-456", "s-789"] {
+            assert!(!shown.contains(secret), "{secret} leaked: {shown}");
+        }
+    }
+
+    #[test]
+    fn bad_values_are_named() {
+        let e = Config::load(None, env(&[("SWITCHBOARD_LISTEN", "nope")])).unwrap_err();
+        assert!(e.to_string().contains("SWITCHBOARD_LISTEN"), "{e}");
+        let e = Config::load(None, env(&[("SWITCHBOARD_PUBLIC_URL", "bridge.example")])).unwrap_err();
+        assert!(e.to_string().contains("https://"), "{e}");
+        let dir = tempfile::tempdir().unwrap();
+        let path = dir.path().join("bad.toml");
+        std::fs::write(&path, "listen = 5\nunknown_key = 1").unwrap();
+        assert!(matches!(
+            Config::load(Some(&path), env(&[])),
+            Err(ConfigError::Parse { .. })
+        ));
+    }
+}

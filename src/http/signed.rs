@@ -1,0 +1,72 @@
+//! The extractor that admits only requests Twilio signed.
+//!
+//! Twilio signs the full URL it requested, which behind a proxy is not what this server sees,
+//! so the URL is rebuilt from the configured public URL plus the request's path and query.
+
+use axum::body::Bytes;
+use axum::extract::{FromRequest, Request};
+use axum::http::HeaderMap;
+
+use super::AppState;
+use super::error::ApiError;
+use crate::metrics::ErrorKind;
+
+/// Largest webhook body accepted; Twilio's voice webhooks are a couple of KiB.
+pub const MAX_WEBHOOK_BODY: usize = 64 * 1024;
+
+/// The form parameters of a request whose Twilio signature checked out.
+#[derive(Debug, Clone)]
+pub struct SignedForm {
+    pub params: Vec<(String, String)>,
+}
+
+impl SignedForm {
+    /// The first value of `name`.
+    pub fn get(&self, name: &str) -> Option<&str> {
+        self.params
+            .iter()
+            .find(|(k, _)| k == name)
+            .map(|(_, v)| v.as_str())
+    }
+}
+
+/// The URL Twilio requested, as it signed it.
+pub fn signed_url(public_url: &str, uri: &axum::http::Uri) -> String {
+    let path = uri.path_and_query().map_or("/", |p| p.as_str());
+    format!("{public_url}{path}")
+}
+
+pub fn signature(headers: &HeaderMap) -> Option<&str> {
+    headers.get("x-twilio-signature").and_then(|v| v.to_str().ok())
+}
+
+impl FromRequest<AppState> for SignedForm {
+    type Rejection = ApiError;
+
+    async fn from_request(req: Request, state: &AppState) -> Result<Self, Self::Rejection> {
+        let url = signed_url(&state.config.public_url, req.uri());
+        let headers = req.headers().clone();
+        let body = axum::body::to_bytes(req.into_body(), MAX_WEBHOOK_BODY)
+            .await
+            .map_err(|_| ApiError::TooLarge)?;
+        let Some(signature) = signature(&headers) else {
+            state.metrics.error(ErrorKind::BadSignature);
+            tracing::warn!(%url, "Twilio request without a signature refused");
+            return Err(ApiError::BadSignature);
+        };
+        let params = parse_form(&body);
+        let pairs: Vec<(&str, &str)> = params.iter().map(|(k, v)| (k.as_str(), v.as_str())).collect();
+        if !state.validator.validate(&url, &pairs, signature) {
+            state.metrics.error(ErrorKind::BadSignature);
+            tracing::warn!(%url, "Twilio request with a wrong signature refused (is SWITCHBOARD_PUBLIC_URL right?)");
+            return Err(ApiError::BadSignature);
+        }
+        Ok(SignedForm { params })
+    }
+}
+
+fn parse_form(body: &Bytes) -> Vec<(String, String)> {
+    url::form_urlencoded::parse(body)
+        .map(|(k, v)| (k.into_owned(), v.into_owned()))
+        .collect()
+}

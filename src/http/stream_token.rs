@@ -1,0 +1,190 @@
+//! One-time tokens that tie a media stream to the voice webhook that announced it.
+//!
+//! Twilio signs the media-stream handshake over the WebSocket URL alone, which is the same for
+//! every call, so a captured handshake signature could be replayed. The voice webhook
+//! therefore puts a token in the TwiML (`<Parameter name="token">`, delivered back in the
+//! stream's `start.customParameters`). The token is an HMAC over the call and agent it was
+//! issued for and its expiry, so any instance sharing the Twilio auth token can check it
+//! (a stream may land on another instance than its webhook); each instance also remembers
+//! the tokens it has redeemed until they expire, so one cannot be used twice there.
+
+use std::collections::HashMap;
+use std::sync::Mutex;
+use std::time::{Duration, SystemTime, UNIX_EPOCH};
+
+use base64::Engine;
+use hmac::{Hmac, Mac};
+use serde::{Deserialize, Serialize};
+use sha2::Sha256;
+
+type HmacSha256 = Hmac<Sha256>;
+const B64: base64::engine::GeneralPurpose = base64::engine::general_purpose::URL_SAFE_NO_PAD;
+
+/// What a token vouches for.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+pub struct Claims {
+    /// Random, unique per token; keys the pre-warmed connection.
+    #[serde(rename = "n")]
+    pub nonce: String,
+    #[serde(rename = "c")]
+    pub call_sid: String,
+    /// switchboard's agent id.
+    #[serde(rename = "a")]
+    pub agent_id: String,
+    /// Unix seconds.
+    #[serde(rename = "e")]
+    pub expires: u64,
+}
+
+#[derive(Debug, Clone, PartialEq, Eq, thiserror::Error)]
+pub enum TokenError {
+    #[error("the stream carries no token")]
+    Missing,
+    #[error("the token is malformed")]
+    Malformed,
+    #[error("the token's signature is wrong")]
+    BadSignature,
+    #[error("the token expired")]
+    Expired,
+    #[error("the token was issued for another call")]
+    WrongCall,
+    #[error("the token was already used")]
+    Reused,
+}
+
+pub struct StreamTokens {
+    key: [u8; 32],
+    ttl: Duration,
+    redeemed: Mutex<HashMap<String, u64>>,
+}
+
+fn unix_now() -> u64 {
+    SystemTime::now()
+        .duration_since(UNIX_EPOCH)
+        .map_or(0, |d| d.as_secs())
+}
+
+impl StreamTokens {
+    /// Tokens keyed from the Twilio auth token, so every instance of one deployment agrees.
+    pub fn new(auth_token: &str, ttl: Duration) -> Self {
+        let mut mac = HmacSha256::new_from_slice(auth_token.as_bytes()).expect("HMAC takes any key");
+        mac.update(b"switchboard media stream token v1");
+        StreamTokens {
+            key: mac.finalize().into_bytes().into(),
+            ttl,
+            redeemed: Mutex::new(HashMap::new()),
+        }
+    }
+
+    fn mac(&self) -> HmacSha256 {
+        HmacSha256::new_from_slice(&self.key).expect("HMAC takes any key")
+    }
+
+    /// A fresh token for `call_sid` answered by `agent_id`.
+    pub fn issue(&self, call_sid: &str, agent_id: &str) -> (String, Claims) {
+        let claims = Claims {
+            nonce: B64.encode(rand::random::<[u8; 16]>()),
+            call_sid: call_sid.to_owned(),
+            agent_id: agent_id.to_owned(),
+            expires: unix_now() + self.ttl.as_secs().max(1),
+        };
+        let payload = B64.encode(serde_json::to_vec(&claims).expect("claims serialize"));
+        let mut mac = self.mac();
+        mac.update(payload.as_bytes());
+        let signature = B64.encode(mac.finalize().into_bytes());
+        (format!("{payload}.{signature}"), claims)
+    }
+
+    /// Checks a token presented by the stream of `call_sid` and marks it used.
+    pub fn redeem(&self, token: Option<&str>, call_sid: &str) -> Result<Claims, TokenError> {
+        let token = token.filter(|t| !t.is_empty()).ok_or(TokenError::Missing)?;
+        let (payload, signature) = token.split_once('.').ok_or(TokenError::Malformed)?;
+        let signature = B64.decode(signature).map_err(|_| TokenError::Malformed)?;
+        let mut mac = self.mac();
+        mac.update(payload.as_bytes());
+        mac.verify_slice(&signature)
+            .map_err(|_| TokenError::BadSignature)?;
+        let claims: Claims = B64
+            .decode(payload)
+            .ok()
+            .and_then(|json| serde_json::from_slice(&json).ok())
+            .ok_or(TokenError::Malformed)?;
+        let now = unix_now();
+        if claims.expires < now {
+            return Err(TokenError::Expired);
+        }
+        if claims.call_sid != call_sid {
+            return Err(TokenError::WrongCall);
+        }
+        let mut redeemed = self.redeemed.lock().expect("token registry");
+        redeemed.retain(|_, expires| *expires >= now);
+        if redeemed.insert(claims.nonce.clone(), claims.expires).is_some() {
+            return Err(TokenError::Reused);
+        }
+        Ok(claims)
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn tokens() -> StreamTokens {
+        StreamTokens::new("auth-token", Duration::from_secs(30))
+    }
+
+    #[test]
+    fn a_token_redeems_once_for_its_call() {
+        let t = tokens();
+        let (token, claims) = t.issue("CA1", "agent-1");
+        assert!(
+            token.len() < 400,
+            "fits a TwiML <Parameter> (500 chars with its name)"
+        );
+        assert_eq!(t.redeem(Some(&token), "CA2"), Err(TokenError::WrongCall));
+        assert_eq!(t.redeem(Some(&token), "CA1"), Ok(claims));
+        assert_eq!(t.redeem(Some(&token), "CA1"), Err(TokenError::Reused));
+    }
+
+    #[test]
+    fn another_instance_with_the_same_auth_token_accepts_it() {
+        let (token, _) = tokens().issue("CA1", "agent-1");
+        assert!(tokens().redeem(Some(&token), "CA1").is_ok());
+        let other = StreamTokens::new("another-token", Duration::from_secs(30));
+        assert_eq!(other.redeem(Some(&token), "CA1"), Err(TokenError::BadSignature));
+    }
+
+    #[test]
+    fn forged_and_broken_tokens_fail() {
+        let t = tokens();
+        let (token, _) = t.issue("CA1", "agent-1");
+        let (payload, sig) = token.split_once('.').unwrap();
+        let forged_claims = Claims {
+            nonce: "x".into(),
+            call_sid: "CA1".into(),
+            agent_id: "agent-2".into(),
+            expires: u64::MAX,
+        };
+        let forged = format!(
+            "{}.{sig}",
+            B64.encode(serde_json::to_vec(&forged_claims).unwrap())
+        );
+        assert_eq!(t.redeem(Some(&forged), "CA1"), Err(TokenError::BadSignature));
+        assert_eq!(t.redeem(Some(payload), "CA1"), Err(TokenError::Malformed));
+        assert_eq!(t.redeem(Some("a.%%%"), "CA1"), Err(TokenError::Malformed));
+        assert_eq!(t.redeem(None, "CA1"), Err(TokenError::Missing));
+        assert_eq!(t.redeem(Some(""), "CA1"), Err(TokenError::Missing));
+    }
+
+    #[test]
+    fn expired_tokens_fail() {
+        let t = StreamTokens::new("auth-token", Duration::from_secs(1));
+        let (_, mut claims) = t.issue("CA1", "agent-1");
+        claims.expires = unix_now() - 1;
+        let payload = B64.encode(serde_json::to_vec(&claims).unwrap());
+        let mut mac = t.mac();
+        mac.update(payload.as_bytes());
+        let token = format!("{payload}.{}", B64.encode(mac.finalize().into_bytes()));
+        assert_eq!(t.redeem(Some(&token), "CA1"), Err(TokenError::Expired));
+    }
+}

@@ -1,0 +1,394 @@
+//! `switchboard sim caller`: plays Twilio's part of one inbound call against a bridge.
+//!
+//! It posts the signed voice webhook, follows the `<Connect><Stream>` it gets back, opens the
+//! media stream with a signed handshake, and speaks a script of recorded utterances in
+//! real-time 20 ms μ-law frames (silence in between, as Twilio sends). What the bridge sends
+//! back is played the way Twilio plays it (see [`playout`]): in order, in real time, marks
+//! echoed when reached, `clear` honoured. The caller takes its next turn once the agent has
+//! spoken and gone quiet. When the bridge closes the stream, it requests the `<Connect
+//! action>` URL as Twilio would. Both sides can be recorded to a stereo WAV (caller left,
+//! what the caller heard right).
+
+pub mod playout;
+pub mod webhook;
+
+use std::time::{Duration, Instant};
+
+use base64::Engine;
+use futures::{SinkExt, StreamExt};
+use tokio::sync::mpsc;
+use tokio_tungstenite::tungstenite::Message;
+use tokio_tungstenite::tungstenite::client::IntoClientRequest;
+
+use crate::audio::ulaw;
+use crate::wire::twilio::{Media, MediaFormat, Start, Stop, StreamMessage};
+use crate::wire::twiml;
+use playout::Playout;
+pub use webhook::{Webhooks, random_sid};
+
+const FRAME: Duration = Duration::from_millis(20);
+const FRAME_BYTES: usize = 160;
+const B64: base64::engine::GeneralPurpose = base64::engine::general_purpose::STANDARD;
+
+/// One simulated call.
+#[derive(Debug, Clone)]
+pub struct CallerConfig {
+    /// The bridge's voice webhook, e.g. `http://127.0.0.1:8080/twilio/voice`.
+    pub webhook_url: String,
+    pub auth_token: String,
+    pub account_sid: String,
+    pub from: String,
+    pub to: String,
+    /// μ-law 8 kHz clips the caller says, one per turn.
+    pub utterances: Vec<Vec<u8>>,
+    /// How long the agent must have been quiet before the caller takes its turn.
+    pub turn_gap: Duration,
+    /// Whether the caller waits for the agent to speak first (a greeting) or starts talking.
+    pub agent_speaks_first: bool,
+    /// The caller hangs up (Twilio `stop`) after this long.
+    pub max_duration: Duration,
+    /// After its last utterance, how long the caller waits for the bridge to end the call.
+    pub linger: Duration,
+    /// Keep both sides' audio for a WAV.
+    pub record: bool,
+}
+
+impl CallerConfig {
+    pub fn new(webhook_url: impl Into<String>, auth_token: impl Into<String>, to: impl Into<String>) -> Self {
+        CallerConfig {
+            webhook_url: webhook_url.into(),
+            auth_token: auth_token.into(),
+            account_sid: random_sid("AC"),
+            from: "+15005550006".into(),
+            to: to.into(),
+            utterances: Vec::new(),
+            turn_gap: Duration::from_millis(700),
+            agent_speaks_first: true,
+            max_duration: Duration::from_secs(120),
+            linger: Duration::from_secs(15),
+            record: false,
+        }
+    }
+}
+
+/// Progress, for a live view.
+#[derive(Debug, Clone, PartialEq)]
+pub enum CallerEvent {
+    Answered { call_sid: String },
+    StreamOpen { stream_sid: String },
+    Speaking { turn: usize },
+    AgentAudio,
+    Cleared,
+    Ended { by_bridge: bool },
+}
+
+#[derive(Debug, Default)]
+pub struct CallReport {
+    pub call_sid: String,
+    pub stream_sid: String,
+    /// The TwiML the voice webhook answered.
+    pub answer: String,
+    /// The TwiML of the `<Connect action>` request, if the bridge ended the stream.
+    pub action: Option<String>,
+    /// True when the bridge closed the stream; false when the caller hung up.
+    pub ended_by_bridge: bool,
+    pub turns_spoken: usize,
+    pub frames_sent: u64,
+    /// Agent audio actually played to the caller.
+    pub heard: Duration,
+    pub marks_echoed: u64,
+    pub clears: u64,
+    /// From `start` to the first agent audio played.
+    pub first_audio_after: Option<Duration>,
+    /// Messages from the bridge that were not valid Twilio stream messages.
+    pub bad_messages: u64,
+    pub duration: Duration,
+    /// Interleaved stereo PCM (caller, heard) at 8 kHz, when recording.
+    pub recording: Vec<i16>,
+}
+
+#[derive(Debug, thiserror::Error)]
+pub enum CallerError {
+    #[error(transparent)]
+    Webhook(#[from] webhook::WebhookError),
+    #[error("the voice webhook answered TwiML that is not valid XML: {0}")]
+    Twiml(String),
+    #[error("media stream: {0}")]
+    Stream(String),
+}
+
+/// Places one call. `events` receives progress if given.
+pub async fn place_call(
+    config: &CallerConfig,
+    events: Option<mpsc::UnboundedSender<CallerEvent>>,
+) -> Result<CallReport, CallerError> {
+    let emit = |e: CallerEvent| {
+        if let Some(tx) = &events {
+            let _ = tx.send(e);
+        }
+    };
+    let hooks = Webhooks::new(&config.auth_token);
+    let call_sid = random_sid("CA");
+    let base = [
+        ("CallSid", call_sid.as_str()),
+        ("AccountSid", config.account_sid.as_str()),
+        ("From", config.from.as_str()),
+        ("To", config.to.as_str()),
+        ("Direction", "inbound"),
+        ("ApiVersion", "2010-04-01"),
+    ];
+    let mut params = base.to_vec();
+    params.push(("CallStatus", "ringing"));
+    let answer = hooks.post(&config.webhook_url, &params).await?;
+    emit(CallerEvent::Answered {
+        call_sid: call_sid.clone(),
+    });
+    let mut report = CallReport {
+        call_sid: call_sid.clone(),
+        answer: answer.clone(),
+        ..CallReport::default()
+    };
+    let Some(connect) = twiml::parse_connect(&answer).map_err(|e| CallerError::Twiml(e.to_string()))? else {
+        return Ok(report); // no stream: the bridge said something and hung up
+    };
+
+    let stream_sid = random_sid("MZ");
+    report.stream_sid = stream_sid.clone();
+    let mut request = connect
+        .stream_url
+        .as_str()
+        .into_client_request()
+        .map_err(|e| CallerError::Stream(e.to_string()))?;
+    let signature = hooks.sign(&connect.stream_url, &[]);
+    request.headers_mut().insert(
+        "X-Twilio-Signature",
+        signature.parse().expect("base64 is a valid header value"),
+    );
+    let (mut socket, _) = tokio_tungstenite::connect_async(request)
+        .await
+        .map_err(|e| CallerError::Stream(e.to_string()))?;
+    emit(CallerEvent::StreamOpen {
+        stream_sid: stream_sid.clone(),
+    });
+
+    let mut seq = 0u64;
+    let mut next_seq = || {
+        seq += 1;
+        seq.to_string()
+    };
+    let connected = StreamMessage::Connected {
+        protocol: "Call".into(),
+        version: "1.0.0".into(),
+    };
+    let start = StreamMessage::Start {
+        sequence_number: next_seq().into(),
+        stream_sid: stream_sid.as_str().into(),
+        start: Start {
+            account_sid: config.account_sid.clone(),
+            stream_sid: stream_sid.clone(),
+            call_sid: call_sid.clone(),
+            tracks: vec!["inbound".into()],
+            media_format: MediaFormat::default(),
+            custom_parameters: connect.parameters.iter().cloned().collect(),
+        },
+    };
+    let send_err = |e: tokio_tungstenite::tungstenite::Error| CallerError::Stream(e.to_string());
+    socket.send(connected.to_json().into()).await.map_err(send_err)?;
+    socket.send(start.to_json().into()).await.map_err(send_err)?;
+
+    let began = Instant::now();
+    let mut turns = Turns::new(config);
+    let mut playout = Playout::default();
+    let mut heard_frame = Vec::with_capacity(FRAME_BYTES);
+    let mut chunk = 0u64;
+    let mut ticker = tokio::time::interval(FRAME);
+    ticker.set_missed_tick_behavior(tokio::time::MissedTickBehavior::Burst);
+    let ended_by_bridge = loop {
+        tokio::select! {
+            _ = ticker.tick() => {
+                chunk += 1;
+                let (frame, started_turn) = turns.next_frame(playout.is_playing());
+                if let Some(turn) = started_turn {
+                    emit(CallerEvent::Speaking { turn });
+                }
+                let media = StreamMessage::Media {
+                    sequence_number: Some(next_seq().into()),
+                    stream_sid: stream_sid.as_str().into(),
+                    media: Media {
+                        track: Some("inbound".into()),
+                        chunk: Some(chunk.to_string().into()),
+                        timestamp: Some((chunk * 20).to_string().into()),
+                        payload: B64.encode(frame).into(),
+                    },
+                };
+                if socket.send(media.to_json().into()).await.is_err() {
+                    break true;
+                }
+                report.frames_sent += 1;
+                heard_frame.clear();
+                let before = playout.played_bytes();
+                for name in playout.play(FRAME_BYTES, &mut heard_frame) {
+                    report.marks_echoed += 1;
+                    let echo = mark_echo(&stream_sid, next_seq(), name);
+                    if socket.send(echo.into()).await.is_err() {
+                        break;
+                    }
+                }
+                if playout.played_bytes() > before && report.first_audio_after.is_none() {
+                    report.first_audio_after = Some(began.elapsed());
+                    emit(CallerEvent::AgentAudio);
+                }
+                if config.record {
+                    for (c, h) in frame.iter().zip(&heard_frame) {
+                        report.recording.push(ulaw::decode(*c));
+                        report.recording.push(ulaw::decode(*h));
+                    }
+                }
+                if began.elapsed() >= config.max_duration || turns.done_lingering() {
+                    break false;
+                }
+            }
+            message = socket.next() => match message {
+                Some(Ok(Message::Text(text))) => match StreamMessage::parse(text.as_str()) {
+                    Ok(StreamMessage::Media { media, .. }) => match B64.decode(media.payload.as_bytes()) {
+                        Ok(audio) => playout.push_audio(&audio),
+                        Err(_) => report.bad_messages += 1,
+                    },
+                    Ok(StreamMessage::Mark { mark, .. }) => {
+                        if let Some(name) = playout.push_mark(mark.name.into_owned()) {
+                            report.marks_echoed += 1;
+                            let _ = socket.send(mark_echo(&stream_sid, next_seq(), name).into()).await;
+                        }
+                    }
+                    Ok(StreamMessage::Clear { .. }) => {
+                        report.clears += 1;
+                        emit(CallerEvent::Cleared);
+                        for name in playout.clear() {
+                            report.marks_echoed += 1;
+                            let _ = socket.send(mark_echo(&stream_sid, next_seq(), name).into()).await;
+                        }
+                    }
+                    _ => report.bad_messages += 1,
+                },
+                Some(Ok(Message::Close(_))) | None | Some(Err(_)) => break true,
+                Some(Ok(Message::Binary(_))) => report.bad_messages += 1,
+                Some(Ok(_)) => {}
+            }
+        }
+    };
+    report.duration = began.elapsed();
+    report.turns_spoken = turns.spoken();
+    report.heard = Duration::from_millis(playout.played_bytes() / 8);
+    report.ended_by_bridge = ended_by_bridge;
+    if ended_by_bridge {
+        // Twilio requests the <Connect action> URL once the stream is over.
+        if let Some(action) = &connect.action {
+            let mut params = base.to_vec();
+            params.push(("CallStatus", "in-progress"));
+            report.action = Some(hooks.post(action, &params).await?);
+        }
+    } else {
+        let stop = StreamMessage::Stop {
+            sequence_number: next_seq().into(),
+            stream_sid: stream_sid.as_str().into(),
+            stop: Stop {
+                account_sid: config.account_sid.clone(),
+                call_sid: call_sid.clone(),
+            },
+        };
+        let _ = socket.send(stop.to_json().into()).await;
+        let _ = socket.close(None).await;
+    }
+    emit(CallerEvent::Ended {
+        by_bridge: ended_by_bridge,
+    });
+    Ok(report)
+}
+
+fn mark_echo(stream_sid: &str, seq: String, name: String) -> String {
+    StreamMessage::Mark {
+        sequence_number: Some(seq.into()),
+        stream_sid: stream_sid.into(),
+        mark: crate::wire::twilio::Mark { name: name.into() },
+    }
+    .to_json()
+}
+
+/// The caller's turn-taking: speak an utterance, wait for the agent to answer and go quiet,
+/// speak the next.
+struct Turns {
+    utterances: Vec<Vec<u8>>,
+    next: usize,
+    /// Byte offset in the utterance being spoken.
+    speaking: Option<usize>,
+    /// The agent has been heard since the caller last spoke.
+    agent_answered: bool,
+    quiet_frames: u32,
+    gap_frames: u32,
+    linger_frames: u32,
+    frames_after_script: u32,
+    frame: [u8; FRAME_BYTES],
+}
+
+impl Turns {
+    fn new(config: &CallerConfig) -> Self {
+        let frames = |d: Duration| (d.as_millis() / FRAME.as_millis()) as u32;
+        Turns {
+            utterances: config.utterances.clone(),
+            next: 0,
+            speaking: None,
+            agent_answered: !config.agent_speaks_first,
+            quiet_frames: 0,
+            gap_frames: frames(config.turn_gap).max(1),
+            linger_frames: frames(config.linger),
+            frames_after_script: 0,
+            frame: [ulaw::SILENCE; FRAME_BYTES],
+        }
+    }
+
+    /// The next 20 ms the caller sends, and the turn that started with it, if one did.
+    fn next_frame(&mut self, agent_playing: bool) -> (&[u8; FRAME_BYTES], Option<usize>) {
+        let mut started = None;
+        if agent_playing {
+            self.agent_answered = true;
+            self.quiet_frames = 0;
+        } else {
+            self.quiet_frames = self.quiet_frames.saturating_add(1);
+        }
+        if self.speaking.is_none()
+            && self.next < self.utterances.len()
+            && self.agent_answered
+            && self.quiet_frames >= self.gap_frames
+        {
+            self.speaking = Some(0);
+            started = Some(self.next);
+        }
+        self.frame = [ulaw::SILENCE; FRAME_BYTES];
+        if let Some(offset) = self.speaking {
+            let clip = &self.utterances[self.next];
+            let end = (offset + FRAME_BYTES).min(clip.len());
+            self.frame[..end - offset].copy_from_slice(&clip[offset..end]);
+            if end == clip.len() {
+                self.speaking = None;
+                self.next += 1;
+                self.agent_answered = false;
+            } else {
+                self.speaking = Some(end);
+            }
+        } else if self.next >= self.utterances.len() {
+            self.frames_after_script = self.frames_after_script.saturating_add(1);
+        }
+        (&self.frame, started)
+    }
+
+    fn spoken(&self) -> usize {
+        self.next
+    }
+
+    /// The script is over and the bridge has had its time to end the call.
+    fn done_lingering(&self) -> bool {
+        self.next >= self.utterances.len()
+            && self.speaking.is_none()
+            && self.frames_after_script > self.linger_frames
+    }
+}

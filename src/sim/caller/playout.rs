@@ -1,0 +1,111 @@
+//! Twilio's side of outbound audio, as the caller simulator plays it: a buffer played in
+//! order in real time, marks echoed when playback reaches them, `clear` emptying the buffer
+//! and echoing every pending mark at once
+//! (twilio.com/docs/voice/media-streams/websocket-messages).
+
+use std::collections::VecDeque;
+
+/// μ-law silence.
+const SILENCE: u8 = 0xFF;
+
+#[derive(Debug, Default)]
+pub struct Playout {
+    audio: VecDeque<u8>,
+    /// Marks waiting for playback: (name, bytes of audio still ahead of them when queued,
+    /// counted from the front of the buffer as it is consumed).
+    marks: VecDeque<(String, usize)>,
+    played_total: u64,
+}
+
+impl Playout {
+    /// Queues agent audio.
+    pub fn push_audio(&mut self, ulaw: &[u8]) {
+        self.audio.extend(ulaw);
+    }
+
+    /// Queues a mark after the audio queued so far. Returns it at once if nothing is queued,
+    /// as Twilio does.
+    pub fn push_mark(&mut self, name: String) -> Option<String> {
+        if self.audio.is_empty() && self.marks.is_empty() {
+            return Some(name);
+        }
+        self.marks.push_back((name, self.audio.len()));
+        None
+    }
+
+    /// Discards queued audio; returns the marks to echo, in order.
+    pub fn clear(&mut self) -> Vec<String> {
+        self.audio.clear();
+        self.marks.drain(..).map(|(name, _)| name).collect()
+    }
+
+    /// Plays one frame of `len` bytes into `out` (silence where nothing is queued) and
+    /// returns the marks playback passed.
+    pub fn play(&mut self, len: usize, out: &mut Vec<u8>) -> Vec<String> {
+        let take = len.min(self.audio.len());
+        out.extend(self.audio.drain(..take));
+        out.extend(std::iter::repeat_n(SILENCE, len - take));
+        self.played_total += take as u64;
+        let mut passed = Vec::new();
+        for mark in self.marks.iter_mut() {
+            mark.1 = mark.1.saturating_sub(take);
+        }
+        while self.marks.front().is_some_and(|(_, ahead)| *ahead == 0) {
+            passed.push(self.marks.pop_front().expect("checked").0);
+        }
+        passed
+    }
+
+    /// Whether anything is still waiting to be played.
+    pub fn is_playing(&self) -> bool {
+        !self.audio.is_empty()
+    }
+
+    /// Agent audio played so far, in bytes (8 per millisecond).
+    pub fn played_bytes(&self) -> u64 {
+        self.played_total
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn marks_echo_when_playback_reaches_them() {
+        let mut p = Playout::default();
+        p.push_audio(&[1; 300]);
+        assert_eq!(p.push_mark("a".into()), None);
+        p.push_audio(&[2; 100]);
+        assert_eq!(p.push_mark("b".into()), None);
+        let mut out = Vec::new();
+        assert!(p.play(160, &mut out).is_empty());
+        assert_eq!(p.play(160, &mut out), vec!["a".to_string()]);
+        assert_eq!(p.play(160, &mut out), vec!["b".to_string()]);
+        assert_eq!(out.len(), 480);
+        assert_eq!(&out[400..], &[SILENCE; 80]);
+        assert!(!p.is_playing());
+        assert_eq!(p.played_bytes(), 400);
+    }
+
+    #[test]
+    fn a_mark_with_nothing_queued_echoes_at_once() {
+        let mut p = Playout::default();
+        assert_eq!(p.push_mark("now".into()), Some("now".into()));
+    }
+
+    #[test]
+    fn clear_discards_audio_and_echoes_pending_marks() {
+        let mut p = Playout::default();
+        p.push_audio(&[1; 1000]);
+        p.push_mark("a".into());
+        p.push_audio(&[1; 1000]);
+        p.push_mark("b".into());
+        let mut out = Vec::new();
+        p.play(160, &mut out);
+        assert_eq!(p.clear(), vec!["a".to_string(), "b".to_string()]);
+        out.clear();
+        assert!(p.play(160, &mut out).is_empty());
+        assert_eq!(out, vec![SILENCE; 160]);
+    }
+}

@@ -1,0 +1,77 @@
+//! A bridge on loopback for integration tests: a fresh SQLite store with a seeded business,
+//! a random auth token, and an ElevenLabs base URL of the test's choosing.
+
+use std::sync::Arc;
+
+use switchboard::call::{CallControl, ToolRegistry};
+use switchboard::config::Config;
+use switchboard::server::Server;
+use switchboard::sim::caller::Webhooks;
+use switchboard::store::testing::{self, Business, TestStore};
+use tokio::net::TcpListener;
+
+pub struct TestBridge {
+    pub server: Server,
+    pub store: TestStore,
+    pub business: Business,
+    pub base_url: String,
+    pub auth_token: String,
+    pub hooks: Webhooks,
+}
+
+impl TestBridge {
+    pub async fn start(elevenlabs_base: &str) -> TestBridge {
+        TestBridge::start_with(elevenlabs_base, Arc::new(CallControl)).await
+    }
+
+    pub async fn start_with(elevenlabs_base: &str, tools: Arc<dyn ToolRegistry>) -> TestBridge {
+        let store = testing::sqlite().await;
+        let business = testing::seed_business(&store).await;
+        let listener = TcpListener::bind("127.0.0.1:0").await.unwrap();
+        let addr = listener.local_addr().unwrap();
+        let auth_token = format!("token-{}", rand::random::<u64>());
+        let base_url = format!("http://{addr}");
+        let env = [
+            ("SWITCHBOARD_LISTEN", addr.to_string()),
+            ("SWITCHBOARD_PUBLIC_URL", base_url.clone()),
+            ("TWILIO_AUTH_TOKEN", auth_token.clone()),
+            ("ELEVENLABS_API_BASE", elevenlabs_base.to_string()),
+            ("ELEVENLABS_API_KEY", "xi-test-key".to_string()),
+        ];
+        let config = Config::load(None, |name| {
+            env.iter().find(|(k, _)| *k == name).map(|(_, v)| v.clone())
+        })
+        .unwrap();
+        let state = switchboard::http::AppState::new(config, store.store(), tools);
+        let server = Server::start(listener, state).unwrap();
+        TestBridge {
+            server,
+            hooks: Webhooks::new(&auth_token),
+            store,
+            business,
+            base_url,
+            auth_token,
+        }
+    }
+
+    pub fn url(&self, path: &str) -> String {
+        format!("{}{path}", self.base_url)
+    }
+
+    pub fn number(&self) -> &str {
+        &self.business.agent.phone_number
+    }
+}
+
+/// The form Twilio posts to the voice webhook for a new inbound call.
+pub fn voice_params<'a>(call_sid: &'a str, to: &'a str) -> Vec<(&'a str, &'a str)> {
+    vec![
+        ("CallSid", call_sid),
+        ("AccountSid", "AC00000000000000000000000000000000"),
+        ("From", "+15005550006"),
+        ("To", to),
+        ("CallStatus", "ringing"),
+        ("Direction", "inbound"),
+        ("ApiVersion", "2010-04-01"),
+    ]
+}
