@@ -286,62 +286,77 @@ impl<'a> StreamMessage<'a> {
     }
 }
 
-/// Writes outbound `media` messages for one stream without building a message value first.
+/// Writes the messages that go to Twilio on one stream, without building a message value
+/// first.
 ///
 /// The JSON around the payload never changes within a stream, so it is rendered once; each
 /// frame then costs one buffer of exactly the right size and a base64 encode into it.
 #[derive(Debug, Clone)]
-pub struct MediaWriter {
-    prefix: String,
+pub struct StreamWriter {
+    /// `{"event":"media","streamSid":"…","media":{"payload":"`
+    media_prefix: String,
+    /// The stream sid as a JSON string, quotes included.
+    sid_json: String,
 }
 
 const MEDIA_SUFFIX: &str = "\"}}";
 
-impl MediaWriter {
+impl StreamWriter {
     pub fn new(stream_sid: &str) -> Self {
         // serde_json escapes the sid, which is opaque and could in principle hold anything.
-        let sid = serde_json::to_string(stream_sid).expect("strings serialize");
-        MediaWriter {
-            prefix: format!(r#"{{"event":"media","streamSid":{sid},"media":{{"payload":""#),
+        let sid_json = serde_json::to_string(stream_sid).expect("strings serialize");
+        StreamWriter {
+            media_prefix: format!(r#"{{"event":"media","streamSid":{sid_json},"media":{{"payload":""#),
+            sid_json,
         }
     }
 
     /// A `media` message whose payload is `base64` as is (the pass-through path). The caller
     /// guarantees `base64` is valid base64, which needs no JSON escaping.
-    pub fn with_base64(&self, base64: &str) -> String {
-        let mut out = String::with_capacity(self.prefix.len() + base64.len() + MEDIA_SUFFIX.len());
-        out.push_str(&self.prefix);
+    pub fn media_base64(&self, base64: &str) -> String {
+        let mut out = String::with_capacity(self.media_prefix.len() + base64.len() + MEDIA_SUFFIX.len());
+        out.push_str(&self.media_prefix);
         out.push_str(base64);
         out.push_str(MEDIA_SUFFIX);
         out
     }
 
     /// A `media` message carrying `ulaw` bytes, base64-encoded straight into the message.
-    pub fn with_audio(&self, ulaw: &[u8]) -> String {
+    pub fn media(&self, ulaw: &[u8]) -> String {
         use base64::Engine;
         let b64_len = base64::encoded_len(ulaw.len(), true).unwrap_or(0);
-        let mut out = String::with_capacity(self.prefix.len() + b64_len + MEDIA_SUFFIX.len());
-        out.push_str(&self.prefix);
+        let mut out = String::with_capacity(self.media_prefix.len() + b64_len + MEDIA_SUFFIX.len());
+        out.push_str(&self.media_prefix);
         base64::engine::general_purpose::STANDARD.encode_string(ulaw, &mut out);
         out.push_str(MEDIA_SUFFIX);
         out
     }
+
+    /// A `mark` message. `name` must need no JSON escaping (the session's names are
+    /// letters, digits and dots); use [`mark_json`] for arbitrary names.
+    pub fn mark(&self, name: impl std::fmt::Display) -> String {
+        use std::fmt::Write;
+        let mut out = String::with_capacity(64 + self.sid_json.len());
+        let _ = write!(
+            out,
+            r#"{{"event":"mark","streamSid":{},"mark":{{"name":"{name}"}}}}"#,
+            self.sid_json
+        );
+        out
+    }
+
+    /// A `clear` message.
+    pub fn clear(&self) -> String {
+        format!(r#"{{"event":"clear","streamSid":{}}}"#, self.sid_json)
+    }
 }
 
-/// A `mark` message towards Twilio.
+/// A `mark` message towards Twilio, for any name.
 pub fn mark_json(stream_sid: &str, name: &str) -> String {
     StreamMessage::Mark {
         sequence_number: None,
         stream_sid: stream_sid.into(),
         mark: Mark { name: name.into() },
-    }
-    .to_json()
-}
-
-/// A `clear` message towards Twilio.
-pub fn clear_json(stream_sid: &str) -> String {
-    StreamMessage::Clear {
-        stream_sid: stream_sid.into(),
     }
     .to_json()
 }
@@ -436,8 +451,8 @@ mod tests {
     }
 
     #[test]
-    fn media_writer_matches_the_typed_message() {
-        let writer = MediaWriter::new("MZ\"odd\\sid");
+    fn the_stream_writer_matches_the_typed_messages() {
+        let writer = StreamWriter::new("MZ\"odd\\sid");
         let typed = StreamMessage::Media {
             sequence_number: None,
             stream_sid: "MZ\"odd\\sid".into(),
@@ -446,15 +461,24 @@ mod tests {
                 ..Media::default()
             },
         };
-        assert_eq!(value(&writer.with_audio(&[0, 1, 2])), value(&typed.to_json()));
-        assert_eq!(writer.with_base64("AAEC"), writer.with_audio(&[0, 1, 2]));
+        assert_eq!(value(&writer.media(&[0, 1, 2])), value(&typed.to_json()));
+        assert_eq!(writer.media_base64("AAEC"), writer.media(&[0, 1, 2]));
+        assert_eq!(
+            value(&writer.mark("sb1.2")),
+            value(&mark_json("MZ\"odd\\sid", "sb1.2"))
+        );
+        assert_eq!(
+            value(&writer.clear()),
+            value(
+                &StreamMessage::Clear {
+                    stream_sid: "MZ\"odd\\sid".into()
+                }
+                .to_json()
+            )
+        );
         assert_eq!(
             value(&mark_json("MZ1", "a")),
             value(r#"{"event":"mark","streamSid":"MZ1","mark":{"name":"a"}}"#)
-        );
-        assert_eq!(
-            value(&clear_json("MZ1")),
-            value(r#"{"event":"clear","streamSid":"MZ1"}"#)
         );
     }
 }

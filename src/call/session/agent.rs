@@ -117,14 +117,14 @@ impl Session {
         }
         let sent = if self.agent.passthrough {
             self.transmits
-                .push_back(Transmit::Twilio(stream.writer.with_base64(payload)));
+                .push_back(Transmit::Twilio(stream.writer.media_base64(payload)));
             self.scratch.len()
         } else {
             self.converted.clear();
             transcoder.agent_to_caller(&self.scratch, &mut self.converted);
             if !self.converted.is_empty() {
                 self.transmits
-                    .push_back(Transmit::Twilio(stream.writer.with_audio(&self.converted)));
+                    .push_back(Transmit::Twilio(stream.writer.media(&self.converted)));
             }
             self.converted.len()
         };
@@ -161,7 +161,7 @@ impl Session {
             transcoder.flush_agent_to_caller(&mut self.converted);
             if !self.converted.is_empty() {
                 self.transmits
-                    .push_back(Transmit::Twilio(stream.writer.with_audio(&self.converted)));
+                    .push_back(Transmit::Twilio(stream.writer.media(&self.converted)));
                 self.stats.agent_bytes += self.converted.len() as u64;
                 self.playback.sent(self.converted.len());
             }
@@ -171,10 +171,8 @@ impl Session {
 
     pub(super) fn send_mark(&mut self) {
         if let (Some(stream), Some(mark)) = (&self.stream, self.playback.take_mark()) {
-            self.transmits.push_back(Transmit::Twilio(twilio::mark_json(
-                &stream.stream_sid,
-                &mark.to_string(),
-            )));
+            self.transmits
+                .push_back(Transmit::Twilio(stream.writer.mark(mark)));
         }
     }
 
@@ -184,8 +182,7 @@ impl Session {
         // Always clear: Twilio may still hold audio even when our own accounting says it
         // played, and a needless clear costs nothing.
         if let Some(stream) = &self.stream {
-            self.transmits
-                .push_back(Transmit::Twilio(twilio::clear_json(&stream.stream_sid)));
+            self.transmits.push_back(Transmit::Twilio(stream.writer.clear()));
         }
         self.playback.on_clear();
         self.agent.burst_open = false;

@@ -11,7 +11,7 @@ impl Session {
             return;
         }
         self.stream = Some(Stream {
-            writer: MediaWriter::new(&stream_sid),
+            writer: StreamWriter::new(&stream_sid),
             stream_sid: stream_sid.clone(),
         });
         self.phase = Phase::Live;

@@ -18,7 +18,7 @@ use base64::Engine;
 
 use crate::audio::{AudioFormat, Transcoder};
 use crate::wire::elevenlabs::{self, AgentMessage, ClientMessage};
-use crate::wire::twilio::{self, MediaWriter, StreamMessage};
+use crate::wire::twilio::{self, StreamMessage, StreamWriter};
 
 use super::event::{BadInput, EndReason, Event, SessionStats, Transmit};
 use super::playback::{MarkEcho, Playback};
@@ -67,7 +67,7 @@ enum Phase {
 
 struct Stream {
     stream_sid: String,
-    writer: MediaWriter,
+    writer: StreamWriter,
 }
 
 struct Agent {
