@@ -102,7 +102,7 @@ fn session_steps(c: &mut Criterion) {
     let ulaw: Vec<u8> = (0..160).map(|i| (i * 7) as u8).collect();
     let media = twilio_media(&ulaw);
     let pcm16k: Vec<u8> = (0..320i16)
-        .flat_map(|i| ((i * 97) as i16).to_le_bytes())
+        .flat_map(|i| i.wrapping_mul(97).to_le_bytes())
         .collect();
     let mut g = c.benchmark_group("session step per frame");
     for (format, agent_frame) in [
