@@ -8,7 +8,9 @@
 pub mod audio;
 pub mod booking;
 pub mod call;
+pub mod http;
 pub mod store;
 pub mod tls;
+pub mod tools;
 pub mod upstream;
 pub mod wire;

@@ -177,6 +177,30 @@ impl Store {
         row::optional(row, Agent::from_row)
     }
 
+    /// The agent with this id, in whichever account it is. For callers that hold an agent id
+    /// but no account yet (a webhook naming its agent); every other read is account-scoped.
+    pub async fn agent_by_id(&self, id: &AgentId) -> StoreResult<Option<Agent>> {
+        let row = sqlx::query(concat!("SELECT ", agent_columns!(), " FROM agents WHERE id = $1"))
+            .bind(id.as_str())
+            .fetch_optional(&self.pool)
+            .await?;
+        row::optional(row, Agent::from_row)
+    }
+
+    /// The agents (of any account) answering through this ElevenLabs agent, oldest first. One
+    /// ElevenLabs agent may serve several numbers, so there can be more than one.
+    pub async fn agents_by_elevenlabs_id(&self, elevenlabs_agent_id: &str) -> StoreResult<Vec<Agent>> {
+        let rows = sqlx::query(concat!(
+            "SELECT ",
+            agent_columns!(),
+            " FROM agents WHERE elevenlabs_agent_id = $1 ORDER BY id"
+        ))
+        .bind(elevenlabs_agent_id)
+        .fetch_all(&self.pool)
+        .await?;
+        row::all(rows, Agent::from_row)
+    }
+
     /// The account's agents, oldest first.
     pub async fn agents(&self, account_id: &AccountId) -> StoreResult<Vec<Agent>> {
         let rows = sqlx::query(concat!(
