@@ -97,6 +97,11 @@ impl Toolbox {
         let scope = Scope::of(ctx)?;
         let store = &self.inner.store;
         let parameters = &call.parameters;
+        if !(parameters.is_object() || parameters.is_null()) {
+            return Err(ToolError::BadInput(
+                "The tool parameters must be an object of named values.".into(),
+            ));
+        }
         let now = self.now();
         match tool {
             ToolName::ListEventTypes => json(catalog::list_event_types(store, &scope).await?),
