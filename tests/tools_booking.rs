@@ -27,7 +27,9 @@ fn cleaning_at(start_time: &str) -> Value {
 async fn a_booking_is_confirmed_linked_to_the_caller_and_logged() {
     on_each_backend(|store| async move {
         let demo = demo(&store).await;
-        let reply = demo.ok("create_booking", cleaning_at("2026-02-10T15:00:00Z")).await;
+        let reply = demo
+            .ok("create_booking", cleaning_at("2026-02-10T15:00:00Z"))
+            .await;
         let reference = reply["booking_id"].as_str().unwrap();
         assert_eq!(reference.len(), 6);
         assert_eq!(reply["status"], "confirmed");
@@ -51,7 +53,11 @@ async fn a_booking_is_confirmed_linked_to_the_caller_and_logged() {
         assert_eq!(stored.status, BookingStatus::Confirmed);
         assert_eq!(stored.event_type_id, demo.business.cleaning_id);
         assert_eq!((stored.buffer_before_min, stored.buffer_after_min), (0, 10));
-        assert_eq!(stored.invitee_phone.as_deref(), Some(CALLER), "the caller's own number");
+        assert_eq!(
+            stored.invitee_phone.as_deref(),
+            Some(CALLER),
+            "the caller's own number"
+        );
         assert_eq!(stored.invitee_email.as_deref(), Some("ana@example.com"));
         let contact = store
             .contact_by_phone(&demo.business.account_id, CALLER)
@@ -66,7 +72,10 @@ async fn a_booking_is_confirmed_linked_to_the_caller_and_logged() {
             .unwrap();
         assert_eq!(log.len(), 1);
         assert_eq!(log[0].kind, ActivityKind::Booking);
-        assert_eq!(log[0].summary, "Booked Cleaning for Tuesday, February 10 at 10:00 AM");
+        assert_eq!(
+            log[0].summary,
+            "Booked Cleaning for Tuesday, February 10 at 10:00 AM"
+        );
         assert_eq!(log[0].detail.as_ref().unwrap()["reference"], reference);
     })
     .await;
@@ -107,17 +116,33 @@ async fn a_retried_tool_call_returns_the_same_booking_and_writes_nothing() {
     on_each_backend(|store| async move {
         let demo = demo(&store).await;
         let first = demo
-            .ok_call(call_with_id("call_retry", "create_booking", cleaning_at("2026-02-10T15:00:00Z")))
+            .ok_call(call_with_id(
+                "call_retry",
+                "create_booking",
+                cleaning_at("2026-02-10T15:00:00Z"),
+            ))
             .await;
         let again = demo
-            .ok_call(call_with_id("call_retry", "create_booking", cleaning_at("2026-02-10T15:00:00Z")))
+            .ok_call(call_with_id(
+                "call_retry",
+                "create_booking",
+                cleaning_at("2026-02-10T15:00:00Z"),
+            ))
             .await;
         assert_eq!(again["booking_id"], first["booking_id"]);
         assert!(
-            again["confirmation_message"].as_str().unwrap().starts_with("This is already booked"),
+            again["confirmation_message"]
+                .as_str()
+                .unwrap()
+                .starts_with("This is already booked"),
             "{again}"
         );
-        assert_eq!(demo.confirmed("2026-02-10T00:00:00Z", "2026-02-11T00:00:00Z").await.len(), 1);
+        assert_eq!(
+            demo.confirmed("2026-02-10T00:00:00Z", "2026-02-11T00:00:00Z")
+                .await
+                .len(),
+            1
+        );
         let contact = store
             .contact_by_phone(&demo.business.account_id, CALLER)
             .await
@@ -253,7 +278,8 @@ async fn fifty_callers_racing_for_one_slot_get_exactly_one_booking() {
                         "invitee_name": format!("Caller {i}"),
                         "invitee_phone": format!("+1415555{i:04}"),
                     });
-                    demo.outcome(call_with_id(&format!("race-{i}"), "create_booking", parameters)).await
+                    demo.outcome(call_with_id(&format!("race-{i}"), "create_booking", parameters))
+                        .await
                 })
             })
             .collect();
@@ -270,9 +296,14 @@ async fn fifty_callers_racing_for_one_slot_get_exactly_one_booking() {
         assert_eq!(booked.len(), 1, "{booked:?}");
         assert_eq!(refused.len(), 49);
         for sentence in &refused {
-            assert_eq!(sentence, "That time was just taken; the next free times are 10:45 AM and 11:00 AM.");
+            assert_eq!(
+                sentence,
+                "That time was just taken; the next free times are 10:45 AM and 11:00 AM."
+            );
         }
-        let confirmed = demo.confirmed("2026-02-10T00:00:00Z", "2026-02-11T00:00:00Z").await;
+        let confirmed = demo
+            .confirmed("2026-02-10T00:00:00Z", "2026-02-11T00:00:00Z")
+            .await;
         assert_eq!(confirmed.len(), 1);
         let winner: Value = serde_json::from_str(&booked[0]).unwrap();
         assert_eq!(confirmed[0].reference, winner["booking_id"]);
@@ -342,7 +373,9 @@ async fn local_times_the_clocks_skip_or_repeat_are_refused_and_dst_shifts_the_in
 async fn a_booking_can_move_into_its_own_old_time_and_a_retry_moves_it_once() {
     on_each_backend(|store| async move {
         let demo = demo(&store).await;
-        let made = demo.ok("create_booking", cleaning_at("2026-02-10T15:00:00Z")).await;
+        let made = demo
+            .ok("create_booking", cleaning_at("2026-02-10T15:00:00Z"))
+            .await;
         let old_reference = made["booking_id"].as_str().unwrap().to_owned();
         let moved = demo
             .ok_call(call_with_id(
@@ -369,14 +402,22 @@ async fn a_booking_can_move_into_its_own_old_time_and_a_retry_moves_it_once() {
             ))
             .await;
         assert_eq!(retried["booking_id"], new_reference.as_str());
-        let confirmed = demo.confirmed("2026-02-10T00:00:00Z", "2026-02-11T00:00:00Z").await;
+        let confirmed = demo
+            .confirmed("2026-02-10T00:00:00Z", "2026-02-11T00:00:00Z")
+            .await;
         assert_eq!(confirmed.len(), 1);
         assert_eq!(confirmed[0].reference, new_reference);
 
         let again = demo
-            .err("update_booking", json!({"booking_id": old_reference, "start_time": "2026-02-10T16:00:00Z"}))
+            .err(
+                "update_booking",
+                json!({"booking_id": old_reference, "start_time": "2026-02-10T16:00:00Z"}),
+            )
             .await;
-        assert_eq!(again, "That booking was already moved to another time, so it has a new reference now.");
+        assert_eq!(
+            again,
+            "That booking was already moved to another time, so it has a new reference now."
+        );
         let contact = old.contact_id.unwrap();
         let log = store
             .activities_for_contact(&demo.business.account_id, &contact, 10)
@@ -395,16 +436,30 @@ async fn a_booking_can_move_into_its_own_old_time_and_a_retry_moves_it_once() {
 async fn a_reschedule_onto_another_booking_is_refused_and_changes_nothing() {
     on_each_backend(|store| async move {
         let demo = demo(&store).await;
-        let first = demo.ok("create_booking", cleaning_at("2026-02-10T15:00:00Z")).await;
-        demo.ok("create_booking", cleaning_at("2026-02-10T16:00:00Z")).await;
+        let first = demo
+            .ok("create_booking", cleaning_at("2026-02-10T15:00:00Z"))
+            .await;
+        demo.ok("create_booking", cleaning_at("2026-02-10T16:00:00Z"))
+            .await;
         let refused = demo
-            .err("update_booking", json!({"booking_id": first["booking_id"], "start_time": "2026-02-10T16:00:00Z"}))
+            .err(
+                "update_booking",
+                json!({"booking_id": first["booking_id"], "start_time": "2026-02-10T16:00:00Z"}),
+            )
             .await;
         // 11:45 would run past the lunch break, so the next times are after it.
-        assert_eq!(refused, "That time was just taken; the next free times are 1:00 PM and 1:15 PM.");
+        assert_eq!(
+            refused,
+            "That time was just taken; the next free times are 1:00 PM and 1:15 PM."
+        );
         let reference = first["booking_id"].as_str().unwrap();
         assert_eq!(demo.booking(reference).await.status, BookingStatus::Confirmed);
-        assert_eq!(demo.confirmed("2026-02-10T00:00:00Z", "2026-02-11T00:00:00Z").await.len(), 2);
+        assert_eq!(
+            demo.confirmed("2026-02-10T00:00:00Z", "2026-02-11T00:00:00Z")
+                .await
+                .len(),
+            2
+        );
     })
     .await;
 }
@@ -413,25 +468,44 @@ async fn a_reschedule_onto_another_booking_is_refused_and_changes_nothing() {
 async fn cancelling_frees_the_time_and_cancelling_again_says_so() {
     on_each_backend(|store| async move {
         let demo = demo(&store).await;
-        let made = demo.ok("create_booking", cleaning_at("2026-02-10T15:00:00Z")).await;
+        let made = demo
+            .ok("create_booking", cleaning_at("2026-02-10T15:00:00Z"))
+            .await;
         let reference = made["booking_id"].as_str().unwrap().to_owned();
         let spoken = format!("{} {}", &reference[..3], reference[3..].to_lowercase());
-        let cancelled = demo.ok("update_booking", json!({"booking_id": spoken, "cancel": true})).await;
+        let cancelled = demo
+            .ok("update_booking", json!({"booking_id": spoken, "cancel": true}))
+            .await;
         assert_eq!(cancelled["status"], "cancelled");
-        assert_eq!(cancelled["confirmation_message"], "The Cleaning on Tuesday, February 10 at 10:00 AM is cancelled.");
+        assert_eq!(
+            cancelled["confirmation_message"],
+            "The Cleaning on Tuesday, February 10 at 10:00 AM is cancelled."
+        );
         assert_eq!(demo.booking(&reference).await.status, BookingStatus::Cancelled);
 
-        let again = demo.ok("update_booking", json!({"booking_id": reference, "cancel": "yes"})).await;
+        let again = demo
+            .ok(
+                "update_booking",
+                json!({"booking_id": reference, "cancel": "yes"}),
+            )
+            .await;
         assert_eq!(
             again["confirmation_message"],
             "The Cleaning on Tuesday, February 10 at 10:00 AM was already cancelled."
         );
         let moved = demo
-            .err("update_booking", json!({"booking_id": reference, "start_time": "2026-02-10T16:00:00Z"}))
+            .err(
+                "update_booking",
+                json!({"booking_id": reference, "start_time": "2026-02-10T16:00:00Z"}),
+            )
             .await;
-        assert_eq!(moved, "That booking was cancelled; I can make a new booking instead.");
+        assert_eq!(
+            moved,
+            "That booking was cancelled; I can make a new booking instead."
+        );
         // The time is free again.
-        demo.ok("create_booking", cleaning_at("2026-02-10T15:00:00Z")).await;
+        demo.ok("create_booking", cleaning_at("2026-02-10T15:00:00Z"))
+            .await;
     })
     .await;
 }
@@ -448,7 +522,9 @@ async fn booking_details_are_read_back_and_bad_updates_are_explained() {
             )
             .await;
         let reference = made["booking_id"].as_str().unwrap();
-        let details = demo.ok("get_booking_details", json!({"booking_id": reference})).await;
+        let details = demo
+            .ok("get_booking_details", json!({"booking_id": reference}))
+            .await;
         assert_eq!(details["status"], "confirmed");
         assert_eq!(details["event_name"], "Consultation");
         assert_eq!(details["date_label"], "Thursday, February 12");
@@ -458,10 +534,14 @@ async fn booking_details_are_read_back_and_bad_updates_are_explained() {
         assert_eq!(details["invitee_phone"], CALLER);
 
         assert_eq!(
-            demo.err("get_booking_details", json!({"booking_id": "ZZZZZZ"})).await,
+            demo.err("get_booking_details", json!({"booking_id": "ZZZZZZ"}))
+                .await,
             "I can't find a booking with the reference ZZZZZZ. Could you read it to me again?"
         );
-        assert_eq!(demo.err("get_booking_details", json!({})).await, "I need the booking reference.");
+        assert_eq!(
+            demo.err("get_booking_details", json!({})).await,
+            "I need the booking reference."
+        );
         assert_eq!(
             demo.err("update_booking", json!({"booking_id": reference})).await,
             "I need either a new start time or cancel set to true."
@@ -482,7 +562,9 @@ async fn booking_details_are_read_back_and_bad_updates_are_explained() {
 async fn another_accounts_agent_can_neither_read_nor_move_nor_cancel_a_booking() {
     on_each_backend(|store| async move {
         let demo = demo(&store).await;
-        let made = demo.ok("create_booking", cleaning_at("2026-02-10T15:00:00Z")).await;
+        let made = demo
+            .ok("create_booking", cleaning_at("2026-02-10T15:00:00Z"))
+            .await;
         let reference = made["booking_id"].as_str().unwrap();
         let other_business = seed_demo_business(&store, &unique_phone_number(), "agent_b", HOST_ZONE)
             .await
@@ -498,18 +580,34 @@ async fn another_accounts_agent_can_neither_read_nor_move_nor_cancel_a_booking()
             business: other_business,
             phone_number: String::new(),
         };
-        let not_found = format!("I can't find a booking with the reference {reference}. Could you read it to me again?");
-        assert_eq!(other.err("get_booking_details", json!({"booking_id": reference})).await, not_found);
-        assert_eq!(other.err("update_booking", json!({"booking_id": reference, "cancel": true})).await, not_found);
+        let not_found =
+            format!("I can't find a booking with the reference {reference}. Could you read it to me again?");
         assert_eq!(
             other
-                .err("update_booking", json!({"booking_id": reference, "start_time": "2026-02-10T16:00:00Z"}))
+                .err("get_booking_details", json!({"booking_id": reference}))
+                .await,
+            not_found
+        );
+        assert_eq!(
+            other
+                .err("update_booking", json!({"booking_id": reference, "cancel": true}))
+                .await,
+            not_found
+        );
+        assert_eq!(
+            other
+                .err(
+                    "update_booking",
+                    json!({"booking_id": reference, "start_time": "2026-02-10T16:00:00Z"})
+                )
                 .await,
             not_found
         );
         assert_eq!(demo.booking(reference).await.status, BookingStatus::Confirmed);
         // Its own cleaning type books its own host: the same time is free there.
-        other.ok("create_booking", cleaning_at("2026-02-10T15:00:00Z")).await;
+        other
+            .ok("create_booking", cleaning_at("2026-02-10T15:00:00Z"))
+            .await;
     })
     .await;
 }
@@ -522,7 +620,10 @@ async fn references_stay_unique_over_many_bookings() {
         for day in 10..=13 {
             for hour in [13, 14, 15, 16] {
                 let reply = demo
-                    .ok("create_booking", cleaning_at(&format!("2026-02-{day}T{hour}:00:00Z")))
+                    .ok(
+                        "create_booking",
+                        cleaning_at(&format!("2026-02-{day}T{hour}:00:00Z")),
+                    )
                     .await;
                 assert!(references.insert(reply["booking_id"].as_str().unwrap().to_owned()));
             }

@@ -14,24 +14,48 @@ use tools_support::{CALLER, HOST_ZONE, demo};
 async fn seeding_twice_finds_the_same_business() {
     on_each_backend(|store| async move {
         let phone = unique_phone_number();
-        let first = seed_demo_business(&store, &phone, "agent_x", HOST_ZONE).await.unwrap();
-        let second = seed_demo_business(&store, &phone, "agent_x", HOST_ZONE).await.unwrap();
+        let first = seed_demo_business(&store, &phone, "agent_x", HOST_ZONE)
+            .await
+            .unwrap();
+        let second = seed_demo_business(&store, &phone, "agent_x", HOST_ZONE)
+            .await
+            .unwrap();
         assert_eq!(first, second);
         let account = store.account(&first.account_id).await.unwrap();
-        assert_eq!((account.name.as_str(), account.plan.as_str()), ("Harbor Dental", "pro"));
+        assert_eq!(
+            (account.name.as_str(), account.plan.as_str()),
+            ("Harbor Dental", "pro")
+        );
         assert_eq!(store.hosts(&first.account_id).await.unwrap().len(), 1);
         assert_eq!(store.event_types(&first.account_id).await.unwrap().len(), 3);
-        let hours = store.weekly_hours(&first.account_id, &first.host_id).await.unwrap();
+        let hours = store
+            .weekly_hours(&first.account_id, &first.host_id)
+            .await
+            .unwrap();
         assert_eq!(hours.len(), 11, "two ranges on five weekdays and one on Saturday");
-        let emergency = store.event_type(&first.account_id, &first.emergency_id).await.unwrap();
+        let emergency = store
+            .event_type(&first.account_id, &first.emergency_id)
+            .await
+            .unwrap();
         assert!(emergency.secret);
-        let cleaning = store.event_type(&first.account_id, &first.cleaning_id).await.unwrap();
+        let cleaning = store
+            .event_type(&first.account_id, &first.cleaning_id)
+            .await
+            .unwrap();
         assert_eq!(
-            (cleaning.duration_min, cleaning.buffer_after_min, cleaning.slot_interval_min),
+            (
+                cleaning.duration_min,
+                cleaning.buffer_after_min,
+                cleaning.slot_interval_min
+            ),
             (30, 10, Some(15))
         );
         assert_eq!(
-            (cleaning.min_notice_min, cleaning.max_days_ahead, cleaning.per_day_limit),
+            (
+                cleaning.min_notice_min,
+                cleaning.max_days_ahead,
+                cleaning.per_day_limit
+            ),
             (120, 30, Some(8))
         );
     })
@@ -99,7 +123,10 @@ async fn an_agent_without_links_offers_every_active_public_type_and_an_unlinked_
             .unwrap();
         // Ava is linked to cleaning and consultation only.
         let refused = demo
-            .err("get_available_slots", json!({"event_type_slug": "whitening", "date": "2026-02-10"}))
+            .err(
+                "get_available_slots",
+                json!({"event_type_slug": "whitening", "date": "2026-02-10"}),
+            )
             .await;
         assert!(refused.contains("whitening"), "{refused}");
 
@@ -188,9 +215,15 @@ async fn another_accounts_agent_sees_none_of_the_first_accounts_meeting_types() 
             business: demo.business.clone(),
             phone_number: agent.phone_number.clone(),
         };
-        assert_eq!(other_demo.ok("list_event_types", json!({})).await, json!({"event_types": []}));
+        assert_eq!(
+            other_demo.ok("list_event_types", json!({})).await,
+            json!({"event_types": []})
+        );
         let refused = other_demo
-            .err("get_available_slots", json!({"event_type_slug": "cleaning", "date": "2026-02-10"}))
+            .err(
+                "get_available_slots",
+                json!({"event_type_slug": "cleaning", "date": "2026-02-10"}),
+            )
             .await;
         assert_eq!(
             refused,
@@ -206,7 +239,10 @@ async fn a_day_of_slots_is_capped_spread_and_read_on_the_hosts_clock() {
     on_each_backend(|store| async move {
         let demo = demo(&store).await;
         let reply = demo
-            .ok("get_available_slots", json!({"event_type_slug": "Cleaning", "date": "2026-02-10"}))
+            .ok(
+                "get_available_slots",
+                json!({"event_type_slug": "Cleaning", "date": "2026-02-10"}),
+            )
             .await;
         assert_eq!(reply["date"], "2026-02-10");
         assert_eq!(reply["label"], "Tuesday, February 10");
@@ -221,7 +257,9 @@ async fn a_day_of_slots_is_capped_spread_and_read_on_the_hosts_clock() {
         // 8:00–11:30 and 1:00–4:30 every 15 minutes: 30 starts, 8 read out, spread over the day.
         assert_eq!(
             times,
-            ["8:00 AM", "8:45 AM", "9:45 AM", "10:45 AM", "1:00 PM", "1:45 PM", "2:45 PM", "3:45 PM"]
+            [
+                "8:00 AM", "8:45 AM", "9:45 AM", "10:45 AM", "1:00 PM", "1:45 PM", "2:45 PM", "3:45 PM"
+            ]
         );
         assert_eq!(reply["more_slots"], 22);
         assert_eq!(reply["slots"][0]["start_time"], "2026-02-10T13:00:00Z");
@@ -241,25 +279,37 @@ async fn slots_follow_the_callers_timezone_notice_and_closed_days() {
             )
             .await;
         assert_eq!(london["timezone"], "Europe/London");
-        assert_eq!(london["slots"][0], json!({"time": "1:00 PM", "start_time": "2026-02-10T13:00:00Z"}));
+        assert_eq!(
+            london["slots"][0],
+            json!({"time": "1:00 PM", "start_time": "2026-02-10T13:00:00Z"})
+        );
 
         // It is 7:00 AM on Monday; cleanings need two hours' notice.
         let today = demo
-            .ok("get_available_slots", json!({"event_type_slug": "cleaning", "date": "today"}))
+            .ok(
+                "get_available_slots",
+                json!({"event_type_slug": "cleaning", "date": "today"}),
+            )
             .await;
         assert_eq!(today["date"], "2026-02-09");
         assert_eq!(today["slots"][0]["time"], "9:00 AM");
 
         // Consultations need a day's notice: nothing today, and the reply points to tomorrow.
         let consult = demo
-            .ok("get_available_slots", json!({"event_type_slug": "consultation", "date": "2026-02-09"}))
+            .ok(
+                "get_available_slots",
+                json!({"event_type_slug": "consultation", "date": "2026-02-09"}),
+            )
             .await;
         assert_eq!(consult["slots"], json!([]));
         assert_eq!(consult["next_available"]["date"], "2026-02-10");
         assert_eq!(consult["next_available"]["time"], "8:00 AM");
 
         let sunday = demo
-            .ok("get_available_slots", json!({"event_type_slug": "cleaning", "date": "2026-02-15"}))
+            .ok(
+                "get_available_slots",
+                json!({"event_type_slug": "cleaning", "date": "2026-02-15"}),
+            )
             .await;
         assert_eq!(sunday["slots"], json!([]));
         assert_eq!(sunday["more_slots"], 0);
@@ -363,12 +413,18 @@ async fn contacts_are_upserted_by_their_e164_number() {
     on_each_backend(|store| async move {
         let demo = demo(&store).await;
         let first = demo
-            .ok("upsert_contact", json!({"phone": "+1 (415) 555-0123", "name": "Ana Diaz"}))
+            .ok(
+                "upsert_contact",
+                json!({"phone": "+1 (415) 555-0123", "name": "Ana Diaz"}),
+            )
             .await;
         assert_eq!(first["phone"], "+14155550123");
         assert_eq!(first["name"], "Ana Diaz");
         let second = demo
-            .ok("upsert_contact", json!({"phone": "+14155550123", "email": "ana@example.com"}))
+            .ok(
+                "upsert_contact",
+                json!({"phone": "+14155550123", "email": "ana@example.com"}),
+            )
             .await;
         assert_eq!(second["contact_id"], first["contact_id"]);
         assert_eq!(second["name"], "Ana Diaz", "a missing name keeps the stored one");
@@ -377,11 +433,18 @@ async fn contacts_are_upserted_by_their_e164_number() {
             demo.err("upsert_contact", json!({"name": "Ana"})).await,
             "I need the phone number."
         );
-        assert!(demo.err("upsert_contact", json!({"phone": "555-0123"})).await.contains("international format"));
         assert!(
-            demo.err("upsert_contact", json!({"phone": "+14155550123", "email": "ana at example"}))
+            demo.err("upsert_contact", json!({"phone": "555-0123"}))
                 .await
-                .contains("email address")
+                .contains("international format")
+        );
+        assert!(
+            demo.err(
+                "upsert_contact",
+                json!({"phone": "+14155550123", "email": "ana at example"})
+            )
+            .await
+            .contains("email address")
         );
     })
     .await;
@@ -392,7 +455,10 @@ async fn log_call_files_the_call_on_the_callers_contact() {
     on_each_backend(|store| async move {
         let demo = demo(&store).await;
         let reply = demo
-            .ok("log_call", json!({"disposition": "Information", "summary": "Asked about prices."}))
+            .ok(
+                "log_call",
+                json!({"disposition": "Information", "summary": "Asked about prices."}),
+            )
             .await;
         assert_eq!(reply["logged"], true);
         assert_eq!(reply["disposition"], "information");
@@ -441,10 +507,17 @@ async fn end_call_and_unknown_tools_are_answered_like_the_call_layer_does() {
         let demo = demo(&store).await;
         let end = demo.outcome(tools_support::call("end_call", json!({}))).await;
         assert!(end.end_call && !end.is_error);
-        let unknown = demo.outcome(tools_support::call("transfer_to_human", json!({}))).await;
+        let unknown = demo
+            .outcome(tools_support::call("transfer_to_human", json!({})))
+            .await;
         assert!(unknown.is_error);
-        assert_eq!(unknown.result, "The tool `transfer_to_human` is not available on this line.");
-        let not_object = demo.outcome(tools_support::call("list_event_types", json!([1, 2]))).await;
+        assert_eq!(
+            unknown.result,
+            "The tool `transfer_to_human` is not available on this line."
+        );
+        let not_object = demo
+            .outcome(tools_support::call("list_event_types", json!([1, 2])))
+            .await;
         assert!(not_object.is_error);
     })
     .await;

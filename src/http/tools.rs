@@ -77,9 +77,9 @@ impl ToolsState {
         ToolsState::new(toolbox, secret.as_deref())
     }
 
-    fn authorize(&self, headers: &HeaderMap) -> Result<(), Response> {
+    fn authorize(&self, headers: &HeaderMap) -> Result<(), Rejection> {
         let Some(expected) = &self.secret_digest else {
-            return Err(error(
+            return Err(Rejection::new(
                 StatusCode::SERVICE_UNAVAILABLE,
                 format!("Webhook tools are disabled: set {SECRET_ENV} to enable them."),
             ));
@@ -89,9 +89,9 @@ impl ToolsState {
         if matches {
             Ok(())
         } else {
-            Err(error(
+            Err(Rejection::new(
                 StatusCode::UNAUTHORIZED,
-                "Missing or wrong X-Voice-Secret header.".to_owned(),
+                "Missing or wrong X-Voice-Secret header.",
             ))
         }
     }
@@ -113,47 +113,36 @@ async fn call_tool(
     Path(name): Path<String>,
     headers: HeaderMap,
     body: Result<Bytes, BytesRejection>,
-) -> Response {
-    if let Err(refused) = state.authorize(&headers) {
-        return refused;
-    }
-    let body = match body {
-        Ok(body) => body,
-        Err(rejection) if rejection.status() == StatusCode::PAYLOAD_TOO_LARGE => {
-            return error(
+) -> Result<Response, Rejection> {
+    state.authorize(&headers)?;
+    let body = body.map_err(|rejection| {
+        if rejection.status() == StatusCode::PAYLOAD_TOO_LARGE {
+            Rejection::new(
                 StatusCode::PAYLOAD_TOO_LARGE,
                 format!("The request body is larger than {} KiB.", MAX_BODY_BYTES / 1024),
-            );
+            )
+        } else {
+            Rejection::new(rejection.status(), "The request body could not be read.")
         }
-        Err(rejection) => return error(rejection.status(), "The request body could not be read.".into()),
-    };
+    })?;
     if ToolName::parse(&name).is_none() {
-        return tool_error(&ToolError::UnknownTool(name));
+        return Err(Rejection::from(&ToolError::UnknownTool(name)));
     }
-    let mut fields = match serde_json::from_slice::<Value>(&body) {
-        Ok(Value::Object(fields)) => fields,
-        _ => {
-            return error(
-                StatusCode::BAD_REQUEST,
-                "The request body must be a JSON object of the tool's parameters.".into(),
-            );
-        }
+    let Ok(Value::Object(mut fields)) = serde_json::from_slice::<Value>(&body) else {
+        return Err(Rejection::new(
+            StatusCode::BAD_REQUEST,
+            "The request body must be a JSON object of the tool's parameters.",
+        ));
     };
-    let id = match idempotency_key(&headers) {
-        Ok(id) => id,
-        Err(refused) => return refused,
-    };
+    let id = idempotency_key(&headers)?;
     let context = CallContext::take(&mut fields);
-    let Some(agent_ref) = context.agent_id.clone() else {
-        return error(
+    let Some(agent_ref) = context.agent_id.as_deref() else {
+        return Err(Rejection::new(
             StatusCode::UNPROCESSABLE_ENTITY,
-            "I need agent_id: switchboard's agent id or the ElevenLabs agent id.".into(),
-        );
+            "I need agent_id: switchboard's agent id or the ElevenLabs agent id.",
+        ));
     };
-    let agent = match resolve_agent(state.toolbox.store(), &agent_ref, context.called_number.as_deref()).await {
-        Ok(agent) => agent,
-        Err(refused) => return refused,
-    };
+    let agent = resolve_agent(state.toolbox.store(), agent_ref, context.called_number.as_deref()).await?;
     let ctx = ToolContext {
         account_id: agent.account_id.into_string(),
         agent_id: agent.id.into_string(),
@@ -167,12 +156,12 @@ async fn call_tool(
         parameters: Value::Object(fields),
     };
     match state.toolbox.run(&ctx, &call).await {
-        Ok(reply) => ([(header::CONTENT_TYPE, "application/json")], reply).into_response(),
+        Ok(reply) => Ok(([(header::CONTENT_TYPE, "application/json")], reply).into_response()),
         Err(failure) => {
             if failure.is_internal() {
                 tracing::warn!(tool = %call.name, error = %failure, "webhook tool failed");
             }
-            tool_error(&failure)
+            Err(Rejection::from(&failure))
         }
     }
 }
@@ -200,12 +189,14 @@ impl CallContext {
     }
 }
 
-fn idempotency_key(headers: &HeaderMap) -> Result<String, Response> {
+fn idempotency_key(headers: &HeaderMap) -> Result<String, Rejection> {
     match headers.get(IDEMPOTENCY_HEADER) {
         None => Ok(uuid::Uuid::new_v4().to_string()),
         Some(value) => match value.to_str() {
-            Ok(key) if !key.trim().is_empty() && key.len() <= MAX_IDEMPOTENCY_KEY_LEN => Ok(key.trim().to_owned()),
-            _ => Err(error(
+            Ok(key) if !key.trim().is_empty() && key.len() <= MAX_IDEMPOTENCY_KEY_LEN => {
+                Ok(key.trim().to_owned())
+            }
+            _ => Err(Rejection::new(
                 StatusCode::BAD_REQUEST,
                 format!("Idempotency-Key must be 1 to {MAX_IDEMPOTENCY_KEY_LEN} visible ASCII characters."),
             )),
@@ -215,15 +206,26 @@ fn idempotency_key(headers: &HeaderMap) -> Result<String, Response> {
 
 /// The agent named by switchboard id or ElevenLabs id; `called_number` settles which line an
 /// ElevenLabs agent shared by several numbers is answering.
-async fn resolve_agent(store: &Store, reference: &str, called_number: Option<&str>) -> Result<Agent, Response> {
+async fn resolve_agent(
+    store: &Store,
+    reference: &str,
+    called_number: Option<&str>,
+) -> Result<Agent, Rejection> {
     let unavailable = |error: StoreError| {
         tracing::warn!(%error, "agent lookup failed");
-        tool_error(&ToolError::Store(error))
+        Rejection::from(&ToolError::Store(error))
     };
-    if let Some(agent) = store.agent_by_id(&AgentId::from(reference)).await.map_err(unavailable)? {
+    if let Some(agent) = store
+        .agent_by_id(&AgentId::from(reference))
+        .await
+        .map_err(unavailable)?
+    {
         return Ok(agent);
     }
-    let mut candidates = store.agents_by_elevenlabs_id(reference).await.map_err(unavailable)?;
+    let mut candidates = store
+        .agents_by_elevenlabs_id(reference)
+        .await
+        .map_err(unavailable)?;
     if candidates.len() > 1
         && let Some(called) = called_number
     {
@@ -231,26 +233,49 @@ async fn resolve_agent(store: &Store, reference: &str, called_number: Option<&st
     }
     match candidates.len() {
         1 => Ok(candidates.remove(0)),
-        0 => Err(error(StatusCode::NOT_FOUND, format!("No agent is known as {reference}."))),
-        _ => Err(error(
+        0 => Err(Rejection::new(
+            StatusCode::NOT_FOUND,
+            format!("No agent is known as {reference}."),
+        )),
+        _ => Err(Rejection::new(
             StatusCode::CONFLICT,
             format!("Several lines use the agent {reference}; send called_number to pick one."),
         )),
     }
 }
 
-fn tool_error(failure: &ToolError) -> Response {
-    let status = match failure {
-        ToolError::BadInput(_) => StatusCode::UNPROCESSABLE_ENTITY,
-        ToolError::NotFound(_) | ToolError::UnknownTool(_) => StatusCode::NOT_FOUND,
-        ToolError::Refused(_) => StatusCode::CONFLICT,
-        ToolError::Store(store) if store.is_retryable() => StatusCode::SERVICE_UNAVAILABLE,
-        ToolError::Store(StoreError::Unavailable { .. }) => StatusCode::SERVICE_UNAVAILABLE,
-        ToolError::Store(_) | ToolError::Internal(_) => StatusCode::INTERNAL_SERVER_ERROR,
-    };
-    error(status, failure.sentence())
+/// A request answered with `{"error": sentence}`.
+#[derive(Debug)]
+struct Rejection {
+    status: StatusCode,
+    sentence: String,
 }
 
-fn error(status: StatusCode, sentence: String) -> Response {
-    (status, axum::Json(json!({ "error": sentence }))).into_response()
+impl Rejection {
+    fn new(status: StatusCode, sentence: impl Into<String>) -> Self {
+        Rejection {
+            status,
+            sentence: sentence.into(),
+        }
+    }
+}
+
+impl From<&ToolError> for Rejection {
+    fn from(failure: &ToolError) -> Self {
+        let status = match failure {
+            ToolError::BadInput(_) => StatusCode::UNPROCESSABLE_ENTITY,
+            ToolError::NotFound(_) | ToolError::UnknownTool(_) => StatusCode::NOT_FOUND,
+            ToolError::Refused(_) => StatusCode::CONFLICT,
+            ToolError::Store(store) if store.is_retryable() => StatusCode::SERVICE_UNAVAILABLE,
+            ToolError::Store(StoreError::Unavailable { .. }) => StatusCode::SERVICE_UNAVAILABLE,
+            ToolError::Store(_) | ToolError::Internal(_) => StatusCode::INTERNAL_SERVER_ERROR,
+        };
+        Rejection::new(status, failure.sentence())
+    }
+}
+
+impl IntoResponse for Rejection {
+    fn into_response(self) -> Response {
+        (self.status, axum::Json(json!({ "error": self.sentence }))).into_response()
+    }
 }

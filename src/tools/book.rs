@@ -56,13 +56,20 @@ pub(crate) async fn create_booking(
     if name.chars().count() > MAX_NAME_CHARS {
         return Err(ToolError::bad_input("That name is too long for a booking."));
     }
-    let email = params::given(&params.invitee_email).map(params::email).transpose()?;
-    let phone = params::given(&params.invitee_phone).map(params::phone).transpose()?;
+    let email = params::given(&params.invitee_email)
+        .map(params::email)
+        .transpose()?;
+    let phone = params::given(&params.invitee_phone)
+        .map(params::phone)
+        .transpose()?;
     let notes = params::free_text(&params.notes, "note", MAX_NOTES_CHARS)?;
     let start = StartTime::parse(start_text)?;
     let event_type = scope.offered_event_type(store, slug).await?;
 
-    if let Some(made) = store.booking_by_idempotency_key(&scope.account_id, tool_call_id).await? {
+    if let Some(made) = store
+        .booking_by_idempotency_key(&scope.account_id, tool_call_id)
+        .await?
+    {
         return Ok(confirmation(&made, &event_type, true));
     }
     let host = calendar::load_host(store, &scope.account_id, &event_type.host_id).await?;
@@ -71,7 +78,9 @@ pub(crate) async fn create_booking(
     // Upserted before the booking transaction: other writes must not run while it holds the
     // host's lock (store/host_tx.rs). The caller's own number is the fallback, so the booking
     // lands on the contact the call is logged against.
-    let contact_phone = phone.clone().or_else(|| caller_number.and_then(|n| params::phone(n).ok()));
+    let contact_phone = phone
+        .clone()
+        .or_else(|| caller_number.and_then(|n| params::phone(n).ok()));
     let contact_id = match &contact_phone {
         Some(number) => Some(contact_for(store, scope, number, name, email.clone()).await?),
         None => None,
@@ -129,7 +138,11 @@ async fn contact_for(
 
 pub(crate) fn confirmation(booking: &Booking, event_type: &EventType, again: bool) -> Confirmation {
     let view = view::booking(booking, &event_type.slug, &event_type.name);
-    let lead = if again { "This is already booked" } else { "You're booked" };
+    let lead = if again {
+        "This is already booked"
+    } else {
+        "You're booked"
+    };
     let confirmation_message = format!(
         "{lead}: {} on {}. The booking reference is {}.",
         event_type.name,

@@ -57,8 +57,12 @@ pub(crate) async fn load_schedule(
 }
 
 pub(crate) fn host_zone(host: &Host) -> ToolResult<TimeZone> {
-    TimeZone::get(&host.timezone)
-        .map_err(|_| ToolError::Internal(format!("host {} has unknown timezone {:?}", host.id, host.timezone)))
+    TimeZone::get(&host.timezone).map_err(|_| {
+        ToolError::Internal(format!(
+            "host {} has unknown timezone {:?}",
+            host.id, host.timezone
+        ))
+    })
 }
 
 pub(crate) async fn load_host(store: &Store, account_id: &AccountId, host_id: &HostId) -> ToolResult<Host> {

@@ -73,7 +73,9 @@ pub(crate) async fn update_booking(
         Some(flag) => flag.value("cancel")?,
         None => false,
     };
-    let start = params::given(&params.start_time).map(StartTime::parse).transpose()?;
+    let start = params::given(&params.start_time)
+        .map(StartTime::parse)
+        .transpose()?;
     match (cancel, start) {
         (true, Some(_)) => Err(ToolError::bad_input(
             "Tell me either a new start time or to cancel, not both.",
@@ -83,12 +85,17 @@ pub(crate) async fn update_booking(
         )),
         (true, None) => {
             let booking = find(store, scope, reference).await?;
-            cancel_booking(store, scope, booking, now).await.map(Update::Cancelled)
+            cancel_booking(store, scope, booking, now)
+                .await
+                .map(Update::Cancelled)
         }
         (false, Some(start)) => {
             // A retry of a reschedule that went through finds the old booking already moved;
             // the booking it made is the answer.
-            if let Some(made) = store.booking_by_idempotency_key(&scope.account_id, tool_call_id).await? {
+            if let Some(made) = store
+                .booking_by_idempotency_key(&scope.account_id, tool_call_id)
+                .await?
+            {
                 let event_type = store.event_type(&scope.account_id, &made.event_type_id).await?;
                 return Ok(Update::Rescheduled(book::confirmation(&made, &event_type, true)));
             }
@@ -100,11 +107,17 @@ pub(crate) async fn update_booking(
     }
 }
 
-pub(crate) async fn get_booking_details(store: &Store, scope: &Scope, parameters: &Value) -> ToolResult<Details> {
+pub(crate) async fn get_booking_details(
+    store: &Store,
+    scope: &Scope,
+    parameters: &Value,
+) -> ToolResult<Details> {
     let params: DetailsParams = params::parse(parameters)?;
     let reference = params::required(&params.booking_id, "the booking reference")?;
     let booking = find(store, scope, reference).await?;
-    let event_type = store.event_type(&scope.account_id, &booking.event_type_id).await?;
+    let event_type = store
+        .event_type(&scope.account_id, &booking.event_type_id)
+        .await?;
     Ok(Details {
         booking: view::booking(&booking, &event_type.slug, &event_type.name),
         invitee_email: booking.invitee_email,
@@ -125,8 +138,15 @@ async fn find(store: &Store, scope: &Scope, reference: &str) -> ToolResult<Booki
         })
 }
 
-async fn cancel_booking(store: &Store, scope: &Scope, booking: Booking, now: Timestamp) -> ToolResult<Cancellation> {
-    let event_type = store.event_type(&scope.account_id, &booking.event_type_id).await?;
+async fn cancel_booking(
+    store: &Store,
+    scope: &Scope,
+    booking: Booking,
+    now: Timestamp,
+) -> ToolResult<Cancellation> {
+    let event_type = store
+        .event_type(&scope.account_id, &booking.event_type_id)
+        .await?;
     match booking.status {
         BookingStatus::Cancelled => return Ok(cancellation(&booking, &event_type, true)),
         BookingStatus::Rescheduled => return Err(moved_already()),
@@ -152,12 +172,25 @@ async fn cancel_booking(store: &Store, scope: &Scope, booking: Booking, now: Tim
             _ => Err(moved_already()),
         };
     }
-    let cancelled = tx.set_booking_status(&booking.id, BookingStatus::Cancelled).await?;
+    let cancelled = tx
+        .set_booking_status(&booking.id, BookingStatus::Cancelled)
+        .await?;
     tx.commit().await?;
     let reply = cancellation(&cancelled, &event_type, false);
-    let summary = format!("Cancelled {} on {}", event_type.name, view::spoken_when(&reply.booking));
-    book::log_booking_activity(store, scope, cancelled.contact_id.clone(), summary, &cancelled, "cancelled")
-        .await;
+    let summary = format!(
+        "Cancelled {} on {}",
+        event_type.name,
+        view::spoken_when(&reply.booking)
+    );
+    book::log_booking_activity(
+        store,
+        scope,
+        cancelled.contact_id.clone(),
+        summary,
+        &cancelled,
+        "cancelled",
+    )
+    .await;
     Ok(reply)
 }
 
@@ -170,7 +203,11 @@ fn cancellation(booking: &Booking, event_type: &EventType, already: bool) -> Can
             view::spoken_when(&view)
         )
     } else {
-        format!("The {} on {} is cancelled.", event_type.name, view::spoken_when(&view))
+        format!(
+            "The {} on {} is cancelled.",
+            event_type.name,
+            view::spoken_when(&view)
+        )
     };
     Cancellation {
         booking: view,
@@ -210,10 +247,12 @@ async fn reschedule(
     // Only what this agent may book can be moved by it (a secret or unlinked meeting type is
     // the team's to change).
     let offered = scope.offered_event_types(store).await?;
-    let Some(event_type) = offered.into_iter().find(|offered| offered.id == booking.event_type_id) else {
+    let Some(event_type) = offered
+        .into_iter()
+        .find(|offered| offered.id == booking.event_type_id)
+    else {
         return Err(ToolError::Refused(
-            "I can't move that kind of appointment myself; someone from the team will need to help."
-                .into(),
+            "I can't move that kind of appointment myself; someone from the team will need to help.".into(),
         ));
     };
     let (timezone, zone) = params::timezone(timezone, &booking.timezone)?;
@@ -243,8 +282,15 @@ async fn reschedule(
                 view::spoken_when(&view::booking(&booking, &event_type.slug, &event_type.name)),
                 view::spoken_when(&reply.booking)
             );
-            book::log_booking_activity(store, scope, moved.contact_id.clone(), summary, &moved, "rescheduled")
-                .await;
+            book::log_booking_activity(
+                store,
+                scope,
+                moved.contact_id.clone(),
+                summary,
+                &moved,
+                "rescheduled",
+            )
+            .await;
             Ok(reply)
         }
     }

@@ -47,7 +47,11 @@ pub struct CallLogged {
     pub contact_id: Option<String>,
 }
 
-pub(crate) async fn upsert_contact(store: &Store, scope: &Scope, parameters: &Value) -> ToolResult<ContactView> {
+pub(crate) async fn upsert_contact(
+    store: &Store,
+    scope: &Scope,
+    parameters: &Value,
+) -> ToolResult<ContactView> {
     let params: ContactParams = params::parse(parameters)?;
     let phone = params::phone(params::required(&params.phone, "the phone number")?)?;
     let name = params::free_text(&params.name, "name", MAX_NAME_CHARS)?;
@@ -83,7 +87,10 @@ pub(crate) async fn log_call(
     let disposition = disposition.to_ascii_lowercase();
     let summary = params::free_text(&params.summary, "summary", MAX_SUMMARY_CHARS)?;
     // A withheld or malformed caller id still gets its call logged, just not on a contact.
-    let caller = ctx.caller_number.as_deref().and_then(|number| params::phone(number).ok());
+    let caller = ctx
+        .caller_number
+        .as_deref()
+        .and_then(|number| params::phone(number).ok());
     let contact = match caller {
         Some(phone) => Some(
             store

@@ -62,7 +62,9 @@ struct Inner {
 
 impl std::fmt::Debug for Toolbox {
     fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
-        f.debug_struct("Toolbox").field("store", &self.inner.store).finish_non_exhaustive()
+        f.debug_struct("Toolbox")
+            .field("store", &self.inner.store)
+            .finish_non_exhaustive()
     }
 }
 
@@ -105,16 +107,22 @@ impl Toolbox {
         let now = self.now();
         match tool {
             ToolName::ListEventTypes => json(catalog::list_event_types(store, &scope).await?),
-            ToolName::GetAvailableSlots => json(slots::get_available_slots(store, &scope, parameters, now).await?),
+            ToolName::GetAvailableSlots => {
+                json(slots::get_available_slots(store, &scope, parameters, now).await?)
+            }
             ToolName::CreateBooking => {
                 let caller = ctx.caller_number.as_deref();
                 json(book::create_booking(store, &scope, parameters, &call.id, caller, now).await?)
             }
-            ToolName::UpdateBooking => match changes::update_booking(store, &scope, parameters, &call.id, now).await? {
-                changes::Update::Cancelled(cancellation) => json(cancellation),
-                changes::Update::Rescheduled(confirmation) => json(confirmation),
-            },
-            ToolName::GetBookingDetails => json(changes::get_booking_details(store, &scope, parameters).await?),
+            ToolName::UpdateBooking => {
+                match changes::update_booking(store, &scope, parameters, &call.id, now).await? {
+                    changes::Update::Cancelled(cancellation) => json(cancellation),
+                    changes::Update::Rescheduled(confirmation) => json(confirmation),
+                }
+            }
+            ToolName::GetBookingDetails => {
+                json(changes::get_booking_details(store, &scope, parameters).await?)
+            }
             ToolName::UpsertContact => json(crm::upsert_contact(store, &scope, parameters).await?),
             ToolName::LogCall => json(crm::log_call(store, &scope, ctx, parameters).await?),
         }
@@ -156,5 +164,6 @@ impl ToolRegistry for Toolbox {
 }
 
 fn json(reply: impl Serialize) -> ToolResult<String> {
-    serde_json::to_string(&reply).map_err(|error| ToolError::Internal(format!("reply not serializable: {error}")))
+    serde_json::to_string(&reply)
+        .map_err(|error| ToolError::Internal(format!("reply not serializable: {error}")))
 }

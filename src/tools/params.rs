@@ -200,13 +200,18 @@ mod tests {
         let refused = parse::<Probe>(&json!(["a"])).unwrap_err();
         assert!(matches!(refused, ToolError::BadInput(_)));
         let wrong_type = parse::<Probe>(&json!({"name": 7})).unwrap_err().sentence();
-        assert!(wrong_type.starts_with("I couldn't read the parameters"), "{wrong_type}");
+        assert!(
+            wrong_type.starts_with("I couldn't read the parameters"),
+            "{wrong_type}"
+        );
     }
 
     #[test]
     fn required_text_says_what_is_missing() {
         assert_eq!(
-            required(&Some("  ".into()), "the meeting type").unwrap_err().sentence(),
+            required(&Some("  ".into()), "the meeting type")
+                .unwrap_err()
+                .sentence(),
             "I need the meeting type."
         );
         assert_eq!(required(&Some(" cleaning ".into()), "x").unwrap(), "cleaning");
@@ -254,7 +259,9 @@ mod tests {
         assert_eq!(name, "America/New_York");
         let (name, _) = timezone(&Some("Europe/London".into()), "America/New_York").unwrap();
         assert_eq!(name, "Europe/London");
-        let refused = timezone(&Some("Mars/Olympus".into()), "UTC").unwrap_err().sentence();
+        let refused = timezone(&Some("Mars/Olympus".into()), "UTC")
+            .unwrap_err()
+            .sentence();
         assert!(refused.contains("Mars/Olympus"), "{refused}");
     }
 
@@ -262,7 +269,13 @@ mod tests {
     fn dictated_phone_numbers_become_e164() {
         assert_eq!(phone("+1 (415) 555-0123").unwrap(), "+14155550123");
         assert_eq!(phone("0049 30 123456").unwrap(), "+4930123456");
-        for bad in ["415 555 0123", "+0123", "+1", "+1234567890123456", "+1 415 CALL ME"] {
+        for bad in [
+            "415 555 0123",
+            "+0123",
+            "+1",
+            "+1234567890123456",
+            "+1 415 CALL ME",
+        ] {
             assert!(phone(bad).is_err(), "{bad}");
         }
     }
@@ -270,7 +283,14 @@ mod tests {
     #[test]
     fn emails_need_a_plausible_shape() {
         assert_eq!(email(" ana@example.com ").unwrap(), "ana@example.com");
-        for bad in ["ana", "ana@", "@example.com", "ana@example", "a b@example.com", "a@b@c.com"] {
+        for bad in [
+            "ana",
+            "ana@",
+            "@example.com",
+            "ana@example",
+            "a b@example.com",
+            "a@b@c.com",
+        ] {
             assert!(email(bad).is_err(), "{bad}");
         }
     }

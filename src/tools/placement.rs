@@ -68,7 +68,8 @@ pub(crate) async fn place(store: &Store, scope: &Scope, request: Request<'_>) ->
         .checked_add(jiff::SignedDuration::from_hours(24 * (ALTERNATIVE_DAYS + 1)))
         .unwrap_or(Timestamp::MAX);
     let host = calendar::load_host(store, &scope.account_id, &event_type.host_id).await?;
-    let schedule = calendar::load_schedule(store, &scope.account_id, &host, anchor, alternatives_until).await?;
+    let schedule =
+        calendar::load_schedule(store, &scope.account_id, &host, anchor, alternatives_until).await?;
 
     let mut window = booking_window(anchor, alternatives_until);
     if let Some(moving) = request.moving {
@@ -92,8 +93,7 @@ pub(crate) async fn place(store: &Store, scope: &Scope, request: Request<'_>) ->
 
     let engine_type = engine_event_type(event_type);
     let busy = busy_time(&bookings, event_type, request.moving.map(|booking| &booking.id));
-    let availability =
-        Availability::new(&schedule, &engine_type, &busy).map_err(calendar::engine_error)?;
+    let availability = Availability::new(&schedule, &engine_type, &busy).map_err(calendar::engine_error)?;
     let checked = match request.start {
         StartTime::Instant(start) => availability.check(start, request.now),
         StartTime::Local(local) => availability.check_local(local, request.caller_zone, request.now),
@@ -183,7 +183,12 @@ fn refusal_sentence(
 }
 
 /// The first free starts at or after `after`, within the following days.
-fn next_free(availability: &Availability<'_>, after: Timestamp, zone: &TimeZone, now: Timestamp) -> Vec<Timestamp> {
+fn next_free(
+    availability: &Availability<'_>,
+    after: Timestamp,
+    zone: &TimeZone,
+    now: Timestamp,
+) -> Vec<Timestamp> {
     let first = zone.to_datetime(after).date();
     let Ok(query) = SlotQuery::days(first, add_days(first, ALTERNATIVE_DAYS), zone.clone()) else {
         return Vec::new();

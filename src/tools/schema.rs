@@ -100,7 +100,8 @@ fn object(required: &[&str], properties: Value) -> Value {
     json!({"type": "object", "required": required, "properties": properties})
 }
 
-const TIMEZONE: &str = "The caller's IANA timezone, like America/New_York. Leave empty to use the business's.";
+const TIMEZONE: &str =
+    "The caller's IANA timezone, like America/New_York. Leave empty to use the business's.";
 const SLUG: &str = "The meeting type's slug from list_event_types, like cleaning.";
 
 /// The booking tools with their parameter schemas, in a stable order.
@@ -337,7 +338,11 @@ mod tests {
     fn client_tools_wait_for_the_answer_and_include_end_call() {
         let tools = client_tools();
         assert_eq!(tools.len(), ToolName::ALL.len() + 1);
-        assert!(tools.iter().all(|tool| tool["type"] == "client" && tool["expects_response"] == true));
+        assert!(
+            tools
+                .iter()
+                .all(|tool| tool["type"] == "client" && tool["expects_response"] == true)
+        );
         assert!(tools.iter().any(|tool| tool["name"] == "end_call"));
         let timeout = tools[0]["response_timeout_secs"].as_u64().unwrap();
         assert!((1..=120).contains(&timeout));
@@ -351,21 +356,41 @@ mod tests {
         );
         assert_eq!(tools.len(), ToolName::ALL.len());
         assert!(tools.iter().all(|tool| tool["name"] != "end_call"));
-        let create = tools.iter().find(|tool| tool["name"] == "create_booking").unwrap();
+        let create = tools
+            .iter()
+            .find(|tool| tool["name"] == "create_booking")
+            .unwrap();
         let api = &create["api_schema"];
         assert_eq!(api["url"], "https://bridge.example.com/tools/create_booking");
         assert_eq!(api["method"], "POST");
         assert_eq!(api["request_headers"]["X-Voice-Secret"]["secret_id"], "sec_1");
         assert_eq!(create["tool_error_handling_mode"], "passthrough");
         let body = &api["request_body_schema"];
-        assert_eq!(body["properties"]["agent_id"]["dynamic_variable"], "system__agent_id");
-        assert_eq!(body["properties"]["caller_number"]["dynamic_variable"], "system__caller_id");
-        let required: Vec<&str> = body["required"].as_array().unwrap().iter().map(|v| v.as_str().unwrap()).collect();
-        assert_eq!(required, ["event_type_slug", "start_time", "invitee_name", "agent_id"]);
+        assert_eq!(
+            body["properties"]["agent_id"]["dynamic_variable"],
+            "system__agent_id"
+        );
+        assert_eq!(
+            body["properties"]["caller_number"]["dynamic_variable"],
+            "system__caller_id"
+        );
+        let required: Vec<&str> = body["required"]
+            .as_array()
+            .unwrap()
+            .iter()
+            .map(|v| v.as_str().unwrap())
+            .collect();
+        assert_eq!(
+            required,
+            ["event_type_slug", "start_time", "invitee_name", "agent_id"]
+        );
         let timeout = create["response_timeout_secs"].as_u64().unwrap();
         assert!((5..=120).contains(&timeout));
         let literal = webhook_tools("http://h", &WebhookSecret::Literal("s3cret".into()));
-        assert_eq!(literal[0]["api_schema"]["request_headers"]["X-Voice-Secret"], "s3cret");
+        assert_eq!(
+            literal[0]["api_schema"]["request_headers"]["X-Voice-Secret"],
+            "s3cret"
+        );
     }
 
     #[test]

@@ -98,9 +98,18 @@ mod tests {
 
     #[test]
     fn event_types_are_found_by_slug_or_spoken_name() {
-        let offered = [event_type("cleaning", "Cleaning"), event_type("consultation", "Consultation")];
-        assert_eq!(find_by_slug_or_name(&offered, "Cleaning").unwrap().slug, "cleaning");
-        assert_eq!(find_by_slug_or_name(&offered, " consultation ").unwrap().slug, "consultation");
+        let offered = [
+            event_type("cleaning", "Cleaning"),
+            event_type("consultation", "Consultation"),
+        ];
+        assert_eq!(
+            find_by_slug_or_name(&offered, "Cleaning").unwrap().slug,
+            "cleaning"
+        );
+        assert_eq!(
+            find_by_slug_or_name(&offered, " consultation ").unwrap().slug,
+            "consultation"
+        );
         assert!(find_by_slug_or_name(&offered, "emergency").is_none());
         let sentence = not_offered("emergency", &offered).sentence();
         assert_eq!(

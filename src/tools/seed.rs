@@ -37,7 +37,12 @@ pub async fn seed_demo_business(
 ) -> StoreResult<DemoBusiness> {
     let agent = ensure_agent(store, phone_number, elevenlabs_agent_id, timezone).await?;
     let account_id = agent.account_id.clone();
-    let host_id = match store.hosts(&account_id).await?.into_iter().find(|host| host.name == HOST_NAME) {
+    let host_id = match store
+        .hosts(&account_id)
+        .await?
+        .into_iter()
+        .find(|host| host.name == HOST_NAME)
+    {
         Some(host) => host.id,
         None => {
             store
@@ -53,7 +58,9 @@ pub async fn seed_demo_business(
                 .id
         }
     };
-    store.set_weekly_hours(&account_id, &host_id, &opening_hours()).await?;
+    store
+        .set_weekly_hours(&account_id, &host_id, &opening_hours())
+        .await?;
     let cleaning = ensure_event_type(store, &account_id, cleaning(&host_id)).await?;
     let consultation = ensure_event_type(store, &account_id, consultation(&host_id)).await?;
     let emergency = ensure_event_type(store, &account_id, emergency(&host_id)).await?;
@@ -117,7 +124,11 @@ async fn ensure_agent(
     }
 }
 
-async fn ensure_event_type(store: &Store, account_id: &AccountId, new: NewEventType) -> StoreResult<EventType> {
+async fn ensure_event_type(
+    store: &Store,
+    account_id: &AccountId,
+    new: NewEventType,
+) -> StoreResult<EventType> {
     match store.event_type_by_slug(account_id, &new.slug).await? {
         Some(existing) => Ok(existing),
         None => store.create_event_type(account_id, new).await,

@@ -20,7 +20,7 @@ use serde::{Deserialize, Serialize};
 use serde_json::Value;
 
 use crate::booking::{Availability, SlotQuery, civil_date_label};
-use crate::store::Store;
+use crate::store::{EventType, Host, Store};
 
 use super::calendar::{self, add_days, booking_window, busy_time, engine_event_type};
 use super::error::{ToolError, ToolResult};
@@ -96,43 +96,28 @@ pub(crate) async fn get_available_slots(
     let (timezone_name, timezone) = params::timezone(&params.timezone, &host.timezone)?;
     let today = timezone.to_datetime(now).date();
     let dates = dates(&params, today)?;
-    let first = match dates {
-        Dates::One(date) | Dates::Range(date, _) => date,
+    let source = Source {
+        store,
+        scope,
+        event_type: &event_type,
+        host: &host,
+        now,
     };
-    // An empty single date looks further ahead for the next opening, in the same pass.
-    let search_last = match dates {
-        Dates::One(date) => add_days(date, NEXT_AVAILABLE_DAYS),
-        Dates::Range(_, last) => last,
-    };
-    let query = day_query(first, search_last, &timezone)?;
-
-    let (from, to) = booking_window(query.start(), query.end());
-    let (schedule, bookings) = tokio::try_join!(
-        calendar::load_schedule(store, &scope.account_id, &host, query.start(), query.end()),
-        async {
-            Ok(store
-                .confirmed_bookings_overlapping(&scope.account_id, &event_type.host_id, from, to)
-                .await?)
-        },
-    )?;
-    let engine_type = engine_event_type(&event_type);
-    let busy = busy_time(&bookings, &event_type, None);
-    let availability =
-        Availability::new(&schedule, &engine_type, &busy).map_err(calendar::engine_error)?;
-    let found = availability.slots(&query, now);
 
     let reply = match dates {
         Dates::One(date) => {
-            let end_of_date = day_query(date, date, &timezone)?.end();
-            let (on_date, later): (Vec<Timestamp>, Vec<Timestamp>) =
-                found.iter().partition(|&&at| at < end_of_date);
+            let on_date = source.open(&day_query(date, date, &timezone)?).await?;
+            // Only an empty date pays for the look further ahead.
+            let next_available = if on_date.is_empty() {
+                let (first, last) = (add_days(date, 1), add_days(date, NEXT_AVAILABLE_DAYS));
+                let later = source.open(&day_query(first, last, &timezone)?).await?;
+                later.first().map(|&at| view::dated_slot(at, &timezone))
+            } else {
+                None
+            };
             let (slots, more_slots) = spread(&on_date, SLOTS_PER_DAY, &timezone);
-            let next_available = on_date
-                .is_empty()
-                .then(|| later.first().map(|&at| view::dated_slot(at, &timezone)))
-                .flatten();
             serde_json::to_value(DaySlots {
-                event_type: event_type.slug,
+                event_type: event_type.slug.clone(),
                 timezone: timezone_name,
                 date: date.to_string(),
                 label: civil_date_label(date),
@@ -141,21 +126,55 @@ pub(crate) async fn get_available_slots(
                 next_available,
             })
         }
-        Dates::Range(first, last) => serde_json::to_value(RangeSlots {
-            event_type: event_type.slug,
-            timezone: timezone_name,
-            date_from: first.to_string(),
-            date_to: last.to_string(),
-            total_slots: found.len(),
-            slots: found
-                .iter()
-                .take(FLAT_SLOTS)
-                .map(|&at| view::dated_slot(at, &timezone))
-                .collect(),
-            days: by_date(&found, &timezone),
-        }),
+        Dates::Range(first, last) => {
+            let found = source.open(&day_query(first, last, &timezone)?).await?;
+            serde_json::to_value(RangeSlots {
+                event_type: event_type.slug.clone(),
+                timezone: timezone_name,
+                date_from: first.to_string(),
+                date_to: last.to_string(),
+                total_slots: found.len(),
+                slots: found
+                    .iter()
+                    .take(FLAT_SLOTS)
+                    .map(|&at| view::dated_slot(at, &timezone))
+                    .collect(),
+                days: by_date(&found, &timezone),
+            })
+        }
     };
     reply.map_err(|error| ToolError::Internal(format!("slots reply: {error}")))
+}
+
+/// Where open times come from: one event type on its host's calendar, as of `now`.
+struct Source<'a> {
+    store: &'a Store,
+    scope: &'a Scope,
+    event_type: &'a EventType,
+    host: &'a Host,
+    now: Timestamp,
+}
+
+impl Source<'_> {
+    /// The open starts within `query`, loading only the schedule and bookings it can touch.
+    async fn open(&self, query: &SlotQuery) -> ToolResult<Vec<Timestamp>> {
+        let (from, to) = booking_window(query.start(), query.end());
+        let account_id = &self.scope.account_id;
+        let (schedule, bookings) = tokio::try_join!(
+            calendar::load_schedule(self.store, account_id, self.host, query.start(), query.end()),
+            async {
+                Ok(self
+                    .store
+                    .confirmed_bookings_overlapping(account_id, &self.host.id, from, to)
+                    .await?)
+            },
+        )?;
+        let engine_type = engine_event_type(self.event_type);
+        let busy = busy_time(&bookings, self.event_type, None);
+        let availability =
+            Availability::new(&schedule, &engine_type, &busy).map_err(calendar::engine_error)?;
+        Ok(availability.slots(query, self.now))
+    }
 }
 
 fn dates(params: &Params, today: Date) -> ToolResult<Dates> {
@@ -238,7 +257,10 @@ mod tests {
 
     #[test]
     fn long_days_are_sampled_from_morning_to_evening() {
-        assert_eq!(spread_indices(32, 8).collect::<Vec<_>>(), [0, 4, 8, 12, 16, 20, 24, 28]);
+        assert_eq!(
+            spread_indices(32, 8).collect::<Vec<_>>(),
+            [0, 4, 8, 12, 16, 20, 24, 28]
+        );
     }
 
     proptest! {

@@ -102,7 +102,11 @@ pub(crate) fn times_phrase(times: &[Timestamp], timezone: &TimeZone, same_day_as
         if day == current_day {
             parts.push(time_label(at, timezone));
         } else {
-            parts.push(format!("{} at {}", date_label(at, timezone), time_label(at, timezone)));
+            parts.push(format!(
+                "{} at {}",
+                date_label(at, timezone),
+                time_label(at, timezone)
+            ));
             current_day = day;
         }
     }

@@ -80,7 +80,8 @@ impl Demo {
         let outcome = self.outcome(call).await;
         assert!(!outcome.is_error, "{name} failed: {}", outcome.result);
         assert!(!outcome.end_call);
-        serde_json::from_str(&outcome.result).unwrap_or_else(|e| panic!("{name}: not JSON ({e}): {}", outcome.result))
+        serde_json::from_str(&outcome.result)
+            .unwrap_or_else(|e| panic!("{name}: not JSON ({e}): {}", outcome.result))
     }
 
     /// Runs the tool and returns its error sentence; fails the test if it succeeded.
@@ -101,7 +102,12 @@ impl Demo {
     /// Confirmed bookings of the host in `[from, to)`.
     pub async fn confirmed(&self, from: &str, to: &str) -> Vec<Booking> {
         self.store
-            .confirmed_bookings_overlapping(&self.business.account_id, &self.business.host_id, at(from), at(to))
+            .confirmed_bookings_overlapping(
+                &self.business.account_id,
+                &self.business.host_id,
+                at(from),
+                at(to),
+            )
             .await
             .unwrap()
     }
