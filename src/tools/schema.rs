@@ -14,9 +14,10 @@
 //!   value from a dynamic variable instead of the LLM (`dynamic_variable`), which is how the
 //!   agent id and caller number reach the endpoint (`system__agent_id`, `system__caller_id`,
 //!   `system__called_number`, `system__call_sid`: https://elevenlabs.io/docs/agents-platform/customization/personalization/dynamic-variables).
-//! - `tool_error_handling_mode`: its default `auto` hides a failed webhook's response from the
-//!   agent for non-native tools; our error bodies are sentences meant for the agent, so webhook
-//!   tools ask for `passthrough`.
+//! - `tool_error_handling_mode` (`ToolErrorHandlingMode` in the same API: `auto`, `summarized`,
+//!   `passthrough`, `hide`): the default `auto` hides a failed webhook's response from the agent
+//!   for tools that are not native integrations. Our error bodies are sentences meant for the
+//!   agent, so webhook tools ask for `passthrough`.
 
 use serde_json::{Map, Value, json};
 

@@ -91,9 +91,9 @@ pub(crate) fn spoken_when(view: &BookingView) -> String {
     format!("{} at {}", view.date_label, view.time)
 }
 
-/// "9:30 AM and 10:00 AM", with the day named for times not on `same_day_as`'s date:
-/// "9:30 AM, Wednesday, February 11 at 9:00 AM and 9:15 AM" reads oddly, so once a later day
-/// appears it is named once before its first time.
+/// Times as a spoken list. Times on `same_day_as`'s date are plain ("9:30 AM and 10:00 AM");
+/// a later date is named once, before its first time ("4:30 PM, Wednesday, February 11 at
+/// 8:00 AM and 8:15 AM"), on the wall clock of `timezone`.
 pub(crate) fn times_phrase(times: &[Timestamp], timezone: &TimeZone, same_day_as: Timestamp) -> String {
     let mut current_day = timezone.to_datetime(same_day_as).date();
     let mut parts = Vec::with_capacity(times.len());
