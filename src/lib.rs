@@ -16,5 +16,6 @@ pub mod server;
 pub mod sim;
 pub mod store;
 pub mod tls;
+pub mod tools;
 pub mod upstream;
 pub mod wire;

@@ -6,7 +6,6 @@
 
 use std::collections::HashMap;
 use std::net::SocketAddr;
-use std::sync::Arc;
 use std::sync::atomic::Ordering;
 use std::time::Duration;
 
@@ -15,7 +14,6 @@ use tokio::net::TcpListener;
 use tokio::sync::watch;
 use tokio::task::JoinHandle;
 
-use crate::call::ToolRegistry;
 use crate::config::{AgentConfig, Config};
 use crate::http::{self, AppState};
 use crate::store::{AccountId, FallbackMode, NewAccount, NewAgent, Store, StoreError};
@@ -74,9 +72,9 @@ impl Server {
 }
 
 /// Builds the state for `config` and starts serving on its listen address.
-pub async fn start(config: Config, store: Store, tools: Arc<dyn ToolRegistry>) -> std::io::Result<Server> {
+pub async fn start(config: Config, store: Store) -> std::io::Result<Server> {
     let listener = TcpListener::bind(config.listen).await?;
-    Server::start(listener, AppState::new(config, store, tools))
+    Server::start(listener, AppState::new(config, store))
 }
 
 /// Creates the agents of the config file that the store doesn't know yet (by number).

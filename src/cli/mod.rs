@@ -2,6 +2,7 @@
 
 mod serve;
 mod sim;
+mod tools;
 
 use std::path::PathBuf;
 
@@ -32,6 +33,9 @@ enum Command {
     /// Stand-ins for Twilio and ElevenLabs.
     #[command(subcommand)]
     Sim(sim::SimCommand),
+    /// The booking tools' definitions for ElevenLabs.
+    #[command(subcommand)]
+    Tools(tools::ToolsCommand),
 }
 
 /// Parses the command line and runs the command.
@@ -48,6 +52,7 @@ pub fn main() -> anyhow::Result<()> {
                 init_logging(&cli.log_format, "info");
                 sim::run(command).await
             }
+            Command::Tools(command) => tools::run(command),
         }
     })
 }

@@ -1,12 +1,10 @@
 //! `switchboard serve`: the bridge, configured from the environment and an optional file.
 
 use std::path::PathBuf;
-use std::sync::Arc;
 use std::time::Duration;
 
 use anyhow::Context;
 
-use crate::call::CallControl;
 use crate::config::Config;
 use crate::store::{Store, redact_url};
 
@@ -21,9 +19,8 @@ pub async fn run(config_path: Option<PathBuf>) -> anyhow::Result<()> {
         .await
         .with_context(|| format!("opening the database {}", redact_url(&config.database_url)))?;
     let added = crate::server::sync_config_agents(&store, &config.agents).await?;
-    let tools = Arc::new(CallControl);
     let public_url = config.public_url.clone();
-    let server = crate::server::start(config, store, tools)
+    let server = crate::server::start(config, store)
         .await
         .context("binding the listen address")?;
     tracing::info!(

@@ -7,6 +7,7 @@
 //! | `GET /twilio/stream` | Twilio's media stream (WebSocket) |
 //! | `POST /twilio/connect-action` | the stream ended: hang up or fall back |
 //! | `POST /twilio/voicemail` | a fallback voicemail was recorded |
+//! | `POST /tools/{name}` | the booking tools, for ElevenLabs webhook (server) tools |
 //! | `GET /healthz`, `/readyz`, `/metrics` | operations |
 
 pub mod call_log;
@@ -15,6 +16,7 @@ pub mod ops;
 pub mod signed;
 pub mod stream;
 pub mod stream_token;
+pub mod tools;
 pub mod twilio;
 
 use std::ops::Deref;
@@ -30,6 +32,7 @@ use crate::call::{SessionConfig, ToolRegistry};
 use crate::config::Config;
 use crate::metrics::Metrics;
 use crate::store::Store;
+use crate::tools::Toolbox;
 use crate::upstream::{ElevenLabsClient, Prewarm};
 use crate::wire::signature::RequestValidator;
 
@@ -47,6 +50,8 @@ pub struct App {
     pub tokens: StreamTokens,
     pub driver: DriverDeps,
     pub call_log: Arc<CallLog>,
+    /// The booking tools, also served over HTTP for ElevenLabs webhook tools.
+    pub toolbox: Toolbox,
     /// Set on SIGTERM: `/readyz` fails and new calls are turned away politely.
     pub draining: AtomicBool,
 }
@@ -63,8 +68,20 @@ impl Deref for AppState {
 }
 
 impl AppState {
-    /// Builds the shared state from the configuration, an open store and the tools.
-    pub fn new(config: Config, store: Store, tools: Arc<dyn ToolRegistry>) -> AppState {
+    /// Builds the shared state from the configuration and an open store.
+    pub fn new(config: Config, store: Store) -> AppState {
+        let toolbox = Toolbox::new(store.clone());
+        AppState::with_tools(config, store, toolbox.clone(), Arc::new(toolbox))
+    }
+
+    /// Like [`AppState::new`] with the tools given: `toolbox` serves `/tools/{name}`, `tools`
+    /// answers the agent during calls (usually the same toolbox).
+    pub fn with_tools(
+        config: Config,
+        store: Store,
+        toolbox: Toolbox,
+        tools: Arc<dyn ToolRegistry>,
+    ) -> AppState {
         let metrics = Arc::new(Metrics::new());
         let (events, _) = broadcast::channel(1024);
         let call_log = Arc::new(CallLog::new(store.clone(), events));
@@ -89,6 +106,7 @@ impl AppState {
                 observer: call_log.clone(),
             },
             call_log,
+            toolbox,
             metrics,
             store,
             config,
@@ -104,6 +122,8 @@ impl AppState {
 
 /// The router with every route.
 pub fn router(state: AppState) -> Router {
+    let secret = state.config.tool_secret.as_ref().map(|s| s.expose().to_owned());
+    let tools = tools::router(tools::ToolsState::new(state.toolbox.clone(), secret.as_deref()));
     Router::new()
         .route("/twilio/voice", post(twilio::voice))
         .route("/twilio/connect-action", post(twilio::connect_action))
@@ -113,4 +133,5 @@ pub fn router(state: AppState) -> Router {
         .route("/readyz", get(ops::readyz))
         .route("/metrics", get(ops::metrics))
         .with_state(state)
+        .merge(tools)
 }

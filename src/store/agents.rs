@@ -162,16 +162,6 @@ impl Store {
         row::required(row, "agent", Agent::from_row)
     }
 
-    /// An agent by its id alone, for a caller that holds an authenticated reference to it
-    /// (a media stream's signed token) rather than an account.
-    pub async fn agent_by_id(&self, id: &AgentId) -> StoreResult<Option<Agent>> {
-        let row = sqlx::query(concat!("SELECT ", agent_columns!(), " FROM agents WHERE id = $1"))
-            .bind(id.as_str())
-            .fetch_optional(&self.pool)
-            .await?;
-        row::optional(row, Agent::from_row)
-    }
-
     /// The agent answering a dialled number: the first lookup of every inbound call, one probe
     /// of the unique index on `phone_number`. Not account-scoped because the number is what
     /// identifies the account.
@@ -185,6 +175,31 @@ impl Store {
         .fetch_optional(&self.pool)
         .await?;
         row::optional(row, Agent::from_row)
+    }
+
+    /// The agent with this id, in whichever account it is. For callers that hold an
+    /// authenticated agent id but no account yet (a webhook naming its agent, a media
+    /// stream's signed token); every other read is account-scoped.
+    pub async fn agent_by_id(&self, id: &AgentId) -> StoreResult<Option<Agent>> {
+        let row = sqlx::query(concat!("SELECT ", agent_columns!(), " FROM agents WHERE id = $1"))
+            .bind(id.as_str())
+            .fetch_optional(&self.pool)
+            .await?;
+        row::optional(row, Agent::from_row)
+    }
+
+    /// The agents (of any account) answering through this ElevenLabs agent, oldest first. One
+    /// ElevenLabs agent may serve several numbers, so there can be more than one.
+    pub async fn agents_by_elevenlabs_id(&self, elevenlabs_agent_id: &str) -> StoreResult<Vec<Agent>> {
+        let rows = sqlx::query(concat!(
+            "SELECT ",
+            agent_columns!(),
+            " FROM agents WHERE elevenlabs_agent_id = $1 ORDER BY id"
+        ))
+        .bind(elevenlabs_agent_id)
+        .fetch_all(&self.pool)
+        .await?;
+        row::all(rows, Agent::from_row)
     }
 
     /// The account's agents, oldest first.

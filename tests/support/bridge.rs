@@ -1,9 +1,6 @@
 //! A bridge on loopback for integration tests: a fresh SQLite store with a seeded business,
 //! a random auth token, and an ElevenLabs base URL of the test's choosing.
 
-use std::sync::Arc;
-
-use switchboard::call::{CallControl, ToolRegistry};
 use switchboard::config::Config;
 use switchboard::server::Server;
 use switchboard::sim::caller::Webhooks;
@@ -21,10 +18,6 @@ pub struct TestBridge {
 
 impl TestBridge {
     pub async fn start(elevenlabs_base: &str) -> TestBridge {
-        TestBridge::start_with(elevenlabs_base, Arc::new(CallControl)).await
-    }
-
-    pub async fn start_with(elevenlabs_base: &str, tools: Arc<dyn ToolRegistry>) -> TestBridge {
         let store = testing::sqlite().await;
         let business = testing::seed_business(&store).await;
         let listener = TcpListener::bind("127.0.0.1:0").await.unwrap();
@@ -42,7 +35,7 @@ impl TestBridge {
             env.iter().find(|(k, _)| *k == name).map(|(_, v)| v.clone())
         })
         .unwrap();
-        let state = switchboard::http::AppState::new(config, store.store(), tools);
+        let state = switchboard::http::AppState::new(config, store.store());
         let server = Server::start(listener, state).unwrap();
         TestBridge {
             server,

@@ -1,0 +1,281 @@
+//! `POST /tools/{name}`: the booking tools for ElevenLabs webhook tools (server tools), the same
+//! [`Toolbox`] the call session uses in-process.
+//!
+//! The JSON body is the tool's parameters plus the call context ElevenLabs fills from system
+//! dynamic variables (see `tools::schema::CONTEXT_FIELDS`): `agent_id` (required; switchboard's
+//! agent id or the ElevenLabs agent id), `caller_number`, `called_number`, `call_sid`. When one
+//! ElevenLabs agent serves several numbers, `called_number` picks the line.
+//!
+//! Headers: `X-Voice-Secret` must equal `SWITCHBOARD_TOOL_SECRET` (compared in constant time);
+//! without a configured secret every request is refused with 503, the endpoint is never open.
+//! `Idempotency-Key` plays the role of the client tool's `tool_call_id` (a random one without).
+//!
+//! Answers: 200 with the tool's JSON reply; `{"error": sentence}` otherwise, with 401 (secret
+//! missing or wrong), 400 (body not a JSON object, bad header), 404 (unknown tool, agent,
+//! booking or meeting type), 409 (refused: the time was taken, …; or an ambiguous agent),
+//! 413 (body over [`MAX_BODY_BYTES`]), 422 (parameters missing or malformed), 500/503
+//! (storage). ElevenLabs only shows a failed webhook's body to the agent when the tool's
+//! `tool_error_handling_mode` is `passthrough`, which the generated tool definitions set.
+
+use std::sync::Arc;
+
+use axum::Router;
+use axum::body::Bytes;
+use axum::extract::rejection::BytesRejection;
+use axum::extract::{DefaultBodyLimit, Path, State};
+use axum::http::{HeaderMap, HeaderValue, StatusCode, header};
+use axum::response::{IntoResponse, Response};
+use axum::routing::post;
+use serde_json::{Map, Value, json};
+use sha2::{Digest, Sha256};
+use subtle::ConstantTimeEq;
+
+use crate::call::{ToolCall, ToolContext};
+use crate::store::{Agent, AgentId, Store, StoreError};
+use crate::tools::{ToolError, ToolName, Toolbox};
+
+/// The environment variable holding the shared secret.
+pub const SECRET_ENV: &str = "SWITCHBOARD_TOOL_SECRET";
+/// The largest request body accepted; tool parameters are a few hundred bytes.
+pub const MAX_BODY_BYTES: usize = 64 * 1024;
+const SECRET_HEADER: &str = "x-voice-secret";
+const IDEMPOTENCY_HEADER: &str = "idempotency-key";
+const MAX_IDEMPOTENCY_KEY_LEN: usize = 255;
+
+/// What the routes need: the tools, and the secret's digest (hashing both sides first makes
+/// the comparison constant-time in the secret's length too).
+#[derive(Clone)]
+pub struct ToolsState {
+    toolbox: Toolbox,
+    secret_digest: Option<Arc<[u8; 32]>>,
+}
+
+impl std::fmt::Debug for ToolsState {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.debug_struct("ToolsState")
+            .field("toolbox", &self.toolbox)
+            .field("secret_configured", &self.secret_digest.is_some())
+            .finish()
+    }
+}
+
+impl ToolsState {
+    /// `secret`: the value webhook requests must present; `None` or blank refuses them all.
+    pub fn new(toolbox: Toolbox, secret: Option<&str>) -> Self {
+        let secret_digest = secret
+            .filter(|secret| !secret.trim().is_empty())
+            .map(|secret| Arc::new(digest(secret.as_bytes())));
+        ToolsState {
+            toolbox,
+            secret_digest,
+        }
+    }
+
+    /// The secret from `SWITCHBOARD_TOOL_SECRET`.
+    pub fn from_env(toolbox: Toolbox) -> Self {
+        let secret = std::env::var(SECRET_ENV).ok();
+        ToolsState::new(toolbox, secret.as_deref())
+    }
+
+    fn authorize(&self, headers: &HeaderMap) -> Result<(), Rejection> {
+        let Some(expected) = &self.secret_digest else {
+            return Err(Rejection::new(
+                StatusCode::SERVICE_UNAVAILABLE,
+                format!("Webhook tools are disabled: set {SECRET_ENV} to enable them."),
+            ));
+        };
+        let presented = headers.get(SECRET_HEADER).map(HeaderValue::as_bytes);
+        let matches = presented.is_some_and(|presented| bool::from(digest(presented).ct_eq(&expected[..])));
+        if matches {
+            Ok(())
+        } else {
+            Err(Rejection::new(
+                StatusCode::UNAUTHORIZED,
+                "Missing or wrong X-Voice-Secret header.",
+            ))
+        }
+    }
+}
+
+fn digest(bytes: &[u8]) -> [u8; 32] {
+    Sha256::digest(bytes).into()
+}
+
+pub fn router(state: ToolsState) -> Router {
+    Router::new()
+        .route("/tools/{name}", post(call_tool))
+        .layer(DefaultBodyLimit::max(MAX_BODY_BYTES))
+        .with_state(state)
+}
+
+async fn call_tool(
+    State(state): State<ToolsState>,
+    Path(name): Path<String>,
+    headers: HeaderMap,
+    body: Result<Bytes, BytesRejection>,
+) -> Result<Response, Rejection> {
+    state.authorize(&headers)?;
+    let body = body.map_err(|rejection| {
+        if rejection.status() == StatusCode::PAYLOAD_TOO_LARGE {
+            Rejection::new(
+                StatusCode::PAYLOAD_TOO_LARGE,
+                format!("The request body is larger than {} KiB.", MAX_BODY_BYTES / 1024),
+            )
+        } else {
+            Rejection::new(rejection.status(), "The request body could not be read.")
+        }
+    })?;
+    if ToolName::parse(&name).is_none() {
+        return Err(Rejection::from(&ToolError::UnknownTool(name)));
+    }
+    let Ok(Value::Object(mut fields)) = serde_json::from_slice::<Value>(&body) else {
+        return Err(Rejection::new(
+            StatusCode::BAD_REQUEST,
+            "The request body must be a JSON object of the tool's parameters.",
+        ));
+    };
+    let id = idempotency_key(&headers)?;
+    let context = CallContext::take(&mut fields);
+    let Some(agent_ref) = context.agent_id.as_deref() else {
+        return Err(Rejection::new(
+            StatusCode::UNPROCESSABLE_ENTITY,
+            "I need agent_id: switchboard's agent id or the ElevenLabs agent id.",
+        ));
+    };
+    let agent = resolve_agent(state.toolbox.store(), agent_ref, context.called_number.as_deref()).await?;
+    let ctx = ToolContext {
+        account_id: agent.account_id.into_string(),
+        agent_id: agent.id.into_string(),
+        call_sid: context.call_sid.unwrap_or_default(),
+        caller_number: context.caller_number,
+        called_number: context.called_number,
+    };
+    let call = ToolCall {
+        id,
+        name,
+        parameters: Value::Object(fields),
+    };
+    match state.toolbox.run(&ctx, &call).await {
+        Ok(reply) => Ok(([(header::CONTENT_TYPE, "application/json")], reply).into_response()),
+        Err(failure) => {
+            if failure.is_internal() {
+                tracing::warn!(tool = %call.name, error = %failure, "webhook tool failed");
+            }
+            Err(Rejection::from(&failure))
+        }
+    }
+}
+
+/// The call context fields, taken out of the body so only the tool's parameters remain.
+struct CallContext {
+    agent_id: Option<String>,
+    caller_number: Option<String>,
+    called_number: Option<String>,
+    call_sid: Option<String>,
+}
+
+impl CallContext {
+    fn take(fields: &mut Map<String, Value>) -> CallContext {
+        let mut take = |key: &str| match fields.remove(key) {
+            Some(Value::String(text)) if !text.trim().is_empty() => Some(text.trim().to_owned()),
+            _ => None,
+        };
+        CallContext {
+            agent_id: take("agent_id"),
+            caller_number: take("caller_number"),
+            called_number: take("called_number"),
+            call_sid: take("call_sid"),
+        }
+    }
+}
+
+fn idempotency_key(headers: &HeaderMap) -> Result<String, Rejection> {
+    match headers.get(IDEMPOTENCY_HEADER) {
+        None => Ok(uuid::Uuid::new_v4().to_string()),
+        Some(value) => match value.to_str() {
+            Ok(key) if !key.trim().is_empty() && key.len() <= MAX_IDEMPOTENCY_KEY_LEN => {
+                Ok(key.trim().to_owned())
+            }
+            _ => Err(Rejection::new(
+                StatusCode::BAD_REQUEST,
+                format!("Idempotency-Key must be 1 to {MAX_IDEMPOTENCY_KEY_LEN} visible ASCII characters."),
+            )),
+        },
+    }
+}
+
+/// The agent named by switchboard id or ElevenLabs id; `called_number` settles which line an
+/// ElevenLabs agent shared by several numbers is answering.
+async fn resolve_agent(
+    store: &Store,
+    reference: &str,
+    called_number: Option<&str>,
+) -> Result<Agent, Rejection> {
+    let unavailable = |error: StoreError| {
+        tracing::warn!(%error, "agent lookup failed");
+        Rejection::from(&ToolError::Store(error))
+    };
+    if let Some(agent) = store
+        .agent_by_id(&AgentId::from(reference))
+        .await
+        .map_err(unavailable)?
+    {
+        return Ok(agent);
+    }
+    let mut candidates = store
+        .agents_by_elevenlabs_id(reference)
+        .await
+        .map_err(unavailable)?;
+    if candidates.len() > 1
+        && let Some(called) = called_number
+    {
+        candidates.retain(|agent| agent.phone_number == called);
+    }
+    match candidates.len() {
+        1 => Ok(candidates.remove(0)),
+        0 => Err(Rejection::new(
+            StatusCode::NOT_FOUND,
+            format!("No agent is known as {reference}."),
+        )),
+        _ => Err(Rejection::new(
+            StatusCode::CONFLICT,
+            format!("Several lines use the agent {reference}; send called_number to pick one."),
+        )),
+    }
+}
+
+/// A request answered with `{"error": sentence}`.
+#[derive(Debug)]
+struct Rejection {
+    status: StatusCode,
+    sentence: String,
+}
+
+impl Rejection {
+    fn new(status: StatusCode, sentence: impl Into<String>) -> Self {
+        Rejection {
+            status,
+            sentence: sentence.into(),
+        }
+    }
+}
+
+impl From<&ToolError> for Rejection {
+    fn from(failure: &ToolError) -> Self {
+        let status = match failure {
+            ToolError::BadInput(_) => StatusCode::UNPROCESSABLE_ENTITY,
+            ToolError::NotFound(_) | ToolError::UnknownTool(_) => StatusCode::NOT_FOUND,
+            ToolError::Refused(_) => StatusCode::CONFLICT,
+            ToolError::Store(store) if store.is_retryable() => StatusCode::SERVICE_UNAVAILABLE,
+            ToolError::Store(StoreError::Unavailable { .. }) => StatusCode::SERVICE_UNAVAILABLE,
+            ToolError::Store(_) | ToolError::Internal(_) => StatusCode::INTERNAL_SERVER_ERROR,
+        };
+        Rejection::new(status, failure.sentence())
+    }
+}
+
+impl IntoResponse for Rejection {
+    fn into_response(self) -> Response {
+        (self.status, axum::Json(json!({ "error": self.sentence }))).into_response()
+    }
+}

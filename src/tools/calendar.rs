@@ -1,0 +1,143 @@
+//! A host's calendar as the availability engine needs it: the schedule (weekly hours,
+//! overrides, blackouts) loaded from the store for the dates around a query, the event type in
+//! the engine's terms, and the host's confirmed bookings as busy time.
+
+use jiff::civil::Date;
+use jiff::tz::TimeZone;
+use jiff::{SignedDuration, Span, Timestamp};
+
+use crate::booking::{self, ExistingBooking, Schedule, TimeRange};
+use crate::store::{self, AccountId, BookingId, Host, HostId, Store};
+
+use super::error::{ToolError, ToolResult};
+
+/// How far beyond a window bookings are listed: a booking's busy time reaches past its bare
+/// meeting time by its buffers, and buffers are at most one day (`booking::MAX_SPAN`). The
+/// meeting being placed and its own buffers add at most another day.
+const BOOKING_MARGIN: SignedDuration = SignedDuration::from_hours(48);
+
+/// The engine matches existing bookings to the event type being booked (for per-day limits) by
+/// a key; the store identifies event types by id, so bookings of the same id get this key and
+/// all others none.
+const SAME_EVENT_TYPE: &str = "same-event-type";
+
+/// The host's schedule for every host-local date that `[from, to)` can touch.
+pub(crate) async fn load_schedule(
+    store: &Store,
+    account_id: &AccountId,
+    host: &Host,
+    from: Timestamp,
+    to: Timestamp,
+) -> ToolResult<Schedule> {
+    let timezone = host_zone(host)?;
+    // A range that starts the evening before can still reach into the window.
+    let first = day_before(timezone.to_datetime(from).date());
+    let last = timezone.to_datetime(to).date();
+    let (weekly, overrides, blackouts) = tokio::try_join!(
+        store.weekly_hours(account_id, &host.id),
+        store.date_overrides(account_id, &host.id, first, last),
+        store.blackouts(account_id, &host.id, first, last),
+    )?;
+    let mut schedule = Schedule::new(timezone);
+    for weekly in &weekly {
+        schedule.add_weekly(weekly.weekday, time_range(weekly.range)?);
+    }
+    for date_override in &overrides {
+        let ranges = date_override
+            .ranges
+            .iter()
+            .map(|range| time_range(*range))
+            .collect::<ToolResult<Vec<_>>>()?;
+        schedule.set_override(date_override.date, ranges);
+    }
+    for blackout in &blackouts {
+        schedule.add_blackout(blackout.date);
+    }
+    Ok(schedule)
+}
+
+pub(crate) fn host_zone(host: &Host) -> ToolResult<TimeZone> {
+    TimeZone::get(&host.timezone).map_err(|_| {
+        ToolError::Internal(format!(
+            "host {} has unknown timezone {:?}",
+            host.id, host.timezone
+        ))
+    })
+}
+
+pub(crate) async fn load_host(store: &Store, account_id: &AccountId, host_id: &HostId) -> ToolResult<Host> {
+    Ok(store.host(account_id, host_id).await?)
+}
+
+fn day_before(date: Date) -> Date {
+    date.yesterday().unwrap_or(date)
+}
+
+fn time_range(range: store::MinuteRange) -> ToolResult<TimeRange> {
+    TimeRange::from_minutes(range.start_minute, range.end_minute)
+        .map_err(|error| ToolError::Internal(format!("stored opening range: {error}")))
+}
+
+/// The window of bare meeting times to list so that every booking whose busy time can touch
+/// `[from, to)` is included.
+pub(crate) fn booking_window(from: Timestamp, to: Timestamp) -> (Timestamp, Timestamp) {
+    (
+        from.checked_sub(BOOKING_MARGIN).unwrap_or(Timestamp::MIN),
+        to.checked_add(BOOKING_MARGIN).unwrap_or(Timestamp::MAX),
+    )
+}
+
+/// The event type in the engine's terms.
+pub(crate) fn engine_event_type(event_type: &store::EventType) -> booking::EventType {
+    let minutes = |m: u32| SignedDuration::from_mins(i64::from(m));
+    let mut engine = booking::EventType::new(
+        SAME_EVENT_TYPE,
+        event_type.name.clone(),
+        minutes(event_type.duration_min),
+    );
+    engine.description = event_type.description.clone();
+    engine.active = event_type.active;
+    engine.secret = event_type.secret;
+    engine.buffer_before = minutes(event_type.buffer_before_min);
+    engine.buffer_after = minutes(event_type.buffer_after_min);
+    engine.minimum_notice = minutes(event_type.min_notice_min);
+    engine.slot_interval = event_type.slot_interval_min.map(minutes);
+    engine.max_days_ahead = event_type.max_days_ahead;
+    engine.per_day_limit = event_type.per_day_limit;
+    engine
+}
+
+/// The host's confirmed bookings as busy time for placing `event_type`, leaving out `moving`
+/// (a booking being rescheduled does not block its own new time).
+pub(crate) fn busy_time(
+    bookings: &[store::Booking],
+    event_type: &store::EventType,
+    moving: Option<&BookingId>,
+) -> Vec<ExistingBooking> {
+    let minutes = |m: u32| SignedDuration::from_mins(i64::from(m));
+    bookings
+        .iter()
+        .filter(|booking| Some(&booking.id) != moving)
+        .map(|booking| ExistingBooking {
+            start: booking.start_at,
+            end: booking.end_at,
+            buffer_before: minutes(booking.buffer_before_min),
+            buffer_after: minutes(booking.buffer_after_min),
+            event_type: if booking.event_type_id == event_type.id {
+                SAME_EVENT_TYPE.to_owned()
+            } else {
+                String::new()
+            },
+        })
+        .collect()
+}
+
+/// Maps the engine's complaint about a stored definition to an internal error.
+pub(crate) fn engine_error(error: booking::EventTypeError) -> ToolError {
+    ToolError::Internal(format!("stored event type is not usable: {error}"))
+}
+
+/// `date + days`, clamped to the calendar's end.
+pub(crate) fn add_days(date: Date, days: i64) -> Date {
+    date.checked_add(Span::new().days(days)).unwrap_or(date)
+}
