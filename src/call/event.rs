@@ -44,6 +44,8 @@ pub enum Event {
     ToolFinished {
         id: String,
         name: String,
+        /// What the agent was told.
+        result: String,
         is_error: bool,
         timed_out: bool,
         elapsed: Duration,

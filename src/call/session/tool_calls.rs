@@ -54,6 +54,7 @@ impl Session {
         self.events.push_back(Event::ToolFinished {
             id: pending.id,
             name: pending.name,
+            result: result.to_owned(),
             is_error,
             timed_out,
             elapsed: now.saturating_duration_since(pending.started),
