@@ -8,6 +8,7 @@
 pub mod audio;
 pub mod booking;
 pub mod call;
+pub mod sim;
 pub mod store;
 pub mod tls;
 pub mod upstream;

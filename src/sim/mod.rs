@@ -1,0 +1,4 @@
+//! Stand-ins for the remote ends of a call, shipped as product features so that no one needs
+//! a Twilio or ElevenLabs account to run, demo or load-test switchboard.
+
+pub mod agent;
