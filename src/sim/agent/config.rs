@@ -122,8 +122,8 @@ pub struct VadConfig {
     pub min_speech: Duration,
     /// Silence that ends a turn. The longest pause inside a caller fixture is 440 ms.
     pub end_silence: Duration,
-    /// Wall time without any caller audio after which the missing time counts as silence,
-    /// so a client that stops streaming still ends its turn.
+    /// Wall time without any caller audio, in the middle of a turn, after which the missing
+    /// time counts as silence, so a client that stops streaming still ends its turn.
     pub idle_gap: Duration,
 }
 
@@ -133,7 +133,7 @@ impl Default for VadConfig {
             threshold_dbfs: -40.0,
             min_speech: Duration::from_millis(200),
             end_silence: Duration::from_millis(600),
-            idle_gap: Duration::from_millis(200),
+            idle_gap: Duration::from_secs(1),
         }
     }
 }

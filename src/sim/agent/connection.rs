@@ -73,13 +73,7 @@ struct Pinger {
 
 pub async fn run(socket: WebSocket, shared: Arc<Shared>, admission: Result<(), Refusal>) {
     let conversation_id = format!("conv_{}", uuid::Uuid::new_v4().simple());
-    let mut connection = match Connection::new(socket, &shared, conversation_id) {
-        Ok(connection) => connection,
-        Err(mut socket) => {
-            fail(&mut socket, 1011, "unknown", "The agent is not available", None).await;
-            return;
-        }
-    };
+    let mut connection = Connection::new(socket, &shared, conversation_id);
     if let Err(refusal) = admission {
         tracing::info!(reason = %refusal.message, "conversation refused");
         fail(
@@ -110,8 +104,7 @@ struct Connection {
 }
 
 impl Connection {
-    /// Gives the socket back when the mode cannot be set up.
-    fn new(socket: WebSocket, shared: &Shared, conversation_id: String) -> Result<Self, WebSocket> {
+    fn new(socket: WebSocket, shared: &Shared, conversation_id: String) -> Self {
         let config = &shared.config;
         let now = Instant::now();
         let mode = match &shared.voice {
@@ -124,20 +117,17 @@ impl Connection {
                 ),
                 outbox: Outbox::new(config.output_format, &config.script, now),
             },
-            None => match Echo::new(config.input_format, config.output_format) {
-                Ok(echo) => Mode::Echo(echo),
-                Err(e) => {
-                    tracing::error!(error = %e, "echo mode cannot convert between the configured formats");
-                    return Err(socket);
-                }
-            },
+            None => Mode::Echo(
+                Echo::new(config.input_format, config.output_format)
+                    .expect("the formats were checked when the server was built"),
+            ),
         };
         let interval = config.ping_interval.filter(|p| !p.is_zero()).map(|period| {
             let mut interval = tokio::time::interval_at(tokio::time::Instant::now() + period, period);
             interval.set_missed_tick_behavior(tokio::time::MissedTickBehavior::Delay);
             interval
         });
-        Ok(Connection {
+        Connection {
             socket,
             conversation_id,
             started: now,
@@ -151,7 +141,7 @@ impl Connection {
             initiated: false,
             scratch: Vec::new(),
             counters: Counters::default(),
-        })
+        }
     }
 
     async fn converse(&mut self, config: &SimAgentConfig) -> Ended {
@@ -230,7 +220,7 @@ impl Connection {
                 is_error,
             } => match &mut self.mode {
                 Mode::Script { conversation, .. } => {
-                    conversation.on_tool_result(&tool_call_id, &result, is_error);
+                    conversation.on_tool_result(&tool_call_id, &result, is_error, now);
                 }
                 Mode::Echo(_) => self.counters.ignored_messages += 1,
             },

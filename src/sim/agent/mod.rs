@@ -53,6 +53,13 @@ use signature::Signatures;
 /// Why the simulated agent cannot start.
 #[derive(Debug, thiserror::Error)]
 pub enum SimAgentError {
+    #[error("cannot convert {input} audio to {output}: {source}")]
+    Formats {
+        input: crate::audio::AudioFormat,
+        output: crate::audio::AudioFormat,
+        #[source]
+        source: crate::audio::AudioError,
+    },
     #[error("cannot load the agent's voice from {dir}: {source}")]
     Voice {
         dir: std::path::PathBuf,
@@ -64,6 +71,14 @@ pub enum SimAgentError {
 /// The server's routes, ready to be served or nested in another router. Loads and converts
 /// the agent's clips up front in script mode, so a missing fixture fails here, not mid-call.
 pub fn router(config: SimAgentConfig) -> Result<axum::Router, SimAgentError> {
+    let (input, output) = (config.input_format, config.output_format);
+    // Every connection builds its converter from these; a rate that cannot be framed in
+    // 20 ms (only possible for a hand-made `AudioFormat::Pcm`) is refused here, once.
+    FormatConverter::new(input, output).map_err(|source| SimAgentError::Formats {
+        input,
+        output,
+        source,
+    })?;
     let voice = match config.mode {
         SimMode::Script => {
             let voice = Voice::load(&config.fixtures, config.output_format).map_err(|source| {

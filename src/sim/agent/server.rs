@@ -43,8 +43,8 @@ async fn signed_url(
     headers: HeaderMap,
     uri: Uri,
 ) -> Response {
-    if let Err(refused) = check_api_key(&shared.config, &headers) {
-        return refused;
+    if let Some(refusal) = api_key_refusal(&shared.config, &headers) {
+        return refusal;
     }
     let Some(agent_id) = query.get("agent_id").filter(|id| !id.is_empty()) else {
         return missing_query_parameter("agent_id");
@@ -105,21 +105,17 @@ fn admit(shared: &Shared, query: &HashMap<String, String>) -> Result<(), Refusal
     }
 }
 
-fn check_api_key(config: &SimAgentConfig, headers: &HeaderMap) -> Result<(), Response> {
-    let Some(expected) = &config.api_key else {
-        return Ok(());
-    };
+/// The 401 for a request without the configured `xi-api-key`, if it lacks it.
+fn api_key_refusal(config: &SimAgentConfig, headers: &HeaderMap) -> Option<Response> {
+    let expected = config.api_key.as_ref()?;
     let Some(given) = headers.get("xi-api-key") else {
-        return Err(unauthorized(
+        return Some(unauthorized(
             "needs_authorization",
             "Neither authorization header nor xi-api-key received, please provide one.",
         ));
     };
-    if bool::from(given.as_bytes().ct_eq(expected.as_bytes())) {
-        Ok(())
-    } else {
-        Err(unauthorized("invalid_api_key", "Invalid API key"))
-    }
+    let matches = bool::from(given.as_bytes().ct_eq(expected.as_bytes()));
+    (!matches).then(|| unauthorized("invalid_api_key", "Invalid API key"))
 }
 
 fn unauthorized(status: &str, message: &str) -> Response {
@@ -136,6 +132,13 @@ async fn not_found() -> Response {
     (StatusCode::NOT_FOUND, Json(json!({"detail": "Not Found"}))).into_response()
 }
 
+/// Everything but RFC 3986's unreserved characters is escaped.
+const QUERY_VALUE: &percent_encoding::AsciiSet = &percent_encoding::NON_ALPHANUMERIC
+    .remove(b'-')
+    .remove(b'.')
+    .remove(b'_')
+    .remove(b'~');
+
 fn encode_query_value(value: &str) -> String {
-    percent_encoding::utf8_percent_encode(value, percent_encoding::NON_ALPHANUMERIC).to_string()
+    percent_encoding::utf8_percent_encode(value, QUERY_VALUE).to_string()
 }

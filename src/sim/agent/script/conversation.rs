@@ -5,8 +5,11 @@
 //! received so far: caller turns are found in it, the agent's speech is placed on it (each
 //! turn starts when the previous one would have finished playing), and barge-in is caller
 //! speech starting before the current turn would have finished. Waiting runs on the wall
-//! clock: tool timeouts, and time in which the caller sends no audio at all, which counts as
-//! silence once it exceeds [`VadConfig::idle_gap`](crate::sim::agent::VadConfig).
+//! clock: tool timeouts, the agent hanging up when the client cannot, and a caller who stops
+//! sending audio in the middle of a turn: once no audio has come for
+//! [`VadConfig::idle_gap`](crate::sim::agent::VadConfig), the missing time counts as silence.
+//! Only then, because a client that stalls and then catches up with a burst of audio would
+//! otherwise have the same time counted twice and fall out of step with the agent.
 
 use std::collections::{BTreeMap, VecDeque};
 use std::sync::Arc;
@@ -108,7 +111,9 @@ pub struct Conversation {
     last_event_id: u64,
     speaking: Option<Speaking>,
     pending: Option<PendingTool>,
-    close_at_ms: Option<u64>,
+    /// When the agent closes: on the audio clock, or on the wall clock for a client that
+    /// has stopped sending audio, whichever comes first.
+    close_at: Option<(u64, Instant)>,
     closed: bool,
     idle_since: Instant,
     idle_counted: Duration,
@@ -133,7 +138,7 @@ impl Conversation {
             last_event_id: 0,
             speaking: None,
             pending: None,
-            close_at_ms: None,
+            close_at: None,
             closed: false,
             idle_since: now,
             idle_counted: Duration::ZERO,
@@ -174,14 +179,14 @@ impl Conversation {
     }
 
     /// A `client_tool_result`. Returns false when no call with that id is pending.
-    pub fn on_tool_result(&mut self, call_id: &str, result: &str, is_error: bool) -> bool {
+    pub fn on_tool_result(&mut self, call_id: &str, result: &str, is_error: bool, now: Instant) -> bool {
         if self.pending.as_ref().is_none_or(|p| p.call_id != call_id) {
             self.stats.unmatched_tool_results += 1;
             return false;
         }
         let pending = self.pending.take().expect("checked above");
         let outcome = if is_error { None } else { Some(result) };
-        self.resolve(pending.tool, outcome);
+        self.resolve(pending.tool, outcome, now);
         true
     }
 
@@ -189,10 +194,10 @@ impl Conversation {
     pub fn on_tick(&mut self, now: Instant) {
         if self.pending.as_ref().is_some_and(|p| now >= p.deadline) {
             let pending = self.pending.take().expect("checked above");
-            self.resolve(pending.tool, None);
+            self.resolve(pending.tool, None, now);
         }
         self.count_idle_time(now);
-        self.close_if_due();
+        self.close_if_due(now);
     }
 
     pub fn poll_output(&mut self) -> Option<Output> {
@@ -202,12 +207,12 @@ impl Conversation {
     /// When [`Self::on_tick`] should next be called, if anything is waiting on time.
     pub fn poll_timeout(&self) -> Option<Instant> {
         let tool = self.pending.as_ref().map(|p| p.deadline);
-        let waits_on_audio_clock = self.vad.is_listening() || self.close_at_ms.is_some();
-        let idle = waits_on_audio_clock.then(|| {
+        let idle = self.vad.is_listening().then(|| {
             let first = self.idle_since + self.timing.vad.idle_gap;
             first.max(self.idle_since + self.idle_counted + IDLE_STEP)
         });
-        [tool, idle].into_iter().flatten().min()
+        let close = self.close_at.map(|(_, wall)| wall);
+        [tool, idle, close].into_iter().flatten().min()
     }
 
     #[cfg(test)]
@@ -221,7 +226,7 @@ impl Conversation {
 
     fn count_idle_time(&mut self, now: Instant) {
         let idle = now.saturating_duration_since(self.idle_since);
-        if idle < self.timing.vad.idle_gap || idle <= self.idle_counted {
+        if !self.vad.is_listening() || idle < self.timing.vad.idle_gap || idle <= self.idle_counted {
             return;
         }
         let missing = idle - self.idle_counted;
@@ -246,7 +251,7 @@ impl Conversation {
             }
         }
         self.vad_events = events;
-        self.close_if_due();
+        self.close_if_due(now);
     }
 
     /// Caller speech at `at_ms` on the audio clock stops the agent if it is still talking.
@@ -321,7 +326,7 @@ impl Conversation {
     }
 
     /// A tool's outcome: its result text, or `None` when it failed or timed out.
-    fn resolve(&mut self, tool: Tool, outcome: Option<&str>) {
+    fn resolve(&mut self, tool: Tool, outcome: Option<&str>, now: Instant) {
         if outcome.is_none() {
             self.stats.tool_failures += 1;
         }
@@ -345,8 +350,8 @@ impl Conversation {
                 None => self.wrap_up(&["no_openings", "anything_else"]),
             },
             Tool::EndCall => {
-                let goodbye_ends = self.speaking.map_or(0, |s| s.ends_at_ms);
-                let end = goodbye_ends.max(self.vad.now_ms());
+                let clock = self.vad.now_ms();
+                let end = self.speaking.map_or(0, |s| s.ends_at_ms).max(clock);
                 let wait = match outcome {
                     // The client hangs up once the goodbye has played; give it time to.
                     Some(_) => self.timing.hangup_grace.as_millis() as u64,
@@ -354,7 +359,8 @@ impl Conversation {
                     // `end_call` system tool would.
                     None => CLOSE_TAIL_MS,
                 };
-                self.close_at_ms = Some(end + wait);
+                let close_ms = end + wait;
+                self.close_at = Some((close_ms, now + Duration::from_millis(close_ms - clock)));
             }
         }
     }
@@ -422,9 +428,13 @@ impl Conversation {
         event_id
     }
 
-    fn close_if_due(&mut self) {
-        if self.close_at_ms.is_some_and(|at| self.vad.now_ms() >= at) {
-            self.close_at_ms = None;
+    fn close_if_due(&mut self, now: Instant) {
+        let clock = self.vad.now_ms();
+        if self
+            .close_at
+            .is_some_and(|(audio, wall)| clock >= audio || now >= wall)
+        {
+            self.close_at = None;
             self.closed = true;
             self.outputs.push_back(Output::Close {
                 code: 1000,

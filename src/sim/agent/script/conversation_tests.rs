@@ -61,7 +61,7 @@ impl Harness {
 
     fn answer(&mut self, result: &str, is_error: bool) -> (String, Value) {
         let (id, name, params) = self.calls.remove(0);
-        assert!(self.conversation.on_tool_result(&id, result, is_error));
+        assert!(self.conversation.on_tool_result(&id, result, is_error, self.now));
         self.drain();
         (name, params)
     }
@@ -282,7 +282,7 @@ fn a_silent_tool_times_out_and_the_conversation_goes_on() {
     assert_eq!(h.take_log(), [agent(&wrap_up), "speech: 6".into()]);
     // A late answer to the abandoned call is ignored.
     let (id, ..) = h.calls.remove(0);
-    assert!(!h.conversation.on_tool_result(&id, "{}", false));
+    assert!(!h.conversation.on_tool_result(&id, "{}", false, h.now));
 }
 
 #[test]
@@ -311,8 +311,12 @@ fn wall_time_without_audio_counts_as_silence() {
     h.feed(&FixtureDir::bundled().caller("book").unwrap());
     assert!(h.take_log().is_empty());
     let deadline = h.conversation.poll_timeout().expect("a turn is open");
-    assert_eq!(deadline, h.now + Duration::from_millis(200));
-    h.conversation.on_tick(h.now + Duration::from_millis(700));
+    assert_eq!(deadline, h.now + Duration::from_secs(1));
+    // Idle time is not counted before the gap, then all of it at once.
+    h.conversation.on_tick(h.now + Duration::from_millis(900));
+    h.drain();
+    assert!(h.take_log().is_empty());
+    h.conversation.on_tick(h.now + Duration::from_millis(1000));
     h.drain();
     assert_eq!(h.take_log()[0], caller(0));
 }
@@ -333,4 +337,35 @@ fn a_text_turn_interrupts_and_advances_without_a_transcript() {
             "tool: list_event_types".into()
         ]
     );
+}
+
+#[test]
+fn a_client_that_stops_streaming_is_still_hung_up_on_and_stalls_shift_nothing() {
+    let mut h = Harness::new(ScriptTiming::default());
+    h.silence(5000);
+    h.say("book");
+    h.answer("no", true);
+    // A stall while no turn is open is not counted: the audio clock stays where it was.
+    let clock = h.conversation.vad.now_ms();
+    h.now += Duration::from_secs(3);
+    h.conversation.on_tick(h.now);
+    assert_eq!(h.conversation.vad.now_ms(), clock);
+    h.silence(2500);
+    h.say("when");
+    h.silence(6000);
+    h.say("yes");
+    h.take_log();
+    h.answer("no", true);
+    // The goodbye has 2.13 s to play from the end of the turn (600 ms ago); the client sends
+    // nothing more, and the wall clock ends the call.
+    let deadline = h.conversation.poll_timeout().unwrap();
+    let expected = h.now + Duration::from_millis(2130 - 400 + 300);
+    let off = deadline.max(expected) - deadline.min(expected);
+    assert!(off <= Duration::from_millis(40), "{off:?} from the goodbye's end");
+    h.conversation.on_tick(deadline - Duration::from_millis(1));
+    h.drain();
+    assert!(h.take_log().is_empty());
+    h.conversation.on_tick(deadline);
+    h.drain();
+    assert_eq!(h.take_log(), ["close: 1000"]);
 }
