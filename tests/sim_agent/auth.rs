@@ -175,3 +175,31 @@ async fn the_deprecated_path_and_the_host_the_client_used_are_honoured() {
         "{url}"
     );
 }
+
+#[tokio::test]
+async fn the_bridges_own_client_reaches_a_private_agent_and_is_refused_a_wrong_key() {
+    use futures::StreamExt;
+    use switchboard::upstream::{ElevenLabsClient, UpstreamError};
+    use switchboard::wire::elevenlabs::{AgentMessage, InitiationClientData};
+
+    let sim = Sim::start(private()).await;
+    let base = sim.http("");
+    let client = ElevenLabsClient::new(&base, Some(KEY.into()), Duration::from_secs(5));
+    let init = InitiationClientData {
+        dynamic_variables: serde_json::from_value(json!({"caller_number": "+15551230000"})).unwrap(),
+        ..InitiationClientData::default()
+    };
+    let (mut socket, _) = client.connect("agent_1", &init).await.unwrap();
+    let first = socket.next().await.unwrap().unwrap();
+    let text = first.into_text().unwrap();
+    assert!(matches!(
+        AgentMessage::parse(text.as_str()).unwrap(),
+        AgentMessage::ConversationInitiationMetadata { .. }
+    ));
+
+    let wrong = ElevenLabsClient::new(&base, Some("sk_wrong".into()), Duration::from_secs(5));
+    assert!(matches!(
+        wrong.connect("agent_1", &init).await,
+        Err(UpstreamError::Unauthorized(401))
+    ));
+}

@@ -149,28 +149,43 @@ impl Connection {
         if let Err(ended) = send(&mut self.socket, metadata).await {
             return ended;
         }
-        let deadline = config
-            .max_duration
-            .map(|max| tokio::time::Instant::from_std(self.started + max));
+        // Timers live across iterations: creating one per message would register it with
+        // the runtime's timer wheel (a lock) for every audio frame.
+        let max_duration = sleep_until(
+            config
+                .max_duration
+                .map(|max| tokio::time::Instant::from_std(self.started + max)),
+        );
+        tokio::pin!(max_duration);
+        let wake_timer = tokio::time::sleep(Duration::ZERO);
+        tokio::pin!(wake_timer);
+        let mut armed: Option<Instant> = None;
         loop {
             if let Err(ended) = self.pump_script().await {
                 return ended;
             }
-            let wake = self.next_wake().map(tokio::time::Instant::from_std);
+            let wake = self.next_wake();
+            if wake != armed {
+                if let Some(at) = wake {
+                    wake_timer.as_mut().reset(tokio::time::Instant::from_std(at));
+                }
+                armed = wake;
+            }
             let step = tokio::select! {
                 incoming = self.socket.recv() => match incoming {
                     Some(Ok(message)) => self.on_message(message).await,
                     Some(Err(_)) => Err(Ended("the client's socket failed")),
                     None => Err(Ended("the client went away")),
                 },
-                () = sleep_until(wake) => {
+                () = &mut wake_timer, if armed.is_some() => {
+                    armed = None;
                     if let Mode::Script { conversation, .. } = &mut self.mode {
                         conversation.on_tick(Instant::now());
                     }
                     Ok(())
                 }
                 () = next_tick(&mut self.pinger.interval) => self.ping().await,
-                () = sleep_until(deadline) => {
+                () = &mut max_duration => {
                     let message = "Conversation has exceeded maximum duration";
                     fail(&mut self.socket, 1000, "max_duration_exceeded", message, None).await;
                     Err(Ended("maximum duration"))
