@@ -76,7 +76,7 @@ async fn pings_carry_increasing_ids_and_the_measured_round_trip() {
     let rtt = third["ping_event"]["ping_ms"]
         .as_u64()
         .expect("a measured round trip");
-    assert!(rtt < 1000, "{rtt}");
+    assert!((1..1000).contains(&rtt), "{rtt}");
 }
 
 #[tokio::test]

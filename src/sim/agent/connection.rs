@@ -1,8 +1,7 @@
 //! One conversation socket, from admission to close: the metadata, the client's messages,
 //! pings, and the mode that answers.
 //!
-//! Protocol choices where ElevenLabs' behaviour is not documented (see
-//! shared/reference/elevenlabs.md §2–3):
+//! Protocol choices where ElevenLabs' behaviour is not documented:
 //! - metadata is sent as soon as the socket opens, before the client's initiation data, so
 //!   a client that streams audio without it (as the Python SDK may) still gets it first;
 //! - a frame that is not a valid client message (bad JSON, a known `type` missing a field,
@@ -357,7 +356,10 @@ impl Pinger {
             && id == event_id
         {
             self.outstanding = None;
-            self.rtt_ms = Some(now.duration_since(sent).as_millis() as u64);
+            // Rounded up: the Python SDK treats a `ping_ms` of 0 as absent, and a loopback
+            // round trip is well under a millisecond.
+            let micros = now.duration_since(sent).as_micros() as u64;
+            self.rtt_ms = Some(micros.div_ceil(1000).max(1));
         }
     }
 }

@@ -1,7 +1,8 @@
 //! `switchboard sim agent`: a stand-in for the ElevenLabs Conversational AI server.
 //!
 //! It serves what a client of ElevenLabs uses, on the same paths and with the same messages
-//! (shared/reference/elevenlabs.md §1–3):
+//! (the AsyncAPI spec in `elevenlabs/packages`, `agent.asyncapi.yaml`; the docs' pages on
+//! authentication and client events; the Python SDK's `conversation.py`):
 //! - `GET /v1/convai/conversation/get-signed-url?agent_id=` (and the deprecated
 //!   `/get_signed_url`): with the configured `xi-api-key`, a single-use signed URL pointing
 //!   back at this server, valid for 15 minutes;
