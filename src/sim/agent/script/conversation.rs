@@ -325,7 +325,10 @@ impl Conversation {
         }
     }
 
-    /// A tool's outcome: its result text, or `None` when it failed or timed out.
+    /// A tool's outcome: its result text, or `None` when it failed or timed out. Failures
+    /// never stall the script: without event types there is nothing to search, without slots
+    /// or a booking there is nothing to offer, and either way the agent says it sees no
+    /// openings and asks whether there is anything else, which leads to the goodbye.
     fn resolve(&mut self, tool: Tool, outcome: Option<&str>, now: Instant) {
         if outcome.is_none() {
             self.stats.tool_failures += 1;
