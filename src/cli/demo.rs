@@ -63,8 +63,15 @@ struct Demo {
 
 pub async fn run(args: DemoArgs) -> anyhow::Result<()> {
     let mode: SimMode = args.agent_mode.parse()?;
-    let format = args.agent_format.parse().with_context(|| format!("--agent-format {}", args.agent_format))?;
-    let listen = if args.serve { args.listen.as_str() } else { "127.0.0.1:0" };
+    let format = args
+        .agent_format
+        .parse()
+        .with_context(|| format!("--agent-format {}", args.agent_format))?;
+    let listen = if args.serve {
+        args.listen.as_str()
+    } else {
+        "127.0.0.1:0"
+    };
     let demo = start(mode, format, listen).await?;
     if args.serve {
         serve_until_stopped(demo, mode).await
@@ -96,7 +103,9 @@ async fn start(mode: SimMode, format: crate::audio::AudioFormat, listen: &str) -
     let store = Store::connect(&database_url).await?;
     let business = seed_demo_business(&store, DEMO_NUMBER, DEMO_AGENT, DEMO_TIMEZONE).await?;
 
-    let listener = TcpListener::bind(listen).await.with_context(|| format!("binding {listen}"))?;
+    let listener = TcpListener::bind(listen)
+        .await
+        .with_context(|| format!("binding {listen}"))?;
     let addr = listener.local_addr()?;
     let auth_token = format!("demo{:028x}", rand::random::<u128>() >> 16);
     let tool_secret = format!("demo-tools-{:016x}", rand::random::<u64>());
@@ -109,9 +118,18 @@ async fn start(mode: SimMode, format: crate::audio::AudioFormat, listen: &str) -
         ("ELEVENLABS_API_BASE", agent_url.clone()),
         ("ELEVENLABS_API_KEY", api_key),
     ];
-    let config = Config::load(None, |name| env.iter().find(|(k, _)| *k == name).map(|(_, v)| v.clone()))?;
+    let config = Config::load(None, |name| {
+        env.iter().find(|(k, _)| *k == name).map(|(_, v)| v.clone())
+    })?;
     let server = Server::start(listener, AppState::new(config, store.clone()))?;
-    Ok(Demo { server, store, business, agent_url, auth_token, _dir: dir })
+    Ok(Demo {
+        server,
+        store,
+        business,
+        agent_url,
+        auth_token,
+        _dir: dir,
+    })
 }
 
 async fn serve_until_stopped(demo: Demo, mode: SimMode) -> anyhow::Result<()> {
@@ -120,11 +138,20 @@ async fn serve_until_stopped(demo: Demo, mode: SimMode) -> anyhow::Result<()> {
     println!("  voice webhook   {}/twilio/voice", config.public_url);
     println!("  demo number     {DEMO_NUMBER}");
     println!("  auth token      {}", demo.auth_token);
-    println!("  agent id        {}  (ElevenLabs: {DEMO_AGENT})", demo.business.agent_id);
-    println!("  tool secret     {}", config.tool_secret.as_ref().map_or("", |s| s.expose()));
+    println!(
+        "  agent id        {}  (ElevenLabs: {DEMO_AGENT})",
+        demo.business.agent_id
+    );
+    println!(
+        "  tool secret     {}",
+        config.tool_secret.as_ref().map_or("", |s| s.expose())
+    );
     println!("  sim agent       {}", demo.agent_url);
     println!("  metrics         {}/metrics\n", config.public_url);
-    println!("try:  switchboard sim caller --webhook {}/twilio/voice --to {DEMO_NUMBER} --auth-token {}", config.public_url, demo.auth_token);
+    println!(
+        "try:  switchboard sim caller --webhook {}/twilio/voice --to {DEMO_NUMBER} --auth-token {}",
+        config.public_url, demo.auth_token
+    );
     println!(
         "      switchboard loadtest --server {} --to {DEMO_NUMBER} --auth-token {} --calls 10 --duration 10",
         config.public_url, demo.auth_token
@@ -137,8 +164,14 @@ async fn serve_until_stopped(demo: Demo, mode: SimMode) -> anyhow::Result<()> {
 async fn one_call(demo: Demo, wav: &std::path::Path) -> anyhow::Result<()> {
     let state = demo.server.state.clone();
     println!("switchboard demo: one call to Harbor Dental, entirely on this machine\n");
-    println!("  bridge      {}  (SQLite, demo business seeded)", state.config.public_url);
-    println!("  sim agent   {}  (ElevenLabs stand-in, script mode)", demo.agent_url);
+    println!(
+        "  bridge      {}  (SQLite, demo business seeded)",
+        state.config.public_url
+    );
+    println!(
+        "  sim agent   {}  (ElevenLabs stand-in, script mode)",
+        demo.agent_url
+    );
     println!("  caller      {CALLER_NUMBER} → {DEMO_NUMBER}\n");
 
     let began = Instant::now();
@@ -150,18 +183,31 @@ async fn one_call(demo: Demo, wav: &std::path::Path) -> anyhow::Result<()> {
             let at = record.at.saturating_duration_since(began).as_secs_f64();
             match record.event {
                 Event::Started { call_sid, .. } => println!("[{at:6.2}s] stream started    {call_sid}"),
-                Event::ConversationStarted { conversation_id, input, output } => {
+                Event::ConversationStarted {
+                    conversation_id,
+                    input,
+                    output,
+                } => {
                     println!("[{at:6.2}s] agent connected   {conversation_id} ({input} in, {output} out)")
                 }
                 Event::AgentSaid(text) => println!("[{at:6.2}s] agent  › {text}"),
                 Event::CallerSaid(text) => println!("[{at:6.2}s] caller › {text}"),
                 Event::Interrupted { .. } => println!("[{at:6.2}s] barge-in: playback cleared"),
                 Event::ToolCall(call) => println!("[{at:6.2}s] tool   › {} {}", call.name, call.parameters),
-                Event::ToolFinished { name, result, is_error, elapsed, .. } => {
+                Event::ToolFinished {
+                    name,
+                    result,
+                    is_error,
+                    elapsed,
+                    ..
+                } => {
                     let shown: String = result.chars().take(160).collect();
                     let more = if result.chars().count() > 160 { "…" } else { "" };
                     let verdict = if is_error { "error" } else { "ok" };
-                    println!("[{at:6.2}s] tool   ‹ {name} {verdict} in {} ms: {shown}{more}", elapsed.as_millis());
+                    println!(
+                        "[{at:6.2}s] tool   ‹ {name} {verdict} in {} ms: {shown}{more}",
+                        elapsed.as_millis()
+                    );
                     if name == "create_booking" && !is_error {
                         booking_reference = serde_json::from_str::<serde_json::Value>(&result)
                             .ok()
@@ -169,7 +215,11 @@ async fn one_call(demo: Demo, wav: &std::path::Path) -> anyhow::Result<()> {
                     }
                 }
                 Event::Ended { reason, duration, .. } => {
-                    println!("[{at:6.2}s] call ended: {} after {:.1} s", reason.label(), duration.as_secs_f64());
+                    println!(
+                        "[{at:6.2}s] call ended: {} after {:.1} s",
+                        reason.label(),
+                        duration.as_secs_f64()
+                    );
                     ended = Some(reason);
                     break;
                 }
@@ -180,7 +230,11 @@ async fn one_call(demo: Demo, wav: &std::path::Path) -> anyhow::Result<()> {
     });
 
     let fixtures = FixtureDir::bundled();
-    let mut caller = CallerConfig::new(format!("{}/twilio/voice", state.config.public_url), &demo.auth_token, DEMO_NUMBER);
+    let mut caller = CallerConfig::new(
+        format!("{}/twilio/voice", state.config.public_url),
+        &demo.auth_token,
+        DEMO_NUMBER,
+    );
     caller.from = CALLER_NUMBER.into();
     caller.record = true;
     caller.max_duration = Duration::from_secs(150);
@@ -188,44 +242,89 @@ async fn one_call(demo: Demo, wav: &std::path::Path) -> anyhow::Result<()> {
         caller.utterances.push(fixtures.caller(name)?);
     }
     let report = place_call(&caller, None).await?;
-    let (reference, ended) = tokio::time::timeout(Duration::from_secs(5), printer).await.context("the call did not end")??;
+    let (reference, ended) = tokio::time::timeout(Duration::from_secs(5), printer)
+        .await
+        .context("the call did not end")??;
 
     Wav::pcm16(8000, 2, report.recording.clone()).write_file(wav)?;
     println!();
     let booking = match &reference {
-        Some(reference) => demo.store.booking_by_reference(&demo.business.account_id, reference).await?,
+        Some(reference) => {
+            demo.store
+                .booking_by_reference(&demo.business.account_id, reference)
+                .await?
+        }
         None => None,
     };
     match &booking {
         Some(b) => {
-            let event_type = demo.store.event_type(&demo.business.account_id, &b.event_type_id).await?;
+            let event_type = demo
+                .store
+                .event_type(&demo.business.account_id, &b.event_type_id)
+                .await?;
             let host = demo.store.host(&demo.business.account_id, &b.host_id).await?;
             let tz = jiff::tz::TimeZone::get(&b.timezone)?;
             let local = b.start_at.to_zoned(tz);
             println!("booking, read back from the database");
             println!("  reference   {}", b.reference);
-            println!("  what        {} ({} min) with {}", event_type.name, event_type.duration_min, host.name);
-            println!("  when        {} ({})  = {}", local.strftime("%A, %B %-d, %-I:%M %p"), b.timezone, b.start_at);
-            println!("  who         {}, {}", b.invitee_name, b.invitee_phone.as_deref().unwrap_or("-"));
+            println!(
+                "  what        {} ({} min) with {}",
+                event_type.name, event_type.duration_min, host.name
+            );
+            println!(
+                "  when        {} ({})  = {}",
+                local.strftime("%A, %B %-d, %-I:%M %p"),
+                b.timezone,
+                b.start_at
+            );
+            println!(
+                "  who         {}, {}",
+                b.invitee_name,
+                b.invitee_phone.as_deref().unwrap_or("-")
+            );
             println!("  status      {:?}", b.status);
         }
         None => println!("no booking was made"),
     }
     println!();
     println!("relay latency inside the bridge, per 20 ms frame");
-    for (label, direction) in [("caller → agent", Direction::CallerToAgent), ("agent → caller", Direction::AgentToCaller)] {
+    for (label, direction) in [
+        ("caller → agent", Direction::CallerToAgent),
+        ("agent → caller", Direction::AgentToCaller),
+    ] {
         let h = state.metrics.relay_latency(direction);
-        let q = |p| h.quantile(p).map_or("-".to_string(), |d| format!("{} µs", d.as_micros()));
-        println!("  {label}   p50 {:>8}   p99 {:>8}   ({} frames)", q(0.5), q(0.99), h.count());
+        let q = |p| {
+            h.quantile(p)
+                .map_or("-".to_string(), |d| format!("{} µs", d.as_micros()))
+        };
+        println!(
+            "  {label}   p50 {:>8}   p99 {:>8}   ({} frames)",
+            q(0.5),
+            q(0.99),
+            h.count()
+        );
     }
-    let connect = state.metrics.upstream_connect.quantile(0.5).map_or(0, |d| d.as_millis());
+    let connect = state
+        .metrics
+        .upstream_connect
+        .quantile(0.5)
+        .map_or(0, |d| d.as_millis());
     println!("  agent connection pre-warmed during the webhook ({connect} ms to connect)");
     if let Some(first) = report.first_audio_after {
-        println!("  first agent audio heard {} ms after the stream started", first.as_millis());
+        println!(
+            "  first agent audio heard {} ms after the stream started",
+            first.as_millis()
+        );
     }
     println!();
-    println!("connect action answered: {}", report.action.as_deref().unwrap_or("(not requested)"));
-    println!("conversation written to {} (stereo, 8 kHz: caller left, agent right)", wav.display());
+    println!(
+        "connect action answered: {}",
+        report.action.as_deref().unwrap_or("(not requested)")
+    );
+    println!(
+        "conversation written to {} (stereo, 8 kHz: caller left, agent right)",
+        wav.display()
+    );
     demo.server.shutdown(Duration::from_secs(5)).await?;
 
     let agent_ended = ended.as_ref().is_some_and(|r| r.label() == "agent_ended");

@@ -1,5 +1,6 @@
 //! The command line: `serve`, `demo`, the simulators, and admin commands.
 
+mod demo;
 mod serve;
 mod sim;
 mod tools;
@@ -30,6 +31,8 @@ enum Command {
         #[arg(long)]
         config: Option<PathBuf>,
     },
+    /// One whole call on loopback with the built-in simulators (or `--serve` to keep them up).
+    Demo(demo::DemoArgs),
     /// Stand-ins for Twilio and ElevenLabs.
     #[command(subcommand)]
     Sim(sim::SimCommand),
@@ -47,6 +50,10 @@ pub fn main() -> anyhow::Result<()> {
             Command::Serve { config } => {
                 init_logging(&cli.log_format, "info");
                 serve::run(config).await
+            }
+            Command::Demo(args) => {
+                init_logging(&cli.log_format, "warn");
+                demo::run(args).await
             }
             Command::Sim(command) => {
                 init_logging(&cli.log_format, "info");

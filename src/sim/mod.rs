@@ -1,4 +1,6 @@
-//! Stand-ins for the two remote ends, shipped as product features: the caller (Twilio's
+//! Stand-ins for the remote ends of a call, shipped as product features so that no one needs
+//! a Twilio or ElevenLabs account to run, demo or load-test switchboard: the caller (Twilio's
 //! side) and the agent (ElevenLabs' side).
 
+pub mod agent;
 pub mod caller;

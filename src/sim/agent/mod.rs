@@ -1,0 +1,114 @@
+//! `switchboard sim agent`: a stand-in for the ElevenLabs Conversational AI server.
+//!
+//! It serves what a client of ElevenLabs uses, on the same paths and with the same messages
+//! (the AsyncAPI spec in `elevenlabs/packages`, `agent.asyncapi.yaml`; the docs' pages on
+//! authentication and client events; the Python SDK's `conversation.py`):
+//! - `GET /v1/convai/conversation/get-signed-url?agent_id=` (and the deprecated
+//!   `/get_signed_url`): with the configured `xi-api-key`, a single-use signed URL pointing
+//!   back at this server, valid for 15 minutes;
+//! - `GET /v1/convai/conversation?agent_id=[&conversation_signature=]`: the conversation
+//!   WebSocket. It sends `conversation_initiation_metadata` first, pings, answers pongs,
+//!   accepts every client message type, and refuses bad input with an `error` event and a
+//!   1008 close, as ElevenLabs does.
+//!
+//! The bridge connects to it exactly as to ElevenLabs, and the official Python SDK can hold
+//! a conversation with it (`tests/sim_agent_sdk.rs`).
+//!
+//! # Modes
+//!
+//! - **echo** ([`SimMode::Echo`]): each `user_audio_chunk` goes straight back as one `audio`
+//!   event, converted when the input and output formats differ, with increasing `event_id`s.
+//!   A contextual update reporting the `*` key answers with an `interruption` at once. Made
+//!   for measuring the bridge's latency, so the path per chunk does no logging and allocates
+//!   only the answer.
+//! - **script** ([`SimMode::Script`]): Ava, the receptionist of Harbor Dental, books a
+//!   cleaning. Caller turns are found by an energy-based voice activity detector running on
+//!   the audio's own clock (so audio fed faster than real time works); the N-th turn is
+//!   reported as the N-th line of the caller fixtures' script. The agent answers with the
+//!   recorded fixtures, converted to the output format and sent faster than real time in
+//!   chunks, calls the booking tools as client tools (`list_event_types`,
+//!   `get_available_slots`, `create_booking`, `end_call`), stops when the caller talks over
+//!   it, and reaches the end of the script even when no tool answers.
+
+mod config;
+mod connection;
+mod convert;
+mod echo;
+mod outbox;
+mod outgoing;
+mod script;
+mod server;
+mod signature;
+mod vad;
+
+use std::sync::Arc;
+
+pub use config::{ScriptTiming, SimAgentConfig, SimMode, UnknownMode, VadConfig};
+pub use convert::FormatConverter;
+pub use script::{AGENT_SENTENCES, CALLER_SCRIPT, VoiceError};
+
+use connection::Shared;
+use script::Voice;
+use signature::Signatures;
+
+/// Why the simulated agent cannot start.
+#[derive(Debug, thiserror::Error)]
+pub enum SimAgentError {
+    #[error("cannot convert {input} audio to {output}: {source}")]
+    Formats {
+        input: crate::audio::AudioFormat,
+        output: crate::audio::AudioFormat,
+        #[source]
+        source: crate::audio::AudioError,
+    },
+    #[error("cannot load the agent's voice from {dir}: {source}")]
+    Voice {
+        dir: std::path::PathBuf,
+        #[source]
+        source: VoiceError,
+    },
+}
+
+/// The server's routes, ready to be served or nested in another router. Loads and converts
+/// the agent's clips up front in script mode, so a missing fixture fails here, not mid-call.
+pub fn router(config: SimAgentConfig) -> Result<axum::Router, SimAgentError> {
+    let (input, output) = (config.input_format, config.output_format);
+    // Every connection builds its converter from these; a rate that cannot be framed in
+    // 20 ms (only possible for a hand-made `AudioFormat::Pcm`) is refused here, once.
+    FormatConverter::new(input, output).map_err(|source| SimAgentError::Formats {
+        input,
+        output,
+        source,
+    })?;
+    let voice = match config.mode {
+        SimMode::Script => {
+            let voice = Voice::load(&config.fixtures, config.output_format).map_err(|source| {
+                SimAgentError::Voice {
+                    dir: config.fixtures.root().to_owned(),
+                    source,
+                }
+            })?;
+            Some(Arc::new(voice))
+        }
+        SimMode::Echo => None,
+    };
+    let shared = Shared {
+        signatures: Signatures::new(config.signed_url_ttl),
+        voice,
+        config,
+    };
+    Ok(server::router(Arc::new(shared)))
+}
+
+/// Serves the simulated agent on `listener` until the task is dropped or the listener fails.
+pub async fn serve(listener: tokio::net::TcpListener, config: SimAgentConfig) -> std::io::Result<()> {
+    let router = router(config).map_err(std::io::Error::other)?;
+    if let Ok(address) = listener.local_addr() {
+        tracing::info!(%address, "sim agent listening");
+    }
+    // Echo mode is for latency measurement: Nagle's algorithm would hold small answers back.
+    let listener = axum::serve::ListenerExt::tap_io(listener, |stream| {
+        let _ = stream.set_nodelay(true);
+    });
+    axum::serve(listener, router).await
+}
