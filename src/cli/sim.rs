@@ -6,12 +6,44 @@ use std::time::Duration;
 use anyhow::Context;
 use clap::Subcommand;
 
+use crate::audio::AudioFormat;
 use crate::audio::fixtures::FixtureDir;
 use crate::audio::wav::Wav;
+use crate::sim::agent::SimAgentConfig;
 use crate::sim::caller::{CallerConfig, CallerEvent, place_call};
 
 #[derive(Debug, Subcommand)]
 pub enum SimCommand {
+    /// Serve the ElevenLabs Conversational AI API (signed URL + WebSocket) with a simulated
+    /// agent: `script` holds the demo booking conversation, `echo` returns the caller's audio.
+    Agent {
+        #[arg(long, default_value = "127.0.0.1:8090")]
+        listen: String,
+        /// `script` or `echo`.
+        #[arg(long, default_value = "script")]
+        mode: String,
+        /// The agent's input and output audio format: `ulaw_8000` or `pcm_<rate>`.
+        #[arg(long, default_value = "ulaw_8000")]
+        format: String,
+        /// Overrides `--format` for the caller's audio (user_input_audio_format).
+        #[arg(long)]
+        input_format: Option<String>,
+        /// Overrides `--format` for the agent's audio (agent_output_audio_format).
+        #[arg(long)]
+        output_format: Option<String>,
+        /// Make the agent private: get-signed-url wants this xi-api-key.
+        #[arg(long, env = "ELEVENLABS_API_KEY", hide_env_values = true)]
+        api_key: Option<String>,
+        /// Fixture directory (agent/*.wav).
+        #[arg(long)]
+        fixtures: Option<PathBuf>,
+        /// Seconds between pings; 0 for none.
+        #[arg(long, default_value_t = 10)]
+        ping_interval: u64,
+        /// Longest conversation in seconds; 0 for no limit.
+        #[arg(long, default_value_t = 600)]
+        max_duration: u64,
+    },
     /// Play Twilio's part of one inbound call: signed webhook, media stream, a recorded script.
     Caller {
         /// The bridge's voice webhook URL.
@@ -42,6 +74,44 @@ pub enum SimCommand {
 
 pub async fn run(command: SimCommand) -> anyhow::Result<()> {
     match command {
+        SimCommand::Agent {
+            listen,
+            mode,
+            format,
+            input_format,
+            output_format,
+            api_key,
+            fixtures,
+            ping_interval,
+            max_duration,
+        } => {
+            let parse = |f: &str| {
+                f.parse::<AudioFormat>()
+                    .with_context(|| format!("audio format {f:?}"))
+            };
+            let config = SimAgentConfig {
+                mode: mode.parse()?,
+                input_format: parse(input_format.as_deref().unwrap_or(&format))?,
+                output_format: parse(output_format.as_deref().unwrap_or(&format))?,
+                api_key: api_key.filter(|k| !k.is_empty()),
+                fixtures: fixtures.map(FixtureDir::new).unwrap_or_else(FixtureDir::bundled),
+                ping_interval: (ping_interval > 0).then(|| Duration::from_secs(ping_interval)),
+                max_duration: (max_duration > 0).then(|| Duration::from_secs(max_duration)),
+                ..SimAgentConfig::default()
+            };
+            let listener = tokio::net::TcpListener::bind(&listen)
+                .await
+                .with_context(|| format!("binding {listen}"))?;
+            let local = listener.local_addr()?;
+            tracing::info!(
+                "simulated ElevenLabs agent ({}, {} in, {} out) on http://{local}; point ELEVENLABS_API_BASE here",
+                config.mode,
+                config.input_format,
+                config.output_format
+            );
+            crate::sim::agent::serve(listener, config).await?;
+            Ok(())
+        }
         SimCommand::Caller {
             webhook,
             auth_token,
