@@ -148,7 +148,7 @@ async fn the_sdk_talks_to_a_public_agent_that_ends_the_call_itself() {
         !summary["latencies_ms"].as_array().unwrap().is_empty(),
         "no pings answered"
     );
-    println!("SDK {}: public conversation passed", python.elevenlabs_version);
+    println!("SDK {}: public conversation passed", python.version);
 }
 
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
@@ -208,8 +208,5 @@ async fn the_sdk_books_through_a_signed_url_with_its_own_tools() {
     assert!(audio > clips_bytes(&fixed, pcm), "{audio} bytes of agent audio");
     // The SDK hung up after the goodbye, as the bridge would.
     assert_eq!(summary["disconnect"]["reason"], "user", "{summary:#}");
-    println!(
-        "SDK {}: signed-URL conversation passed",
-        python.elevenlabs_version
-    );
+    println!("SDK {}: signed-URL conversation passed", python.version);
 }

@@ -1,3 +1,4 @@
+#![allow(dead_code)] // each test binary uses part of this module
 //! A bridge on loopback for integration tests: a fresh SQLite store with a seeded business,
 //! a random auth token, and an ElevenLabs base URL of the test's choosing.
 

@@ -1,3 +1,4 @@
+#![allow(dead_code)] // each test binary uses part of this module
 //! Finds a python3 with the packages of `tests/python/requirements.txt`, for the tests that
 //! check switchboard against the official SDKs.
 //!
@@ -12,7 +13,8 @@ use std::process::Command;
 #[derive(Debug, Clone)]
 pub struct Python {
     pub program: PathBuf,
-    pub elevenlabs_version: String,
+    /// The version of the package the interpreter was probed for.
+    pub version: String,
 }
 
 impl Python {
@@ -24,6 +26,23 @@ impl Python {
 /// The interpreter to use, or `None` when `SWITCHBOARD_SKIP_PYTHON=1` asks to skip `test`.
 /// Panics with what to install when there is none.
 pub fn python_with_elevenlabs(test: &str) -> Option<Python> {
+    python_with(
+        test,
+        "the ElevenLabs SDK",
+        "from elevenlabs.version import __version__; print(__version__)",
+    )
+}
+
+/// Like [`python_with_elevenlabs`], for the official `twilio` package.
+pub fn python_with_twilio(test: &str) -> Option<Python> {
+    python_with(
+        test,
+        "the twilio package",
+        "import importlib.metadata as m; print(m.version('twilio'))",
+    )
+}
+
+fn python_with(test: &str, what: &str, probe: &str) -> Option<Python> {
     if std::env::var("SWITCHBOARD_SKIP_PYTHON").is_ok_and(|v| v == "1") {
         eprintln!("{test}: skipped (SWITCHBOARD_SKIP_PYTHON=1)");
         return None;
@@ -34,19 +53,11 @@ pub fn python_with_elevenlabs(test: &str) -> Option<Python> {
     };
     let mut problems = Vec::new();
     for program in candidates {
-        let probe = Command::new(&program)
-            .args([
-                "-c",
-                "from elevenlabs.version import __version__; print(__version__)",
-            ])
-            .output();
+        let probe = Command::new(&program).args(["-c", probe]).output();
         match probe {
             Ok(out) if out.status.success() => {
-                let elevenlabs_version = String::from_utf8_lossy(&out.stdout).trim().to_owned();
-                return Some(Python {
-                    program,
-                    elevenlabs_version,
-                });
+                let version = String::from_utf8_lossy(&out.stdout).trim().to_owned();
+                return Some(Python { program, version });
             }
             Ok(out) => problems.push(format!(
                 "{}: {}",
@@ -60,7 +71,7 @@ pub fn python_with_elevenlabs(test: &str) -> Option<Python> {
         }
     }
     panic!(
-        "{test} needs python3 with the ElevenLabs SDK ({}). Install it with \
+        "{test} needs python3 with {what} ({}). Install it with \
          `pip install -r tests/python/requirements.txt`, point SWITCHBOARD_PYTHON at an \
          interpreter that has it, or set SWITCHBOARD_SKIP_PYTHON=1 to skip this test.",
         problems.join("; ")

@@ -29,6 +29,9 @@ pub use webhook::{Webhooks, random_sid};
 const FRAME: Duration = Duration::from_millis(20);
 const FRAME_BYTES: usize = 160;
 const B64: base64::engine::GeneralPurpose = base64::engine::general_purpose::STANDARD;
+/// A played frame with a sample louder than this (of 32767) counts as the agent speaking;
+/// below it is line silence.
+const AUDIBLE: u16 = 64;
 
 /// One simulated call.
 #[derive(Debug, Clone)]
@@ -207,7 +210,17 @@ pub async fn place_call(
         tokio::select! {
             _ = ticker.tick() => {
                 chunk += 1;
-                let (frame, started_turn) = turns.next_frame(playout.is_playing());
+                // Twilio plays 20 ms of whatever the bridge queued, then the caller answers
+                // 20 ms of its own.
+                heard_frame.clear();
+                let before = playout.played_bytes();
+                let passed = playout.play(FRAME_BYTES, &mut heard_frame);
+                let audible = heard_frame.iter().any(|&code| ulaw::decode(code).unsigned_abs() > AUDIBLE);
+                if playout.played_bytes() > before && report.first_audio_after.is_none() {
+                    report.first_audio_after = Some(began.elapsed());
+                    emit(CallerEvent::AgentAudio);
+                }
+                let (frame, started_turn) = turns.next_frame(audible);
                 if let Some(turn) = started_turn {
                     emit(CallerEvent::Speaking { turn });
                 }
@@ -225,18 +238,11 @@ pub async fn place_call(
                     break true;
                 }
                 report.frames_sent += 1;
-                heard_frame.clear();
-                let before = playout.played_bytes();
-                for name in playout.play(FRAME_BYTES, &mut heard_frame) {
+                for name in passed {
                     report.marks_echoed += 1;
-                    let echo = mark_echo(&stream_sid, next_seq(), name);
-                    if socket.send(echo.into()).await.is_err() {
+                    if socket.send(mark_echo(&stream_sid, next_seq(), name).into()).await.is_err() {
                         break;
                     }
-                }
-                if playout.played_bytes() > before && report.first_audio_after.is_none() {
-                    report.first_audio_after = Some(began.elapsed());
-                    emit(CallerEvent::AgentAudio);
                 }
                 if config.record {
                     for (c, h) in frame.iter().zip(&heard_frame) {
@@ -347,9 +353,10 @@ impl Turns {
     }
 
     /// The next 20 ms the caller sends, and the turn that started with it, if one did.
-    fn next_frame(&mut self, agent_playing: bool) -> (&[u8; FRAME_BYTES], Option<usize>) {
+    /// `agent_audible`: the caller heard the agent in the frame just played.
+    fn next_frame(&mut self, agent_audible: bool) -> (&[u8; FRAME_BYTES], Option<usize>) {
         let mut started = None;
-        if agent_playing {
+        if agent_audible {
             self.agent_answered = true;
             self.quiet_frames = 0;
         } else {
