@@ -249,7 +249,7 @@ fn twiml_matches_what_twilio_python_builds() {
         return;
     };
     let tricky = r#"a<b>"c"&'d' é"#;
-    let documents = vec![
+    let documents = [
         (
             Response::new().verb(Verb::ConnectStream {
                 action: Some("https://bridge.example.com/twilio/connect-action?x=1&y=2".into()),
