@@ -21,6 +21,7 @@ COPY --from=build /src/fixtures /usr/share/switchboard/fixtures
 USER switchboard
 WORKDIR /var/lib/switchboard
 ENV SWITCHBOARD_LISTEN=0.0.0.0:8080 \
+    SWITCHBOARD_FIXTURES=/usr/share/switchboard/fixtures \
     SWITCHBOARD_DATABASE_URL=sqlite:///var/lib/switchboard/switchboard.db?mode=rwc
 EXPOSE 8080
 VOLUME ["/var/lib/switchboard"]

@@ -85,11 +85,14 @@ impl FixtureDir {
         FixtureDir { root: root.into() }
     }
 
-    /// The fixtures committed with the source: `fixtures/` in the crate's directory at build
-    /// time. Fine for tests and for running from a checkout; installed binaries should be
-    /// given a directory with [`FixtureDir::new`].
+    /// The fixtures committed with the source: the directory named by `SWITCHBOARD_FIXTURES`
+    /// when set (an installed binary, the container image), else `fixtures/` in the crate's
+    /// directory at build time (a checkout).
     pub fn bundled() -> Self {
-        FixtureDir::new(concat!(env!("CARGO_MANIFEST_DIR"), "/fixtures"))
+        match std::env::var_os("SWITCHBOARD_FIXTURES") {
+            Some(dir) if !dir.is_empty() => FixtureDir::new(dir),
+            _ => FixtureDir::new(concat!(env!("CARGO_MANIFEST_DIR"), "/fixtures")),
+        }
     }
 
     pub fn root(&self) -> &Path {
