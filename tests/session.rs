@@ -529,3 +529,53 @@ proptest! {
         }
     }
 }
+
+/// A 1 kHz tone as 16-bit samples at `rate`.
+fn tone(rate: u32, samples: usize) -> Vec<i16> {
+    (0..samples)
+        .map(|n| (8000.0 * (2.0 * std::f64::consts::PI * 1000.0 * n as f64 / rate as f64).sin()) as i16)
+        .collect()
+}
+
+#[test]
+fn every_pcm_format_is_converted_both_ways_with_state_kept_across_frames() {
+    use switchboard::audio::ulaw;
+    for rate in [8000u32, 16000, 22050, 24000, 44100, 48000] {
+        let format = format!("pcm_{rate}");
+        let mut h = Harness::live(&format, &format);
+        // One second of caller tone in 20 ms μ-law frames.
+        let caller: Vec<u8> = tone(8000, 8000).iter().map(|&s| ulaw::encode(s)).collect();
+        for (n, frame) in caller.chunks(160).enumerate() {
+            h.twilio(&media(n as u64 + 2, frame));
+        }
+        let to_agent = h.agent_audio_bytes();
+        let seconds = to_agent.len() as f64 / (2.0 * rate as f64);
+        assert!(
+            (0.95..=1.0).contains(&seconds),
+            "{format}: {seconds} s reached the agent"
+        );
+
+        // One second of agent tone at its rate, in 100 ms messages, then a pause.
+        let agent: Vec<u8> = tone(rate, rate as usize)
+            .iter()
+            .flat_map(|s| s.to_le_bytes())
+            .collect();
+        for chunk in agent.chunks(rate as usize / 5) {
+            h.agent(&agent_audio(1, chunk));
+        }
+        h.advance(Duration::from_millis(200));
+        let heard = h.twilio_audio();
+        assert!(
+            (8000..=8160).contains(&heard.len()),
+            "{format}: {} μ-law bytes from one second",
+            heard.len()
+        );
+        let samples: Vec<f64> = heard[800..7200].iter().map(|&c| ulaw::decode(c) as f64).collect();
+        let rms = (samples.iter().map(|s| s * s).sum::<f64>() / samples.len() as f64).sqrt();
+        let expected = 8000.0 / 2f64.sqrt();
+        assert!(
+            (rms / expected - 1.0).abs() < 0.1,
+            "{format}: level {rms:.0} instead of {expected:.0}"
+        );
+    }
+}
