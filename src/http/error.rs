@@ -1,30 +1,61 @@
-//! Errors of the HTTP layer, turned into responses in one place.
+//! Errors of the HTTP layer, turned into responses in one place: a status and a sentence,
+//! answered as `{"error": sentence}`.
+//!
+//! Twilio's webhooks are the exception that proves the rule: they answer TwiML even when
+//! something fails on our side (see `twilio.rs`), and only a bad signature ends up here.
 
 use axum::http::StatusCode;
 use axum::response::{IntoResponse, Response};
+use serde_json::json;
 
-#[derive(Debug, thiserror::Error)]
-pub enum ApiError {
-    /// A Twilio request without a valid `X-Twilio-Signature`.
-    #[error("invalid Twilio signature")]
-    BadSignature,
-    #[error("{0}")]
-    BadRequest(String),
-    #[error("request body too large")]
-    TooLarge,
-    #[error("{0}")]
-    Unavailable(String),
+use crate::store::StoreError;
+use crate::tools::ToolError;
+
+#[derive(Debug, Clone, PartialEq, Eq, thiserror::Error)]
+#[error("{message}")]
+pub struct ApiError {
+    pub status: StatusCode,
+    pub message: String,
+}
+
+impl ApiError {
+    pub fn new(status: StatusCode, message: impl Into<String>) -> Self {
+        ApiError {
+            status,
+            message: message.into(),
+        }
+    }
+
+    /// A Twilio request or stream handshake without a valid `X-Twilio-Signature`.
+    pub fn bad_signature() -> Self {
+        ApiError::new(StatusCode::FORBIDDEN, "Invalid Twilio signature.")
+    }
+
+    pub fn too_large(limit_bytes: usize) -> Self {
+        ApiError::new(
+            StatusCode::PAYLOAD_TOO_LARGE,
+            format!("The request body is larger than {} KiB.", limit_bytes / 1024),
+        )
+    }
+}
+
+impl From<&ToolError> for ApiError {
+    fn from(failure: &ToolError) -> Self {
+        let status = match failure {
+            ToolError::BadInput(_) => StatusCode::UNPROCESSABLE_ENTITY,
+            ToolError::NotFound(_) | ToolError::UnknownTool(_) => StatusCode::NOT_FOUND,
+            ToolError::Refused(_) => StatusCode::CONFLICT,
+            ToolError::Store(store) if store.is_retryable() => StatusCode::SERVICE_UNAVAILABLE,
+            ToolError::Store(StoreError::Unavailable { .. }) => StatusCode::SERVICE_UNAVAILABLE,
+            ToolError::Store(_) | ToolError::Internal(_) => StatusCode::INTERNAL_SERVER_ERROR,
+        };
+        ApiError::new(status, failure.sentence())
+    }
 }
 
 impl IntoResponse for ApiError {
     fn into_response(self) -> Response {
-        let status = match &self {
-            ApiError::BadSignature => StatusCode::FORBIDDEN,
-            ApiError::BadRequest(_) => StatusCode::BAD_REQUEST,
-            ApiError::TooLarge => StatusCode::PAYLOAD_TOO_LARGE,
-            ApiError::Unavailable(_) => StatusCode::SERVICE_UNAVAILABLE,
-        };
-        (status, self.to_string()).into_response()
+        (self.status, axum::Json(json!({ "error": self.message }))).into_response()
     }
 }
 

@@ -48,18 +48,18 @@ impl FromRequest<AppState> for SignedForm {
         let headers = req.headers().clone();
         let body = axum::body::to_bytes(req.into_body(), MAX_WEBHOOK_BODY)
             .await
-            .map_err(|_| ApiError::TooLarge)?;
+            .map_err(|_| ApiError::too_large(MAX_WEBHOOK_BODY))?;
         let Some(signature) = signature(&headers) else {
             state.metrics.error(ErrorKind::BadSignature);
             tracing::warn!(%url, "Twilio request without a signature refused");
-            return Err(ApiError::BadSignature);
+            return Err(ApiError::bad_signature());
         };
         let params = parse_form(&body);
         let pairs: Vec<(&str, &str)> = params.iter().map(|(k, v)| (k.as_str(), v.as_str())).collect();
         if !state.validator.validate(&url, &pairs, signature) {
             state.metrics.error(ErrorKind::BadSignature);
             tracing::warn!(%url, "Twilio request with a wrong signature refused (is SWITCHBOARD_PUBLIC_URL right?)");
-            return Err(ApiError::BadSignature);
+            return Err(ApiError::bad_signature());
         }
         Ok(SignedForm { params })
     }

@@ -10,12 +10,13 @@ use std::time::Instant;
 
 use axum::extract::State;
 use axum::extract::ws::WebSocketUpgrade;
-use axum::http::{HeaderMap, StatusCode, Uri};
+use axum::http::{HeaderMap, Uri};
 use axum::response::{IntoResponse, Response};
 use jiff::Timestamp;
 use tracing::Instrument;
 
 use super::AppState;
+use super::error::ApiError;
 use super::signed::{signature, signed_url};
 use super::twilio::{initiation_data, websocket_base};
 use crate::call::ToolContext;
@@ -39,7 +40,7 @@ pub async fn upgrade(
     if !valid {
         app.metrics.error(ErrorKind::BadSignature);
         tracing::warn!(%url, "media stream handshake with a missing or wrong signature refused");
-        return (StatusCode::FORBIDDEN, "invalid Twilio signature").into_response();
+        return ApiError::bad_signature().into_response();
     }
     ws.max_message_size(MAX_TWILIO_MESSAGE)
         .max_frame_size(MAX_TWILIO_MESSAGE)

@@ -26,10 +26,11 @@ use axum::extract::{DefaultBodyLimit, Path, State};
 use axum::http::{HeaderMap, HeaderValue, StatusCode, header};
 use axum::response::{IntoResponse, Response};
 use axum::routing::post;
-use serde_json::{Map, Value, json};
+use serde_json::{Map, Value};
 use sha2::{Digest, Sha256};
 use subtle::ConstantTimeEq;
 
+use super::error::ApiError;
 use crate::call::{ToolCall, ToolContext};
 use crate::store::{Agent, AgentId, Store, StoreError};
 use crate::tools::{ToolError, ToolName, Toolbox};
@@ -77,9 +78,9 @@ impl ToolsState {
         ToolsState::new(toolbox, secret.as_deref())
     }
 
-    fn authorize(&self, headers: &HeaderMap) -> Result<(), Rejection> {
+    fn authorize(&self, headers: &HeaderMap) -> Result<(), ApiError> {
         let Some(expected) = &self.secret_digest else {
-            return Err(Rejection::new(
+            return Err(ApiError::new(
                 StatusCode::SERVICE_UNAVAILABLE,
                 format!("Webhook tools are disabled: set {SECRET_ENV} to enable them."),
             ));
@@ -89,7 +90,7 @@ impl ToolsState {
         if matches {
             Ok(())
         } else {
-            Err(Rejection::new(
+            Err(ApiError::new(
                 StatusCode::UNAUTHORIZED,
                 "Missing or wrong X-Voice-Secret header.",
             ))
@@ -113,23 +114,20 @@ async fn call_tool(
     Path(name): Path<String>,
     headers: HeaderMap,
     body: Result<Bytes, BytesRejection>,
-) -> Result<Response, Rejection> {
+) -> Result<Response, ApiError> {
     state.authorize(&headers)?;
     let body = body.map_err(|rejection| {
         if rejection.status() == StatusCode::PAYLOAD_TOO_LARGE {
-            Rejection::new(
-                StatusCode::PAYLOAD_TOO_LARGE,
-                format!("The request body is larger than {} KiB.", MAX_BODY_BYTES / 1024),
-            )
+            ApiError::too_large(MAX_BODY_BYTES)
         } else {
-            Rejection::new(rejection.status(), "The request body could not be read.")
+            ApiError::new(rejection.status(), "The request body could not be read.")
         }
     })?;
     if ToolName::parse(&name).is_none() {
-        return Err(Rejection::from(&ToolError::UnknownTool(name)));
+        return Err(ApiError::from(&ToolError::UnknownTool(name)));
     }
     let Ok(Value::Object(mut fields)) = serde_json::from_slice::<Value>(&body) else {
-        return Err(Rejection::new(
+        return Err(ApiError::new(
             StatusCode::BAD_REQUEST,
             "The request body must be a JSON object of the tool's parameters.",
         ));
@@ -137,7 +135,7 @@ async fn call_tool(
     let id = idempotency_key(&headers)?;
     let context = CallContext::take(&mut fields);
     let Some(agent_ref) = context.agent_id.as_deref() else {
-        return Err(Rejection::new(
+        return Err(ApiError::new(
             StatusCode::UNPROCESSABLE_ENTITY,
             "I need agent_id: switchboard's agent id or the ElevenLabs agent id.",
         ));
@@ -161,7 +159,7 @@ async fn call_tool(
             if failure.is_internal() {
                 tracing::warn!(tool = %call.name, error = %failure, "webhook tool failed");
             }
-            Err(Rejection::from(&failure))
+            Err(ApiError::from(&failure))
         }
     }
 }
@@ -189,14 +187,14 @@ impl CallContext {
     }
 }
 
-fn idempotency_key(headers: &HeaderMap) -> Result<String, Rejection> {
+fn idempotency_key(headers: &HeaderMap) -> Result<String, ApiError> {
     match headers.get(IDEMPOTENCY_HEADER) {
         None => Ok(uuid::Uuid::new_v4().to_string()),
         Some(value) => match value.to_str() {
             Ok(key) if !key.trim().is_empty() && key.len() <= MAX_IDEMPOTENCY_KEY_LEN => {
                 Ok(key.trim().to_owned())
             }
-            _ => Err(Rejection::new(
+            _ => Err(ApiError::new(
                 StatusCode::BAD_REQUEST,
                 format!("Idempotency-Key must be 1 to {MAX_IDEMPOTENCY_KEY_LEN} visible ASCII characters."),
             )),
@@ -210,10 +208,10 @@ async fn resolve_agent(
     store: &Store,
     reference: &str,
     called_number: Option<&str>,
-) -> Result<Agent, Rejection> {
+) -> Result<Agent, ApiError> {
     let unavailable = |error: StoreError| {
         tracing::warn!(%error, "agent lookup failed");
-        Rejection::from(&ToolError::Store(error))
+        ApiError::from(&ToolError::Store(error))
     };
     if let Some(agent) = store
         .agent_by_id(&AgentId::from(reference))
@@ -233,49 +231,13 @@ async fn resolve_agent(
     }
     match candidates.len() {
         1 => Ok(candidates.remove(0)),
-        0 => Err(Rejection::new(
+        0 => Err(ApiError::new(
             StatusCode::NOT_FOUND,
             format!("No agent is known as {reference}."),
         )),
-        _ => Err(Rejection::new(
+        _ => Err(ApiError::new(
             StatusCode::CONFLICT,
             format!("Several lines use the agent {reference}; send called_number to pick one."),
         )),
-    }
-}
-
-/// A request answered with `{"error": sentence}`.
-#[derive(Debug)]
-struct Rejection {
-    status: StatusCode,
-    sentence: String,
-}
-
-impl Rejection {
-    fn new(status: StatusCode, sentence: impl Into<String>) -> Self {
-        Rejection {
-            status,
-            sentence: sentence.into(),
-        }
-    }
-}
-
-impl From<&ToolError> for Rejection {
-    fn from(failure: &ToolError) -> Self {
-        let status = match failure {
-            ToolError::BadInput(_) => StatusCode::UNPROCESSABLE_ENTITY,
-            ToolError::NotFound(_) | ToolError::UnknownTool(_) => StatusCode::NOT_FOUND,
-            ToolError::Refused(_) => StatusCode::CONFLICT,
-            ToolError::Store(store) if store.is_retryable() => StatusCode::SERVICE_UNAVAILABLE,
-            ToolError::Store(StoreError::Unavailable { .. }) => StatusCode::SERVICE_UNAVAILABLE,
-            ToolError::Store(_) | ToolError::Internal(_) => StatusCode::INTERNAL_SERVER_ERROR,
-        };
-        Rejection::new(status, failure.sentence())
-    }
-}
-
-impl IntoResponse for Rejection {
-    fn into_response(self) -> Response {
-        (self.status, axum::Json(json!({ "error": self.sentence }))).into_response()
     }
 }
