@@ -2,12 +2,17 @@
 //!
 //! [`Transcoder`] is what a call uses: one per call, converting the caller's μ-law to the
 //! agent's input format and the agent's output back to μ-law, with filter state kept across
-//! frames. The other modules are its parts, plus WAV files and the recorded fixtures the
+//! frames. Each direction is a [`FormatConverter`], which converts between any two agent
+//! formats and also serves the simulated agent, as does [`SampleDecoder`] for listening to
+//! audio. The other modules are their parts, plus WAV files and the recorded fixtures the
 //! simulators play.
 
+pub mod convert;
+pub mod decode;
 mod error;
 pub mod fixtures;
 pub mod format;
+mod pcm;
 pub mod resample;
 pub mod transcode;
 pub mod ulaw;
@@ -18,6 +23,8 @@ mod alloc_count;
 #[cfg(test)]
 mod test_signal;
 
+pub use convert::FormatConverter;
+pub use decode::SampleDecoder;
 pub use error::AudioError;
 pub use fixtures::{FixtureDir, load_ulaw_8k};
 pub use format::AudioFormat;

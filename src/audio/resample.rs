@@ -130,9 +130,14 @@ impl StreamResampler {
         self.flush_with(|chunk| out.extend_from_slice(chunk));
     }
 
+    /// How many samples [`Self::flush`] would emit now, so callers can make room first.
+    pub fn flush_len(&self) -> usize {
+        usize::try_from(self.owed_total().saturating_sub(self.samples_out)).unwrap_or(usize::MAX)
+    }
+
     /// [`Self::flush`], handing the output to `emit`.
     pub fn flush_with(&mut self, mut emit: impl FnMut(&[i16])) {
-        let owed_total = (self.samples_in * u64::from(self.output_rate)).div_ceil(u64::from(self.input_rate));
+        let owed_total = self.owed_total();
         while self.samples_out < owed_total {
             self.pending[self.pending_len..].fill(0.0);
             self.pending_len = self.pending.len();
@@ -148,6 +153,11 @@ impl StreamResampler {
         self.warmup_left = self.inner.output_delay();
         self.samples_in = 0;
         self.samples_out = 0;
+    }
+
+    /// Output owed for the input since the last reset or flush, once it is all pushed out.
+    fn owed_total(&self) -> u64 {
+        (self.samples_in * u64::from(self.output_rate)).div_ceil(u64::from(self.input_rate))
     }
 
     /// Resamples the full `pending` chunk and emits at most `limit` samples of its output.
@@ -348,6 +358,7 @@ mod tests {
         resampler.process(&tone, &mut out);
         assert!(out.is_empty(), "less than a chunk must be held back");
         assert_eq!(resampler.pending_input(), 100);
+        assert_eq!(resampler.flush_len(), 200);
         resampler.flush(&mut out);
         assert_eq!(out.len(), 200);
         assert!(
@@ -363,6 +374,7 @@ mod tests {
         assert_eq!(again, out, "a flushed resampler must behave like a new one");
 
         let mut nothing = Vec::new();
+        assert_eq!(resampler.flush_len(), 0);
         resampler.flush(&mut nothing);
         assert!(nothing.is_empty());
     }
@@ -427,7 +439,9 @@ mod tests {
                 resampler.process(&input[start..cut], &mut pieces);
                 start = cut;
             }
+            let (announced, before_flush) = (resampler.flush_len(), pieces.len());
             resampler.flush(&mut pieces);
+            prop_assert_eq!(pieces.len() - before_flush, announced);
             prop_assert_eq!(pieces, whole);
         }
     }

@@ -2,6 +2,8 @@
 
 use std::f64::consts::TAU;
 
+use super::{AudioFormat, ulaw};
+
 /// `len` samples of a sine at `freq` Hz with peak `amplitude`.
 pub fn sine(freq: f64, rate: u32, amplitude: f64, len: usize) -> Vec<i16> {
     (0..len)
@@ -42,6 +44,22 @@ pub fn from_s16le(bytes: &[u8]) -> Vec<i16> {
         .chunks_exact(2)
         .map(|p| i16::from_le_bytes([p[0], p[1]]))
         .collect()
+}
+
+/// `samples` in `format`'s wire encoding.
+pub fn encoded(format: AudioFormat, samples: &[i16]) -> Vec<u8> {
+    match format {
+        AudioFormat::Ulaw8000 => samples.iter().map(|&s| ulaw::encode(s)).collect(),
+        AudioFormat::Pcm { .. } => to_s16le(samples),
+    }
+}
+
+/// The samples `bytes` in `format` stand for; an odd trailing byte of PCM is ignored.
+pub fn decoded(format: AudioFormat, bytes: &[u8]) -> Vec<i16> {
+    match format {
+        AudioFormat::Ulaw8000 => bytes.iter().map(|&code| ulaw::decode(code)).collect(),
+        AudioFormat::Pcm { .. } => from_s16le(bytes),
+    }
 }
 
 /// The middle of a signal, dropping `edge` samples at each end (filter ramps).

@@ -157,7 +157,11 @@ impl Wav {
         if file.take_array::<4>() != Some(*b"WAVE") {
             return Err(WavError::NotWave);
         }
-        // The RIFF size counts from the "WAVE" tag on; chunks must lie within it.
+        // The RIFF size counts from the "WAVE" tag on, so it covers at least that tag; chunks
+        // must lie within it.
+        if riff_len < 4 {
+            return Err(WavError::Malformed("RIFF size smaller than its WAVE tag"));
+        }
         let riff_end = 8u64 + u64::from(riff_len);
         if riff_end > bytes.len() as u64 {
             return Err(WavError::Truncated {

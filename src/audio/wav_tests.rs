@@ -107,6 +107,10 @@ fn rejects_what_it_cannot_read_with_a_specific_error() {
         (b"RIFX\x00\x00\x00\x00WAVE".to_vec(), "no RIFF/WAVE header"),
         (b"RIFF\x04\x00\x00\x00AVI ".to_vec(), "no RIFF/WAVE header"),
         (b"RIF".to_vec(), "no RIFF/WAVE header"),
+        (
+            [&b"RIFF\x03\x00\x00\x00WAVE"[..], &fmt, &data].concat(),
+            "RIFF size smaller than its WAVE tag",
+        ),
         (riff(&[&fmt]), "no data chunk"),
         (riff(&[&data]), "no fmt chunk"),
         (riff(&[&fmt, &fmt, &data]), "more than one \"fmt \" chunk"),

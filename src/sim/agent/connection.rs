@@ -50,7 +50,8 @@ struct Ended(&'static str);
 enum Mode {
     Echo(Echo),
     Script {
-        conversation: Conversation,
+        /// Boxed: far larger than the echo state.
+        conversation: Box<Conversation>,
         outbox: Outbox,
     },
 }
@@ -108,12 +109,12 @@ impl Connection {
         let now = Instant::now();
         let mode = match &shared.voice {
             Some(voice) => Mode::Script {
-                conversation: Conversation::new(
+                conversation: Box::new(Conversation::new(
                     voice.clone(),
                     config.script.clone(),
                     config.input_format,
                     now,
-                ),
+                )),
                 outbox: Outbox::new(config.output_format, &config.script, now),
             },
             None => Mode::Echo(

@@ -9,9 +9,8 @@
 
 use base64::Engine;
 
-use super::convert::FormatConverter;
 use super::outgoing;
-use crate::audio::{AudioError, AudioFormat};
+use crate::audio::{AudioError, AudioFormat, FormatConverter};
 
 #[derive(Debug)]
 pub struct Echo {

@@ -25,9 +25,8 @@ use super::tools::{
 };
 use super::vars::CallVariables;
 use super::voice::Voice;
-use crate::audio::AudioFormat;
+use crate::audio::{AudioFormat, SampleDecoder};
 use crate::sim::agent::config::ScriptTiming;
-use crate::sim::agent::convert::SampleDecoder;
 use crate::sim::agent::outgoing;
 use crate::sim::agent::vad::{Vad, VadEvent};
 

@@ -5,9 +5,8 @@ use std::collections::HashMap;
 
 use bytes::Bytes;
 
-use super::super::convert::FormatConverter;
 use crate::audio::fixtures::AGENT_CLIPS;
-use crate::audio::{AudioError, AudioFormat, FixtureDir};
+use crate::audio::{AudioError, AudioFormat, FixtureDir, FormatConverter};
 
 /// Agent clips ready to send.
 #[derive(Debug)]
