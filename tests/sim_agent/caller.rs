@@ -10,8 +10,8 @@ use std::collections::BTreeMap;
 use std::time::Duration;
 
 use serde_json::{Value, json};
+use switchboard::audio::FormatConverter;
 use switchboard::audio::{AudioFormat, FixtureDir};
-use switchboard::sim::agent::FormatConverter;
 
 use super::client::{Client, Incoming, unb64};
 

@@ -42,9 +42,7 @@ mod vad;
 
 use std::sync::Arc;
 
-/// The converter lives in the audio layer; tests that drive the agent in its formats still
-/// import it from here.
-pub use crate::audio::FormatConverter;
+use crate::audio::FormatConverter;
 pub use config::{ScriptTiming, SimAgentConfig, SimMode, UnknownMode, VadConfig};
 pub use script::{AGENT_SENTENCES, CALLER_SCRIPT, VoiceError};
 
