@@ -1,0 +1,157 @@
+//! The short human summary printed at the end of a run; the JSON report has everything.
+
+use std::fmt::Write;
+
+use super::report::{BucketSummary, LatencySummary, LoadReport, ProcessUsage};
+
+/// The summary as lines of text.
+pub fn render(report: &LoadReport) -> String {
+    let mut out = String::new();
+    let s = &report.settings;
+    let _ = writeln!(
+        out,
+        "load test: {} calls, {:.0} s all up, against {} (ramp {}/s, fixture {}, matching {})",
+        s.calls, s.duration_s, s.server, s.ramp_per_s, s.fixture, s.matching
+    );
+    let c = &report.calls;
+    let _ = writeln!(
+        out,
+        "calls       {} placed, {} connected, {} failed to connect, {} dropped",
+        c.attempted, c.connected, c.failed_to_connect, c.dropped
+    );
+    for failure in report.failures.iter().take(5) {
+        let _ = writeln!(out, "            {} × {}", failure.calls, failure.reason);
+    }
+    let f = &report.frames;
+    let m = &report.matching;
+    let _ = writeln!(
+        out,
+        "frames      {} sent, {} back, {} lost, {} out of order, {} duplicated, {} corrupted, {} late",
+        f.sent,
+        f.received,
+        f.lost,
+        f.out_of_order.map_or("n/a".into(), |n| n.to_string()),
+        f.duplicated,
+        f.corrupted,
+        f.late
+    );
+    let _ = writeln!(
+        out,
+        "            matched by tag in {} calls, by order in {} (transcoded), no audio back in {}",
+        m.tag, m.order, m.none
+    );
+    latency(
+        &mut out,
+        "echo round trip, all calls up",
+        report.echo_rtt.as_ref(),
+    );
+    latency(
+        &mut out,
+        "echo round trip, ramp/hang-up",
+        report.echo_rtt_outside_steady.as_ref(),
+    );
+    latency(&mut out, "webhook answer", report.webhook.as_ref());
+    latency(&mut out, "stream handshake", report.stream_connect.as_ref());
+    latency(&mut out, "first audio after start", report.first_audio.as_ref());
+    let i = &report.interruptions;
+    if i.sent > 0 {
+        let _ = writeln!(
+            out,
+            "interruptions {} pressed, {} cleared ({} unexpected)",
+            i.sent, i.clears, i.unexpected_clears
+        );
+        latency(&mut out, "  * → clear, end to end", i.to_clear.as_ref());
+    }
+    match &report.bridge {
+        Some(b) => {
+            bucketed(
+                &mut out,
+                "  interruption → clear in bridge",
+                b.interruption_to_clear.as_ref(),
+            );
+            bucketed(&mut out, "upstream connect (bridge)", b.upstream_connect.as_ref());
+            bucketed(
+                &mut out,
+                "relay caller → agent (bridge)",
+                b.relay_caller_to_agent.as_ref(),
+            );
+            bucketed(
+                &mut out,
+                "relay agent → caller (bridge)",
+                b.relay_agent_to_caller.as_ref(),
+            );
+        }
+        None => {
+            let _ = writeln!(out, "bridge metrics n/a (no switchboard /metrics)");
+        }
+    }
+    latency(&mut out, "load generator send lag", report.send_lag.as_ref());
+    for (role, usage) in [
+        ("server", &report.server),
+        ("agent", &report.agent),
+        ("load generator", &report.load_generator),
+    ] {
+        match usage {
+            Some(u) => process(&mut out, role, u),
+            None if role == "server" => {
+                let _ = writeln!(out, "server      CPU/RSS n/a (give --pid for a remote server)");
+            }
+            None => {}
+        }
+    }
+    out
+}
+
+fn ms(us: u64) -> String {
+    format!("{:.2} ms", us as f64 / 1000.0)
+}
+
+fn latency(out: &mut String, label: &str, summary: Option<&LatencySummary>) {
+    let _ = match summary {
+        Some(l) => writeln!(
+            out,
+            "{label:<32} p50 {}  p90 {}  p99 {}  p99.9 {}  max {}  ({} samples)",
+            ms(l.p50_us),
+            ms(l.p90_us),
+            ms(l.p99_us),
+            ms(l.p999_us),
+            ms(l.max_us),
+            l.count
+        ),
+        None => writeln!(out, "{label:<32} n/a"),
+    };
+}
+
+fn bucketed(out: &mut String, label: &str, summary: Option<&BucketSummary>) {
+    let us = |v: Option<f64>| v.map_or("-".into(), |v| format!("{v:.0} µs"));
+    let _ = match summary {
+        Some(b) => writeln!(
+            out,
+            "{label:<32} p50 ≈ {}  p99 ≈ {} (≤ {})  p99.9 ≤ {}  ({} samples)",
+            us(b.p50_us),
+            us(b.p99_us),
+            us(b.p99_bound_us),
+            us(b.p999_bound_us),
+            b.count
+        ),
+        None => writeln!(out, "{label:<32} n/a"),
+    };
+}
+
+fn process(out: &mut String, role: &str, u: &ProcessUsage) {
+    let pct = |v: Option<f64>| v.map_or("-".into(), |v| format!("{v:.0} %"));
+    let _ = writeln!(
+        out,
+        "{role:<15} pid {}: CPU {} steady (max {:.0} %), {} per frame; RSS {:.1} → {:.1} MiB{}{}",
+        u.pid,
+        pct(u.cpu_percent_steady),
+        u.cpu_percent_max,
+        u.cpu_us_per_frame.map_or("-".into(), |v| format!("{v:.1} µs")),
+        u.rss_baseline_kib as f64 / 1024.0,
+        u.rss_steady_mean_kib.unwrap_or(u.rss_peak_kib) as f64 / 1024.0,
+        u.rss_per_call_bytes
+            .map_or(String::new(), |b| format!(", {:.1} KiB per call", b / 1024.0)),
+        u.rss_slope_kib_per_minute
+            .map_or(String::new(), |s| format!(", trend {s:+.0} KiB/min")),
+    );
+}
