@@ -195,6 +195,7 @@ struct Streaming<'s> {
     playout: Playout,
     stats: CallStats,
     tally: FrameTally,
+    index: u64,
     /// Where in the fixture loop this call starts, so calls don't all say the same thing.
     audio_offset: u64,
     started_us: u64,
@@ -216,6 +217,7 @@ impl<'s> Streaming<'s> {
             playout: Playout::default(),
             stats: CallStats::new(),
             tally: FrameTally::default(),
+            index,
             audio_offset: index.wrapping_mul(37) % setup.audio.len() as u64,
             started_us: live.now_us(),
             decoded: Vec::with_capacity(4 * FRAME_BYTES),
@@ -226,7 +228,10 @@ impl<'s> Streaming<'s> {
 
     /// Streams until the run says stop and the echoes are back, or the stream breaks.
     async fn stream(&mut self, socket: &mut Socket) -> CallOutcome {
-        let mut ticker = tokio::time::interval(FRAME);
+        // Real calls start at random moments, so their 20 ms clocks are out of step. Calls
+        // placed at a steady rate would otherwise tick together (at 50 calls/s, exactly in
+        // step) and every frame of every call would reach the bridge in one burst.
+        let mut ticker = tokio::time::interval_at(Instant::now() + frame_phase(self.index), FRAME);
         // Twilio keeps the audio clock: frames delayed here go out back to back.
         ticker.set_missed_tick_behavior(MissedTickBehavior::Burst);
         let every = self.setup.interrupt_every;
@@ -383,9 +388,42 @@ fn record(stats: &mut CallStats, live: &Live, trip: RoundTrip) {
     histogram.saturating_record(trip.rtt_us.max(1));
 }
 
+/// Where in the 20 ms frame period call `index` sends: the golden-ratio sequence spreads
+/// any number of calls evenly over the period, each new one in the largest gap left.
+fn frame_phase(index: u64) -> Duration {
+    const GOLDEN_FRACTION: f64 = 0.618_033_988_749_895;
+    FRAME.mul_f64((index as f64 * GOLDEN_FRACTION).fract())
+}
+
 async fn sleep_until_some(at: Option<Instant>) {
     match at {
         Some(at) => tokio::time::sleep_until(at).await,
         None => std::future::pending().await,
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn frame_phases_spread_calls_over_the_period() {
+        for calls in [2u64, 10, 50, 1000] {
+            let mut phases: Vec<Duration> = (0..calls).map(frame_phase).collect();
+            assert!(phases.iter().all(|p| *p < FRAME));
+            phases.sort();
+            let widest = phases
+                .windows(2)
+                .map(|w| w[1] - w[0])
+                .chain([FRAME - phases[phases.len() - 1] + phases[0]])
+                .max()
+                .unwrap();
+            // Evenly spread would leave FRAME / calls between neighbours; the golden-ratio
+            // sequence never leaves more than about 2.6 times that.
+            assert!(
+                widest <= FRAME.mul_f64(2.7 / calls as f64),
+                "{calls} calls: {widest:?}"
+            );
+        }
     }
 }

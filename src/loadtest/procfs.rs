@@ -1,6 +1,6 @@
-//! A process's CPU time and resident memory from Linux's `/proc`, and which process listens
-//! on a local TCP port (proc(5): `/proc/<pid>/stat`, `/proc/<pid>/status`, `/proc/net/tcp`,
-//! `/proc/<pid>/fd`).
+//! A process's CPU time and resident memory from Linux's `/proc`, the whole machine's CPU
+//! time, and which process listens on a local TCP port (proc(5): `/proc/<pid>/stat`,
+//! `/proc/<pid>/status`, `/proc/stat`, `/proc/net/tcp`, `/proc/<pid>/fd`).
 
 use std::io;
 use std::path::Path;
@@ -26,6 +26,39 @@ pub fn read(pid: u32) -> io::Result<ProcReading> {
         cpu_ticks,
         rss_kib,
         threads,
+    })
+}
+
+/// The machine's CPU time over all cores, in clock ticks.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Default)]
+pub struct MachineCpu {
+    /// Time spent running anything: user, nice, system, irq, softirq.
+    pub busy: u64,
+    /// `busy` plus idle, iowait and steal.
+    pub total: u64,
+}
+
+/// Reads the machine's CPU time from `/proc/stat`.
+pub fn machine_cpu() -> io::Result<MachineCpu> {
+    let text = std::fs::read_to_string("/proc/stat")?;
+    parse_machine_cpu(&text).ok_or_else(|| io::Error::new(io::ErrorKind::InvalidData, "/proc/stat"))
+}
+
+/// The first line of `/proc/stat`: `cpu user nice system idle iowait irq softirq steal …`.
+/// Steal (time the hypervisor gave to other guests) is neither ours nor idle, so it only
+/// counts towards the total.
+fn parse_machine_cpu(text: &str) -> Option<MachineCpu> {
+    let line = text.lines().find(|l| l.starts_with("cpu "))?;
+    let fields: Vec<u64> = line
+        .split_whitespace()
+        .skip(1)
+        .map(|f| f.parse().ok())
+        .collect::<Option<_>>()?;
+    let at = |i: usize| fields.get(i).copied().unwrap_or(0);
+    let busy = at(0) + at(1) + at(2) + at(5) + at(6);
+    Some(MachineCpu {
+        busy,
+        total: busy + at(3) + at(4) + at(7),
     })
 }
 
@@ -115,6 +148,20 @@ mod tests {
                     1000 2000000 500 18446744073709551615";
         assert_eq!(parse_stat(stat), Some((168, 7)));
         assert_eq!(parse_stat("garbage"), None);
+    }
+
+    #[test]
+    fn machine_cpu_counts_busy_time_and_steal_as_not_idle() {
+        let stat = "cpu  100 5 50 1000 20 3 2 7 0 0\ncpu0 50 2 25 500 10 1 1 3 0 0\nintr 1\n";
+        assert_eq!(
+            parse_machine_cpu(stat),
+            Some(MachineCpu {
+                busy: 160,
+                total: 1187
+            })
+        );
+        assert_eq!(parse_machine_cpu("intr 1\n"), None);
+        assert!(machine_cpu().unwrap().total > 0);
     }
 
     #[test]

@@ -49,6 +49,8 @@ pub struct LoadReport {
     pub server: Option<ProcessUsage>,
     pub agent: Option<ProcessUsage>,
     pub load_generator: Option<ProcessUsage>,
+    /// The whole machine, to tell what else competed for it.
+    pub machine: MachineUsage,
     /// Open-file limit of the load generator (soft, hard) during the run.
     pub open_file_limit: Option<(u64, u64)>,
 }
@@ -224,6 +226,15 @@ pub struct ProcessUsage {
     pub timeline: Vec<UsagePoint>,
 }
 
+/// The machine during the steady window. Percentages are of one core.
+#[derive(Debug, Clone, Copy, PartialEq, Serialize, Deserialize)]
+pub struct MachineUsage {
+    pub cpus: usize,
+    pub busy_percent_steady: Option<f64>,
+    /// Busy time none of the watched processes accounts for.
+    pub others_percent_steady: Option<f64>,
+}
+
 /// One sampling interval, ending at `t_s` seconds into the run.
 #[derive(Debug, Clone, Copy, PartialEq, Serialize, Deserialize)]
 pub struct UsagePoint {
@@ -316,6 +327,11 @@ mod tests {
             server: None,
             agent: None,
             load_generator: None,
+            machine: MachineUsage {
+                cpus: 2,
+                busy_percent_steady: Some(150.5),
+                others_percent_steady: Some(3.25),
+            },
             open_file_limit: Some((20_000, 20_000)),
         }
     }

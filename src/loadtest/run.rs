@@ -15,7 +15,7 @@ use super::live::Live;
 use super::matcher::Matching;
 use super::procfs;
 use super::progress::Progress;
-use super::report::{self, LatencySummary, LoadReport, Phases, REPORT_VERSION, Settings};
+use super::report::{self, LatencySummary, LoadReport, Phases, ProcessUsage, REPORT_VERSION, Settings};
 use super::sampler::{self, Sampler, Window};
 use super::stats::Totals;
 use crate::sim::caller::{Webhooks, random_sid};
@@ -81,6 +81,7 @@ pub async fn run(config: LoadTestConfig) -> Result<LoadReport, LoadTestError> {
         return Err(LoadTestError::NotPositive("--ramp"));
     }
     let server_pid = config.server_pid.or_else(|| local_pid(&url));
+    crate::tls::install_crypto_provider();
     let http = reqwest::Client::new();
     let metrics_url = format!("{server}/metrics");
     let before = bridge_metrics::scrape(&http, &metrics_url).await;
@@ -141,7 +142,7 @@ pub async fn run(config: LoadTestConfig) -> Result<LoadReport, LoadTestError> {
     }
     let ended_us = live.now_us();
     let after = bridge_metrics::scrape(&http, &metrics_url).await;
-    let series = sampler.finish().await;
+    let samples = sampler.finish().await;
     progress.finish();
 
     let steady_from = live.steady_from_us();
@@ -154,9 +155,20 @@ pub async fn run(config: LoadTestConfig) -> Result<LoadReport, LoadTestError> {
     let ticks = procfs::clock_ticks_per_second();
     let usage_of = |pid: Option<u32>| {
         let pid = pid?;
-        let series = series.iter().find(|s| s.pid == pid)?;
+        let series = samples.processes.iter().find(|s| s.pid == pid)?;
         sampler::usage(series, window, ticks)
     };
+    let server_usage = usage_of(server_pid);
+    let agent_usage = usage_of(config.agent_pid);
+    let own_usage = usage_of(Some(std::process::id()));
+    // Each process once, even when the bridge runs inside the load generator.
+    let mut watched: Vec<&ProcessUsage> = Vec::new();
+    for usage in [&server_usage, &agent_usage, &own_usage].into_iter().flatten() {
+        if watched.iter().all(|w| w.pid != usage.pid) {
+            watched.push(usage);
+        }
+    }
+    let machine = sampler::machine_usage(&samples.machine, window, &watched);
     let seconds = |us: u64| us as f64 / 1e6;
     Ok(LoadReport {
         version: REPORT_VERSION,
@@ -196,9 +208,10 @@ pub async fn run(config: LoadTestConfig) -> Result<LoadReport, LoadTestError> {
         bridge: before
             .zip(after)
             .and_then(|(before, after)| bridge_metrics::figures(&before, &after)),
-        server: usage_of(server_pid),
-        agent: usage_of(config.agent_pid),
-        load_generator: usage_of(Some(std::process::id())),
+        server: server_usage,
+        agent: agent_usage,
+        load_generator: own_usage,
+        machine,
         open_file_limit: config.open_file_limit,
     })
 }

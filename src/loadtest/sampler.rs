@@ -1,7 +1,8 @@
 //! Samples the CPU time and resident memory of the processes under test (the bridge, the
-//! agent if given, and the load generator itself) at a fixed interval through the run, with
-//! the frames sent so far, and turns the samples into figures: CPU over the steady window,
-//! CPU per frame, RSS per call and the RSS trend.
+//! agent if given, and the load generator itself) and the whole machine's CPU time at a
+//! fixed interval through the run, with the frames sent so far, and turns the samples into
+//! figures: CPU over the steady window, CPU per frame, RSS per call, the RSS trend, and how
+//! busy the machine was with anything else.
 
 use std::sync::Arc;
 use std::sync::atomic::Ordering::Relaxed;
@@ -11,8 +12,8 @@ use tokio::sync::oneshot;
 use tokio::task::JoinHandle;
 
 use super::live::Live;
-use super::procfs::{self, ProcReading};
-use super::report::{ProcessUsage, UsagePoint, round3};
+use super::procfs::{self, MachineCpu, ProcReading};
+use super::report::{MachineUsage, ProcessUsage, UsagePoint, round3};
 
 /// One sample of one process.
 #[derive(Debug, Clone, Copy, PartialEq)]
@@ -32,51 +33,65 @@ pub struct Series {
     pub error: Option<String>,
 }
 
+/// Everything sampled in a run.
+#[derive(Debug, Clone, Default, PartialEq)]
+pub struct Samples {
+    pub processes: Vec<Series>,
+    /// The machine's CPU time, µs since the run began.
+    pub machine: Vec<(u64, MachineCpu)>,
+}
+
 /// A sampler running in the background.
 pub struct Sampler {
     stop: oneshot::Sender<()>,
-    task: JoinHandle<Vec<Series>>,
+    task: JoinHandle<Samples>,
 }
 
 impl Sampler {
     /// Reads every pid at once (the baseline, before any call), then every `interval`.
     pub fn start(pids: Vec<u32>, interval: Duration, live: Arc<Live>) -> Sampler {
         let (stop, mut stopped) = oneshot::channel();
-        let mut series: Vec<Series> = pids
-            .into_iter()
-            .map(|pid| Series {
-                pid,
-                readings: Vec::new(),
-                error: None,
-            })
-            .collect();
-        sample(&mut series, &live);
+        let mut samples = Samples {
+            processes: pids
+                .into_iter()
+                .map(|pid| Series {
+                    pid,
+                    readings: Vec::new(),
+                    error: None,
+                })
+                .collect(),
+            machine: Vec::new(),
+        };
+        sample(&mut samples, &live);
         let task = tokio::spawn(async move {
             let mut ticker = tokio::time::interval(interval);
             ticker.set_missed_tick_behavior(tokio::time::MissedTickBehavior::Delay);
             ticker.tick().await;
             loop {
                 tokio::select! {
-                    _ = ticker.tick() => sample(&mut series, &live),
+                    _ = ticker.tick() => sample(&mut samples, &live),
                     _ = &mut stopped => break,
                 }
             }
-            sample(&mut series, &live);
-            series
+            sample(&mut samples, &live);
+            samples
         });
         Sampler { stop, task }
     }
 
-    /// Takes a last sample and returns every series.
-    pub async fn finish(self) -> Vec<Series> {
+    /// Takes a last sample and returns them all.
+    pub async fn finish(self) -> Samples {
         let _ = self.stop.send(());
         self.task.await.unwrap_or_default()
     }
 }
 
-fn sample(series: &mut [Series], live: &Live) {
+fn sample(samples: &mut Samples, live: &Live) {
     let frames_sent = live.frames_sent.load(Relaxed);
-    for s in series.iter_mut().filter(|s| s.error.is_none()) {
+    if let Ok(cpu) = procfs::machine_cpu() {
+        samples.machine.push((live.now_us(), cpu));
+    }
+    for s in samples.processes.iter_mut().filter(|s| s.error.is_none()) {
         match procfs::read(s.pid) {
             Ok(proc) => s.readings.push(Reading {
                 at_us: live.now_us(),
@@ -155,6 +170,38 @@ pub fn usage(series: &Series, window: Option<Window>, ticks_per_second: u64) -> 
         usage.rss_slope_kib_per_minute = slope_per_minute(&inside).map(round3);
     }
     Some(usage)
+}
+
+/// How busy the whole machine was in the window, and how much of that was none of the
+/// `watched` processes (other work, and kernel time not charged to any of them).
+pub fn machine_usage(
+    machine: &[(u64, MachineCpu)],
+    window: Option<Window>,
+    watched: &[&ProcessUsage],
+) -> MachineUsage {
+    let cpus = std::thread::available_parallelism().map_or(1, |n| n.get());
+    let mut usage = MachineUsage {
+        cpus,
+        busy_percent_steady: None,
+        others_percent_steady: None,
+    };
+    let Some(window) = window else {
+        return usage;
+    };
+    let inside: Vec<&(u64, MachineCpu)> = machine
+        .iter()
+        .filter(|(at, _)| (window.from_us..=window.to_us).contains(at))
+        .collect();
+    if let (Some((_, a)), Some((_, b))) = (inside.first(), inside.last())
+        && b.total > a.total
+    {
+        // Shares of all ticks, scaled so that 100 is one core, like a process's figure.
+        let busy = (b.busy - a.busy) as f64 / (b.total - a.total) as f64 * 100.0 * cpus as f64;
+        usage.busy_percent_steady = Some(round3(busy));
+        let ours: f64 = watched.iter().filter_map(|u| u.cpu_percent_steady).sum();
+        usage.others_percent_steady = Some(round3((busy - ours).max(0.0)));
+    }
+    usage
 }
 
 /// Least-squares slope of RSS over time, in KiB per minute.
@@ -247,14 +294,44 @@ mod tests {
         assert!(super::usage(&empty, None, 100).is_none());
     }
 
+    #[test]
+    fn the_machine_figure_is_what_the_watched_processes_leave() {
+        let cpu = |busy, total| MachineCpu { busy, total };
+        let machine = [
+            (1_000_000, cpu(0, 100)),
+            (2_000_000, cpu(100, 400)),
+            (6_000_000, cpu(500, 1_200)),
+        ];
+        let window = Window {
+            from_us: 2_000_000,
+            to_us: 6_000_000,
+            calls: 10,
+        };
+        let series = Series {
+            pid: 3,
+            readings: vec![reading(2, 0, 1, 0), reading(6, 100, 1, 0)],
+            error: None,
+        };
+        let process = usage(&series, Some(window), 100).unwrap();
+        assert_eq!(process.cpu_percent_steady, Some(25.0));
+        let m = machine_usage(&machine, Some(window), &[&process]);
+        // Half of all ticks were busy: half of every core.
+        let busy = 50.0 * m.cpus as f64;
+        assert_eq!(m.busy_percent_steady, Some(busy));
+        assert_eq!(m.others_percent_steady, Some(busy - 25.0));
+        assert_eq!(machine_usage(&machine, None, &[]).busy_percent_steady, None);
+    }
+
     #[tokio::test]
     async fn the_sampler_reads_this_process_until_finished() {
         let live = Arc::new(Live::new(std::time::Instant::now()));
         let sampler = Sampler::start(vec![std::process::id()], Duration::from_millis(20), live);
         tokio::time::sleep(Duration::from_millis(70)).await;
-        let series = sampler.finish().await;
+        let samples = sampler.finish().await;
+        let series = &samples.processes;
         assert_eq!(series.len(), 1);
         assert!(series[0].readings.len() >= 3, "{}", series[0].readings.len());
         assert!(series[0].readings.windows(2).all(|w| w[0].at_us <= w[1].at_us));
+        assert_eq!(samples.machine.len(), series[0].readings.len());
     }
 }

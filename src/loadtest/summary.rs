@@ -64,11 +64,10 @@ pub fn render(report: &LoadReport) -> String {
     }
     match &report.bridge {
         Some(b) => {
-            bucketed(
-                &mut out,
-                "  interruption → clear in bridge",
-                b.interruption_to_clear.as_ref(),
-            );
+            if i.sent > 0 {
+                let label = "  interruption → clear in bridge";
+                bucketed(&mut out, label, b.interruption_to_clear.as_ref());
+            }
             bucketed(&mut out, "upstream connect (bridge)", b.upstream_connect.as_ref());
             bucketed(
                 &mut out,
@@ -98,6 +97,14 @@ pub fn render(report: &LoadReport) -> String {
             }
             None => {}
         }
+    }
+    let m = &report.machine;
+    if let (Some(busy), Some(others)) = (m.busy_percent_steady, m.others_percent_steady) {
+        let _ = writeln!(
+            out,
+            "machine         {} CPUs, {busy:.0} % busy while all calls were up, {others:.0} % of it other work",
+            m.cpus
+        );
     }
     out
 }
