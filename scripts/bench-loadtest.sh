@@ -10,8 +10,9 @@
 #
 # Environment: SWITCHBOARD_BIN (default target/release/switchboard), PORT (8080),
 # AGENT_PORT (8090), SERVE_LOG (the bridge's RUST_LOG, default warn), KEEP (keep the work
-# directory with the logs and the database), and SERVE_THREADS, AGENT_THREADS and
-# LOADTEST_THREADS: each process's tokio worker threads (default: one per CPU).
+# directory with the logs and the database), SERVE_THREADS, AGENT_THREADS and
+# LOADTEST_THREADS (each process's tokio worker threads; default one per CPU), and
+# SERVE_CPUS, AGENT_CPUS and LOADTEST_CPUS (CPU lists to pin each process to, for taskset).
 set -euo pipefail
 
 calls=${1:?usage: $0 CALLS SECONDS [FORMAT] [loadtest flags…]}
@@ -34,6 +35,11 @@ phone_number = "$number"
 elevenlabs_agent_id = "agent_echo"
 EOF
 
+# The command prefix that pins a process to the CPUs in $1, if any.
+pin() {
+    if [[ -n $1 ]]; then echo "taskset -c $1"; fi
+}
+
 pids=()
 cleanup() {
     for pid in "${pids[@]}"; do
@@ -45,7 +51,7 @@ cleanup() {
 trap cleanup EXIT
 
 # No call limit on the agent: a soak runs longer than ElevenLabs' default ten minutes.
-env ${AGENT_THREADS:+TOKIO_WORKER_THREADS=$AGENT_THREADS} "$bin" sim agent --mode echo --format "$format" --listen "127.0.0.1:$agent_port" \
+$(pin "${AGENT_CPUS:-}") env ${AGENT_THREADS:+TOKIO_WORKER_THREADS=$AGENT_THREADS} "$bin" sim agent --mode echo --format "$format" --listen "127.0.0.1:$agent_port" \
     --max-duration 0 >"$work/agent.log" 2>&1 &
 agent=$!
 pids+=("$agent")
@@ -55,7 +61,7 @@ SWITCHBOARD_DATABASE_URL="sqlite://$work/bench.db?mode=rwc" \
 TWILIO_AUTH_TOKEN="$token" \
 ELEVENLABS_API_BASE="http://127.0.0.1:$agent_port" \
 RUST_LOG="${SERVE_LOG:-warn}" \
-    env ${SERVE_THREADS:+TOKIO_WORKER_THREADS=$SERVE_THREADS} "$bin" serve --config "$work/switchboard.toml" >"$work/serve.log" 2>&1 &
+    $(pin "${SERVE_CPUS:-}") env ${SERVE_THREADS:+TOKIO_WORKER_THREADS=$SERVE_THREADS} "$bin" serve --config "$work/switchboard.toml" >"$work/serve.log" 2>&1 &
 server=$!
 pids+=("$server")
 
@@ -66,5 +72,5 @@ done
 curl -fsS "http://127.0.0.1:$port/readyz" >/dev/null
 
 echo "open files: soft $(ulimit -Sn), hard $(ulimit -Hn); local ports $(tr '\t' '-' </proc/sys/net/ipv4/ip_local_port_range)" >&2
-env ${LOADTEST_THREADS:+TOKIO_WORKER_THREADS=$LOADTEST_THREADS} "$bin" loadtest --server "http://127.0.0.1:$port" --to "$number" --auth-token "$token" \
+$(pin "${LOADTEST_CPUS:-}") env ${LOADTEST_THREADS:+TOKIO_WORKER_THREADS=$LOADTEST_THREADS} "$bin" loadtest --server "http://127.0.0.1:$port" --to "$number" --auth-token "$token" \
     --calls "$calls" --duration "$seconds" --pid "$server" --agent-pid "$agent" "$@"

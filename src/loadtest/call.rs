@@ -380,6 +380,7 @@ impl<'s> Streaming<'s> {
 }
 
 fn record(stats: &mut CallStats, live: &Live, trip: RoundTrip) {
+    stats.rtt_timeline.record(trip.sent_us, trip.rtt_us);
     let histogram = if live.in_steady_window(trip.sent_us) {
         &mut stats.rtt_steady
     } else {

@@ -33,6 +33,7 @@ pub mod sampler;
 pub mod stats;
 pub mod summary;
 pub mod tag;
+pub mod timeline;
 
 pub use audio::{ALL_CLIPS, CallerAudio, FixtureError};
 pub use matcher::Matching;

@@ -36,6 +36,10 @@ pub struct MachineCpu {
     pub busy: u64,
     /// `busy` plus idle, iowait and steal.
     pub total: u64,
+    /// Time the hypervisor ran other guests instead.
+    pub steal: u64,
+    /// CPUs online (the `cpuN` lines): all of them, whatever this process is pinned to.
+    pub cpus: usize,
 }
 
 /// Reads the machine's CPU time from `/proc/stat`.
@@ -56,9 +60,18 @@ fn parse_machine_cpu(text: &str) -> Option<MachineCpu> {
         .collect::<Option<_>>()?;
     let at = |i: usize| fields.get(i).copied().unwrap_or(0);
     let busy = at(0) + at(1) + at(2) + at(5) + at(6);
+    let cpus = text
+        .lines()
+        .filter(|l| {
+            l.strip_prefix("cpu")
+                .is_some_and(|n| n.starts_with(|c: char| c.is_ascii_digit()))
+        })
+        .count();
     Some(MachineCpu {
         busy,
         total: busy + at(3) + at(4) + at(7),
+        steal: at(7),
+        cpus: cpus.max(1),
     })
 }
 
@@ -157,7 +170,9 @@ mod tests {
             parse_machine_cpu(stat),
             Some(MachineCpu {
                 busy: 160,
-                total: 1187
+                total: 1187,
+                steal: 7,
+                cpus: 1,
             })
         );
         assert_eq!(parse_machine_cpu("intr 1\n"), None);

@@ -6,6 +6,7 @@ use serde::{Deserialize, Serialize};
 
 use super::matcher::MatchCounts;
 use super::stats::{CallCounts, MatchingCounts, Totals};
+use super::timeline::RttWindow;
 
 /// Bumped when a field changes meaning.
 pub const REPORT_VERSION: u32 = 1;
@@ -34,6 +35,8 @@ pub struct LoadReport {
     pub echo_rtt: Option<LatencySummary>,
     /// The same for frames sent while calls were being placed or hung up.
     pub echo_rtt_outside_steady: Option<LatencySummary>,
+    /// Round trips per 10 s window of the whole run: frames, and how many were slow.
+    pub echo_rtt_timeline: Vec<RttWindow>,
     /// How late frames left after their 20 ms tick: the load generator's own lag, which
     /// also delays what it reads back.
     pub send_lag: Option<LatencySummary>,
@@ -50,7 +53,7 @@ pub struct LoadReport {
     pub agent: Option<ProcessUsage>,
     pub load_generator: Option<ProcessUsage>,
     /// The whole machine, to tell what else competed for it.
-    pub machine: MachineUsage,
+    pub machine: Option<MachineUsage>,
     /// Open-file limit of the load generator (soft, hard) during the run.
     pub open_file_limit: Option<(u64, u64)>,
 }
@@ -233,6 +236,8 @@ pub struct MachineUsage {
     pub busy_percent_steady: Option<f64>,
     /// Busy time none of the watched processes accounts for.
     pub others_percent_steady: Option<f64>,
+    /// Time the hypervisor gave to other guests.
+    pub steal_percent_steady: Option<f64>,
 }
 
 /// One sampling interval, ending at `t_s` seconds into the run.
@@ -271,12 +276,12 @@ pub fn interruptions(totals: &Totals) -> InterruptionReport {
 }
 
 #[cfg(test)]
-mod tests {
+pub(crate) mod tests {
     use super::*;
     use crate::loadtest::matcher::Matching;
     use crate::loadtest::stats::{CallStats, Stage};
 
-    fn sample_report(totals: &Totals) -> LoadReport {
+    pub(crate) fn sample_report(totals: &Totals) -> LoadReport {
         LoadReport {
             version: REPORT_VERSION,
             started_at: "2026-11-21T23:00:00Z".into(),
@@ -302,6 +307,7 @@ mod tests {
             frames: frames(totals),
             echo_rtt: LatencySummary::of(&totals.rtt_steady),
             echo_rtt_outside_steady: LatencySummary::of(&totals.rtt_ramp),
+            echo_rtt_timeline: totals.rtt_timeline.windows(),
             send_lag: LatencySummary::of(&totals.send_lag),
             webhook: LatencySummary::of(&totals.webhook),
             stream_connect: LatencySummary::of(&totals.stream_connect),
@@ -327,11 +333,12 @@ mod tests {
             server: None,
             agent: None,
             load_generator: None,
-            machine: MachineUsage {
+            machine: Some(MachineUsage {
                 cpus: 2,
                 busy_percent_steady: Some(150.5),
                 others_percent_steady: Some(3.25),
-            },
+                steal_percent_steady: Some(0.0),
+            }),
             open_file_limit: Some((20_000, 20_000)),
         }
     }

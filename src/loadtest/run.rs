@@ -200,6 +200,7 @@ pub async fn run(config: LoadTestConfig) -> Result<LoadReport, LoadTestError> {
         frames: report::frames(&totals),
         echo_rtt: LatencySummary::of(&totals.rtt_steady),
         echo_rtt_outside_steady: LatencySummary::of(&totals.rtt_ramp),
+        echo_rtt_timeline: totals.rtt_timeline.windows(),
         send_lag: LatencySummary::of(&totals.send_lag),
         webhook: LatencySummary::of(&totals.webhook),
         stream_connect: LatencySummary::of(&totals.stream_connect),

@@ -173,20 +173,22 @@ pub fn usage(series: &Series, window: Option<Window>, ticks_per_second: u64) -> 
 }
 
 /// How busy the whole machine was in the window, and how much of that was none of the
-/// `watched` processes (other work, and kernel time not charged to any of them).
+/// `watched` processes (other work, and kernel time not charged to any of them). `None`
+/// without machine samples.
 pub fn machine_usage(
     machine: &[(u64, MachineCpu)],
     window: Option<Window>,
     watched: &[&ProcessUsage],
-) -> MachineUsage {
-    let cpus = std::thread::available_parallelism().map_or(1, |n| n.get());
+) -> Option<MachineUsage> {
+    let cpus = machine.first()?.1.cpus;
     let mut usage = MachineUsage {
         cpus,
         busy_percent_steady: None,
         others_percent_steady: None,
+        steal_percent_steady: None,
     };
     let Some(window) = window else {
-        return usage;
+        return Some(usage);
     };
     let inside: Vec<&(u64, MachineCpu)> = machine
         .iter()
@@ -196,12 +198,14 @@ pub fn machine_usage(
         && b.total > a.total
     {
         // Shares of all ticks, scaled so that 100 is one core, like a process's figure.
-        let busy = (b.busy - a.busy) as f64 / (b.total - a.total) as f64 * 100.0 * cpus as f64;
+        let share = |ticks: u64| ticks as f64 / (b.total - a.total) as f64 * 100.0 * cpus as f64;
+        let busy = share(b.busy - a.busy);
         usage.busy_percent_steady = Some(round3(busy));
+        usage.steal_percent_steady = Some(round3(share(b.steal - a.steal)));
         let ours: f64 = watched.iter().filter_map(|u| u.cpu_percent_steady).sum();
         usage.others_percent_steady = Some(round3((busy - ours).max(0.0)));
     }
-    usage
+    Some(usage)
 }
 
 /// Least-squares slope of RSS over time, in KiB per minute.
@@ -296,7 +300,12 @@ mod tests {
 
     #[test]
     fn the_machine_figure_is_what_the_watched_processes_leave() {
-        let cpu = |busy, total| MachineCpu { busy, total };
+        let cpu = |busy, total| MachineCpu {
+            busy,
+            total,
+            steal: total / 100,
+            cpus: 2,
+        };
         let machine = [
             (1_000_000, cpu(0, 100)),
             (2_000_000, cpu(100, 400)),
@@ -314,12 +323,14 @@ mod tests {
         };
         let process = usage(&series, Some(window), 100).unwrap();
         assert_eq!(process.cpu_percent_steady, Some(25.0));
-        let m = machine_usage(&machine, Some(window), &[&process]);
-        // Half of all ticks were busy: half of every core.
-        let busy = 50.0 * m.cpus as f64;
-        assert_eq!(m.busy_percent_steady, Some(busy));
-        assert_eq!(m.others_percent_steady, Some(busy - 25.0));
-        assert_eq!(machine_usage(&machine, None, &[]).busy_percent_steady, None);
+        let m = machine_usage(&machine, Some(window), &[&process]).unwrap();
+        // Half of all ticks were busy: half of each of the two cores.
+        assert_eq!(m.busy_percent_steady, Some(100.0));
+        assert_eq!(m.others_percent_steady, Some(75.0));
+        assert_eq!(m.steal_percent_steady, Some(2.0));
+        let unwindowed = machine_usage(&machine, None, &[]).unwrap();
+        assert_eq!((unwindowed.cpus, unwindowed.busy_percent_steady), (2, None));
+        assert_eq!(machine_usage(&[], Some(window), &[]), None);
     }
 
     #[tokio::test]

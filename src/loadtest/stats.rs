@@ -9,6 +9,7 @@ use std::collections::BTreeMap;
 use hdrhistogram::Histogram;
 
 use super::matcher::{MatchCounts, Matching};
+use super::timeline::{CallTimeline, Timeline};
 
 /// Largest duration a histogram tracks, in µs; longer ones are recorded as this.
 const HISTOGRAM_MAX_US: u64 = 60_000_000;
@@ -64,6 +65,8 @@ pub struct CallStats {
     pub rtt_ramp: Histogram<u32>,
     /// How late each frame left after its 20 ms tick: the load generator's own delay.
     pub send_lag: Histogram<u32>,
+    /// Every round trip, by the 10 s window it was sent in.
+    pub rtt_timeline: CallTimeline,
     pub webhook_us: Option<u64>,
     pub stream_connect_us: Option<u64>,
     /// From `start` sent to the first audio back.
@@ -88,6 +91,7 @@ impl CallStats {
             rtt_steady: histogram(),
             rtt_ramp: histogram(),
             send_lag: histogram(),
+            rtt_timeline: CallTimeline::default(),
             webhook_us: None,
             stream_connect_us: None,
             first_audio_us: None,
@@ -152,6 +156,7 @@ pub struct Totals {
     pub rtt_steady: Histogram<u64>,
     pub rtt_ramp: Histogram<u64>,
     pub send_lag: Histogram<u64>,
+    pub rtt_timeline: Timeline,
     pub webhook: Histogram<u64>,
     pub stream_connect: Histogram<u64>,
     pub first_audio: Histogram<u64>,
@@ -173,6 +178,7 @@ impl Default for Totals {
             rtt_steady: histogram(),
             rtt_ramp: histogram(),
             send_lag: histogram(),
+            rtt_timeline: Timeline::default(),
             webhook: histogram(),
             stream_connect: histogram(),
             first_audio: histogram(),
@@ -226,6 +232,7 @@ impl Totals {
         merge(&mut self.rtt_steady, &call.rtt_steady);
         merge(&mut self.rtt_ramp, &call.rtt_ramp);
         merge(&mut self.send_lag, &call.send_lag);
+        self.rtt_timeline.add(&call.rtt_timeline);
         for (total, value) in [
             (&mut self.webhook, call.webhook_us),
             (&mut self.stream_connect, call.stream_connect_us),

@@ -50,6 +50,7 @@ pub fn render(report: &LoadReport) -> String {
         "echo round trip, ramp/hang-up",
         report.echo_rtt_outside_steady.as_ref(),
     );
+    windows(&mut out, report);
     latency(&mut out, "webhook answer", report.webhook.as_ref());
     latency(&mut out, "stream handshake", report.stream_connect.as_ref());
     latency(&mut out, "first audio after start", report.first_audio.as_ref());
@@ -98,15 +99,45 @@ pub fn render(report: &LoadReport) -> String {
             None => {}
         }
     }
-    let m = &report.machine;
-    if let (Some(busy), Some(others)) = (m.busy_percent_steady, m.others_percent_steady) {
+    if let Some(m) = &report.machine
+        && let (Some(busy), Some(others)) = (m.busy_percent_steady, m.others_percent_steady)
+    {
         let _ = writeln!(
             out,
-            "machine         {} CPUs, {busy:.0} % busy while all calls were up, {others:.0} % of it other work",
-            m.cpus
+            "machine         {} CPUs, {busy:.0} % busy while all calls were up, {others:.0} % of it other work, {:.0} % stolen",
+            m.cpus,
+            m.steal_percent_steady.unwrap_or(0.0)
         );
     }
     out
+}
+
+/// How many whole 10 s windows of the steady phase kept p99 within 5 ms, and the worst.
+fn windows(out: &mut String, report: &LoadReport) {
+    let (from, to) = (
+        report.phases.ramp_s,
+        report.phases.ramp_s + report.phases.steady_s,
+    );
+    let steady: Vec<_> = report
+        .echo_rtt_timeline
+        .iter()
+        .filter(|w| w.from_s as f64 >= from && (w.from_s + 10) as f64 <= to && w.frames > 0)
+        .collect();
+    let Some(worst) = steady
+        .iter()
+        .max_by(|a, b| (a.over_5ms * b.frames).cmp(&(b.over_5ms * a.frames)))
+    else {
+        return;
+    };
+    let good = steady.iter().filter(|w| w.within(5, 0.01) == Some(true)).count();
+    let _ = writeln!(
+        out,
+        "{:<32} p99 ≤ 5 ms in {good} of {} whole 10 s windows; worst at {} s: {:.2} % over 5 ms",
+        "  by window, all calls up",
+        steady.len(),
+        worst.from_s,
+        worst.over_5ms as f64 * 100.0 / worst.frames as f64
+    );
 }
 
 fn ms(us: u64) -> String {
@@ -161,4 +192,46 @@ fn process(out: &mut String, role: &str, u: &ProcessUsage) {
         u.rss_slope_kib_per_minute
             .map_or(String::new(), |s| format!(", trend {s:+.0} KiB/min")),
     );
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use crate::loadtest::report::tests::sample_report;
+    use crate::loadtest::stats::{CallStats, Stage, Totals};
+
+    #[test]
+    fn the_summary_names_every_figure_and_what_is_missing() {
+        let mut totals = Totals::default();
+        let mut call = CallStats::new();
+        call.frames.sent = 100;
+        call.frames.received = 100;
+        for us in [800, 900, 6_000] {
+            call.rtt_steady.saturating_record(us);
+        }
+        call.rtt_timeline.record(1_000_000, 800);
+        call.interruptions_sent = 1;
+        call.clears = 1;
+        call.interruption_to_clear_us = vec![700];
+        totals.add(&call);
+        totals.add(&CallStats::failed(Stage::Webhook, "HTTP 403"));
+        let mut report = sample_report(&totals);
+        report.phases.ramp_s = 0.0;
+        report.phases.steady_s = 20.0;
+        let text = render(&report);
+        for expected in [
+            "2 placed, 1 connected, 1 failed to connect",
+            "1 × webhook: HTTP 403",
+            "100 sent, 100 back, 0 lost",
+            "echo round trip, all calls up",
+            "p99 ≤ 5 ms in 1 of 1 whole 10 s windows",
+            "1 pressed, 1 cleared",
+            "interruption → clear in bridge",
+            "server      CPU/RSS n/a",
+            "150 % busy",
+        ] {
+            assert!(text.contains(expected), "{expected:?} missing from:\n{text}");
+        }
+        assert!(text.contains("webhook answer                   n/a"), "{text}");
+    }
 }
