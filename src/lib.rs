@@ -11,6 +11,7 @@ pub mod call;
 pub mod cli;
 pub mod config;
 pub mod http;
+pub mod loadtest;
 pub mod metrics;
 pub mod server;
 pub mod sim;

@@ -1,6 +1,8 @@
-//! The command line: `serve`, `demo`, the simulators, and admin commands.
+//! The command line: `serve`, `demo`, the simulators, the load test, and admin commands.
 
 mod demo;
+mod limits;
+mod loadtest;
 mod serve;
 mod sim;
 mod tools;
@@ -39,11 +41,20 @@ enum Command {
     /// The booking tools' definitions for ElevenLabs.
     #[command(subcommand)]
     Tools(tools::ToolsCommand),
+    /// Many simulated Twilio calls at once against a bridge: echo round trip, loss,
+    /// interruption → clear, the server's CPU and memory.
+    #[command(name = "loadtest")]
+    LoadTest(loadtest::LoadTestArgs),
 }
 
 /// Parses the command line and runs the command.
 pub fn main() -> anyhow::Result<()> {
     let cli = Cli::parse();
+    // Commands that hold a socket or more per call raise their open-file limit (see limits).
+    let open_file_limit = match cli.command {
+        Command::Tools(_) => None,
+        _ => limits::raise_open_file_limit().ok(),
+    };
     let runtime = tokio::runtime::Builder::new_multi_thread().enable_all().build()?;
     runtime.block_on(async move {
         match cli.command {
@@ -60,6 +71,10 @@ pub fn main() -> anyhow::Result<()> {
                 sim::run(command).await
             }
             Command::Tools(command) => tools::run(command),
+            Command::LoadTest(args) => {
+                init_logging(&cli.log_format, "warn");
+                loadtest::run(args, open_file_limit).await
+            }
         }
     })
 }

@@ -27,6 +27,11 @@ use crate::store::AgentId;
 /// Largest frame accepted from Twilio. Media frames are ~300 bytes; the session applies a
 /// tighter cap of its own and counts what it ignores, this one only protects the process.
 const MAX_TWILIO_MESSAGE: usize = 1 << 20;
+/// Read buffer per stream. tungstenite zero-fills its whole read buffer before every read
+/// (snapview/tungstenite-rs#547); at the default 128 KiB that memset was over a quarter of
+/// the bridge's CPU under load, and kept 128 KiB resident per socket. Media frames are a few
+/// hundred bytes, and larger messages still arrive whole, in more reads.
+const READ_BUFFER: usize = 8 * 1024;
 
 pub async fn upgrade(
     State(app): State<AppState>,
@@ -44,6 +49,7 @@ pub async fn upgrade(
     }
     ws.max_message_size(MAX_TWILIO_MESSAGE)
         .max_frame_size(MAX_TWILIO_MESSAGE)
+        .read_buffer_size(READ_BUFFER)
         .on_upgrade(move |socket| {
             let span = tracing::info_span!("call", sid = tracing::field::Empty);
             async move {

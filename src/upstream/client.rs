@@ -21,6 +21,10 @@ pub type AgentSocket = WebSocketStream<MaybeTlsStream<TcpStream>>;
 /// Largest frame accepted from the agent. The Python SDK raised its limit to 16 MiB after
 /// large frames closed conversations with 1011 (elevenlabs-python PR #482).
 pub const MAX_AGENT_MESSAGE: usize = 16 << 20;
+/// Read buffer per agent socket: small, because tungstenite zero-fills all of it before
+/// every read (snapview/tungstenite-rs#547); see `http::stream`. Larger messages still
+/// arrive whole.
+const READ_BUFFER: usize = 8 * 1024;
 
 #[derive(Debug, thiserror::Error)]
 pub enum UpstreamError {
@@ -132,7 +136,8 @@ impl ElevenLabsClient {
         let url = self.conversation_ws_url(agent_id).await?;
         let config = WebSocketConfig::default()
             .max_message_size(Some(MAX_AGENT_MESSAGE))
-            .max_frame_size(Some(MAX_AGENT_MESSAGE));
+            .max_frame_size(Some(MAX_AGENT_MESSAGE))
+            .read_buffer_size(READ_BUFFER);
         let handshake = tokio_tungstenite::connect_async_with_config(url.as_str(), Some(config), true);
         let (mut socket, _) = tokio::time::timeout(self.timeout, handshake)
             .await

@@ -26,6 +26,10 @@ use crate::wire::elevenlabs::SignedUrl;
 
 /// Largest client message accepted, as large as the Python SDK's own limit.
 const MAX_MESSAGE: usize = 16 << 20;
+/// Read buffer per conversation socket. tungstenite zero-fills all of it before every read
+/// (snapview/tungstenite-rs#547), so the 128 KiB default costs a large memset per audio
+/// chunk; chunks are small and larger messages still arrive whole.
+const READ_BUFFER: usize = 8 * 1024;
 
 pub fn router(shared: Arc<Shared>) -> Router {
     Router::new()
@@ -76,6 +80,7 @@ async fn conversation(
     upgrade
         .max_message_size(MAX_MESSAGE)
         .max_frame_size(MAX_MESSAGE)
+        .read_buffer_size(READ_BUFFER)
         .on_upgrade(move |socket| connection::run(socket, shared, admission))
 }
 

@@ -1,0 +1,155 @@
+//! `switchboard loadtest`: N simulated Twilio calls against a bridge, a JSON report and a
+//! short summary. See [`crate::loadtest`] for what is measured and how.
+
+use std::path::PathBuf;
+use std::time::Duration;
+
+use anyhow::{Context, bail};
+use clap::Args;
+
+use crate::audio::FixtureDir;
+use crate::loadtest::{ALL_CLIPS, CallerAudio, LoadTestConfig, Matching, summary};
+
+#[derive(Debug, Args)]
+pub struct LoadTestArgs {
+    /// The bridge's base URL.
+    #[arg(long, default_value = "http://127.0.0.1:8080")]
+    server: String,
+    /// The number called: an agent's number on the bridge.
+    #[arg(long)]
+    to: String,
+    #[arg(long, default_value = "+15005550006")]
+    from: String,
+    /// The Twilio auth token the bridge checks signatures with.
+    #[arg(long, env = "TWILIO_AUTH_TOKEN", hide_env_values = true)]
+    auth_token: String,
+    /// Concurrent calls.
+    #[arg(long, default_value_t = 10)]
+    calls: u64,
+    /// Seconds every call is up at once (calls placed early stream longer).
+    #[arg(long, default_value_t = 10.0)]
+    duration: f64,
+    /// Calls placed per second, e.g. `50` or `50/s`.
+    #[arg(long, default_value = "50/s", value_parser = parse_rate)]
+    ramp: f64,
+    /// Write the JSON report here.
+    #[arg(long)]
+    report: Option<PathBuf>,
+    /// The bridge's process id, for CPU and RSS; found from the listening port when the
+    /// server is on this machine.
+    #[arg(long)]
+    pid: Option<u32>,
+    /// The agent's process id, to report its CPU and RSS too.
+    #[arg(long)]
+    agent_pid: Option<u32>,
+    /// Each call presses `*` this often (seconds); an echo agent answers with an
+    /// interruption, and the bridge should send Twilio `clear`.
+    #[arg(long)]
+    interrupt_every: Option<f64>,
+    /// The caller clip to loop (a name in fixtures/caller), or `all` for every clip in turn.
+    #[arg(long, default_value = ALL_CLIPS)]
+    fixture: String,
+    /// Fixture directory.
+    #[arg(long)]
+    fixtures: Option<PathBuf>,
+    /// The voice webhook's path on the server.
+    #[arg(long, default_value = "/twilio/voice")]
+    webhook_path: String,
+    /// How echoes are paired with frames: `auto`, `tag` (μ-law pass-through) or `order`.
+    #[arg(long, default_value = "auto")]
+    matching: String,
+    /// Seconds a call waits, after its last frame, for the echoes still on their way.
+    #[arg(long, default_value_t = 2.0)]
+    drain: f64,
+    /// Seconds between CPU/RSS samples.
+    #[arg(long, default_value_t = 1.0)]
+    sample_interval: f64,
+    /// No progress bar.
+    #[arg(long)]
+    quiet: bool,
+}
+
+pub async fn run(args: LoadTestArgs, open_file_limit: Option<(u64, u64)>) -> anyhow::Result<()> {
+    let seconds = |name: &str, value: f64| {
+        if value.is_finite() && value >= 0.0 {
+            Ok(Duration::from_secs_f64(value))
+        } else {
+            bail!("{name} must be a number of seconds, not {value}")
+        }
+    };
+    let fixtures = args
+        .fixtures
+        .map(FixtureDir::new)
+        .unwrap_or_else(FixtureDir::bundled);
+    let audio = CallerAudio::load(&fixtures, &args.fixture)?;
+    let matching = match args.matching.as_str() {
+        "auto" => None,
+        "tag" => Some(Matching::Tag),
+        "order" => Some(Matching::Order),
+        other => bail!("--matching {other:?}: expected auto, tag or order"),
+    };
+    let interrupt_every = match args.interrupt_every {
+        Some(s) if s > 0.0 => Some(seconds("--interrupt-every", s)?),
+        _ => None,
+    };
+    let config = LoadTestConfig {
+        server: args.server,
+        webhook_path: args.webhook_path,
+        to: args.to,
+        from: args.from,
+        auth_token: args.auth_token,
+        calls: args.calls,
+        duration: seconds("--duration", args.duration)?,
+        ramp_per_second: args.ramp,
+        audio,
+        interrupt_every,
+        matching,
+        drain: seconds("--drain", args.drain)?,
+        server_pid: args.pid,
+        agent_pid: args.agent_pid,
+        sample_interval: seconds("--sample-interval", args.sample_interval)?.max(Duration::from_millis(10)),
+        progress_bar: !args.quiet,
+        open_file_limit,
+    };
+    let report = crate::loadtest::run(config).await?;
+    if let Some(path) = &args.report {
+        std::fs::write(path, report.to_json())
+            .with_context(|| format!("writing the report to {}", path.display()))?;
+    }
+    print!("{}", summary::render(&report));
+    if let Some(path) = &args.report {
+        println!("report written to {}", path.display());
+    }
+    if !report.all_calls_connected() {
+        bail!(
+            "{} of {} calls failed to connect and {} dropped",
+            report.calls.failed_to_connect,
+            report.calls.attempted,
+            report.calls.dropped
+        );
+    }
+    Ok(())
+}
+
+/// `50`, `50/s` or `2.5/s`: calls per second.
+fn parse_rate(text: &str) -> Result<f64, String> {
+    let number = text.trim().strip_suffix("/s").unwrap_or(text.trim());
+    match number.parse::<f64>() {
+        Ok(rate) if rate.is_finite() && rate > 0.0 => Ok(rate),
+        _ => Err(format!("{text:?} is not a rate such as 50/s")),
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn rates_read_with_or_without_the_unit() {
+        assert_eq!(parse_rate("50"), Ok(50.0));
+        assert_eq!(parse_rate("2.5/s"), Ok(2.5));
+        for bad in ["0", "-1/s", "fast", "50/min", "inf"] {
+            assert!(parse_rate(bad).is_err(), "{bad}");
+        }
+    }
+}

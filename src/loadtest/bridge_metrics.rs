@@ -1,0 +1,109 @@
+//! The bridge's own figures for a run: `/metrics` scraped before and after, subtracted, and
+//! read for switchboard's series. Any other bridge (or one without `/metrics`) gives none,
+//! and the report says n/a.
+
+use std::time::Duration;
+
+use super::prometheus::{PromHistogram, Scrape};
+use super::report::{BridgeFigures, BucketSummary, round3};
+
+/// How long a scrape may take; the server is under load when the second one is made.
+const SCRAPE_TIMEOUT: Duration = Duration::from_secs(10);
+
+/// Fetches and parses `url`; `None` when it cannot be fetched or is not an exposition.
+pub async fn scrape(http: &reqwest::Client, url: &str) -> Option<Scrape> {
+    let response = http.get(url).timeout(SCRAPE_TIMEOUT).send().await.ok()?;
+    if !response.status().is_success() {
+        return None;
+    }
+    Scrape::parse(&response.text().await.ok()?).ok()
+}
+
+/// switchboard's figures for what happened between the two scrapes.
+pub fn figures(before: &Scrape, after: &Scrape) -> Option<BridgeFigures> {
+    if !after.has_prefix("switchboard_") {
+        return None;
+    }
+    let histogram = |name: &str, labels: &[(&str, &str)]| {
+        let now = after.histogram(name, labels)?;
+        let run = match before.histogram(name, labels) {
+            Some(earlier) => now.since(&earlier),
+            None => now,
+        };
+        summary(&run)
+    };
+    let counter = |name: &str, labels: &[(&str, &str)]| {
+        let now = after.value(name, labels)?;
+        let was = before.value(name, labels).unwrap_or(0.0);
+        Some((now - was).max(0.0) as u64)
+    };
+    let relay = "switchboard_relay_latency_seconds";
+    let frames = "switchboard_frames_relayed_total";
+    let inbound = [("direction", "caller_to_agent")];
+    let outbound = [("direction", "agent_to_caller")];
+    Some(BridgeFigures {
+        interruption_to_clear: histogram("switchboard_clear_latency_seconds", &[]),
+        upstream_connect: histogram("switchboard_upstream_connect_seconds", &[]),
+        relay_caller_to_agent: histogram(relay, &inbound),
+        relay_agent_to_caller: histogram(relay, &outbound),
+        frames_caller_to_agent: counter(frames, &inbound),
+        frames_agent_to_caller: counter(frames, &outbound),
+    })
+}
+
+/// Seconds to µs; `None` for a histogram that recorded nothing in the run.
+fn summary(h: &PromHistogram) -> Option<BucketSummary> {
+    let us = |s: Option<f64>| s.map(|s| round3(s * 1e6));
+    (h.total() > 0.0).then(|| BucketSummary {
+        count: h.total() as u64,
+        mean_us: us(h.mean()),
+        p50_us: us(h.quantile(0.5)),
+        p99_us: us(h.quantile(0.99)),
+        p999_us: us(h.quantile(0.999)),
+        p50_bound_us: us(h.quantile_bound(0.5)),
+        p99_bound_us: us(h.quantile_bound(0.99)),
+        p999_bound_us: us(h.quantile_bound(0.999)),
+    })
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use crate::metrics::{Direction, Metrics};
+
+    fn about(value: Option<f64>, expected: f64) -> bool {
+        value.is_some_and(|v| (v - expected).abs() < 1e-6)
+    }
+
+    #[test]
+    fn figures_cover_only_the_run() {
+        let metrics = Metrics::new();
+        metrics.relayed(Direction::CallerToAgent, Duration::from_micros(3_000));
+        let before = Scrape::parse(&metrics.render()).unwrap();
+        for _ in 0..99 {
+            metrics.relayed(Direction::CallerToAgent, Duration::from_micros(20));
+            metrics.relayed(Direction::AgentToCaller, Duration::from_micros(40));
+        }
+        metrics.interruption(Duration::from_micros(100));
+        let after = Scrape::parse(&metrics.render()).unwrap();
+        let figures = figures(&before, &after).unwrap();
+        assert_eq!(figures.frames_caller_to_agent, Some(99));
+        assert_eq!(figures.frames_agent_to_caller, Some(99));
+        let inbound = figures.relay_caller_to_agent.unwrap();
+        assert_eq!(inbound.count, 99);
+        assert!(
+            about(inbound.p99_bound_us, 32.0),
+            "the 3 ms frame was before the run"
+        );
+        let clear = figures.interruption_to_clear.unwrap();
+        assert_eq!(clear.count, 1);
+        assert!(about(clear.p99_bound_us, 128.0));
+        assert_eq!(figures.upstream_connect, None);
+    }
+
+    #[test]
+    fn a_bridge_without_switchboards_metrics_has_no_figures() {
+        let other = Scrape::parse("http_requests_total 12\n").unwrap();
+        assert_eq!(figures(&other, &other), None);
+    }
+}

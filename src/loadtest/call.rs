@@ -1,0 +1,430 @@
+//! One simulated Twilio call of a load test, as one task: the signed voice webhook, the
+//! signed media-stream handshake, `connected` and `start` with the TwiML's `<Parameter>`s,
+//! then a looped fixture in real-time 20 ms frames until the run ends, with what comes back
+//! played Twilio's way (marks echoed when reached, `clear` honoured; see
+//! [`Playout`](crate::sim::caller::playout::Playout)). Optionally the caller presses `*`
+//! every so often, which an echo agent answers with an interruption, to time the `clear`.
+//!
+//! Everything it measures goes into its own [`CallStats`]; the shared [`Live`] counters see
+//! batched frame counts only.
+
+use std::collections::VecDeque;
+use std::sync::Arc;
+use std::sync::atomic::Ordering::Relaxed;
+use std::time::Duration;
+
+use base64::Engine;
+use futures::{SinkExt, StreamExt};
+use tokio::net::TcpStream;
+use tokio::time::{Instant, MissedTickBehavior};
+use tokio_tungstenite::tungstenite::client::IntoClientRequest;
+use tokio_tungstenite::tungstenite::protocol::WebSocketConfig;
+use tokio_tungstenite::tungstenite::{self, Message};
+use tokio_tungstenite::{MaybeTlsStream, WebSocketStream};
+
+use super::audio::{CallerAudio, FRAME_BYTES};
+use super::live::{FrameTally, Live};
+use super::matcher::{EchoMatcher, Matching, RoundTrip};
+use super::message::CallerMessages;
+use super::stats::{CallOutcome, CallStats, Stage};
+use crate::sim::caller::playout::Playout;
+use crate::sim::caller::webhook::WebhookError;
+use crate::sim::caller::{Webhooks, random_sid};
+use crate::wire::twilio::{MediaFormat, Start, Stop, StreamMessage};
+use crate::wire::twiml;
+
+const FRAME: Duration = Duration::from_millis(20);
+const B64: base64::engine::GeneralPurpose = base64::engine::general_purpose::STANDARD;
+/// Read buffer per stream. tungstenite's default (128 KiB) is zero-filled before each read;
+/// stream messages are a few hundred bytes, and larger ones still fit as they arrive.
+const READ_BUFFER: usize = 4096;
+/// How long hanging up may take before the socket is simply dropped.
+const CLOSE_TIMEOUT: Duration = Duration::from_secs(2);
+/// How long the webhook, and then the stream handshake, may take before the call gives up.
+const CONNECT_TIMEOUT: Duration = Duration::from_secs(30);
+
+type Socket = WebSocketStream<MaybeTlsStream<TcpStream>>;
+
+/// What every call of a run shares.
+pub struct CallSetup {
+    pub webhook_url: String,
+    pub to: String,
+    pub from: String,
+    pub account_sid: String,
+    pub hooks: Webhooks,
+    pub audio: CallerAudio,
+    pub interrupt_every: Option<Duration>,
+    /// `None` chooses per call from the first frame back.
+    pub matching: Option<Matching>,
+    /// After the last frame, how long to wait for the echoes still on their way.
+    pub drain: Duration,
+    pub live: Arc<Live>,
+}
+
+/// Places call number `index` and streams until the run ends.
+pub async fn run(setup: Arc<CallSetup>, index: u64) -> CallStats {
+    let live = &setup.live;
+    live.calls_placed.fetch_add(1, Relaxed);
+    let stats = connect_and_stream(&setup, index).await;
+    match &stats.outcome {
+        CallOutcome::FailedToConnect { .. } => {
+            live.calls_failed.fetch_add(1, Relaxed);
+        }
+        CallOutcome::Dropped { .. } => {
+            live.calls_dropped.fetch_add(1, Relaxed);
+        }
+        CallOutcome::Completed => {}
+    }
+    stats
+}
+
+async fn connect_and_stream(setup: &CallSetup, index: u64) -> CallStats {
+    let call_sid = random_sid("CA");
+    let params = [
+        ("CallSid", call_sid.as_str()),
+        ("AccountSid", setup.account_sid.as_str()),
+        ("From", setup.from.as_str()),
+        ("To", setup.to.as_str()),
+        ("CallStatus", "ringing"),
+        ("Direction", "inbound"),
+        ("ApiVersion", "2010-04-01"),
+    ];
+    let asked = Instant::now();
+    let answer =
+        match tokio::time::timeout(CONNECT_TIMEOUT, setup.hooks.post(&setup.webhook_url, &params)).await {
+            Ok(Ok(answer)) => answer,
+            Ok(Err(WebhookError::Status { status, .. })) => {
+                return CallStats::failed(Stage::Webhook, format!("HTTP {status}"));
+            }
+            Ok(Err(e)) => return CallStats::failed(Stage::Webhook, e.to_string()),
+            Err(_) => return CallStats::failed(Stage::Webhook, "no answer in time"),
+        };
+    let webhook_us = asked.elapsed().as_micros() as u64;
+    let connect = match twiml::parse_connect(&answer) {
+        Ok(Some(connect)) => connect,
+        Ok(None) => return CallStats::failed(Stage::Twiml, "no <Connect><Stream> in the answer"),
+        Err(e) => return CallStats::failed(Stage::Twiml, e.to_string()),
+    };
+
+    let opened = Instant::now();
+    let mut socket =
+        match tokio::time::timeout(CONNECT_TIMEOUT, open_stream(&setup.hooks, &connect.stream_url)).await {
+            Ok(Ok(socket)) => socket,
+            Ok(Err(e)) => return CallStats::failed(Stage::Stream, e),
+            Err(_) => return CallStats::failed(Stage::Stream, "no handshake in time"),
+        };
+    let stream_connect_us = opened.elapsed().as_micros() as u64;
+    let stream_sid = random_sid("MZ");
+    let mut messages = CallerMessages::new(&stream_sid);
+    let start = StreamMessage::Start {
+        sequence_number: messages.next_sequence().to_string().into(),
+        stream_sid: stream_sid.as_str().into(),
+        start: Start {
+            account_sid: setup.account_sid.clone(),
+            stream_sid: stream_sid.clone(),
+            call_sid: call_sid.clone(),
+            tracks: vec!["inbound".into()],
+            media_format: MediaFormat::default(),
+            custom_parameters: connect.parameters.iter().cloned().collect(),
+        },
+    };
+    let connected = StreamMessage::Connected {
+        protocol: "Call".into(),
+        version: "1.0.0".into(),
+    };
+    for message in [connected, start] {
+        if let Err(e) = socket.send(Message::Text(message.to_json().into())).await {
+            return CallStats::failed(Stage::Stream, e.to_string());
+        }
+    }
+
+    let live = &setup.live;
+    live.calls_connected.fetch_add(1, Relaxed);
+    live.calls_active.fetch_add(1, Relaxed);
+    let mut call = Streaming::new(setup, messages, index);
+    call.stats.webhook_us = Some(webhook_us);
+    call.stats.stream_connect_us = Some(stream_connect_us);
+    let outcome = call.stream(&mut socket).await;
+    live.calls_active.fetch_sub(1, Relaxed);
+    if outcome == CallOutcome::Completed {
+        hang_up(&mut socket, &mut call.messages, &setup.account_sid, &call_sid).await;
+    }
+    call.finish(outcome)
+}
+
+/// Opens the media stream as Twilio does: the `wss://` URL signed with no parameters.
+async fn open_stream(hooks: &Webhooks, url: &str) -> Result<Socket, String> {
+    let mut request = url.into_client_request().map_err(|e| e.to_string())?;
+    let signature = hooks.sign(url, &[]);
+    request.headers_mut().insert(
+        "X-Twilio-Signature",
+        signature
+            .parse()
+            .map_err(|_| "unusable signature header".to_owned())?,
+    );
+    let config = WebSocketConfig::default().read_buffer_size(READ_BUFFER);
+    // Nagle's algorithm would hold a frame back until the previous one is acknowledged.
+    let (socket, _) = tokio_tungstenite::connect_async_with_config(request, Some(config), true)
+        .await
+        .map_err(|e| e.to_string())?;
+    Ok(socket)
+}
+
+async fn hang_up(socket: &mut Socket, messages: &mut CallerMessages, account_sid: &str, call_sid: &str) {
+    let stop = StreamMessage::Stop {
+        sequence_number: messages.next_sequence().to_string().into(),
+        stream_sid: messages.stream_sid().into(),
+        stop: Stop {
+            account_sid: account_sid.to_owned(),
+            call_sid: call_sid.to_owned(),
+        },
+    };
+    let _ = tokio::time::timeout(CLOSE_TIMEOUT, async {
+        let _ = socket.send(Message::Text(stop.to_json().into())).await;
+        let _ = socket.close(None).await;
+    })
+    .await;
+}
+
+/// A call while its media stream is up.
+struct Streaming<'s> {
+    setup: &'s CallSetup,
+    live: &'s Live,
+    messages: CallerMessages,
+    matcher: EchoMatcher,
+    playout: Playout,
+    stats: CallStats,
+    tally: FrameTally,
+    index: u64,
+    /// Where in the fixture loop this call starts, so calls don't all say the same thing.
+    audio_offset: u64,
+    started_us: u64,
+    /// Reused buffers: a frame's decoded audio, and one frame of playout.
+    decoded: Vec<u8>,
+    played: Vec<u8>,
+    /// When each `*` still waiting for its `clear` was pressed, in µs since the run began.
+    presses: VecDeque<u64>,
+}
+
+impl<'s> Streaming<'s> {
+    fn new(setup: &'s CallSetup, messages: CallerMessages, index: u64) -> Self {
+        let live = &*setup.live;
+        Streaming {
+            setup,
+            live,
+            messages,
+            matcher: EchoMatcher::new(setup.matching),
+            playout: Playout::default(),
+            stats: CallStats::new(),
+            tally: FrameTally::default(),
+            index,
+            audio_offset: index.wrapping_mul(37) % setup.audio.len() as u64,
+            started_us: live.now_us(),
+            decoded: Vec::with_capacity(4 * FRAME_BYTES),
+            played: Vec::with_capacity(FRAME_BYTES),
+            presses: VecDeque::new(),
+        }
+    }
+
+    /// Streams until the run says stop and the echoes are back, or the stream breaks.
+    async fn stream(&mut self, socket: &mut Socket) -> CallOutcome {
+        // Real calls start at random moments, so their 20 ms clocks are out of step. Calls
+        // placed at a steady rate would otherwise tick together (at 50 calls/s, exactly in
+        // step) and every frame of every call would reach the bridge in one burst.
+        let mut ticker = tokio::time::interval_at(Instant::now() + frame_phase(self.index), FRAME);
+        // Twilio keeps the audio clock: frames delayed here go out back to back.
+        ticker.set_missed_tick_behavior(MissedTickBehavior::Burst);
+        let every = self.setup.interrupt_every;
+        let mut next_press = every.map(|e| Instant::now() + e.mul_f64(rand::random::<f64>()));
+        let mut drain_until: Option<Instant> = None;
+        loop {
+            let press_at = next_press.filter(|_| drain_until.is_none());
+            tokio::select! {
+                biased;
+                message = socket.next() => match message {
+                    Some(Ok(Message::Text(text))) => {
+                        if let Err(e) = self.on_text(socket, text.as_str()).await {
+                            return self.broken(drain_until, e.to_string());
+                        }
+                    }
+                    Some(Ok(Message::Binary(_))) => self.stats.bad_messages += 1,
+                    Some(Ok(Message::Close(_))) | None => {
+                        return self.broken(drain_until, "the bridge closed the stream".into());
+                    }
+                    Some(Ok(_)) => {}
+                    Some(Err(e)) => return self.broken(drain_until, e.to_string()),
+                },
+                scheduled = ticker.tick(), if drain_until.is_none() => {
+                    if self.live.should_stop(self.live.now_us()) {
+                        self.matcher.stop_sending();
+                        drain_until = Some(Instant::now() + self.setup.drain);
+                        continue;
+                    }
+                    if let Err(e) = self.send_frame(socket, scheduled).await {
+                        return CallOutcome::Dropped { error: e.to_string() };
+                    }
+                }
+                _ = sleep_until_some(press_at) => {
+                    let dtmf = self.messages.dtmf("*");
+                    self.presses.push_back(self.live.now_us());
+                    self.stats.interruptions_sent += 1;
+                    if let Err(e) = socket.send(Message::Text(dtmf.into())).await {
+                        return CallOutcome::Dropped { error: e.to_string() };
+                    }
+                    next_press = next_press.zip(every).map(|(at, e)| at + e);
+                }
+                _ = sleep_until_some(drain_until) => return CallOutcome::Completed,
+            }
+            if drain_until.is_some() && self.matcher.all_back() {
+                return CallOutcome::Completed;
+            }
+        }
+    }
+
+    /// A stream that broke while draining has done its work; before that, it dropped.
+    fn broken(&self, drain_until: Option<Instant>, error: String) -> CallOutcome {
+        match drain_until {
+            Some(_) => CallOutcome::Completed,
+            None => CallOutcome::Dropped { error },
+        }
+    }
+
+    async fn send_frame(
+        &mut self,
+        socket: &mut Socket,
+        scheduled: Instant,
+    ) -> Result<(), tungstenite::Error> {
+        let seq = self.matcher.next_seq();
+        let text = self
+            .messages
+            .media(&self.setup.audio, self.audio_offset + u64::from(seq), seq);
+        let now = Instant::now();
+        self.stats
+            .send_lag
+            .saturating_record(now.saturating_duration_since(scheduled).as_micros().max(1) as u64);
+        self.matcher.sent(self.live.us_at(now.into_std()));
+        self.tally.sent(self.live);
+        socket.send(Message::Text(text)).await?;
+        // Twilio plays what it holds in real time, one frame per frame sent.
+        self.played.clear();
+        for name in self.playout.play(FRAME_BYTES, &mut self.played) {
+            self.stats.marks_echoed += 1;
+            let echo = self.messages.mark(&name);
+            socket.send(Message::Text(echo.into())).await?;
+        }
+        Ok(())
+    }
+
+    async fn on_text(&mut self, socket: &mut Socket, text: &str) -> Result<(), tungstenite::Error> {
+        let now_us = self.live.now_us();
+        match StreamMessage::parse(text) {
+            Ok(StreamMessage::Media { media, .. }) => self.on_audio(&media.payload, now_us),
+            Ok(StreamMessage::Mark { mark, .. }) => {
+                if let Some(name) = self.playout.push_mark(mark.name.into_owned()) {
+                    self.stats.marks_echoed += 1;
+                    socket
+                        .send(Message::Text(self.messages.mark(&name).into()))
+                        .await?;
+                }
+            }
+            Ok(StreamMessage::Clear { .. }) => {
+                self.stats.clears += 1;
+                match self.presses.pop_front() {
+                    Some(pressed) => self
+                        .stats
+                        .interruption_to_clear_us
+                        .push(now_us.saturating_sub(pressed).min(u64::from(u32::MAX)) as u32),
+                    None => self.stats.unexpected_clears += 1,
+                }
+                for name in self.playout.clear() {
+                    self.stats.marks_echoed += 1;
+                    socket
+                        .send(Message::Text(self.messages.mark(&name).into()))
+                        .await?;
+                }
+            }
+            _ => self.stats.bad_messages += 1,
+        }
+        Ok(())
+    }
+
+    fn on_audio(&mut self, payload: &str, now_us: u64) {
+        self.decoded.clear();
+        if B64.decode_vec(payload, &mut self.decoded).is_err() {
+            self.stats.bad_messages += 1;
+            return;
+        }
+        if self.stats.first_audio_us.is_none() {
+            self.stats.first_audio_us = Some(now_us.saturating_sub(self.started_us));
+        }
+        let (audio, offset, live, stats) = (&self.setup.audio, self.audio_offset, self.live, &mut self.stats);
+        self.matcher.received(
+            &self.decoded,
+            now_us,
+            |seq| &audio.frame(offset + u64::from(seq))[..],
+            |trip| record(stats, live, trip),
+        );
+        self.playout.push_audio(&self.decoded);
+        self.tally.received(self.live);
+    }
+
+    fn finish(mut self, outcome: CallOutcome) -> CallStats {
+        self.tally.flush(self.live);
+        let (live, mut stats) = (self.live, self.stats);
+        let (matching, frames) = self.matcher.finish(|trip| record(&mut stats, live, trip));
+        stats.matching = matching;
+        stats.frames = frames;
+        stats.outcome = outcome;
+        stats
+    }
+}
+
+fn record(stats: &mut CallStats, live: &Live, trip: RoundTrip) {
+    stats.rtt_timeline.record(trip.sent_us, trip.rtt_us);
+    let histogram = if live.in_steady_window(trip.sent_us) {
+        &mut stats.rtt_steady
+    } else {
+        &mut stats.rtt_ramp
+    };
+    histogram.saturating_record(trip.rtt_us.max(1));
+}
+
+/// Where in the 20 ms frame period call `index` sends: the golden-ratio sequence spreads
+/// any number of calls evenly over the period, each new one in the largest gap left.
+fn frame_phase(index: u64) -> Duration {
+    const GOLDEN_FRACTION: f64 = 0.618_033_988_749_895;
+    FRAME.mul_f64((index as f64 * GOLDEN_FRACTION).fract())
+}
+
+async fn sleep_until_some(at: Option<Instant>) {
+    match at {
+        Some(at) => tokio::time::sleep_until(at).await,
+        None => std::future::pending().await,
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn frame_phases_spread_calls_over_the_period() {
+        for calls in [2u64, 10, 50, 1000] {
+            let mut phases: Vec<Duration> = (0..calls).map(frame_phase).collect();
+            assert!(phases.iter().all(|p| *p < FRAME));
+            phases.sort();
+            let widest = phases
+                .windows(2)
+                .map(|w| w[1] - w[0])
+                .chain([FRAME - phases[phases.len() - 1] + phases[0]])
+                .max()
+                .unwrap();
+            // Evenly spread would leave FRAME / calls between neighbours; the golden-ratio
+            // sequence never leaves more than about 2.6 times that.
+            assert!(
+                widest <= FRAME.mul_f64(2.7 / calls as f64),
+                "{calls} calls: {widest:?}"
+            );
+        }
+    }
+}

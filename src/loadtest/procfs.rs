@@ -1,0 +1,216 @@
+//! A process's CPU time and resident memory from Linux's `/proc`, the whole machine's CPU
+//! time, and which process listens on a local TCP port (proc(5): `/proc/<pid>/stat`,
+//! `/proc/<pid>/status`, `/proc/stat`, `/proc/net/tcp`, `/proc/<pid>/fd`).
+
+use std::io;
+use std::path::Path;
+
+/// One reading of a process.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub struct ProcReading {
+    /// User plus system CPU time, in clock ticks.
+    pub cpu_ticks: u64,
+    pub rss_kib: u64,
+    pub threads: u64,
+}
+
+/// Reads `pid`'s CPU time and resident set size.
+pub fn read(pid: u32) -> io::Result<ProcReading> {
+    let dir = Path::new("/proc").join(pid.to_string());
+    let stat = std::fs::read_to_string(dir.join("stat"))?;
+    let status = std::fs::read_to_string(dir.join("status"))?;
+    let invalid = |what: &str| io::Error::new(io::ErrorKind::InvalidData, format!("/proc/{pid}/{what}"));
+    let (cpu_ticks, threads) = parse_stat(&stat).ok_or_else(|| invalid("stat"))?;
+    let rss_kib = parse_status_rss_kib(&status).ok_or_else(|| invalid("status"))?;
+    Ok(ProcReading {
+        cpu_ticks,
+        rss_kib,
+        threads,
+    })
+}
+
+/// The machine's CPU time over all cores, in clock ticks.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Default)]
+pub struct MachineCpu {
+    /// Time spent running anything: user, nice, system, irq, softirq.
+    pub busy: u64,
+    /// `busy` plus idle, iowait and steal.
+    pub total: u64,
+    /// Time the hypervisor ran other guests instead.
+    pub steal: u64,
+    /// CPUs online (the `cpuN` lines): all of them, whatever this process is pinned to.
+    pub cpus: usize,
+}
+
+/// Reads the machine's CPU time from `/proc/stat`.
+pub fn machine_cpu() -> io::Result<MachineCpu> {
+    let text = std::fs::read_to_string("/proc/stat")?;
+    parse_machine_cpu(&text).ok_or_else(|| io::Error::new(io::ErrorKind::InvalidData, "/proc/stat"))
+}
+
+/// The first line of `/proc/stat`: `cpu user nice system idle iowait irq softirq steal …`.
+/// Steal (time the hypervisor gave to other guests) is neither ours nor idle, so it only
+/// counts towards the total.
+fn parse_machine_cpu(text: &str) -> Option<MachineCpu> {
+    let line = text.lines().find(|l| l.starts_with("cpu "))?;
+    let fields: Vec<u64> = line
+        .split_whitespace()
+        .skip(1)
+        .map(|f| f.parse().ok())
+        .collect::<Option<_>>()?;
+    let at = |i: usize| fields.get(i).copied().unwrap_or(0);
+    let busy = at(0) + at(1) + at(2) + at(5) + at(6);
+    let cpus = text
+        .lines()
+        .filter(|l| {
+            l.strip_prefix("cpu")
+                .is_some_and(|n| n.starts_with(|c: char| c.is_ascii_digit()))
+        })
+        .count();
+    Some(MachineCpu {
+        busy,
+        total: busy + at(3) + at(4) + at(7),
+        steal: at(7),
+        cpus: cpus.max(1),
+    })
+}
+
+/// Clock ticks per second, the unit of `/proc/<pid>/stat`'s CPU times.
+pub fn clock_ticks_per_second() -> u64 {
+    // SAFETY: sysconf only reads a system constant.
+    let ticks = unsafe { libc::sysconf(libc::_SC_CLK_TCK) };
+    if ticks > 0 { ticks as u64 } else { 100 }
+}
+
+/// `utime + stime` and the thread count from the text of `/proc/<pid>/stat`. The command
+/// name (field 2) may hold spaces and parentheses, so fields are counted from its last `)`.
+fn parse_stat(text: &str) -> Option<(u64, u64)> {
+    let after_name = &text[text.rfind(')')? + 1..];
+    let fields: Vec<&str> = after_name.split_whitespace().collect();
+    // Field 3 (state) is fields[0]; utime is field 14, stime 15, num_threads 20.
+    let field = |n: usize| fields.get(n - 3)?.parse::<u64>().ok();
+    Some((field(14)? + field(15)?, field(20)?))
+}
+
+/// `VmRSS` in KiB from the text of `/proc/<pid>/status`.
+fn parse_status_rss_kib(text: &str) -> Option<u64> {
+    let line = text.lines().find(|l| l.starts_with("VmRSS:"))?;
+    line["VmRSS:".len()..].split_whitespace().next()?.parse().ok()
+}
+
+/// The process listening on TCP `port` on this machine, if it can be found.
+pub fn pid_listening_on(port: u16) -> io::Result<Option<u32>> {
+    let mut inodes = Vec::new();
+    for table in ["/proc/net/tcp", "/proc/net/tcp6"] {
+        match std::fs::read_to_string(table) {
+            Ok(text) => inodes.extend(listening_inodes(&text, port)),
+            Err(e) if e.kind() == io::ErrorKind::NotFound => {}
+            Err(e) => return Err(e),
+        }
+    }
+    if inodes.is_empty() {
+        return Ok(None);
+    }
+    let wanted: Vec<String> = inodes.iter().map(|i| format!("socket:[{i}]")).collect();
+    for entry in std::fs::read_dir("/proc")? {
+        let entry = entry?;
+        let Some(pid) = entry.file_name().to_str().and_then(|n| n.parse::<u32>().ok()) else {
+            continue;
+        };
+        // Processes come and go, and some may not be ours to look into: skip those.
+        let Ok(fds) = std::fs::read_dir(entry.path().join("fd")) else {
+            continue;
+        };
+        for fd in fds.flatten() {
+            if let Ok(target) = std::fs::read_link(fd.path())
+                && wanted.iter().any(|w| target.as_os_str() == w.as_str())
+            {
+                return Ok(Some(pid));
+            }
+        }
+    }
+    Ok(None)
+}
+
+/// Inodes of the sockets listening on `port` in a `/proc/net/tcp{,6}` table.
+fn listening_inodes(table: &str, port: u16) -> Vec<u64> {
+    const LISTEN: &str = "0A";
+    table
+        .lines()
+        .skip(1)
+        .filter_map(|line| {
+            let fields: Vec<&str> = line.split_whitespace().collect();
+            // sl local_address rem_address st tx:rx tr:when retrnsmt uid timeout inode
+            let local = fields.get(1)?;
+            let (_, local_port) = local.rsplit_once(':')?;
+            let local_port = u16::from_str_radix(local_port, 16).ok()?;
+            (local_port == port && *fields.get(3)? == LISTEN)
+                .then(|| fields.get(9)?.parse().ok())
+                .flatten()
+        })
+        .collect()
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn stat_fields_count_from_the_last_parenthesis() {
+        let stat = "4242 (my (odd) proc) S 1 4242 4242 0 -1 4194560 300 0 0 0 123 45 0 0 20 0 7 0 \
+                    1000 2000000 500 18446744073709551615";
+        assert_eq!(parse_stat(stat), Some((168, 7)));
+        assert_eq!(parse_stat("garbage"), None);
+    }
+
+    #[test]
+    fn machine_cpu_counts_busy_time_and_steal_as_not_idle() {
+        let stat = "cpu  100 5 50 1000 20 3 2 7 0 0\ncpu0 50 2 25 500 10 1 1 3 0 0\nintr 1\n";
+        assert_eq!(
+            parse_machine_cpu(stat),
+            Some(MachineCpu {
+                busy: 160,
+                total: 1187,
+                steal: 7,
+                cpus: 1,
+            })
+        );
+        assert_eq!(parse_machine_cpu("intr 1\n"), None);
+        assert!(machine_cpu().unwrap().total > 0);
+    }
+
+    #[test]
+    fn rss_comes_from_vmrss() {
+        let status = "Name:\tswitchboard\nVmPeak:\t  99999 kB\nVmRSS:\t   51234 kB\nThreads:\t3\n";
+        assert_eq!(parse_status_rss_kib(status), Some(51234));
+        assert_eq!(parse_status_rss_kib("Name:\tkthread\n"), None);
+    }
+
+    #[test]
+    fn only_listening_sockets_on_the_port_count() {
+        let table = "  sl  local_address rem_address   st tx_queue rx_queue tr tm->when retrnsmt   uid  timeout inode\n\
+           0: 0100007F:1F90 00000000:0000 0A 00000000:00000000 00:00000000 00000000     0        0 1111 1 0 100 0 0 10 0\n\
+           1: 0100007F:1F90 0100007F:C350 01 00000000:00000000 00:00000000 00000000     0        0 2222 1 0 20 4 30 10 -1\n\
+           2: 00000000:1F91 00000000:0000 0A 00000000:00000000 00:00000000 00000000     0        0 3333 1 0 100 0 0 10 0\n";
+        assert_eq!(listening_inodes(table, 8080), vec![1111]);
+        assert_eq!(listening_inodes(table, 8081), vec![3333]);
+        assert!(listening_inodes(table, 9).is_empty());
+    }
+
+    #[test]
+    fn finds_this_process_by_its_listening_port() {
+        let listener = std::net::TcpListener::bind("127.0.0.1:0").unwrap();
+        let port = listener.local_addr().unwrap().port();
+        assert_eq!(pid_listening_on(port).unwrap(), Some(std::process::id()));
+        drop(listener);
+        assert_eq!(pid_listening_on(port).unwrap(), None);
+    }
+
+    #[test]
+    fn reads_this_process() {
+        let reading = read(std::process::id()).unwrap();
+        assert!(reading.rss_kib > 0);
+        assert!(reading.threads >= 1);
+        assert!(clock_ticks_per_second() >= 100);
+    }
+}

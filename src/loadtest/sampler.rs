@@ -1,0 +1,348 @@
+//! Samples the CPU time and resident memory of the processes under test (the bridge, the
+//! agent if given, and the load generator itself) and the whole machine's CPU time at a
+//! fixed interval through the run, with the frames sent so far, and turns the samples into
+//! figures: CPU over the steady window, CPU per frame, RSS per call, the RSS trend, and how
+//! busy the machine was with anything else.
+
+use std::sync::Arc;
+use std::sync::atomic::Ordering::Relaxed;
+use std::time::Duration;
+
+use tokio::sync::oneshot;
+use tokio::task::JoinHandle;
+
+use super::live::Live;
+use super::procfs::{self, MachineCpu, ProcReading};
+use super::report::{MachineUsage, ProcessUsage, UsagePoint, round3};
+
+/// One sample of one process.
+#[derive(Debug, Clone, Copy, PartialEq)]
+pub struct Reading {
+    pub at_us: u64,
+    pub proc: ProcReading,
+    /// Caller frames sent by all calls when the sample was taken.
+    pub frames_sent: u64,
+}
+
+/// The samples of one process.
+#[derive(Debug, Clone, PartialEq)]
+pub struct Series {
+    pub pid: u32,
+    pub readings: Vec<Reading>,
+    /// Why sampling stopped early (the process exited), if it did.
+    pub error: Option<String>,
+}
+
+/// Everything sampled in a run.
+#[derive(Debug, Clone, Default, PartialEq)]
+pub struct Samples {
+    pub processes: Vec<Series>,
+    /// The machine's CPU time, µs since the run began.
+    pub machine: Vec<(u64, MachineCpu)>,
+}
+
+/// A sampler running in the background.
+pub struct Sampler {
+    stop: oneshot::Sender<()>,
+    task: JoinHandle<Samples>,
+}
+
+impl Sampler {
+    /// Reads every pid at once (the baseline, before any call), then every `interval`.
+    pub fn start(pids: Vec<u32>, interval: Duration, live: Arc<Live>) -> Sampler {
+        let (stop, mut stopped) = oneshot::channel();
+        let mut samples = Samples {
+            processes: pids
+                .into_iter()
+                .map(|pid| Series {
+                    pid,
+                    readings: Vec::new(),
+                    error: None,
+                })
+                .collect(),
+            machine: Vec::new(),
+        };
+        sample(&mut samples, &live);
+        let task = tokio::spawn(async move {
+            let mut ticker = tokio::time::interval(interval);
+            ticker.set_missed_tick_behavior(tokio::time::MissedTickBehavior::Delay);
+            ticker.tick().await;
+            loop {
+                tokio::select! {
+                    _ = ticker.tick() => sample(&mut samples, &live),
+                    _ = &mut stopped => break,
+                }
+            }
+            sample(&mut samples, &live);
+            samples
+        });
+        Sampler { stop, task }
+    }
+
+    /// Takes a last sample and returns them all.
+    pub async fn finish(self) -> Samples {
+        let _ = self.stop.send(());
+        self.task.await.unwrap_or_default()
+    }
+}
+
+fn sample(samples: &mut Samples, live: &Live) {
+    let frames_sent = live.frames_sent.load(Relaxed);
+    if let Ok(cpu) = procfs::machine_cpu() {
+        samples.machine.push((live.now_us(), cpu));
+    }
+    for s in samples.processes.iter_mut().filter(|s| s.error.is_none()) {
+        match procfs::read(s.pid) {
+            Ok(proc) => s.readings.push(Reading {
+                at_us: live.now_us(),
+                proc,
+                frames_sent,
+            }),
+            Err(e) => s.error = Some(e.to_string()),
+        }
+    }
+}
+
+/// The steady window, in µs since the run began, and how many calls were up in it.
+#[derive(Debug, Clone, Copy, PartialEq)]
+pub struct Window {
+    pub from_us: u64,
+    pub to_us: u64,
+    pub calls: u64,
+}
+
+/// Turns one process's samples into figures. `ticks_per_second` converts CPU ticks.
+pub fn usage(series: &Series, window: Option<Window>, ticks_per_second: u64) -> Option<ProcessUsage> {
+    let readings = &series.readings;
+    let first = readings.first()?;
+    let last = readings.last()?;
+    let tick_us = 1e6 / ticks_per_second as f64;
+    let cpu_percent = |a: &Reading, b: &Reading| {
+        let wall = b.at_us.saturating_sub(a.at_us) as f64;
+        (wall > 0.0).then(|| round3((b.proc.cpu_ticks - a.proc.cpu_ticks) as f64 * tick_us / wall * 100.0))
+    };
+    let timeline: Vec<UsagePoint> = readings
+        .windows(2)
+        .map(|pair| UsagePoint {
+            t_s: pair[1].at_us as f64 / 1e6,
+            cpu_percent: cpu_percent(&pair[0], &pair[1]).unwrap_or(0.0),
+            rss_kib: pair[1].proc.rss_kib,
+        })
+        .collect();
+    let mut usage = ProcessUsage {
+        pid: series.pid,
+        cpu_seconds: round3((last.proc.cpu_ticks - first.proc.cpu_ticks) as f64 * tick_us / 1e6),
+        cpu_percent_steady: None,
+        cpu_percent_max: timeline.iter().map(|p| p.cpu_percent).fold(0.0, f64::max),
+        cpu_us_per_frame: None,
+        rss_baseline_kib: first.proc.rss_kib,
+        rss_peak_kib: readings.iter().map(|r| r.proc.rss_kib).max().unwrap_or(0),
+        rss_end_kib: last.proc.rss_kib,
+        rss_steady_mean_kib: None,
+        rss_per_call_bytes: None,
+        rss_slope_kib_per_minute: None,
+        threads_max: readings.iter().map(|r| r.proc.threads).max().unwrap_or(0),
+        sampling_error: series.error.clone(),
+        timeline,
+    };
+    let Some(window) = window else {
+        return Some(usage);
+    };
+    let inside: Vec<&Reading> = readings
+        .iter()
+        .filter(|r| (window.from_us..=window.to_us).contains(&r.at_us))
+        .collect();
+    if let (Some(a), Some(b)) = (inside.first(), inside.last())
+        && inside.len() >= 2
+    {
+        usage.cpu_percent_steady = cpu_percent(a, b);
+        let frames = b.frames_sent.saturating_sub(a.frames_sent);
+        if frames > 0 {
+            let cpu_us = (b.proc.cpu_ticks - a.proc.cpu_ticks) as f64 * tick_us;
+            usage.cpu_us_per_frame = Some(round3(cpu_us / frames as f64));
+        }
+        let mean = inside.iter().map(|r| r.proc.rss_kib as f64).sum::<f64>() / inside.len() as f64;
+        usage.rss_steady_mean_kib = Some(mean.round() as u64);
+        if window.calls > 0 {
+            let grown = (mean - first.proc.rss_kib as f64) * 1024.0;
+            usage.rss_per_call_bytes = Some(round3(grown / window.calls as f64));
+        }
+        usage.rss_slope_kib_per_minute = slope_per_minute(&inside).map(round3);
+    }
+    Some(usage)
+}
+
+/// How busy the whole machine was in the window, and how much of that was none of the
+/// `watched` processes (other work, and kernel time not charged to any of them). `None`
+/// without machine samples.
+pub fn machine_usage(
+    machine: &[(u64, MachineCpu)],
+    window: Option<Window>,
+    watched: &[&ProcessUsage],
+) -> Option<MachineUsage> {
+    let cpus = machine.first()?.1.cpus;
+    let mut usage = MachineUsage {
+        cpus,
+        busy_percent_steady: None,
+        others_percent_steady: None,
+        steal_percent_steady: None,
+    };
+    let Some(window) = window else {
+        return Some(usage);
+    };
+    let inside: Vec<&(u64, MachineCpu)> = machine
+        .iter()
+        .filter(|(at, _)| (window.from_us..=window.to_us).contains(at))
+        .collect();
+    if let (Some((_, a)), Some((_, b))) = (inside.first(), inside.last())
+        && b.total > a.total
+    {
+        // Shares of all ticks, scaled so that 100 is one core, like a process's figure.
+        let share = |ticks: u64| ticks as f64 / (b.total - a.total) as f64 * 100.0 * cpus as f64;
+        let busy = share(b.busy - a.busy);
+        usage.busy_percent_steady = Some(round3(busy));
+        usage.steal_percent_steady = Some(round3(share(b.steal - a.steal)));
+        let ours: f64 = watched.iter().filter_map(|u| u.cpu_percent_steady).sum();
+        usage.others_percent_steady = Some(round3((busy - ours).max(0.0)));
+    }
+    Some(usage)
+}
+
+/// Least-squares slope of RSS over time, in KiB per minute.
+fn slope_per_minute(readings: &[&Reading]) -> Option<f64> {
+    let n = readings.len() as f64;
+    if n < 2.0 {
+        return None;
+    }
+    let xs = || readings.iter().map(|r| r.at_us as f64 / 60e6);
+    let mean_x = xs().sum::<f64>() / n;
+    let mean_y = readings.iter().map(|r| r.proc.rss_kib as f64).sum::<f64>() / n;
+    let (mut sxy, mut sxx) = (0.0, 0.0);
+    for (x, r) in xs().zip(readings) {
+        sxy += (x - mean_x) * (r.proc.rss_kib as f64 - mean_y);
+        sxx += (x - mean_x) * (x - mean_x);
+    }
+    (sxx > 0.0).then(|| sxy / sxx)
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn reading(at_s: u64, cpu_ticks: u64, rss_kib: u64, frames_sent: u64) -> Reading {
+        Reading {
+            at_us: at_s * 1_000_000,
+            proc: ProcReading {
+                cpu_ticks,
+                rss_kib,
+                threads: 3,
+            },
+            frames_sent,
+        }
+    }
+
+    #[test]
+    fn steady_figures_come_from_the_samples_inside_the_window() {
+        // Baseline 10 MiB; calls ramp up over two seconds; 100 calls steady from 2 s to 6 s
+        // at half a core, RSS growing 60 KiB a second; then the calls end.
+        let series = Series {
+            pid: 7,
+            readings: vec![
+                reading(0, 0, 10_240, 0),
+                reading(1, 20, 12_000, 2_500),
+                reading(2, 60, 15_000, 7_500),
+                reading(3, 110, 15_060, 12_500),
+                reading(4, 160, 15_120, 17_500),
+                reading(5, 210, 15_180, 22_500),
+                reading(6, 260, 15_240, 27_500),
+                reading(7, 270, 14_000, 28_000),
+            ],
+            error: None,
+        };
+        let window = Window {
+            from_us: 2_000_000,
+            to_us: 6_000_000,
+            calls: 100,
+        };
+        let usage = usage(&series, Some(window), 100).unwrap();
+        assert_eq!(usage.cpu_percent_steady, Some(50.0));
+        // 2 s of CPU for 20 000 frames.
+        assert_eq!(usage.cpu_us_per_frame, Some(100.0));
+        assert_eq!(usage.rss_steady_mean_kib, Some(15_120));
+        let per_call = usage.rss_per_call_bytes.unwrap();
+        assert!((per_call - (15_120.0 - 10_240.0) * 1024.0 / 100.0).abs() < 1e-3);
+        let slope = usage.rss_slope_kib_per_minute.unwrap();
+        assert!((slope - 3_600.0).abs() < 1e-3, "{slope}");
+        assert!((usage.cpu_seconds - 2.7).abs() < 1e-9);
+        assert_eq!(usage.rss_peak_kib, 15_240);
+        assert_eq!(usage.timeline.len(), 7);
+        assert_eq!(usage.cpu_percent_max, 50.0);
+    }
+
+    #[test]
+    fn without_a_window_only_the_run_figures_are_given() {
+        let series = Series {
+            pid: 1,
+            readings: vec![reading(0, 0, 100, 0), reading(1, 100, 100, 0)],
+            error: Some("gone".into()),
+        };
+        let usage = usage(&series, None, 100).unwrap();
+        assert_eq!(usage.cpu_percent_max, 100.0);
+        assert_eq!(usage.cpu_percent_steady, None);
+        assert_eq!(usage.sampling_error.as_deref(), Some("gone"));
+        let empty = Series {
+            pid: 1,
+            readings: vec![],
+            error: None,
+        };
+        assert!(super::usage(&empty, None, 100).is_none());
+    }
+
+    #[test]
+    fn the_machine_figure_is_what_the_watched_processes_leave() {
+        let cpu = |busy, total| MachineCpu {
+            busy,
+            total,
+            steal: total / 100,
+            cpus: 2,
+        };
+        let machine = [
+            (1_000_000, cpu(0, 100)),
+            (2_000_000, cpu(100, 400)),
+            (6_000_000, cpu(500, 1_200)),
+        ];
+        let window = Window {
+            from_us: 2_000_000,
+            to_us: 6_000_000,
+            calls: 10,
+        };
+        let series = Series {
+            pid: 3,
+            readings: vec![reading(2, 0, 1, 0), reading(6, 100, 1, 0)],
+            error: None,
+        };
+        let process = usage(&series, Some(window), 100).unwrap();
+        assert_eq!(process.cpu_percent_steady, Some(25.0));
+        let m = machine_usage(&machine, Some(window), &[&process]).unwrap();
+        // Half of all ticks were busy: half of each of the two cores.
+        assert_eq!(m.busy_percent_steady, Some(100.0));
+        assert_eq!(m.others_percent_steady, Some(75.0));
+        assert_eq!(m.steal_percent_steady, Some(2.0));
+        let unwindowed = machine_usage(&machine, None, &[]).unwrap();
+        assert_eq!((unwindowed.cpus, unwindowed.busy_percent_steady), (2, None));
+        assert_eq!(machine_usage(&[], Some(window), &[]), None);
+    }
+
+    #[tokio::test]
+    async fn the_sampler_reads_this_process_until_finished() {
+        let live = Arc::new(Live::new(std::time::Instant::now()));
+        let sampler = Sampler::start(vec![std::process::id()], Duration::from_millis(20), live);
+        tokio::time::sleep(Duration::from_millis(70)).await;
+        let samples = sampler.finish().await;
+        let series = &samples.processes;
+        assert_eq!(series.len(), 1);
+        assert!(series[0].readings.len() >= 3, "{}", series[0].readings.len());
+        assert!(series[0].readings.windows(2).all(|w| w[0].at_us <= w[1].at_us));
+        assert_eq!(samples.machine.len(), series[0].readings.len());
+    }
+}

@@ -1,0 +1,173 @@
+//! Short load-test runs against a bridge on loopback with the echo agent behind it: the
+//! report's figures must be the ones a healthy bridge gives (every frame back, in order,
+//! intact; clears for key presses; the bridge's own metrics read back), on both the μ-law
+//! pass-through path and with transcoding, and failures must show as failures.
+
+// Shared with other tests; this one needs only the bridge's address and number.
+#[allow(dead_code)]
+#[path = "support/bridge.rs"]
+mod bridge;
+
+use std::time::Duration;
+
+use bridge::TestBridge;
+use switchboard::audio::{AudioFormat, FixtureDir};
+use switchboard::loadtest::{ALL_CLIPS, CallerAudio, LoadReport, LoadTestConfig};
+use switchboard::sim::agent::{SimAgentConfig, SimMode};
+use tokio::net::TcpListener;
+
+/// The key the test bridge presents to ElevenLabs (see support/bridge.rs).
+const API_KEY: &str = "xi-test-key";
+
+async fn echo_agent(format: AudioFormat) -> String {
+    let listener = TcpListener::bind("127.0.0.1:0").await.unwrap();
+    let url = format!("http://{}", listener.local_addr().unwrap());
+    let config = SimAgentConfig {
+        mode: SimMode::Echo,
+        input_format: format,
+        output_format: format,
+        api_key: Some(API_KEY.into()),
+        ..SimAgentConfig::default()
+    };
+    tokio::spawn(switchboard::sim::agent::serve(listener, config));
+    url
+}
+
+fn config(bridge: &TestBridge, calls: u64, seconds: u64) -> LoadTestConfig {
+    LoadTestConfig {
+        server: bridge.base_url.clone(),
+        webhook_path: "/twilio/voice".into(),
+        to: bridge.number().to_owned(),
+        from: "+15005550006".into(),
+        auth_token: bridge.auth_token.clone(),
+        calls,
+        duration: Duration::from_secs(seconds),
+        ramp_per_second: 50.0,
+        audio: CallerAudio::load(&FixtureDir::bundled(), ALL_CLIPS).unwrap(),
+        interrupt_every: None,
+        matching: None,
+        drain: Duration::from_secs(2),
+        server_pid: None,
+        agent_pid: None,
+        sample_interval: Duration::from_millis(250),
+        progress_bar: false,
+        open_file_limit: None,
+    }
+}
+
+fn assert_every_frame_came_back(report: &LoadReport, calls: u64, seconds: u64) {
+    assert_eq!(report.calls.attempted, calls);
+    assert_eq!(report.calls.completed, calls, "{:?}", report.failures);
+    assert!(report.all_calls_connected());
+    let frames = &report.frames;
+    // Every call streams through the whole steady window, at 50 frames a second.
+    assert!(
+        frames.sent >= calls * seconds * 50 * 9 / 10,
+        "only {} frames sent",
+        frames.sent
+    );
+    assert_eq!(frames.lost, 0, "{frames:?}");
+    assert_eq!((frames.duplicated, frames.corrupted, frames.late), (0, 0, 0));
+    let rtt = report.echo_rtt.expect("round trips while every call was up");
+    assert!(rtt.count > 0 && rtt.p50_us > 0, "{rtt:?}");
+    assert!(rtt.p50_us <= rtt.p99_us && rtt.p99_us <= rtt.max_us);
+    assert!(rtt.max_us < 2_000_000, "{rtt:?}");
+    let webhook = report.webhook.expect("webhook answer times");
+    assert_eq!(webhook.count, calls);
+    assert_eq!(report.stream_connect.map(|s| s.count), Some(calls));
+    assert_eq!(report.first_audio.map(|s| s.count), Some(calls));
+    assert!(report.phases.steady_s >= seconds as f64 - 0.05);
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn a_short_pass_through_run_gets_every_frame_back_and_every_interruption_cleared() {
+    let agent = echo_agent(AudioFormat::Ulaw8000).await;
+    let bridge = TestBridge::start(&agent).await;
+    let (calls, seconds) = (5, 3);
+    let mut config = config(&bridge, calls, seconds);
+    config.interrupt_every = Some(Duration::from_millis(700));
+    let report = switchboard::loadtest::run(config).await.unwrap();
+
+    assert_every_frame_came_back(&report, calls, seconds);
+    assert_eq!(report.matching.tag, calls, "μ-law comes back byte for byte");
+    assert_eq!(report.frames.out_of_order, Some(0));
+    assert_eq!(report.frames.received, report.frames.sent);
+    assert_eq!(report.frames.unmatched, 0);
+
+    let presses = &report.interruptions;
+    assert!(presses.sent >= calls * 3, "{presses:?}");
+    assert_eq!(presses.unexpected_clears, 0);
+    // A press in the last moments of a call may still be on its way when it hangs up.
+    assert!(presses.clears + calls >= presses.sent, "{presses:?}");
+    let to_clear = presses.to_clear.expect("key press → clear times");
+    assert_eq!(to_clear.count, presses.clears);
+    assert!(to_clear.p50_us > 0);
+
+    let inside = report.bridge.as_ref().expect("the bridge is switchboard");
+    let clear_in_bridge = inside.interruption_to_clear.expect("clears timed by the bridge");
+    assert!(clear_in_bridge.count >= presses.clears, "{clear_in_bridge:?}");
+    assert!(clear_in_bridge.p99_bound_us.unwrap() > 0.0);
+    assert_eq!(inside.frames_caller_to_agent, Some(report.frames.sent));
+    assert_eq!(inside.frames_agent_to_caller, Some(report.frames.received));
+    assert!(inside.upstream_connect.is_some_and(|u| u.count == calls));
+
+    // The bridge runs in this process: found by its port, sampled like any server.
+    let server = report.server.as_ref().expect("the server's CPU and RSS");
+    assert_eq!(server.pid, std::process::id());
+    assert!(server.rss_baseline_kib > 0 && server.cpu_seconds > 0.0);
+    assert!(server.cpu_us_per_frame.is_some_and(|us| us > 0.0));
+    assert!(server.timeline.len() >= 4);
+
+    let json: serde_json::Value = serde_json::from_str(&report.to_json()).unwrap();
+    for field in [
+        "echo_rtt",
+        "frames",
+        "calls",
+        "webhook",
+        "first_audio",
+        "interruptions",
+        "bridge",
+        "server",
+        "phases",
+        "settings",
+    ] {
+        assert!(!json[field].is_null(), "{field} is missing: {json}");
+    }
+    assert_eq!(LoadReport::from_json(&report.to_json()).unwrap(), report);
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn a_transcoded_run_is_matched_by_order_and_loses_no_audio() {
+    let agent = echo_agent(AudioFormat::Pcm { rate: 16000 }).await;
+    let bridge = TestBridge::start(&agent).await;
+    let (calls, seconds) = (3, 2);
+    let report = switchboard::loadtest::run(config(&bridge, calls, seconds))
+        .await
+        .unwrap();
+
+    assert_every_frame_came_back(&report, calls, seconds);
+    assert_eq!(report.matching.order, calls, "transcoding changes the bytes");
+    assert_eq!(
+        report.frames.out_of_order, None,
+        "order matching cannot see reordering"
+    );
+    // The resamplers' filter delay: less than one frame of audio short per call.
+    let short = report.frames.sent_bytes - report.frames.received_bytes;
+    assert!(short < 160 * calls, "{} bytes short", short);
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn calls_the_bridge_refuses_are_failures() {
+    let agent = echo_agent(AudioFormat::Ulaw8000).await;
+    let bridge = TestBridge::start(&agent).await;
+    let mut config = config(&bridge, 3, 1);
+    config.auth_token = "not-the-token".into();
+    let report = switchboard::loadtest::run(config).await.unwrap();
+    assert_eq!(report.calls.failed_to_connect, 3);
+    assert_eq!(report.calls.connected, 0);
+    assert!(!report.all_calls_connected());
+    assert_eq!(report.failures.len(), 1);
+    assert_eq!(report.failures[0].reason, "webhook: HTTP 403");
+    assert_eq!(report.failures[0].calls, 3);
+    assert_eq!(report.echo_rtt, None);
+}
