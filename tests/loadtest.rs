@@ -4,7 +4,6 @@
 //! pass-through path and with transcoding, and failures must show as failures.
 
 // Shared with other tests; this one needs only the bridge's address and number.
-#[allow(dead_code)]
 #[path = "support/bridge.rs"]
 mod bridge;
 
