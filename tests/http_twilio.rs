@@ -189,3 +189,31 @@ async fn operations_endpoints_answer() {
         "no new calls while draining: {answer}"
     );
 }
+
+#[tokio::test]
+async fn a_database_that_is_down_gets_the_caller_an_apology_not_an_error() {
+    let bridge = TestBridge::start(DEAD_UPSTREAM).await;
+    bridge.store.close().await;
+    let answer = bridge
+        .hooks
+        .post(
+            &bridge.url("/twilio/voice"),
+            &voice_params("CAdown", bridge.number()),
+        )
+        .await
+        .unwrap();
+    assert!(twiml::parse_connect(&answer).unwrap().is_none());
+    assert!(
+        answer.contains("Sorry, our assistant is having trouble") && answer.contains("<Hangup />"),
+        "{answer}"
+    );
+    assert_eq!(reqwest::get(bridge.url("/readyz")).await.unwrap().status(), 503);
+    assert_eq!(
+        bridge
+            .server
+            .state
+            .metrics
+            .error_count(switchboard::metrics::ErrorKind::Store),
+        1
+    );
+}
