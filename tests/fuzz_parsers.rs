@@ -123,12 +123,47 @@ fn json_value() -> impl Strategy<Value = Value> {
     })
 }
 
-/// Noise, or a JSON document made of the protocol's vocabulary.
+/// A real message of either peer, possibly damaged: a byte changed, cut short, or intact.
+fn real_message() -> impl Strategy<Value = String> {
+    let messages = vec![
+        media(2, &[0x55; 160]),
+        mark_echo("sb0.0"),
+        mark_echo("sb1.0"),
+        dtmf("*"),
+        stop(),
+        start(),
+        agent_audio(1, &[0x10; 320]),
+        agent_audio(7, &[0x10; 7]),
+        interruption(1),
+        ping(3),
+        tool_call("t1", "end_call", serde_json::json!({})),
+        metadata("pcm_16000", "ulaw_8000"),
+    ];
+    (
+        prop::sample::select(messages),
+        any::<prop::sample::Index>(),
+        any::<u8>(),
+        0u8..3,
+    )
+        .prop_map(|(message, at, byte, damage)| {
+            let mut bytes = message.into_bytes();
+            let i = at.index(bytes.len().max(1)).min(bytes.len().saturating_sub(1));
+            match damage {
+                0 => {}
+                1 => bytes[i] = byte,
+                _ => bytes.truncate(i),
+            }
+            String::from_utf8_lossy(&bytes).into_owned()
+        })
+}
+
+/// Noise, a JSON document made of the protocol's vocabulary, or a real message, damaged.
 fn frame_text() -> impl Strategy<Value = String> {
     prop_oneof![
         1 => ".{0,64}",
         1 => prop::collection::vec(any::<u8>(), 0..64).prop_map(|b| String::from_utf8_lossy(&b).into_owned()),
-        4 => json_value().prop_map(|v| v.to_string()),
+        3 => json_value().prop_map(|v| v.to_string()),
+        3 => real_message(),
     ]
 }
 
