@@ -10,9 +10,7 @@ use base64::Engine;
 use super::tag::{TAG_BASE64, TAG_BYTES};
 use crate::audio::fixtures::CALLER_CLIPS;
 use crate::audio::{AudioError, FixtureDir, ulaw};
-
-/// 20 ms of μ-law at 8 kHz.
-pub const FRAME_BYTES: usize = 160;
+pub use crate::sim::caller::stream::FRAME_BYTES;
 /// Base64 characters of one whole frame (160 bytes, padded).
 pub const FRAME_BASE64: usize = 216;
 

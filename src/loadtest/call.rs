@@ -15,25 +15,22 @@ use std::time::Duration;
 
 use base64::Engine;
 use futures::{SinkExt, StreamExt};
-use tokio::net::TcpStream;
 use tokio::time::{Instant, MissedTickBehavior};
-use tokio_tungstenite::tungstenite::client::IntoClientRequest;
 use tokio_tungstenite::tungstenite::protocol::WebSocketConfig;
 use tokio_tungstenite::tungstenite::{self, Message};
-use tokio_tungstenite::{MaybeTlsStream, WebSocketStream};
 
-use super::audio::{CallerAudio, FRAME_BYTES};
+use super::audio::CallerAudio;
 use super::live::{FrameTally, Live};
 use super::matcher::{EchoMatcher, Matching, RoundTrip};
-use super::message::CallerMessages;
+use super::message::TaggedMedia;
 use super::stats::{CallOutcome, CallStats, Stage};
 use crate::sim::caller::playout::Playout;
+use crate::sim::caller::stream::{self, CallerMessages, FRAME, FRAME_BYTES, Socket, echo_marks};
 use crate::sim::caller::webhook::WebhookError;
-use crate::sim::caller::{Webhooks, random_sid};
-use crate::wire::twilio::{MediaFormat, Start, Stop, StreamMessage};
+use crate::sim::caller::{InboundCall, Webhooks, random_sid};
+use crate::wire::twilio::StreamMessage;
 use crate::wire::twiml;
 
-const FRAME: Duration = Duration::from_millis(20);
 const B64: base64::engine::GeneralPurpose = base64::engine::general_purpose::STANDARD;
 /// Read buffer per stream. tungstenite's default (128 KiB) is zero-filled before each read;
 /// stream messages are a few hundred bytes, and larger ones still fit as they arrive.
@@ -42,8 +39,6 @@ const READ_BUFFER: usize = 4096;
 const CLOSE_TIMEOUT: Duration = Duration::from_secs(2);
 /// How long the webhook, and then the stream handshake, may take before the call gives up.
 const CONNECT_TIMEOUT: Duration = Duration::from_secs(30);
-
-type Socket = WebSocketStream<MaybeTlsStream<TcpStream>>;
 
 /// What every call of a run shares.
 pub struct CallSetup {
@@ -80,25 +75,23 @@ pub async fn run(setup: Arc<CallSetup>, index: u64) -> CallStats {
 
 async fn connect_and_stream(setup: &CallSetup, index: u64) -> CallStats {
     let call_sid = random_sid("CA");
-    let params = [
-        ("CallSid", call_sid.as_str()),
-        ("AccountSid", setup.account_sid.as_str()),
-        ("From", setup.from.as_str()),
-        ("To", setup.to.as_str()),
-        ("CallStatus", "ringing"),
-        ("Direction", "inbound"),
-        ("ApiVersion", "2010-04-01"),
-    ];
+    let call = InboundCall {
+        call_sid: &call_sid,
+        account_sid: &setup.account_sid,
+        from: &setup.from,
+        to: &setup.to,
+    };
+    let params = call.params("ringing");
     let asked = Instant::now();
-    let answer =
-        match tokio::time::timeout(CONNECT_TIMEOUT, setup.hooks.post(&setup.webhook_url, &params)).await {
-            Ok(Ok(answer)) => answer,
-            Ok(Err(WebhookError::Status { status, .. })) => {
-                return CallStats::failed(Stage::Webhook, format!("HTTP {status}"));
-            }
-            Ok(Err(e)) => return CallStats::failed(Stage::Webhook, e.to_string()),
-            Err(_) => return CallStats::failed(Stage::Webhook, "no answer in time"),
-        };
+    let posted = setup.hooks.post(&setup.webhook_url, &params);
+    let answer = match tokio::time::timeout(CONNECT_TIMEOUT, posted).await {
+        Ok(Ok(answer)) => answer,
+        Ok(Err(WebhookError::Status { status, .. })) => {
+            return CallStats::failed(Stage::Webhook, format!("HTTP {status}"));
+        }
+        Ok(Err(e)) => return CallStats::failed(Stage::Webhook, e.to_string()),
+        Err(_) => return CallStats::failed(Stage::Webhook, "no answer in time"),
+    };
     let webhook_us = asked.elapsed().as_micros() as u64;
     let connect = match twiml::parse_connect(&answer) {
         Ok(Some(connect)) => connect,
@@ -107,33 +100,18 @@ async fn connect_and_stream(setup: &CallSetup, index: u64) -> CallStats {
     };
 
     let opened = Instant::now();
-    let mut socket =
-        match tokio::time::timeout(CONNECT_TIMEOUT, open_stream(&setup.hooks, &connect.stream_url)).await {
-            Ok(Ok(socket)) => socket,
-            Ok(Err(e)) => return CallStats::failed(Stage::Stream, e),
-            Err(_) => return CallStats::failed(Stage::Stream, "no handshake in time"),
-        };
+    let config = WebSocketConfig::default().read_buffer_size(READ_BUFFER);
+    let handshake = stream::open(&setup.hooks, &connect.stream_url, Some(config));
+    let mut socket = match tokio::time::timeout(CONNECT_TIMEOUT, handshake).await {
+        Ok(Ok(socket)) => socket,
+        Ok(Err(e)) => return CallStats::failed(Stage::Stream, e.to_string()),
+        Err(_) => return CallStats::failed(Stage::Stream, "no handshake in time"),
+    };
     let stream_connect_us = opened.elapsed().as_micros() as u64;
-    let stream_sid = random_sid("MZ");
-    let mut messages = CallerMessages::new(&stream_sid);
-    let start = StreamMessage::Start {
-        sequence_number: messages.next_sequence().to_string().into(),
-        stream_sid: stream_sid.as_str().into(),
-        start: Start {
-            account_sid: setup.account_sid.clone(),
-            stream_sid: stream_sid.clone(),
-            call_sid: call_sid.clone(),
-            tracks: vec!["inbound".into()],
-            media_format: MediaFormat::default(),
-            custom_parameters: connect.parameters.iter().cloned().collect(),
-        },
-    };
-    let connected = StreamMessage::Connected {
-        protocol: "Call".into(),
-        version: "1.0.0".into(),
-    };
-    for message in [connected, start] {
-        if let Err(e) = socket.send(Message::Text(message.to_json().into())).await {
+    let mut messages = CallerMessages::new(&random_sid("MZ"));
+    let start = messages.start(&setup.account_sid, &call_sid, &connect.parameters);
+    for message in [CallerMessages::connected(), start] {
+        if let Err(e) = socket.send(Message::Text(message.into())).await {
             return CallStats::failed(Stage::Stream, e.to_string());
         }
     }
@@ -147,40 +125,15 @@ async fn connect_and_stream(setup: &CallSetup, index: u64) -> CallStats {
     let outcome = call.stream(&mut socket).await;
     live.calls_active.fetch_sub(1, Relaxed);
     if outcome == CallOutcome::Completed {
-        hang_up(&mut socket, &mut call.messages, &setup.account_sid, &call_sid).await;
+        let stop = call.messages.stop(&setup.account_sid, &call_sid);
+        hang_up(&mut socket, stop).await;
     }
     call.finish(outcome)
 }
 
-/// Opens the media stream as Twilio does: the `wss://` URL signed with no parameters.
-async fn open_stream(hooks: &Webhooks, url: &str) -> Result<Socket, String> {
-    let mut request = url.into_client_request().map_err(|e| e.to_string())?;
-    let signature = hooks.sign(url, &[]);
-    request.headers_mut().insert(
-        "X-Twilio-Signature",
-        signature
-            .parse()
-            .map_err(|_| "unusable signature header".to_owned())?,
-    );
-    let config = WebSocketConfig::default().read_buffer_size(READ_BUFFER);
-    // Nagle's algorithm would hold a frame back until the previous one is acknowledged.
-    let (socket, _) = tokio_tungstenite::connect_async_with_config(request, Some(config), true)
-        .await
-        .map_err(|e| e.to_string())?;
-    Ok(socket)
-}
-
-async fn hang_up(socket: &mut Socket, messages: &mut CallerMessages, account_sid: &str, call_sid: &str) {
-    let stop = StreamMessage::Stop {
-        sequence_number: messages.next_sequence().to_string().into(),
-        stream_sid: messages.stream_sid().into(),
-        stop: Stop {
-            account_sid: account_sid.to_owned(),
-            call_sid: call_sid.to_owned(),
-        },
-    };
+async fn hang_up(socket: &mut Socket, stop: String) {
     let _ = tokio::time::timeout(CLOSE_TIMEOUT, async {
-        let _ = socket.send(Message::Text(stop.to_json().into())).await;
+        let _ = socket.send(Message::Text(stop.into())).await;
         let _ = socket.close(None).await;
     })
     .await;
@@ -191,6 +144,7 @@ struct Streaming<'s> {
     setup: &'s CallSetup,
     live: &'s Live,
     messages: CallerMessages,
+    media: TaggedMedia,
     matcher: EchoMatcher,
     playout: Playout,
     stats: CallStats,
@@ -213,6 +167,7 @@ impl<'s> Streaming<'s> {
             setup,
             live,
             messages,
+            media: TaggedMedia::default(),
             matcher: EchoMatcher::new(setup.matching),
             playout: Playout::default(),
             stats: CallStats::new(),
@@ -295,9 +250,10 @@ impl<'s> Streaming<'s> {
         scheduled: Instant,
     ) -> Result<(), tungstenite::Error> {
         let seq = self.matcher.next_seq();
+        let audio_index = self.audio_offset + u64::from(seq);
         let text = self
-            .messages
-            .media(&self.setup.audio, self.audio_offset + u64::from(seq), seq);
+            .media
+            .write(&mut self.messages, &self.setup.audio, audio_index, seq);
         let now = Instant::now();
         self.stats
             .send_lag
@@ -307,11 +263,8 @@ impl<'s> Streaming<'s> {
         socket.send(Message::Text(text)).await?;
         // Twilio plays what it holds in real time, one frame per frame sent.
         self.played.clear();
-        for name in self.playout.play(FRAME_BYTES, &mut self.played) {
-            self.stats.marks_echoed += 1;
-            let echo = self.messages.mark(&name);
-            socket.send(Message::Text(echo.into())).await?;
-        }
+        let passed = self.playout.play(FRAME_BYTES, &mut self.played);
+        self.stats.marks_echoed += echo_marks(socket, &mut self.messages, passed).await?;
         Ok(())
     }
 
@@ -320,12 +273,8 @@ impl<'s> Streaming<'s> {
         match StreamMessage::parse(text) {
             Ok(StreamMessage::Media { media, .. }) => self.on_audio(&media.payload, now_us),
             Ok(StreamMessage::Mark { mark, .. }) => {
-                if let Some(name) = self.playout.push_mark(mark.name.into_owned()) {
-                    self.stats.marks_echoed += 1;
-                    socket
-                        .send(Message::Text(self.messages.mark(&name).into()))
-                        .await?;
-                }
+                let reached = self.playout.push_mark(mark.name.into_owned());
+                self.stats.marks_echoed += echo_marks(socket, &mut self.messages, reached).await?;
             }
             Ok(StreamMessage::Clear { .. }) => {
                 self.stats.clears += 1;
@@ -336,12 +285,8 @@ impl<'s> Streaming<'s> {
                         .push(now_us.saturating_sub(pressed).min(u64::from(u32::MAX)) as u32),
                     None => self.stats.unexpected_clears += 1,
                 }
-                for name in self.playout.clear() {
-                    self.stats.marks_echoed += 1;
-                    socket
-                        .send(Message::Text(self.messages.mark(&name).into()))
-                        .await?;
-                }
+                let flushed = self.playout.clear();
+                self.stats.marks_echoed += echo_marks(socket, &mut self.messages, flushed).await?;
             }
             _ => self.stats.bad_messages += 1,
         }

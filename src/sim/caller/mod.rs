@@ -10,6 +10,7 @@
 //! what the caller heard right).
 
 pub mod playout;
+pub mod stream;
 pub mod webhook;
 
 use std::time::{Duration, Instant};
@@ -18,16 +19,14 @@ use base64::Engine;
 use futures::{SinkExt, StreamExt};
 use tokio::sync::mpsc;
 use tokio_tungstenite::tungstenite::Message;
-use tokio_tungstenite::tungstenite::client::IntoClientRequest;
 
 use crate::audio::ulaw;
-use crate::wire::twilio::{Media, MediaFormat, Start, Stop, StreamMessage};
+use crate::wire::twilio::StreamMessage;
 use crate::wire::twiml;
 use playout::Playout;
-pub use webhook::{Webhooks, random_sid};
+use stream::{CallerMessages, FRAME, FRAME_BYTES, echo_marks};
+pub use webhook::{InboundCall, Webhooks, random_sid};
 
-const FRAME: Duration = Duration::from_millis(20);
-const FRAME_BYTES: usize = 160;
 const B64: base64::engine::GeneralPurpose = base64::engine::general_purpose::STANDARD;
 /// A played frame with a sample louder than this (of 32767) counts as the agent speaking;
 /// below it is line silence.
@@ -132,17 +131,13 @@ pub async fn place_call(
     };
     let hooks = Webhooks::new(&config.auth_token);
     let call_sid = random_sid("CA");
-    let base = [
-        ("CallSid", call_sid.as_str()),
-        ("AccountSid", config.account_sid.as_str()),
-        ("From", config.from.as_str()),
-        ("To", config.to.as_str()),
-        ("Direction", "inbound"),
-        ("ApiVersion", "2010-04-01"),
-    ];
-    let mut params = base.to_vec();
-    params.push(("CallStatus", "ringing"));
-    let answer = hooks.post(&config.webhook_url, &params).await?;
+    let call = InboundCall {
+        call_sid: &call_sid,
+        account_sid: &config.account_sid,
+        from: &config.from,
+        to: &config.to,
+    };
+    let answer = hooks.post(&config.webhook_url, &call.params("ringing")).await?;
     emit(CallerEvent::Answered {
         call_sid: call_sid.clone(),
     });
@@ -157,59 +152,33 @@ pub async fn place_call(
 
     let stream_sid = random_sid("MZ");
     report.stream_sid = stream_sid.clone();
-    let mut request = connect
-        .stream_url
-        .as_str()
-        .into_client_request()
-        .map_err(|e| CallerError::Stream(e.to_string()))?;
-    let signature = hooks.sign(&connect.stream_url, &[]);
-    request.headers_mut().insert(
-        "X-Twilio-Signature",
-        signature.parse().expect("base64 is a valid header value"),
-    );
-    let (mut socket, _) = tokio_tungstenite::connect_async(request)
+    let stream_err = |e: tokio_tungstenite::tungstenite::Error| CallerError::Stream(e.to_string());
+    let mut socket = stream::open(&hooks, &connect.stream_url, None)
         .await
-        .map_err(|e| CallerError::Stream(e.to_string()))?;
+        .map_err(stream_err)?;
     emit(CallerEvent::StreamOpen {
         stream_sid: stream_sid.clone(),
     });
 
-    let mut seq = 0u64;
-    let mut next_seq = || {
-        seq += 1;
-        seq.to_string()
-    };
-    let connected = StreamMessage::Connected {
-        protocol: "Call".into(),
-        version: "1.0.0".into(),
-    };
-    let start = StreamMessage::Start {
-        sequence_number: next_seq().into(),
-        stream_sid: stream_sid.as_str().into(),
-        start: Start {
-            account_sid: config.account_sid.clone(),
-            stream_sid: stream_sid.clone(),
-            call_sid: call_sid.clone(),
-            tracks: vec!["inbound".into()],
-            media_format: MediaFormat::default(),
-            custom_parameters: connect.parameters.iter().cloned().collect(),
-        },
-    };
-    let send_err = |e: tokio_tungstenite::tungstenite::Error| CallerError::Stream(e.to_string());
-    socket.send(connected.to_json().into()).await.map_err(send_err)?;
-    socket.send(start.to_json().into()).await.map_err(send_err)?;
+    let mut messages = CallerMessages::new(&stream_sid);
+    let start = messages.start(&config.account_sid, &call_sid, &connect.parameters);
+    socket
+        .send(CallerMessages::connected().into())
+        .await
+        .map_err(stream_err)?;
+    socket.send(start.into()).await.map_err(stream_err)?;
 
     let began = Instant::now();
     let mut turns = Turns::new(config);
     let mut playout = Playout::default();
+    // Reused buffers: one frame played, and the agent audio of one message.
     let mut heard_frame = Vec::with_capacity(FRAME_BYTES);
-    let mut chunk = 0u64;
+    let mut agent_audio = Vec::with_capacity(4 * FRAME_BYTES);
     let mut ticker = tokio::time::interval(FRAME);
     ticker.set_missed_tick_behavior(tokio::time::MissedTickBehavior::Burst);
     let ended_by_bridge = loop {
         tokio::select! {
             _ = ticker.tick() => {
-                chunk += 1;
                 // Twilio plays 20 ms of whatever the bridge queued, then the caller answers
                 // 20 ms of its own.
                 heard_frame.clear();
@@ -224,26 +193,12 @@ pub async fn place_call(
                 if let Some(turn) = started_turn {
                     emit(CallerEvent::Speaking { turn });
                 }
-                let media = StreamMessage::Media {
-                    sequence_number: Some(next_seq().into()),
-                    stream_sid: stream_sid.as_str().into(),
-                    media: Media {
-                        track: Some("inbound".into()),
-                        chunk: Some(chunk.to_string().into()),
-                        timestamp: Some((chunk * 20).to_string().into()),
-                        payload: B64.encode(frame).into(),
-                    },
-                };
-                if socket.send(media.to_json().into()).await.is_err() {
+                let media = messages.media(report.frames_sent, frame);
+                if socket.send(media.into()).await.is_err() {
                     break true;
                 }
                 report.frames_sent += 1;
-                for name in passed {
-                    report.marks_echoed += 1;
-                    if socket.send(mark_echo(&stream_sid, next_seq(), name).into()).await.is_err() {
-                        break;
-                    }
-                }
+                report.marks_echoed += echo_marks(&mut socket, &mut messages, passed).await.unwrap_or(0);
                 if config.record {
                     for (c, h) in frame.iter().zip(&heard_frame) {
                         report.recording.push(ulaw::decode(*c));
@@ -256,23 +211,22 @@ pub async fn place_call(
             }
             message = socket.next() => match message {
                 Some(Ok(Message::Text(text))) => match StreamMessage::parse(text.as_str()) {
-                    Ok(StreamMessage::Media { media, .. }) => match B64.decode(media.payload.as_bytes()) {
-                        Ok(audio) => playout.push_audio(&audio),
-                        Err(_) => report.bad_messages += 1,
-                    },
-                    Ok(StreamMessage::Mark { mark, .. }) => {
-                        if let Some(name) = playout.push_mark(mark.name.into_owned()) {
-                            report.marks_echoed += 1;
-                            let _ = socket.send(mark_echo(&stream_sid, next_seq(), name).into()).await;
+                    Ok(StreamMessage::Media { media, .. }) => {
+                        agent_audio.clear();
+                        match B64.decode_vec(media.payload.as_bytes(), &mut agent_audio) {
+                            Ok(()) => playout.push_audio(&agent_audio),
+                            Err(_) => report.bad_messages += 1,
                         }
+                    }
+                    Ok(StreamMessage::Mark { mark, .. }) => {
+                        let reached = playout.push_mark(mark.name.into_owned());
+                        report.marks_echoed += echo_marks(&mut socket, &mut messages, reached).await.unwrap_or(0);
                     }
                     Ok(StreamMessage::Clear { .. }) => {
                         report.clears += 1;
                         emit(CallerEvent::Cleared);
-                        for name in playout.clear() {
-                            report.marks_echoed += 1;
-                            let _ = socket.send(mark_echo(&stream_sid, next_seq(), name).into()).await;
-                        }
+                        let flushed = playout.clear();
+                        report.marks_echoed += echo_marks(&mut socket, &mut messages, flushed).await.unwrap_or(0);
                     }
                     _ => report.bad_messages += 1,
                 },
@@ -289,35 +243,17 @@ pub async fn place_call(
     if ended_by_bridge {
         // Twilio requests the <Connect action> URL once the stream is over.
         if let Some(action) = &connect.action {
-            let mut params = base.to_vec();
-            params.push(("CallStatus", "in-progress"));
-            report.action = Some(hooks.post(action, &params).await?);
+            report.action = Some(hooks.post(action, &call.params("in-progress")).await?);
         }
     } else {
-        let stop = StreamMessage::Stop {
-            sequence_number: next_seq().into(),
-            stream_sid: stream_sid.as_str().into(),
-            stop: Stop {
-                account_sid: config.account_sid.clone(),
-                call_sid: call_sid.clone(),
-            },
-        };
-        let _ = socket.send(stop.to_json().into()).await;
+        let stop = messages.stop(&config.account_sid, &call_sid);
+        let _ = socket.send(stop.into()).await;
         let _ = socket.close(None).await;
     }
     emit(CallerEvent::Ended {
         by_bridge: ended_by_bridge,
     });
     Ok(report)
-}
-
-fn mark_echo(stream_sid: &str, seq: String, name: String) -> String {
-    StreamMessage::Mark {
-        sequence_number: Some(seq.into()),
-        stream_sid: stream_sid.into(),
-        mark: crate::wire::twilio::Mark { name: name.into() },
-    }
-    .to_json()
 }
 
 /// The caller's turn-taking: speak an utterance, wait for the agent to answer and go quiet,

@@ -5,8 +5,7 @@
 
 use std::collections::VecDeque;
 
-/// μ-law silence.
-const SILENCE: u8 = 0xFF;
+use crate::audio::ulaw::SILENCE;
 
 #[derive(Debug, Default)]
 pub struct Playout {
