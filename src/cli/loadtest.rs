@@ -27,8 +27,8 @@ pub struct LoadTestArgs {
     #[arg(long, default_value_t = 10)]
     calls: u64,
     /// Seconds every call is up at once (calls placed early stream longer).
-    #[arg(long, default_value_t = 10.0)]
-    duration: f64,
+    #[arg(long, default_value = "10", value_parser = parse_seconds)]
+    duration: Duration,
     /// Calls placed per second, e.g. `50` or `50/s`.
     #[arg(long, default_value = "50/s", value_parser = parse_rate)]
     ramp: f64,
@@ -44,8 +44,8 @@ pub struct LoadTestArgs {
     agent_pid: Option<u32>,
     /// Each call presses `*` this often (seconds); an echo agent answers with an
     /// interruption, and the bridge should send Twilio `clear`.
-    #[arg(long)]
-    interrupt_every: Option<f64>,
+    #[arg(long, value_parser = parse_interval)]
+    interrupt_every: Option<Duration>,
     /// The caller clip to loop (a name in fixtures/caller), or `all` for every clip in turn.
     #[arg(long, default_value = ALL_CLIPS)]
     fixture: String,
@@ -59,24 +59,17 @@ pub struct LoadTestArgs {
     #[arg(long, default_value = "auto")]
     matching: String,
     /// Seconds a call waits, after its last frame, for the echoes still on their way.
-    #[arg(long, default_value_t = 2.0)]
-    drain: f64,
-    /// Seconds between CPU/RSS samples.
-    #[arg(long, default_value_t = 1.0)]
-    sample_interval: f64,
+    #[arg(long, default_value = "2", value_parser = parse_seconds)]
+    drain: Duration,
+    /// Seconds between CPU/RSS samples (at least 0.01).
+    #[arg(long, default_value = "1", value_parser = parse_interval)]
+    sample_interval: Duration,
     /// No progress bar.
     #[arg(long)]
     quiet: bool,
 }
 
 pub async fn run(args: LoadTestArgs, open_file_limit: Option<(u64, u64)>) -> anyhow::Result<()> {
-    let seconds = |name: &str, value: f64| {
-        if value.is_finite() && value >= 0.0 {
-            Ok(Duration::from_secs_f64(value))
-        } else {
-            bail!("{name} must be a number of seconds, not {value}")
-        }
-    };
     let fixtures = args
         .fixtures
         .map(FixtureDir::new)
@@ -88,10 +81,6 @@ pub async fn run(args: LoadTestArgs, open_file_limit: Option<(u64, u64)>) -> any
         "order" => Some(Matching::Order),
         other => bail!("--matching {other:?}: expected auto, tag or order"),
     };
-    let interrupt_every = match args.interrupt_every {
-        Some(s) if s > 0.0 => Some(seconds("--interrupt-every", s)?),
-        _ => None,
-    };
     let config = LoadTestConfig {
         server: args.server,
         webhook_path: args.webhook_path,
@@ -99,15 +88,15 @@ pub async fn run(args: LoadTestArgs, open_file_limit: Option<(u64, u64)>) -> any
         from: args.from,
         auth_token: args.auth_token,
         calls: args.calls,
-        duration: seconds("--duration", args.duration)?,
+        duration: args.duration,
         ramp_per_second: args.ramp,
         audio,
-        interrupt_every,
+        interrupt_every: args.interrupt_every,
         matching,
-        drain: seconds("--drain", args.drain)?,
+        drain: args.drain,
         server_pid: args.pid,
         agent_pid: args.agent_pid,
-        sample_interval: seconds("--sample-interval", args.sample_interval)?.max(Duration::from_millis(10)),
+        sample_interval: args.sample_interval.max(Duration::from_millis(10)),
         progress_bar: !args.quiet,
         open_file_limit,
     };
@@ -131,6 +120,23 @@ pub async fn run(args: LoadTestArgs, open_file_limit: Option<(u64, u64)>) -> any
     Ok(())
 }
 
+/// A number of seconds, e.g. `10` or `0.5`.
+fn parse_seconds(text: &str) -> Result<Duration, String> {
+    text.trim()
+        .parse::<f64>()
+        .ok()
+        .and_then(|seconds| Duration::try_from_secs_f64(seconds).ok())
+        .ok_or_else(|| format!("{text:?} is not a number of seconds"))
+}
+
+/// A number of seconds more than zero: how often something repeats.
+fn parse_interval(text: &str) -> Result<Duration, String> {
+    match parse_seconds(text)? {
+        Duration::ZERO => Err("an interval must be longer than 0 seconds".into()),
+        interval => Ok(interval),
+    }
+}
+
 /// `50`, `50/s` or `2.5/s`: calls per second.
 fn parse_rate(text: &str) -> Result<f64, String> {
     let number = text.trim().strip_suffix("/s").unwrap_or(text.trim());
@@ -151,5 +157,19 @@ mod tests {
         for bad in ["0", "-1/s", "fast", "50/min", "inf"] {
             assert!(parse_rate(bad).is_err(), "{bad}");
         }
+    }
+
+    #[test]
+    fn seconds_are_checked_not_converted_blindly() {
+        assert_eq!(parse_seconds("10"), Ok(Duration::from_secs(10)));
+        assert_eq!(parse_seconds(" 0.25 "), Ok(Duration::from_millis(250)));
+        assert_eq!(parse_seconds("0"), Ok(Duration::ZERO));
+        for bad in ["-1", "NaN", "inf", "1e30", "ten", ""] {
+            let error = parse_seconds(bad).unwrap_err();
+            assert!(error.contains("not a number of seconds"), "{bad}: {error}");
+        }
+        assert_eq!(parse_interval("0.5"), Ok(Duration::from_millis(500)));
+        assert!(parse_interval("0").is_err());
+        assert!(parse_interval("-2").is_err());
     }
 }

@@ -18,8 +18,15 @@ use clap::{Parser, Subcommand};
     about = "Twilio ⇄ ElevenLabs Conversational AI media bridge"
 )]
 pub struct Cli {
-    /// Log format: `text` or `json`. The level comes from RUST_LOG (default: info).
-    #[arg(long, global = true, env = "SWITCHBOARD_LOG_FORMAT", default_value = "text")]
+    /// Log format. The level comes from RUST_LOG (default: info; warn for `demo` and
+    /// `loadtest`).
+    #[arg(
+        long,
+        global = true,
+        env = "SWITCHBOARD_LOG_FORMAT",
+        default_value = "text",
+        value_parser = ["text", "json"]
+    )]
     log_format: String,
     #[command(subcommand)]
     command: Command,

@@ -65,8 +65,11 @@ impl Live {
     /// Every call is up from now; calls stop sending `duration` later.
     pub fn start_steady(&self, duration: Duration) {
         let now = self.now_us();
+        let duration_us = u64::try_from(duration.as_micros()).unwrap_or(u64::MAX);
         self.steady_from_us.store(now, Relaxed);
-        self.stop_at_us.store(now + duration.as_micros() as u64, Relaxed);
+        // Short of UNSET, which would mean never.
+        self.stop_at_us
+            .store(now.saturating_add(duration_us).min(UNSET - 1), Relaxed);
     }
 
     /// Ends the run now (no call came up, or it is being cut short).
@@ -152,6 +155,15 @@ mod tests {
         assert!(live.in_steady_window(from + 9_999_999));
         assert!(!live.in_steady_window(from + 10_000_000));
         assert!(live.should_stop(from + 10_000_000));
+    }
+
+    #[test]
+    fn a_steady_window_too_long_to_count_ends_at_the_end_of_time() {
+        let live = Live::new(Instant::now());
+        live.start_steady(Duration::MAX);
+        let stop = live.stop_at_us().expect("a stop time is set");
+        assert!(stop > live.now_us() + 1_000_000_000_000);
+        assert!(!live.should_stop(live.now_us()));
     }
 
     #[test]

@@ -59,6 +59,14 @@ pub enum LoadTestError {
     ServerUrl(String),
     #[error("{0} must be positive")]
     NotPositive(&'static str),
+    #[error(
+        "placing {calls} calls at {ramp_per_second}/s and holding them for {duration:?} is too long a run"
+    )]
+    TooLong {
+        calls: u64,
+        ramp_per_second: f64,
+        duration: Duration,
+    },
     #[error("a call task failed: {0}")]
     Task(#[from] tokio::task::JoinError),
 }
@@ -80,6 +88,14 @@ pub async fn run(config: LoadTestConfig) -> Result<LoadReport, LoadTestError> {
     if config.ramp_per_second.is_nan() || config.ramp_per_second <= 0.0 {
         return Err(LoadTestError::NotPositive("--ramp"));
     }
+    let too_long = || LoadTestError::TooLong {
+        calls: config.calls,
+        ramp_per_second: config.ramp_per_second,
+        duration: config.duration,
+    };
+    let ramp =
+        Duration::try_from_secs_f64(config.calls as f64 / config.ramp_per_second).map_err(|_| too_long())?;
+    let planned = ramp.checked_add(config.duration).ok_or_else(too_long)?;
     let server_pid = config.server_pid.or_else(|| local_pid(&url));
     crate::tls::install_crypto_provider();
     let http = reqwest::Client::new();
@@ -96,13 +112,7 @@ pub async fn run(config: LoadTestConfig) -> Result<LoadReport, LoadTestError> {
     watched.sort_unstable();
     watched.dedup();
     let sampler = Sampler::start(watched, config.sample_interval, live.clone());
-    let ramp = Duration::from_secs_f64(config.calls as f64 / config.ramp_per_second);
-    let progress = Progress::start(
-        live.clone(),
-        config.calls,
-        ramp + config.duration,
-        config.progress_bar,
-    );
+    let progress = Progress::start(live.clone(), config.calls, planned, config.progress_bar);
 
     let webhook_url = format!("{server}{}", config.webhook_path);
     let setup = Arc::new(CallSetup {
@@ -230,4 +240,51 @@ fn local_pid(url: &url::Url) -> Option<u32> {
     procfs::pid_listening_on(url.port_or_known_default()?)
         .ok()
         .flatten()
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn config() -> LoadTestConfig {
+        LoadTestConfig {
+            server: "http://127.0.0.1:9".into(),
+            webhook_path: "/twilio/voice".into(),
+            to: "+15550100200".into(),
+            from: "+15005550006".into(),
+            auth_token: "token".into(),
+            calls: 2,
+            duration: Duration::from_secs(1),
+            ramp_per_second: 50.0,
+            audio: CallerAudio::from_ulaw("silence", &[0xFF; 160]).unwrap(),
+            interrupt_every: None,
+            matching: None,
+            drain: Duration::ZERO,
+            server_pid: None,
+            agent_pid: None,
+            sample_interval: Duration::from_secs(1),
+            progress_bar: false,
+            open_file_limit: None,
+        }
+    }
+
+    #[tokio::test]
+    async fn settings_that_cannot_make_a_run_are_refused_before_any_call() {
+        let refused = |config: LoadTestConfig| async { run(config).await.unwrap_err().to_string() };
+        let mut bad = config();
+        bad.server = "ftp://bridge.example".into();
+        assert!(refused(bad).await.contains("is not an http(s) URL"));
+        let mut bad = config();
+        bad.calls = 0;
+        assert_eq!(refused(bad).await, "--calls must be positive");
+        let mut bad = config();
+        bad.ramp_per_second = f64::NAN;
+        assert_eq!(refused(bad).await, "--ramp must be positive");
+        let mut bad = config();
+        bad.ramp_per_second = 1e-300;
+        assert!(refused(bad).await.contains("too long a run"));
+        let mut bad = config();
+        bad.duration = Duration::MAX;
+        assert!(refused(bad).await.contains("too long a run"));
+    }
 }
