@@ -241,12 +241,12 @@ async fn one_call(demo: Demo, wav: &std::path::Path) -> anyhow::Result<()> {
     for name in SCRIPT {
         caller.utterances.push(fixtures.caller(name)?);
     }
-    let report = place_call(&caller, None).await?;
+    let mut report = place_call(&caller, None).await?;
     let (reference, ended) = tokio::time::timeout(Duration::from_secs(5), printer)
         .await
         .context("the call did not end")??;
 
-    Wav::pcm16(8000, 2, report.recording.clone()).write_file(wav)?;
+    Wav::pcm16(8000, 2, std::mem::take(&mut report.recording)).write_file(wav)?;
     println!();
     let booking = match &reference {
         Some(reference) => {

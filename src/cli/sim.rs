@@ -154,10 +154,10 @@ pub async fn run(command: SimCommand) -> anyhow::Result<()> {
                     }
                 }
             });
-            let report = place_call(&config, Some(tx)).await?;
+            let mut report = place_call(&config, Some(tx)).await?;
             let _ = printer.await;
             if let Some(path) = record {
-                Wav::pcm16(8000, 2, report.recording.clone()).write_file(&path)?;
+                Wav::pcm16(8000, 2, std::mem::take(&mut report.recording)).write_file(&path)?;
                 println!("recording: {}", path.display());
             }
             println!(

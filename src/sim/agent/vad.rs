@@ -47,14 +47,14 @@ pub struct Vad {
     state: State,
 }
 
-const FRAME_MS: u64 = 20;
+const FRAME_MS: u64 = crate::audio::format::FRAME_MS as u64;
 
 impl Vad {
     pub fn new(config: &VadConfig, sample_rate: u32) -> Self {
         let frames_in = |d: std::time::Duration| (d.as_millis() as u64).div_ceil(FRAME_MS).max(1) as u32;
         let full_scale = f64::from(i16::MAX);
         Vad {
-            frame_len: sample_rate / 50,
+            frame_len: (u64::from(sample_rate) * FRAME_MS / 1000) as u32,
             threshold: (10f64.powf(config.threshold_dbfs / 20.0) * full_scale).powi(2),
             min_speech_frames: frames_in(config.min_speech),
             end_silence_frames: frames_in(config.end_silence),
