@@ -162,6 +162,8 @@ async fn serve_until_stopped(demo: Demo, mode: SimMode) -> anyhow::Result<()> {
 }
 
 async fn one_call(demo: Demo, wav: &std::path::Path) -> anyhow::Result<()> {
+    // Fail now rather than after the call if the recording cannot be written.
+    std::fs::File::create(wav).with_context(|| format!("creating {}", wav.display()))?;
     let state = demo.server.state.clone();
     println!("switchboard demo: one call to Harbor Dental, entirely on this machine\n");
     println!(

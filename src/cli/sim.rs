@@ -122,6 +122,10 @@ pub async fn run(command: SimCommand) -> anyhow::Result<()> {
             record,
             max_duration,
         } => {
+            if let Some(path) = &record {
+                // Fail now rather than after the call if the recording cannot be written.
+                std::fs::File::create(path).with_context(|| format!("creating {}", path.display()))?;
+            }
             let fixtures = fixtures.map(FixtureDir::new).unwrap_or_else(FixtureDir::bundled);
             let mut config = CallerConfig::new(webhook, auth_token, to);
             config.from = from;

@@ -258,8 +258,8 @@ pub async fn place_call(
 
 /// The caller's turn-taking: speak an utterance, wait for the agent to answer and go quiet,
 /// speak the next.
-struct Turns {
-    utterances: Vec<Vec<u8>>,
+struct Turns<'c> {
+    utterances: &'c [Vec<u8>],
     next: usize,
     /// Byte offset in the utterance being spoken.
     speaking: Option<usize>,
@@ -272,11 +272,11 @@ struct Turns {
     frame: [u8; FRAME_BYTES],
 }
 
-impl Turns {
-    fn new(config: &CallerConfig) -> Self {
+impl<'c> Turns<'c> {
+    fn new(config: &'c CallerConfig) -> Self {
         let frames = |d: Duration| (d.as_millis() / FRAME.as_millis()) as u32;
         Turns {
-            utterances: config.utterances.clone(),
+            utterances: &config.utterances,
             next: 0,
             speaking: None,
             agent_answered: !config.agent_speaks_first,
