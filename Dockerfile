@@ -25,7 +25,8 @@ ENV SWITCHBOARD_LISTEN=0.0.0.0:8080 \
     SWITCHBOARD_DATABASE_URL=sqlite:///var/lib/switchboard/switchboard.db?mode=rwc
 EXPOSE 8080
 VOLUME ["/var/lib/switchboard"]
-# SIGTERM drains: calls in flight finish before the process exits.
+# SIGTERM drains: calls in flight finish (up to 10 minutes) before the process exits, so give
+# `docker stop` as long (`docker run --stop-timeout 600`); its default of 10 s cuts calls off.
 STOPSIGNAL SIGTERM
 ENTRYPOINT ["switchboard"]
 CMD ["serve"]
