@@ -143,11 +143,7 @@ pub(crate) fn phone(text: &str) -> ToolResult<String> {
     if let Some(rest) = number.strip_prefix("00") {
         number = format!("+{rest}");
     }
-    let digits = number.strip_prefix('+').unwrap_or("");
-    let valid = (2..=15).contains(&digits.len())
-        && digits.bytes().all(|b| b.is_ascii_digit())
-        && !digits.starts_with('0');
-    if valid {
+    if crate::store::is_e164(&number) {
         Ok(number)
     } else {
         Err(ToolError::bad_input(
