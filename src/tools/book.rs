@@ -11,14 +11,12 @@ use serde_json::{Value, json};
 
 use crate::store::{ActivityKind, Booking, ContactId, ContactUpsert, EventType, NewActivity, Store};
 
-use super::calendar;
 use super::error::{ToolError, ToolResult};
 use super::params::{self, StartTime};
 use super::placement::{self, Invitee, Placed, Request};
 use super::scope::Scope;
 use super::view::{self, BookingView};
 
-const MAX_NAME_CHARS: usize = 200;
 const MAX_NOTES_CHARS: usize = 2000;
 
 #[derive(Debug, Deserialize)]
@@ -53,7 +51,7 @@ pub(crate) async fn create_booking(
     let slug = params::required(&params.event_type_slug, "the meeting type")?;
     let start_text = params::required(&params.start_time, "the start time")?;
     let name = params::required(&params.invitee_name, "the caller's name for the booking")?;
-    if name.chars().count() > MAX_NAME_CHARS {
+    if name.chars().count() > params::MAX_NAME_CHARS {
         return Err(ToolError::bad_input("That name is too long for a booking."));
     }
     let email = params::given(&params.invitee_email)
@@ -72,7 +70,7 @@ pub(crate) async fn create_booking(
     {
         return Ok(confirmation(&made, &event_type, true));
     }
-    let host = calendar::load_host(store, &scope.account_id, &event_type.host_id).await?;
+    let host = store.host(&scope.account_id, &event_type.host_id).await?;
     let (timezone, zone) = params::timezone(&params.timezone, &host.timezone)?;
 
     // Upserted before the booking transaction: other writes must not run while it holds the

@@ -11,6 +11,9 @@ use serde_json::Value;
 
 use super::error::{ToolError, ToolResult};
 
+/// The longest name of a person (an invitee, a contact) the tools accept.
+pub(crate) const MAX_NAME_CHARS: usize = 200;
+
 /// Reads `parameters` into `T`. A missing or `null` parameter object reads as `{}`; unknown
 /// fields are ignored, since LLMs add them and they do no harm.
 pub(crate) fn parse<T: DeserializeOwned>(parameters: &Value) -> ToolResult<T> {

@@ -67,7 +67,7 @@ pub(crate) async fn place(store: &Store, scope: &Scope, request: Request<'_>) ->
     let alternatives_until = anchor
         .checked_add(jiff::SignedDuration::from_hours(24 * (ALTERNATIVE_DAYS + 1)))
         .unwrap_or(Timestamp::MAX);
-    let host = calendar::load_host(store, &scope.account_id, &event_type.host_id).await?;
+    let host = store.host(&scope.account_id, &event_type.host_id).await?;
     let schedule =
         calendar::load_schedule(store, &scope.account_id, &host, anchor, alternatives_until).await?;
 

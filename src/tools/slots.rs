@@ -92,7 +92,7 @@ pub(crate) async fn get_available_slots(
     let params: Params = params::parse(parameters)?;
     let slug = params::required(&params.event_type_slug, "the meeting type")?;
     let event_type = scope.offered_event_type(store, slug).await?;
-    let host = calendar::load_host(store, &scope.account_id, &event_type.host_id).await?;
+    let host = store.host(&scope.account_id, &event_type.host_id).await?;
     let (timezone_name, timezone) = params::timezone(&params.timezone, &host.timezone)?;
     let today = timezone.to_datetime(now).date();
     let dates = dates(&params, today)?;
