@@ -85,6 +85,7 @@ pub(crate) async fn create_booking(
     };
     let request = Request {
         event_type: &event_type,
+        host: &host,
         start,
         caller_zone: &zone,
         invitee: Invitee {

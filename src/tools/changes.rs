@@ -256,8 +256,10 @@ async fn reschedule(
         ));
     };
     let (timezone, zone) = params::timezone(timezone, &booking.timezone)?;
+    let host = store.host(&scope.account_id, &event_type.host_id).await?;
     let request = Request {
         event_type: &event_type,
+        host: &host,
         start,
         caller_zone: &zone,
         invitee: Invitee {
