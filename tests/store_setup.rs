@@ -2,10 +2,10 @@
 //! back as written, stay in their account, and the schema's rules surface as typed errors.
 
 use jiff::civil::{Weekday, date};
-use switchboard::store::testing::{self, on_each_backend, seed_business};
+use switchboard::store::testing::{self, another_host, on_each_backend, other_account, seed_business};
 use switchboard::store::{
-    Blackout, Constraint, DateOverride, FallbackMode, MinuteRange, NewAccount, NewAgent, NewEventType,
-    NewHost, Store, StoreError, WeeklyRange,
+    Blackout, Constraint, DateOverride, FallbackMode, MinuteRange, NewAgent, NewEventType, StoreError,
+    WeeklyRange,
 };
 
 fn new_agent(phone_number: &str) -> NewAgent {
@@ -36,16 +36,6 @@ fn new_event_type(host: &switchboard::store::HostId, slug: &str) -> NewEventType
         active: true,
         secret: false,
     }
-}
-
-async fn other_account(store: &Store) -> switchboard::store::Account {
-    store
-        .create_account(NewAccount {
-            name: "Someone else".into(),
-            plan: "free".into(),
-        })
-        .await
-        .unwrap()
 }
 
 #[tokio::test]
@@ -241,17 +231,7 @@ async fn event_types_are_unique_by_slug_per_account_and_offered_per_agent() {
 
         // Another account may reuse the slug, but cannot see or link this account's types.
         let other = other_account(&store).await;
-        let other_host = store
-            .create_host(
-                &other.id,
-                NewHost {
-                    name: "B".into(),
-                    email: None,
-                    timezone: "UTC".into(),
-                },
-            )
-            .await
-            .unwrap();
+        let other_host = another_host(&store, &other.id).await;
         store
             .create_event_type(&other.id, new_event_type(&other_host.id, "intro-call"))
             .await

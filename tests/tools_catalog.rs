@@ -9,8 +9,8 @@ use std::time::Duration;
 
 use serde_json::json;
 use switchboard::call::ToolContext;
-use switchboard::store::testing::{on_each_backend, unique_phone_number};
-use switchboard::store::{ActivityKind, FallbackMode, NewAccount, NewAgent, NewEventType, NewHost};
+use switchboard::store::testing::{on_each_backend, other_account, unique_phone_number};
+use switchboard::store::{ActivityKind, FallbackMode, NewAgent, NewEventType};
 use switchboard::tools::seed_demo_business;
 use tools_support::{CALLER, HOST_ZONE, cleaning_at, demo};
 
@@ -169,24 +169,7 @@ async fn an_agent_without_links_offers_every_active_public_type_and_an_unlinked_
 async fn another_accounts_agent_sees_none_of_the_first_accounts_meeting_types() {
     on_each_backend(|store| async move {
         let demo = demo(&store).await;
-        let other = store
-            .create_account(NewAccount {
-                name: "Other clinic".into(),
-                plan: "free".into(),
-            })
-            .await
-            .unwrap();
-        let host = store
-            .create_host(
-                &other.id,
-                NewHost {
-                    name: "Dr. Other".into(),
-                    email: None,
-                    timezone: HOST_ZONE.into(),
-                },
-            )
-            .await
-            .unwrap();
+        let other = other_account(&store).await;
         let agent = store
             .create_agent(
                 &other.id,
@@ -221,7 +204,6 @@ async fn another_accounts_agent_sees_none_of_the_first_accounts_meeting_types() 
             refused,
             "I can't book \"cleaning\"; there are no meeting types to book on this line."
         );
-        let _ = host;
     })
     .await;
 }
