@@ -196,19 +196,12 @@ async fn cancel_booking(
 
 fn cancellation(booking: &Booking, event_type: &EventType, already: bool) -> Cancellation {
     let view = view::booking(booking, &event_type.slug, &event_type.name);
-    let confirmation_message = if already {
-        format!(
-            "The {} on {} was already cancelled.",
-            event_type.name,
-            view::spoken_when(&view)
-        )
+    let state = if already {
+        "was already cancelled"
     } else {
-        format!(
-            "The {} on {} is cancelled.",
-            event_type.name,
-            view::spoken_when(&view)
-        )
+        "is cancelled"
     };
+    let confirmation_message = format!("The {} on {} {state}.", event_type.name, view::spoken_when(&view));
     Cancellation {
         booking: view,
         confirmation_message,
