@@ -92,7 +92,7 @@ pub(crate) async fn create_booking(
             name: name.to_owned(),
             email,
             phone: phone.or(contact_phone),
-            contact_id: contact_id.clone(),
+            contact_id,
             timezone,
             notes,
         },
@@ -109,7 +109,7 @@ pub(crate) async fn create_booking(
                 event_type.name,
                 view::spoken_when(&reply.booking)
             );
-            log_booking_activity(store, scope, contact_id, summary, &booking, "booked").await;
+            log_booking_activity(store, scope, summary, &booking, "booked").await;
             Ok(reply)
         }
     }
@@ -166,18 +166,18 @@ fn spelled(reference: &str) -> String {
     spelled
 }
 
-/// Records a booking change in the CRM log. It runs after the booking committed, so a failure
-/// here must not turn a made booking into an error: it is logged and the booking stands.
+/// Records a booking change in the CRM log, on the booking's contact. It runs after the booking
+/// committed, so a failure here must not turn a made booking into an error: it is logged and
+/// the booking stands.
 pub(crate) async fn log_booking_activity(
     store: &Store,
     scope: &Scope,
-    contact_id: Option<ContactId>,
     summary: String,
     booking: &Booking,
     action: &str,
 ) {
     let activity = NewActivity {
-        contact_id,
+        contact_id: booking.contact_id.clone(),
         kind: ActivityKind::Booking,
         summary,
         detail: Some(json!({

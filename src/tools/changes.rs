@@ -182,15 +182,7 @@ async fn cancel_booking(
         event_type.name,
         view::spoken_when(&reply.booking)
     );
-    book::log_booking_activity(
-        store,
-        scope,
-        cancelled.contact_id.clone(),
-        summary,
-        &cancelled,
-        "cancelled",
-    )
-    .await;
+    book::log_booking_activity(store, scope, summary, &cancelled, "cancelled").await;
     Ok(reply)
 }
 
@@ -277,15 +269,7 @@ async fn reschedule(
                 view::spoken_when(&view::booking(&booking, &event_type.slug, &event_type.name)),
                 view::spoken_when(&reply.booking)
             );
-            book::log_booking_activity(
-                store,
-                scope,
-                moved.contact_id.clone(),
-                summary,
-                &moved,
-                "rescheduled",
-            )
-            .await;
+            book::log_booking_activity(store, scope, summary, &moved, "rescheduled").await;
             Ok(reply)
         }
     }
