@@ -5,10 +5,12 @@
 use std::time::{Duration, Instant};
 
 use jiff::{SignedDuration, Timestamp};
-use switchboard::store::testing::{self, Business, on_each_backend, on_each_backend_with, seed_business};
+use switchboard::store::testing::{
+    self, Business, another_host, on_each_backend, on_each_backend_with, other_account, seed_business,
+};
 use switchboard::store::{
-    Backend, BookingStatus, Constraint, NewAccount, NewBooking, NewHost, Store, StoreError, StoreOptions,
-    StoreResult,
+    AccountId, Backend, Booking, BookingStatus, Constraint, HostId, NewBooking, Store, StoreError,
+    StoreOptions, StoreResult,
 };
 
 const RACERS: usize = 50;
@@ -33,6 +35,19 @@ fn booking(business: &Business, start_at: Timestamp, minutes: i64) -> NewBooking
         idempotency_key: None,
         rescheduled_from: None,
     }
+}
+
+/// The host's confirmed bookings in 2026, the year every test here books in.
+async fn confirmed_in_2026(store: &Store, account: &AccountId, host: &HostId) -> Vec<Booking> {
+    store
+        .confirmed_bookings_overlapping(
+            account,
+            host,
+            at("2026-01-01T00:00:00Z"),
+            at("2027-01-01T00:00:00Z"),
+        )
+        .await
+        .unwrap()
 }
 
 #[derive(Debug, PartialEq, Eq)]
@@ -96,15 +111,7 @@ async fn race(store: &Store, business: &Business, starts: impl Iterator<Item = T
     assert_eq!(booked, 1, "{outcomes:?}");
     assert_eq!(outcomes.len(), RACERS);
 
-    let window = store
-        .confirmed_bookings_overlapping(
-            &business.account.id,
-            &business.host.id,
-            at("2026-01-01T00:00:00Z"),
-            at("2027-01-01T00:00:00Z"),
-        )
-        .await
-        .unwrap();
+    let window = confirmed_in_2026(store, &business.account.id, &business.host.id).await;
     assert_eq!(window.len(), 1, "exactly one booking exists");
     let host = store.host(&business.account.id, &business.host.id).await.unwrap();
     assert_eq!(
@@ -182,17 +189,7 @@ async fn a_second_transaction_for_the_host_waits_for_the_first_and_then_sees_its
 async fn transactions_of_different_hosts_wait_for_each_other_only_on_sqlite() {
     on_each_backend(|store| async move {
         let business = seed_business(&store).await;
-        let other_host = store
-            .create_host(
-                &business.account.id,
-                NewHost {
-                    name: "B".into(),
-                    email: None,
-                    timezone: "UTC".into(),
-                },
-            )
-            .await
-            .unwrap();
+        let other_host = another_host(&store, &business.account.id).await;
         let first = store
             .begin_host(&business.account.id, &business.host.id)
             .await
@@ -276,15 +273,7 @@ async fn an_idempotency_key_inserted_twice_yields_one_booking() {
                 .unwrap(),
             Some(first.clone())
         );
-        let all = store
-            .confirmed_bookings_overlapping(
-                account,
-                host,
-                at("2026-01-01T00:00:00Z"),
-                at("2027-01-01T00:00:00Z"),
-            )
-            .await
-            .unwrap();
+        let all = confirmed_in_2026(&store, account, host).await;
         assert_eq!(all, [first]);
     })
     .await;
@@ -404,15 +393,7 @@ async fn a_transaction_dropped_without_commit_leaves_nothing_behind() {
                 .await
                 .unwrap();
         }
-        let window = store
-            .confirmed_bookings_overlapping(
-                account,
-                host,
-                at("2026-01-01T00:00:00Z"),
-                at("2027-01-01T00:00:00Z"),
-            )
-            .await
-            .unwrap();
+        let window = confirmed_in_2026(&store, account, host).await;
         assert!(window.is_empty());
         // The next transaction gets the lock (nothing was left holding it) and the same version.
         let tx = store.begin_host(account, host).await.unwrap();
@@ -428,17 +409,7 @@ async fn bookings_need_an_event_type_of_the_locked_host_and_sane_times() {
     on_each_backend(|store| async move {
         let business = seed_business(&store).await;
         let (account, host) = (&business.account.id, &business.host.id);
-        let other_host = store
-            .create_host(
-                account,
-                NewHost {
-                    name: "B".into(),
-                    email: None,
-                    timezone: "UTC".into(),
-                },
-            )
-            .await
-            .unwrap();
+        let other_host = another_host(&store, account).await;
         let mut tx = store.begin_host(account, &other_host.id).await.unwrap();
         let wrong_host = tx
             .insert_booking(booking(&business, at("2026-03-10T14:00:00Z"), 30))
@@ -486,13 +457,7 @@ async fn another_accounts_booking_is_invisible_and_untouchable() {
             Some(mine.clone())
         );
 
-        let other = store
-            .create_account(NewAccount {
-                name: "Other".into(),
-                plan: "free".into(),
-            })
-            .await
-            .unwrap();
+        let other = other_account(&store).await;
         assert!(matches!(
             store.booking(&other.id, &mine.id).await,
             Err(StoreError::NotFound { what: "booking" })
@@ -508,31 +473,14 @@ async fn another_accounts_booking_is_invisible_and_untouchable() {
             store.booking_by_idempotency_key(&other.id, "k1").await.unwrap(),
             None
         );
-        let window = (at("2026-01-01T00:00:00Z"), at("2027-01-01T00:00:00Z"));
-        assert!(
-            store
-                .confirmed_bookings_overlapping(&other.id, host, window.0, window.1)
-                .await
-                .unwrap()
-                .is_empty()
-        );
+        assert!(confirmed_in_2026(&store, &other.id, host).await.is_empty());
         assert!(matches!(
             store.begin_host(&other.id, host).await,
             Err(StoreError::NotFound { what: "host" })
         ));
 
         // Even inside its own host transaction, the other account cannot touch this booking.
-        let other_host = store
-            .create_host(
-                &other.id,
-                NewHost {
-                    name: "O".into(),
-                    email: None,
-                    timezone: "UTC".into(),
-                },
-            )
-            .await
-            .unwrap();
+        let other_host = another_host(&store, &other.id).await;
         let mut tx = store.begin_host(&other.id, &other_host.id).await.unwrap();
         let cancel = tx.set_booking_status(&mine.id, BookingStatus::Cancelled).await;
         assert!(matches!(cancel, Err(StoreError::NotFound { .. })), "{cancel:?}");

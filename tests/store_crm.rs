@@ -4,21 +4,10 @@
 use std::time::Duration;
 
 use jiff::Timestamp;
-use switchboard::store::testing::{on_each_backend, seed_business};
+use switchboard::store::testing::{on_each_backend, other_account, seed_business};
 use switchboard::store::{
-    ActivityKind, CallDirection, Constraint, ContactUpsert, NewAccount, NewActivity, NewCall, Store,
-    StoreError,
+    ActivityKind, CallDirection, Constraint, ContactUpsert, NewActivity, NewCall, StoreError,
 };
-
-async fn other_account(store: &Store) -> switchboard::store::Account {
-    store
-        .create_account(NewAccount {
-            name: "Someone else".into(),
-            plan: "free".into(),
-        })
-        .await
-        .unwrap()
-}
 
 #[tokio::test]
 async fn contacts_upsert_by_phone_and_keep_what_they_already_know() {

@@ -1,11 +1,12 @@
 //! An account's setup on both backends: accounts, agents, event types and host schedules read
-//! back as written, stay in their account, and the schema's rules surface as typed errors.
+//! back as written (also when writes race), stay in their account, and the schema's rules
+//! surface as typed errors.
 
 use jiff::civil::{Weekday, date};
-use switchboard::store::testing::{self, on_each_backend, seed_business};
+use switchboard::store::testing::{self, another_host, on_each_backend, other_account, seed_business};
 use switchboard::store::{
-    Blackout, Constraint, DateOverride, FallbackMode, MinuteRange, NewAccount, NewAgent, NewEventType,
-    NewHost, Store, StoreError, WeeklyRange,
+    Blackout, Constraint, DateOverride, FallbackMode, MinuteRange, NewAgent, NewEventType, StoreError,
+    WeeklyRange,
 };
 
 fn new_agent(phone_number: &str) -> NewAgent {
@@ -36,16 +37,6 @@ fn new_event_type(host: &switchboard::store::HostId, slug: &str) -> NewEventType
         active: true,
         secret: false,
     }
-}
-
-async fn other_account(store: &Store) -> switchboard::store::Account {
-    store
-        .create_account(NewAccount {
-            name: "Someone else".into(),
-            plan: "free".into(),
-        })
-        .await
-        .unwrap()
 }
 
 #[tokio::test]
@@ -241,17 +232,7 @@ async fn event_types_are_unique_by_slug_per_account_and_offered_per_agent() {
 
         // Another account may reuse the slug, but cannot see or link this account's types.
         let other = other_account(&store).await;
-        let other_host = store
-            .create_host(
-                &other.id,
-                NewHost {
-                    name: "B".into(),
-                    email: None,
-                    timezone: "UTC".into(),
-                },
-            )
-            .await
-            .unwrap();
+        let other_host = another_host(&store, &other.id).await;
         store
             .create_event_type(&other.id, new_event_type(&other_host.id, "intro-call"))
             .await
@@ -437,6 +418,51 @@ async fn schedules_are_replaced_whole_and_scoped_to_the_hosts_account() {
         );
         assert_eq!(store.weekly_hours(account, host).await.unwrap(), [week[0]]);
         assert!(store.remove_blackout(account, host, holiday.date).await.unwrap());
+    })
+    .await;
+}
+
+/// Each write replaces the date's ranges whole, even when many race: PostgreSQL would otherwise
+/// let two writers each delete the old ranges and then keep both of their inserts.
+#[tokio::test(flavor = "multi_thread", worker_threads = 4)]
+async fn racing_overrides_of_one_date_leave_exactly_one_of_them() {
+    on_each_backend(|store| async move {
+        let business = seed_business(&store).await;
+        let (account, host) = (&business.account.id, &business.host.id);
+        for round in 0..30 {
+            let day = date(2026, 12, 1) + jiff::Span::new().days(round);
+            // Even writers close the date; odd ones open it for two ranges starting at hour i.
+            let writers: Vec<_> = (0..16u16)
+                .map(|i| {
+                    let ranges = match i % 2 {
+                        0 => vec![],
+                        _ => vec![
+                            MinuteRange {
+                                start_minute: 60 * i,
+                                end_minute: 60 * i + 30,
+                            },
+                            MinuteRange {
+                                start_minute: 60 * i + 40,
+                                end_minute: 60 * i + 50,
+                            },
+                        ],
+                    };
+                    let (store, account, host) = (store.clone(), account.clone(), host.clone());
+                    tokio::spawn(async move {
+                        let written = DateOverride { date: day, ranges };
+                        store.set_date_override(&account, &host, &written).await.unwrap();
+                        written
+                    })
+                })
+                .collect();
+            let mut written = Vec::new();
+            for writer in writers {
+                written.push(writer.await.unwrap());
+            }
+            let stored = store.date_overrides(account, host, day, day).await.unwrap();
+            assert_eq!(stored.len(), 1, "{stored:?}");
+            assert!(written.contains(&stored[0]), "a mix of writes: {stored:?}");
+        }
     })
     .await;
 }

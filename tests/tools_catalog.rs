@@ -1,14 +1,18 @@
 //! The read-side tools and the CRM tools on both backends: what an agent offers, open times on
 //! the caller's wall clock, contacts and the call log, the demo seed, and that nothing of one
-//! account or of a secret meeting type leaks to another agent.
+//! account or of a secret meeting type leaks to another agent; and that every tool answers a
+//! database that is down with a sentence the agent can say.
 
 mod tools_support;
 
+use std::time::Duration;
+
 use serde_json::json;
-use switchboard::store::testing::{on_each_backend, unique_phone_number};
-use switchboard::store::{ActivityKind, FallbackMode, NewAccount, NewAgent, NewEventType, NewHost};
+use switchboard::call::ToolContext;
+use switchboard::store::testing::{on_each_backend, other_account, unique_phone_number};
+use switchboard::store::{ActivityKind, FallbackMode, NewAgent, NewEventType};
 use switchboard::tools::seed_demo_business;
-use tools_support::{CALLER, HOST_ZONE, demo};
+use tools_support::{CALLER, HOST_ZONE, cleaning_at, demo};
 
 #[tokio::test]
 async fn seeding_twice_finds_the_same_business() {
@@ -145,16 +149,10 @@ async fn an_agent_without_links_offers_every_active_public_type_and_an_unlinked_
             )
             .await
             .unwrap();
-        let unlinked = tools_support::Demo {
-            ctx: switchboard::call::ToolContext {
-                agent_id: night_line.id.to_string(),
-                ..demo.ctx.clone()
-            },
-            toolbox: demo.toolbox.clone(),
-            store: store.clone(),
-            business: demo.business.clone(),
-            phone_number: night_line.phone_number.clone(),
-        };
+        let unlinked = demo.on_call(ToolContext {
+            agent_id: night_line.id.to_string(),
+            ..demo.ctx.clone()
+        });
         let listed = unlinked.ok("list_event_types", json!({})).await;
         let slugs: Vec<&str> = listed["event_types"]
             .as_array()
@@ -171,24 +169,7 @@ async fn an_agent_without_links_offers_every_active_public_type_and_an_unlinked_
 async fn another_accounts_agent_sees_none_of_the_first_accounts_meeting_types() {
     on_each_backend(|store| async move {
         let demo = demo(&store).await;
-        let other = store
-            .create_account(NewAccount {
-                name: "Other clinic".into(),
-                plan: "free".into(),
-            })
-            .await
-            .unwrap();
-        let host = store
-            .create_host(
-                &other.id,
-                NewHost {
-                    name: "Dr. Other".into(),
-                    email: None,
-                    timezone: HOST_ZONE.into(),
-                },
-            )
-            .await
-            .unwrap();
+        let other = other_account(&store).await;
         let agent = store
             .create_agent(
                 &other.id,
@@ -204,17 +185,11 @@ async fn another_accounts_agent_sees_none_of_the_first_accounts_meeting_types() 
             )
             .await
             .unwrap();
-        let other_demo = tools_support::Demo {
-            ctx: switchboard::call::ToolContext {
-                account_id: other.id.to_string(),
-                agent_id: agent.id.to_string(),
-                ..demo.ctx.clone()
-            },
-            toolbox: demo.toolbox.clone(),
-            store: store.clone(),
-            business: demo.business.clone(),
-            phone_number: agent.phone_number.clone(),
-        };
+        let other_demo = demo.on_call(ToolContext {
+            account_id: other.id.to_string(),
+            agent_id: agent.id.to_string(),
+            ..demo.ctx.clone()
+        });
         assert_eq!(
             other_demo.ok("list_event_types", json!({})).await,
             json!({"event_types": []})
@@ -229,7 +204,6 @@ async fn another_accounts_agent_sees_none_of_the_first_accounts_meeting_types() 
             refused,
             "I can't book \"cleaning\"; there are no meeting types to book on this line."
         );
-        let _ = host;
     })
     .await;
 }
@@ -484,16 +458,10 @@ async fn log_call_files_the_call_on_the_callers_contact() {
             "I need the outcome of the call (disposition)."
         );
 
-        let withheld = tools_support::Demo {
-            ctx: switchboard::call::ToolContext {
-                caller_number: None,
-                ..demo.ctx.clone()
-            },
-            toolbox: demo.toolbox.clone(),
-            store: store.clone(),
-            business: demo.business.clone(),
-            phone_number: demo.phone_number.clone(),
-        };
+        let withheld = demo.on_call(ToolContext {
+            caller_number: None,
+            ..demo.ctx.clone()
+        });
         let reply = withheld.ok("log_call", json!({"disposition": "no_action"})).await;
         assert_eq!(reply["logged"], true);
         assert!(reply.get("contact_id").is_none());
@@ -519,6 +487,40 @@ async fn end_call_and_unknown_tools_are_answered_like_the_call_layer_does() {
             .outcome(tools_support::call("list_event_types", json!([1, 2])))
             .await;
         assert!(not_object.is_error);
+    })
+    .await;
+}
+
+#[tokio::test]
+async fn a_database_that_is_down_gets_a_sentence_to_say_not_a_hang() {
+    on_each_backend(|store| async move {
+        let demo = demo(&store).await;
+        store.close().await;
+        let requests = [
+            ("list_event_types", json!({})),
+            (
+                "get_available_slots",
+                json!({"event_type_slug": "cleaning", "date": "2026-02-10"}),
+            ),
+            ("create_booking", cleaning_at("2026-02-10T15:00:00Z")),
+            ("get_booking_details", json!({"booking_id": "K7M4PX"})),
+            ("upsert_contact", json!({"phone": CALLER, "name": "Ana"})),
+            ("log_call", json!({"disposition": "other"})),
+        ];
+        for (tool, parameters) in requests {
+            let outcome = tokio::time::timeout(
+                Duration::from_secs(5),
+                demo.outcome(tools_support::call(tool, parameters)),
+            )
+            .await
+            .unwrap_or_else(|_| panic!("{tool} waited for the database"));
+            assert!(outcome.is_error, "{tool}: {}", outcome.result);
+            assert_eq!(
+                outcome.result,
+                "I can't reach the booking system right now. Please apologise and offer to take a message.",
+                "{tool}"
+            );
+        }
     })
     .await;
 }

@@ -9,16 +9,7 @@ use switchboard::call::ToolContext;
 use switchboard::store::BookingStatus;
 use switchboard::store::testing::{on_each_backend, unique_phone_number};
 use switchboard::tools::seed_demo_business;
-use tools_support::{CALLER, Demo, HOST_ZONE, call_with_id, demo};
-
-fn cleaning_at(start_time: &str) -> serde_json::Value {
-    json!({
-        "event_type_slug": "cleaning",
-        "start_time": start_time,
-        "invitee_name": "Ana Diaz",
-        "invitee_email": "ana@example.com",
-    })
-}
+use tools_support::{CALLER, HOST_ZONE, call_with_id, cleaning_at, demo};
 
 #[tokio::test]
 async fn a_booking_can_move_into_its_own_old_time_and_a_retry_moves_it_once() {
@@ -220,17 +211,11 @@ async fn another_accounts_agent_can_neither_read_nor_move_nor_cancel_a_booking()
         let other_business = seed_demo_business(&store, &unique_phone_number(), "agent_b", HOST_ZONE)
             .await
             .unwrap();
-        let other = Demo {
-            ctx: ToolContext {
-                account_id: other_business.account_id.to_string(),
-                agent_id: other_business.agent_id.to_string(),
-                ..demo.ctx.clone()
-            },
-            toolbox: demo.toolbox.clone(),
-            store: store.clone(),
-            business: other_business,
-            phone_number: String::new(),
-        };
+        let other = demo.on_call(ToolContext {
+            account_id: other_business.account_id.to_string(),
+            agent_id: other_business.agent_id.to_string(),
+            ..demo.ctx.clone()
+        });
         let not_found =
             format!("I can't find a booking with the reference {reference}. Could you read it to me again?");
         assert_eq!(

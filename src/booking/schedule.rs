@@ -179,17 +179,11 @@ impl Schedule {
     /// instants and sorted by start. Ranges may run into the day after `last`.
     pub fn open_ranges(&self, first: Date, last: Date) -> Vec<OpenRange> {
         let mut ranges = Vec::new();
-        self.open_ranges_into(first, last, &mut ranges);
-        ranges
-    }
-
-    pub(crate) fn open_ranges_into(&self, first: Date, last: Date, out: &mut Vec<OpenRange>) {
-        out.clear();
         let mut date = first;
         while date <= last {
             for range in self.ranges_starting_on(date) {
                 if let Some(open) = self.resolve(date, range) {
-                    out.push(open);
+                    ranges.push(open);
                 }
             }
             match date.tomorrow() {
@@ -197,7 +191,8 @@ impl Schedule {
                 Err(_) => break,
             }
         }
-        out.sort_unstable_by_key(|range| (range.start, range.end));
+        ranges.sort_unstable_by_key(|range| (range.start, range.end));
+        ranges
     }
 
     fn resolve(&self, date: Date, range: &TimeRange) -> Option<OpenRange> {

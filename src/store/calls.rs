@@ -6,7 +6,7 @@ use jiff::Timestamp;
 use sqlx::any::AnyRow;
 
 use super::Store;
-use super::error::StoreResult;
+use super::error::{StoreError, StoreResult};
 use super::ids::{AccountId, AgentId, CallId};
 use super::row::{self, StoredWord};
 use super::validate;
@@ -156,7 +156,7 @@ impl Store {
             None => self
                 .call_by_sid(call_sid)
                 .await?
-                .ok_or(super::StoreError::NotFound { what: "call" }),
+                .ok_or(StoreError::NotFound { what: "call" }),
         }
     }
 
@@ -168,7 +168,7 @@ impl Store {
             .execute(&self.pool)
             .await?;
         if done.rows_affected() == 0 {
-            return Err(super::StoreError::NotFound { what: "call" });
+            return Err(StoreError::NotFound { what: "call" });
         }
         Ok(())
     }

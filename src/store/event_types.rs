@@ -85,41 +85,10 @@ impl NewEventType {
 }
 
 macro_rules! event_type_columns {
-    ($prefix:literal) => {
-        concat!(
-            $prefix,
-            "id, ",
-            $prefix,
-            "account_id, ",
-            $prefix,
-            "host_id, ",
-            $prefix,
-            "slug, ",
-            $prefix,
-            "name, ",
-            $prefix,
-            "description, ",
-            $prefix,
-            "duration_min, ",
-            $prefix,
-            "buffer_before_min, ",
-            $prefix,
-            "buffer_after_min, ",
-            $prefix,
-            "min_notice_min, ",
-            $prefix,
-            "slot_interval_min, ",
-            $prefix,
-            "max_days_ahead, ",
-            $prefix,
-            "per_day_limit, ",
-            $prefix,
-            "active, ",
-            $prefix,
-            "secret, ",
-            $prefix,
-            "created_at"
-        )
+    () => {
+        "id, account_id, host_id, slug, name, description, duration_min, buffer_before_min, \
+         buffer_after_min, min_notice_min, slot_interval_min, max_days_ahead, per_day_limit, active, \
+         secret, created_at"
     };
 }
 
@@ -175,7 +144,7 @@ impl Store {
         };
         sqlx::query(concat!(
             "INSERT INTO event_types (",
-            event_type_columns!(""),
+            event_type_columns!(),
             ") VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10, $11, $12, $13, $14, $15, $16)"
         ))
         .bind(event_type.id.as_str())
@@ -202,7 +171,7 @@ impl Store {
     pub async fn event_type(&self, account_id: &AccountId, id: &EventTypeId) -> StoreResult<EventType> {
         let row = sqlx::query(concat!(
             "SELECT ",
-            event_type_columns!(""),
+            event_type_columns!(),
             " FROM event_types WHERE account_id = $1 AND id = $2"
         ))
         .bind(account_id.as_str())
@@ -219,7 +188,7 @@ impl Store {
     ) -> StoreResult<Option<EventType>> {
         let row = sqlx::query(concat!(
             "SELECT ",
-            event_type_columns!(""),
+            event_type_columns!(),
             " FROM event_types WHERE account_id = $1 AND slug = $2"
         ))
         .bind(account_id.as_str())
@@ -233,7 +202,7 @@ impl Store {
     pub async fn event_types(&self, account_id: &AccountId) -> StoreResult<Vec<EventType>> {
         let rows = sqlx::query(concat!(
             "SELECT ",
-            event_type_columns!(""),
+            event_type_columns!(),
             " FROM event_types WHERE account_id = $1 ORDER BY slug"
         ))
         .bind(account_id.as_str())
@@ -250,9 +219,10 @@ impl Store {
     ) -> StoreResult<Vec<EventType>> {
         let rows = sqlx::query(concat!(
             "SELECT ",
-            event_type_columns!("e."),
-            " FROM event_types e JOIN agent_event_types l ON l.event_type_id = e.id AND l.account_id = e.account_id \
-             WHERE l.account_id = $1 AND l.agent_id = $2 ORDER BY e.slug"
+            event_type_columns!(),
+            " FROM event_types WHERE account_id = $1 AND id IN \
+               (SELECT event_type_id FROM agent_event_types WHERE account_id = $1 AND agent_id = $2) \
+             ORDER BY slug"
         ))
         .bind(account_id.as_str())
         .bind(agent_id.as_str())
@@ -271,7 +241,7 @@ impl Store {
     ) -> StoreResult<Vec<EventType>> {
         let rows = sqlx::query(concat!(
             "SELECT ",
-            event_type_columns!("e."),
+            event_type_columns!(),
             " FROM event_types e WHERE e.account_id = $1 AND e.active = 1 AND e.secret = 0 AND ( \
                EXISTS (SELECT 1 FROM agent_event_types l \
                        WHERE l.account_id = $1 AND l.agent_id = $2 AND l.event_type_id = e.id) \

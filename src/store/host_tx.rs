@@ -34,7 +34,7 @@
 //!   PostgreSQL breaks that by failing one of them, which surfaces as `Busy`.
 
 use jiff::Timestamp;
-use sqlx::{Any, Connection, Transaction};
+use sqlx::{Any, AnyConnection, Connection, Transaction};
 
 use super::Store;
 use super::bookings::{self, Booking, BookingStatus, booking_columns};
@@ -182,21 +182,12 @@ impl HostTx {
         };
         for _ in 0..REFERENCE_ATTEMPTS {
             booking.reference = bookings::new_reference();
-            let mut savepoint = self.tx.begin().await?;
-            match insert_row(&mut savepoint, &booking).await {
-                Ok(()) => {
-                    savepoint.commit().await?;
-                    return Ok(booking);
-                }
-                Err(error) => {
-                    savepoint.rollback().await?;
-                    match error {
-                        StoreError::Conflict {
-                            constraint: Constraint::BookingReference,
-                        } => continue,
-                        other => return Err(other),
-                    }
-                }
+            match in_savepoint(&mut self.tx, async |conn| insert_row(conn, &booking).await).await {
+                Ok(()) => return Ok(booking),
+                Err(StoreError::Conflict {
+                    constraint: Constraint::BookingReference,
+                }) => continue,
+                Err(other) => return Err(other),
             }
         }
         Err(StoreError::Conflict {
@@ -221,29 +212,21 @@ impl HostTx {
                 ));
             }
         }
-        let mut savepoint = self.tx.begin().await?;
-        let result = sqlx::query(concat!(
-            "UPDATE bookings SET status = $1, updated_at = $2 WHERE account_id = $3 AND id = $4 RETURNING ",
-            booking_columns!()
-        ))
-        .bind(status.as_stored())
-        .bind(row::millis(row::now()))
-        .bind(self.account_id.as_str())
-        .bind(id.as_str())
-        .fetch_optional(&mut *savepoint)
+        let account_id = &self.account_id;
+        in_savepoint(&mut self.tx, async |conn| {
+            let row = sqlx::query(concat!(
+                "UPDATE bookings SET status = $1, updated_at = $2 WHERE account_id = $3 AND id = $4 RETURNING ",
+                booking_columns!()
+            ))
+            .bind(status.as_stored())
+            .bind(row::millis(row::now()))
+            .bind(account_id.as_str())
+            .bind(id.as_str())
+            .fetch_optional(conn)
+            .await?;
+            row::required(row, "booking", Booking::from_row)
+        })
         .await
-        .map_err(StoreError::from)
-        .and_then(|row| row::required(row, "booking", Booking::from_row));
-        match result {
-            Ok(booking) => {
-                savepoint.commit().await?;
-                Ok(booking)
-            }
-            Err(error) => {
-                savepoint.rollback().await?;
-                Err(error)
-            }
-        }
     }
 
     pub async fn commit(self) -> StoreResult<()> {
@@ -257,9 +240,28 @@ impl HostTx {
     }
 }
 
+/// Runs `write` inside a savepoint of `tx`: a refused write is rolled back alone and leaves
+/// `tx` usable (see the module docs).
+async fn in_savepoint<T>(
+    tx: &mut Transaction<'static, Any>,
+    write: impl AsyncFnOnce(&mut AnyConnection) -> StoreResult<T>,
+) -> StoreResult<T> {
+    let mut savepoint = tx.begin().await?;
+    match write(&mut savepoint).await {
+        Ok(value) => {
+            savepoint.commit().await?;
+            Ok(value)
+        }
+        Err(error) => {
+            savepoint.rollback().await?;
+            Err(error)
+        }
+    }
+}
+
 /// One statement that also checks the event type is the host's: the SELECT yields no row
 /// otherwise, and nothing is inserted.
-async fn insert_row(conn: &mut sqlx::AnyConnection, booking: &Booking) -> StoreResult<()> {
+async fn insert_row(conn: &mut AnyConnection, booking: &Booking) -> StoreResult<()> {
     let done = sqlx::query(concat!(
         "INSERT INTO bookings (",
         booking_columns!(),

@@ -40,3 +40,4 @@ pub use hosts::{Host, NewHost};
 pub use ids::{AccountId, ActivityId, AgentId, BookingId, CallId, ContactId, EventTypeId, HostId};
 pub use migrate::latest_version as latest_schema_version;
 pub use schedule::{Blackout, DateOverride, MinuteRange, WeeklyRange};
+pub(crate) use validate::is_e164;

@@ -94,16 +94,15 @@ pub(crate) fn parse_date(column: &'static str, stored: &str) -> StoreResult<Date
 
 /// A non-negative count (minutes, a limit) that must fit the Rust type it is read into.
 pub(crate) fn count<T: TryFrom<i64>>(row: &AnyRow, column: &'static str) -> StoreResult<T> {
-    let value = int(row, column)?;
-    T::try_from(value).map_err(|_| StoreError::invalid(column, format!("{value} is out of range")))
+    fits(column, int(row, column)?)
 }
 
 pub(crate) fn opt_count<T: TryFrom<i64>>(row: &AnyRow, column: &'static str) -> StoreResult<Option<T>> {
-    opt_int(row, column)?
-        .map(|value| {
-            T::try_from(value).map_err(|_| StoreError::invalid(column, format!("{value} is out of range")))
-        })
-        .transpose()
+    opt_int(row, column)?.map(|value| fits(column, value)).transpose()
+}
+
+fn fits<T: TryFrom<i64>>(column: &'static str, value: i64) -> StoreResult<T> {
+    T::try_from(value).map_err(|_| StoreError::invalid(column, format!("{value} is out of range")))
 }
 
 /// A row that must exist: absent means `NotFound { what }`.

@@ -84,16 +84,22 @@ fn blackout(row: &AnyRow) -> StoreResult<Blackout> {
     })
 }
 
-/// Schedule writes check ownership inside their transaction, so a host of another account is
-/// `NotFound` and nothing is written.
-async fn require_host(conn: &mut AnyConnection, account_id: &AccountId, host_id: &HostId) -> StoreResult<()> {
-    sqlx::query("SELECT id FROM hosts WHERE account_id = $1 AND id = $2")
+/// Every schedule write starts by writing the host's row inside its transaction. That checks
+/// ownership (a host of another account is `NotFound` and nothing is written) and, as in the
+/// booking transaction (host_tx.rs), takes the host's lock: on PostgreSQL two writers of one
+/// host's schedule would otherwise both delete what was there before either inserted, and
+/// leave the union of their ranges. (SQLite's `BEGIN IMMEDIATE` already serializes them.) The
+/// write changes nothing, so `lock_version` still counts booking transactions only.
+async fn lock_host(conn: &mut AnyConnection, account_id: &AccountId, host_id: &HostId) -> StoreResult<()> {
+    let done = sqlx::query("UPDATE hosts SET lock_version = lock_version WHERE account_id = $1 AND id = $2")
         .bind(account_id.as_str())
         .bind(host_id.as_str())
-        .fetch_optional(conn)
-        .await?
-        .map(|_| ())
-        .ok_or(StoreError::NotFound { what: "host" })
+        .execute(conn)
+        .await?;
+    if done.rows_affected() == 0 {
+        return Err(StoreError::NotFound { what: "host" });
+    }
+    Ok(())
 }
 
 impl Store {
@@ -120,7 +126,7 @@ impl Store {
             }
         }
         let mut tx = self.begin_write().await?;
-        require_host(&mut tx, account_id, host_id).await?;
+        lock_host(&mut tx, account_id, host_id).await?;
         sqlx::query("DELETE FROM weekly_hours WHERE host_id = $1")
             .bind(host_id.as_str())
             .execute(&mut *tx)
@@ -168,7 +174,7 @@ impl Store {
         }
         let date = row::date_text(date_override.date);
         let mut tx = self.begin_write().await?;
-        require_host(&mut tx, account_id, host_id).await?;
+        lock_host(&mut tx, account_id, host_id).await?;
         sqlx::query("DELETE FROM date_overrides WHERE host_id = $1 AND date = $2")
             .bind(host_id.as_str())
             .bind(&date)
@@ -262,7 +268,7 @@ impl Store {
         blackout: &Blackout,
     ) -> StoreResult<()> {
         let mut tx = self.begin_write().await?;
-        require_host(&mut tx, account_id, host_id).await?;
+        lock_host(&mut tx, account_id, host_id).await?;
         sqlx::query(
             "INSERT INTO blackout_dates (host_id, date, reason) VALUES ($1, $2, $3) \
              ON CONFLICT (host_id, date) DO UPDATE SET reason = excluded.reason",

@@ -26,7 +26,9 @@ use sqlx::Connection;
 use sqlx::postgres::PgConnection;
 
 use super::connect::{Store, StoreOptions, redact_url};
-use super::{Account, Agent, EventType, FallbackMode, Host, NewAccount, NewAgent, NewEventType, NewHost};
+use super::{
+    Account, AccountId, Agent, EventType, FallbackMode, Host, NewAccount, NewAgent, NewEventType, NewHost,
+};
 
 pub const POSTGRES_URL_VAR: &str = "SWITCHBOARD_TEST_POSTGRES_URL";
 pub const REQUIRE_POSTGRES_VAR: &str = "SWITCHBOARD_REQUIRE_POSTGRES";
@@ -304,4 +306,30 @@ pub async fn seed_business(store: &Store) -> Business {
         event_type,
         agent,
     }
+}
+
+/// A second account, for checking that one account's rows stay out of another's reach.
+pub async fn other_account(store: &Store) -> Account {
+    store
+        .create_account(NewAccount {
+            name: "Someone else".into(),
+            plan: "free".into(),
+        })
+        .await
+        .expect("another account")
+}
+
+/// Another host (in UTC, no hours) of `account_id`.
+pub async fn another_host(store: &Store, account_id: &AccountId) -> Host {
+    store
+        .create_host(
+            account_id,
+            NewHost {
+                name: "Second host".into(),
+                email: None,
+                timezone: "UTC".into(),
+            },
+        )
+        .await
+        .expect("another host")
 }

@@ -5,12 +5,13 @@ use super::error::{StoreError, StoreResult};
 
 /// E.164: a plus sign, a country code that does not start with 0, at most 15 digits in all.
 /// This is the form Twilio uses for `From`/`To` (https://www.twilio.com/docs/glossary/what-e164).
-pub(crate) fn e164(what: &'static str, number: &str) -> StoreResult<()> {
+pub(crate) fn is_e164(number: &str) -> bool {
     let digits = number.strip_prefix('+').unwrap_or("");
-    let well_formed = (2..=15).contains(&digits.len())
-        && digits.bytes().all(|b| b.is_ascii_digit())
-        && !digits.starts_with('0');
-    if well_formed {
+    (2..=15).contains(&digits.len()) && digits.bytes().all(|b| b.is_ascii_digit()) && !digits.starts_with('0')
+}
+
+pub(crate) fn e164(what: &'static str, number: &str) -> StoreResult<()> {
+    if is_e164(number) {
         Ok(())
     } else {
         Err(StoreError::invalid(

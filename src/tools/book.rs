@@ -11,14 +11,12 @@ use serde_json::{Value, json};
 
 use crate::store::{ActivityKind, Booking, ContactId, ContactUpsert, EventType, NewActivity, Store};
 
-use super::calendar;
 use super::error::{ToolError, ToolResult};
 use super::params::{self, StartTime};
 use super::placement::{self, Invitee, Placed, Request};
 use super::scope::Scope;
 use super::view::{self, BookingView};
 
-const MAX_NAME_CHARS: usize = 200;
 const MAX_NOTES_CHARS: usize = 2000;
 
 #[derive(Debug, Deserialize)]
@@ -53,7 +51,7 @@ pub(crate) async fn create_booking(
     let slug = params::required(&params.event_type_slug, "the meeting type")?;
     let start_text = params::required(&params.start_time, "the start time")?;
     let name = params::required(&params.invitee_name, "the caller's name for the booking")?;
-    if name.chars().count() > MAX_NAME_CHARS {
+    if name.chars().count() > params::MAX_NAME_CHARS {
         return Err(ToolError::bad_input("That name is too long for a booking."));
     }
     let email = params::given(&params.invitee_email)
@@ -72,7 +70,7 @@ pub(crate) async fn create_booking(
     {
         return Ok(confirmation(&made, &event_type, true));
     }
-    let host = calendar::load_host(store, &scope.account_id, &event_type.host_id).await?;
+    let host = store.host(&scope.account_id, &event_type.host_id).await?;
     let (timezone, zone) = params::timezone(&params.timezone, &host.timezone)?;
 
     // Upserted before the booking transaction: other writes must not run while it holds the
@@ -87,13 +85,14 @@ pub(crate) async fn create_booking(
     };
     let request = Request {
         event_type: &event_type,
+        host: &host,
         start,
         caller_zone: &zone,
         invitee: Invitee {
             name: name.to_owned(),
             email,
             phone: phone.or(contact_phone),
-            contact_id: contact_id.clone(),
+            contact_id,
             timezone,
             notes,
         },
@@ -110,7 +109,7 @@ pub(crate) async fn create_booking(
                 event_type.name,
                 view::spoken_when(&reply.booking)
             );
-            log_booking_activity(store, scope, contact_id, summary, &booking, "booked").await;
+            log_booking_activity(store, scope, summary, &booking, "booked").await;
             Ok(reply)
         }
     }
@@ -167,18 +166,18 @@ fn spelled(reference: &str) -> String {
     spelled
 }
 
-/// Records a booking change in the CRM log. It runs after the booking committed, so a failure
-/// here must not turn a made booking into an error: it is logged and the booking stands.
+/// Records a booking change in the CRM log, on the booking's contact. It runs after the booking
+/// committed, so a failure here must not turn a made booking into an error: it is logged and
+/// the booking stands.
 pub(crate) async fn log_booking_activity(
     store: &Store,
     scope: &Scope,
-    contact_id: Option<ContactId>,
     summary: String,
     booking: &Booking,
     action: &str,
 ) {
     let activity = NewActivity {
-        contact_id,
+        contact_id: booking.contact_id.clone(),
         kind: ActivityKind::Booking,
         summary,
         detail: Some(json!({

@@ -7,7 +7,7 @@ use jiff::tz::TimeZone;
 use jiff::{SignedDuration, Span, Timestamp};
 
 use crate::booking::{self, ExistingBooking, Schedule, TimeRange};
-use crate::store::{self, AccountId, BookingId, Host, HostId, Store};
+use crate::store::{self, AccountId, BookingId, Host, Store};
 
 use super::error::{ToolError, ToolResult};
 
@@ -65,10 +65,6 @@ pub(crate) fn host_zone(host: &Host) -> ToolResult<TimeZone> {
     })
 }
 
-pub(crate) async fn load_host(store: &Store, account_id: &AccountId, host_id: &HostId) -> ToolResult<Host> {
-    Ok(store.host(account_id, host_id).await?)
-}
-
 fn day_before(date: Date) -> Date {
     date.yesterday().unwrap_or(date)
 }
@@ -89,7 +85,6 @@ pub(crate) fn booking_window(from: Timestamp, to: Timestamp) -> (Timestamp, Time
 
 /// The event type in the engine's terms.
 pub(crate) fn engine_event_type(event_type: &store::EventType) -> booking::EventType {
-    let minutes = |m: u32| SignedDuration::from_mins(i64::from(m));
     let mut engine = booking::EventType::new(
         SAME_EVENT_TYPE,
         event_type.name.clone(),
@@ -114,7 +109,6 @@ pub(crate) fn busy_time(
     event_type: &store::EventType,
     moving: Option<&BookingId>,
 ) -> Vec<ExistingBooking> {
-    let minutes = |m: u32| SignedDuration::from_mins(i64::from(m));
     bookings
         .iter()
         .filter(|booking| Some(&booking.id) != moving)
@@ -130,6 +124,10 @@ pub(crate) fn busy_time(
             },
         })
         .collect()
+}
+
+fn minutes(count: u32) -> SignedDuration {
+    SignedDuration::from_mins(i64::from(count))
 }
 
 /// Maps the engine's complaint about a stored definition to an internal error.

@@ -182,33 +182,18 @@ async fn cancel_booking(
         event_type.name,
         view::spoken_when(&reply.booking)
     );
-    book::log_booking_activity(
-        store,
-        scope,
-        cancelled.contact_id.clone(),
-        summary,
-        &cancelled,
-        "cancelled",
-    )
-    .await;
+    book::log_booking_activity(store, scope, summary, &cancelled, "cancelled").await;
     Ok(reply)
 }
 
 fn cancellation(booking: &Booking, event_type: &EventType, already: bool) -> Cancellation {
     let view = view::booking(booking, &event_type.slug, &event_type.name);
-    let confirmation_message = if already {
-        format!(
-            "The {} on {} was already cancelled.",
-            event_type.name,
-            view::spoken_when(&view)
-        )
+    let state = if already {
+        "was already cancelled"
     } else {
-        format!(
-            "The {} on {} is cancelled.",
-            event_type.name,
-            view::spoken_when(&view)
-        )
+        "is cancelled"
     };
+    let confirmation_message = format!("The {} on {} {state}.", event_type.name, view::spoken_when(&view));
     Cancellation {
         booking: view,
         confirmation_message,
@@ -256,8 +241,10 @@ async fn reschedule(
         ));
     };
     let (timezone, zone) = params::timezone(timezone, &booking.timezone)?;
+    let host = store.host(&scope.account_id, &event_type.host_id).await?;
     let request = Request {
         event_type: &event_type,
+        host: &host,
         start,
         caller_zone: &zone,
         invitee: Invitee {
@@ -282,15 +269,7 @@ async fn reschedule(
                 view::spoken_when(&view::booking(&booking, &event_type.slug, &event_type.name)),
                 view::spoken_when(&reply.booking)
             );
-            book::log_booking_activity(
-                store,
-                scope,
-                moved.contact_id.clone(),
-                summary,
-                &moved,
-                "rescheduled",
-            )
-            .await;
+            book::log_booking_activity(store, scope, summary, &moved, "rescheduled").await;
             Ok(reply)
         }
     }

@@ -11,7 +11,6 @@ use super::error::{ToolError, ToolResult};
 use super::params;
 use super::scope::Scope;
 
-const MAX_NAME_CHARS: usize = 200;
 const MAX_DISPOSITION_CHARS: usize = 64;
 const MAX_SUMMARY_CHARS: usize = 4000;
 
@@ -54,7 +53,7 @@ pub(crate) async fn upsert_contact(
 ) -> ToolResult<ContactView> {
     let params: ContactParams = params::parse(parameters)?;
     let phone = params::phone(params::required(&params.phone, "the phone number")?)?;
-    let name = params::free_text(&params.name, "name", MAX_NAME_CHARS)?;
+    let name = params::free_text(&params.name, "name", params::MAX_NAME_CHARS)?;
     let email = params::given(&params.email).map(params::email).transpose()?;
     let contact = store
         .upsert_contact(&scope.account_id, ContactUpsert { phone, name, email })

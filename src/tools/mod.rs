@@ -3,9 +3,12 @@
 //!
 //! [`Toolbox`] implements the call layer's [`ToolRegistry`]: it dispatches a `client_tool_call`
 //! by name and answers with JSON text, or with an error sentence the agent can say to the
-//! caller; it never panics on bad input. Every tool is scoped to the call's account and to the
-//! event types its agent offers (`Store::event_types_for_agent`). The same tools are served over
-//! HTTP for ElevenLabs webhook tools by `http::tools`; [`schema`] describes them for both.
+//! caller; it never panics on bad input. Every tool is scoped to the call's account. Listing
+//! and booking are further limited to the event types the call's agent offers
+//! (`Store::event_types_for_agent`); a booking the caller names by its reference can be read back
+//! and cancelled whatever its type, and moved only when the agent offers its type. The same tools
+//! are served over HTTP for ElevenLabs webhook tools by `http::tools`; [`schema`] describes them
+//! for both.
 //!
 //! | tool | parameters | reply |
 //! |---|---|---|

@@ -11,6 +11,9 @@ use serde_json::Value;
 
 use super::error::{ToolError, ToolResult};
 
+/// The longest name of a person (an invitee, a contact) the tools accept.
+pub(crate) const MAX_NAME_CHARS: usize = 200;
+
 /// Reads `parameters` into `T`. A missing or `null` parameter object reads as `{}`; unknown
 /// fields are ignored, since LLMs add them and they do no harm.
 pub(crate) fn parse<T: DeserializeOwned>(parameters: &Value) -> ToolResult<T> {
@@ -143,11 +146,7 @@ pub(crate) fn phone(text: &str) -> ToolResult<String> {
     if let Some(rest) = number.strip_prefix("00") {
         number = format!("+{rest}");
     }
-    let digits = number.strip_prefix('+').unwrap_or("");
-    let valid = (2..=15).contains(&digits.len())
-        && digits.bytes().all(|b| b.is_ascii_digit())
-        && !digits.starts_with('0');
-    if valid {
+    if crate::store::is_e164(&number) {
         Ok(number)
     } else {
         Err(ToolError::bad_input(

@@ -11,7 +11,7 @@ use jiff::tz::TimeZone;
 
 use crate::booking::{Availability, Refusal, Slot, SlotQuery};
 use crate::store::{
-    Booking, BookingStatus, Constraint, ContactId, EventType, HostTx, NewBooking, Store, StoreError,
+    Booking, BookingStatus, Constraint, ContactId, EventType, Host, HostTx, NewBooking, Store, StoreError,
 };
 
 use super::calendar::{self, add_days, booking_window, busy_time, engine_event_type};
@@ -40,6 +40,8 @@ pub(crate) struct Invitee {
 /// A request to place a meeting.
 pub(crate) struct Request<'a> {
     pub(crate) event_type: &'a EventType,
+    /// The event type's host.
+    pub(crate) host: &'a Host,
     pub(crate) start: StartTime,
     /// The caller's zone: how a local `start` is read and how alternatives are said.
     pub(crate) caller_zone: &'a TimeZone,
@@ -67,9 +69,8 @@ pub(crate) async fn place(store: &Store, scope: &Scope, request: Request<'_>) ->
     let alternatives_until = anchor
         .checked_add(jiff::SignedDuration::from_hours(24 * (ALTERNATIVE_DAYS + 1)))
         .unwrap_or(Timestamp::MAX);
-    let host = calendar::load_host(store, &scope.account_id, &event_type.host_id).await?;
     let schedule =
-        calendar::load_schedule(store, &scope.account_id, &host, anchor, alternatives_until).await?;
+        calendar::load_schedule(store, &scope.account_id, request.host, anchor, alternatives_until).await?;
 
     let mut window = booking_window(anchor, alternatives_until);
     if let Some(moving) = request.moving {

@@ -46,6 +46,14 @@ struct Params {
     timezone: Option<String>,
 }
 
+/// The reply: one date, or a range of dates.
+#[derive(Debug, Serialize)]
+#[serde(untagged)]
+pub enum SlotsReply {
+    Day(DaySlots),
+    Range(RangeSlots),
+}
+
 #[derive(Debug, Serialize)]
 pub struct DaySlots {
     pub event_type: String,
@@ -88,11 +96,11 @@ pub(crate) async fn get_available_slots(
     scope: &Scope,
     parameters: &Value,
     now: Timestamp,
-) -> ToolResult<Value> {
+) -> ToolResult<SlotsReply> {
     let params: Params = params::parse(parameters)?;
     let slug = params::required(&params.event_type_slug, "the meeting type")?;
     let event_type = scope.offered_event_type(store, slug).await?;
-    let host = calendar::load_host(store, &scope.account_id, &event_type.host_id).await?;
+    let host = store.host(&scope.account_id, &event_type.host_id).await?;
     let (timezone_name, timezone) = params::timezone(&params.timezone, &host.timezone)?;
     let today = timezone.to_datetime(now).date();
     let dates = dates(&params, today)?;
@@ -104,7 +112,7 @@ pub(crate) async fn get_available_slots(
         now,
     };
 
-    let reply = match dates {
+    Ok(match dates {
         Dates::One(date) => {
             let on_date = source.open(&day_query(date, date, &timezone)?).await?;
             // Only an empty date pays for the look further ahead.
@@ -116,7 +124,7 @@ pub(crate) async fn get_available_slots(
                 None
             };
             let (slots, more_slots) = spread(&on_date, SLOTS_PER_DAY, &timezone);
-            serde_json::to_value(DaySlots {
+            SlotsReply::Day(DaySlots {
                 event_type: event_type.slug.clone(),
                 timezone: timezone_name,
                 date: date.to_string(),
@@ -128,7 +136,7 @@ pub(crate) async fn get_available_slots(
         }
         Dates::Range(first, last) => {
             let found = source.open(&day_query(first, last, &timezone)?).await?;
-            serde_json::to_value(RangeSlots {
+            SlotsReply::Range(RangeSlots {
                 event_type: event_type.slug.clone(),
                 timezone: timezone_name,
                 date_from: first.to_string(),
@@ -142,8 +150,7 @@ pub(crate) async fn get_available_slots(
                 days: by_date(&found, &timezone),
             })
         }
-    };
-    reply.map_err(|error| ToolError::Internal(format!("slots reply: {error}")))
+    })
 }
 
 /// Where open times come from: one event type on its host's calendar, as of `now`.

@@ -10,14 +10,7 @@ use super::support::*;
 #[test]
 fn nine_am_stays_nine_am_across_the_us_spring_forward() {
     let schedule = host("America/New_York", &EVERY_DAY, &[range((9, 0), (10, 0))]);
-    let slots = host_slots(
-        &schedule,
-        &event(60, 60),
-        &[],
-        date(2026, 3, 7),
-        date(2026, 3, 9),
-        long_before(),
-    );
+    let slots = open_slots(&schedule, &event(60, 60), date(2026, 3, 7), date(2026, 3, 9));
     assert_eq!(
         slots,
         [
@@ -34,14 +27,7 @@ fn the_us_spring_forward_gap_is_never_offered() {
     let mut schedule = host("America/New_York", &[], &[]);
     schedule.set_override(date(2026, 3, 8), [range((0, 0), (5, 0))]);
     let event = event(30, 30);
-    let slots = host_slots(
-        &schedule,
-        &event,
-        &[],
-        date(2026, 3, 8),
-        date(2026, 3, 8),
-        long_before(),
-    );
+    let slots = open_slots(&schedule, &event, date(2026, 3, 8), date(2026, 3, 8));
     assert_eq!(
         wall(&slots, &new_york),
         [
@@ -74,14 +60,7 @@ fn a_meeting_across_the_gap_lasts_its_real_duration() {
     let mut schedule = host("America/New_York", &[], &[]);
     schedule.set_override(date(2026, 3, 8), [range((1, 0), (4, 0))]);
     let event = event(90, 30);
-    let slots = host_slots(
-        &schedule,
-        &event,
-        &[],
-        date(2026, 3, 8),
-        date(2026, 3, 8),
-        long_before(),
-    );
+    let slots = open_slots(&schedule, &event, date(2026, 3, 8), date(2026, 3, 8));
     // 01:30 EST + 90 minutes ends at 04:00 EDT on the wall clock: exactly the closing time.
     assert_eq!(
         slots,
@@ -104,14 +83,7 @@ fn the_us_fall_back_fold_is_never_offered() {
     let mut schedule = host("America/New_York", &[], &[]);
     schedule.set_override(date(2026, 11, 1), [range((0, 0), (3, 0))]);
     let event = event(30, 30);
-    let slots = host_slots(
-        &schedule,
-        &event,
-        &[],
-        date(2026, 11, 1),
-        date(2026, 11, 1),
-        long_before(),
-    );
+    let slots = open_slots(&schedule, &event, date(2026, 11, 1), date(2026, 11, 1));
     assert_eq!(
         wall(&slots, &new_york),
         [
@@ -140,14 +112,7 @@ fn a_meeting_across_the_fold_lasts_its_real_duration() {
     // 00:00 EDT to 03:00 EST is four real hours (04:00Z to 08:00Z).
     let mut schedule = host("America/New_York", &[], &[]);
     schedule.set_override(date(2026, 11, 1), [range((0, 0), (3, 0))]);
-    let slots = host_slots(
-        &schedule,
-        &event(150, 30),
-        &[],
-        date(2026, 11, 1),
-        date(2026, 11, 1),
-        long_before(),
-    );
+    let slots = open_slots(&schedule, &event(150, 30), date(2026, 11, 1), date(2026, 11, 1));
     // 00:30 EDT + 150 minutes is 02:00 EST on the wall clock; 02:00 EST + 150 would pass 03:00.
     assert_eq!(
         slots,
@@ -158,14 +123,7 @@ fn a_meeting_across_the_fold_lasts_its_real_duration() {
 #[test]
 fn nine_am_stays_nine_am_across_the_us_fall_back() {
     let schedule = host("America/New_York", &EVERY_DAY, &[range((9, 0), (10, 0))]);
-    let slots = host_slots(
-        &schedule,
-        &event(60, 60),
-        &[],
-        date(2026, 10, 31),
-        date(2026, 11, 1),
-        long_before(),
-    );
+    let slots = open_slots(&schedule, &event(60, 60), date(2026, 10, 31), date(2026, 11, 1));
     assert_eq!(
         slots,
         [instant("2026-10-31T13:00:00Z"), instant("2026-11-01T14:00:00Z")]
@@ -177,14 +135,7 @@ fn berlin_spring_forward_moves_nine_am_an_hour_earlier_in_utc() {
     let berlin = zone("Europe/Berlin");
     let mut schedule = host("Europe/Berlin", &EVERY_DAY, &[range((9, 0), (10, 0))]);
     schedule.set_override(date(2026, 3, 29), [range((1, 0), (4, 0)), range((9, 0), (10, 0))]);
-    let slots = host_slots(
-        &schedule,
-        &event(60, 60),
-        &[],
-        date(2026, 3, 28),
-        date(2026, 3, 29),
-        long_before(),
-    );
+    let slots = open_slots(&schedule, &event(60, 60), date(2026, 3, 28), date(2026, 3, 29));
     assert_eq!(
         wall(&slots, &berlin),
         [
@@ -204,14 +155,7 @@ fn berlin_fall_back_skips_the_repeated_hour() {
     let berlin = zone("Europe/Berlin");
     let mut schedule = host("Europe/Berlin", &[], &[]);
     schedule.set_override(date(2026, 10, 25), [range((1, 0), (4, 0))]);
-    let slots = host_slots(
-        &schedule,
-        &event(30, 30),
-        &[],
-        date(2026, 10, 25),
-        date(2026, 10, 25),
-        long_before(),
-    );
+    let slots = open_slots(&schedule, &event(30, 30), date(2026, 10, 25), date(2026, 10, 25));
     assert_eq!(
         wall(&slots, &berlin),
         [
@@ -247,14 +191,7 @@ fn lord_howe_spring_forward_skips_half_an_hour() {
     let lord_howe = zone("Australia/Lord_Howe");
     let mut schedule = host("Australia/Lord_Howe", &[], &[]);
     schedule.set_override(date(2026, 10, 4), [range((1, 30), (3, 0))]);
-    let slots = host_slots(
-        &schedule,
-        &event(15, 15),
-        &[],
-        date(2026, 10, 4),
-        date(2026, 10, 4),
-        long_before(),
-    );
+    let slots = open_slots(&schedule, &event(15, 15), date(2026, 10, 4), date(2026, 10, 4));
     assert_eq!(
         wall(&slots, &lord_howe),
         [
@@ -280,14 +217,7 @@ fn lord_howe_fall_back_skips_the_repeated_half_hour() {
     let lord_howe = zone("Australia/Lord_Howe");
     let mut schedule = host("Australia/Lord_Howe", &EVERY_DAY, &[range((9, 0), (9, 30))]);
     schedule.set_override(date(2026, 4, 5), [range((1, 0), (2, 30)), range((9, 0), (9, 30))]);
-    let slots = host_slots(
-        &schedule,
-        &event(15, 15),
-        &[],
-        date(2026, 4, 4),
-        date(2026, 4, 5),
-        long_before(),
-    );
+    let slots = open_slots(&schedule, &event(15, 15), date(2026, 4, 4), date(2026, 4, 5));
     assert_eq!(
         wall(&slots, &lord_howe),
         [
@@ -312,14 +242,7 @@ fn kathmandu_quarter_hour_offset_and_a_caller_in_new_york() {
     let new_york = zone("America/New_York");
     let schedule = host("Asia/Kathmandu", &EVERY_DAY, &[range((9, 0), (12, 0))]);
     let event = event(60, 60);
-    let on_the_10th = host_slots(
-        &schedule,
-        &event,
-        &[],
-        date(2026, 3, 10),
-        date(2026, 3, 10),
-        long_before(),
-    );
+    let on_the_10th = open_slots(&schedule, &event, date(2026, 3, 10), date(2026, 3, 10));
     assert_eq!(
         on_the_10th,
         [

@@ -15,14 +15,7 @@ fn night_host() -> switchboard::booking::Schedule {
 
 #[test]
 fn a_night_range_offers_slots_on_both_sides_of_midnight() {
-    let slots = host_slots(
-        &night_host(),
-        &event(90, 30),
-        &[],
-        date(2026, 3, 6),
-        date(2026, 3, 7),
-        long_before(),
-    );
+    let slots = open_slots(&night_host(), &event(90, 30), date(2026, 3, 6), date(2026, 3, 7));
     let expected: Vec<Timestamp> = [
         "2026-03-06T22:00:00Z",
         "2026-03-06T22:30:00Z",
@@ -38,26 +31,12 @@ fn a_night_range_offers_slots_on_both_sides_of_midnight() {
 
 #[test]
 fn asking_for_the_next_day_finds_the_slots_after_midnight() {
-    let saturday = host_slots(
-        &night_host(),
-        &event(60, 60),
-        &[],
-        date(2026, 3, 7),
-        date(2026, 3, 7),
-        long_before(),
-    );
+    let saturday = open_slots(&night_host(), &event(60, 60), date(2026, 3, 7), date(2026, 3, 7));
     assert_eq!(
         saturday,
         [instant("2026-03-07T00:00:00Z"), instant("2026-03-07T01:00:00Z")]
     );
-    let friday = host_slots(
-        &night_host(),
-        &event(60, 60),
-        &[],
-        date(2026, 3, 6),
-        date(2026, 3, 6),
-        long_before(),
-    );
+    let friday = open_slots(&night_host(), &event(60, 60), date(2026, 3, 6), date(2026, 3, 6));
     assert_eq!(
         friday,
         [instant("2026-03-06T22:00:00Z"), instant("2026-03-06T23:00:00Z")]
@@ -69,14 +48,7 @@ fn a_blackout_after_a_night_range_cuts_it_at_midnight() {
     let mut schedule = night_host();
     schedule.add_blackout(date(2026, 3, 7));
     let event = event(60, 60);
-    let slots = host_slots(
-        &schedule,
-        &event,
-        &[],
-        date(2026, 3, 6),
-        date(2026, 3, 7),
-        long_before(),
-    );
+    let slots = open_slots(&schedule, &event, date(2026, 3, 6), date(2026, 3, 7));
     assert_eq!(
         slots,
         [instant("2026-03-06T22:00:00Z"), instant("2026-03-06T23:00:00Z")]
@@ -92,14 +64,7 @@ fn a_blackout_after_a_night_range_cuts_it_at_midnight() {
 fn an_empty_override_after_a_night_range_keeps_its_tail() {
     let mut schedule = night_host();
     schedule.set_override(date(2026, 3, 7), []);
-    let slots = host_slots(
-        &schedule,
-        &event(60, 60),
-        &[],
-        date(2026, 3, 7),
-        date(2026, 3, 7),
-        long_before(),
-    );
+    let slots = open_slots(&schedule, &event(60, 60), date(2026, 3, 7), date(2026, 3, 7));
     assert_eq!(
         slots,
         [instant("2026-03-07T00:00:00Z"), instant("2026-03-07T01:00:00Z")]
@@ -110,14 +75,7 @@ fn an_empty_override_after_a_night_range_keeps_its_tail() {
 fn a_blackout_on_the_start_day_removes_the_whole_night_range() {
     let mut schedule = night_host();
     schedule.add_blackout(date(2026, 3, 6));
-    let slots = host_slots(
-        &schedule,
-        &event(60, 60),
-        &[],
-        date(2026, 3, 6),
-        date(2026, 3, 7),
-        long_before(),
-    );
+    let slots = open_slots(&schedule, &event(60, 60), date(2026, 3, 6), date(2026, 3, 7));
     assert!(slots.is_empty(), "{slots:?}");
 }
 
@@ -129,14 +87,7 @@ fn overrides_replace_the_weekly_hours_of_their_date() {
     schedule.add_blackout(date(2026, 3, 12));
     // Saturday has no weekly hours; an override opens it.
     schedule.set_override(date(2026, 3, 14), [range((10, 0), (11, 0))]);
-    let slots = host_slots(
-        &schedule,
-        &event(60, 60),
-        &[],
-        date(2026, 3, 9),
-        date(2026, 3, 15),
-        long_before(),
-    );
+    let slots = open_slots(&schedule, &event(60, 60), date(2026, 3, 9), date(2026, 3, 15));
     let expected: Vec<Timestamp> = [
         "2026-03-09T09:00:00Z",
         "2026-03-09T10:00:00Z",
@@ -157,14 +108,7 @@ fn overlapping_ranges_offer_the_union_of_their_grids_once() {
         &[Weekday::Monday],
         &[range((9, 0), (11, 0)), range((9, 30), (10, 30))],
     );
-    let slots = host_slots(
-        &schedule,
-        &event(60, 60),
-        &[],
-        date(2026, 3, 9),
-        date(2026, 3, 9),
-        long_before(),
-    );
+    let slots = open_slots(&schedule, &event(60, 60), date(2026, 3, 9), date(2026, 3, 9));
     assert_eq!(
         slots,
         [
@@ -368,17 +312,7 @@ fn an_inactive_event_type_offers_nothing() {
     let schedule = host("UTC", &EVERY_DAY, &[range((9, 0), (17, 0))]);
     let mut event = event(30, 30);
     event.active = false;
-    assert!(
-        host_slots(
-            &schedule,
-            &event,
-            &[],
-            date(2026, 3, 9),
-            date(2026, 3, 15),
-            long_before()
-        )
-        .is_empty()
-    );
+    assert!(open_slots(&schedule, &event, date(2026, 3, 9), date(2026, 3, 15)).is_empty());
     let availability = Availability::new(&schedule, &event, &[]).unwrap();
     assert_eq!(
         availability.check(instant("2026-03-09T09:00:00Z"), long_before()),

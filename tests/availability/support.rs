@@ -84,6 +84,11 @@ pub fn host_slots(
         .slots(&query, now)
 }
 
+/// The slots of `first ..= last` in the host's timezone with no bookings, asked long before.
+pub fn open_slots(schedule: &Schedule, event: &EventType, first: Date, last: Date) -> Vec<Timestamp> {
+    host_slots(schedule, event, &[], first, last, long_before())
+}
+
 /// Instants as wall-clock times with offsets in `zone`, e.g. "2026-03-08T03:00-04:00".
 pub fn wall(slots: &[Timestamp], zone: &TimeZone) -> Vec<String> {
     slots

@@ -4,7 +4,7 @@
 #![allow(dead_code)]
 
 use jiff::Timestamp;
-use serde_json::Value;
+use serde_json::{Value, json};
 use switchboard::call::{ToolCall, ToolContext, ToolOutcome, ToolRegistry};
 use switchboard::store::testing::unique_phone_number;
 use switchboard::store::{Booking, Store};
@@ -23,7 +23,6 @@ pub fn at(text: &str) -> Timestamp {
 pub struct Demo {
     pub store: Store,
     pub business: DemoBusiness,
-    pub phone_number: String,
     pub toolbox: Toolbox,
     pub ctx: ToolContext,
 }
@@ -42,15 +41,24 @@ pub async fn demo_at(store: &Store, now: &str) -> Demo {
         agent_id: business.agent_id.to_string(),
         call_sid: "CA00000000000000000000000000000001".into(),
         caller_number: Some(CALLER.into()),
-        called_number: Some(phone_number.clone()),
+        called_number: Some(phone_number),
     };
     Demo {
         store: store.clone(),
         toolbox: Toolbox::with_clock(store.clone(), FixedClock(at(now))),
         business,
-        phone_number,
         ctx,
     }
+}
+
+/// `create_booking` parameters for a cleaning at `start_time` for Ana Diaz.
+pub fn cleaning_at(start_time: &str) -> Value {
+    json!({
+        "event_type_slug": "cleaning",
+        "start_time": start_time,
+        "invitee_name": "Ana Diaz",
+        "invitee_email": "ana@example.com",
+    })
 }
 
 pub fn call(name: &str, parameters: Value) -> ToolCall {
@@ -66,6 +74,16 @@ pub fn call_with_id(id: &str, name: &str, parameters: Value) -> ToolCall {
 }
 
 impl Demo {
+    /// The same store and clock on another call: another agent, account or caller.
+    pub fn on_call(&self, ctx: ToolContext) -> Demo {
+        Demo {
+            store: self.store.clone(),
+            business: self.business.clone(),
+            toolbox: self.toolbox.clone(),
+            ctx,
+        }
+    }
+
     pub async fn outcome(&self, call: ToolCall) -> ToolOutcome {
         self.toolbox.call(&self.ctx, call).await
     }
