@@ -55,7 +55,8 @@ pub enum Event {
         seconds: u64,
     },
     /// Bad input from one of the peers. `first` is true the first time this kind is seen in
-    /// the call, so it is logged once and counted every time.
+    /// the call, so it is logged once and counted every time; `detail` says what was wrong
+    /// for that first one and is empty for the rest.
     BadInput {
         kind: BadInput,
         first: bool,
