@@ -1,22 +1,31 @@
 //! How the driver ties the two sockets' lives together, against a hand-written agent whose
-//! every move the test controls: Twilio's `stop` closes the agent's socket, and an agent
-//! that fails mid-call ends Twilio's stream so the caller hears the fallback.
+//! every move the test controls: Twilio's `stop` closes the agent's socket, an agent that
+//! fails mid-call (or stops reading) ends Twilio's stream so the caller hears the fallback,
+//! and bad frames from Twilio are counted while the call goes on.
 
 #[path = "support/bridge.rs"]
 mod bridge;
 
 use std::sync::Arc;
+use std::sync::atomic::Ordering;
 use std::time::Duration;
 
 use axum::Router;
 use axum::extract::ws::{CloseFrame, Message, WebSocket, WebSocketUpgrade};
 use axum::response::IntoResponse;
 use axum::routing::get;
-use bridge::TestBridge;
+use base64::Engine;
+use bridge::{TestBridge, voice_params};
+use futures::{SinkExt, StreamExt};
 use switchboard::sim::caller::{CallerConfig, place_call};
 use switchboard::wire::elevenlabs::{AgentMessage, InitiationMetadata};
-use tokio::net::TcpListener;
+use switchboard::wire::twilio::{Media, MediaFormat, Start, StreamMessage};
+use switchboard::wire::twiml;
+use tokio::net::{TcpSocket, TcpStream};
 use tokio::sync::{Mutex, mpsc};
+use tokio_tungstenite::tungstenite::Message as TwilioMessage;
+use tokio_tungstenite::tungstenite::client::IntoClientRequest;
+use tokio_tungstenite::{MaybeTlsStream, WebSocketStream};
 
 /// What the hand-written agent does once a conversation opens.
 #[derive(Clone, Copy)]
@@ -25,10 +34,21 @@ enum Behaviour {
     WaitForClose,
     /// Announce formats, then close with 1011 after a moment.
     FailAfter(Duration),
+    /// Announce formats, then report every audio chunk received.
+    ReportAudio,
+    /// Announce formats, then never read again (a stuck peer), with a small receive buffer
+    /// so the bridge's writes back up soon.
+    StopReading,
 }
 
 async fn agent(behaviour: Behaviour) -> (String, mpsc::UnboundedReceiver<&'static str>) {
-    let listener = TcpListener::bind("127.0.0.1:0").await.unwrap();
+    let socket = TcpSocket::new_v4().unwrap();
+    if matches!(behaviour, Behaviour::StopReading) {
+        // Accepted connections inherit it, and a fixed size turns off the kernel's growing.
+        socket.set_recv_buffer_size(4096).unwrap();
+    }
+    socket.bind("127.0.0.1:0".parse().unwrap()).unwrap();
+    let listener = socket.listen(64).unwrap();
     let addr = listener.local_addr().unwrap();
     let (tx, rx) = mpsc::unbounded_channel();
     let tx = Arc::new(Mutex::new(tx));
@@ -73,6 +93,21 @@ async fn converse(
                 }
             }
             let _ = events.lock().await.send("closed by the bridge");
+        }
+        Behaviour::ReportAudio => {
+            while let Some(Ok(message)) = socket.recv().await {
+                match message {
+                    Message::Text(text) if text.contains("user_audio_chunk") => {
+                        let _ = events.lock().await.send("audio");
+                    }
+                    Message::Close(_) => break,
+                    _ => {}
+                }
+            }
+        }
+        Behaviour::StopReading => {
+            tokio::time::sleep(Duration::from_secs(60)).await;
+            drop(socket);
         }
         Behaviour::FailAfter(after) => {
             tokio::time::sleep(after).await;
@@ -134,6 +169,129 @@ async fn an_agent_failing_mid_call_ends_the_stream_into_the_fallback() {
         action.contains("<Say>") && action.contains("<Record"),
         "the fallback: {action}"
     );
+    let metrics = bridge.server.state.metrics.render();
+    assert!(
+        metrics.contains("switchboard_calls_ended_total{reason=\"upstream_failed\"} 1"),
+        "{metrics}"
+    );
+}
+
+const STREAM: &str = "MZ00000000000000000000000000000042";
+
+type TwilioSocket = WebSocketStream<MaybeTlsStream<TcpStream>>;
+
+/// Plays Twilio by hand: the voice webhook, the signed stream handshake, then `start` with
+/// the parameters the TwiML gave.
+async fn open_stream(bridge: &TestBridge, call_sid: &str) -> TwilioSocket {
+    let answer = bridge
+        .hooks
+        .post(
+            &bridge.url("/twilio/voice"),
+            &voice_params(call_sid, bridge.number()),
+        )
+        .await
+        .unwrap();
+    let connect = twiml::parse_connect(&answer)
+        .unwrap()
+        .expect("a <Connect><Stream>");
+    let mut request = connect.stream_url.as_str().into_client_request().unwrap();
+    request.headers_mut().insert(
+        "X-Twilio-Signature",
+        bridge.hooks.sign(&connect.stream_url, &[]).parse().unwrap(),
+    );
+    let (mut twilio, _) = tokio_tungstenite::connect_async(request).await.unwrap();
+    let start = StreamMessage::Start {
+        sequence_number: "1".into(),
+        stream_sid: STREAM.into(),
+        start: Start {
+            account_sid: "AC1".into(),
+            stream_sid: STREAM.into(),
+            call_sid: call_sid.into(),
+            tracks: vec!["inbound".into()],
+            media_format: MediaFormat::default(),
+            custom_parameters: connect.parameters.into_iter().collect(),
+        },
+    };
+    twilio.send(start.to_json().into()).await.unwrap();
+    twilio
+}
+
+fn media(payload: &str) -> String {
+    StreamMessage::Media {
+        sequence_number: Some("2".into()),
+        stream_sid: STREAM.into(),
+        media: Media {
+            payload: payload.into(),
+            ..Media::default()
+        },
+    }
+    .to_json()
+}
+
+fn silence() -> String {
+    base64::engine::general_purpose::STANDARD.encode([0xffu8; 160])
+}
+
+#[tokio::test]
+async fn bad_frames_on_the_stream_are_counted_and_the_call_goes_on() {
+    let (agent_url, mut events) = agent(Behaviour::ReportAudio).await;
+    let bridge = TestBridge::start(&agent_url).await;
+    let mut twilio = open_stream(&bridge, "CAbad").await;
+    let bad = [
+        TwilioMessage::Binary(vec![1, 2, 3].into()),
+        TwilioMessage::Text("{not json".into()),
+        TwilioMessage::Text(media(&silence()).replace(STREAM, "MZother").into()),
+        TwilioMessage::Text(media("!!!").into()),
+        TwilioMessage::Text(media("!!!").into()),
+    ];
+    for message in bad {
+        twilio.send(message).await.unwrap();
+    }
+    twilio.send(media(&silence()).into()).await.unwrap();
+    let relayed = tokio::time::timeout(Duration::from_secs(5), events.recv()).await;
+    assert_eq!(relayed.expect("the good frame reached the agent"), Some("audio"));
+    let metrics = bridge.server.state.metrics.render();
+    for counted in [
+        "switchboard_bad_input_total{kind=\"twilio_binary\"} 1",
+        "switchboard_bad_input_total{kind=\"twilio_malformed\"} 1",
+        "switchboard_bad_input_total{kind=\"wrong_stream_sid\"} 1",
+        "switchboard_bad_input_total{kind=\"invalid_base64\"} 2",
+    ] {
+        assert!(metrics.contains(counted), "{counted} in {metrics}");
+    }
+    assert_eq!(
+        bridge.server.state.metrics.active_calls.load(Ordering::Relaxed),
+        1,
+        "the call is still up"
+    );
+    twilio.close(None).await.unwrap();
+}
+
+#[tokio::test]
+async fn an_agent_that_stops_reading_is_given_up_on_and_the_caller_hears_the_fallback() {
+    let (agent_url, _events) = agent(Behaviour::StopReading).await;
+    let bridge = TestBridge::start_with(&agent_url, |config| config.call.write_timeout_secs = 1).await;
+    let (mut sink, mut stream) = open_stream(&bridge, "CAstuck").await.split();
+    // Twilio keeps sending audio as fast as it can; the writes to the agent back up.
+    let frame: TwilioMessage = media(&silence()).into();
+    let caller = tokio::spawn(async move { while sink.send(frame.clone()).await.is_ok() {} });
+    let ended = tokio::time::timeout(Duration::from_secs(30), async {
+        while let Some(Ok(message)) = stream.next().await {
+            if matches!(message, TwilioMessage::Close(_)) {
+                return;
+            }
+        }
+    })
+    .await;
+    caller.abort();
+    assert!(ended.is_ok(), "the bridge ended the stream");
+    let outcome = bridge
+        .server
+        .state
+        .call_log
+        .outcome("CAstuck")
+        .expect("ended here");
+    assert!(outcome.wants_fallback(), "{outcome:?}");
     let metrics = bridge.server.state.metrics.render();
     assert!(
         metrics.contains("switchboard_calls_ended_total{reason=\"upstream_failed\"} 1"),
