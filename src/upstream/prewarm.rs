@@ -39,7 +39,7 @@ pub struct Warm {
 
 type Reply = oneshot::Sender<Result<Warm, UpstreamError>>;
 
-/// Frames held per connection before later ones are dropped (and counted). A greeting is a
+/// Frames held per connection before later ones are dropped (and logged). A greeting is a
 /// few dozen audio frames; this only bounds a misbehaving peer.
 const MAX_HELD: usize = 4096;
 
@@ -128,6 +128,7 @@ where
     }
     let mut held = Vec::new();
     let mut open = true;
+    let mut overflowed = false;
     loop {
         tokio::select! {
             frame = socket.next(), if open => {
@@ -150,6 +151,9 @@ where
                 };
                 if held.len() < MAX_HELD || !open {
                     held.push(item);
+                } else if !overflowed {
+                    overflowed = true;
+                    tracing::warn!(max = MAX_HELD, "pre-warmed agent connection sent too much before its stream started; dropping the rest");
                 }
             }
             claim = &mut claims => {
