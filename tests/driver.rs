@@ -17,14 +17,15 @@ use axum::routing::get;
 use base64::Engine;
 use bridge::{TestBridge, voice_params};
 use futures::{SinkExt, StreamExt};
+use switchboard::metrics::ErrorKind;
 use switchboard::sim::caller::{CallerConfig, place_call};
 use switchboard::wire::elevenlabs::{AgentMessage, InitiationMetadata};
 use switchboard::wire::twilio::{Media, MediaFormat, Start, StreamMessage};
 use switchboard::wire::twiml;
 use tokio::net::{TcpSocket, TcpStream};
 use tokio::sync::{Mutex, mpsc};
-use tokio_tungstenite::tungstenite::Message as TwilioMessage;
 use tokio_tungstenite::tungstenite::client::IntoClientRequest;
+use tokio_tungstenite::tungstenite::{Error as WsError, Message as TwilioMessage};
 use tokio_tungstenite::{MaybeTlsStream, WebSocketStream};
 
 /// What the hand-written agent does once a conversation opens.
@@ -180,9 +181,8 @@ const STREAM: &str = "MZ00000000000000000000000000000042";
 
 type TwilioSocket = WebSocketStream<MaybeTlsStream<TcpStream>>;
 
-/// Plays Twilio by hand: the voice webhook, the signed stream handshake, then `start` with
-/// the parameters the TwiML gave.
-async fn open_stream(bridge: &TestBridge, call_sid: &str) -> TwilioSocket {
+/// The voice webhook's answer for a new call: where to stream, with which parameters.
+async fn answer(bridge: &TestBridge, call_sid: &str) -> twiml::ParsedConnect {
     let answer = bridge
         .hooks
         .post(
@@ -191,16 +191,23 @@ async fn open_stream(bridge: &TestBridge, call_sid: &str) -> TwilioSocket {
         )
         .await
         .unwrap();
-    let connect = twiml::parse_connect(&answer)
+    twiml::parse_connect(&answer)
         .unwrap()
-        .expect("a <Connect><Stream>");
-    let mut request = connect.stream_url.as_str().into_client_request().unwrap();
+        .expect("a <Connect><Stream>")
+}
+
+/// The media-stream handshake, signed as Twilio signs it.
+async fn handshake(bridge: &TestBridge, stream_url: &str) -> TwilioSocket {
+    let mut request = stream_url.into_client_request().unwrap();
     request.headers_mut().insert(
         "X-Twilio-Signature",
-        bridge.hooks.sign(&connect.stream_url, &[]).parse().unwrap(),
+        bridge.hooks.sign(stream_url, &[]).parse().unwrap(),
     );
-    let (mut twilio, _) = tokio_tungstenite::connect_async(request).await.unwrap();
-    let start = StreamMessage::Start {
+    tokio_tungstenite::connect_async(request).await.unwrap().0
+}
+
+fn start(call_sid: &str, connect: &twiml::ParsedConnect) -> String {
+    StreamMessage::Start {
         sequence_number: "1".into(),
         stream_sid: STREAM.into(),
         start: Start {
@@ -209,11 +216,34 @@ async fn open_stream(bridge: &TestBridge, call_sid: &str) -> TwilioSocket {
             call_sid: call_sid.into(),
             tracks: vec!["inbound".into()],
             media_format: MediaFormat::default(),
-            custom_parameters: connect.parameters.into_iter().collect(),
+            custom_parameters: connect.parameters.iter().cloned().collect(),
         },
-    };
-    twilio.send(start.to_json().into()).await.unwrap();
+    }
+    .to_json()
+}
+
+/// Plays Twilio by hand: the voice webhook, the signed stream handshake, then `start` with
+/// the parameters the TwiML gave.
+async fn open_stream(bridge: &TestBridge, call_sid: &str) -> TwilioSocket {
+    let connect = answer(bridge, call_sid).await;
+    let mut twilio = handshake(bridge, &connect.stream_url).await;
+    twilio.send(start(call_sid, &connect).into()).await.unwrap();
     twilio
+}
+
+/// Reads until the bridge closes the stream; false if it does not within `within`.
+async fn closed_by_bridge(
+    stream: &mut (impl StreamExt<Item = Result<TwilioMessage, WsError>> + Unpin),
+    within: Duration,
+) -> bool {
+    let closed = tokio::time::timeout(within, async {
+        while let Some(Ok(message)) = stream.next().await {
+            if matches!(message, TwilioMessage::Close(_)) {
+                return;
+            }
+        }
+    });
+    closed.await.is_ok()
 }
 
 fn media(payload: &str) -> String {
@@ -275,16 +305,9 @@ async fn an_agent_that_stops_reading_is_given_up_on_and_the_caller_hears_the_fal
     // Twilio keeps sending audio as fast as it can; the writes to the agent back up.
     let frame: TwilioMessage = media(&silence()).into();
     let caller = tokio::spawn(async move { while sink.send(frame.clone()).await.is_ok() {} });
-    let ended = tokio::time::timeout(Duration::from_secs(30), async {
-        while let Some(Ok(message)) = stream.next().await {
-            if matches!(message, TwilioMessage::Close(_)) {
-                return;
-            }
-        }
-    })
-    .await;
+    let ended = closed_by_bridge(&mut stream, Duration::from_secs(30)).await;
     caller.abort();
-    assert!(ended.is_ok(), "the bridge ended the stream");
+    assert!(ended, "the bridge ended the stream");
     let outcome = bridge
         .server
         .state
@@ -297,4 +320,34 @@ async fn an_agent_that_stops_reading_is_given_up_on_and_the_caller_hears_the_fal
         metrics.contains("switchboard_calls_ended_total{reason=\"upstream_failed\"} 1"),
         "{metrics}"
     );
+}
+
+#[tokio::test]
+async fn a_replayed_stream_token_is_refused_and_only_that_stream_ends() {
+    let (agent_url, _events) = agent(Behaviour::WaitForClose).await;
+    let bridge = TestBridge::start(&agent_url).await;
+    let connect = answer(&bridge, "CAreplay").await;
+    let mut first = handshake(&bridge, &connect.stream_url).await;
+    first.send(start("CAreplay", &connect).into()).await.unwrap();
+    // The first stream has claimed its agent once nothing is left waiting.
+    for _ in 0..100 {
+        if bridge.server.state.prewarm.waiting() == 0 {
+            break;
+        }
+        tokio::time::sleep(Duration::from_millis(20)).await;
+    }
+    let mut replay = handshake(&bridge, &connect.stream_url).await;
+    replay.send(start("CAreplay", &connect).into()).await.unwrap();
+    assert!(
+        closed_by_bridge(&mut replay, Duration::from_secs(5)).await,
+        "the replay is ended"
+    );
+    let metrics = &bridge.server.state.metrics;
+    assert_eq!(metrics.error_count(ErrorKind::BadStreamToken), 1);
+    assert_eq!(
+        metrics.active_calls.load(Ordering::Relaxed),
+        1,
+        "the first call goes on"
+    );
+    first.close(None).await.unwrap();
 }

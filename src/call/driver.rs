@@ -44,9 +44,10 @@ pub struct Attached {
 }
 
 /// Finds the agent connection for a stream that has started: claims the pre-warmed one or
-/// opens a new one. Errors are sentences for the log; the call then ends with the fallback.
+/// opens a new one. On an error the call ends with the fallback, and the error is logged.
 pub trait Attach: Send {
-    fn attach(&mut self, started: &Started) -> impl Future<Output = Result<Attached, String>> + Send;
+    type Error: std::error::Error + Send;
+    fn attach(&mut self, started: &Started) -> impl Future<Output = Result<Attached, Self::Error>> + Send;
 }
 
 /// Sees every session event of the call (not per frame): logging, the call log, live views.
@@ -345,7 +346,8 @@ impl Call<'_> {
             }
             Err(why) => {
                 tracing::warn!(call_sid = %started.call_sid, %why, "no agent for the stream; ending it for the fallback");
-                self.session.on_agent_closed(Instant::now(), None, &why);
+                self.session
+                    .on_agent_closed(Instant::now(), None, &why.to_string());
             }
         }
     }
