@@ -18,6 +18,7 @@ use axum::extract::ws::{self, WebSocket};
 use futures::stream::FuturesUnordered;
 use futures::{SinkExt, StreamExt};
 use tokio_tungstenite::tungstenite::{self, Message as AgentMessage};
+use tracing::Instrument;
 
 use crate::metrics::{Direction, Metrics};
 use crate::upstream::{AgentSocket, Held};
@@ -301,7 +302,8 @@ impl Call<'_> {
                 Event::ToolCall(call) => {
                     let id = call.id.clone();
                     let work = self.deps.tools.call(&self.tool_context, call);
-                    self.tools.push(tokio::spawn(async move { (id, work.await) }));
+                    let task = async move { (id, work.await) };
+                    self.tools.push(tokio::spawn(task.in_current_span()));
                 }
                 Event::Ended { reason, .. } => {
                     if self.call_sid.is_some() {

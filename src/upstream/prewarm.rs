@@ -18,6 +18,7 @@ use futures::StreamExt;
 use tokio::sync::oneshot;
 use tokio::time::Instant;
 use tokio_tungstenite::tungstenite::Message;
+use tracing::Instrument;
 
 use super::client::{AgentSocket, UpstreamError};
 
@@ -65,10 +66,12 @@ impl Prewarm {
             .expect("prewarm registry")
             .insert(key.clone(), tx);
         let waiting = self.waiting.clone();
-        tokio::spawn(async move {
+        // In the caller's span (the call's), so what the holder logs names the call.
+        let holder = async move {
             hold(connect, rx, Instant::now() + ttl).await;
             waiting.lock().expect("prewarm registry").remove(&key);
-        });
+        };
+        tokio::spawn(holder.in_current_span());
     }
 
     /// Takes the connection held under `key`, waiting for it to finish connecting if needed.
