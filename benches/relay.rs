@@ -42,6 +42,23 @@ fn agent_audio(bytes: &[u8]) -> String {
     .to_json()
 }
 
+/// An agent audio frame as ElevenLabs sends it with character alignment of the text spoken.
+fn agent_audio_aligned(bytes: &[u8]) -> String {
+    let text = "Hello, how can I help you today?";
+    let chars: Vec<String> = text.chars().map(String::from).collect();
+    let starts: Vec<u32> = (0..chars.len() as u32).map(|i| i * 60).collect();
+    let durations = vec![60u32; chars.len()];
+    serde_json::json!({
+        "type": "audio",
+        "audio_event": {
+            "audio_base_64": b64(bytes),
+            "event_id": 7,
+            "alignment": {"chars": chars, "char_start_times_ms": starts, "char_durations_ms": durations},
+        },
+    })
+    .to_string()
+}
+
 fn live_session(format: &str) -> Session {
     let now = Instant::now();
     let mut session = Session::new(SessionConfig::default(), now);
@@ -127,6 +144,17 @@ fn session_steps(c: &mut Criterion) {
             })
         });
     }
+    let aligned = agent_audio_aligned(&ulaw);
+    let mut session = live_session("ulaw_8000");
+    let now = Instant::now();
+    g.bench_function("agent frame with alignment, ulaw_8000", |b| {
+        b.iter(|| {
+            session.on_agent(now, Frame::Text(black_box(&aligned)));
+            while let Some(t) = session.poll_transmit() {
+                black_box(t);
+            }
+        })
+    });
     g.finish();
 }
 

@@ -109,6 +109,9 @@ pub struct CallConfig {
     pub stream_token_ttl_secs: u64,
     /// Bound on the signed-URL request and the agent WebSocket handshake.
     pub upstream_timeout_secs: u64,
+    /// Longest a write to Twilio's or the agent's socket may block before that side counts
+    /// as gone and the call ends (with the fallback, if it was the agent).
+    pub write_timeout_secs: u64,
     /// Said before the fallback when the agent cannot continue a call.
     pub apology: String,
     /// Said when a number is not served here.
@@ -122,6 +125,7 @@ impl Default for CallConfig {
             max_call_secs: 3600,
             stream_token_ttl_secs: 30,
             upstream_timeout_secs: 10,
+            write_timeout_secs: 5,
             apology: "Sorry, our assistant is having trouble right now.".into(),
             not_in_service: "Sorry, this number is not in service. Goodbye.".into(),
         }
@@ -143,6 +147,10 @@ impl CallConfig {
 
     pub fn upstream_timeout(&self) -> Duration {
         Duration::from_secs(self.upstream_timeout_secs)
+    }
+
+    pub fn write_timeout(&self) -> Duration {
+        Duration::from_secs(self.write_timeout_secs.max(1))
     }
 }
 

@@ -149,6 +149,7 @@ pub enum ErrorKind {
 }
 
 impl ErrorKind {
+    /// Every kind, in declaration order: `kind as usize` indexes the counters.
     const ALL: [ErrorKind; 5] = [
         ErrorKind::BadSignature,
         ErrorKind::BadStreamToken,
@@ -168,22 +169,13 @@ impl ErrorKind {
     }
 }
 
-const END_REASONS: [&str; 6] = [
-    "caller_hung_up",
-    "agent_ended",
-    "upstream_failed",
-    "time_limit",
-    "server",
-    "no_start",
-];
-
 /// All of the process's metrics. Shared as `Arc<Metrics>`.
 #[derive(Default)]
 pub struct Metrics {
     pub active_calls: AtomicI64,
     calls_started: AtomicU64,
-    calls_ended: [AtomicU64; END_REASONS.len()],
-    frames: [AtomicU64; 2],
+    calls_ended: [AtomicU64; EndReason::LABELS.len()],
+    /// One per direction; its count is the number of frames relayed.
     relay_latency: [Histogram; 2],
     /// From the agent's `interruption` arriving to Twilio's `clear` written.
     pub clear_latency: Histogram,
@@ -205,12 +197,11 @@ impl Metrics {
     }
 
     pub fn relayed(&self, direction: Direction, latency: Duration) {
-        self.frames[direction.index()].fetch_add(1, Relaxed);
         self.relay_latency[direction.index()].record(latency);
     }
 
     pub fn frames(&self, direction: Direction) -> u64 {
-        self.frames[direction.index()].load(Relaxed)
+        self.relay_latency[direction.index()].count()
     }
 
     pub fn relay_latency(&self, direction: Direction) -> &Histogram {
@@ -224,9 +215,7 @@ impl Metrics {
 
     pub fn call_ended(&self, reason: &EndReason) {
         self.active_calls.fetch_sub(1, Relaxed);
-        if let Some(i) = END_REASONS.iter().position(|r| *r == reason.label()) {
-            self.calls_ended[i].fetch_add(1, Relaxed);
-        }
+        self.calls_ended[reason.index()].fetch_add(1, Relaxed);
     }
 
     pub fn prewarm(&self, claimed: bool) {
@@ -255,22 +244,19 @@ impl Metrics {
     }
 
     pub fn bad_input(&self, kind: BadInput) {
-        if let Some(i) = BadInput::ALL.iter().position(|k| *k == kind) {
-            self.bad_input[i].fetch_add(1, Relaxed);
+        if let Some(counter) = self.bad_input.get(kind as usize) {
+            counter.fetch_add(1, Relaxed);
         }
     }
 
     pub fn error(&self, kind: ErrorKind) {
-        if let Some(i) = ErrorKind::ALL.iter().position(|k| *k == kind) {
-            self.errors[i].fetch_add(1, Relaxed);
+        if let Some(counter) = self.errors.get(kind as usize) {
+            counter.fetch_add(1, Relaxed);
         }
     }
 
     pub fn error_count(&self, kind: ErrorKind) -> u64 {
-        ErrorKind::ALL
-            .iter()
-            .position(|k| *k == kind)
-            .map_or(0, |i| self.errors[i].load(Relaxed))
+        self.errors.get(kind as usize).map_or(0, |c| c.load(Relaxed))
     }
 
     /// The Prometheus text exposition of every metric.
@@ -307,7 +293,7 @@ impl Metrics {
             "counter",
             "Calls ended, by reason.",
         );
-        for (i, reason) in END_REASONS.iter().enumerate() {
+        for (i, reason) in EndReason::LABELS.iter().enumerate() {
             let _ = writeln!(
                 out,
                 "switchboard_calls_ended_total{{reason=\"{reason}\"}} {}",
@@ -458,6 +444,31 @@ mod tests {
             let (low, high) = bucket_range(bucket_of(us));
             prop_assert!(low <= us && us < high, "{} not in [{}, {})", us, low, high);
             prop_assert!((high - low) as f64 <= (low.max(8) as f64) / 8.0 + 1.0);
+        }
+    }
+
+    #[test]
+    fn kinds_are_listed_in_declaration_order() {
+        for (i, kind) in BadInput::ALL.iter().enumerate() {
+            assert_eq!(*kind as usize, i, "{kind:?}");
+        }
+        for (i, kind) in ErrorKind::ALL.iter().enumerate() {
+            assert_eq!(*kind as usize, i, "{kind:?}");
+        }
+        let reasons = [
+            EndReason::CallerHungUp,
+            EndReason::AgentEnded,
+            EndReason::UpstreamFailed {
+                code: None,
+                reason: String::new(),
+            },
+            EndReason::TimeLimit,
+            EndReason::Server(String::new()),
+            EndReason::NoStart,
+        ];
+        for (i, reason) in reasons.iter().enumerate() {
+            assert_eq!(reason.index(), i);
+            assert_eq!(reason.label(), EndReason::LABELS[i]);
         }
     }
 

@@ -2,7 +2,9 @@
 //!
 //! A counting global allocator watches one warmed-up session relaying frames on the
 //! pass-through path; anything beyond the outgoing message (a copied payload, a buffered
-//! parse, a per-frame log line) shows up here.
+//! parse, a per-frame log line) shows up here. Each audio message must also be exactly as
+//! long as its buffer: the driver hands it to the socket as `Bytes`, which allocates again
+//! for a buffer with spare capacity.
 
 #[path = "support/session.rs"]
 mod support;
@@ -11,7 +13,7 @@ use std::alloc::{GlobalAlloc, Layout, System};
 use std::cell::Cell;
 
 use support::*;
-use switchboard::call::Frame;
+use switchboard::call::{Frame, Transmit};
 
 struct Counting;
 
@@ -50,30 +52,39 @@ fn a_relayed_frame_costs_one_allocation_each_way() {
         } else {
             vec![0x10; 320]
         };
-        let agent = agent_audio(1, &agent_bytes);
+        // ElevenLabs may send each chunk with the character timings of its text.
+        let agent_frames = [
+            agent_audio(1, &agent_bytes),
+            agent_audio_aligned(1, &agent_bytes, "Hello, how can I help you today?"),
+        ];
         // Warm up for a few seconds of audio: buffers and queues reach their working size.
-        for _ in 0..300 {
+        for n in 0..300 {
             h.session.on_twilio(h.now, Frame::Text(&caller));
-            h.session.on_agent(h.now, Frame::Text(&agent));
+            h.session.on_agent(h.now, Frame::Text(&agent_frames[n % 2]));
             while h.session.poll_transmit().is_some() {}
             while h.session.poll_event().is_some() {}
         }
 
+        let mut sent = Vec::with_capacity(100);
         let before = allocations();
         for _ in 0..100 {
             h.session.on_twilio(h.now, Frame::Text(&caller));
-            let sent = h.session.poll_transmit().expect("relayed");
-            drop(sent);
+            sent.push(h.session.poll_transmit().expect("relayed"));
         }
         let per_caller_frame = (allocations() - before) as f64 / 100.0;
         assert_eq!(per_caller_frame, 1.0, "{format}: caller frame");
+        for t in sent.drain(..) {
+            let Transmit::Agent(text) = t else {
+                panic!("{format}: caller audio went to Twilio")
+            };
+            assert_eq!(text.capacity(), text.len(), "{format}: user_audio_chunk buffer");
+        }
 
         let mut messages = 0;
         let mut allocated = 0;
-        let mut sent = Vec::with_capacity(16);
-        for _ in 0..100 {
+        for n in 0..100 {
             let before = allocations();
-            h.session.on_agent(h.now, Frame::Text(&agent));
+            h.session.on_agent(h.now, Frame::Text(&agent_frames[n % 2]));
             while let Some(t) = h.session.poll_transmit() {
                 sent.push(t);
             }
@@ -82,10 +93,13 @@ fn a_relayed_frame_costs_one_allocation_each_way() {
             messages += sent.len() as u64;
             // Twilio plays the audio and echoes the marks (Twilio's side: not counted).
             for t in sent.drain(..) {
-                if let switchboard::call::Transmit::Twilio(text) = &t
-                    && let Some(name) = mark_name(text)
-                {
+                let Transmit::Twilio(text) = t else {
+                    panic!("{format}: agent audio went to the agent")
+                };
+                if let Some(name) = mark_name(&text) {
                     h.session.on_twilio(h.now, Frame::Text(&mark_echo(&name)));
+                } else {
+                    assert_eq!(text.capacity(), text.len(), "{format}: media buffer");
                 }
             }
         }

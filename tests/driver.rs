@@ -1,22 +1,32 @@
 //! How the driver ties the two sockets' lives together, against a hand-written agent whose
-//! every move the test controls: Twilio's `stop` closes the agent's socket, and an agent
-//! that fails mid-call ends Twilio's stream so the caller hears the fallback.
+//! every move the test controls: Twilio's `stop` closes the agent's socket, an agent that
+//! fails mid-call (or stops reading) ends Twilio's stream so the caller hears the fallback,
+//! and bad frames from Twilio are counted while the call goes on.
 
 #[path = "support/bridge.rs"]
 mod bridge;
 
 use std::sync::Arc;
+use std::sync::atomic::Ordering;
 use std::time::Duration;
 
 use axum::Router;
 use axum::extract::ws::{CloseFrame, Message, WebSocket, WebSocketUpgrade};
 use axum::response::IntoResponse;
 use axum::routing::get;
-use bridge::TestBridge;
+use base64::Engine;
+use bridge::{TestBridge, voice_params};
+use futures::{SinkExt, StreamExt};
+use switchboard::metrics::ErrorKind;
 use switchboard::sim::caller::{CallerConfig, place_call};
 use switchboard::wire::elevenlabs::{AgentMessage, InitiationMetadata};
-use tokio::net::TcpListener;
+use switchboard::wire::twilio::{Media, MediaFormat, Start, StreamMessage};
+use switchboard::wire::twiml;
+use tokio::net::{TcpSocket, TcpStream};
 use tokio::sync::{Mutex, mpsc};
+use tokio_tungstenite::tungstenite::client::IntoClientRequest;
+use tokio_tungstenite::tungstenite::{Error as WsError, Message as TwilioMessage};
+use tokio_tungstenite::{MaybeTlsStream, WebSocketStream};
 
 /// What the hand-written agent does once a conversation opens.
 #[derive(Clone, Copy)]
@@ -25,10 +35,21 @@ enum Behaviour {
     WaitForClose,
     /// Announce formats, then close with 1011 after a moment.
     FailAfter(Duration),
+    /// Announce formats, then report every audio chunk received.
+    ReportAudio,
+    /// Announce formats, then never read again (a stuck peer), with a small receive buffer
+    /// so the bridge's writes back up soon.
+    StopReading,
 }
 
 async fn agent(behaviour: Behaviour) -> (String, mpsc::UnboundedReceiver<&'static str>) {
-    let listener = TcpListener::bind("127.0.0.1:0").await.unwrap();
+    let socket = TcpSocket::new_v4().unwrap();
+    if matches!(behaviour, Behaviour::StopReading) {
+        // Accepted connections inherit it, and a fixed size turns off the kernel's growing.
+        socket.set_recv_buffer_size(4096).unwrap();
+    }
+    socket.bind("127.0.0.1:0".parse().unwrap()).unwrap();
+    let listener = socket.listen(64).unwrap();
     let addr = listener.local_addr().unwrap();
     let (tx, rx) = mpsc::unbounded_channel();
     let tx = Arc::new(Mutex::new(tx));
@@ -73,6 +94,21 @@ async fn converse(
                 }
             }
             let _ = events.lock().await.send("closed by the bridge");
+        }
+        Behaviour::ReportAudio => {
+            while let Some(Ok(message)) = socket.recv().await {
+                match message {
+                    Message::Text(text) if text.contains("user_audio_chunk") => {
+                        let _ = events.lock().await.send("audio");
+                    }
+                    Message::Close(_) => break,
+                    _ => {}
+                }
+            }
+        }
+        Behaviour::StopReading => {
+            tokio::time::sleep(Duration::from_secs(60)).await;
+            drop(socket);
         }
         Behaviour::FailAfter(after) => {
             tokio::time::sleep(after).await;
@@ -139,4 +175,179 @@ async fn an_agent_failing_mid_call_ends_the_stream_into_the_fallback() {
         metrics.contains("switchboard_calls_ended_total{reason=\"upstream_failed\"} 1"),
         "{metrics}"
     );
+}
+
+const STREAM: &str = "MZ00000000000000000000000000000042";
+
+type TwilioSocket = WebSocketStream<MaybeTlsStream<TcpStream>>;
+
+/// The voice webhook's answer for a new call: where to stream, with which parameters.
+async fn answer(bridge: &TestBridge, call_sid: &str) -> twiml::ParsedConnect {
+    let answer = bridge
+        .hooks
+        .post(
+            &bridge.url("/twilio/voice"),
+            &voice_params(call_sid, bridge.number()),
+        )
+        .await
+        .unwrap();
+    twiml::parse_connect(&answer)
+        .unwrap()
+        .expect("a <Connect><Stream>")
+}
+
+/// The media-stream handshake, signed as Twilio signs it.
+async fn handshake(bridge: &TestBridge, stream_url: &str) -> TwilioSocket {
+    let mut request = stream_url.into_client_request().unwrap();
+    request.headers_mut().insert(
+        "X-Twilio-Signature",
+        bridge.hooks.sign(stream_url, &[]).parse().unwrap(),
+    );
+    tokio_tungstenite::connect_async(request).await.unwrap().0
+}
+
+fn start(call_sid: &str, connect: &twiml::ParsedConnect) -> String {
+    StreamMessage::Start {
+        sequence_number: "1".into(),
+        stream_sid: STREAM.into(),
+        start: Start {
+            account_sid: "AC1".into(),
+            stream_sid: STREAM.into(),
+            call_sid: call_sid.into(),
+            tracks: vec!["inbound".into()],
+            media_format: MediaFormat::default(),
+            custom_parameters: connect.parameters.iter().cloned().collect(),
+        },
+    }
+    .to_json()
+}
+
+/// Plays Twilio by hand: the voice webhook, the signed stream handshake, then `start` with
+/// the parameters the TwiML gave.
+async fn open_stream(bridge: &TestBridge, call_sid: &str) -> TwilioSocket {
+    let connect = answer(bridge, call_sid).await;
+    let mut twilio = handshake(bridge, &connect.stream_url).await;
+    twilio.send(start(call_sid, &connect).into()).await.unwrap();
+    twilio
+}
+
+/// Reads until the bridge closes the stream; false if it does not within `within`.
+async fn closed_by_bridge(
+    stream: &mut (impl StreamExt<Item = Result<TwilioMessage, WsError>> + Unpin),
+    within: Duration,
+) -> bool {
+    let closed = tokio::time::timeout(within, async {
+        while let Some(Ok(message)) = stream.next().await {
+            if matches!(message, TwilioMessage::Close(_)) {
+                return;
+            }
+        }
+    });
+    closed.await.is_ok()
+}
+
+fn media(payload: &str) -> String {
+    StreamMessage::Media {
+        sequence_number: Some("2".into()),
+        stream_sid: STREAM.into(),
+        media: Media {
+            payload: payload.into(),
+            ..Media::default()
+        },
+    }
+    .to_json()
+}
+
+fn silence() -> String {
+    base64::engine::general_purpose::STANDARD.encode([0xffu8; 160])
+}
+
+#[tokio::test]
+async fn bad_frames_on_the_stream_are_counted_and_the_call_goes_on() {
+    let (agent_url, mut events) = agent(Behaviour::ReportAudio).await;
+    let bridge = TestBridge::start(&agent_url).await;
+    let mut twilio = open_stream(&bridge, "CAbad").await;
+    let bad = [
+        TwilioMessage::Binary(vec![1, 2, 3].into()),
+        TwilioMessage::Text("{not json".into()),
+        TwilioMessage::Text(media(&silence()).replace(STREAM, "MZother").into()),
+        TwilioMessage::Text(media("!!!").into()),
+        TwilioMessage::Text(media("!!!").into()),
+    ];
+    for message in bad {
+        twilio.send(message).await.unwrap();
+    }
+    twilio.send(media(&silence()).into()).await.unwrap();
+    let relayed = tokio::time::timeout(Duration::from_secs(5), events.recv()).await;
+    assert_eq!(relayed.expect("the good frame reached the agent"), Some("audio"));
+    let metrics = bridge.server.state.metrics.render();
+    for counted in [
+        "switchboard_bad_input_total{kind=\"twilio_binary\"} 1",
+        "switchboard_bad_input_total{kind=\"twilio_malformed\"} 1",
+        "switchboard_bad_input_total{kind=\"wrong_stream_sid\"} 1",
+        "switchboard_bad_input_total{kind=\"invalid_base64\"} 2",
+    ] {
+        assert!(metrics.contains(counted), "{counted} in {metrics}");
+    }
+    assert_eq!(
+        bridge.server.state.metrics.active_calls.load(Ordering::Relaxed),
+        1,
+        "the call is still up"
+    );
+    twilio.close(None).await.unwrap();
+}
+
+#[tokio::test]
+async fn an_agent_that_stops_reading_is_given_up_on_and_the_caller_hears_the_fallback() {
+    let (agent_url, _events) = agent(Behaviour::StopReading).await;
+    let bridge = TestBridge::start_with(&agent_url, |config| config.call.write_timeout_secs = 1).await;
+    let (mut sink, mut stream) = open_stream(&bridge, "CAstuck").await.split();
+    // Twilio keeps sending audio as fast as it can; the writes to the agent back up.
+    let frame: TwilioMessage = media(&silence()).into();
+    let caller = tokio::spawn(async move { while sink.send(frame.clone()).await.is_ok() {} });
+    let ended = closed_by_bridge(&mut stream, Duration::from_secs(30)).await;
+    caller.abort();
+    assert!(ended, "the bridge ended the stream");
+    let outcome = bridge
+        .server
+        .state
+        .call_log
+        .outcome("CAstuck")
+        .expect("ended here");
+    assert!(outcome.wants_fallback(), "{outcome:?}");
+    let metrics = bridge.server.state.metrics.render();
+    assert!(
+        metrics.contains("switchboard_calls_ended_total{reason=\"upstream_failed\"} 1"),
+        "{metrics}"
+    );
+}
+
+#[tokio::test]
+async fn a_replayed_stream_token_is_refused_and_only_that_stream_ends() {
+    let (agent_url, _events) = agent(Behaviour::WaitForClose).await;
+    let bridge = TestBridge::start(&agent_url).await;
+    let connect = answer(&bridge, "CAreplay").await;
+    let mut first = handshake(&bridge, &connect.stream_url).await;
+    first.send(start("CAreplay", &connect).into()).await.unwrap();
+    // The first stream has claimed its agent once nothing is left waiting.
+    for _ in 0..100 {
+        if bridge.server.state.prewarm.waiting() == 0 {
+            break;
+        }
+        tokio::time::sleep(Duration::from_millis(20)).await;
+    }
+    let mut replay = handshake(&bridge, &connect.stream_url).await;
+    replay.send(start("CAreplay", &connect).into()).await.unwrap();
+    assert!(
+        closed_by_bridge(&mut replay, Duration::from_secs(5)).await,
+        "the replay is ended"
+    );
+    let metrics = &bridge.server.state.metrics;
+    assert_eq!(metrics.error_count(ErrorKind::BadStreamToken), 1);
+    assert_eq!(
+        metrics.active_calls.load(Ordering::Relaxed),
+        1,
+        "the first call goes on"
+    );
+    first.close(None).await.unwrap();
 }

@@ -217,3 +217,37 @@ async fn a_database_that_is_down_gets_the_caller_an_apology_not_an_error() {
         1
     );
 }
+
+#[tokio::test]
+async fn an_oversized_webhook_body_is_refused_and_starts_nothing() {
+    let bridge = TestBridge::start(DEAD_UPSTREAM).await;
+    let client = reqwest::Client::new();
+    let junk = "x".repeat(200 * 1024);
+    for (path, call_sid) in [("/twilio/voice", "CAbig"), ("/twilio/connect-action", "CAbig2")] {
+        let mut params = voice_params(call_sid, bridge.number());
+        params.push(("Junk", &junk));
+        let url = bridge.url(path);
+        let signed = client
+            .post(&url)
+            .header("X-Twilio-Signature", bridge.hooks.sign(&url, &params))
+            .form(&params)
+            .send()
+            .await
+            .unwrap();
+        assert_eq!(signed.status(), 413, "{path}");
+        let unsigned = client.post(&url).form(&params).send().await.unwrap();
+        assert_eq!(unsigned.status(), 403, "{path}: refused before the body is read");
+    }
+    assert_eq!(bridge.server.state.prewarm.waiting(), 0, "nothing was started");
+    assert!(bridge.store.call_by_sid("CAbig").await.unwrap().is_none());
+    // The server is still serving.
+    let answer = bridge
+        .hooks
+        .post(
+            &bridge.url("/twilio/voice"),
+            &voice_params("CAafter", bridge.number()),
+        )
+        .await
+        .unwrap();
+    assert!(twiml::parse_connect(&answer).unwrap().is_some());
+}

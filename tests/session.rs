@@ -432,6 +432,71 @@ fn bad_agent_input_is_counted_and_the_call_goes_on() {
     );
 }
 
+fn bad_details(h: &Harness) -> Vec<(BadInput, bool, bool)> {
+    h.events
+        .iter()
+        .filter_map(|e| match e {
+            Event::BadInput { kind, first, detail } => Some((*kind, *first, !detail.is_empty())),
+            _ => None,
+        })
+        .collect()
+}
+
+#[test]
+fn early_repeated_and_overflowing_twilio_input_is_counted_and_only_the_first_is_described() {
+    let config = SessionConfig {
+        max_held_caller_frames: 2,
+        ..SessionConfig::default()
+    };
+    let mut h = Harness::new(config);
+    h.twilio(&dtmf("1")); // before start
+    h.twilio(&start());
+    h.twilio(&start());
+    for n in 0..4u8 {
+        h.twilio(&media(u64::from(n) + 2, &[n; 160]));
+    }
+    h.agent(&metadata("ulaw_8000", "ulaw_8000"));
+    h.twilio(&media(9, &[9; 160]));
+    assert_eq!(
+        h.agent_audio_bytes(),
+        [[2; 160], [3; 160], [9; 160]].concat(),
+        "the newest held frames are kept, and the call goes on"
+    );
+    assert_eq!(
+        bad_details(&h),
+        vec![
+            (BadInput::MediaBeforeStart, true, true),
+            (BadInput::DuplicateStart, true, true),
+            (BadInput::HoldOverflow, true, true),
+            (BadInput::HoldOverflow, false, false),
+        ]
+    );
+    assert_eq!(h.session.stream_sid(), Some(STREAM));
+    assert!(h.ended().is_none());
+}
+
+#[test]
+fn overflowing_and_oversized_agent_input_is_counted_and_the_call_goes_on() {
+    let config = SessionConfig {
+        max_held_agent_messages: 2,
+        max_agent_frame: 1024,
+        ..SessionConfig::default()
+    };
+    let mut h = Harness::new(config);
+    h.agent(&metadata("ulaw_8000", "ulaw_8000"));
+    h.agent(&agent_audio(1, &[1; 160]));
+    h.agent(&agent_audio(1, &[2; 160])); // over the hold
+    h.twilio(&start());
+    h.agent(&agent_audio(2, &[3; 1000])); // over the frame cap
+    h.agent(&agent_audio(2, &[4; 160]));
+    assert_eq!(h.twilio_audio(), [[1; 160], [4; 160]].concat());
+    assert_eq!(
+        bad_kinds(&h),
+        vec![(BadInput::HoldOverflow, true), (BadInput::AgentOversized, true)]
+    );
+    assert!(h.ended().is_none());
+}
+
 #[test]
 fn an_unknown_agent_audio_format_ends_the_call_with_the_fallback() {
     let mut h = Harness::new(SessionConfig::default());

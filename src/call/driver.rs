@@ -4,14 +4,21 @@
 //! tools it is running; hands whatever happens to the [`Session`] with the current time; and
 //! writes what the session queued. Every decision is the session's. Frames are written as
 //! they are produced (Twilio queues agent audio and plays it in order), never paced.
+//!
+//! Per frame it takes no lock: the session's deadline is one timer for the whole call, moved
+//! only when the deadline changes (a timer made and dropped per frame would take the
+//! runtime's timer lock each time), and a write gets a timer of its own only if the peer
+//! does not take it at once.
 
 use std::sync::Arc;
-use std::time::Instant;
+use std::task::Poll;
+use std::time::{Duration, Instant};
 
 use axum::extract::ws::{self, WebSocket};
 use futures::stream::FuturesUnordered;
 use futures::{SinkExt, StreamExt};
 use tokio_tungstenite::tungstenite::{self, Message as AgentMessage};
+use tracing::Instrument;
 
 use crate::metrics::{Direction, Metrics};
 use crate::upstream::{AgentSocket, Held};
@@ -38,9 +45,10 @@ pub struct Attached {
 }
 
 /// Finds the agent connection for a stream that has started: claims the pre-warmed one or
-/// opens a new one. Errors are sentences for the log; the call then ends with the fallback.
+/// opens a new one. On an error the call ends with the fallback, and the error is logged.
 pub trait Attach: Send {
-    fn attach(&mut self, started: &Started) -> impl Future<Output = Result<Attached, String>> + Send;
+    type Error: std::error::Error + Send;
+    fn attach(&mut self, started: &Started) -> impl Future<Output = Result<Attached, Self::Error>> + Send;
 }
 
 /// Sees every session event of the call (not per frame): logging, the call log, live views.
@@ -51,6 +59,10 @@ pub trait CallObserver: Send + Sync {
 /// What every call shares.
 pub struct DriverDeps {
     pub config: SessionConfig,
+    /// Longest one write to either socket may block. A peer that stops reading (or vanishes
+    /// without closing) would otherwise stall both directions of the call, and its end,
+    /// until TCP gives up many minutes later.
+    pub write_timeout: Duration,
     pub tools: Arc<dyn ToolRegistry>,
     pub metrics: Arc<Metrics>,
     pub observer: Arc<dyn CallObserver>,
@@ -60,23 +72,28 @@ type ToolTask = tokio::task::JoinHandle<(String, ToolOutcome)>;
 
 /// Runs one call to its end. Returns the reason it ended.
 pub async fn run(twilio: WebSocket, mut attach: impl Attach, deps: &DriverDeps) -> EndReason {
+    let began = Instant::now();
     let mut call = Call {
-        session: Session::new(deps.config.clone(), Instant::now()),
+        session: Session::new(deps.config.clone(), began),
         twilio,
+        twilio_gone: false,
         agent: None,
         tool_context: ToolContext::default(),
         call_sid: None,
         tools: FuturesUnordered::new(),
         deps,
     };
+    let mut armed = call.session.poll_timeout();
+    let timer = tokio::time::sleep_until(armed.unwrap_or(began).into());
+    tokio::pin!(timer);
     loop {
         let deadline = call.session.poll_timeout();
-        let sleep = async {
-            match deadline {
-                Some(at) => tokio::time::sleep_until(at.into()).await,
-                None => std::future::pending().await,
+        if deadline != armed {
+            if let Some(at) = deadline {
+                timer.as_mut().reset(at.into());
             }
-        };
+            armed = deadline;
+        }
         tokio::select! {
             biased;
             frame = call.twilio.recv() => {
@@ -85,7 +102,14 @@ pub async fn run(twilio: WebSocket, mut attach: impl Attach, deps: &DriverDeps) 
                     Some(Ok(ws::Message::Text(text))) => call.session.on_twilio(received, Frame::Text(text.as_str())),
                     Some(Ok(ws::Message::Binary(bytes))) => call.session.on_twilio(received, Frame::Binary(bytes)),
                     Some(Ok(ws::Message::Ping(_) | ws::Message::Pong(_))) => Relayed::Nothing,
-                    Some(Ok(ws::Message::Close(_))) | Some(Err(_)) | None => {
+                    Some(Ok(ws::Message::Close(_))) | None => {
+                        call.session.on_twilio_closed(received);
+                        Relayed::Nothing
+                    }
+                    Some(Err(e)) => {
+                        // Ends the call, so this is logged once.
+                        tracing::warn!(error = %e, "media stream failed; ending the call");
+                        call.twilio_gone = true;
                         call.session.on_twilio_closed(received);
                         Relayed::Nothing
                     }
@@ -107,7 +131,9 @@ pub async fn run(twilio: WebSocket, mut attach: impl Attach, deps: &DriverDeps) 
                 }
                 call.flush(now, Relayed::Nothing, Direction::AgentToCaller).await;
             }
-            _ = sleep => {
+            () = &mut timer, if armed.is_some() => {
+                // Re-armed on the next turn even if the deadline did not move.
+                armed = None;
                 let now = Instant::now();
                 call.session.on_tick(now);
                 call.flush(now, Relayed::Nothing, Direction::AgentToCaller).await;
@@ -118,6 +144,28 @@ pub async fn run(twilio: WebSocket, mut attach: impl Attach, deps: &DriverDeps) 
             return reason;
         }
     }
+}
+
+/// How a socket write went.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+enum Write {
+    Done,
+    Failed,
+    TimedOut,
+}
+
+/// Awaits one socket write for at most `limit`. A write the peer takes at once (every write,
+/// with a healthy peer) never sets up a timer.
+async fn bounded<E>(limit: Duration, write: impl Future<Output = Result<(), E>>) -> Write {
+    let mut write = std::pin::pin!(write);
+    let done = match futures::poll!(write.as_mut()) {
+        Poll::Ready(done) => done,
+        Poll::Pending => match tokio::time::timeout(limit, write).await {
+            Ok(done) => done,
+            Err(_) => return Write::TimedOut,
+        },
+    };
+    if done.is_ok() { Write::Done } else { Write::Failed }
 }
 
 async fn next_agent_frame(
@@ -132,6 +180,8 @@ async fn next_agent_frame(
 struct Call<'d> {
     session: Session,
     twilio: WebSocket,
+    /// Twilio's socket failed or stopped taking writes: nothing more is written to it.
+    twilio_gone: bool,
     agent: Option<AgentSocket>,
     tool_context: ToolContext,
     call_sid: Option<String>,
@@ -173,42 +223,60 @@ impl Call<'_> {
     /// Writes everything the session queued, then records how long the frame received at
     /// `received` took to cross the bridge.
     async fn flush(&mut self, received: Instant, relayed: Relayed, direction: Direction) {
+        let limit = self.deps.write_timeout;
         let (mut to_twilio, mut to_agent) = (false, false);
         while let Some(transmit) = self.session.poll_transmit() {
             match transmit {
-                Transmit::Twilio(text) => {
+                Transmit::Twilio(text) if !self.twilio_gone => {
                     to_twilio = true;
-                    if self.twilio.feed(ws::Message::Text(text.into())).await.is_err() {
-                        self.session.on_twilio_closed(Instant::now());
-                    }
+                    let written = bounded(limit, self.twilio.feed(ws::Message::Text(text.into()))).await;
+                    self.after_twilio_write(written);
                 }
+                Transmit::Twilio(_) => {}
                 Transmit::Agent(text) => {
                     if let Some(agent) = self.agent.as_mut() {
                         to_agent = true;
-                        if agent.feed(AgentMessage::Text(text.into())).await.is_err() {
-                            self.agent = None;
-                            self.session.on_agent_closed(Instant::now(), None, "write failed");
-                        }
+                        let written = bounded(limit, agent.feed(AgentMessage::Text(text.into()))).await;
+                        self.after_agent_write(written);
                     }
                 }
             }
         }
-        if to_twilio && self.twilio.flush().await.is_err() {
-            self.session.on_twilio_closed(Instant::now());
+        if to_twilio && !self.twilio_gone {
+            let written = bounded(limit, self.twilio.flush()).await;
+            self.after_twilio_write(written);
         }
-        if to_agent
-            && let Some(agent) = self.agent.as_mut()
-            && agent.flush().await.is_err()
-        {
-            self.agent = None;
-            self.session.on_agent_closed(Instant::now(), None, "write failed");
+        if to_agent && let Some(agent) = self.agent.as_mut() {
+            let written = bounded(limit, agent.flush()).await;
+            self.after_agent_write(written);
         }
-        let elapsed = received.elapsed();
         match relayed {
-            Relayed::Audio => self.deps.metrics.relayed(direction, elapsed),
-            Relayed::Clear => self.deps.metrics.interruption(elapsed),
+            Relayed::Audio => self.deps.metrics.relayed(direction, received.elapsed()),
+            Relayed::Clear => self.deps.metrics.interruption(received.elapsed()),
             Relayed::Nothing => {}
         }
+    }
+
+    fn after_twilio_write(&mut self, written: Write) {
+        match written {
+            Write::Done => return,
+            Write::Failed => {}
+            Write::TimedOut => {
+                tracing::warn!("Twilio stopped taking the media stream's frames; ending the call")
+            }
+        }
+        self.twilio_gone = true;
+        self.session.on_twilio_closed(Instant::now());
+    }
+
+    fn after_agent_write(&mut self, written: Write) {
+        let why = match written {
+            Write::Done => return,
+            Write::Failed => "write failed",
+            Write::TimedOut => "the agent stopped reading (write timed out)",
+        };
+        self.agent = None;
+        self.session.on_agent_closed(Instant::now(), None, why);
     }
 
     /// Acts on the session's events. Returns the end reason once the call is over.
@@ -234,7 +302,8 @@ impl Call<'_> {
                 Event::ToolCall(call) => {
                     let id = call.id.clone();
                     let work = self.deps.tools.call(&self.tool_context, call);
-                    self.tools.push(tokio::spawn(async move { (id, work.await) }));
+                    let task = async move { (id, work.await) };
+                    self.tools.push(tokio::spawn(task.in_current_span()));
                 }
                 Event::Ended { reason, .. } => {
                     if self.call_sid.is_some() {
@@ -279,7 +348,8 @@ impl Call<'_> {
             }
             Err(why) => {
                 tracing::warn!(call_sid = %started.call_sid, %why, "no agent for the stream; ending it for the fallback");
-                self.session.on_agent_closed(Instant::now(), None, &why);
+                self.session
+                    .on_agent_closed(Instant::now(), None, &why.to_string());
             }
         }
     }
@@ -290,9 +360,12 @@ impl Call<'_> {
         for task in self.tools.iter() {
             task.abort();
         }
+        let limit = self.deps.write_timeout;
         if let Some(mut agent) = self.agent.take() {
-            let _ = agent.close(None).await;
+            let _ = bounded(limit, agent.close(None)).await;
         }
-        let _ = self.twilio.send(ws::Message::Close(None)).await;
+        if !self.twilio_gone {
+            let _ = bounded(limit, self.twilio.send(ws::Message::Close(None))).await;
+        }
     }
 }

@@ -55,7 +55,8 @@ pub enum Event {
         seconds: u64,
     },
     /// Bad input from one of the peers. `first` is true the first time this kind is seen in
-    /// the call, so it is logged once and counted every time.
+    /// the call, so it is logged once and counted every time; `detail` says what was wrong
+    /// for that first one and is empty for the rest.
     BadInput {
         kind: BadInput,
         first: bool,
@@ -102,15 +103,30 @@ impl EndReason {
         matches!(label, "upstream_failed" | "server")
     }
 
+    /// Every [`EndReason::label`], indexed by [`EndReason::index`].
+    pub const LABELS: [&'static str; 6] = [
+        "caller_hung_up",
+        "agent_ended",
+        "upstream_failed",
+        "time_limit",
+        "server",
+        "no_start",
+    ];
+
     /// A short stable label for logs, metrics and the call log.
     pub fn label(&self) -> &'static str {
+        Self::LABELS[self.index()]
+    }
+
+    /// The position of this reason's label in [`EndReason::LABELS`].
+    pub fn index(&self) -> usize {
         match self {
-            EndReason::CallerHungUp => "caller_hung_up",
-            EndReason::AgentEnded => "agent_ended",
-            EndReason::UpstreamFailed { .. } => "upstream_failed",
-            EndReason::TimeLimit => "time_limit",
-            EndReason::Server(_) => "server",
-            EndReason::NoStart => "no_start",
+            EndReason::CallerHungUp => 0,
+            EndReason::AgentEnded => 1,
+            EndReason::UpstreamFailed { .. } => 2,
+            EndReason::TimeLimit => 3,
+            EndReason::Server(_) => 4,
+            EndReason::NoStart => 5,
         }
     }
 }
@@ -147,6 +163,7 @@ pub enum BadInput {
 }
 
 impl BadInput {
+    /// Every kind, in declaration order: `kind as usize` indexes per-kind counters.
     pub const ALL: [BadInput; 15] = [
         BadInput::TwilioMalformed,
         BadInput::TwilioBinary,

@@ -12,6 +12,7 @@ use std::time::{Duration, Instant};
 
 use jiff::Timestamp;
 use tokio::sync::broadcast;
+use tracing::Instrument;
 
 use crate::call::driver::CallObserver;
 use crate::call::{EndReason, Event};
@@ -76,11 +77,12 @@ impl CallObserver for CallLog {
                 tracing::info!(%conversation_id, %input, %output, "agent conversation started");
                 if let Some(sid) = call_sid {
                     let (store, sid, id) = (self.store.clone(), sid.to_owned(), conversation_id.clone());
-                    tokio::spawn(async move {
+                    let record = async move {
                         if let Err(e) = store.set_call_conversation_id(&sid, &id).await {
                             tracing::warn!(error = %e, "could not record the conversation id");
                         }
-                    });
+                    };
+                    tokio::spawn(record.in_current_span());
                 }
             }
             Event::AgentSaid(text) => tracing::debug!(%text, "agent"),
@@ -130,11 +132,12 @@ impl CallObserver for CallLog {
                     self.record_outcome(sid, reason);
                     let (store, sid, label, duration) =
                         (self.store.clone(), sid.to_owned(), reason.label(), *duration);
-                    tokio::spawn(async move {
+                    let record = async move {
                         if let Err(e) = store.finish_call(&sid, Timestamp::now(), label, duration).await {
                             tracing::warn!(error = %e, "could not log the call end");
                         }
-                    });
+                    };
+                    tokio::spawn(record.in_current_span());
                 }
             }
         }

@@ -101,6 +101,7 @@ impl AppState {
             tokens: StreamTokens::new(config.twilio.auth_token.expose(), config.call.stream_token_ttl()),
             driver: DriverDeps {
                 config: session,
+                write_timeout: config.call.write_timeout(),
                 tools,
                 metrics: metrics.clone(),
                 observer: call_log.clone(),

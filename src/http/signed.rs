@@ -45,18 +45,21 @@ impl FromRequest<AppState> for SignedForm {
 
     async fn from_request(req: Request, state: &AppState) -> Result<Self, Self::Rejection> {
         let url = signed_url(&state.config.public_url, req.uri());
-        let headers = req.headers().clone();
-        let body = axum::body::to_bytes(req.into_body(), MAX_WEBHOOK_BODY)
-            .await
-            .map_err(|_| ApiError::too_large(MAX_WEBHOOK_BODY))?;
-        let Some(signature) = signature(&headers) else {
+        // An unsigned request is refused before its body is read.
+        let Some(signature) = signature(req.headers()).map(str::to_owned) else {
             state.metrics.error(ErrorKind::BadSignature);
             tracing::warn!(%url, "Twilio request without a signature refused");
             return Err(ApiError::bad_signature());
         };
+        let body = axum::body::to_bytes(req.into_body(), MAX_WEBHOOK_BODY)
+            .await
+            .map_err(|_| {
+                tracing::warn!(%url, "Twilio request with an oversized or broken body refused");
+                ApiError::too_large(MAX_WEBHOOK_BODY)
+            })?;
         let params = parse_form(&body);
         let pairs: Vec<(&str, &str)> = params.iter().map(|(k, v)| (k.as_str(), v.as_str())).collect();
-        if !state.validator.validate(&url, &pairs, signature) {
+        if !state.validator.validate(&url, &pairs, &signature) {
             state.metrics.error(ErrorKind::BadSignature);
             tracing::warn!(%url, "Twilio request with a wrong signature refused (is SWITCHBOARD_PUBLIC_URL right?)");
             return Err(ApiError::bad_signature());

@@ -18,11 +18,13 @@ use tracing::Instrument;
 use super::AppState;
 use super::error::ApiError;
 use super::signed::{signature, signed_url};
+use super::stream_token::TokenError;
 use super::twilio::{initiation_data, websocket_base};
 use crate::call::ToolContext;
 use crate::call::driver::{self, Attach, Attached, Started};
 use crate::metrics::ErrorKind;
-use crate::store::AgentId;
+use crate::store::{AgentId, StoreError};
+use crate::upstream::{UpstreamError, Warm};
 
 /// Largest frame accepted from Twilio. Media frames are ~300 bytes; the session applies a
 /// tighter cap of its own and counts what it ignores, this one only protects the process.
@@ -68,30 +70,58 @@ struct StreamAttach {
     span: tracing::Span,
 }
 
+/// Why a started stream found no agent.
+#[derive(Debug, thiserror::Error)]
+pub enum AttachError {
+    #[error("stream token refused: {0}")]
+    Token(#[from] TokenError),
+    #[error("store: {0}")]
+    Store(#[from] StoreError),
+    #[error("agent {0} no longer exists")]
+    AgentGone(String),
+    #[error("agent connection failed: {0}")]
+    Upstream(#[from] UpstreamError),
+}
+
+impl AttachError {
+    fn metric(&self) -> Option<ErrorKind> {
+        match self {
+            AttachError::Token(_) => Some(ErrorKind::BadStreamToken),
+            AttachError::Store(_) => Some(ErrorKind::Store),
+            AttachError::AgentGone(_) => None,
+            AttachError::Upstream(_) => Some(ErrorKind::UpstreamConnect),
+        }
+    }
+}
+
 impl Attach for StreamAttach {
-    async fn attach(&mut self, started: &Started) -> Result<Attached, String> {
+    type Error = AttachError;
+
+    async fn attach(&mut self, started: &Started) -> Result<Attached, AttachError> {
         self.span.record("sid", started.call_sid.as_str());
+        let attached = self.find_agent(started).await;
+        if let Err(e) = &attached
+            && let Some(kind) = e.metric()
+        {
+            self.app.metrics.error(kind);
+        }
+        attached
+    }
+}
+
+impl StreamAttach {
+    async fn find_agent(&self, started: &Started) -> Result<Attached, AttachError> {
         let app = &self.app;
-        let claims = app
-            .tokens
-            .redeem(
-                started.parameters.get("token").map(String::as_str),
-                &started.call_sid,
-            )
-            .map_err(|e| {
-                app.metrics.error(ErrorKind::BadStreamToken);
-                format!("stream token refused: {e}")
-            })?;
+        let claims = app.tokens.redeem(
+            started.parameters.get("token").map(String::as_str),
+            &started.call_sid,
+        )?;
         let agent_id = AgentId::from(claims.agent_id.clone());
         let agent = app
             .store
             .agent_by_id(&agent_id)
-            .await
-            .map_err(|e| {
-                app.metrics.error(ErrorKind::Store);
-                format!("agent lookup failed: {e}")
-            })?
-            .ok_or_else(|| format!("agent {} no longer exists", claims.agent_id))?;
+            .await?
+            .ok_or_else(|| AttachError::AgentGone(claims.agent_id.clone()))?;
         let from = started.parameters.get("from").cloned();
         let to = started.parameters.get("to").cloned();
         let tool_context = ToolContext {
@@ -106,16 +136,12 @@ impl Attach for StreamAttach {
         let warm = match app.prewarm.claim(&claims.nonce).await {
             Some(result) => {
                 app.metrics.prewarm(true);
-                result
+                result?
             }
             None => {
                 app.metrics.prewarm(false);
                 tracing::info!("no pre-warmed agent connection; opening one now");
-                let account = app
-                    .store
-                    .account(&agent.account_id)
-                    .await
-                    .map_err(|e| format!("account lookup failed: {e}"))?;
+                let account = app.store.account(&agent.account_id).await?;
                 let init = initiation_data(
                     &agent,
                     &account,
@@ -124,20 +150,15 @@ impl Attach for StreamAttach {
                     to.as_deref().unwrap_or_default(),
                     Timestamp::now(),
                 );
-                app.elevenlabs
-                    .connect(&agent.elevenlabs_agent_id, &init)
-                    .await
-                    .map(|(socket, connect_time)| crate::upstream::Warm {
-                        socket,
-                        held: Vec::new(),
-                        connect_time,
-                    })
+                let (socket, connect_time) =
+                    app.elevenlabs.connect(&agent.elevenlabs_agent_id, &init).await?;
+                Warm {
+                    socket,
+                    held: Vec::new(),
+                    connect_time,
+                }
             }
         };
-        let warm = warm.map_err(|e| {
-            app.metrics.error(ErrorKind::UpstreamConnect);
-            format!("agent connection failed: {e}")
-        })?;
         app.metrics.upstream_connect.record(warm.connect_time);
         tracing::info!(
             agent = %agent.name,

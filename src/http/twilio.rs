@@ -9,6 +9,7 @@ use std::collections::BTreeMap;
 use axum::extract::State;
 use jiff::Timestamp;
 use serde_json::Value;
+use tracing::Instrument;
 
 use super::AppState;
 use super::error::Twiml;
@@ -21,6 +22,13 @@ use crate::wire::twiml::{Response, Verb};
 
 /// `POST /twilio/voice`: a call to one of our numbers.
 pub async fn voice(State(app): State<AppState>, form: SignedForm) -> Twiml {
+    // Instrumented rather than entered: an entered span's guard held across an `.await`
+    // would tag whatever else runs on this thread meanwhile.
+    let span = tracing::info_span!("call", sid = form.get("CallSid").unwrap_or_default());
+    answer_call(&app, &form).instrument(span).await
+}
+
+async fn answer_call(app: &AppState, form: &SignedForm) -> Twiml {
     let (Some(call_sid), Some(to)) = (form.get("CallSid"), form.get("To")) else {
         tracing::warn!("voice webhook without CallSid or To");
         return Twiml(
@@ -31,14 +39,12 @@ pub async fn voice(State(app): State<AppState>, form: SignedForm) -> Twiml {
         );
     };
     let from = form.get("From").unwrap_or("anonymous");
-    let span = tracing::info_span!("call", sid = %call_sid);
-    let _enter = span.enter();
     if app.draining.load(std::sync::atomic::Ordering::Relaxed) {
         tracing::info!("turning a call away while draining");
         let sorry = "Sorry, we can't take your call at this moment. Please call back in a minute.";
         return Twiml(Response::new().say(sorry).hangup().render());
     }
-    let (agent, account) = match find_agent(&app, to).await {
+    let (agent, account) = match find_agent(app, to).await {
         Ok(Some(found)) => found,
         Ok(None) => {
             app.metrics.error(ErrorKind::UnknownNumber);
@@ -84,11 +90,12 @@ pub async fn voice(State(app): State<AppState>, form: SignedForm) -> Twiml {
         started_at: Timestamp::now(),
     };
     let account_id = agent.account_id.clone();
-    tokio::spawn(async move {
+    let log_start = async move {
         if let Err(e) = store.insert_call(&account_id, new_call).await {
             tracing::warn!(error = %e, "could not log the call start");
         }
-    });
+    };
+    tokio::spawn(log_start.in_current_span());
 
     tracing::info!(agent = %agent.name, %from, %to, "answering with a media stream");
     let public = &app.config.public_url;

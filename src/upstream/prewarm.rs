@@ -18,6 +18,7 @@ use futures::StreamExt;
 use tokio::sync::oneshot;
 use tokio::time::Instant;
 use tokio_tungstenite::tungstenite::Message;
+use tracing::Instrument;
 
 use super::client::{AgentSocket, UpstreamError};
 
@@ -39,7 +40,7 @@ pub struct Warm {
 
 type Reply = oneshot::Sender<Result<Warm, UpstreamError>>;
 
-/// Frames held per connection before later ones are dropped (and counted). A greeting is a
+/// Frames held per connection before later ones are dropped (and logged). A greeting is a
 /// few dozen audio frames; this only bounds a misbehaving peer.
 const MAX_HELD: usize = 4096;
 
@@ -65,10 +66,12 @@ impl Prewarm {
             .expect("prewarm registry")
             .insert(key.clone(), tx);
         let waiting = self.waiting.clone();
-        tokio::spawn(async move {
+        // In the caller's span (the call's), so what the holder logs names the call.
+        let holder = async move {
             hold(connect, rx, Instant::now() + ttl).await;
             waiting.lock().expect("prewarm registry").remove(&key);
-        });
+        };
+        tokio::spawn(holder.in_current_span());
     }
 
     /// Takes the connection held under `key`, waiting for it to finish connecting if needed.
@@ -128,6 +131,7 @@ where
     }
     let mut held = Vec::new();
     let mut open = true;
+    let mut overflowed = false;
     loop {
         tokio::select! {
             frame = socket.next(), if open => {
@@ -150,6 +154,9 @@ where
                 };
                 if held.len() < MAX_HELD || !open {
                     held.push(item);
+                } else if !overflowed {
+                    overflowed = true;
+                    tracing::warn!(max = MAX_HELD, "pre-warmed agent connection sent too much before its stream started; dropping the rest");
                 }
             }
             claim = &mut claims => {

@@ -16,6 +16,8 @@ use std::collections::BTreeMap;
 
 use serde::{Deserialize, Deserializer, Serialize};
 
+use super::{AudioPayload, audio_message, need};
+
 /// One message on a Twilio Media Stream, in either direction.
 ///
 /// The bridge parses the messages Twilio sends and writes the ones Twilio accepts; the caller
@@ -203,9 +205,6 @@ impl<'de: 'a, 'a> Deserialize<'de> for StreamMessage<'a> {
         let event = e.event.ok_or_else(|| D::Error::missing_field("event"))?;
         let sid = |sid: Option<Cow<'a, str>>| sid.ok_or_else(|| D::Error::missing_field("streamSid"));
         let seq = |seq: Option<Cow<'a, str>>| seq.ok_or_else(|| D::Error::missing_field("sequenceNumber"));
-        fn need<T, E: Error>(v: Option<T>, field: &'static str) -> Result<T, E> {
-            v.ok_or_else(|| E::missing_field(field))
-        }
         Ok(match event.as_ref() {
             "connected" => StreamMessage::Connected {
                 protocol: need(e.protocol, "protocol")?,
@@ -314,22 +313,12 @@ impl StreamWriter {
     /// A `media` message whose payload is `base64` as is (the pass-through path). The caller
     /// guarantees `base64` is valid base64, which needs no JSON escaping.
     pub fn media_base64(&self, base64: &str) -> String {
-        let mut out = String::with_capacity(self.media_prefix.len() + base64.len() + MEDIA_SUFFIX.len());
-        out.push_str(&self.media_prefix);
-        out.push_str(base64);
-        out.push_str(MEDIA_SUFFIX);
-        out
+        audio_message(&self.media_prefix, AudioPayload::Base64(base64), MEDIA_SUFFIX)
     }
 
     /// A `media` message carrying `ulaw` bytes, base64-encoded straight into the message.
     pub fn media(&self, ulaw: &[u8]) -> String {
-        use base64::Engine;
-        let b64_len = base64::encoded_len(ulaw.len(), true).unwrap_or(0);
-        let mut out = String::with_capacity(self.media_prefix.len() + b64_len + MEDIA_SUFFIX.len());
-        out.push_str(&self.media_prefix);
-        base64::engine::general_purpose::STANDARD.encode_string(ulaw, &mut out);
-        out.push_str(MEDIA_SUFFIX);
-        out
+        audio_message(&self.media_prefix, AudioPayload::Raw(ulaw), MEDIA_SUFFIX)
     }
 
     /// A `mark` message. `name` must need no JSON escaping (the session's names are

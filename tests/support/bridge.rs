@@ -19,6 +19,11 @@ pub struct TestBridge {
 
 impl TestBridge {
     pub async fn start(elevenlabs_base: &str) -> TestBridge {
+        TestBridge::start_with(elevenlabs_base, |_| {}).await
+    }
+
+    /// Like [`TestBridge::start`], with the configuration adjusted by `adjust` first.
+    pub async fn start_with(elevenlabs_base: &str, adjust: impl FnOnce(&mut Config)) -> TestBridge {
         let store = testing::sqlite().await;
         let business = testing::seed_business(&store).await;
         let listener = TcpListener::bind("127.0.0.1:0").await.unwrap();
@@ -32,10 +37,11 @@ impl TestBridge {
             ("ELEVENLABS_API_BASE", elevenlabs_base.to_string()),
             ("ELEVENLABS_API_KEY", "xi-test-key".to_string()),
         ];
-        let config = Config::load(None, |name| {
+        let mut config = Config::load(None, |name| {
             env.iter().find(|(k, _)| *k == name).map(|(_, v)| v.clone())
         })
         .unwrap();
+        adjust(&mut config);
         let state = switchboard::http::AppState::new(config, store.store());
         let server = Server::start(listener, state).unwrap();
         TestBridge {

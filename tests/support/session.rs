@@ -109,6 +109,22 @@ pub fn agent_audio(event_id: u64, bytes: &[u8]) -> String {
     .to_json()
 }
 
+/// An agent audio chunk as ElevenLabs sends it with the character timings of the text spoken.
+pub fn agent_audio_aligned(event_id: u64, bytes: &[u8], text: &str) -> String {
+    let chars: Vec<String> = text.chars().map(String::from).collect();
+    let starts: Vec<u64> = (0..chars.len() as u64).map(|i| i * 60).collect();
+    let durations = vec![60u64; chars.len()];
+    serde_json::json!({
+        "type": "audio",
+        "audio_event": {
+            "audio_base_64": b64(bytes),
+            "event_id": event_id,
+            "alignment": {"chars": chars, "char_start_times_ms": starts, "char_durations_ms": durations},
+        },
+    })
+    .to_string()
+}
+
 pub fn interruption(event_id: u64) -> String {
     AgentMessage::Interruption {
         interruption_event: EventId { event_id },

@@ -9,7 +9,7 @@ impl Session {
         let message = match AgentMessage::parse(text) {
             Ok(message) => message,
             Err(e) => {
-                self.bad(BadInput::AgentMalformed, e.to_string());
+                self.bad(BadInput::AgentMalformed, || e.to_string());
                 return Relayed::Nothing;
             }
         };
@@ -59,7 +59,7 @@ impl Session {
                 Relayed::Nothing
             }
             AgentMessage::Unknown(kind) => {
-                self.bad(BadInput::AgentUnknownType, kind.into_owned());
+                self.bad(BadInput::AgentUnknownType, move || kind.into_owned());
                 Relayed::Nothing
             }
             // Known, and of no use to the bridge.
@@ -76,7 +76,7 @@ impl Session {
         let (input, output, transcoder) = match formats {
             Ok(f) => f,
             Err(e) => {
-                self.bad(BadInput::AgentAudioFormat, e.to_string());
+                self.bad(BadInput::AgentAudioFormat, || e.to_string());
                 let reason = format!("unsupported audio format: {e}");
                 self.begin_ending(now, EndReason::Server(reason));
                 return;
@@ -104,15 +104,14 @@ impl Session {
         }
         let (Some(stream), Some(transcoder)) = (&self.stream, self.agent.transcoder.as_mut()) else {
             // Audio before metadata breaks the protocol's order; without formats it can't play.
-            self.bad(
-                BadInput::AgentMalformed,
-                "audio before conversation metadata".into(),
-            );
+            self.bad(BadInput::AgentMalformed, || {
+                "audio before conversation metadata".into()
+            });
             return Relayed::Nothing;
         };
         self.scratch.clear();
         if B64.decode_vec(payload, &mut self.scratch).is_err() {
-            self.bad(BadInput::InvalidBase64, "agent audio".into());
+            self.bad(BadInput::InvalidBase64, || "agent audio".into());
             return Relayed::Nothing;
         }
         let sent = if self.agent.passthrough {

@@ -7,7 +7,7 @@ use super::*;
 impl Session {
     pub(super) fn on_start(&mut self, now: Instant, start: twilio::Start, stream_sid: String) {
         if self.stream.is_some() || self.phase != Phase::AwaitingStart {
-            self.bad(BadInput::DuplicateStart, stream_sid);
+            self.bad(BadInput::DuplicateStart, move || stream_sid);
             return;
         }
         self.stream = Some(Stream {
@@ -32,17 +32,16 @@ impl Session {
     pub(super) fn caller_audio(&mut self, payload: &str) -> Relayed {
         self.scratch.clear();
         if B64.decode_vec(payload, &mut self.scratch).is_err() {
-            self.bad(BadInput::InvalidBase64, "caller media".into());
+            self.bad(BadInput::InvalidBase64, || "caller media".into());
             return Relayed::Nothing;
         }
         if self.agent.transcoder.is_none() {
             // The agent has not announced its input format yet.
             if self.held_caller.len() >= self.config.max_held_caller_frames {
                 self.held_caller.pop_front();
-                self.bad(
-                    BadInput::HoldOverflow,
-                    "caller audio before the agent was ready".into(),
-                );
+                self.bad(BadInput::HoldOverflow, || {
+                    "caller audio before the agent was ready".into()
+                });
             }
             self.held_caller.push_back(payload.to_owned());
             return Relayed::Nothing;

@@ -153,19 +153,19 @@ impl Session {
         }
         let text = match frame {
             Frame::Text(text) if text.len() > self.config.max_twilio_frame => {
-                self.bad(BadInput::TwilioOversized, format!("{} bytes", text.len()));
+                self.bad(BadInput::TwilioOversized, || format!("{} bytes", text.len()));
                 return Relayed::Nothing;
             }
             Frame::Text(text) => text,
             Frame::Binary(bytes) => {
-                self.bad(BadInput::TwilioBinary, format!("{} bytes", bytes.len()));
+                self.bad(BadInput::TwilioBinary, || format!("{} bytes", bytes.len()));
                 return Relayed::Nothing;
             }
         };
         let message = match StreamMessage::parse(text) {
             Ok(message) => message,
             Err(e) => {
-                self.bad(BadInput::TwilioMalformed, e.to_string());
+                self.bad(BadInput::TwilioMalformed, || e.to_string());
                 return Relayed::Nothing;
             }
         };
@@ -173,10 +173,9 @@ impl Session {
             && let Some(stream) = &self.stream
             && sid != stream.stream_sid
         {
-            self.bad(
-                BadInput::WrongStreamSid,
-                format!("{} on a `{}`", sid, message.event_name()),
-            );
+            self.bad(BadInput::WrongStreamSid, || {
+                format!("{} on a `{}`", sid, message.event_name())
+            });
             return Relayed::Nothing;
         }
         match message {
@@ -189,14 +188,14 @@ impl Session {
             }
             StreamMessage::Media { media, .. } => {
                 if self.stream.is_none() {
-                    self.bad(BadInput::MediaBeforeStart, "media".into());
+                    self.bad(BadInput::MediaBeforeStart, || "media".into());
                     return Relayed::Nothing;
                 }
                 self.caller_audio(&media.payload)
             }
             StreamMessage::Dtmf { dtmf, .. } => {
                 if self.stream.is_none() {
-                    self.bad(BadInput::MediaBeforeStart, "dtmf".into());
+                    self.bad(BadInput::MediaBeforeStart, || "dtmf".into());
                 } else {
                     self.caller_digit(&dtmf.digit);
                 }
@@ -215,11 +214,11 @@ impl Session {
             }
             StreamMessage::Clear { .. } => {
                 // Only we send `clear`; from Twilio it is meaningless.
-                self.bad(BadInput::TwilioUnknownEvent, "clear".into());
+                self.bad(BadInput::TwilioUnknownEvent, || "clear".into());
                 Relayed::Nothing
             }
             StreamMessage::Unknown(event) => {
-                self.bad(BadInput::TwilioUnknownEvent, event.into_owned());
+                self.bad(BadInput::TwilioUnknownEvent, move || event.into_owned());
                 Relayed::Nothing
             }
         }
@@ -232,19 +231,19 @@ impl Session {
         }
         let text = match frame {
             Frame::Text(text) if text.len() > self.config.max_agent_frame => {
-                self.bad(BadInput::AgentOversized, format!("{} bytes", text.len()));
+                self.bad(BadInput::AgentOversized, || format!("{} bytes", text.len()));
                 return Relayed::Nothing;
             }
             Frame::Text(text) => text,
             Frame::Binary(bytes) => {
-                self.bad(BadInput::AgentBinary, format!("{} bytes", bytes.len()));
+                self.bad(BadInput::AgentBinary, || format!("{} bytes", bytes.len()));
                 return Relayed::Nothing;
             }
         };
         if self.stream.is_none() {
             // Pre-warmed audio (the greeting) can arrive before Twilio's `start`: hold it.
             if self.held_agent.len() >= self.config.max_held_agent_messages {
-                self.bad(BadInput::HoldOverflow, "agent message before start".into());
+                self.bad(BadInput::HoldOverflow, || "agent message before start".into());
             } else {
                 self.held_agent.push_back(text.to_owned());
             }
@@ -256,7 +255,7 @@ impl Session {
     /// The outcome of a tool the driver ran for an [`Event::ToolCall`].
     pub fn on_tool_result(&mut self, now: Instant, id: &str, outcome: ToolOutcome) {
         let Some(index) = self.tools.iter().position(|t| t.id == id) else {
-            self.bad(BadInput::LateToolResult, id.to_owned());
+            self.bad(BadInput::LateToolResult, || id.to_owned());
             return;
         };
         let pending = self.tools.swap_remove(index);
@@ -448,10 +447,13 @@ impl Session {
             .map_or(Duration::ZERO, |s| now.saturating_duration_since(s))
     }
 
-    fn bad(&mut self, kind: BadInput, detail: String) {
+    /// Counts bad input. `detail` is only built for the first of its kind in the call, the
+    /// one that is logged, so a peer sending a stream of bad frames costs no strings.
+    fn bad(&mut self, kind: BadInput, detail: impl FnOnce() -> String) {
         self.stats.bad_inputs += 1;
         let first = self.reported & kind.bit() == 0;
         self.reported |= kind.bit();
+        let detail = if first { detail() } else { String::new() };
         self.events.push_back(Event::BadInput { kind, first, detail });
     }
 }

@@ -6,6 +6,8 @@ use std::collections::BTreeMap;
 use serde::{Deserialize, Deserializer, Serialize};
 use serde_json::Value;
 
+use crate::wire::{AudioPayload, audio_message, need};
+
 /// A message from a conversation client (the bridge, an SDK) to the agent.
 #[derive(Debug, Clone, PartialEq, Serialize)]
 #[serde(tag = "type", rename_all = "snake_case")]
@@ -125,9 +127,6 @@ where
 impl<'de: 'a, 'a> Deserialize<'de> for ClientMessage<'a> {
     fn deserialize<D: Deserializer<'de>>(deserializer: D) -> Result<Self, D::Error> {
         use serde::de::Error;
-        fn need<T, E: Error>(v: Option<T>, field: &'static str) -> Result<T, E> {
-            v.ok_or_else(|| E::missing_field(field))
-        }
         let e = ClientEnvelope::deserialize(deserializer)?;
         let Some(kind) = e.kind else {
             let chunk = need(e.user_audio_chunk, "type")?;
@@ -198,26 +197,19 @@ impl<'a> ClientMessage<'a> {
     }
 }
 
+const AUDIO_CHUNK_PREFIX: &str = r#"{"user_audio_chunk":""#;
+const AUDIO_CHUNK_SUFFIX: &str = r#""}"#;
+
 /// `{"user_audio_chunk":"<base64>"}` with the audio encoded straight into the message.
 pub fn user_audio_chunk_json(audio: &[u8]) -> String {
-    use base64::Engine;
-    const PREFIX: &str = r#"{"user_audio_chunk":""#;
-    const SUFFIX: &str = r#""}"#;
-    let b64_len = base64::encoded_len(audio.len(), true).unwrap_or(0);
-    let mut out = String::with_capacity(PREFIX.len() + b64_len + SUFFIX.len());
-    out.push_str(PREFIX);
-    base64::engine::general_purpose::STANDARD.encode_string(audio, &mut out);
-    out.push_str(SUFFIX);
-    out
+    audio_message(AUDIO_CHUNK_PREFIX, AudioPayload::Raw(audio), AUDIO_CHUNK_SUFFIX)
 }
 
 /// `{"user_audio_chunk":"<base64>"}` around base64 that is already encoded and valid.
 pub fn user_audio_chunk_json_b64(base64: &str) -> String {
-    const PREFIX: &str = r#"{"user_audio_chunk":""#;
-    const SUFFIX: &str = r#""}"#;
-    let mut out = String::with_capacity(PREFIX.len() + base64.len() + SUFFIX.len());
-    out.push_str(PREFIX);
-    out.push_str(base64);
-    out.push_str(SUFFIX);
-    out
+    audio_message(
+        AUDIO_CHUNK_PREFIX,
+        AudioPayload::Base64(base64),
+        AUDIO_CHUNK_SUFFIX,
+    )
 }

@@ -5,6 +5,8 @@ use std::borrow::Cow;
 use serde::{Deserialize, Deserializer, Serialize};
 use serde_json::Value;
 
+use crate::wire::{RawJson, need};
+
 /// A message from the agent to the conversation client.
 #[derive(Debug, Clone, PartialEq, Serialize)]
 #[serde(tag = "type", rename_all = "snake_case")]
@@ -86,8 +88,22 @@ pub struct AudioEvent<'a> {
     #[serde(borrow)]
     pub audio_base_64: Cow<'a, str>,
     pub event_id: u64,
-    #[serde(default, skip_serializing_if = "Option::is_none")]
-    pub alignment: Option<Value>,
+    #[serde(borrow, default, skip_serializing_if = "Option::is_none")]
+    pub alignment: Option<Alignment<'a>>,
+}
+
+/// Character timings of the text spoken in an audio chunk. It rides on every chunk and the
+/// bridge has no use for it, so each list stays as its JSON text: parsed, it would cost an
+/// allocation per character; kept whole as one raw value, serde_json would still allocate
+/// to skip over the nested lists.
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+pub struct Alignment<'a> {
+    #[serde(borrow, default, skip_serializing_if = "Option::is_none")]
+    pub chars: Option<RawJson<'a>>,
+    #[serde(borrow, default, skip_serializing_if = "Option::is_none")]
+    pub char_start_times_ms: Option<RawJson<'a>>,
+    #[serde(borrow, default, skip_serializing_if = "Option::is_none")]
+    pub char_durations_ms: Option<RawJson<'a>>,
 }
 
 #[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
@@ -192,10 +208,6 @@ struct AgentEnvelope<'a> {
 
 impl<'de: 'a, 'a> Deserialize<'de> for AgentMessage<'a> {
     fn deserialize<D: Deserializer<'de>>(deserializer: D) -> Result<Self, D::Error> {
-        use serde::de::Error;
-        fn need<T, E: Error>(v: Option<T>, field: &'static str) -> Result<T, E> {
-            v.ok_or_else(|| E::missing_field(field))
-        }
         let e = AgentEnvelope::deserialize(deserializer)?;
         let kind = need(e.kind, "type")?;
         Ok(match kind.as_ref() {
