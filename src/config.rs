@@ -22,6 +22,8 @@ use std::time::Duration;
 
 use serde::Deserialize;
 
+use crate::store::FallbackMode;
+
 /// A secret value: usable, but never printed by `Debug` or `Display`.
 #[derive(Clone, Default, PartialEq, Eq, Deserialize)]
 #[serde(transparent)]
@@ -167,9 +169,10 @@ pub struct AgentConfig {
     #[serde(default = "default_timezone")]
     pub timezone: String,
     pub first_message: Option<String>,
-    /// `message`, `voicemail` or `dial`.
+    /// `message`, `voicemail` or `dial` (which needs `fallback_number`); any other word is
+    /// an error when the file is read, not a silent voicemail.
     #[serde(default = "default_fallback")]
-    pub fallback: String,
+    pub fallback: FallbackMode,
     pub fallback_number: Option<String>,
 }
 
@@ -177,8 +180,8 @@ fn default_timezone() -> String {
     "UTC".into()
 }
 
-fn default_fallback() -> String {
-    "voicemail".into()
+fn default_fallback() -> FallbackMode {
+    FallbackMode::Voicemail
 }
 
 /// The TOML file's shape: every field optional.
@@ -277,6 +280,17 @@ impl Config {
                 .trim_end_matches('/')
                 .to_owned(),
         };
+        if let Some(agent) = file
+            .agents
+            .iter()
+            .find(|agent| agent.fallback == FallbackMode::Dial && agent.fallback_number.is_none())
+        {
+            return Err(ConfigError::Invalid {
+                name: "agents.fallback",
+                value: "dial".into(),
+                why: format!("agent {:?} dials out but has no fallback_number", agent.name),
+            });
+        }
         Ok(Config {
             listen,
             public_url,
@@ -366,7 +380,7 @@ mod tests {
             "unset call fields keep their defaults"
         );
         assert_eq!(c.agents.len(), 1);
-        assert_eq!(c.agents[0].fallback, "voicemail");
+        assert_eq!(c.agents[0].fallback, FallbackMode::Voicemail);
         assert!(c.check_serve().is_ok());
     }
 
@@ -400,5 +414,38 @@ mod tests {
             Config::load(Some(&path), env(&[])),
             Err(ConfigError::Parse { .. })
         ));
+    }
+
+    #[test]
+    fn a_fallback_must_be_one_we_know_and_dial_needs_a_number() {
+        let dir = tempfile::tempdir().unwrap();
+        let path = dir.path().join("agents.toml");
+        let agent = |fallback: &str| {
+            format!(
+                "[[agents]]\nbusiness = \"B\"\nname = \"Ava\"\nphone_number = \"+15550100001\"\n\
+                 elevenlabs_agent_id = \"agent_1\"\n{fallback}\n"
+            )
+        };
+        std::fs::write(&path, agent("fallback = \"voicemial\"")).unwrap();
+        let e = Config::load(Some(&path), env(&[])).unwrap_err();
+        assert!(matches!(e, ConfigError::Parse { .. }), "a typo is refused: {e}");
+        assert!(e.to_string().contains("voicemial"), "{e}");
+
+        std::fs::write(&path, agent("fallback = \"dial\"")).unwrap();
+        let e = Config::load(Some(&path), env(&[])).unwrap_err();
+        assert!(e.to_string().contains("fallback_number"), "{e}");
+
+        std::fs::write(
+            &path,
+            agent("fallback = \"dial\"\nfallback_number = \"+15550100002\""),
+        )
+        .unwrap();
+        let c = Config::load(Some(&path), env(&[])).unwrap();
+        assert_eq!(c.agents[0].fallback, FallbackMode::Dial);
+        std::fs::write(&path, agent("fallback = \"message\"")).unwrap();
+        assert_eq!(
+            Config::load(Some(&path), env(&[])).unwrap().agents[0].fallback,
+            FallbackMode::Message
+        );
     }
 }

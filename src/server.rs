@@ -16,7 +16,7 @@ use tokio::task::JoinHandle;
 
 use crate::config::{AgentConfig, Config};
 use crate::http::{self, AppState};
-use crate::store::{AccountId, FallbackMode, NewAccount, NewAgent, Store, StoreError};
+use crate::store::{AccountId, NewAccount, NewAgent, Store, StoreError};
 
 /// A running server.
 pub struct Server {
@@ -105,11 +105,6 @@ pub async fn sync_config_agents(store: &Store, agents: &[AgentConfig]) -> Result
                 account.id
             }
         };
-        let fallback_mode = match agent.fallback.as_str() {
-            "dial" => FallbackMode::Dial,
-            "message" => FallbackMode::Message,
-            _ => FallbackMode::Voicemail,
-        };
         store
             .create_agent(
                 &account_id,
@@ -119,7 +114,7 @@ pub async fn sync_config_agents(store: &Store, agents: &[AgentConfig]) -> Result
                     elevenlabs_agent_id: agent.elevenlabs_agent_id.clone(),
                     timezone: agent.timezone.clone(),
                     first_message: agent.first_message.clone(),
-                    fallback_mode,
+                    fallback_mode: agent.fallback,
                     fallback_number: agent.fallback_number.clone(),
                 },
             )
