@@ -213,8 +213,12 @@ impl Metrics {
         self.active_calls.fetch_add(1, Relaxed);
     }
 
-    pub fn call_ended(&self, reason: &EndReason) {
-        self.active_calls.fetch_sub(1, Relaxed);
+    /// Counts every stream's end by reason, including one that never started (`no_start`);
+    /// only a call that [started](Self::call_started) leaves the active gauge.
+    pub fn call_ended(&self, reason: &EndReason, started: bool) {
+        if started {
+            self.active_calls.fetch_sub(1, Relaxed);
+        }
         self.calls_ended[reason.index()].fetch_add(1, Relaxed);
     }
 
@@ -382,12 +386,12 @@ impl Metrics {
         let _ = writeln!(
             out,
             "switchboard_tool_calls_total{{outcome=\"ok\"}} {}",
-            calls - errors
+            calls.saturating_sub(errors)
         );
         let _ = writeln!(
             out,
             "switchboard_tool_calls_total{{outcome=\"error\"}} {}",
-            errors - timeouts
+            errors.saturating_sub(timeouts)
         );
         let _ = writeln!(
             out,
@@ -470,6 +474,41 @@ mod tests {
             assert_eq!(reason.index(), i);
             assert_eq!(reason.label(), EndReason::LABELS[i]);
         }
+    }
+
+    #[test]
+    fn a_stream_that_never_started_is_counted_but_never_was_active() {
+        let m = Metrics::new();
+        m.call_ended(&EndReason::NoStart, false);
+        m.call_started();
+        m.call_ended(&EndReason::CallerHungUp, true);
+        let text = m.render();
+        assert!(text.contains("switchboard_active_calls 0\n"), "{text}");
+        assert!(
+            text.contains("switchboard_calls_ended_total{reason=\"no_start\"} 1\n"),
+            "{text}"
+        );
+        assert!(
+            text.contains("switchboard_calls_ended_total{reason=\"caller_hung_up\"} 1\n"),
+            "{text}"
+        );
+    }
+
+    #[test]
+    fn tool_outcomes_never_underflow_mid_update() {
+        // A scrape can read the error count of a tool that finished after the total was read.
+        let m = Metrics::new();
+        m.tool_errors.fetch_add(1, Relaxed);
+        m.tool_timeouts.fetch_add(2, Relaxed);
+        let text = m.render();
+        assert!(
+            text.contains("switchboard_tool_calls_total{outcome=\"ok\"} 0\n"),
+            "{text}"
+        );
+        assert!(
+            text.contains("switchboard_tool_calls_total{outcome=\"error\"} 0\n"),
+            "{text}"
+        );
     }
 
     #[test]

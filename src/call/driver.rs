@@ -306,9 +306,7 @@ impl Call<'_> {
                     self.tools.push(tokio::spawn(task.in_current_span()));
                 }
                 Event::Ended { reason, .. } => {
-                    if self.call_sid.is_some() {
-                        self.deps.metrics.call_ended(&reason);
-                    }
+                    self.deps.metrics.call_ended(&reason, self.call_sid.is_some());
                     return Some(reason);
                 }
                 Event::BadInput { kind, .. } => self.deps.metrics.bad_input(kind),
