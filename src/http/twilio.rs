@@ -79,8 +79,9 @@ async fn answer_call(app: &AppState, form: &SignedForm) -> Twiml {
         app.config.call.stream_token_ttl(),
     );
 
-    // The call log row is written off the answer's critical path.
-    let store = app.store.clone();
+    // The call's row is written before Twilio hears the answer: every later write of the call
+    // (its conversation id, its end) updates this row, and those start only once the stream
+    // does, so they can never overtake it. The pre-warm above is already under way meanwhile.
     let new_call = NewCall {
         agent_id: agent.id.clone(),
         call_sid: call_sid.to_owned(),
@@ -89,13 +90,11 @@ async fn answer_call(app: &AppState, form: &SignedForm) -> Twiml {
         to_number: to.to_owned(),
         started_at: Timestamp::now(),
     };
-    let account_id = agent.account_id.clone();
-    let log_start = async move {
-        if let Err(e) = store.insert_call(&account_id, new_call).await {
-            tracing::warn!(error = %e, "could not log the call start");
-        }
-    };
-    tokio::spawn(log_start.in_current_span());
+    if let Err(e) = app.store.insert_call(&agent.account_id, new_call).await {
+        // The call itself matters more than its log line: answer it all the same.
+        app.metrics.error(ErrorKind::Store);
+        tracing::warn!(error = %e, "could not log the call start");
+    }
 
     tracing::info!(agent = %agent.name, %from, %to, "answering with a media stream");
     let public = &app.config.public_url;
