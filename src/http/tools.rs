@@ -72,12 +72,6 @@ impl ToolsState {
         }
     }
 
-    /// The secret from `SWITCHBOARD_TOOL_SECRET`.
-    pub fn from_env(toolbox: Toolbox) -> Self {
-        let secret = std::env::var(SECRET_ENV).ok();
-        ToolsState::new(toolbox, secret.as_deref())
-    }
-
     fn authorize(&self, headers: &HeaderMap) -> Result<(), ApiError> {
         let Some(expected) = &self.secret_digest else {
             return Err(ApiError::new(
