@@ -1,9 +1,11 @@
 //! switchboard: a real-time media bridge between Twilio phone numbers and ElevenLabs
 //! Conversational AI agents, with the booking tools an AI receptionist needs in-process.
 //!
-//! Layers, top to bottom (arrows only point down; see docs/ARCHITECTURE.md):
-//! `cli` → `http` → `call` / `upstream` → `tools`, `booking` → `store`; `wire`, `audio` and
-//! `sim` sit beside them as leaves.
+//! The layers and the path of a call are drawn in docs/ARCHITECTURE.md: `cli` and `server`
+//! start things; `http` answers Twilio and the webhook tools; `call` (a sans-IO session and
+//! its driver) relays each call, with `upstream` connecting the agent; `tools`, `booking` and
+//! `store` answer the booking tools; `wire` and `audio` are the formats; `sim` and `loadtest`
+//! are the stand-ins and the load generator; `config`, `metrics` and `tls` serve them all.
 
 pub mod audio;
 pub mod booking;

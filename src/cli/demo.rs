@@ -76,7 +76,7 @@ pub async fn run(args: DemoArgs) -> anyhow::Result<()> {
     if args.serve {
         serve_until_stopped(demo, mode).await
     } else {
-        one_call(demo, &args.wav).await
+        one_call(demo, mode, &args.wav).await
     }
 }
 
@@ -161,7 +161,7 @@ async fn serve_until_stopped(demo: Demo, mode: SimMode) -> anyhow::Result<()> {
     Ok(())
 }
 
-async fn one_call(demo: Demo, wav: &std::path::Path) -> anyhow::Result<()> {
+async fn one_call(demo: Demo, mode: SimMode, wav: &std::path::Path) -> anyhow::Result<()> {
     // Fail now rather than after the call if the recording cannot be written.
     std::fs::File::create(wav).with_context(|| format!("creating {}", wav.display()))?;
     let state = demo.server.state.clone();
@@ -171,7 +171,7 @@ async fn one_call(demo: Demo, wav: &std::path::Path) -> anyhow::Result<()> {
         state.config.public_url
     );
     println!(
-        "  sim agent   {}  (ElevenLabs stand-in, script mode)",
+        "  sim agent   {}  (ElevenLabs stand-in, {mode} mode)",
         demo.agent_url
     );
     println!("  caller      {CALLER_NUMBER} → {DEMO_NUMBER}\n");

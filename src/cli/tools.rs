@@ -1,6 +1,6 @@
 //! `switchboard tools …`: what to paste into ElevenLabs to give an agent the booking tools.
 
-use clap::Subcommand;
+use clap::{Subcommand, ValueEnum};
 
 use crate::tools::schema;
 
@@ -16,21 +16,29 @@ pub enum ToolsCommand {
             default_value = "https://bridge.example.com"
         )]
         public_url: String,
-        /// `client`, `webhook` or `both`.
-        #[arg(long, default_value = "both")]
-        variant: String,
+        /// Which definitions to print.
+        #[arg(long, value_enum, default_value_t = Variant::Both)]
+        variant: Variant,
     },
+}
+
+#[derive(Debug, Clone, Copy, ValueEnum)]
+pub enum Variant {
+    /// Client tools: ElevenLabs sends the call over the conversation's socket.
+    Client,
+    /// Webhook (server) tools: ElevenLabs posts to `/tools/<name>`.
+    Webhook,
+    Both,
 }
 
 pub fn run(command: ToolsCommand) -> anyhow::Result<()> {
     match command {
         ToolsCommand::Schema { public_url, variant } => {
             let all = schema::elevenlabs_tools(&public_url);
-            let shown = match variant.as_str() {
-                "both" => all,
-                "client" => all["client_tools"].clone(),
-                "webhook" => all["webhook_tools"].clone(),
-                other => anyhow::bail!("--variant must be client, webhook or both, not {other:?}"),
+            let shown = match variant {
+                Variant::Both => all,
+                Variant::Client => all["client_tools"].clone(),
+                Variant::Webhook => all["webhook_tools"].clone(),
             };
             println!("{}", serde_json::to_string_pretty(&shown)?);
             Ok(())
