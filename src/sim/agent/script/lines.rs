@@ -26,7 +26,7 @@ pub const AGENT_SENTENCES: [(&str, &str); 10] = [
     ("ask_name", "Great. May I have your name, please?"),
     (
         "confirmed",
-        "Thank you. You're all set, and you'll get a text message with the details.",
+        "Thank you. You're all set. We look forward to seeing you.",
     ),
     ("anything_else", "Is there anything else I can help you with?"),
     ("goodbye", "Thanks for calling. Goodbye!"),
