@@ -91,6 +91,31 @@ fn a_five_minute_call_runs_faster_than_real_time() {
     assert_eq!(metered, vec![60, 120, 180, 240, 300]);
 }
 
+/// A driver that ticks late (a stalled runtime) gets one catch-up report, not a burst, and
+/// the next report is due after the late tick, never before it.
+#[test]
+fn a_late_tick_meters_once_and_leaves_no_deadline_in_the_past() {
+    let mut h = Harness::live("ulaw_8000", "ulaw_8000");
+    let started = h.now;
+    h.now = started + Duration::from_millis(59_367);
+    h.session.on_tick(h.now);
+    h.now = started + Duration::from_millis(181_405);
+    h.session.on_tick(h.now);
+    let metered: Vec<u64> = std::iter::from_fn(|| h.session.poll_event())
+        .filter_map(|e| match e {
+            Event::Metered { seconds } => Some(seconds),
+            _ => None,
+        })
+        .collect();
+    assert_eq!(metered, vec![181], "one report with the running total");
+    let next = h.session.poll_timeout().expect("metering goes on");
+    assert_eq!(
+        next,
+        started + Duration::from_secs(240),
+        "the next whole interval"
+    );
+}
+
 #[test]
 fn interruption_sends_clear_at_once_and_gates_stale_audio() {
     let mut h = Harness::live("ulaw_8000", "ulaw_8000");

@@ -308,7 +308,12 @@ impl Session {
         {
             let seconds = self.connected_for(now).as_secs();
             self.events.push_back(Event::Metered { seconds });
-            self.next_meter_at = Some(at + self.config.metering_interval);
+            // One event covers any intervals a late tick missed (it carries the running
+            // total), and the next falls after `now`, so no deadline is left in the past.
+            let interval = self.config.metering_interval.max(Duration::from_millis(1));
+            let missed = (now - at).as_nanos() / interval.as_nanos();
+            let missed = u32::try_from(missed).unwrap_or(u32::MAX - 1);
+            self.next_meter_at = at.checked_add(interval * (missed + 1));
         }
         if let (Some(max), Some(started)) = (self.config.max_duration, self.started_at)
             && now >= started + max
