@@ -8,15 +8,16 @@
 //!
 //! As for Twilio, parsing goes through a flat envelope (see `twilio.rs`) so audio frames are
 //! read without buffering and the base64 payload is borrowed from the frame text.
-//! `client.rs` holds the client → server messages, `server.rs` the server → client ones.
+//! `to_agent.rs` holds what a client (the bridge) sends the agent, `from_agent.rs` what the agent
+//! sends back. (The ElevenLabs client that opens the socket is `upstream`.)
 
-mod client;
-mod server;
+mod from_agent;
+mod to_agent;
 #[cfg(test)]
 mod tests;
 
-pub use client::*;
-pub use server::*;
+pub use from_agent::*;
+pub use to_agent::*;
 
 use serde::{Deserialize, Serialize};
 
