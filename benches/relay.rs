@@ -75,7 +75,7 @@ fn live_session(format: &str) -> Session {
         },
     }
     .to_json();
-    session.on_twilio(now, Frame::Text(&start));
+    session.on_caller(now, Frame::Text(&start));
     let metadata = AgentMessage::ConversationInitiationMetadata {
         conversation_initiation_metadata_event: InitiationMetadata {
             conversation_id: "c".into(),
@@ -130,7 +130,7 @@ fn session_steps(c: &mut Criterion) {
         let now = Instant::now();
         g.bench_function(format!("caller frame, {format}"), |b| {
             b.iter(|| {
-                session.on_twilio(now, Frame::Text(black_box(&media)));
+                session.on_caller(now, Frame::Text(black_box(&media)));
                 black_box(session.poll_transmit())
             })
         });
@@ -170,7 +170,7 @@ fn whole_call(c: &mut Criterion) {
             let mut session = live_session("ulaw_8000");
             let mut now = Instant::now();
             for n in 0..15_000u32 {
-                session.on_twilio(now, Frame::Text(&media));
+                session.on_caller(now, Frame::Text(&media));
                 if n % 500 < 20 {
                     session.on_agent(now, Frame::Text(&reply));
                 }

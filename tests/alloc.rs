@@ -59,7 +59,7 @@ fn a_relayed_frame_costs_one_allocation_each_way() {
         ];
         // Warm up for a few seconds of audio: buffers and queues reach their working size.
         for n in 0..300 {
-            h.session.on_twilio(h.now, Frame::Text(&caller));
+            h.session.on_caller(h.now, Frame::Text(&caller));
             h.session.on_agent(h.now, Frame::Text(&agent_frames[n % 2]));
             while h.session.poll_transmit().is_some() {}
             while h.session.poll_event().is_some() {}
@@ -68,7 +68,7 @@ fn a_relayed_frame_costs_one_allocation_each_way() {
         let mut sent = Vec::with_capacity(100);
         let before = allocations();
         for _ in 0..100 {
-            h.session.on_twilio(h.now, Frame::Text(&caller));
+            h.session.on_caller(h.now, Frame::Text(&caller));
             sent.push(h.session.poll_transmit().expect("relayed"));
         }
         let per_caller_frame = (allocations() - before) as f64 / 100.0;
@@ -93,11 +93,11 @@ fn a_relayed_frame_costs_one_allocation_each_way() {
             messages += sent.len() as u64;
             // Twilio plays the audio and echoes the marks (Twilio's side: not counted).
             for t in sent.drain(..) {
-                let Transmit::Twilio(text) = t else {
+                let Transmit::Caller(text) = t else {
                     panic!("{format}: agent audio went to the agent")
                 };
                 if let Some(name) = mark_name(&text) {
-                    h.session.on_twilio(h.now, Frame::Text(&mark_echo(&name)));
+                    h.session.on_caller(h.now, Frame::Text(&mark_echo(&name)));
                 } else {
                     assert_eq!(text.capacity(), text.len(), "{format}: media buffer");
                 }

@@ -235,12 +235,12 @@ proptest! {
     fn the_session_survives_anything(inputs in prop::collection::vec(input(), 0..60), formats in prop::sample::select(&["ulaw_8000", "pcm_16000", "pcm_44100"][..])) {
         let mut now = Instant::now();
         let mut session = Session::new(SessionConfig::default(), now);
-        session.on_twilio(now, Frame::Text(&start()));
+        session.on_caller(now, Frame::Text(&start()));
         session.on_agent(now, Frame::Text(&metadata(formats, formats)));
         for input in inputs {
             match &input {
-                Input::Twilio(text) => { session.on_twilio(now, Frame::Text(text)); }
-                Input::TwilioBinary(bytes) => { session.on_twilio(now, Frame::Binary(bytes)); }
+                Input::Twilio(text) => { session.on_caller(now, Frame::Text(text)); }
+                Input::TwilioBinary(bytes) => { session.on_caller(now, Frame::Binary(bytes)); }
                 Input::Agent(text) => { session.on_agent(now, Frame::Text(text)); }
                 Input::Wait(ms) => {
                     now += Duration::from_millis(*ms as u64);
@@ -252,7 +252,7 @@ proptest! {
             }
             while let Some(transmit) = session.poll_transmit() {
                 match transmit {
-                    Transmit::Twilio(text) => prop_assert!(StreamMessage::parse(&text).is_ok(), "bad frame to Twilio: {}", text),
+                    Transmit::Caller(text) => prop_assert!(StreamMessage::parse(&text).is_ok(), "bad frame to Twilio: {}", text),
                     Transmit::Agent(text) => prop_assert!(ClientMessage::parse(&text).is_ok(), "bad frame to the agent: {}", text),
                 }
             }

@@ -45,7 +45,7 @@ fuzz_target!(|call: Call<'_>| {
     let mut session = Session::new(SessionConfig::default(), now);
     let input = FORMATS[usize::from(call.input_format) % FORMATS.len()];
     let output = FORMATS[usize::from(call.output_format) % FORMATS.len()];
-    session.on_twilio(now, Frame::Text(START));
+    session.on_caller(now, Frame::Text(START));
     let metadata = format!(
         r#"{{"type":"conversation_initiation_metadata","conversation_initiation_metadata_event":{{"conversation_id":"c1","agent_output_audio_format":"{output}","user_input_audio_format":"{input}"}}}}"#
     );
@@ -53,8 +53,8 @@ fuzz_target!(|call: Call<'_>| {
     let mut waiting_tools: std::collections::VecDeque<String> = std::collections::VecDeque::new();
     for input in call.inputs {
         match input {
-            Input::Twilio(text) => drop(session.on_twilio(now, Frame::Text(text))),
-            Input::TwilioBinary(bytes) => drop(session.on_twilio(now, Frame::Binary(bytes))),
+            Input::Twilio(text) => drop(session.on_caller(now, Frame::Text(text))),
+            Input::TwilioBinary(bytes) => drop(session.on_caller(now, Frame::Binary(bytes))),
             Input::Agent(text) => drop(session.on_agent(now, Frame::Text(text))),
             Input::AgentBinary(bytes) => drop(session.on_agent(now, Frame::Binary(bytes))),
             Input::ToolResult {
@@ -71,7 +71,7 @@ fuzz_target!(|call: Call<'_>| {
                     session.on_tool_result(now, &id, outcome);
                 }
             }
-            Input::TwilioClosed => session.on_twilio_closed(now),
+            Input::TwilioClosed => session.on_caller_closed(now),
             Input::AgentClosed(code) => session.on_agent_closed(now, code, "closed"),
             Input::Wait(ms) => {
                 now += Duration::from_millis(u64::from(ms));
@@ -83,7 +83,7 @@ fuzz_target!(|call: Call<'_>| {
         }
         while let Some(transmit) = session.poll_transmit() {
             match transmit {
-                Transmit::Twilio(text) => {
+                Transmit::Caller(text) => {
                     assert!(StreamMessage::parse(&text).is_ok(), "bad frame to Twilio: {text}")
                 }
                 Transmit::Agent(text) => {

@@ -23,17 +23,9 @@ use tracing::Instrument;
 use crate::metrics::{Direction, Metrics};
 use crate::upstream::{AgentSocket, Held};
 
-use super::event::{EndReason, Event, Transmit};
+use super::event::{EndReason, Event, Started, Transmit};
 use super::session::{Frame, Relayed, Session, SessionConfig};
 use super::tools::{ToolContext, ToolOutcome, ToolRegistry};
-
-/// The stream's `start`, as the driver hands it to [`Attach`].
-#[derive(Debug, Clone)]
-pub struct Started {
-    pub call_sid: String,
-    pub stream_sid: String,
-    pub parameters: std::collections::BTreeMap<String, String>,
-}
 
 /// The agent side, once attached.
 pub struct Attached {
@@ -99,18 +91,18 @@ pub async fn run(twilio: WebSocket, mut attach: impl Attach, deps: &DriverDeps) 
             frame = call.twilio.recv() => {
                 let received = Instant::now();
                 let relayed = match &frame {
-                    Some(Ok(ws::Message::Text(text))) => call.session.on_twilio(received, Frame::Text(text.as_str())),
-                    Some(Ok(ws::Message::Binary(bytes))) => call.session.on_twilio(received, Frame::Binary(bytes)),
+                    Some(Ok(ws::Message::Text(text))) => call.session.on_caller(received, Frame::Text(text.as_str())),
+                    Some(Ok(ws::Message::Binary(bytes))) => call.session.on_caller(received, Frame::Binary(bytes)),
                     Some(Ok(ws::Message::Ping(_) | ws::Message::Pong(_))) => Relayed::Nothing,
                     Some(Ok(ws::Message::Close(_))) | None => {
-                        call.session.on_twilio_closed(received);
+                        call.session.on_caller_closed(received);
                         Relayed::Nothing
                     }
                     Some(Err(e)) => {
                         // Ends the call, so this is logged once.
                         tracing::warn!(error = %e, "media stream failed; ending the call");
                         call.twilio_gone = true;
-                        call.session.on_twilio_closed(received);
+                        call.session.on_caller_closed(received);
                         Relayed::Nothing
                     }
                 };
@@ -227,12 +219,12 @@ impl Call<'_> {
         let (mut to_twilio, mut to_agent) = (false, false);
         while let Some(transmit) = self.session.poll_transmit() {
             match transmit {
-                Transmit::Twilio(text) if !self.twilio_gone => {
+                Transmit::Caller(text) if !self.twilio_gone => {
                     to_twilio = true;
                     let written = bounded(limit, self.twilio.feed(ws::Message::Text(text.into()))).await;
                     self.after_twilio_write(written);
                 }
-                Transmit::Twilio(_) => {}
+                Transmit::Caller(_) => {}
                 Transmit::Agent(text) => {
                     if let Some(agent) = self.agent.as_mut() {
                         to_agent = true;
@@ -266,7 +258,7 @@ impl Call<'_> {
             }
         }
         self.twilio_gone = true;
-        self.session.on_twilio_closed(Instant::now());
+        self.session.on_caller_closed(Instant::now());
     }
 
     fn after_agent_write(&mut self, written: Write) {
@@ -284,19 +276,9 @@ impl Call<'_> {
         while let Some(event) = self.session.poll_event() {
             self.deps.observer.on_event(self.call_sid.as_deref(), &event);
             match event {
-                Event::Started {
-                    call_sid,
-                    stream_sid,
-                    parameters,
-                    ..
-                } => {
-                    self.call_sid = Some(call_sid.clone());
+                Event::Started(started) => {
+                    self.call_sid = Some(started.call_sid.clone());
                     self.deps.metrics.call_started();
-                    let started = Started {
-                        call_sid,
-                        stream_sid,
-                        parameters,
-                    };
                     self.attach(attach, &started).await;
                 }
                 Event::ToolCall(call) => {

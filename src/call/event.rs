@@ -10,20 +10,28 @@ use super::tools::ToolCall;
 /// A text frame to write to one of the two sockets.
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub enum Transmit {
-    Twilio(String),
+    /// To the caller's side (Twilio's media stream).
+    Caller(String),
+    /// To the agent.
     Agent(String),
+}
+
+/// The caller's stream started: who is calling, and the parameters its webhook set.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct Started {
+    pub call_sid: String,
+    pub stream_sid: String,
+    pub account_sid: String,
+    /// The values the webhook put in the stream (TwiML `<Parameter>`s): the one-time token,
+    /// the caller's and the called number.
+    pub parameters: BTreeMap<String, String>,
 }
 
 /// Something the driver must act on or may report.
 #[derive(Debug, Clone, PartialEq)]
 pub enum Event {
-    /// Twilio's `start` arrived: the driver now attaches the agent upstream.
-    Started {
-        call_sid: String,
-        stream_sid: String,
-        account_sid: String,
-        parameters: BTreeMap<String, String>,
-    },
+    /// The caller's stream started: the driver now attaches the agent.
+    Started(Started),
     /// The agent announced its conversation and audio formats.
     ConversationStarted {
         conversation_id: String,

@@ -5,10 +5,11 @@
 
 pub mod driver;
 pub mod event;
-pub mod playback;
+pub mod leg;
 pub mod session;
 pub mod tools;
 
-pub use event::{BadInput, EndReason, Event, SessionStats, Transmit};
-pub use session::{Frame, Relayed, Session, SessionConfig};
+pub use event::{BadInput, EndReason, Event, SessionStats, Started, Transmit};
+pub use leg::{CallerInput, CallerLeg, Twilio};
+pub use session::{Frame, Outbox, Relayed, Session, SessionConfig};
 pub use tools::{CallControl, ToolCall, ToolContext, ToolOutcome, ToolRegistry};

@@ -184,7 +184,7 @@ async fn one_call(demo: Demo, mode: SimMode, wav: &std::path::Path) -> anyhow::R
         while let Ok(record) = events.recv().await {
             let at = record.at.saturating_duration_since(began).as_secs_f64();
             match record.event {
-                Event::Started { call_sid, .. } => println!("[{at:6.2}s] stream started    {call_sid}"),
+                Event::Started(started) => println!("[{at:6.2}s] stream started    {}", started.call_sid),
                 Event::ConversationStarted {
                     conversation_id,
                     input,

@@ -68,7 +68,9 @@ impl CallLog {
 impl CallObserver for CallLog {
     fn on_event(&self, call_sid: Option<&str>, event: &Event) {
         match event {
-            Event::Started { stream_sid, .. } => tracing::info!(%stream_sid, "media stream started"),
+            Event::Started(started) => {
+                tracing::info!(stream_sid = %started.stream_sid, "media stream started")
+            }
             Event::ConversationStarted {
                 conversation_id,
                 input,

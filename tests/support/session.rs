@@ -189,7 +189,7 @@ impl Harness {
     fn drain(&mut self) {
         while let Some(t) = self.session.poll_transmit() {
             match t {
-                Transmit::Twilio(s) => self.to_twilio.push(s),
+                Transmit::Caller(s) => self.to_twilio.push(s),
                 Transmit::Agent(s) => self.to_agent.push(s),
             }
         }
@@ -199,12 +199,12 @@ impl Harness {
     }
 
     pub fn twilio(&mut self, text: &str) {
-        self.session.on_twilio(self.now, Frame::Text(text));
+        self.session.on_caller(self.now, Frame::Text(text));
         self.drain();
     }
 
     pub fn twilio_binary(&mut self, bytes: &[u8]) {
-        self.session.on_twilio(self.now, Frame::Binary(bytes));
+        self.session.on_caller(self.now, Frame::Binary(bytes));
         self.drain();
     }
 

@@ -1,73 +1,63 @@
-//! The agent side of a session: its messages, audio relay to Twilio, marks and barge-in.
+//! The agent's side of a session: the formats it announced, the transcoder between them and
+//! the caller's μ-law, caller audio held until those formats are known, and the barge-in gate
+//! on its audio.
 
+use std::collections::VecDeque;
 use std::time::Instant;
 
-use super::*;
+use base64::Engine;
 
-impl Session {
-    pub(super) fn agent_text(&mut self, now: Instant, text: &str) -> Relayed {
-        let message = match AgentMessage::parse(text) {
-            Ok(message) => message,
-            Err(e) => {
-                self.bad(BadInput::AgentMalformed, || e.to_string());
-                return Relayed::Nothing;
-            }
-        };
-        match message {
-            AgentMessage::Audio { audio_event } => {
-                self.agent_audio(now, audio_event.event_id, &audio_event.audio_base_64)
-            }
-            AgentMessage::Interruption { interruption_event } => {
-                self.interruption(interruption_event.event_id);
-                Relayed::Clear
-            }
-            AgentMessage::Ping { ping_event } => {
-                let pong = ClientMessage::Pong {
-                    event_id: ping_event.event_id,
-                };
-                self.transmits.push_back(Transmit::Agent(pong.to_json()));
-                Relayed::Nothing
-            }
-            AgentMessage::ConversationInitiationMetadata {
-                conversation_initiation_metadata_event: m,
-            } => {
-                self.on_metadata(now, m);
-                Relayed::Nothing
-            }
-            AgentMessage::ClientToolCall { client_tool_call } => {
-                self.on_tool_call(now, client_tool_call);
-                Relayed::Nothing
-            }
-            AgentMessage::AgentResponse { agent_response_event } => {
-                self.events
-                    .push_back(Event::AgentSaid(agent_response_event.agent_response));
-                Relayed::Nothing
-            }
-            AgentMessage::UserTranscript {
-                user_transcription_event,
-            } => {
-                self.events
-                    .push_back(Event::CallerSaid(user_transcription_event.user_transcript));
-                Relayed::Nothing
-            }
-            AgentMessage::Error { error_event } => {
-                let message = error_event.message.or(error_event.reason).unwrap_or_default();
-                self.events.push_back(Event::AgentError {
-                    code: error_event.code,
-                    message,
-                });
-                Relayed::Nothing
-            }
-            AgentMessage::Unknown(kind) => {
-                self.bad(BadInput::AgentUnknownType, move || kind.into_owned());
-                Relayed::Nothing
-            }
-            // Known, and of no use to the bridge.
-            _ => Relayed::Nothing,
+use crate::audio::{AudioFormat, Transcoder};
+use crate::call::event::{BadInput, Event};
+use crate::call::leg::CallerLeg;
+use crate::wire::elevenlabs::{self, ClientMessage, InitiationMetadata};
+
+use super::{Outbox, Relayed};
+
+const B64: base64::engine::GeneralPurpose = base64::engine::general_purpose::STANDARD;
+
+#[derive(Debug)]
+pub(super) struct AgentSide {
+    /// Converts between the caller's μ-law and the agent's formats, once they are known.
+    transcoder: Option<Transcoder>,
+    /// `ulaw_8000` both ways: audio is relayed as it came, never decoded beyond a check.
+    passthrough: bool,
+    /// Agent audio with an `event_id` at or below this belongs to an interrupted turn.
+    interrupted_up_to: Option<u64>,
+    /// When the agent's last audio arrived.
+    pub(super) last_audio_at: Option<Instant>,
+    /// Audio was sent since the last pause was handled (flush + mark due at the next pause).
+    pub(super) burst_open: bool,
+    /// The agent's socket has closed.
+    pub(super) closed: bool,
+    /// Caller audio (base64) that arrived before the agent announced its input format.
+    held_caller: VecDeque<String>,
+    max_held_caller: usize,
+    /// Decoded audio of the frame in hand; reused so a frame costs no allocation here.
+    scratch: Vec<u8>,
+    /// Converted audio of the frame in hand.
+    converted: Vec<u8>,
+}
+
+impl AgentSide {
+    pub(super) fn new(max_held_caller: usize) -> Self {
+        AgentSide {
+            transcoder: None,
+            passthrough: false,
+            interrupted_up_to: None,
+            last_audio_at: None,
+            burst_open: false,
+            closed: false,
+            held_caller: VecDeque::new(),
+            max_held_caller,
+            scratch: Vec::with_capacity(4096),
+            converted: Vec::with_capacity(4096),
         }
     }
 
-    pub(super) fn on_metadata(&mut self, now: Instant, m: elevenlabs::InitiationMetadata) {
+    /// The agent announced its conversation and formats: set up the transcoder and relay the
+    /// caller audio held meanwhile. An unusable format is an error the call ends on.
+    pub(super) fn on_metadata(&mut self, m: InitiationMetadata, out: &mut Outbox) -> Result<(), String> {
         let formats = m
             .user_input_audio_format
             .parse::<AudioFormat>()
@@ -76,15 +66,13 @@ impl Session {
         let (input, output, transcoder) = match formats {
             Ok(f) => f,
             Err(e) => {
-                self.bad(BadInput::AgentAudioFormat, || e.to_string());
-                let reason = format!("unsupported audio format: {e}");
-                self.begin_ending(now, EndReason::Server(reason));
-                return;
+                out.bad(BadInput::AgentAudioFormat, || e.to_string());
+                return Err(format!("unsupported audio format: {e}"));
             }
         };
-        self.agent.passthrough = transcoder.is_passthrough();
-        self.agent.transcoder = Some(transcoder);
-        self.events.push_back(Event::ConversationStarted {
+        self.passthrough = transcoder.is_passthrough();
+        self.transcoder = Some(transcoder);
+        out.event(Event::ConversationStarted {
             conversation_id: m.conversation_id,
             input,
             output,
@@ -92,106 +80,151 @@ impl Session {
         for payload in std::mem::take(&mut self.held_caller) {
             self.scratch.clear();
             if B64.decode_vec(&payload, &mut self.scratch).is_ok() {
-                self.relay_caller_audio(&payload);
+                self.relay_caller_audio(&payload, out);
             }
+        }
+        Ok(())
+    }
+
+    /// One frame of caller audio (base64 μ-law) for the agent.
+    pub(super) fn caller_audio(&mut self, payload: &str, out: &mut Outbox) -> Relayed {
+        self.scratch.clear();
+        if B64.decode_vec(payload, &mut self.scratch).is_err() {
+            out.bad(BadInput::InvalidBase64, || "caller media".into());
+            return Relayed::Nothing;
+        }
+        if self.transcoder.is_none() {
+            // The agent has not announced its input format yet.
+            if self.held_caller.len() >= self.max_held_caller {
+                self.held_caller.pop_front();
+                out.bad(BadInput::HoldOverflow, || {
+                    "caller audio before the agent was ready".into()
+                });
+            }
+            self.held_caller.push_back(payload.to_owned());
+            return Relayed::Nothing;
+        }
+        self.relay_caller_audio(payload, out);
+        Relayed::Audio
+    }
+
+    /// Sends one caller frame whose base64 `payload` decodes to `self.scratch`.
+    fn relay_caller_audio(&mut self, payload: &str, out: &mut Outbox) {
+        out.stats.caller_frames += 1;
+        if self.passthrough {
+            out.to_agent(elevenlabs::user_audio_chunk_json_b64(payload));
+            return;
+        }
+        let Some(transcoder) = self.transcoder.as_mut() else {
+            return;
+        };
+        self.converted.clear();
+        transcoder.caller_to_agent(&self.scratch, &mut self.converted);
+        if !self.converted.is_empty() {
+            out.to_agent(elevenlabs::user_audio_chunk_json(&self.converted));
         }
     }
 
-    pub(super) fn agent_audio(&mut self, now: Instant, event_id: u64, payload: &str) -> Relayed {
-        if self.agent.interrupted_up_to.is_some_and(|cut| event_id <= cut) {
-            self.stats.stale_agent_chunks += 1;
-            return Relayed::Nothing;
+    /// A key the caller pressed. ElevenLabs has no DTMF input message; a contextual update
+    /// tells the agent without interrupting it.
+    pub(super) fn caller_digit(&self, digit: &str, out: &mut Outbox) {
+        let text = format!("The caller pressed the key \"{digit}\" on their phone keypad.");
+        let update = ClientMessage::ContextualUpdate {
+            text: text.into(),
+            context_id: None,
+        };
+        out.to_agent(update.to_json());
+    }
+
+    /// A chunk of agent audio for the caller. `None` if it was dropped (from an interrupted
+    /// turn, or unusable); otherwise it was accepted and the burst is open.
+    pub(super) fn audio(
+        &mut self,
+        now: Instant,
+        event_id: u64,
+        payload: &str,
+        mark_every_ms: u64,
+        leg: &mut impl CallerLeg,
+        out: &mut Outbox,
+    ) -> Option<Relayed> {
+        if self.interrupted_up_to.is_some_and(|cut| event_id <= cut) {
+            out.stats.stale_agent_chunks += 1;
+            return None;
         }
-        let (Some(stream), Some(transcoder)) = (&self.stream, self.agent.transcoder.as_mut()) else {
+        let Some(transcoder) = self.transcoder.as_mut() else {
             // Audio before metadata breaks the protocol's order; without formats it can't play.
-            self.bad(BadInput::AgentMalformed, || {
+            out.bad(BadInput::AgentMalformed, || {
                 "audio before conversation metadata".into()
             });
-            return Relayed::Nothing;
+            return None;
         };
         self.scratch.clear();
         if B64.decode_vec(payload, &mut self.scratch).is_err() {
-            self.bad(BadInput::InvalidBase64, || "agent audio".into());
-            return Relayed::Nothing;
+            out.bad(BadInput::InvalidBase64, || "agent audio".into());
+            return None;
         }
-        let sent = if self.agent.passthrough {
-            self.transmits
-                .push_back(Transmit::Twilio(stream.writer.media_base64(payload)));
+        let sent = if self.passthrough {
+            leg.play_base64(payload, self.scratch.len(), out);
             self.scratch.len()
         } else {
             self.converted.clear();
             transcoder.agent_to_caller(&self.scratch, &mut self.converted);
-            if !self.converted.is_empty() {
-                self.transmits
-                    .push_back(Transmit::Twilio(stream.writer.media(&self.converted)));
-            }
+            leg.play(&self.converted, out);
             self.converted.len()
         };
-        self.stats.agent_chunks += 1;
-        self.stats.agent_bytes += sent as u64;
-        self.playback.sent(sent);
-        self.agent.last_audio_at = Some(now);
-        self.agent.burst_open = true;
-        if self.playback.unmarked_ms() >= self.config.mark_every.as_millis() as u64 {
-            self.send_mark();
+        out.stats.agent_chunks += 1;
+        out.stats.agent_bytes += sent as u64;
+        self.last_audio_at = Some(now);
+        self.burst_open = true;
+        if leg.unmarked_ms() >= mark_every_ms {
+            leg.mark(out);
         }
-        if sent > 0 {
+        Some(if sent > 0 {
             Relayed::Audio
         } else {
             Relayed::Nothing
-        }
+        })
     }
 
-    /// When agent audio pauses: flush what the resampler held back and mark the end of the
-    /// burst, so playback of the whole turn can be confirmed.
-    pub(super) fn end_agent_burst_if_paused(&mut self, now: Instant) {
-        let paused = self
-            .agent
-            .last_audio_at
-            .is_none_or(|last| now >= last + self.config.agent_pause);
-        if !self.agent.burst_open || !paused {
+    /// The burst of agent audio is over: flush what the resampler held back and mark the end
+    /// of the burst, so playback of the whole turn can be confirmed.
+    pub(super) fn end_burst(&mut self, leg: &mut impl CallerLeg, out: &mut Outbox) {
+        if !self.burst_open {
             return;
         }
-        self.agent.burst_open = false;
-        if let (Some(stream), Some(transcoder)) = (&self.stream, self.agent.transcoder.as_mut())
-            && !self.agent.passthrough
+        self.burst_open = false;
+        if let Some(transcoder) = self.transcoder.as_mut()
+            && !self.passthrough
         {
             self.converted.clear();
             transcoder.flush_agent_to_caller(&mut self.converted);
             if !self.converted.is_empty() {
-                self.transmits
-                    .push_back(Transmit::Twilio(stream.writer.media(&self.converted)));
-                self.stats.agent_bytes += self.converted.len() as u64;
-                self.playback.sent(self.converted.len());
+                leg.play(&self.converted, out);
+                out.stats.agent_bytes += self.converted.len() as u64;
             }
         }
-        self.send_mark();
+        leg.mark(out);
     }
 
-    pub(super) fn send_mark(&mut self) {
-        if let (Some(stream), Some(mark)) = (&self.stream, self.playback.take_mark()) {
-            self.transmits
-                .push_back(Transmit::Twilio(stream.writer.mark(mark)));
-        }
-    }
-
-    pub(super) fn interruption(&mut self, event_id: u64) {
-        let cut = self.agent.interrupted_up_to.map_or(event_id, |c| c.max(event_id));
-        self.agent.interrupted_up_to = Some(cut);
-        // Always clear: Twilio may still hold audio even when our own accounting says it
-        // played, and a needless clear costs nothing.
-        if let Some(stream) = &self.stream {
-            self.transmits.push_back(Transmit::Twilio(stream.writer.clear()));
-        }
-        self.playback.on_clear();
-        self.agent.burst_open = false;
-        if let Some(transcoder) = self.agent.transcoder.as_mut() {
+    /// Barge-in: clear what the caller has not heard yet, and drop the rest of the turn.
+    pub(super) fn interrupt(&mut self, event_id: u64, leg: &mut impl CallerLeg, out: &mut Outbox) {
+        let cut = self.interrupted_up_to.map_or(event_id, |c| c.max(event_id));
+        self.interrupted_up_to = Some(cut);
+        leg.clear(out);
+        self.burst_open = false;
+        if let Some(transcoder) = self.transcoder.as_mut() {
             transcoder.reset_agent_to_caller();
         }
-        self.stats.interruptions += 1;
-        self.events.push_back(Event::Interrupted {
+        out.stats.interruptions += 1;
+        out.event(Event::Interrupted {
             event_id,
-            heard_ms: self.playback.played_ms(),
+            heard_ms: leg.heard_ms(),
         });
+    }
+
+    /// The agent's socket closed: nothing more will come, so there is no pause to wait for.
+    pub(super) fn on_closed(&mut self) {
+        self.last_audio_at = None;
+        self.closed = true;
     }
 }

@@ -27,8 +27,8 @@ pub struct SessionConfig {
     pub max_held_caller_frames: usize,
     /// Agent messages kept while the Twilio stream has not started.
     pub max_held_agent_messages: usize,
-    /// Largest Twilio text frame handled; a media frame is ~300 bytes.
-    pub max_twilio_frame: usize,
+    /// Largest text frame handled from the caller's side; a Twilio media frame is ~300 bytes.
+    pub max_caller_frame: usize,
     /// Largest agent text frame handled; a few seconds of 48 kHz PCM is well under this.
     pub max_agent_frame: usize,
 }
@@ -46,7 +46,7 @@ impl Default for SessionConfig {
             start_timeout: Duration::from_secs(10),
             max_held_caller_frames: 250,
             max_held_agent_messages: 4096,
-            max_twilio_frame: 64 * 1024,
+            max_caller_frame: 64 * 1024,
             max_agent_frame: 4 * 1024 * 1024,
         }
     }

@@ -1,37 +1,40 @@
 //! The call session: everything one call does, as a state machine with no IO.
 //!
-//! A [`Session`] is fed what arrives (a Twilio frame, an agent frame, a tool outcome, the
-//! passing of time) with the current instant as an argument, and queues what should happen:
-//! frames to send each way ([`Transmit`]) and events for the driver ([`Event`]). It never
-//! touches a socket, a clock or a database, so a whole call can be driven in a test faster
-//! than real time. (The shape follows str0m's `Rtc` and quinn-proto's `Connection`: input and
-//! time in, transmits and events out, `poll_timeout` for the next deadline.)
+//! A [`Session`] is fed what arrives (a frame from the caller's side, a frame from the agent,
+//! a tool outcome, the passing of time) with the current instant as an argument, and queues
+//! what should happen: frames to send each way ([`Transmit`]) and events for the driver
+//! ([`Event`]). It never touches a socket, a clock or a database, so a whole call can be
+//! driven in a test faster than real time. (The shape follows str0m's `Rtc` and quinn-proto's
+//! `Connection`: input and time in, transmits and events out, `poll_timeout` for the next
+//! deadline.)
 //!
-//! The relay itself is in [`Session::on_twilio`] and [`Session::on_agent`]; with `ulaw_8000`
-//! on both agent legs the audio is never decoded beyond a base64 check, and each frame costs
-//! one allocation: the outgoing message.
+//! The core here holds the call's phase and coordinates its parts, each a type that owns its
+//! state: the caller leg (the caller's protocol and playback, [`crate::call::leg`]), the agent
+//! side ([`agent`]), the tool calls in flight ([`tool_calls`]), the deadlines ([`timers`]) and
+//! the output ([`Outbox`]). With `ulaw_8000` on both agent legs the audio is never decoded
+//! beyond a base64 check, and each relayed frame costs one allocation: the outgoing message.
 
 use std::collections::VecDeque;
 use std::time::{Duration, Instant};
 
-use base64::Engine;
+use crate::wire::elevenlabs::{AgentMessage, ClientMessage};
 
-use crate::audio::{AudioFormat, Transcoder};
-use crate::wire::elevenlabs::{self, AgentMessage, ClientMessage};
-use crate::wire::twilio::{self, StreamMessage, StreamWriter};
-
-use super::event::{BadInput, EndReason, Event, SessionStats, Transmit};
-use super::playback::{MarkEcho, Playback};
-use super::tools::{ToolCall, ToolOutcome};
-
-const B64: base64::engine::GeneralPurpose = base64::engine::general_purpose::STANDARD;
+use super::event::{BadInput, EndReason, Event, SessionStats, Started, Transmit};
+use super::leg::{CallerInput, CallerLeg, Twilio};
+use super::tools::ToolOutcome;
 
 mod agent;
-mod caller;
 mod config;
+mod outbox;
+mod timers;
 mod tool_calls;
 
 pub use config::SessionConfig;
+pub use outbox::Outbox;
+
+use agent::AgentSide;
+use timers::{Timer, TimerTable};
+use tool_calls::ToolCalls;
 
 /// One frame as it came off a WebSocket.
 #[derive(Debug, Clone, Copy)]
@@ -47,7 +50,7 @@ pub enum Relayed {
     Nothing,
     /// Audio was queued for the other side.
     Audio,
-    /// A barge-in: a `clear` was queued for Twilio.
+    /// A barge-in: a `clear` was queued for the caller's side.
     Clear,
 }
 
@@ -55,90 +58,61 @@ pub enum Relayed {
 enum Phase {
     AwaitingStart,
     Live,
-    /// Waiting for the agent's last words to play before hanging up. `agent_may_speak` is set
-    /// when the agent asked to end (its goodbye may still be on the way).
-    Ending {
-        since: Instant,
-        reason: EndReason,
-        agent_may_speak: bool,
-    },
+    Ending(Ending),
     Ended,
 }
 
-struct Stream {
-    stream_sid: String,
-    writer: StreamWriter,
+/// Waiting for the agent's last words to play before hanging up.
+#[derive(Debug, Clone, PartialEq)]
+struct Ending {
+    since: Instant,
+    reason: EndReason,
+    /// The agent asked to end, and its goodbye may still be on the way.
+    agent_may_speak: bool,
 }
 
-struct Agent {
-    transcoder: Option<Transcoder>,
-    passthrough: bool,
-    /// Agent audio with an `event_id` at or below this belongs to an interrupted turn.
-    interrupted_up_to: Option<u64>,
-    last_audio_at: Option<Instant>,
-    /// Audio was sent since the last pause was handled (flush + mark due at the next pause).
-    burst_open: bool,
-    /// The agent's socket has closed.
-    closed: bool,
-}
-
-struct PendingTool {
-    id: String,
-    name: String,
-    started: Instant,
-    deadline: Instant,
-}
-
-/// The state machine of one call. See the module documentation.
-pub struct Session {
+/// The state machine of one call, with the caller on leg `L`. See the module documentation.
+pub struct Session<L = Twilio> {
     config: SessionConfig,
     phase: Phase,
-    created_at: Instant,
     started_at: Option<Instant>,
-    stream: Option<Stream>,
-    agent: Agent,
-    playback: Playback,
-    tools: Vec<PendingTool>,
-    held_caller: VecDeque<String>,
+    leg: L,
+    agent: AgentSide,
+    tools: ToolCalls,
+    /// Agent messages that arrived before the caller's stream started (a pre-warmed greeting).
     held_agent: VecDeque<String>,
-    next_meter_at: Option<Instant>,
-    transmits: VecDeque<Transmit>,
-    events: VecDeque<Event>,
-    stats: SessionStats,
-    reported: u32,
-    /// Decoded audio of the frame in hand; reused so a frame costs no allocation here.
-    scratch: Vec<u8>,
-    /// Converted audio of the frame in hand.
-    converted: Vec<u8>,
+    timers: TimerTable,
+    out: Outbox,
 }
 
-impl Session {
+impl Session<Twilio> {
+    /// A session for a Twilio media stream.
     pub fn new(config: SessionConfig, now: Instant) -> Self {
+        let leg = Twilio::new(config.max_caller_frame);
+        Session::with_leg(config, leg, now)
+    }
+
+    /// The stream's `streamSid`, once it started.
+    pub fn stream_sid(&self) -> Option<&str> {
+        self.leg.stream_sid()
+    }
+}
+
+impl<L: CallerLeg> Session<L> {
+    /// A session whose caller is on `leg`.
+    pub fn with_leg(config: SessionConfig, leg: L, now: Instant) -> Self {
+        let mut timers = TimerTable::default();
+        timers.set(Timer::Start, now + config.start_timeout);
         Session {
+            agent: AgentSide::new(config.max_held_caller_frames),
             config,
             phase: Phase::AwaitingStart,
-            created_at: now,
             started_at: None,
-            stream: None,
-            agent: Agent {
-                transcoder: None,
-                passthrough: false,
-                interrupted_up_to: None,
-                last_audio_at: None,
-                burst_open: false,
-                closed: false,
-            },
-            playback: Playback::default(),
-            tools: Vec::new(),
-            held_caller: VecDeque::new(),
+            leg,
+            tools: ToolCalls::default(),
             held_agent: VecDeque::new(),
-            next_meter_at: None,
-            transmits: VecDeque::with_capacity(8),
-            events: VecDeque::with_capacity(4),
-            stats: SessionStats::default(),
-            reported: 0,
-            scratch: Vec::with_capacity(4096),
-            converted: Vec::with_capacity(4096),
+            timers,
+            out: Outbox::default(),
         }
     }
 
@@ -146,104 +120,56 @@ impl Session {
     // Inputs
     // -----------------------------------------------------------------------------------------
 
-    /// A frame from Twilio's media stream.
-    pub fn on_twilio(&mut self, now: Instant, frame: Frame<'_>) -> Relayed {
+    /// A frame from the caller's socket.
+    pub fn on_caller(&mut self, now: Instant, frame: Frame<'_>) -> Relayed {
         if self.phase == Phase::Ended {
             return Relayed::Nothing;
         }
-        let text = match frame {
-            Frame::Text(text) if text.len() > self.config.max_twilio_frame => {
-                self.bad(BadInput::TwilioOversized, || format!("{} bytes", text.len()));
-                return Relayed::Nothing;
-            }
-            Frame::Text(text) => text,
-            Frame::Binary(bytes) => {
-                self.bad(BadInput::TwilioBinary, || format!("{} bytes", bytes.len()));
-                return Relayed::Nothing;
-            }
-        };
-        let message = match StreamMessage::parse(text) {
-            Ok(message) => message,
-            Err(e) => {
-                self.bad(BadInput::TwilioMalformed, || e.to_string());
-                return Relayed::Nothing;
-            }
-        };
-        if let Some(sid) = message.stream_sid()
-            && let Some(stream) = &self.stream
-            && sid != stream.stream_sid
-        {
-            self.bad(BadInput::WrongStreamSid, || {
-                format!("{} on a `{}`", sid, message.event_name())
-            });
-            return Relayed::Nothing;
-        }
-        match message {
-            StreamMessage::Connected { .. } => Relayed::Nothing,
-            StreamMessage::Start {
-                start, stream_sid, ..
-            } => {
-                self.on_start(now, start, stream_sid.into_owned());
+        match self.leg.read(frame, &mut self.out) {
+            CallerInput::Nothing => Relayed::Nothing,
+            CallerInput::Start(started) => {
+                self.on_start(now, started);
                 Relayed::Nothing
             }
-            StreamMessage::Media { media, .. } => {
-                if self.stream.is_none() {
-                    self.bad(BadInput::MediaBeforeStart, || "media".into());
-                    return Relayed::Nothing;
-                }
-                self.caller_audio(&media.payload)
-            }
-            StreamMessage::Dtmf { dtmf, .. } => {
-                if self.stream.is_none() {
-                    self.bad(BadInput::MediaBeforeStart, || "dtmf".into());
-                } else {
-                    self.caller_digit(&dtmf.digit);
-                }
+            CallerInput::Audio(payload) => self.agent.caller_audio(&payload, &mut self.out),
+            CallerInput::Digit(digit) => {
+                self.agent.caller_digit(&digit, &mut self.out);
                 Relayed::Nothing
             }
-            StreamMessage::Mark { mark, .. } => {
-                if self.playback.on_echo(&mark.name) == MarkEcho::Played {
-                    self.stats.heard_ms = self.playback.played_ms();
-                }
+            CallerInput::Mark => {
                 self.check_ending(now);
                 Relayed::Nothing
             }
-            StreamMessage::Stop { .. } => {
+            CallerInput::Stop => {
                 self.finish(now, EndReason::CallerHungUp);
-                Relayed::Nothing
-            }
-            StreamMessage::Clear { .. } => {
-                // Only we send `clear`; from Twilio it is meaningless.
-                self.bad(BadInput::TwilioUnknownEvent, || "clear".into());
-                Relayed::Nothing
-            }
-            StreamMessage::Unknown(event) => {
-                self.bad(BadInput::TwilioUnknownEvent, move || event.into_owned());
                 Relayed::Nothing
             }
         }
     }
 
-    /// A frame from the agent's WebSocket.
+    /// A frame from the agent's socket.
     pub fn on_agent(&mut self, now: Instant, frame: Frame<'_>) -> Relayed {
         if self.phase == Phase::Ended {
             return Relayed::Nothing;
         }
         let text = match frame {
             Frame::Text(text) if text.len() > self.config.max_agent_frame => {
-                self.bad(BadInput::AgentOversized, || format!("{} bytes", text.len()));
+                self.out
+                    .bad(BadInput::AgentOversized, || format!("{} bytes", text.len()));
                 return Relayed::Nothing;
             }
             Frame::Text(text) => text,
             Frame::Binary(bytes) => {
-                self.bad(BadInput::AgentBinary, || format!("{} bytes", bytes.len()));
+                self.out
+                    .bad(BadInput::AgentBinary, || format!("{} bytes", bytes.len()));
                 return Relayed::Nothing;
             }
         };
-        if self.stream.is_none() {
-            // Pre-warmed audio (the greeting) can arrive before Twilio's `start`: hold it.
+        if !self.leg.is_started() {
+            // Pre-warmed audio (the greeting) can arrive before the caller's stream starts.
             if self.held_agent.len() >= self.config.max_held_agent_messages {
-                self.bad(BadInput::HoldOverflow, || "agent message before start".into());
+                self.out
+                    .bad(BadInput::HoldOverflow, || "agent message before start".into());
             } else {
                 self.held_agent.push_back(text.to_owned());
             }
@@ -254,19 +180,17 @@ impl Session {
 
     /// The outcome of a tool the driver ran for an [`Event::ToolCall`].
     pub fn on_tool_result(&mut self, now: Instant, id: &str, outcome: ToolOutcome) {
-        let Some(index) = self.tools.iter().position(|t| t.id == id) else {
-            self.bad(BadInput::LateToolResult, || id.to_owned());
+        if !self.tools.finish(now, id, &outcome, &mut self.out) {
             return;
-        };
-        let pending = self.tools.swap_remove(index);
-        self.answer_tool(now, pending, &outcome.result, outcome.is_error, false);
+        }
+        self.arm_tool_timer();
         if outcome.end_call {
             self.begin_ending(now, EndReason::AgentEnded);
         }
     }
 
-    /// Twilio's socket closed (with or without a `stop` first).
-    pub fn on_twilio_closed(&mut self, now: Instant) {
+    /// The caller's socket closed (with or without a `stop` first).
+    pub fn on_caller_closed(&mut self, now: Instant) {
         self.finish(now, EndReason::CallerHungUp);
     }
 
@@ -280,45 +204,31 @@ impl Session {
                 reason: reason.to_owned(),
             },
         };
-        // Nothing more will come from the agent, so there is no pause to wait for.
-        self.agent.last_audio_at = None;
-        self.agent.closed = true;
-        self.end_agent_burst_if_paused(now);
+        self.agent.on_closed();
+        self.end_agent_burst();
         self.begin_ending(now, end);
+        self.arm_quiet_timer();
     }
 
-    /// Ends the call on the server's initiative (shutdown, policy, a refused stream).
+    /// Ends the call now, on the server's initiative (shutdown, policy): nothing more is
+    /// relayed and nothing is waited for. A reason that [wants the
+    /// fallback](EndReason::wants_fallback) has the caller hear it next.
     pub fn hang_up(&mut self, now: Instant, reason: EndReason) {
-        self.begin_ending(now, reason);
+        self.finish(now, reason);
     }
 
     /// Time passed. Call at [`Session::poll_timeout`] (calling more often is harmless).
     pub fn on_tick(&mut self, now: Instant) {
-        if self.phase == Phase::Ended {
-            return;
-        }
-        if self.phase == Phase::AwaitingStart && now >= self.created_at + self.config.start_timeout {
-            self.finish(now, EndReason::NoStart);
-            return;
-        }
-        self.end_agent_burst_if_paused(now);
-        self.expire_tools(now);
-        if let Some(at) = self.next_meter_at
-            && now >= at
-        {
-            let seconds = self.connected_for(now).as_secs();
-            self.events.push_back(Event::Metered { seconds });
-            // One event covers any intervals a late tick missed (it carries the running
-            // total), and the next falls after `now`, so no deadline is left in the past.
-            let interval = self.config.metering_interval.max(Duration::from_millis(1));
-            let missed = (now - at).as_nanos() / interval.as_nanos();
-            let missed = u32::try_from(missed).unwrap_or(u32::MAX - 1);
-            self.next_meter_at = at.checked_add(interval * (missed + 1));
-        }
-        if let (Some(max), Some(started)) = (self.config.max_duration, self.started_at)
-            && now >= started + max
-        {
-            self.begin_ending(now, EndReason::TimeLimit);
+        for timer in Timer::ALL {
+            if self.phase == Phase::Ended {
+                return;
+            }
+            if let Some(at) = self.timers.get(timer)
+                && at <= now
+            {
+                self.timers.stop(timer);
+                self.on_timeout(timer, at, now);
+            }
         }
         self.check_ending(now);
     }
@@ -328,50 +238,19 @@ impl Session {
     // -----------------------------------------------------------------------------------------
 
     pub fn poll_transmit(&mut self) -> Option<Transmit> {
-        self.transmits.pop_front()
+        self.out.poll_transmit()
     }
 
     pub fn poll_event(&mut self) -> Option<Event> {
-        self.events.pop_front()
+        self.out.poll_event()
     }
 
     /// The next instant at which [`Session::on_tick`] has something to do.
     pub fn poll_timeout(&self) -> Option<Instant> {
-        if self.phase == Phase::Ended {
-            return None;
+        match self.phase {
+            Phase::Ended => None,
+            _ => self.timers.next(),
         }
-        let mut next: Option<Instant> = None;
-        let mut consider = |t: Instant| next = Some(next.map_or(t, |n| n.min(t)));
-        if self.phase == Phase::AwaitingStart {
-            consider(self.created_at + self.config.start_timeout);
-        }
-        if self.agent.burst_open
-            && let Some(last) = self.agent.last_audio_at
-        {
-            consider(last + self.config.agent_pause);
-        }
-        for tool in &self.tools {
-            consider(tool.deadline);
-        }
-        if let Some(at) = self.next_meter_at {
-            consider(at);
-        }
-        if let (Some(max), Some(started), Phase::Live) =
-            (self.config.max_duration, self.started_at, &self.phase)
-        {
-            consider(started + max);
-        }
-        if let Phase::Ending { since, .. } = &self.phase {
-            consider(*since + self.config.hangup_max_wait);
-            // While audio is still playing, the next step comes from a mark echo, not time.
-            if self.playback.is_idle()
-                && !self.agent.burst_open
-                && let Some(at) = self.quiet_deadline()
-            {
-                consider(at);
-            }
-        }
-        next
     }
 
     pub fn is_ended(&self) -> bool {
@@ -379,11 +258,170 @@ impl Session {
     }
 
     pub fn stats(&self) -> &SessionStats {
-        &self.stats
+        &self.out.stats
     }
 
-    pub fn stream_sid(&self) -> Option<&str> {
-        self.stream.as_ref().map(|s| s.stream_sid.as_str())
+    // -----------------------------------------------------------------------------------------
+    // The caller's side and the agent's
+    // -----------------------------------------------------------------------------------------
+
+    fn on_start(&mut self, now: Instant, started: Started) {
+        self.phase = Phase::Live;
+        self.started_at = Some(now);
+        self.timers.stop(Timer::Start);
+        self.timers.set(Timer::Meter, now + self.config.metering_interval);
+        if let Some(max) = self.config.max_duration {
+            self.timers.set(Timer::TimeLimit, now + max);
+        }
+        self.out.event(Event::Started(started));
+        for text in std::mem::take(&mut self.held_agent) {
+            self.agent_text(now, &text);
+        }
+    }
+
+    fn agent_text(&mut self, now: Instant, text: &str) -> Relayed {
+        let message = match AgentMessage::parse(text) {
+            Ok(message) => message,
+            Err(e) => {
+                self.out.bad(BadInput::AgentMalformed, || e.to_string());
+                return Relayed::Nothing;
+            }
+        };
+        match message {
+            AgentMessage::Audio { audio_event } => {
+                self.agent_audio(now, audio_event.event_id, &audio_event.audio_base_64)
+            }
+            AgentMessage::Interruption { interruption_event } => {
+                self.agent
+                    .interrupt(interruption_event.event_id, &mut self.leg, &mut self.out);
+                self.timers.stop(Timer::AgentPause);
+                Relayed::Clear
+            }
+            AgentMessage::Ping { ping_event } => {
+                let pong = ClientMessage::Pong {
+                    event_id: ping_event.event_id,
+                };
+                self.out.to_agent(pong.to_json());
+                Relayed::Nothing
+            }
+            AgentMessage::ConversationInitiationMetadata {
+                conversation_initiation_metadata_event: m,
+            } => {
+                if let Err(reason) = self.agent.on_metadata(m, &mut self.out) {
+                    self.begin_ending(now, EndReason::Server(reason));
+                }
+                Relayed::Nothing
+            }
+            AgentMessage::ClientToolCall { client_tool_call } => {
+                let ending = matches!(self.phase, Phase::Ending(_));
+                let timeout = self.config.tool_timeout;
+                self.tools
+                    .begin(now, client_tool_call, timeout, ending, &mut self.out);
+                self.arm_tool_timer();
+                Relayed::Nothing
+            }
+            AgentMessage::AgentResponse { agent_response_event } => {
+                self.out
+                    .event(Event::AgentSaid(agent_response_event.agent_response));
+                Relayed::Nothing
+            }
+            AgentMessage::UserTranscript {
+                user_transcription_event,
+            } => {
+                self.out
+                    .event(Event::CallerSaid(user_transcription_event.user_transcript));
+                Relayed::Nothing
+            }
+            AgentMessage::Error { error_event } => {
+                let message = error_event.message.or(error_event.reason).unwrap_or_default();
+                self.out.event(Event::AgentError {
+                    code: error_event.code,
+                    message,
+                });
+                Relayed::Nothing
+            }
+            AgentMessage::Unknown(kind) => {
+                self.out
+                    .bad(BadInput::AgentUnknownType, move || kind.into_owned());
+                Relayed::Nothing
+            }
+            // Known, and of no use to the bridge.
+            _ => Relayed::Nothing,
+        }
+    }
+
+    fn agent_audio(&mut self, now: Instant, event_id: u64, payload: &str) -> Relayed {
+        let mark_every_ms = self.config.mark_every.as_millis() as u64;
+        let accepted = self.agent.audio(
+            now,
+            event_id,
+            payload,
+            mark_every_ms,
+            &mut self.leg,
+            &mut self.out,
+        );
+        let Some(relayed) = accepted else {
+            return Relayed::Nothing;
+        };
+        self.timers.set(Timer::AgentPause, now + self.config.agent_pause);
+        if matches!(self.phase, Phase::Ending(_)) {
+            self.arm_quiet_timer();
+        }
+        relayed
+    }
+
+    /// Closes the agent's burst of audio (flush, mark), if one is open.
+    fn end_agent_burst(&mut self) {
+        self.timers.stop(Timer::AgentPause);
+        self.agent.end_burst(&mut self.leg, &mut self.out);
+    }
+
+    // -----------------------------------------------------------------------------------------
+    // Time
+    // -----------------------------------------------------------------------------------------
+
+    /// `timer`, due at `at`, expired by `now` (and was stopped).
+    fn on_timeout(&mut self, timer: Timer, at: Instant, now: Instant) {
+        match timer {
+            Timer::Start => self.finish(now, EndReason::NoStart),
+            Timer::AgentPause => self.end_agent_burst(),
+            Timer::Tool => {
+                self.tools.expire(now, &mut self.out);
+                self.arm_tool_timer();
+            }
+            Timer::Meter => {
+                let seconds = self.connected_for(now).as_secs();
+                self.out.event(Event::Metered { seconds });
+                // One event covers any intervals a late tick missed (it carries the running
+                // total), and the next falls after `now`, so no deadline is left in the past.
+                let interval = self.config.metering_interval.max(Duration::from_millis(1));
+                let missed = (now - at).as_nanos() / interval.as_nanos();
+                let missed = u32::try_from(missed).unwrap_or(u32::MAX - 1);
+                self.timers
+                    .set_or_stop(Timer::Meter, at.checked_add(interval * (missed + 1)));
+            }
+            Timer::TimeLimit => self.begin_ending(now, EndReason::TimeLimit),
+            // What ending waits for is decided by `check_ending`, which every tick runs.
+            Timer::HangupQuiet | Timer::HangupMaxWait => {}
+        }
+    }
+
+    fn arm_tool_timer(&mut self) {
+        self.timers.set_or_stop(Timer::Tool, self.tools.next_deadline());
+    }
+
+    /// While ending: when the agent will have been quiet long enough.
+    fn arm_quiet_timer(&mut self) {
+        let at = match self.phase {
+            Phase::Ending(_) => self.quiet_deadline(),
+            _ => None,
+        };
+        self.timers.set_or_stop(Timer::HangupQuiet, at);
+    }
+
+    fn connected_for(&self, now: Instant) -> Duration {
+        self.started_at
+            .map_or(Duration::ZERO, |s| now.saturating_duration_since(s))
     }
 
     // -----------------------------------------------------------------------------------------
@@ -394,27 +432,33 @@ impl Session {
         match self.phase {
             Phase::Live => {
                 let agent_may_speak = reason == EndReason::AgentEnded && !self.agent.closed;
-                self.phase = Phase::Ending {
+                self.phase = Phase::Ending(Ending {
                     since: now,
                     reason,
                     agent_may_speak,
-                };
+                });
+                self.timers.stop(Timer::TimeLimit);
+                self.timers
+                    .set(Timer::HangupMaxWait, now + self.config.hangup_max_wait);
+                self.arm_quiet_timer();
                 self.check_ending(now);
             }
             // Nothing was ever played; there is nothing to wait for.
             Phase::AwaitingStart => self.finish(now, reason),
-            Phase::Ending { .. } | Phase::Ended => {}
+            Phase::Ending(_) | Phase::Ended => {}
         }
     }
 
+    /// Hangs up once the agent is quiet and everything it said was played, or the wait is
+    /// over.
     fn check_ending(&mut self, now: Instant) {
-        let Phase::Ending { since, reason, .. } = &self.phase else {
+        let Phase::Ending(ending) = &self.phase else {
             return;
         };
         let quiet = self.quiet_deadline().is_none_or(|at| now >= at);
-        let played = self.playback.is_idle() && !self.agent.burst_open;
-        if (quiet && played) || now >= *since + self.config.hangup_max_wait {
-            let reason = reason.clone();
+        let played = self.leg.is_idle() && !self.agent.burst_open;
+        if (quiet && played) || now >= ending.since + self.config.hangup_max_wait {
+            let reason = ending.reason.clone();
             self.finish(now, reason);
         }
     }
@@ -422,11 +466,11 @@ impl Session {
     /// When the agent will have been quiet long enough to hang up, if it can still speak.
     fn quiet_deadline(&self) -> Option<Instant> {
         let asked_at = match &self.phase {
-            Phase::Ending {
+            Phase::Ending(Ending {
                 since,
                 agent_may_speak: true,
                 ..
-            } => Some(*since),
+            }) => Some(*since),
             _ => None,
         };
         let last = self.agent.last_audio_at.max(asked_at)?;
@@ -438,27 +482,13 @@ impl Session {
             return;
         }
         self.phase = Phase::Ended;
-        self.stats.heard_ms = self.playback.played_ms();
+        self.timers.stop_all();
+        self.out.stats.heard_ms = self.leg.heard_ms();
         let duration = self.connected_for(now);
-        self.events.push_back(Event::Ended {
+        self.out.event(Event::Ended {
             reason,
             duration,
-            stats: self.stats,
+            stats: self.out.stats,
         });
-    }
-
-    fn connected_for(&self, now: Instant) -> Duration {
-        self.started_at
-            .map_or(Duration::ZERO, |s| now.saturating_duration_since(s))
-    }
-
-    /// Counts bad input. `detail` is only built for the first of its kind in the call, the
-    /// one that is logged, so a peer sending a stream of bad frames costs no strings.
-    fn bad(&mut self, kind: BadInput, detail: impl FnOnce() -> String) {
-        self.stats.bad_inputs += 1;
-        let first = self.reported & kind.bit() == 0;
-        self.reported |= kind.bit();
-        let detail = if first { detail() } else { String::new() };
-        self.events.push_back(Event::BadInput { kind, first, detail });
     }
 }

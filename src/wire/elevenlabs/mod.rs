@@ -12,9 +12,9 @@
 //! sends back. (The ElevenLabs client that opens the socket is `upstream`.)
 
 mod from_agent;
-mod to_agent;
 #[cfg(test)]
 mod tests;
+mod to_agent;
 
 pub use from_agent::*;
 pub use to_agent::*;

@@ -1,0 +1,63 @@
+//! What a session step produces, in one place: messages for either side, events for the
+//! driver, and the call's counters. The session's parts (the caller leg, the agent side, the
+//! tool calls) each own their state and write their output here.
+
+use std::collections::VecDeque;
+
+use crate::call::event::{BadInput, Event, SessionStats, Transmit};
+
+/// Output waiting for the driver, and the counters reported when the call ends.
+#[derive(Debug)]
+pub struct Outbox {
+    transmits: VecDeque<Transmit>,
+    events: VecDeque<Event>,
+    /// The call's counters so far.
+    pub stats: SessionStats,
+    /// The kinds of bad input already described (one bit per [`BadInput`]).
+    reported: u32,
+}
+
+impl Default for Outbox {
+    fn default() -> Self {
+        Outbox {
+            transmits: VecDeque::with_capacity(8),
+            events: VecDeque::with_capacity(4),
+            stats: SessionStats::default(),
+            reported: 0,
+        }
+    }
+}
+
+impl Outbox {
+    /// A message for the caller's socket.
+    pub fn to_caller(&mut self, message: String) {
+        self.transmits.push_back(Transmit::Caller(message));
+    }
+
+    /// A message for the agent's socket.
+    pub fn to_agent(&mut self, message: String) {
+        self.transmits.push_back(Transmit::Agent(message));
+    }
+
+    pub fn event(&mut self, event: Event) {
+        self.events.push_back(event);
+    }
+
+    /// Counts bad input. `detail` is only built for the first of its kind in the call, the
+    /// one that is logged, so a peer sending a stream of bad frames costs no strings.
+    pub fn bad(&mut self, kind: BadInput, detail: impl FnOnce() -> String) {
+        self.stats.bad_inputs += 1;
+        let first = self.reported & kind.bit() == 0;
+        self.reported |= kind.bit();
+        let detail = if first { detail() } else { String::new() };
+        self.events.push_back(Event::BadInput { kind, first, detail });
+    }
+
+    pub(super) fn poll_transmit(&mut self) -> Option<Transmit> {
+        self.transmits.pop_front()
+    }
+
+    pub(super) fn poll_event(&mut self) -> Option<Event> {
+        self.events.pop_front()
+    }
+}
