@@ -22,8 +22,6 @@ use std::time::Duration;
 
 use serde::Deserialize;
 
-use crate::store::FallbackMode;
-
 /// A secret value: usable, but never printed by `Debug` or `Display`.
 #[derive(Clone, Default, PartialEq, Eq, Deserialize)]
 #[serde(transparent)]
@@ -172,16 +170,28 @@ pub struct AgentConfig {
     /// `message`, `voicemail` or `dial` (which needs `fallback_number`); any other word is
     /// an error when the file is read, not a silent voicemail.
     #[serde(default = "default_fallback")]
-    pub fallback: FallbackMode,
+    pub fallback: AgentFallback,
     pub fallback_number: Option<String>,
+}
+
+/// What a caller gets when the agent cannot take the call, as the config file spells it.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Deserialize)]
+#[serde(rename_all = "lowercase")]
+pub enum AgentFallback {
+    /// Say a message and hang up.
+    Message,
+    /// Record a voicemail.
+    Voicemail,
+    /// Forward the call to `fallback_number`.
+    Dial,
 }
 
 fn default_timezone() -> String {
     "UTC".into()
 }
 
-fn default_fallback() -> FallbackMode {
-    FallbackMode::Voicemail
+fn default_fallback() -> AgentFallback {
+    AgentFallback::Voicemail
 }
 
 /// The TOML file's shape: every field optional.
@@ -283,7 +293,7 @@ impl Config {
         if let Some(agent) = file
             .agents
             .iter()
-            .find(|agent| agent.fallback == FallbackMode::Dial && agent.fallback_number.is_none())
+            .find(|agent| agent.fallback == AgentFallback::Dial && agent.fallback_number.is_none())
         {
             return Err(ConfigError::Invalid {
                 name: "agents.fallback",
@@ -380,7 +390,7 @@ mod tests {
             "unset call fields keep their defaults"
         );
         assert_eq!(c.agents.len(), 1);
-        assert_eq!(c.agents[0].fallback, FallbackMode::Voicemail);
+        assert_eq!(c.agents[0].fallback, AgentFallback::Voicemail);
         assert!(c.check_serve().is_ok());
     }
 
@@ -441,11 +451,11 @@ mod tests {
         )
         .unwrap();
         let c = Config::load(Some(&path), env(&[])).unwrap();
-        assert_eq!(c.agents[0].fallback, FallbackMode::Dial);
+        assert_eq!(c.agents[0].fallback, AgentFallback::Dial);
         std::fs::write(&path, agent("fallback = \"message\"")).unwrap();
         assert_eq!(
             Config::load(Some(&path), env(&[])).unwrap().agents[0].fallback,
-            FallbackMode::Message
+            AgentFallback::Message
         );
     }
 }

@@ -7,6 +7,7 @@
 //! `store` answer the booking tools; `wire` and `audio` are the formats; `sim` and `loadtest`
 //! are the stand-ins and the load generator; `config`, `metrics` and `tls` serve them all.
 
+pub mod app;
 pub mod audio;
 pub mod booking;
 pub mod call;
@@ -15,9 +16,10 @@ pub mod config;
 pub mod http;
 pub mod loadtest;
 pub mod metrics;
-pub mod server;
+pub mod shutdown;
 pub mod sim;
 pub mod store;
+pub mod telephony;
 pub mod tls;
 pub mod tools;
 pub mod upstream;

@@ -1,4 +1,6 @@
-//! Process metrics: lock-free counters and histograms, rendered as Prometheus text.
+//! Metric primitives: a lock-free histogram and counters by label, and their Prometheus text.
+//! Each layer keeps its own metrics with these (the call's in `call::metrics`, the
+//! application's in `telephony::metrics`); `/metrics` renders them all.
 //!
 //! Every hot-path update is one relaxed atomic add: no lock, no allocation, no label lookup
 //! per audio frame. Histograms use log-linear buckets (8 per power of two, so a quantile read
@@ -6,10 +8,8 @@
 //! with one `le` bound per power of two, which the fine buckets add up to exactly.
 
 use std::fmt::Write;
-use std::sync::atomic::{AtomicI64, AtomicU64, Ordering::Relaxed};
+use std::sync::atomic::{AtomicU64, Ordering::Relaxed};
 use std::time::Duration;
-
-use crate::call::{BadInput, EndReason};
 
 const SUB_BITS: u32 = 3;
 const SUB: usize = 1 << SUB_BITS;
@@ -84,7 +84,9 @@ impl Histogram {
         None
     }
 
-    fn render(&self, out: &mut String, name: &str, labels: &str) {
+    /// Writes the histogram's samples as the family `name` with `labels` (`key="value"`
+    /// pairs, or empty).
+    pub fn render(&self, out: &mut String, name: &str, labels: &str) {
         let counts: Vec<u64> = self.buckets.iter().map(|b| b.load(Relaxed)).collect();
         let sep = if labels.is_empty() { "" } else { "," };
         let mut cumulative = 0u64;
@@ -111,330 +113,47 @@ impl Histogram {
     }
 }
 
-/// Direction of relayed audio.
-#[derive(Debug, Clone, Copy, PartialEq, Eq)]
-pub enum Direction {
-    /// Twilio → agent.
-    CallerToAgent,
-    /// Agent → Twilio.
-    AgentToCaller,
+/// One counter per label of a fixed set, indexed like the set.
+pub struct LabeledCounters<const N: usize> {
+    labels: [&'static str; N],
+    counts: [AtomicU64; N],
 }
 
-impl Direction {
-    fn index(self) -> usize {
-        self as usize
-    }
-
-    fn label(self) -> &'static str {
-        match self {
-            Direction::CallerToAgent => "caller_to_agent",
-            Direction::AgentToCaller => "agent_to_caller",
+impl<const N: usize> LabeledCounters<N> {
+    pub fn new(labels: [&'static str; N]) -> Self {
+        LabeledCounters {
+            labels,
+            counts: std::array::from_fn(|_| AtomicU64::new(0)),
         }
     }
-}
 
-/// Failures counted by kind, beyond the per-call bad input.
-#[derive(Debug, Clone, Copy, PartialEq, Eq)]
-pub enum ErrorKind {
-    /// A Twilio request or stream handshake with a missing or wrong signature.
-    BadSignature,
-    /// A media stream whose token was missing, forged, expired or reused.
-    BadStreamToken,
-    /// The agent's WebSocket could not be opened.
-    UpstreamConnect,
-    /// The database failed a request on the call path.
-    Store,
-    /// A call to a number no agent answers.
-    UnknownNumber,
-}
-
-impl ErrorKind {
-    /// Every kind, in declaration order: `kind as usize` indexes the counters.
-    const ALL: [ErrorKind; 5] = [
-        ErrorKind::BadSignature,
-        ErrorKind::BadStreamToken,
-        ErrorKind::UpstreamConnect,
-        ErrorKind::Store,
-        ErrorKind::UnknownNumber,
-    ];
-
-    fn label(self) -> &'static str {
-        match self {
-            ErrorKind::BadSignature => "bad_signature",
-            ErrorKind::BadStreamToken => "bad_stream_token",
-            ErrorKind::UpstreamConnect => "upstream_connect",
-            ErrorKind::Store => "store",
-            ErrorKind::UnknownNumber => "unknown_number",
-        }
-    }
-}
-
-/// All of the process's metrics. Shared as `Arc<Metrics>`.
-#[derive(Default)]
-pub struct Metrics {
-    pub active_calls: AtomicI64,
-    calls_started: AtomicU64,
-    calls_ended: [AtomicU64; EndReason::LABELS.len()],
-    /// One per direction; its count is the number of frames relayed.
-    relay_latency: [Histogram; 2],
-    /// From the agent's `interruption` arriving to Twilio's `clear` written.
-    pub clear_latency: Histogram,
-    pub upstream_connect: Histogram,
-    prewarm_claimed: AtomicU64,
-    prewarm_missed: AtomicU64,
-    interruptions: AtomicU64,
-    tool_calls: AtomicU64,
-    tool_errors: AtomicU64,
-    tool_timeouts: AtomicU64,
-    pub tool_latency: Histogram,
-    bad_input: [AtomicU64; BadInput::ALL.len()],
-    errors: [AtomicU64; ErrorKind::ALL.len()],
-}
-
-impl Metrics {
-    pub fn new() -> Self {
-        Metrics::default()
-    }
-
-    pub fn relayed(&self, direction: Direction, latency: Duration) {
-        self.relay_latency[direction.index()].record(latency);
-    }
-
-    pub fn frames(&self, direction: Direction) -> u64 {
-        self.relay_latency[direction.index()].count()
-    }
-
-    pub fn relay_latency(&self, direction: Direction) -> &Histogram {
-        &self.relay_latency[direction.index()]
-    }
-
-    pub fn call_started(&self) {
-        self.calls_started.fetch_add(1, Relaxed);
-        self.active_calls.fetch_add(1, Relaxed);
-    }
-
-    /// Counts every stream's end by reason, including one that never started (`no_start`);
-    /// only a call that [started](Self::call_started) leaves the active gauge.
-    pub fn call_ended(&self, reason: &EndReason, started: bool) {
-        if started {
-            self.active_calls.fetch_sub(1, Relaxed);
-        }
-        self.calls_ended[reason.index()].fetch_add(1, Relaxed);
-    }
-
-    pub fn prewarm(&self, claimed: bool) {
-        if claimed {
-            &self.prewarm_claimed
-        } else {
-            &self.prewarm_missed
-        }
-        .fetch_add(1, Relaxed);
-    }
-
-    pub fn interruption(&self, clear_latency: Duration) {
-        self.interruptions.fetch_add(1, Relaxed);
-        self.clear_latency.record(clear_latency);
-    }
-
-    pub fn tool_finished(&self, is_error: bool, timed_out: bool, elapsed: Duration) {
-        self.tool_calls.fetch_add(1, Relaxed);
-        if is_error {
-            self.tool_errors.fetch_add(1, Relaxed);
-        }
-        if timed_out {
-            self.tool_timeouts.fetch_add(1, Relaxed);
-        }
-        self.tool_latency.record(elapsed);
-    }
-
-    pub fn bad_input(&self, kind: BadInput) {
-        if let Some(counter) = self.bad_input.get(kind as usize) {
+    /// Adds one to the counter of the label at `index`; an index out of the set is ignored.
+    pub fn add(&self, index: usize) {
+        if let Some(counter) = self.counts.get(index) {
             counter.fetch_add(1, Relaxed);
         }
     }
 
-    pub fn error(&self, kind: ErrorKind) {
-        if let Some(counter) = self.errors.get(kind as usize) {
-            counter.fetch_add(1, Relaxed);
-        }
+    pub fn get(&self, index: usize) -> u64 {
+        self.counts.get(index).map_or(0, |c| c.load(Relaxed))
     }
 
-    pub fn error_count(&self, kind: ErrorKind) -> u64 {
-        self.errors.get(kind as usize).map_or(0, |c| c.load(Relaxed))
+    /// Writes every label's count as the family `name`, labelled `key`.
+    pub fn render(&self, out: &mut String, name: &str, key: &str) {
+        for (label, count) in self.labels.iter().zip(&self.counts) {
+            let _ = writeln!(out, "{name}{{{key}=\"{label}\"}} {}", count.load(Relaxed));
+        }
     }
+}
 
-    /// The Prometheus text exposition of every metric.
-    pub fn render(&self) -> String {
-        let mut out = String::with_capacity(16 * 1024);
-        let family = |out: &mut String, name: &str, kind: &str, help: &str| {
-            let _ = writeln!(out, "# HELP {name} {help}\n# TYPE {name} {kind}");
-        };
-        family(
-            &mut out,
-            "switchboard_active_calls",
-            "gauge",
-            "Calls with a live media stream.",
-        );
-        let _ = writeln!(
-            out,
-            "switchboard_active_calls {}",
-            self.active_calls.load(Relaxed)
-        );
-        family(
-            &mut out,
-            "switchboard_calls_started_total",
-            "counter",
-            "Media streams started.",
-        );
-        let _ = writeln!(
-            out,
-            "switchboard_calls_started_total {}",
-            self.calls_started.load(Relaxed)
-        );
-        family(
-            &mut out,
-            "switchboard_calls_ended_total",
-            "counter",
-            "Calls ended, by reason.",
-        );
-        for (i, reason) in EndReason::LABELS.iter().enumerate() {
-            let _ = writeln!(
-                out,
-                "switchboard_calls_ended_total{{reason=\"{reason}\"}} {}",
-                self.calls_ended[i].load(Relaxed)
-            );
-        }
-        family(
-            &mut out,
-            "switchboard_frames_relayed_total",
-            "counter",
-            "Audio frames relayed, by direction.",
-        );
-        for d in [Direction::CallerToAgent, Direction::AgentToCaller] {
-            let _ = writeln!(
-                out,
-                "switchboard_frames_relayed_total{{direction=\"{}\"}} {}",
-                d.label(),
-                self.frames(d)
-            );
-        }
-        family(
-            &mut out,
-            "switchboard_relay_latency_seconds",
-            "histogram",
-            "Time from reading an audio frame to writing it to the other socket.",
-        );
-        for d in [Direction::CallerToAgent, Direction::AgentToCaller] {
-            self.relay_latency(d).render(
-                &mut out,
-                "switchboard_relay_latency_seconds",
-                &format!("direction=\"{}\"", d.label()),
-            );
-        }
-        family(
-            &mut out,
-            "switchboard_clear_latency_seconds",
-            "histogram",
-            "From the agent's interruption to Twilio's clear.",
-        );
-        self.clear_latency
-            .render(&mut out, "switchboard_clear_latency_seconds", "");
-        family(
-            &mut out,
-            "switchboard_upstream_connect_seconds",
-            "histogram",
-            "Signed URL plus agent WebSocket handshake.",
-        );
-        self.upstream_connect
-            .render(&mut out, "switchboard_upstream_connect_seconds", "");
-        family(
-            &mut out,
-            "switchboard_prewarm_total",
-            "counter",
-            "Streams that found a pre-warmed agent connection, or not.",
-        );
-        let _ = writeln!(
-            out,
-            "switchboard_prewarm_total{{outcome=\"claimed\"}} {}",
-            self.prewarm_claimed.load(Relaxed)
-        );
-        let _ = writeln!(
-            out,
-            "switchboard_prewarm_total{{outcome=\"missed\"}} {}",
-            self.prewarm_missed.load(Relaxed)
-        );
-        family(
-            &mut out,
-            "switchboard_interruptions_total",
-            "counter",
-            "Barge-ins (agent interruption events).",
-        );
-        let _ = writeln!(
-            out,
-            "switchboard_interruptions_total {}",
-            self.interruptions.load(Relaxed)
-        );
-        family(
-            &mut out,
-            "switchboard_tool_calls_total",
-            "counter",
-            "Tool calls answered, by outcome.",
-        );
-        let calls = self.tool_calls.load(Relaxed);
-        let errors = self.tool_errors.load(Relaxed);
-        let timeouts = self.tool_timeouts.load(Relaxed);
-        let _ = writeln!(
-            out,
-            "switchboard_tool_calls_total{{outcome=\"ok\"}} {}",
-            calls.saturating_sub(errors)
-        );
-        let _ = writeln!(
-            out,
-            "switchboard_tool_calls_total{{outcome=\"error\"}} {}",
-            errors.saturating_sub(timeouts)
-        );
-        let _ = writeln!(
-            out,
-            "switchboard_tool_calls_total{{outcome=\"timeout\"}} {timeouts}"
-        );
-        family(
-            &mut out,
-            "switchboard_tool_latency_seconds",
-            "histogram",
-            "Tool call durations.",
-        );
-        self.tool_latency
-            .render(&mut out, "switchboard_tool_latency_seconds", "");
-        family(
-            &mut out,
-            "switchboard_bad_input_total",
-            "counter",
-            "Malformed or out-of-protocol input, by kind.",
-        );
-        for (i, kind) in BadInput::ALL.iter().enumerate() {
-            let _ = writeln!(
-                out,
-                "switchboard_bad_input_total{{kind=\"{}\"}} {}",
-                kind.label(),
-                self.bad_input[i].load(Relaxed)
-            );
-        }
-        family(
-            &mut out,
-            "switchboard_errors_total",
-            "counter",
-            "Failures, by kind.",
-        );
-        for (i, kind) in ErrorKind::ALL.iter().enumerate() {
-            let _ = writeln!(
-                out,
-                "switchboard_errors_total{{kind=\"{}\"}} {}",
-                kind.label(),
-                self.errors[i].load(Relaxed)
-            );
-        }
-        out
-    }
+/// Writes a family's `# HELP` and `# TYPE` lines.
+pub fn family(out: &mut String, name: &str, kind: &str, help: &str) {
+    let _ = writeln!(out, "# HELP {name} {help}\n# TYPE {name} {kind}");
+}
+
+/// Writes one sample without labels.
+pub fn sample(out: &mut String, name: &str, value: impl std::fmt::Display) {
+    let _ = writeln!(out, "{name} {value}");
 }
 
 #[cfg(test)]
@@ -452,66 +171,6 @@ mod tests {
     }
 
     #[test]
-    fn kinds_are_listed_in_declaration_order() {
-        for (i, kind) in BadInput::ALL.iter().enumerate() {
-            assert_eq!(*kind as usize, i, "{kind:?}");
-        }
-        for (i, kind) in ErrorKind::ALL.iter().enumerate() {
-            assert_eq!(*kind as usize, i, "{kind:?}");
-        }
-        let reasons = [
-            EndReason::CallerHungUp,
-            EndReason::AgentEnded,
-            EndReason::UpstreamFailed {
-                code: None,
-                reason: String::new(),
-            },
-            EndReason::TimeLimit,
-            EndReason::Server(String::new()),
-            EndReason::NoStart,
-        ];
-        for (i, reason) in reasons.iter().enumerate() {
-            assert_eq!(reason.index(), i);
-            assert_eq!(reason.label(), EndReason::LABELS[i]);
-        }
-    }
-
-    #[test]
-    fn a_stream_that_never_started_is_counted_but_never_was_active() {
-        let m = Metrics::new();
-        m.call_ended(&EndReason::NoStart, false);
-        m.call_started();
-        m.call_ended(&EndReason::CallerHungUp, true);
-        let text = m.render();
-        assert!(text.contains("switchboard_active_calls 0\n"), "{text}");
-        assert!(
-            text.contains("switchboard_calls_ended_total{reason=\"no_start\"} 1\n"),
-            "{text}"
-        );
-        assert!(
-            text.contains("switchboard_calls_ended_total{reason=\"caller_hung_up\"} 1\n"),
-            "{text}"
-        );
-    }
-
-    #[test]
-    fn tool_outcomes_never_underflow_mid_update() {
-        // A scrape can read the error count of a tool that finished after the total was read.
-        let m = Metrics::new();
-        m.tool_errors.fetch_add(1, Relaxed);
-        m.tool_timeouts.fetch_add(2, Relaxed);
-        let text = m.render();
-        assert!(
-            text.contains("switchboard_tool_calls_total{outcome=\"ok\"} 0\n"),
-            "{text}"
-        );
-        assert!(
-            text.contains("switchboard_tool_calls_total{outcome=\"error\"} 0\n"),
-            "{text}"
-        );
-    }
-
-    #[test]
     fn quantiles_are_close() {
         let h = Histogram::default();
         for us in 1..=10_000u64 {
@@ -526,29 +185,32 @@ mod tests {
 
     #[test]
     fn prometheus_buckets_are_cumulative_and_complete() {
-        let m = Metrics::new();
-        m.relayed(Direction::CallerToAgent, Duration::from_micros(20));
-        m.relayed(Direction::CallerToAgent, Duration::from_micros(3000));
-        m.relayed(Direction::CallerToAgent, Duration::from_secs(100));
-        m.bad_input(BadInput::InvalidBase64);
-        m.error(ErrorKind::BadSignature);
-        let text = m.render();
-        assert!(text.contains("switchboard_frames_relayed_total{direction=\"caller_to_agent\"} 3"));
-        assert!(text.contains(
-            "switchboard_relay_latency_seconds_bucket{direction=\"caller_to_agent\",le=\"0.000032\"} 1"
-        ));
-        assert!(text.contains(
-            "switchboard_relay_latency_seconds_bucket{direction=\"caller_to_agent\",le=\"0.004096\"} 2"
-        ));
-        assert!(text.contains(
-            "switchboard_relay_latency_seconds_bucket{direction=\"caller_to_agent\",le=\"+Inf\"} 3"
-        ));
-        assert!(text.contains("switchboard_bad_input_total{kind=\"invalid_base64\"} 1"));
-        assert!(text.contains("switchboard_errors_total{kind=\"bad_signature\"} 1"));
+        let h = Histogram::default();
+        h.record(Duration::from_micros(20));
+        h.record(Duration::from_micros(3000));
+        h.record(Duration::from_secs(100));
+        let mut text = String::new();
+        h.render(&mut text, "latency_seconds", "direction=\"in\"");
+        assert!(text.contains("latency_seconds_bucket{direction=\"in\",le=\"0.000032\"} 1"));
+        assert!(text.contains("latency_seconds_bucket{direction=\"in\",le=\"0.004096\"} 2"));
+        assert!(text.contains("latency_seconds_bucket{direction=\"in\",le=\"+Inf\"} 3"));
+        assert!(text.contains("latency_seconds_count{direction=\"in\"} 3"));
         // Every sample line is `name{labels} number`.
-        for line in text.lines().filter(|l| !l.starts_with('#')) {
+        for line in text.lines() {
             let value = line.rsplit(' ').next().unwrap();
             assert!(value.parse::<f64>().is_ok(), "{line}");
         }
+    }
+
+    #[test]
+    fn labeled_counters_render_every_label_and_ignore_strangers() {
+        let counters = LabeledCounters::new(["a", "b"]);
+        counters.add(1);
+        counters.add(1);
+        counters.add(7);
+        assert_eq!(counters.get(1), 2);
+        let mut text = String::new();
+        counters.render(&mut text, "things_total", "kind");
+        assert_eq!(text, "things_total{kind=\"a\"} 0\nthings_total{kind=\"b\"} 2\n");
     }
 }

@@ -72,7 +72,7 @@ async fn pass_through_audio_comes_back_byte_for_byte() {
         "the echo through the bridge changed the audio"
     );
     assert!(report.marks_echoed > 0, "the bridge marks agent audio");
-    let metrics = bridge.server.state.metrics.render();
+    let metrics = bridge.server.app.metrics.render(0);
     assert!(
         metrics.contains("switchboard_prewarm_total{outcome=\"claimed\"} 1"),
         "{metrics}"
@@ -182,9 +182,9 @@ async fn a_barge_in_clears_twilio_at_once() {
     .expect("a clear within 5 s");
     assert_eq!(cleared, "MZbarge");
     assert_eq!(echoed, 10, "every frame came back before the clear");
-    let metrics = bridge.server.state.metrics.render();
+    let metrics = bridge.server.app.metrics.render(0);
     assert!(metrics.contains("switchboard_interruptions_total 1"), "{metrics}");
-    assert_eq!(bridge.server.state.metrics.clear_latency.count(), 1);
+    assert_eq!(bridge.server.app.metrics.calls.clear_latency.count(), 1);
 }
 
 /// The demo binary: one whole scripted booking call, exit status 0 only if the booking was

@@ -17,8 +17,8 @@ use axum::routing::get;
 use base64::Engine;
 use bridge::{TestBridge, voice_params};
 use futures::{SinkExt, StreamExt};
-use switchboard::metrics::ErrorKind;
 use switchboard::sim::caller::{CallerConfig, place_call};
+use switchboard::telephony::ErrorKind;
 use switchboard::wire::elevenlabs::{AgentMessage, InitiationMetadata};
 use switchboard::wire::twilio::{Media, MediaFormat, Start, StreamMessage};
 use switchboard::wire::twiml;
@@ -138,8 +138,9 @@ async fn twilio_stop_closes_the_agent_socket() {
     for _ in 0..50 {
         if bridge
             .server
-            .state
+            .app
             .metrics
+            .calls
             .active_calls
             .load(std::sync::atomic::Ordering::Relaxed)
             == 0
@@ -170,7 +171,7 @@ async fn an_agent_failing_mid_call_ends_the_stream_into_the_fallback() {
         action.contains("<Say>") && action.contains("<Record"),
         "the fallback: {action}"
     );
-    let metrics = bridge.server.state.metrics.render();
+    let metrics = bridge.server.app.metrics.render(0);
     assert!(
         metrics.contains("switchboard_calls_ended_total{reason=\"upstream_failed\"} 1"),
         "{metrics}"
@@ -280,7 +281,7 @@ async fn bad_frames_on_the_stream_are_counted_and_the_call_goes_on() {
     twilio.send(media(&silence()).into()).await.unwrap();
     let relayed = tokio::time::timeout(Duration::from_secs(5), events.recv()).await;
     assert_eq!(relayed.expect("the good frame reached the agent"), Some("audio"));
-    let metrics = bridge.server.state.metrics.render();
+    let metrics = bridge.server.app.metrics.render(0);
     for counted in [
         "switchboard_bad_input_total{kind=\"twilio_binary\"} 1",
         "switchboard_bad_input_total{kind=\"twilio_malformed\"} 1",
@@ -290,7 +291,13 @@ async fn bad_frames_on_the_stream_are_counted_and_the_call_goes_on() {
         assert!(metrics.contains(counted), "{counted} in {metrics}");
     }
     assert_eq!(
-        bridge.server.state.metrics.active_calls.load(Ordering::Relaxed),
+        bridge
+            .server
+            .app
+            .metrics
+            .calls
+            .active_calls
+            .load(Ordering::Relaxed),
         1,
         "the call is still up"
     );
@@ -308,14 +315,9 @@ async fn an_agent_that_stops_reading_is_given_up_on_and_the_caller_hears_the_fal
     let ended = closed_by_bridge(&mut stream, Duration::from_secs(30)).await;
     caller.abort();
     assert!(ended, "the bridge ended the stream");
-    let outcome = bridge
-        .server
-        .state
-        .call_log
-        .outcome("CAstuck")
-        .expect("ended here");
+    let outcome = bridge.server.app.recorder.outcome("CAstuck").expect("ended here");
     assert!(outcome.wants_fallback(), "{outcome:?}");
-    let metrics = bridge.server.state.metrics.render();
+    let metrics = bridge.server.app.metrics.render(0);
     assert!(
         metrics.contains("switchboard_calls_ended_total{reason=\"upstream_failed\"} 1"),
         "{metrics}"
@@ -331,7 +333,7 @@ async fn a_replayed_stream_token_is_refused_and_only_that_stream_ends() {
     first.send(start("CAreplay", &connect).into()).await.unwrap();
     // The first stream has claimed its agent once nothing is left waiting.
     for _ in 0..100 {
-        if bridge.server.state.prewarm.waiting() == 0 {
+        if bridge.server.app.connections.waiting() == 0 {
             break;
         }
         tokio::time::sleep(Duration::from_millis(20)).await;
@@ -342,10 +344,10 @@ async fn a_replayed_stream_token_is_refused_and_only_that_stream_ends() {
         closed_by_bridge(&mut replay, Duration::from_secs(5)).await,
         "the replay is ended"
     );
-    let metrics = &bridge.server.state.metrics;
+    let metrics = &bridge.server.app.metrics;
     assert_eq!(metrics.error_count(ErrorKind::BadStreamToken), 1);
     assert_eq!(
-        metrics.active_calls.load(Ordering::Relaxed),
+        metrics.calls.active_calls.load(Ordering::Relaxed),
         1,
         "the first call goes on"
     );

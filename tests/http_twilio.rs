@@ -42,14 +42,14 @@ async fn an_unsigned_or_badly_signed_webhook_is_refused_and_starts_nothing() {
         .await
         .unwrap();
     assert_eq!(wrong_url.status(), 403);
-    assert_eq!(bridge.server.state.prewarm.waiting(), 0, "nothing was started");
+    assert_eq!(bridge.server.app.connections.waiting(), 0, "nothing was started");
     assert!(bridge.store.call_by_sid("CA1").await.unwrap().is_none());
     assert_eq!(
         bridge
             .server
-            .state
+            .app
             .metrics
-            .error_count(switchboard::metrics::ErrorKind::BadSignature),
+            .error_count(switchboard::telephony::ErrorKind::BadSignature),
         3
     );
 }
@@ -82,9 +82,21 @@ async fn a_known_number_gets_a_stream_with_a_one_time_token() {
         .find(|(k, _)| k == "token")
         .map(|(_, v)| v.clone())
         .unwrap();
-    assert!(bridge.server.state.tokens.redeem(Some(&token), "CA2").is_ok());
     assert!(
-        bridge.server.state.tokens.redeem(Some(&token), "CA2").is_err(),
+        bridge
+            .server
+            .app
+            .tokens
+            .redeem(Some(&token), "CA2", jiff::Timestamp::now())
+            .is_ok()
+    );
+    assert!(
+        bridge
+            .server
+            .app
+            .tokens
+            .redeem(Some(&token), "CA2", jiff::Timestamp::now())
+            .is_err(),
         "single use"
     );
     // The call is logged (off the answer's critical path, so allow it a moment).
@@ -155,7 +167,7 @@ async fn a_failed_agent_ends_in_the_fallback() {
     // The seeded agent's fallback is voicemail.
     assert!(action.contains("<Record"), "{action}");
     assert!(action.contains("/twilio/voicemail"), "{action}");
-    let metrics = bridge.server.state.metrics.render();
+    let metrics = bridge.server.app.metrics.render(0);
     assert!(
         metrics.contains("switchboard_errors_total{kind=\"upstream_connect\"} 1"),
         "{metrics}"
@@ -170,11 +182,7 @@ async fn operations_endpoints_answer() {
     assert_eq!(get("/readyz").await.unwrap().status(), 200);
     let metrics = get("/metrics").await.unwrap().text().await.unwrap();
     assert!(metrics.contains("# TYPE switchboard_active_calls gauge"));
-    bridge
-        .server
-        .state
-        .draining
-        .store(true, std::sync::atomic::Ordering::Relaxed);
+    bridge.server.app.admission.close();
     assert_eq!(get("/readyz").await.unwrap().status(), 503);
     let answer = bridge
         .hooks
@@ -211,9 +219,9 @@ async fn a_database_that_is_down_gets_the_caller_an_apology_not_an_error() {
     assert_eq!(
         bridge
             .server
-            .state
+            .app
             .metrics
-            .error_count(switchboard::metrics::ErrorKind::Store),
+            .error_count(switchboard::telephony::ErrorKind::Store),
         1
     );
 }
@@ -238,7 +246,7 @@ async fn an_oversized_webhook_body_is_refused_and_starts_nothing() {
         let unsigned = client.post(&url).form(&params).send().await.unwrap();
         assert_eq!(unsigned.status(), 403, "{path}: refused before the body is read");
     }
-    assert_eq!(bridge.server.state.prewarm.waiting(), 0, "nothing was started");
+    assert_eq!(bridge.server.app.connections.waiting(), 0, "nothing was started");
     assert!(bridge.store.call_by_sid("CAbig").await.unwrap().is_none());
     // The server is still serving.
     let answer = bridge

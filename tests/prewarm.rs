@@ -27,7 +27,7 @@ fn client(base: &str) -> ElevenLabsClient {
 #[tokio::test]
 async fn frames_before_the_claim_are_kept_in_order() {
     let base = script_agent().await;
-    let prewarm = Prewarm::new();
+    let prewarm = Prewarm::default();
     let c = client(&base);
     prewarm.open(
         "call-1".into(),
@@ -65,7 +65,7 @@ async fn frames_before_the_claim_are_kept_in_order() {
 #[tokio::test]
 async fn an_unclaimed_connection_is_closed_when_its_time_is_up() {
     let base = script_agent().await;
-    let prewarm = Prewarm::new();
+    let prewarm = Prewarm::default();
     let c = client(&base);
     prewarm.open(
         "call-2".into(),
@@ -79,7 +79,7 @@ async fn an_unclaimed_connection_is_closed_when_its_time_is_up() {
 
 #[tokio::test]
 async fn a_failed_connection_reports_its_error_to_the_claimer() {
-    let prewarm = Prewarm::new();
+    let prewarm = Prewarm::default();
     let c = client("http://127.0.0.1:9");
     prewarm.open(
         "call-3".into(),
@@ -93,7 +93,7 @@ async fn a_failed_connection_reports_its_error_to_the_claimer() {
 #[tokio::test]
 async fn a_claim_before_the_connection_is_ready_waits_for_it() {
     let base = script_agent().await;
-    let prewarm = Prewarm::new();
+    let prewarm = Prewarm::default();
     let c = client(&base);
     prewarm.open(
         "call-4".into(),

@@ -1,49 +1,65 @@
-//! The driver: one tokio task per call that owns the Twilio and agent sockets.
+//! The driver: one tokio task per call that owns the caller's and the agent's sockets.
 //!
-//! It is deliberately thin. It waits on the two sockets, the session's next deadline and the
-//! tools it is running; hands whatever happens to the [`Session`] with the current time; and
-//! writes what the session queued. Every decision is the session's. Frames are written as
-//! they are produced (Twilio queues agent audio and plays it in order), never paced.
+//! It is deliberately thin. It waits on the two sockets, the session's next deadline, the
+//! tools it is running and the signal to hang up; hands whatever happens to the [`Session`]
+//! with the current time; and writes what the session queued. Every decision is the
+//! session's. Frames are written as they are produced (Twilio queues agent audio and plays it
+//! in order), never paced. Both sockets are generic ([`Socket`]), so a whole call can run
+//! over in-memory channels in a test.
 //!
 //! Per frame it takes no lock: the session's deadline is one timer for the whole call, moved
 //! only when the deadline changes (a timer made and dropped per frame would take the
-//! runtime's timer lock each time), and a write gets a timer of its own only if the peer
-//! does not take it at once.
+//! runtime's timer lock each time), a write gets a timer of its own only if the peer does not
+//! take it at once, and the hang-up signal is polled as the caller provides it (see
+//! `crate::shutdown::Signal` for one that costs an atomic load).
 
 use std::sync::Arc;
 use std::task::Poll;
 use std::time::{Duration, Instant};
 
-use axum::extract::ws::{self, WebSocket};
 use futures::stream::FuturesUnordered;
 use futures::{SinkExt, StreamExt};
-use tokio_tungstenite::tungstenite::{self, Message as AgentMessage};
 use tracing::Instrument;
 
-use crate::metrics::{Direction, Metrics};
-use crate::upstream::{AgentSocket, Held};
-
 use super::event::{EndReason, Event, Started, Transmit};
-use super::session::{Frame, Relayed, Session, SessionConfig};
+use super::leg::CallerLeg;
+use super::metrics::{CallMetrics, Direction};
+use super::session::{Relayed, Session, SessionConfig};
+use super::socket::{Message, Received, Socket};
 use super::tools::{ToolContext, ToolOutcome, ToolRegistry};
 
 /// The agent side, once attached.
-pub struct Attached {
-    pub socket: AgentSocket,
-    /// Frames the agent sent before the stream started; relayed first.
-    pub held: Vec<Held>,
+pub struct Attached<S: Socket> {
+    pub socket: S,
+    /// Messages the agent sent before the caller's stream started; relayed first, in order.
+    pub held: Vec<S::Message>,
+    /// How the agent's socket ended before the stream started, if it ended without a close
+    /// message (an error, or the connection just dropped).
+    pub closed: Option<Closed>,
     /// Whom the tools work for in this call.
     pub tool_context: ToolContext,
 }
 
-/// Finds the agent connection for a stream that has started: claims the pre-warmed one or
-/// opens a new one. On an error the call ends with the fallback, and the error is logged.
-pub trait Attach: Send {
-    type Error: std::error::Error + Send;
-    fn attach(&mut self, started: &Started) -> impl Future<Output = Result<Attached, Self::Error>> + Send;
+/// A socket's end, as the session hears of it.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct Closed {
+    pub code: Option<u16>,
+    pub reason: String,
 }
 
-/// Sees every session event of the call (not per frame): logging, the call log, live views.
+/// Finds the agent connection for a stream that has started: claims a pre-warmed one or opens
+/// a new one. On an error the call ends with the fallback, and the error is logged.
+pub trait Attach: Send {
+    type Agent: Socket;
+    type Error: std::error::Error + Send;
+    fn attach(
+        &mut self,
+        started: &Started,
+    ) -> impl Future<Output = Result<Attached<Self::Agent>, Self::Error>> + Send;
+}
+
+/// Sees every session event of the call (not per frame): logging, the call records, live
+/// views.
 pub trait CallObserver: Send + Sync {
     fn on_event(&self, call_sid: Option<&str>, event: &Event);
 }
@@ -56,19 +72,36 @@ pub struct DriverDeps {
     /// until TCP gives up many minutes later.
     pub write_timeout: Duration,
     pub tools: Arc<dyn ToolRegistry>,
-    pub metrics: Arc<Metrics>,
+    pub metrics: Arc<CallMetrics>,
     pub observer: Arc<dyn CallObserver>,
 }
 
 type ToolTask = tokio::task::JoinHandle<(String, ToolOutcome)>;
 
-/// Runs one call to its end. Returns the reason it ended.
-pub async fn run(twilio: WebSocket, mut attach: impl Attach, deps: &DriverDeps) -> EndReason {
+/// Why the server hangs up the calls still up when it stops.
+pub const SHUTTING_DOWN: &str = "the server is shutting down";
+
+/// Runs one call to its end: `session` relays between the `caller` socket and the agent that
+/// `attach` finds once the stream starts. When `hang_up` resolves, the call ends through its
+/// normal close, as a server-side end (so the caller hears the fallback). Returns the reason
+/// it ended.
+pub async fn run<L, C, A>(
+    session: Session<L>,
+    caller: C,
+    mut attach: A,
+    deps: &DriverDeps,
+    hang_up: impl Future<Output = ()>,
+) -> EndReason
+where
+    L: CallerLeg,
+    C: Socket,
+    A: Attach,
+{
     let began = Instant::now();
-    let mut call = Call {
-        session: Session::new(deps.config.clone(), began),
-        twilio,
-        twilio_gone: false,
+    let mut call = Relay {
+        session,
+        caller,
+        caller_gone: false,
         agent: None,
         tool_context: ToolContext::default(),
         call_sid: None,
@@ -78,6 +111,8 @@ pub async fn run(twilio: WebSocket, mut attach: impl Attach, deps: &DriverDeps) 
     let mut armed = call.session.poll_timeout();
     let timer = tokio::time::sleep_until(armed.unwrap_or(began).into());
     tokio::pin!(timer);
+    tokio::pin!(hang_up);
+    let mut hung_up = false;
     loop {
         let deadline = call.session.poll_timeout();
         if deadline != armed {
@@ -88,24 +123,9 @@ pub async fn run(twilio: WebSocket, mut attach: impl Attach, deps: &DriverDeps) 
         }
         tokio::select! {
             biased;
-            frame = call.twilio.recv() => {
+            frame = call.caller.next() => {
                 let received = Instant::now();
-                let relayed = match &frame {
-                    Some(Ok(ws::Message::Text(text))) => call.session.on_caller(received, Frame::Text(text.as_str())),
-                    Some(Ok(ws::Message::Binary(bytes))) => call.session.on_caller(received, Frame::Binary(bytes)),
-                    Some(Ok(ws::Message::Ping(_) | ws::Message::Pong(_))) => Relayed::Nothing,
-                    Some(Ok(ws::Message::Close(_))) | None => {
-                        call.session.on_caller_closed(received);
-                        Relayed::Nothing
-                    }
-                    Some(Err(e)) => {
-                        // Ends the call, so this is logged once.
-                        tracing::warn!(error = %e, "media stream failed; ending the call");
-                        call.twilio_gone = true;
-                        call.session.on_caller_closed(received);
-                        Relayed::Nothing
-                    }
-                };
+                let relayed = call.on_caller_frame(received, frame);
                 call.flush(received, relayed, Direction::CallerToAgent).await;
             }
             frame = next_agent_frame(&mut call.agent) => {
@@ -128,6 +148,13 @@ pub async fn run(twilio: WebSocket, mut attach: impl Attach, deps: &DriverDeps) 
                 armed = None;
                 let now = Instant::now();
                 call.session.on_tick(now);
+                call.flush(now, Relayed::Nothing, Direction::AgentToCaller).await;
+            }
+            () = &mut hang_up, if !hung_up => {
+                hung_up = true;
+                let now = Instant::now();
+                tracing::info!("hanging up: {SHUTTING_DOWN}");
+                call.session.hang_up(now, EndReason::Server(SHUTTING_DOWN.into()));
                 call.flush(now, Relayed::Nothing, Direction::AgentToCaller).await;
             }
         }
@@ -160,45 +187,64 @@ async fn bounded<E>(limit: Duration, write: impl Future<Output = Result<(), E>>)
     if done.is_ok() { Write::Done } else { Write::Failed }
 }
 
-async fn next_agent_frame(
-    agent: &mut Option<AgentSocket>,
-) -> Option<Result<AgentMessage, tungstenite::Error>> {
+async fn next_agent_frame<S: Socket>(
+    agent: &mut Option<S>,
+) -> Option<Result<S::Message, <S as Socket>::Error>> {
     match agent {
         Some(socket) => socket.next().await,
         None => std::future::pending().await,
     }
 }
 
-struct Call<'d> {
-    session: Session,
-    twilio: WebSocket,
-    /// Twilio's socket failed or stopped taking writes: nothing more is written to it.
-    twilio_gone: bool,
-    agent: Option<AgentSocket>,
+/// One call in flight: the session between its two sockets.
+struct Relay<'d, L, C, A: Socket> {
+    session: Session<L>,
+    caller: C,
+    /// The caller's socket failed or stopped taking writes: nothing more is written to it.
+    caller_gone: bool,
+    agent: Option<A>,
     tool_context: ToolContext,
     call_sid: Option<String>,
     tools: FuturesUnordered<ToolTask>,
     deps: &'d DriverDeps,
 }
 
-impl Call<'_> {
+impl<L: CallerLeg, C: Socket, A: Socket> Relay<'_, L, C, A> {
+    fn on_caller_frame(
+        &mut self,
+        now: Instant,
+        frame: Option<Result<C::Message, <C as Socket>::Error>>,
+    ) -> Relayed {
+        match &frame {
+            Some(Ok(message)) => match message.read() {
+                Received::Frame(frame) => self.session.on_caller(now, frame),
+                Received::Closed { .. } => {
+                    self.session.on_caller_closed(now);
+                    Relayed::Nothing
+                }
+                Received::Control => Relayed::Nothing,
+            },
+            None => {
+                self.session.on_caller_closed(now);
+                Relayed::Nothing
+            }
+            Some(Err(e)) => {
+                // Ends the call, so this is logged once.
+                tracing::warn!(error = %e, "the caller's stream failed; ending the call");
+                self.caller_gone = true;
+                self.session.on_caller_closed(now);
+                Relayed::Nothing
+            }
+        }
+    }
+
     fn on_agent_frame(
         &mut self,
         now: Instant,
-        frame: Option<Result<AgentMessage, tungstenite::Error>>,
+        frame: Option<Result<A::Message, <A as Socket>::Error>>,
     ) -> Relayed {
         match frame {
-            Some(Ok(AgentMessage::Text(text))) => self.session.on_agent(now, Frame::Text(text.as_str())),
-            Some(Ok(AgentMessage::Binary(bytes))) => self.session.on_agent(now, Frame::Binary(&bytes)),
-            Some(Ok(AgentMessage::Close(close))) => {
-                let (code, reason) = close.map_or((None, String::new()), |c| {
-                    (Some(c.code.into()), c.reason.to_string())
-                });
-                self.agent = None;
-                self.session.on_agent_closed(now, code, &reason);
-                Relayed::Nothing
-            }
-            Some(Ok(_)) => Relayed::Nothing,
+            Some(Ok(message)) => self.on_agent_message(now, &message),
             Some(Err(e)) => {
                 self.agent = None;
                 self.session.on_agent_closed(now, None, &e.to_string());
@@ -212,31 +258,43 @@ impl Call<'_> {
         }
     }
 
+    fn on_agent_message(&mut self, now: Instant, message: &A::Message) -> Relayed {
+        match message.read() {
+            Received::Frame(frame) => self.session.on_agent(now, frame),
+            Received::Closed { code, reason } => {
+                self.agent = None;
+                self.session.on_agent_closed(now, code, reason);
+                Relayed::Nothing
+            }
+            Received::Control => Relayed::Nothing,
+        }
+    }
+
     /// Writes everything the session queued, then records how long the frame received at
     /// `received` took to cross the bridge.
     async fn flush(&mut self, received: Instant, relayed: Relayed, direction: Direction) {
         let limit = self.deps.write_timeout;
-        let (mut to_twilio, mut to_agent) = (false, false);
+        let (mut to_caller, mut to_agent) = (false, false);
         while let Some(transmit) = self.session.poll_transmit() {
             match transmit {
-                Transmit::Caller(text) if !self.twilio_gone => {
-                    to_twilio = true;
-                    let written = bounded(limit, self.twilio.feed(ws::Message::Text(text.into()))).await;
-                    self.after_twilio_write(written);
+                Transmit::Caller(text) if !self.caller_gone => {
+                    to_caller = true;
+                    let written = bounded(limit, self.caller.feed(C::Message::text(text))).await;
+                    self.after_caller_write(written);
                 }
                 Transmit::Caller(_) => {}
                 Transmit::Agent(text) => {
                     if let Some(agent) = self.agent.as_mut() {
                         to_agent = true;
-                        let written = bounded(limit, agent.feed(AgentMessage::Text(text.into()))).await;
+                        let written = bounded(limit, agent.feed(A::Message::text(text))).await;
                         self.after_agent_write(written);
                     }
                 }
             }
         }
-        if to_twilio && !self.twilio_gone {
-            let written = bounded(limit, self.twilio.flush()).await;
-            self.after_twilio_write(written);
+        if to_caller && !self.caller_gone {
+            let written = bounded(limit, self.caller.flush()).await;
+            self.after_caller_write(written);
         }
         if to_agent && let Some(agent) = self.agent.as_mut() {
             let written = bounded(limit, agent.flush()).await;
@@ -249,15 +307,15 @@ impl Call<'_> {
         }
     }
 
-    fn after_twilio_write(&mut self, written: Write) {
+    fn after_caller_write(&mut self, written: Write) {
         match written {
             Write::Done => return,
             Write::Failed => {}
             Write::TimedOut => {
-                tracing::warn!("Twilio stopped taking the media stream's frames; ending the call")
+                tracing::warn!("the caller's side stopped taking the stream's frames; ending the call")
             }
         }
-        self.twilio_gone = true;
+        self.caller_gone = true;
         self.session.on_caller_closed(Instant::now());
     }
 
@@ -272,7 +330,7 @@ impl Call<'_> {
     }
 
     /// Acts on the session's events. Returns the end reason once the call is over.
-    async fn handle_events(&mut self, attach: &mut impl Attach) -> Option<EndReason> {
+    async fn handle_events(&mut self, attach: &mut impl Attach<Agent = A>) -> Option<EndReason> {
         while let Some(event) = self.session.poll_event() {
             self.deps.observer.on_event(self.call_sid.as_deref(), &event);
             match event {
@@ -304,25 +362,18 @@ impl Call<'_> {
         None
     }
 
-    async fn attach(&mut self, attach: &mut impl Attach, started: &Started) {
+    async fn attach(&mut self, attach: &mut impl Attach<Agent = A>, started: &Started) {
         match attach.attach(started).await {
             Ok(attached) => {
                 self.agent = Some(attached.socket);
                 self.tool_context = attached.tool_context;
                 let now = Instant::now();
-                for held in attached.held {
-                    match held {
-                        Held::Text(text) => {
-                            self.session.on_agent(now, Frame::Text(&text));
-                        }
-                        Held::Binary(bytes) => {
-                            self.session.on_agent(now, Frame::Binary(&bytes));
-                        }
-                        Held::Closed(code, reason) => {
-                            self.agent = None;
-                            self.session.on_agent_closed(now, code, &reason);
-                        }
-                    }
+                for message in &attached.held {
+                    self.on_agent_message(now, message);
+                }
+                if let Some(closed) = attached.closed {
+                    self.agent = None;
+                    self.session.on_agent_closed(now, closed.code, &closed.reason);
                 }
                 self.flush(now, Relayed::Nothing, Direction::AgentToCaller).await;
             }
@@ -334,7 +385,7 @@ impl Call<'_> {
         }
     }
 
-    /// Closes both sockets: the agent's normally, Twilio's so that Twilio moves on to the
+    /// Closes both sockets: the agent's normally, the caller's so that Twilio moves on to the
     /// `<Connect action>` URL.
     async fn close(&mut self) {
         for task in self.tools.iter() {
@@ -342,10 +393,10 @@ impl Call<'_> {
         }
         let limit = self.deps.write_timeout;
         if let Some(mut agent) = self.agent.take() {
-            let _ = bounded(limit, agent.close(None)).await;
+            let _ = bounded(limit, agent.send(A::Message::close())).await;
         }
-        if !self.twilio_gone {
-            let _ = bounded(limit, self.twilio.send(ws::Message::Close(None))).await;
+        if !self.caller_gone {
+            let _ = bounded(limit, self.caller.send(C::Message::close())).await;
         }
     }
 }

@@ -6,10 +6,15 @@
 pub mod driver;
 pub mod event;
 pub mod leg;
+pub mod metrics;
+pub mod outbox;
 pub mod session;
+pub mod socket;
 pub mod tools;
 
 pub use event::{BadInput, EndReason, Event, SessionStats, Started, Transmit};
 pub use leg::{CallerInput, CallerLeg, Twilio};
-pub use session::{Frame, Outbox, Relayed, Session, SessionConfig};
+pub use outbox::Outbox;
+pub use session::{Relayed, Session, SessionConfig};
+pub use socket::{Frame, Message, Received, Socket};
 pub use tools::{CallControl, ToolCall, ToolContext, ToolOutcome, ToolRegistry};

@@ -13,13 +13,12 @@ use anyhow::{Context, bail};
 use clap::Args;
 use tokio::net::TcpListener;
 
+use crate::app::{App, Server};
 use crate::audio::fixtures::FixtureDir;
 use crate::audio::wav::Wav;
 use crate::call::Event;
+use crate::call::metrics::Direction;
 use crate::config::Config;
-use crate::http::AppState;
-use crate::metrics::Direction;
-use crate::server::Server;
 use crate::sim::agent::{SimAgentConfig, SimMode};
 use crate::sim::caller::{CallerConfig, place_call};
 use crate::store::Store;
@@ -121,7 +120,7 @@ async fn start(mode: SimMode, format: crate::audio::AudioFormat, listen: &str) -
     let config = Config::load(None, |name| {
         env.iter().find(|(k, _)| *k == name).map(|(_, v)| v.clone())
     })?;
-    let server = Server::start(listener, AppState::new(config, store.clone()))?;
+    let server = Server::start(listener, App::new(config, store.clone()))?;
     Ok(Demo {
         server,
         store,
@@ -133,7 +132,7 @@ async fn start(mode: SimMode, format: crate::audio::AudioFormat, listen: &str) -
 }
 
 async fn serve_until_stopped(demo: Demo, mode: SimMode) -> anyhow::Result<()> {
-    let config = &demo.server.state.config;
+    let config = &demo.server.app.config;
     println!("switchboard demo server (simulated agent in {mode} mode); Ctrl-C stops it\n");
     println!("  voice webhook   {}/twilio/voice", config.public_url);
     println!("  demo number     {DEMO_NUMBER}");
@@ -164,11 +163,11 @@ async fn serve_until_stopped(demo: Demo, mode: SimMode) -> anyhow::Result<()> {
 async fn one_call(demo: Demo, mode: SimMode, wav: &std::path::Path) -> anyhow::Result<()> {
     // Fail now rather than after the call if the recording cannot be written.
     std::fs::File::create(wav).with_context(|| format!("creating {}", wav.display()))?;
-    let state = demo.server.state.clone();
+    let app = &demo.server.app;
     println!("switchboard demo: one call to Harbor Dental, entirely on this machine\n");
     println!(
         "  bridge      {}  (SQLite, demo business seeded)",
-        state.config.public_url
+        app.config.public_url
     );
     println!(
         "  sim agent   {}  (ElevenLabs stand-in, {mode} mode)",
@@ -177,7 +176,7 @@ async fn one_call(demo: Demo, mode: SimMode, wav: &std::path::Path) -> anyhow::R
     println!("  caller      {CALLER_NUMBER} → {DEMO_NUMBER}\n");
 
     let began = Instant::now();
-    let mut events = state.subscribe();
+    let mut events = app.live.subscribe();
     let printer = tokio::spawn(async move {
         let mut booking_reference = None;
         let mut ended = None;
@@ -233,7 +232,7 @@ async fn one_call(demo: Demo, mode: SimMode, wav: &std::path::Path) -> anyhow::R
 
     let fixtures = FixtureDir::bundled();
     let mut caller = CallerConfig::new(
-        format!("{}/twilio/voice", state.config.public_url),
+        format!("{}/twilio/voice", app.config.public_url),
         &demo.auth_token,
         DEMO_NUMBER,
     );
@@ -294,7 +293,7 @@ async fn one_call(demo: Demo, mode: SimMode, wav: &std::path::Path) -> anyhow::R
         ("caller → agent", Direction::CallerToAgent),
         ("agent → caller", Direction::AgentToCaller),
     ] {
-        let h = state.metrics.relay_latency(direction);
+        let h = app.metrics.calls.relay_latency(direction);
         let q = |p| {
             h.quantile(p)
                 .map_or("-".to_string(), |d| format!("{} µs", d.as_micros()))
@@ -306,7 +305,7 @@ async fn one_call(demo: Demo, mode: SimMode, wav: &std::path::Path) -> anyhow::R
             h.count()
         );
     }
-    let connect = state
+    let connect = app
         .metrics
         .upstream_connect
         .quantile(0.5)

@@ -18,9 +18,9 @@ pub async fn run(config_path: Option<PathBuf>) -> anyhow::Result<()> {
     let store = Store::connect(&config.database_url)
         .await
         .with_context(|| format!("opening the database {}", redact_url(&config.database_url)))?;
-    let added = crate::server::sync_config_agents(&store, &config.agents).await?;
+    let added = crate::app::sync_config_agents(&store, &config.agents).await?;
     let public_url = config.public_url.clone();
-    let server = crate::server::start(config, store)
+    let server = crate::app::start(config, store)
         .await
         .context("binding the listen address")?;
     tracing::info!(

@@ -1,24 +1,48 @@
 //! Operations endpoints: liveness, readiness, Prometheus metrics.
 
-use std::sync::atomic::Ordering;
+use std::sync::Arc;
 
-use axum::extract::State;
-use axum::http::StatusCode;
+use axum::Router;
+use axum::extract::{FromRef, State};
+use axum::http::{StatusCode, header};
 use axum::response::IntoResponse;
+use axum::routing::get;
 
-use super::AppState;
+use crate::store::Store;
+use crate::telephony::{Admission, AgentConnections, Metrics};
+
+/// What the operations endpoints read.
+#[derive(Clone)]
+pub struct OpsState {
+    pub admission: Arc<Admission>,
+    pub store: Store,
+    pub metrics: Arc<Metrics>,
+    /// For the count of agent connections waiting for their stream.
+    pub connections: AgentConnections,
+}
+
+pub fn routes<S>() -> Router<S>
+where
+    S: Clone + Send + Sync + 'static,
+    OpsState: FromRef<S>,
+{
+    Router::new()
+        .route("/healthz", get(healthz))
+        .route("/readyz", get(readyz))
+        .route("/metrics", get(metrics))
+}
 
 /// `GET /healthz`: the process is up.
-pub async fn healthz() -> &'static str {
+async fn healthz() -> &'static str {
     "ok"
 }
 
 /// `GET /readyz`: the process should get new calls (not draining, database reachable).
-pub async fn readyz(State(app): State<AppState>) -> impl IntoResponse {
-    if app.draining.load(Ordering::Relaxed) {
+async fn readyz(State(ops): State<OpsState>) -> impl IntoResponse {
+    if ops.admission.is_draining() {
         return (StatusCode::SERVICE_UNAVAILABLE, "draining".to_string());
     }
-    match app.store.ping().await {
+    match ops.store.ping().await {
         Ok(()) => (StatusCode::OK, "ready".to_string()),
         Err(e) => (
             StatusCode::SERVICE_UNAVAILABLE,
@@ -28,15 +52,7 @@ pub async fn readyz(State(app): State<AppState>) -> impl IntoResponse {
 }
 
 /// `GET /metrics`: Prometheus text format.
-pub async fn metrics(State(app): State<AppState>) -> impl IntoResponse {
-    let mut text = app.metrics.render();
-    text.push_str(&format!(
-        "# HELP switchboard_prewarm_waiting Pre-warmed agent connections waiting for their stream.\n\
-         # TYPE switchboard_prewarm_waiting gauge\nswitchboard_prewarm_waiting {}\n",
-        app.prewarm.waiting()
-    ));
-    (
-        [(axum::http::header::CONTENT_TYPE, "text/plain; version=0.0.4")],
-        text,
-    )
+async fn metrics(State(ops): State<OpsState>) -> impl IntoResponse {
+    let text = ops.metrics.render(ops.connections.waiting());
+    ([(header::CONTENT_TYPE, "text/plain; version=0.0.4")], text)
 }

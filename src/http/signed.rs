@@ -1,15 +1,40 @@
-//! The extractor that admits only requests Twilio signed.
+//! The extractor that admits only requests Twilio signed, and the check of a signed media
+//! stream handshake.
 //!
 //! Twilio signs the full URL it requested, which behind a proxy is not what this server sees,
 //! so the URL is rebuilt from the configured public URL plus the request's path and query.
 
+use std::sync::Arc;
+
 use axum::body::Bytes;
-use axum::extract::{FromRequest, Request};
+use axum::extract::{FromRef, FromRequest, Request};
 use axum::http::HeaderMap;
 
-use super::AppState;
 use super::error::ApiError;
-use crate::metrics::ErrorKind;
+use crate::telephony::{ErrorKind, Metrics};
+use crate::wire::signature::RequestValidator;
+
+/// What checking Twilio's signatures needs.
+#[derive(Clone)]
+pub struct TwilioAuth {
+    pub validator: Arc<RequestValidator>,
+    /// The base of the URLs Twilio signs.
+    pub public_url: Arc<str>,
+    pub metrics: Arc<Metrics>,
+}
+
+impl TwilioAuth {
+    /// Whether a WebSocket handshake to `url` (as Twilio connected to it) carries a valid
+    /// signature; a refusal is counted and logged.
+    pub fn check_handshake(&self, url: &str, headers: &HeaderMap) -> bool {
+        let valid = signature(headers).is_some_and(|sig| self.validator.validate_websocket(url, sig));
+        if !valid {
+            self.metrics.error(ErrorKind::BadSignature);
+            tracing::warn!(%url, "media stream handshake with a missing or wrong signature refused");
+        }
+        valid
+    }
+}
 
 /// Largest webhook body accepted; Twilio's voice webhooks are a couple of KiB.
 pub const MAX_WEBHOOK_BODY: usize = 64 * 1024;
@@ -40,11 +65,16 @@ pub fn signature(headers: &HeaderMap) -> Option<&str> {
     headers.get("x-twilio-signature").and_then(|v| v.to_str().ok())
 }
 
-impl FromRequest<AppState> for SignedForm {
+impl<S> FromRequest<S> for SignedForm
+where
+    S: Send + Sync,
+    TwilioAuth: FromRef<S>,
+{
     type Rejection = ApiError;
 
-    async fn from_request(req: Request, state: &AppState) -> Result<Self, Self::Rejection> {
-        let url = signed_url(&state.config.public_url, req.uri());
+    async fn from_request(req: Request, state: &S) -> Result<Self, Self::Rejection> {
+        let state = TwilioAuth::from_ref(state);
+        let url = signed_url(&state.public_url, req.uri());
         // An unsigned request is refused before its body is read.
         let Some(signature) = signature(req.headers()).map(str::to_owned) else {
             state.metrics.error(ErrorKind::BadSignature);

@@ -22,7 +22,7 @@ use std::sync::Arc;
 use axum::Router;
 use axum::body::Bytes;
 use axum::extract::rejection::BytesRejection;
-use axum::extract::{DefaultBodyLimit, Path, State};
+use axum::extract::{DefaultBodyLimit, FromRef, Path, State};
 use axum::http::{HeaderMap, HeaderValue, StatusCode, header};
 use axum::response::{IntoResponse, Response};
 use axum::routing::post;
@@ -32,7 +32,7 @@ use subtle::ConstantTimeEq;
 
 use super::error::ApiError;
 use crate::call::{ToolCall, ToolContext};
-use crate::store::{Agent, AgentId, Store, StoreError};
+use crate::telephony::{Directory, ResolveError};
 use crate::tools::{ToolError, ToolName, Toolbox};
 
 /// The environment variable holding the shared secret.
@@ -43,11 +43,12 @@ const SECRET_HEADER: &str = "x-voice-secret";
 const IDEMPOTENCY_HEADER: &str = "idempotency-key";
 const MAX_IDEMPOTENCY_KEY_LEN: usize = 255;
 
-/// What the routes need: the tools, and the secret's digest (hashing both sides first makes
-/// the comparison constant-time in the secret's length too).
+/// What the routes need: the tools, the agents they may work for, and the secret's digest
+/// (hashing both sides first makes the comparison constant-time in the secret's length too).
 #[derive(Clone)]
 pub struct ToolsState {
     toolbox: Toolbox,
+    directory: Directory,
     secret_digest: Option<Arc<[u8; 32]>>,
 }
 
@@ -67,6 +68,7 @@ impl ToolsState {
             .filter(|secret| !secret.trim().is_empty())
             .map(|secret| Arc::new(digest(secret.as_bytes())));
         ToolsState {
+            directory: Directory::new(toolbox.store().clone()),
             toolbox,
             secret_digest,
         }
@@ -96,11 +98,20 @@ fn digest(bytes: &[u8]) -> [u8; 32] {
     Sha256::digest(bytes).into()
 }
 
-pub fn router(state: ToolsState) -> Router {
+/// The tool routes, for any app state the [`ToolsState`] can be taken from.
+pub fn routes<S>() -> Router<S>
+where
+    S: Clone + Send + Sync + 'static,
+    ToolsState: FromRef<S>,
+{
     Router::new()
         .route("/tools/{name}", post(call_tool))
         .layer(DefaultBodyLimit::max(MAX_BODY_BYTES))
-        .with_state(state)
+}
+
+/// The tool routes on their own.
+pub fn router(state: ToolsState) -> Router {
+    routes().with_state(state)
 }
 
 async fn call_tool(
@@ -134,7 +145,11 @@ async fn call_tool(
             "I need agent_id: switchboard's agent id or the ElevenLabs agent id.",
         ));
     };
-    let agent = resolve_agent(state.toolbox.store(), agent_ref, context.called_number.as_deref()).await?;
+    let agent = state
+        .directory
+        .resolve(agent_ref, context.called_number.as_deref())
+        .await
+        .map_err(resolve_error)?;
     let ctx = ToolContext {
         account_id: agent.account_id.into_string(),
         agent_id: agent.id.into_string(),
@@ -196,42 +211,14 @@ fn idempotency_key(headers: &HeaderMap) -> Result<String, ApiError> {
     }
 }
 
-/// The agent named by switchboard id or ElevenLabs id; `called_number` settles which line an
-/// ElevenLabs agent shared by several numbers is answering.
-async fn resolve_agent(
-    store: &Store,
-    reference: &str,
-    called_number: Option<&str>,
-) -> Result<Agent, ApiError> {
-    let unavailable = |error: StoreError| {
-        tracing::warn!(%error, "agent lookup failed");
-        ApiError::from(&ToolError::Store(error))
-    };
-    if let Some(agent) = store
-        .agent_by_id(&AgentId::from(reference))
-        .await
-        .map_err(unavailable)?
-    {
-        return Ok(agent);
-    }
-    let mut candidates = store
-        .agents_by_elevenlabs_id(reference)
-        .await
-        .map_err(unavailable)?;
-    if candidates.len() > 1
-        && let Some(called) = called_number
-    {
-        candidates.retain(|agent| agent.phone_number == called);
-    }
-    match candidates.len() {
-        1 => Ok(candidates.remove(0)),
-        0 => Err(ApiError::new(
-            StatusCode::NOT_FOUND,
-            format!("No agent is known as {reference}."),
-        )),
-        _ => Err(ApiError::new(
-            StatusCode::CONFLICT,
-            format!("Several lines use the agent {reference}; send called_number to pick one."),
-        )),
+/// Why no single agent answers: unknown (404), ambiguous (409), or the store failed.
+fn resolve_error(error: ResolveError) -> ApiError {
+    match error {
+        ResolveError::Unknown(_) => ApiError::new(StatusCode::NOT_FOUND, error.to_string()),
+        ResolveError::Ambiguous(_) => ApiError::new(StatusCode::CONFLICT, error.to_string()),
+        ResolveError::Store(error) => {
+            tracing::warn!(%error, "agent lookup failed");
+            ApiError::from(&ToolError::Store(error))
+        }
     }
 }

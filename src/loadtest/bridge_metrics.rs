@@ -69,7 +69,14 @@ fn summary(h: &PromHistogram) -> Option<BucketSummary> {
 #[cfg(test)]
 mod tests {
     use super::*;
-    use crate::metrics::{Direction, Metrics};
+    use crate::call::metrics::{CallMetrics, Direction};
+
+    /// What a bridge's `/metrics` shows of its calls.
+    fn exposition(metrics: &CallMetrics) -> String {
+        let mut text = String::new();
+        metrics.render(&mut text);
+        text
+    }
 
     fn about(value: Option<f64>, expected: f64) -> bool {
         value.is_some_and(|v| (v - expected).abs() < 1e-6)
@@ -77,15 +84,15 @@ mod tests {
 
     #[test]
     fn figures_cover_only_the_run() {
-        let metrics = Metrics::new();
+        let metrics = CallMetrics::new();
         metrics.relayed(Direction::CallerToAgent, Duration::from_micros(3_000));
-        let before = Scrape::parse(&metrics.render()).unwrap();
+        let before = Scrape::parse(&exposition(&metrics)).unwrap();
         for _ in 0..99 {
             metrics.relayed(Direction::CallerToAgent, Duration::from_micros(20));
             metrics.relayed(Direction::AgentToCaller, Duration::from_micros(40));
         }
         metrics.interruption(Duration::from_micros(100));
-        let after = Scrape::parse(&metrics.render()).unwrap();
+        let after = Scrape::parse(&exposition(&metrics)).unwrap();
         let figures = figures(&before, &after).unwrap();
         assert_eq!(figures.frames_caller_to_agent, Some(99));
         assert_eq!(figures.frames_agent_to_caller, Some(99));

@@ -250,17 +250,24 @@ fn parse_value(text: &str) -> Result<f64, &'static str> {
 #[cfg(test)]
 mod tests {
     use super::*;
-    use crate::metrics::Metrics;
+    use crate::call::metrics::CallMetrics;
+
+    /// What a bridge's `/metrics` shows of its calls.
+    fn exposition(metrics: &CallMetrics) -> String {
+        let mut text = String::new();
+        metrics.render(&mut text);
+        text
+    }
     use proptest::prelude::*;
     use std::time::Duration;
 
     #[test]
     fn reads_switchboards_own_exposition() {
-        let metrics = Metrics::new();
+        let metrics = CallMetrics::new();
         for us in [40u64, 90, 150, 300, 700] {
             metrics.interruption(Duration::from_micros(us));
         }
-        let scrape = Scrape::parse(&metrics.render()).unwrap();
+        let scrape = Scrape::parse(&exposition(&metrics)).unwrap();
         assert!(scrape.has_prefix("switchboard_"));
         assert_eq!(scrape.value("switchboard_interruptions_total", &[]), Some(5.0));
         assert_eq!(
@@ -289,13 +296,13 @@ mod tests {
 
     #[test]
     fn a_later_scrape_minus_an_earlier_one_covers_the_interval() {
-        let metrics = Metrics::new();
+        let metrics = CallMetrics::new();
         metrics.interruption(Duration::from_micros(5_000));
-        let before = Scrape::parse(&metrics.render()).unwrap();
+        let before = Scrape::parse(&exposition(&metrics)).unwrap();
         for _ in 0..3 {
             metrics.interruption(Duration::from_micros(100));
         }
-        let after = Scrape::parse(&metrics.render()).unwrap();
+        let after = Scrape::parse(&exposition(&metrics)).unwrap();
         let name = "switchboard_clear_latency_seconds";
         let run = after
             .histogram(name, &[])

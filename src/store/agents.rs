@@ -11,9 +11,8 @@ use super::row::{self, StoredWord};
 use super::validate;
 
 /// What a caller gets when the agent cannot take the call (outside active hours, no minutes
-/// left, the agent unreachable). Spelled in lowercase in the config file.
-#[derive(Debug, Clone, Copy, PartialEq, Eq, serde::Deserialize)]
-#[serde(rename_all = "lowercase")]
+/// left, the agent unreachable).
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
 pub enum FallbackMode {
     /// Say the agent's message and hang up.
     Message,

@@ -7,7 +7,8 @@
 //!
 //! Until it is claimed, a holder task owns the socket and keeps every frame that arrives, in
 //! order; the claimer gets the socket plus those frames and relays them first, so nothing the
-//! agent said early is lost. A connection nobody claims within its time to live is closed.
+//! agent said early is lost. A connection nobody claims within its time to live is closed, and
+//! so is every held connection when its shutdown group stops.
 
 use std::collections::HashMap;
 use std::future::Future;
@@ -21,6 +22,7 @@ use tokio_tungstenite::tungstenite::Message;
 use tracing::Instrument;
 
 use super::client::{AgentSocket, UpstreamError};
+use crate::shutdown::Shutdown;
 
 /// What arrived on a pre-warmed socket before it was claimed.
 #[derive(Debug, Clone, PartialEq)]
@@ -48,11 +50,17 @@ const MAX_HELD: usize = 4096;
 #[derive(Clone, Default)]
 pub struct Prewarm {
     waiting: Arc<Mutex<HashMap<String, oneshot::Sender<Reply>>>>,
+    /// The holder tasks' group: they are counted in its drain and close when it stops.
+    tasks: Shutdown,
 }
 
 impl Prewarm {
-    pub fn new() -> Self {
-        Prewarm::default()
+    /// A registry whose holder tasks belong to `tasks`.
+    pub fn new(tasks: Shutdown) -> Self {
+        Prewarm {
+            waiting: Arc::default(),
+            tasks,
+        }
     }
 
     /// Starts `connect` in the background and holds its socket under `key` for `ttl`.
@@ -66,12 +74,17 @@ impl Prewarm {
             .expect("prewarm registry")
             .insert(key.clone(), tx);
         let waiting = self.waiting.clone();
+        let tasks = self.tasks.clone();
         // In the caller's span (the call's), so what the holder logs names the call.
         let holder = async move {
-            hold(connect, rx, Instant::now() + ttl).await;
+            tokio::select! {
+                () = hold(connect, rx, Instant::now() + ttl) => {}
+                // Dropping the holder drops the connection it holds.
+                () = tasks.stopping() => {}
+            }
             waiting.lock().expect("prewarm registry").remove(&key);
         };
-        tokio::spawn(holder.in_current_span());
+        self.tasks.spawn(holder.in_current_span());
     }
 
     /// Takes the connection held under `key`, waiting for it to finish connecting if needed.

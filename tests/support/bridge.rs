@@ -2,8 +2,8 @@
 //! A bridge on loopback for integration tests: a fresh SQLite store with a seeded business,
 //! a random auth token, and an ElevenLabs base URL of the test's choosing.
 
+use switchboard::app::{App, Server};
 use switchboard::config::Config;
-use switchboard::server::Server;
 use switchboard::sim::caller::Webhooks;
 use switchboard::store::testing::{self, Business, TestStore};
 use tokio::net::TcpListener;
@@ -42,8 +42,7 @@ impl TestBridge {
         })
         .unwrap();
         adjust(&mut config);
-        let state = switchboard::http::AppState::new(config, store.store());
-        let server = Server::start(listener, state).unwrap();
+        let server = Server::start(listener, App::new(config, store.store())).unwrap();
         TestBridge {
             server,
             hooks: Webhooks::new(&auth_token),

@@ -18,7 +18,8 @@ pub use playback::{MarkEcho, MarkName, Playback};
 pub use twilio::Twilio;
 
 use super::event::Started;
-use super::session::{Frame, Outbox};
+use super::outbox::Outbox;
+use super::socket::Frame;
 
 /// What one frame from the caller's socket means to the session. Bad input is already counted
 /// and reported in the [`Outbox`] by the time the leg returns [`CallerInput::Nothing`].

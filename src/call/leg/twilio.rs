@@ -4,7 +4,8 @@
 //! Protocol: twilio.com/docs/voice/media-streams/websocket-messages (see `wire::twilio`).
 
 use crate::call::event::{BadInput, Started};
-use crate::call::session::{Frame, Outbox};
+use crate::call::outbox::Outbox;
+use crate::call::socket::Frame;
 use crate::wire::twilio::{StreamMessage, StreamWriter};
 
 use super::{CallerInput, CallerLeg, MarkEcho, Playback};

@@ -12,7 +12,8 @@ use crate::call::event::{BadInput, Event};
 use crate::call::leg::CallerLeg;
 use crate::wire::elevenlabs::{self, ClientMessage, InitiationMetadata};
 
-use super::{Outbox, Relayed};
+use super::Relayed;
+use crate::call::outbox::Outbox;
 
 const B64: base64::engine::GeneralPurpose = base64::engine::general_purpose::STANDARD;
 

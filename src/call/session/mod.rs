@@ -11,7 +11,7 @@
 //! The core here holds the call's phase and coordinates its parts, each a type that owns its
 //! state: the caller leg (the caller's protocol and playback, [`crate::call::leg`]), the agent
 //! side ([`agent`]), the tool calls in flight ([`tool_calls`]), the deadlines ([`timers`]) and
-//! the output ([`Outbox`]). With `ulaw_8000` on both agent legs the audio is never decoded
+//! the output ([`Outbox`](crate::call::Outbox)). With `ulaw_8000` on both agent legs the audio is never decoded
 //! beyond a base64 check, and each relayed frame costs one allocation: the outgoing message.
 
 use std::collections::VecDeque;
@@ -21,27 +21,20 @@ use crate::wire::elevenlabs::{AgentMessage, ClientMessage};
 
 use super::event::{BadInput, EndReason, Event, SessionStats, Started, Transmit};
 use super::leg::{CallerInput, CallerLeg, Twilio};
+use super::outbox::Outbox;
+use super::socket::Frame;
 use super::tools::ToolOutcome;
 
 mod agent;
 mod config;
-mod outbox;
 mod timers;
 mod tool_calls;
 
 pub use config::SessionConfig;
-pub use outbox::Outbox;
 
 use agent::AgentSide;
 use timers::{Timer, TimerTable};
 use tool_calls::ToolCalls;
-
-/// One frame as it came off a WebSocket.
-#[derive(Debug, Clone, Copy)]
-pub enum Frame<'a> {
-    Text(&'a str),
-    Binary(&'a [u8]),
-}
 
 /// What a frame turned into, for the driver's latency measurements.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]

@@ -6,7 +6,7 @@ use crate::call::event::{BadInput, Event};
 use crate::call::tools::{ToolCall, ToolOutcome};
 use crate::wire::elevenlabs::{ClientMessage, ClientToolCall};
 
-use super::Outbox;
+use crate::call::outbox::Outbox;
 
 /// What the agent is told when a tool takes longer than the session's tool timeout.
 const TIMED_OUT: &str = "That took too long to look up. Please apologise and offer to try again.";

@@ -4,7 +4,7 @@
 
 use std::collections::VecDeque;
 
-use crate::call::event::{BadInput, Event, SessionStats, Transmit};
+use super::event::{BadInput, Event, SessionStats, Transmit};
 
 /// Output waiting for the driver, and the counters reported when the call ends.
 #[derive(Debug)]
@@ -53,11 +53,11 @@ impl Outbox {
         self.events.push_back(Event::BadInput { kind, first, detail });
     }
 
-    pub(super) fn poll_transmit(&mut self) -> Option<Transmit> {
+    pub(crate) fn poll_transmit(&mut self) -> Option<Transmit> {
         self.transmits.pop_front()
     }
 
-    pub(super) fn poll_event(&mut self) -> Option<Event> {
+    pub(crate) fn poll_event(&mut self) -> Option<Event> {
         self.events.pop_front()
     }
 }

@@ -7,13 +7,15 @@
 //! issued for and its expiry, so any instance sharing the Twilio auth token can check it
 //! (a stream may land on another instance than its webhook); each instance also remembers
 //! the tokens it has redeemed until they expire, so one cannot be used twice there.
+//! Time is an argument: `now` is the caller's clock.
 
 use std::collections::HashMap;
 use std::sync::Mutex;
-use std::time::{Duration, SystemTime, UNIX_EPOCH};
+use std::time::Duration;
 
 use base64::Engine;
 use hmac::{Hmac, Mac};
+use jiff::Timestamp;
 use serde::{Deserialize, Serialize};
 use sha2::Sha256;
 
@@ -58,10 +60,8 @@ pub struct StreamTokens {
     redeemed: Mutex<HashMap<String, u64>>,
 }
 
-fn unix_now() -> u64 {
-    SystemTime::now()
-        .duration_since(UNIX_EPOCH)
-        .map_or(0, |d| d.as_secs())
+fn unix_seconds(now: Timestamp) -> u64 {
+    u64::try_from(now.as_second()).unwrap_or(0)
 }
 
 impl StreamTokens {
@@ -80,13 +80,13 @@ impl StreamTokens {
         HmacSha256::new_from_slice(&self.key).expect("HMAC takes any key")
     }
 
-    /// A fresh token for `call_sid` answered by `agent_id`.
-    pub fn issue(&self, call_sid: &str, agent_id: &str) -> (String, Claims) {
+    /// A fresh token for `call_sid` answered by `agent_id`, issued at `now`.
+    pub fn issue(&self, call_sid: &str, agent_id: &str, now: Timestamp) -> (String, Claims) {
         let claims = Claims {
             nonce: B64.encode(rand::random::<[u8; 16]>()),
             call_sid: call_sid.to_owned(),
             agent_id: agent_id.to_owned(),
-            expires: unix_now() + self.ttl.as_secs().max(1),
+            expires: unix_seconds(now) + self.ttl.as_secs().max(1),
         };
         let payload = B64.encode(serde_json::to_vec(&claims).expect("claims serialize"));
         let mut mac = self.mac();
@@ -95,8 +95,8 @@ impl StreamTokens {
         (format!("{payload}.{signature}"), claims)
     }
 
-    /// Checks a token presented by the stream of `call_sid` and marks it used.
-    pub fn redeem(&self, token: Option<&str>, call_sid: &str) -> Result<Claims, TokenError> {
+    /// Checks a token presented by the stream of `call_sid` at `now` and marks it used.
+    pub fn redeem(&self, token: Option<&str>, call_sid: &str, now: Timestamp) -> Result<Claims, TokenError> {
         let token = token.filter(|t| !t.is_empty()).ok_or(TokenError::Missing)?;
         let (payload, signature) = token.split_once('.').ok_or(TokenError::Malformed)?;
         let signature = B64.decode(signature).map_err(|_| TokenError::Malformed)?;
@@ -109,7 +109,7 @@ impl StreamTokens {
             .ok()
             .and_then(|json| serde_json::from_slice(&json).ok())
             .ok_or(TokenError::Malformed)?;
-        let now = unix_now();
+        let now = unix_seconds(now);
         if claims.expires < now {
             return Err(TokenError::Expired);
         }
@@ -133,31 +133,38 @@ mod tests {
         StreamTokens::new("auth-token", Duration::from_secs(30))
     }
 
+    fn now() -> Timestamp {
+        "2026-11-30T09:00:00Z".parse().unwrap()
+    }
+
     #[test]
     fn a_token_redeems_once_for_its_call() {
         let t = tokens();
-        let (token, claims) = t.issue("CA1", "agent-1");
+        let (token, claims) = t.issue("CA1", "agent-1", now());
         assert!(
             token.len() < 400,
             "fits a TwiML <Parameter> (500 chars with its name)"
         );
-        assert_eq!(t.redeem(Some(&token), "CA2"), Err(TokenError::WrongCall));
-        assert_eq!(t.redeem(Some(&token), "CA1"), Ok(claims));
-        assert_eq!(t.redeem(Some(&token), "CA1"), Err(TokenError::Reused));
+        assert_eq!(t.redeem(Some(&token), "CA2", now()), Err(TokenError::WrongCall));
+        assert_eq!(t.redeem(Some(&token), "CA1", now()), Ok(claims));
+        assert_eq!(t.redeem(Some(&token), "CA1", now()), Err(TokenError::Reused));
     }
 
     #[test]
     fn another_instance_with_the_same_auth_token_accepts_it() {
-        let (token, _) = tokens().issue("CA1", "agent-1");
-        assert!(tokens().redeem(Some(&token), "CA1").is_ok());
+        let (token, _) = tokens().issue("CA1", "agent-1", now());
+        assert!(tokens().redeem(Some(&token), "CA1", now()).is_ok());
         let other = StreamTokens::new("another-token", Duration::from_secs(30));
-        assert_eq!(other.redeem(Some(&token), "CA1"), Err(TokenError::BadSignature));
+        assert_eq!(
+            other.redeem(Some(&token), "CA1", now()),
+            Err(TokenError::BadSignature)
+        );
     }
 
     #[test]
     fn forged_and_broken_tokens_fail() {
         let t = tokens();
-        let (token, _) = t.issue("CA1", "agent-1");
+        let (token, _) = t.issue("CA1", "agent-1", now());
         let (payload, sig) = token.split_once('.').unwrap();
         let forged_claims = Claims {
             nonce: "x".into(),
@@ -169,22 +176,23 @@ mod tests {
             "{}.{sig}",
             B64.encode(serde_json::to_vec(&forged_claims).unwrap())
         );
-        assert_eq!(t.redeem(Some(&forged), "CA1"), Err(TokenError::BadSignature));
-        assert_eq!(t.redeem(Some(payload), "CA1"), Err(TokenError::Malformed));
-        assert_eq!(t.redeem(Some("a.%%%"), "CA1"), Err(TokenError::Malformed));
-        assert_eq!(t.redeem(None, "CA1"), Err(TokenError::Missing));
-        assert_eq!(t.redeem(Some(""), "CA1"), Err(TokenError::Missing));
+        assert_eq!(
+            t.redeem(Some(&forged), "CA1", now()),
+            Err(TokenError::BadSignature)
+        );
+        assert_eq!(t.redeem(Some(payload), "CA1", now()), Err(TokenError::Malformed));
+        assert_eq!(t.redeem(Some("a.%%%"), "CA1", now()), Err(TokenError::Malformed));
+        assert_eq!(t.redeem(None, "CA1", now()), Err(TokenError::Missing));
+        assert_eq!(t.redeem(Some(""), "CA1", now()), Err(TokenError::Missing));
     }
 
     #[test]
-    fn expired_tokens_fail() {
-        let t = StreamTokens::new("auth-token", Duration::from_secs(1));
-        let (_, mut claims) = t.issue("CA1", "agent-1");
-        claims.expires = unix_now() - 1;
-        let payload = B64.encode(serde_json::to_vec(&claims).unwrap());
-        let mut mac = t.mac();
-        mac.update(payload.as_bytes());
-        let token = format!("{payload}.{}", B64.encode(mac.finalize().into_bytes()));
-        assert_eq!(t.redeem(Some(&token), "CA1"), Err(TokenError::Expired));
+    fn a_token_expires_after_its_time_to_live() {
+        let t = StreamTokens::new("auth-token", Duration::from_secs(30));
+        let (token, _) = t.issue("CA1", "agent-1", now());
+        let late = now() + jiff::SignedDuration::from_secs(31);
+        assert_eq!(t.redeem(Some(&token), "CA1", late), Err(TokenError::Expired));
+        let in_time = now() + jiff::SignedDuration::from_secs(30);
+        assert!(t.redeem(Some(&token), "CA1", in_time).is_ok());
     }
 }

@@ -1,0 +1,164 @@
+//! Wiring: every service is built here, once, from the configuration and the store; the HTTP
+//! routers get the narrow states they need from [`AppState`]; [`Server`] serves them and
+//! drains on shutdown.
+
+mod config_agents;
+mod server;
+
+use std::sync::Arc;
+
+use axum::Router;
+use axum::extract::FromRef;
+
+use crate::call::SessionConfig;
+use crate::call::driver::DriverDeps;
+use crate::config::Config;
+use crate::http::{self, OpsState, StreamState, ToolsState, TwilioAuth, TwilioState};
+use crate::shutdown::Shutdown;
+use crate::store::Store;
+use crate::telephony::{
+    Admission, AgentConnections, Attacher, CallRecorder, Directory, LiveFeed, LogLines, Metrics, Observers,
+    Reception, StreamTokens, Streams,
+};
+use crate::tools::Toolbox;
+use crate::upstream::{ElevenLabsClient, Prewarm};
+use crate::wire::signature::RequestValidator;
+
+pub use config_agents::sync_config_agents;
+pub use server::{Server, start};
+
+/// Live events kept for a live view that falls behind.
+const LIVE_FEED_CAPACITY: usize = 1024;
+
+/// Every service of a running switchboard.
+pub struct App {
+    pub config: Arc<Config>,
+    pub store: Store,
+    pub metrics: Arc<Metrics>,
+    pub reception: Arc<Reception>,
+    pub streams: Arc<Streams>,
+    pub recorder: Arc<CallRecorder>,
+    /// Every call's events as they happen (the demo's transcript).
+    pub live: LiveFeed,
+    pub tokens: Arc<StreamTokens>,
+    pub connections: AgentConnections,
+    pub admission: Arc<Admission>,
+    /// The booking tools, also served over HTTP for ElevenLabs webhook tools.
+    pub toolbox: Toolbox,
+    /// The calls in flight and the agent connections held for them: drained first.
+    pub calls: Shutdown,
+    /// Background workers (the call recorder): stopped once the calls are over.
+    pub workers: Shutdown,
+}
+
+/// The state the HTTP routers take their narrow states from.
+#[derive(Clone, FromRef)]
+pub struct AppState {
+    twilio: TwilioState,
+    auth: TwilioAuth,
+    stream: StreamState,
+    tools: ToolsState,
+    ops: OpsState,
+}
+
+impl App {
+    /// Builds every service. Starts the background workers, so it runs inside the runtime.
+    pub fn new(config: Config, store: Store) -> App {
+        let config = Arc::new(config);
+        let calls = Shutdown::new();
+        let workers = Shutdown::new();
+        let metrics = Arc::new(Metrics::new());
+        let admission = Arc::new(Admission::default());
+        let toolbox = Toolbox::new(store.clone());
+        let tokens = Arc::new(StreamTokens::new(
+            config.twilio.auth_token.expose(),
+            config.call.stream_token_ttl(),
+        ));
+        let elevenlabs = ElevenLabsClient::new(
+            &config.elevenlabs.api_base,
+            config.elevenlabs.api_key.as_ref().map(|k| k.expose().to_owned()),
+            config.call.upstream_timeout(),
+        );
+        let connections = AgentConnections::new(
+            elevenlabs,
+            Prewarm::new(calls.clone()),
+            config.call.stream_token_ttl(),
+        );
+        let recorder = CallRecorder::start(store.clone(), &workers);
+        let live = LiveFeed::new(LIVE_FEED_CAPACITY);
+        let observers = Observers::new(vec![Arc::new(LogLines), recorder.clone(), Arc::new(live.clone())]);
+        let reception = Arc::new(Reception {
+            call_config: config.call.clone(),
+            store: store.clone(),
+            directory: Directory::new(store.clone()),
+            tokens: tokens.clone(),
+            connections: connections.clone(),
+            recorder: recorder.clone(),
+            metrics: metrics.clone(),
+            admission: admission.clone(),
+        });
+        let streams = Arc::new(Streams {
+            driver: DriverDeps {
+                config: SessionConfig {
+                    tool_timeout: config.call.tool_timeout(),
+                    max_duration: config.call.max_call(),
+                    ..SessionConfig::default()
+                },
+                write_timeout: config.call.write_timeout(),
+                tools: Arc::new(toolbox.clone()),
+                metrics: metrics.calls.clone(),
+                observer: Arc::new(observers),
+            },
+            attacher: Attacher {
+                store: store.clone(),
+                tokens: tokens.clone(),
+                connections: connections.clone(),
+                metrics: metrics.clone(),
+            },
+            calls: calls.clone(),
+        });
+        App {
+            config,
+            store,
+            metrics,
+            reception,
+            streams,
+            recorder,
+            live,
+            tokens,
+            connections,
+            admission,
+            toolbox,
+            calls,
+            workers,
+        }
+    }
+
+    /// Every route, with its state.
+    pub fn router(&self) -> Router {
+        let public_url: Arc<str> = Arc::from(self.config.public_url.as_str());
+        let tool_secret = self.config.tool_secret.as_ref().map(|s| s.expose());
+        let state = AppState {
+            twilio: TwilioState {
+                reception: self.reception.clone(),
+                public_url: public_url.clone(),
+            },
+            auth: TwilioAuth {
+                validator: Arc::new(RequestValidator::new(self.config.twilio.auth_token.expose())),
+                public_url,
+                metrics: self.metrics.clone(),
+            },
+            stream: StreamState {
+                streams: self.streams.clone(),
+            },
+            tools: ToolsState::new(self.toolbox.clone(), tool_secret),
+            ops: OpsState {
+                admission: self.admission.clone(),
+                store: self.store.clone(),
+                metrics: self.metrics.clone(),
+                connections: self.connections.clone(),
+            },
+        };
+        http::router().with_state(state)
+    }
+}

@@ -1,0 +1,222 @@
+//! How a started stream finds its agent: the one-time token from its webhook is redeemed, the
+//! agent looked up, and the agent connection pre-warmed during the webhook claimed; if there
+//! is none (it expired, or the webhook ran on another instance) a new one is opened.
+//!
+//! The agent's socket is tokio-tungstenite's, so its message type is read here as the call
+//! driver reads every socket ([`call::Message`](crate::call::Message)).
+
+use std::sync::Arc;
+use std::time::{Duration, Instant};
+
+use jiff::Timestamp;
+use tokio_tungstenite::tungstenite::Message as WsMessage;
+
+use crate::call::driver::{Attach, Attached, Closed};
+use crate::call::{Frame, Message, Received, Started, ToolContext};
+use crate::store::{Agent, AgentId, Store, StoreError};
+use crate::upstream::{AgentSocket, ElevenLabsClient, Held, Prewarm, UpstreamError, Warm};
+use crate::wire::elevenlabs::InitiationClientData;
+
+use super::initiation::initiation_data;
+use super::metrics::{ErrorKind, Metrics};
+use super::tokens::{StreamTokens, TokenError};
+
+/// Opens agent connections: ahead of the stream (pre-warmed during the voice webhook), or when
+/// the stream starts.
+#[derive(Clone)]
+pub struct AgentConnections {
+    elevenlabs: ElevenLabsClient,
+    prewarm: Prewarm,
+    /// How long a pre-warmed connection waits for its stream.
+    hold_for: Duration,
+}
+
+impl AgentConnections {
+    pub fn new(elevenlabs: ElevenLabsClient, prewarm: Prewarm, hold_for: Duration) -> Self {
+        AgentConnections {
+            elevenlabs,
+            prewarm,
+            hold_for,
+        }
+    }
+
+    /// Starts connecting `agent` in the background, held under `key` for the stream to claim.
+    pub fn prewarm(&self, key: String, agent: &Agent, init: InitiationClientData) {
+        let client = self.elevenlabs.clone();
+        let agent_id = agent.elevenlabs_agent_id.clone();
+        self.prewarm.open(
+            key,
+            async move { client.connect(&agent_id, &init).await },
+            self.hold_for,
+        );
+    }
+
+    /// Connections waiting for their stream.
+    pub fn waiting(&self) -> usize {
+        self.prewarm.waiting()
+    }
+}
+
+/// Why a started stream found no agent.
+#[derive(Debug, thiserror::Error)]
+pub enum AttachError {
+    #[error("stream token refused: {0}")]
+    Token(#[from] TokenError),
+    #[error("store: {0}")]
+    Store(#[from] StoreError),
+    #[error("agent {0} no longer exists")]
+    AgentGone(String),
+    #[error("agent connection failed: {0}")]
+    Upstream(#[from] UpstreamError),
+}
+
+impl AttachError {
+    fn metric(&self) -> Option<ErrorKind> {
+        match self {
+            AttachError::Token(_) => Some(ErrorKind::BadStreamToken),
+            AttachError::Store(_) => Some(ErrorKind::Store),
+            AttachError::AgentGone(_) => None,
+            AttachError::Upstream(_) => Some(ErrorKind::UpstreamConnect),
+        }
+    }
+}
+
+/// What every stream's attach needs.
+#[derive(Clone)]
+pub struct Attacher {
+    pub store: Store,
+    pub tokens: Arc<StreamTokens>,
+    pub connections: AgentConnections,
+    pub metrics: Arc<Metrics>,
+}
+
+/// The attach of one stream; records the call's sid in `span` once the stream names it.
+pub struct StreamAttach {
+    attacher: Attacher,
+    span: tracing::Span,
+}
+
+impl StreamAttach {
+    pub fn new(attacher: Attacher, span: tracing::Span) -> Self {
+        StreamAttach { attacher, span }
+    }
+}
+
+impl Attach for StreamAttach {
+    type Agent = AgentSocket;
+    type Error = AttachError;
+
+    async fn attach(&mut self, started: &Started) -> Result<Attached<AgentSocket>, AttachError> {
+        self.span.record("sid", started.call_sid.as_str());
+        let attached = self.attacher.find_agent(started, Timestamp::now()).await;
+        if let Err(e) = &attached
+            && let Some(kind) = e.metric()
+        {
+            self.attacher.metrics.error(kind);
+        }
+        attached
+    }
+}
+
+impl Attacher {
+    async fn find_agent(
+        &self,
+        started: &Started,
+        now: Timestamp,
+    ) -> Result<Attached<AgentSocket>, AttachError> {
+        let token = started.parameters.get("token").map(String::as_str);
+        let claims = self.tokens.redeem(token, &started.call_sid, now)?;
+        let agent = self
+            .store
+            .agent_by_id(&AgentId::from(claims.agent_id.clone()))
+            .await?
+            .ok_or_else(|| AttachError::AgentGone(claims.agent_id.clone()))?;
+        let from = started.parameters.get("from").cloned();
+        let to = started.parameters.get("to").cloned();
+        let tool_context = ToolContext {
+            account_id: agent.account_id.to_string(),
+            agent_id: agent.id.to_string(),
+            call_sid: started.call_sid.clone(),
+            caller_number: from.clone(),
+            called_number: to.clone(),
+        };
+
+        let began = Instant::now();
+        let warm = match self.connections.prewarm.claim(&claims.nonce).await {
+            Some(result) => {
+                self.metrics.prewarm(true);
+                result?
+            }
+            None => {
+                self.metrics.prewarm(false);
+                tracing::info!("no pre-warmed agent connection; opening one now");
+                let account = self.store.account(&agent.account_id).await?;
+                let from = from.as_deref().unwrap_or("anonymous");
+                let to = to.as_deref().unwrap_or_default();
+                let init = initiation_data(&agent, &account, &started.call_sid, from, to, now);
+                let (socket, connect_time) = self
+                    .connections
+                    .elevenlabs
+                    .connect(&agent.elevenlabs_agent_id, &init)
+                    .await?;
+                Warm {
+                    socket,
+                    held: Vec::new(),
+                    connect_time,
+                }
+            }
+        };
+        self.metrics.upstream_connect.record(warm.connect_time);
+        tracing::info!(
+            agent = %agent.name,
+            connect_ms = warm.connect_time.as_millis() as u64,
+            waited_ms = began.elapsed().as_millis() as u64,
+            held = warm.held.len(),
+            "agent attached"
+        );
+        let (held, closed) = held_messages(warm.held);
+        Ok(Attached {
+            socket: warm.socket,
+            held,
+            closed,
+            tool_context,
+        })
+    }
+}
+
+/// What a pre-warmed connection received, as the driver replays it: messages, and how the
+/// socket ended if it ended without a close message.
+fn held_messages(held: Vec<Held>) -> (Vec<WsMessage>, Option<Closed>) {
+    let mut messages = Vec::with_capacity(held.len());
+    let mut closed = None;
+    for item in held {
+        match item {
+            Held::Text(text) => messages.push(WsMessage::Text(text.into())),
+            Held::Binary(bytes) => messages.push(WsMessage::Binary(bytes.into())),
+            Held::Closed(code, reason) => closed = Some(Closed { code, reason }),
+        }
+    }
+    (messages, closed)
+}
+
+impl Message for WsMessage {
+    fn text(text: String) -> Self {
+        WsMessage::Text(text.into())
+    }
+
+    fn close() -> Self {
+        WsMessage::Close(None)
+    }
+
+    fn read(&self) -> Received<'_> {
+        match self {
+            WsMessage::Text(text) => Received::Frame(Frame::Text(text.as_str())),
+            WsMessage::Binary(bytes) => Received::Frame(Frame::Binary(bytes)),
+            WsMessage::Close(frame) => Received::Closed {
+                code: frame.as_ref().map(|f| f.code.into()),
+                reason: frame.as_ref().map_or("", |f| f.reason.as_str()),
+            },
+            WsMessage::Ping(_) | WsMessage::Pong(_) | WsMessage::Frame(_) => Received::Control,
+        }
+    }
+}

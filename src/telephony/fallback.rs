@@ -1,0 +1,151 @@
+//! What a caller hears when no agent talks to them, as data: sentences, then one last step
+//! (hang up, a transfer to a person, or a voicemail). `http` renders it as TwiML; nothing here
+//! knows TwiML.
+
+use crate::config::CallConfig;
+use crate::store::{Agent, FallbackMode};
+
+/// Said when the server is draining and turns a new call away.
+pub const DRAINING: &str = "Sorry, we can't take your call at this moment. Please call back in a minute.";
+/// Said after the apology when the line cannot be looked up.
+const TRY_LATER: &str = "Please try again later.";
+const CALL_AGAIN: &str = "Please call again later. Goodbye.";
+const TRANSFERRING: &str = "Let me transfer you.";
+const LEAVE_A_MESSAGE: &str = "Please leave a message after the tone, and we will call you back.";
+const NO_MESSAGE: &str = "We did not get a message. Goodbye.";
+/// Said once a voicemail is recorded.
+pub const THANKS: &str = "Thank you. Goodbye.";
+
+/// How long a transfer rings before it gives up.
+const TRANSFER_RING_SECS: u32 = 20;
+/// The longest voicemail.
+const VOICEMAIL_MAX_SECS: u32 = 120;
+
+/// Sentences for the caller, then what happens to the call.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct Fallback {
+    pub say: Vec<String>,
+    pub then: Then,
+}
+
+/// The last step of a [`Fallback`].
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub enum Then {
+    HangUp,
+    /// Connect the caller to a person at `number`, showing `caller_id`.
+    Transfer {
+        number: String,
+        caller_id: String,
+        ring_secs: u32,
+    },
+    /// Record a message of up to `max_secs` after a beep (`#` ends it), then say `if_silent`
+    /// and hang up if nothing was recorded.
+    Voicemail {
+        max_secs: u32,
+        if_silent: String,
+    },
+}
+
+impl Fallback {
+    /// `sentences`, then hang up.
+    pub fn goodbye<S: Into<String>>(sentences: impl IntoIterator<Item = S>) -> Self {
+        Fallback {
+            say: sentences.into_iter().map(Into::into).collect(),
+            then: Then::HangUp,
+        }
+    }
+
+    /// A number nobody answers here.
+    pub fn not_in_service(config: &CallConfig) -> Self {
+        Fallback::goodbye([config.not_in_service.as_str()])
+    }
+
+    /// Something on our side failed before the call could be connected.
+    pub fn unavailable(config: &CallConfig) -> Self {
+        Fallback::goodbye([config.apology.as_str(), TRY_LATER])
+    }
+
+    /// The server is draining: new calls are turned away.
+    pub fn draining() -> Self {
+        Fallback::goodbye([DRAINING])
+    }
+
+    /// The agent could not go on: the apology, then what the agent's line is set up to do.
+    /// Without a known agent, the apology and a goodbye.
+    pub fn for_agent(agent: Option<&Agent>, config: &CallConfig) -> Self {
+        let apology = config.apology.clone();
+        let Some(agent) = agent else {
+            return Fallback::goodbye([apology.as_str(), CALL_AGAIN]);
+        };
+        match (agent.fallback_mode, &agent.fallback_number) {
+            (FallbackMode::Dial, Some(number)) => Fallback {
+                say: vec![apology, TRANSFERRING.into()],
+                then: Then::Transfer {
+                    number: number.clone(),
+                    caller_id: agent.phone_number.clone(),
+                    ring_secs: TRANSFER_RING_SECS,
+                },
+            },
+            (FallbackMode::Voicemail, _) => Fallback {
+                say: vec![apology, LEAVE_A_MESSAGE.into()],
+                then: Then::Voicemail {
+                    max_secs: VOICEMAIL_MAX_SECS,
+                    if_silent: NO_MESSAGE.into(),
+                },
+            },
+            _ => Fallback::goodbye([apology.as_str(), CALL_AGAIN]),
+        }
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use jiff::Timestamp;
+
+    use super::*;
+
+    fn agent(mode: FallbackMode, number: Option<&str>) -> Agent {
+        Agent {
+            id: "agent-1".into(),
+            account_id: "account-1".into(),
+            name: "Ava".into(),
+            phone_number: "+15550100001".into(),
+            elevenlabs_agent_id: "agent_x".into(),
+            timezone: "UTC".into(),
+            first_message: None,
+            fallback_mode: mode,
+            fallback_number: number.map(str::to_owned),
+            created_at: Timestamp::UNIX_EPOCH,
+        }
+    }
+
+    #[test]
+    fn each_mode_apologises_then_does_what_the_line_is_set_up_for() {
+        let config = CallConfig::default();
+        let voicemail = Fallback::for_agent(Some(&agent(FallbackMode::Voicemail, None)), &config);
+        assert_eq!(voicemail.say[0], config.apology);
+        assert!(matches!(voicemail.then, Then::Voicemail { max_secs: 120, .. }));
+
+        let dial = Fallback::for_agent(Some(&agent(FallbackMode::Dial, Some("+15550100002"))), &config);
+        assert_eq!(
+            dial.then,
+            Then::Transfer {
+                number: "+15550100002".into(),
+                caller_id: "+15550100001".into(),
+                ring_secs: 20,
+            }
+        );
+
+        let message = Fallback::for_agent(Some(&agent(FallbackMode::Message, None)), &config);
+        assert_eq!(message.then, Then::HangUp);
+        assert_eq!(message.say, [config.apology.as_str(), CALL_AGAIN]);
+    }
+
+    #[test]
+    fn a_dial_without_a_number_or_an_unknown_agent_says_goodbye() {
+        let config = CallConfig::default();
+        let dial = Fallback::for_agent(Some(&agent(FallbackMode::Dial, None)), &config);
+        assert_eq!(dial.then, Then::HangUp);
+        assert_eq!(Fallback::for_agent(None, &config).then, Then::HangUp);
+    }
+}

@@ -1,0 +1,170 @@
+//! The process's metrics: the calls' own ([`CallMetrics`]) and what the application layer
+//! counts around them (agent connections, failures by kind), rendered together for
+//! `/metrics`.
+
+use std::sync::Arc;
+use std::sync::atomic::{AtomicU64, Ordering::Relaxed};
+
+use crate::call::metrics::CallMetrics;
+use crate::metrics::{Histogram, LabeledCounters, family, sample};
+
+/// Failures counted by kind, beyond the per-call bad input.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum ErrorKind {
+    /// A Twilio request or stream handshake with a missing or wrong signature.
+    BadSignature,
+    /// A media stream whose token was missing, forged, expired or reused.
+    BadStreamToken,
+    /// The agent's WebSocket could not be opened.
+    UpstreamConnect,
+    /// The database failed a request on the call path.
+    Store,
+    /// A call to a number no agent answers.
+    UnknownNumber,
+}
+
+impl ErrorKind {
+    /// Every kind, in declaration order: `kind as usize` indexes the counters.
+    const ALL: [ErrorKind; 5] = [
+        ErrorKind::BadSignature,
+        ErrorKind::BadStreamToken,
+        ErrorKind::UpstreamConnect,
+        ErrorKind::Store,
+        ErrorKind::UnknownNumber,
+    ];
+
+    fn label(self) -> &'static str {
+        match self {
+            ErrorKind::BadSignature => "bad_signature",
+            ErrorKind::BadStreamToken => "bad_stream_token",
+            ErrorKind::UpstreamConnect => "upstream_connect",
+            ErrorKind::Store => "store",
+            ErrorKind::UnknownNumber => "unknown_number",
+        }
+    }
+}
+
+/// Every metric of the process. Shared as `Arc<Metrics>`.
+pub struct Metrics {
+    /// What the call drivers count.
+    pub calls: Arc<CallMetrics>,
+    /// Signed URL plus agent WebSocket handshake.
+    pub upstream_connect: Histogram,
+    prewarm_claimed: AtomicU64,
+    prewarm_missed: AtomicU64,
+    errors: LabeledCounters<{ ErrorKind::ALL.len() }>,
+}
+
+impl Default for Metrics {
+    fn default() -> Self {
+        Metrics {
+            calls: Arc::new(CallMetrics::new()),
+            upstream_connect: Histogram::default(),
+            prewarm_claimed: AtomicU64::new(0),
+            prewarm_missed: AtomicU64::new(0),
+            errors: LabeledCounters::new(ErrorKind::ALL.map(ErrorKind::label)),
+        }
+    }
+}
+
+impl Metrics {
+    pub fn new() -> Self {
+        Metrics::default()
+    }
+
+    /// A stream found a pre-warmed agent connection (`claimed`), or had to open one.
+    pub fn prewarm(&self, claimed: bool) {
+        if claimed {
+            &self.prewarm_claimed
+        } else {
+            &self.prewarm_missed
+        }
+        .fetch_add(1, Relaxed);
+    }
+
+    pub fn error(&self, kind: ErrorKind) {
+        self.errors.add(kind as usize);
+    }
+
+    pub fn error_count(&self, kind: ErrorKind) -> u64 {
+        self.errors.get(kind as usize)
+    }
+
+    /// The Prometheus text exposition of every metric; `prewarm_waiting` is the number of
+    /// agent connections held for their streams right now.
+    pub fn render(&self, prewarm_waiting: usize) -> String {
+        let mut out = String::with_capacity(16 * 1024);
+        self.calls.render(&mut out);
+        family(
+            &mut out,
+            "switchboard_upstream_connect_seconds",
+            "histogram",
+            "Signed URL plus agent WebSocket handshake.",
+        );
+        self.upstream_connect
+            .render(&mut out, "switchboard_upstream_connect_seconds", "");
+        family(
+            &mut out,
+            "switchboard_prewarm_total",
+            "counter",
+            "Streams that found a pre-warmed agent connection, or not.",
+        );
+        for (outcome, count) in [
+            ("claimed", &self.prewarm_claimed),
+            ("missed", &self.prewarm_missed),
+        ] {
+            sample(
+                &mut out,
+                &format!("switchboard_prewarm_total{{outcome=\"{outcome}\"}}"),
+                count.load(Relaxed),
+            );
+        }
+        family(
+            &mut out,
+            "switchboard_prewarm_waiting",
+            "gauge",
+            "Pre-warmed agent connections waiting for their stream.",
+        );
+        sample(&mut out, "switchboard_prewarm_waiting", prewarm_waiting);
+        family(
+            &mut out,
+            "switchboard_errors_total",
+            "counter",
+            "Failures, by kind.",
+        );
+        self.errors.render(&mut out, "switchboard_errors_total", "kind");
+        out
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn kinds_are_listed_in_declaration_order() {
+        for (i, kind) in ErrorKind::ALL.iter().enumerate() {
+            assert_eq!(*kind as usize, i, "{kind:?}");
+        }
+    }
+
+    #[test]
+    fn the_call_metrics_and_our_own_render_together() {
+        let m = Metrics::new();
+        m.calls.call_started();
+        m.error(ErrorKind::BadSignature);
+        m.prewarm(true);
+        let text = m.render(3);
+        assert!(text.contains("switchboard_active_calls 1\n"), "{text}");
+        assert!(text.contains("switchboard_errors_total{kind=\"bad_signature\"} 1\n"));
+        assert!(text.contains("switchboard_prewarm_total{outcome=\"claimed\"} 1\n"));
+        assert!(text.contains("switchboard_prewarm_waiting 3\n"));
+        assert_eq!(m.error_count(ErrorKind::BadSignature), 1);
+        // One family each: the HELP lines are unique.
+        let mut helps: Vec<&str> = text.lines().filter(|l| l.starts_with("# HELP")).collect();
+        let count = helps.len();
+        helps.sort_unstable();
+        helps.dedup();
+        assert_eq!(helps.len(), count);
+    }
+}

@@ -1,0 +1,130 @@
+//! Inbound routing as a decision: from what is known about a call when Twilio asks, connect
+//! it to its agent or refuse it, and say why. Pure: the [`Reception`](super::Reception) looks
+//! things up, asks here, and acts on the answer. The rules that decide whether a line takes a
+//! call at a given moment belong here.
+
+use super::directory::Line;
+
+/// A call Twilio asks us to answer.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct InboundCall {
+    pub call_sid: String,
+    /// The caller's number; `anonymous` when withheld.
+    pub from: String,
+    /// The number called, which picks the agent.
+    pub to: String,
+}
+
+impl InboundCall {
+    /// The call from the webhook's fields; `None` without a `CallSid` or a `To`.
+    pub fn from_fields(call_sid: Option<&str>, from: Option<&str>, to: Option<&str>) -> Option<Self> {
+        Some(InboundCall {
+            call_sid: call_sid.filter(|sid| !sid.is_empty())?.to_owned(),
+            from: from.unwrap_or("anonymous").to_owned(),
+            to: to.filter(|to| !to.is_empty())?.to_owned(),
+        })
+    }
+}
+
+/// What the lookup of the called number found.
+#[derive(Debug, Clone, Copy)]
+pub enum Lookup<'a> {
+    Found(&'a Line),
+    /// No agent answers the number.
+    NotFound,
+    /// The lookup failed (the database is down).
+    Failed,
+}
+
+/// The decision.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub enum Route<'a> {
+    /// Connect the caller to this line's agent.
+    Connect(&'a Line),
+    Refuse(Refusal),
+}
+
+/// Why a call is not connected.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum Refusal {
+    /// The server is draining: no new calls.
+    Draining,
+    /// The number reaches no agent.
+    NotInService,
+    /// Our side failed before the call could be connected.
+    Unavailable,
+}
+
+/// Routes a call: a draining server takes no new call; otherwise the number's line takes it.
+pub fn route(draining: bool, lookup: Lookup<'_>) -> Route<'_> {
+    if draining {
+        return Route::Refuse(Refusal::Draining);
+    }
+    match lookup {
+        Lookup::Found(line) => Route::Connect(line),
+        Lookup::NotFound => Route::Refuse(Refusal::NotInService),
+        Lookup::Failed => Route::Refuse(Refusal::Unavailable),
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use jiff::Timestamp;
+
+    use super::*;
+    use crate::store::{Account, Agent, FallbackMode};
+
+    fn line() -> Line {
+        Line {
+            agent: Agent {
+                id: "agent-1".into(),
+                account_id: "account-1".into(),
+                name: "Ava".into(),
+                phone_number: "+15550100001".into(),
+                elevenlabs_agent_id: "agent_x".into(),
+                timezone: "UTC".into(),
+                first_message: None,
+                fallback_mode: FallbackMode::Voicemail,
+                fallback_number: None,
+                created_at: Timestamp::UNIX_EPOCH,
+            },
+            account: Account {
+                id: "account-1".into(),
+                name: "Harbor Dental".into(),
+                plan: "pro".into(),
+                created_at: Timestamp::UNIX_EPOCH,
+            },
+        }
+    }
+
+    #[test]
+    fn a_known_number_is_connected_to_its_line() {
+        let line = line();
+        assert_eq!(route(false, Lookup::Found(&line)), Route::Connect(&line));
+    }
+
+    #[test]
+    fn an_unknown_number_is_not_in_service_and_a_failed_lookup_unavailable() {
+        assert_eq!(
+            route(false, Lookup::NotFound),
+            Route::Refuse(Refusal::NotInService)
+        );
+        assert_eq!(route(false, Lookup::Failed), Route::Refuse(Refusal::Unavailable));
+    }
+
+    #[test]
+    fn a_draining_server_refuses_every_call() {
+        let line = line();
+        for lookup in [Lookup::Found(&line), Lookup::NotFound, Lookup::Failed] {
+            assert_eq!(route(true, lookup), Route::Refuse(Refusal::Draining));
+        }
+    }
+
+    #[test]
+    fn a_webhook_without_a_call_sid_or_a_called_number_is_no_call() {
+        assert_eq!(InboundCall::from_fields(None, Some("+1"), Some("+2")), None);
+        assert_eq!(InboundCall::from_fields(Some("CA1"), Some("+1"), Some("")), None);
+        let call = InboundCall::from_fields(Some("CA1"), None, Some("+2")).unwrap();
+        assert_eq!(call.from, "anonymous");
+    }
+}
