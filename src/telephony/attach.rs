@@ -191,9 +191,8 @@ fn held_messages(held: Vec<Held>) -> (Vec<WsMessage>, Option<Closed>) {
     let mut closed = None;
     for item in held {
         match item {
-            Held::Text(text) => messages.push(WsMessage::Text(text.into())),
-            Held::Binary(bytes) => messages.push(WsMessage::Binary(bytes.into())),
-            Held::Closed(code, reason) => closed = Some(Closed { code, reason }),
+            Held::Message(message) => messages.push(message),
+            Held::Ended(reason) => closed = Some(Closed { code: None, reason }),
         }
     }
     (messages, closed)

@@ -27,10 +27,10 @@ use crate::shutdown::Shutdown;
 /// What arrived on a pre-warmed socket before it was claimed.
 #[derive(Debug, Clone, PartialEq)]
 pub enum Held {
-    Text(String),
-    Binary(Vec<u8>),
-    /// The agent closed the socket (code and reason).
-    Closed(Option<u16>, String),
+    /// A message, as it came (a close message included).
+    Message(Message),
+    /// The connection failed or dropped without a close message: why.
+    Ended(String),
 }
 
 /// A claimed connection: the socket and what it received so far.
@@ -77,12 +77,17 @@ impl Prewarm {
         let tasks = self.tasks.clone();
         // In the caller's span (the call's), so what the holder logs names the call.
         let holder = async move {
-            tokio::select! {
-                () = hold(connect, rx, Instant::now() + ttl) => {}
+            let expired = tokio::select! {
+                expired = hold(connect, rx, Instant::now() + ttl) => expired,
                 // Dropping the holder drops the connection it holds.
-                () = tasks.stopping() => {}
-            }
+                () = tasks.stopping() => None,
+            };
+            // Out of the registry before the socket closes, so that no claim can find a
+            // connection that is closing.
             waiting.lock().expect("prewarm registry").remove(&key);
+            if let Some(mut socket) = expired {
+                let _ = socket.close(None).await;
+            }
         };
         self.tasks.spawn(holder.in_current_span());
     }
@@ -102,7 +107,9 @@ impl Prewarm {
     }
 }
 
-async fn hold<F>(connect: F, mut claims: oneshot::Receiver<Reply>, deadline: Instant)
+/// Connects, then holds the socket and what arrives on it until it is claimed. Returns the
+/// socket if nobody claimed it by `deadline`, for the caller to close.
+async fn hold<F>(connect: F, mut claims: oneshot::Receiver<Reply>, deadline: Instant) -> Option<AgentSocket>
 where
     F: Future<Output = Result<(AgentSocket, Duration), UpstreamError>>,
 {
@@ -114,9 +121,9 @@ where
             result = &mut connect => break result,
             claim = &mut claims, if claimer.is_none() => match claim {
                 Ok(reply) => claimer = Some(reply),
-                Err(_) => return,
+                Err(_) => return None,
             },
-            _ = tokio::time::sleep_until(deadline), if claimer.is_none() => return,
+            _ = tokio::time::sleep_until(deadline), if claimer.is_none() => return None,
         }
     };
     let (mut socket, connect_time) = match connected {
@@ -126,12 +133,12 @@ where
             let reply = match claimer {
                 Some(reply) => reply,
                 None => tokio::select! {
-                    claim = claims => match claim { Ok(reply) => reply, Err(_) => return },
-                    _ = tokio::time::sleep_until(deadline) => return,
+                    claim = claims => match claim { Ok(reply) => reply, Err(_) => return None },
+                    _ = tokio::time::sleep_until(deadline) => return None,
                 },
             };
             let _ = reply.send(Err(error));
-            return;
+            return None;
         }
     };
     if let Some(reply) = claimer {
@@ -140,7 +147,7 @@ where
             held: Vec::new(),
             connect_time,
         }));
-        return;
+        return None;
     }
     let mut held = Vec::new();
     let mut open = true;
@@ -149,20 +156,19 @@ where
         tokio::select! {
             frame = socket.next(), if open => {
                 let item = match frame {
-                    Some(Ok(Message::Text(text))) => Held::Text(text.as_str().to_owned()),
-                    Some(Ok(Message::Binary(bytes))) => Held::Binary(bytes.to_vec()),
-                    Some(Ok(Message::Close(frame))) => {
+                    Some(Ok(message @ (Message::Text(_) | Message::Binary(_)))) => Held::Message(message),
+                    Some(Ok(message @ Message::Close(_))) => {
                         open = false;
-                        Held::Closed(frame.as_ref().map(|f| f.code.into()), frame.map(|f| f.reason.to_string()).unwrap_or_default())
+                        Held::Message(message)
                     }
                     Some(Ok(_)) => continue,
                     Some(Err(e)) => {
                         open = false;
-                        Held::Closed(None, e.to_string())
+                        Held::Ended(e.to_string())
                     }
                     None => {
                         open = false;
-                        Held::Closed(None, "connection closed".into())
+                        Held::Ended("connection closed".into())
                     }
                 };
                 if held.len() < MAX_HELD || !open {
@@ -176,12 +182,9 @@ where
                 if let Ok(reply) = claim {
                     let _ = reply.send(Ok(Warm { socket, held, connect_time }));
                 }
-                return;
+                return None;
             }
-            _ = tokio::time::sleep_until(deadline) => {
-                let _ = socket.close(None).await;
-                return;
-            }
+            _ = tokio::time::sleep_until(deadline) => return Some(socket),
         }
     }
 }

@@ -1,4 +1,3 @@
-#![allow(dead_code)] // each test binary uses part of this module
 //! Finds a python3 with the packages of `tests/python/requirements.txt`, for the tests that
 //! check switchboard against the official SDKs.
 //!

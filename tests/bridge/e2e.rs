@@ -1,36 +1,17 @@
 //! Whole calls through a real bridge on loopback: the caller simulator on Twilio's side, the
 //! agent simulator on ElevenLabs' side.
 
-#[path = "support/bridge.rs"]
-mod bridge;
-
 use std::time::Duration;
 
+use crate::support::{TestBridge, echo_agent, voice_params};
 use base64::Engine;
-use bridge::{TestBridge, voice_params};
 use futures::{SinkExt, StreamExt};
 use switchboard::audio::{AudioFormat, FixtureDir, ulaw};
-use switchboard::sim::agent::{SimAgentConfig, SimMode};
 use switchboard::sim::caller::{CallerConfig, place_call};
 use switchboard::wire::twilio::{Dtmf, Media, MediaFormat, Start, StreamMessage};
 use switchboard::wire::twiml;
-use tokio::net::TcpListener;
 use tokio_tungstenite::tungstenite::Message;
 use tokio_tungstenite::tungstenite::client::IntoClientRequest;
-
-async fn echo_agent(format: AudioFormat) -> String {
-    let listener = TcpListener::bind("127.0.0.1:0").await.unwrap();
-    let url = format!("http://{}", listener.local_addr().unwrap());
-    let config = SimAgentConfig {
-        mode: SimMode::Echo,
-        input_format: format,
-        output_format: format,
-        api_key: Some("xi-test-key".into()),
-        ..SimAgentConfig::default()
-    };
-    tokio::spawn(switchboard::sim::agent::serve(listener, config));
-    url
-}
 
 /// The right channel (what the caller heard) of a recording, without leading and trailing
 /// silence.

@@ -2,9 +2,6 @@
 //! ElevenLabs Python SDK (`tests/python/sdk_conversation.py`) holds the booking conversation
 //! with it in real time, once as a public agent and once through a signed URL.
 
-#[path = "support/python.rs"]
-mod python;
-
 use std::time::Duration;
 
 use serde_json::Value;
@@ -30,7 +27,7 @@ struct Run {
 }
 
 /// Starts a sim agent, runs the SDK script against it, and returns the script's summary.
-async fn converse(python: &python::Python, run: Run) -> Value {
+async fn converse(python: &crate::python::Python, run: Run) -> Value {
     let config = SimAgentConfig {
         input_format: run.input,
         output_format: run.output,
@@ -113,7 +110,7 @@ fn clips_bytes(clips: &[&str], format: AudioFormat) -> u64 {
 
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
 async fn the_sdk_talks_to_a_public_agent_that_ends_the_call_itself() {
-    let Some(python) = python::python_with_elevenlabs("the_sdk_talks_to_a_public_agent") else {
+    let Some(python) = crate::python::python_with_elevenlabs("the_sdk_talks_to_a_public_agent") else {
         return;
     };
     let summary = converse(
@@ -153,7 +150,7 @@ async fn the_sdk_talks_to_a_public_agent_that_ends_the_call_itself() {
 
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
 async fn the_sdk_books_through_a_signed_url_with_its_own_tools() {
-    let Some(python) = python::python_with_elevenlabs("the_sdk_books_through_a_signed_url") else {
+    let Some(python) = crate::python::python_with_elevenlabs("the_sdk_books_through_a_signed_url") else {
         return;
     };
     let pcm = AudioFormat::Pcm { rate: 16000 };

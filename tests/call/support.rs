@@ -1,4 +1,3 @@
-#![allow(dead_code)] // each test binary uses a different part of this support module
 //! Builds the frames the two peers send, and reads back what a session transmitted, for
 //! driving a `Session` with no sockets.
 

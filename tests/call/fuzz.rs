@@ -5,14 +5,11 @@
 //! Inputs are both raw noise and JSON built from the protocol's own keys and values, so the
 //! generator reaches deep into the parsers instead of failing at the first byte.
 
-#[path = "support/session.rs"]
-mod support;
-
 use std::time::{Duration, Instant};
 
+use crate::support::*;
 use proptest::prelude::*;
 use serde_json::{Map, Value};
-use support::*;
 use switchboard::call::{Frame, Session, SessionConfig, Transmit};
 use switchboard::wire::elevenlabs::{AgentMessage, ClientMessage};
 use switchboard::wire::signature::RequestValidator;

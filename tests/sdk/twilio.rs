@@ -3,9 +3,6 @@
 //! accept (and, tampered with, reject) and accepts the signatures we compute; its
 //! `VoiceResponse` builds the same TwiML documents we render.
 
-#[path = "support/python.rs"]
-mod python;
-
 use std::io::Write;
 use std::process::Stdio;
 
@@ -13,7 +10,7 @@ use serde_json::{Value, json};
 use switchboard::wire::signature::RequestValidator;
 use switchboard::wire::twiml::{Response, Verb};
 
-fn ask_python(python: &python::Python, request: &Value) -> Value {
+fn ask_python(python: &crate::python::Python, request: &Value) -> Value {
     let mut child = python
         .command()
         .arg(concat!(
@@ -86,7 +83,8 @@ fn pairs(params: &[(&str, &str)]) -> Value {
 
 #[test]
 fn signatures_agree_with_twilio_python_both_ways() {
-    let Some(python) = python::python_with_twilio("signatures_agree_with_twilio_python_both_ways") else {
+    let Some(python) = crate::python::python_with_twilio("signatures_agree_with_twilio_python_both_ways")
+    else {
         return;
     };
     let token = "b2c6a53f1c0e4c2e9f6a3d7e8b9c0d1e";
@@ -245,7 +243,7 @@ fn parse(xml: &str) -> Node {
 
 #[test]
 fn twiml_matches_what_twilio_python_builds() {
-    let Some(python) = python::python_with_twilio("twiml_matches_what_twilio_python_builds") else {
+    let Some(python) = crate::python::python_with_twilio("twiml_matches_what_twilio_python_builds") else {
         return;
     };
     let tricky = r#"a<b>"c"&'d' é"#;

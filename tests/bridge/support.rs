@@ -1,12 +1,16 @@
-#![allow(dead_code)] // each test binary uses part of this module
 //! A bridge on loopback for integration tests: a fresh SQLite store with a seeded business,
 //! a random auth token, and an ElevenLabs base URL of the test's choosing.
 
 use switchboard::app::{App, Server};
+use switchboard::audio::AudioFormat;
 use switchboard::config::Config;
+use switchboard::sim::agent::{SimAgentConfig, SimMode};
 use switchboard::sim::caller::Webhooks;
 use switchboard::store::testing::{self, Business, TestStore};
 use tokio::net::TcpListener;
+
+/// No agent server listens here: upstream connections fail at once.
+pub const DEAD_UPSTREAM: &str = "http://127.0.0.1:9";
 
 pub struct TestBridge {
     pub server: Server,
@@ -73,4 +77,19 @@ pub fn voice_params<'a>(call_sid: &'a str, to: &'a str) -> Vec<(&'a str, &'a str
         ("Direction", "inbound"),
         ("ApiVersion", "2010-04-01"),
     ]
+}
+
+/// `switchboard sim agent` in echo mode on loopback (API key `xi-test-key`); its base URL.
+pub async fn echo_agent(format: AudioFormat) -> String {
+    let listener = TcpListener::bind("127.0.0.1:0").await.unwrap();
+    let url = format!("http://{}", listener.local_addr().unwrap());
+    let config = SimAgentConfig {
+        mode: SimMode::Echo,
+        input_format: format,
+        output_format: format,
+        api_key: Some("xi-test-key".into()),
+        ..SimAgentConfig::default()
+    };
+    tokio::spawn(switchboard::sim::agent::serve(listener, config));
+    url
 }

@@ -1,13 +1,10 @@
 //! The call session driven with no sockets and a virtual clock.
 
-#[path = "support/session.rs"]
-mod support;
-
 use std::time::{Duration, Instant};
 
+use crate::support::*;
 use proptest::prelude::*;
 use serde_json::json;
-use support::*;
 use switchboard::call::{BadInput, EndReason, Event, SessionConfig, ToolOutcome};
 use switchboard::wire::elevenlabs::ClientMessage;
 

@@ -6,13 +6,10 @@
 //! long as its buffer: the driver hands it to the socket as `Bytes`, which allocates again
 //! for a buffer with spare capacity.
 
-#[path = "support/session.rs"]
-mod support;
-
 use std::alloc::{GlobalAlloc, Layout, System};
 use std::cell::Cell;
 
-use support::*;
+use crate::support::*;
 use switchboard::call::{Frame, Transmit};
 
 struct Counting;

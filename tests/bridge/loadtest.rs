@@ -4,33 +4,12 @@
 //! pass-through path and with transcoding, and failures must show as failures.
 
 // Shared with other tests; this one needs only the bridge's address and number.
-#[path = "support/bridge.rs"]
-mod bridge;
 
 use std::time::Duration;
 
-use bridge::TestBridge;
+use crate::support::{TestBridge, echo_agent};
 use switchboard::audio::{AudioFormat, FixtureDir};
 use switchboard::loadtest::{ALL_CLIPS, CallerAudio, LoadReport, LoadTestConfig};
-use switchboard::sim::agent::{SimAgentConfig, SimMode};
-use tokio::net::TcpListener;
-
-/// The key the test bridge presents to ElevenLabs (see support/bridge.rs).
-const API_KEY: &str = "xi-test-key";
-
-async fn echo_agent(format: AudioFormat) -> String {
-    let listener = TcpListener::bind("127.0.0.1:0").await.unwrap();
-    let url = format!("http://{}", listener.local_addr().unwrap());
-    let config = SimAgentConfig {
-        mode: SimMode::Echo,
-        input_format: format,
-        output_format: format,
-        api_key: Some(API_KEY.into()),
-        ..SimAgentConfig::default()
-    };
-    tokio::spawn(switchboard::sim::agent::serve(listener, config));
-    url
-}
 
 fn config(bridge: &TestBridge, calls: u64, seconds: u64) -> LoadTestConfig {
     LoadTestConfig {

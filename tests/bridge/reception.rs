@@ -1,0 +1,126 @@
+//! The reception's services called directly, with no HTTP: what an inbound call is answered,
+//! what follows its stream, and what the store holds afterwards. (The routing decision itself
+//! is unit-tested in `telephony::route`.)
+
+use std::time::Duration;
+
+use jiff::Timestamp;
+use switchboard::call::driver::CallObserver;
+use switchboard::call::{EndReason, Event, SessionStats};
+use switchboard::store::CallDirection;
+use switchboard::telephony::{AfterStream, Answer, ErrorKind, Fallback, InboundCall, Then};
+
+use crate::support::{DEAD_UPSTREAM, TestBridge};
+
+fn call(call_sid: &str, to: &str) -> Option<InboundCall> {
+    InboundCall::from_fields(Some(call_sid), Some("+15005550006"), Some(to))
+}
+
+fn ended(reason: EndReason) -> Event {
+    Event::Ended {
+        reason,
+        duration: Duration::from_secs(42),
+        stats: SessionStats::default(),
+    }
+}
+
+#[tokio::test]
+async fn a_call_to_a_known_number_is_connected_with_a_token_for_its_agent_and_recorded() {
+    let bridge = TestBridge::start(DEAD_UPSTREAM).await;
+    let app = &bridge.server.app;
+    let now = Timestamp::now();
+    let answer = app.reception.answer(call("CAknown", bridge.number()), now).await;
+    let Answer::Connect(connect) = answer else {
+        panic!("{answer:?}")
+    };
+    assert_eq!(
+        (connect.from.as_str(), connect.to.as_str()),
+        ("+15005550006", bridge.number())
+    );
+    let claims = app.tokens.redeem(Some(&connect.token), "CAknown", now).unwrap();
+    assert_eq!(claims.agent_id, bridge.business.agent.id.as_str());
+    assert_eq!(app.connections.waiting(), 1, "the agent is being pre-warmed");
+    let row = bridge
+        .store
+        .call_by_sid("CAknown")
+        .await
+        .unwrap()
+        .expect("recorded");
+    assert_eq!(row.direction, CallDirection::Inbound);
+    assert_eq!(row.to_number, bridge.number());
+    assert_eq!(row.end_reason, None);
+}
+
+#[tokio::test]
+async fn a_call_to_an_unknown_number_hears_it_is_not_in_service() {
+    let bridge = TestBridge::start(DEAD_UPSTREAM).await;
+    let app = &bridge.server.app;
+    let answer = app
+        .reception
+        .answer(call("CAnobody", "+15550001111"), Timestamp::now())
+        .await;
+    assert_eq!(answer, Answer::Refuse(Fallback::not_in_service(&app.config.call)));
+    assert_eq!(app.metrics.error_count(ErrorKind::UnknownNumber), 1);
+    assert!(bridge.store.call_by_sid("CAnobody").await.unwrap().is_none());
+    let malformed = app.reception.answer(None, Timestamp::now()).await;
+    assert_eq!(
+        malformed,
+        Answer::Refuse(Fallback::not_in_service(&app.config.call))
+    );
+}
+
+#[tokio::test]
+async fn a_draining_reception_turns_calls_away_and_starts_nothing() {
+    let bridge = TestBridge::start(DEAD_UPSTREAM).await;
+    let app = &bridge.server.app;
+    app.admission.close();
+    let answer = app
+        .reception
+        .answer(call("CAdrain", bridge.number()), Timestamp::now())
+        .await;
+    assert_eq!(answer, Answer::Refuse(Fallback::draining()));
+    assert_eq!(app.connections.waiting(), 0);
+    assert!(bridge.store.call_by_sid("CAdrain").await.unwrap().is_none());
+}
+
+#[tokio::test]
+async fn a_database_that_is_down_gets_the_caller_an_apology() {
+    let bridge = TestBridge::start(DEAD_UPSTREAM).await;
+    let app = &bridge.server.app;
+    bridge.store.close().await;
+    let answer = app
+        .reception
+        .answer(call("CAdown", bridge.number()), Timestamp::now())
+        .await;
+    assert_eq!(answer, Answer::Refuse(Fallback::unavailable(&app.config.call)));
+    assert_eq!(app.metrics.error_count(ErrorKind::Store), 1);
+}
+
+#[tokio::test]
+async fn after_its_stream_a_call_hangs_up_or_falls_back_as_it_ended() {
+    let bridge = TestBridge::start(DEAD_UPSTREAM).await;
+    let app = &bridge.server.app;
+    let number = bridge.number();
+    app.recorder
+        .on_event(Some("CAdone"), &ended(EndReason::AgentEnded));
+    assert_eq!(
+        app.reception.after_stream("CAdone", number).await,
+        AfterStream::HangUp
+    );
+    let failed = EndReason::UpstreamFailed {
+        code: Some(1011),
+        reason: "internal error".into(),
+    };
+    app.recorder.on_event(Some("CAfailed"), &ended(failed));
+    let AfterStream::Fallback(fallback) = app.reception.after_stream("CAfailed", number).await else {
+        panic!("a failed agent falls back")
+    };
+    // The seeded agent's fallback is voicemail.
+    assert!(matches!(fallback.then, Then::Voicemail { .. }), "{fallback:?}");
+    // A stream this instance knows nothing of (it ran elsewhere, or never ran) falls back.
+    assert!(matches!(
+        app.reception.after_stream("CAunknown", number).await,
+        AfterStream::Fallback(_)
+    ));
+    assert_eq!(app.recorder.awaiting_connect_actions(), 0, "both were asked");
+}

@@ -1,0 +1,9 @@
+//! The call layer: the session driven with no sockets and a virtual clock, its allocation
+//! budget, the parsers and the session fed noise, and the driver running whole calls over
+//! in-memory sockets.
+
+mod alloc;
+mod driver;
+mod fuzz;
+mod session;
+mod support;
