@@ -6,7 +6,7 @@ use std::time::{Duration, Instant};
 
 use jiff::Timestamp;
 use switchboard::store::testing::{on_each_backend, seed_business};
-use switchboard::store::{CallDirection, FallbackMode, NewAgent, NewCall, Store};
+use switchboard::store::{CallDirection, FallbackMode, NewAgent, NewCallRecord, Store};
 
 const AGENTS: usize = 200;
 const LOOKUPS: usize = 2_000;
@@ -65,7 +65,7 @@ async fn routing_and_call_logging_stay_single_statement_fast() {
         let started_at = Timestamp::now();
         for i in 0..CALLS {
             let (number, agent_id) = &agents[i % AGENTS];
-            let new_call = NewCall {
+            let new_call = NewCallRecord {
                 agent_id: agent_id.clone(),
                 call_sid: format!("CA{i:032}"),
                 direction: CallDirection::Inbound,

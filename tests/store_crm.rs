@@ -6,7 +6,7 @@ use std::time::Duration;
 use jiff::Timestamp;
 use switchboard::store::testing::{on_each_backend, other_account, seed_business};
 use switchboard::store::{
-    ActivityKind, CallDirection, Constraint, ContactUpsert, NewActivity, NewCall, StoreError,
+    ActivityKind, CallDirection, Constraint, ContactUpsert, NewActivity, NewCallRecord, StoreError,
 };
 
 #[tokio::test]
@@ -200,7 +200,7 @@ async fn calls_are_logged_at_start_and_finished_once() {
         let business = seed_business(&store).await;
         let account = &business.account.id;
         let started_at: Timestamp = "2026-03-10T14:00:00.123Z".parse().unwrap();
-        let new_call = NewCall {
+        let new_call = NewCallRecord {
             agent_id: business.agent.id.clone(),
             call_sid: "CA0123456789abcdef0123456789abcdef".into(),
             direction: CallDirection::Inbound,
@@ -259,7 +259,7 @@ async fn calls_are_logged_at_start_and_finished_once() {
         let foreign = store
             .insert_call(
                 &other.id,
-                NewCall {
+                NewCallRecord {
                     call_sid: "CAother".into(),
                     ..new_call
                 },

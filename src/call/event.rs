@@ -106,7 +106,7 @@ impl EndReason {
         matches!(self, EndReason::UpstreamFailed { .. } | EndReason::Server(_))
     }
 
-    /// [`EndReason::wants_fallback`] for a reason known only by its label (from the call log).
+    /// [`EndReason::wants_fallback`] for a reason known only by its label (from the call record).
     pub fn label_wants_fallback(label: &str) -> bool {
         matches!(label, "upstream_failed" | "server")
     }
@@ -121,7 +121,7 @@ impl EndReason {
         "no_start",
     ];
 
-    /// A short stable label for logs, metrics and the call log.
+    /// A short stable label for logs, metrics and the call records.
     pub fn label(&self) -> &'static str {
         Self::LABELS[self.index()]
     }

@@ -1,4 +1,4 @@
-//! The call log: one row per phone call, written when the call starts and finished when it ends.
+//! Call records: one row per phone call, written when the call is answered and finished when it ends.
 
 use std::time::Duration;
 
@@ -35,7 +35,7 @@ impl StoredWord for CallDirection {
 }
 
 #[derive(Debug, Clone, PartialEq, Eq)]
-pub struct Call {
+pub struct CallRecord {
     pub id: CallId,
     pub account_id: AccountId,
     pub agent_id: AgentId,
@@ -54,7 +54,7 @@ pub struct Call {
 }
 
 #[derive(Debug, Clone)]
-pub struct NewCall {
+pub struct NewCallRecord {
     pub agent_id: AgentId,
     pub call_sid: String,
     pub direction: CallDirection,
@@ -70,9 +70,9 @@ macro_rules! call_columns {
     };
 }
 
-impl Call {
-    fn from_row(row: &AnyRow) -> StoreResult<Call> {
-        Ok(Call {
+impl CallRecord {
+    fn from_row(row: &AnyRow) -> StoreResult<CallRecord> {
+        Ok(CallRecord {
             id: row::text(row, "id")?.into(),
             account_id: row::text(row, "account_id")?.into(),
             agent_id: row::text(row, "agent_id")?.into(),
@@ -97,9 +97,9 @@ fn duration_ms(duration: Duration) -> i64 {
 impl Store {
     /// Logs a call as it starts: one INSERT, checked by the unique index on `call_sid`
     /// (`Conflict(CallSid)` for a repeat) and the agent's (account_id, id) index.
-    pub async fn insert_call(&self, account_id: &AccountId, new: NewCall) -> StoreResult<Call> {
+    pub async fn insert_call(&self, account_id: &AccountId, new: NewCallRecord) -> StoreResult<CallRecord> {
         validate::not_blank("call sid", &new.call_sid)?;
-        let call = Call {
+        let call = CallRecord {
             id: CallId::generate(),
             account_id: account_id.clone(),
             agent_id: new.agent_id,
@@ -139,7 +139,7 @@ impl Store {
         ended_at: Timestamp,
         end_reason: &str,
         duration: Duration,
-    ) -> StoreResult<Call> {
+    ) -> StoreResult<CallRecord> {
         let row = sqlx::query(concat!(
             "UPDATE calls SET ended_at = $2, end_reason = $3, duration_ms = $4 \
              WHERE call_sid = $1 AND ended_at IS NULL RETURNING ",
@@ -152,7 +152,7 @@ impl Store {
         .fetch_optional(&self.pool)
         .await?;
         match row {
-            Some(row) => Call::from_row(&row),
+            Some(row) => CallRecord::from_row(&row),
             None => self
                 .call_by_sid(call_sid)
                 .await?
@@ -175,7 +175,7 @@ impl Store {
 
     /// Twilio's callbacks identify a call only by its CallSid, which is globally unique; the
     /// returned row says which account it belongs to.
-    pub async fn call_by_sid(&self, call_sid: &str) -> StoreResult<Option<Call>> {
+    pub async fn call_by_sid(&self, call_sid: &str) -> StoreResult<Option<CallRecord>> {
         let row = sqlx::query(concat!(
             "SELECT ",
             call_columns!(),
@@ -184,11 +184,11 @@ impl Store {
         .bind(call_sid)
         .fetch_optional(&self.pool)
         .await?;
-        row::optional(row, Call::from_row)
+        row::optional(row, CallRecord::from_row)
     }
 
     /// The account's most recent `limit` calls, newest first.
-    pub async fn recent_calls(&self, account_id: &AccountId, limit: u32) -> StoreResult<Vec<Call>> {
+    pub async fn recent_calls(&self, account_id: &AccountId, limit: u32) -> StoreResult<Vec<CallRecord>> {
         let rows = sqlx::query(concat!(
             "SELECT ",
             call_columns!(),
@@ -198,7 +198,7 @@ impl Store {
         .bind(i64::from(limit))
         .fetch_all(&self.pool)
         .await?;
-        row::all(rows, Call::from_row)
+        row::all(rows, CallRecord::from_row)
     }
 }
 

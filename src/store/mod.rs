@@ -1,7 +1,7 @@
 //! Storage: sqlx with runtime queries on SQLite (default) or PostgreSQL; one portable schema.
 //!
 //! Everything shared between calls and instances lives here: accounts, agents, hosts and their
-//! schedules, event types, bookings, contacts, the CRM log and the call log. Both backends run
+//! schedules, event types, bookings, contacts, the CRM log and the call records. Both backends run
 //! the same SQL through sqlx's Any driver (see migrations/0001_init.sql for the encodings).
 //! Every read of an account's data takes the account id and never returns another account's
 //! rows. Double booking is prevented by the database (see `host_tx`), not by process memory.
@@ -30,7 +30,7 @@ pub use accounts::{Account, NewAccount};
 pub use activities::{Activity, ActivityKind, NewActivity};
 pub use agents::{Agent, FallbackMode, NewAgent};
 pub use bookings::{Booking, BookingStatus, REFERENCE_ALPHABET, REFERENCE_LEN, normalize_reference};
-pub use calls::{Call, CallDirection, NewCall};
+pub use calls::{CallDirection, CallRecord, NewCallRecord};
 pub use connect::{Backend, Store, StoreOptions, redact_url};
 pub use contacts::{Contact, ContactUpsert};
 pub use error::{Constraint, StoreError, StoreResult};

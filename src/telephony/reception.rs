@@ -12,7 +12,7 @@ use jiff::Timestamp;
 
 use crate::call::EndReason;
 use crate::config::CallConfig;
-use crate::store::{ActivityKind, CallDirection, NewActivity, NewCall, Store};
+use crate::store::{ActivityKind, CallDirection, NewActivity, NewCallRecord, Store};
 
 use super::attach::AgentConnections;
 use super::directory::Directory;
@@ -114,7 +114,7 @@ impl Reception {
         // The call's row is written before Twilio hears the answer: every later write of the
         // call (its conversation id, its end) updates this row, and those start only once the
         // stream does, so they can never overtake it. The pre-warm is already under way.
-        let new_call = NewCall {
+        let new_call = NewCallRecord {
             agent_id: line.agent.id.clone(),
             call_sid: call.call_sid.clone(),
             direction: CallDirection::Inbound,

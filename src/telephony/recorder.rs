@@ -18,7 +18,7 @@ use tokio::sync::{Notify, mpsc};
 use crate::call::driver::CallObserver;
 use crate::call::{EndReason, Event};
 use crate::shutdown::Shutdown;
-use crate::store::{AccountId, Call, NewCall, Store, StoreResult};
+use crate::store::{AccountId, CallRecord, NewCallRecord, Store, StoreResult};
 
 /// How long an ended call's outcome is kept for its connect-action request.
 const OUTCOME_TTL: Duration = Duration::from_secs(600);
@@ -72,7 +72,7 @@ impl CallRecorder {
 
     /// Writes the row of a call being answered. Awaited before Twilio hears the answer, so
     /// every later write of the call (its conversation id, its end) finds it.
-    pub async fn call_answered(&self, account_id: &AccountId, new: NewCall) -> StoreResult<Call> {
+    pub async fn call_answered(&self, account_id: &AccountId, new: NewCallRecord) -> StoreResult<CallRecord> {
         self.store.insert_call(account_id, new).await
     }
 
