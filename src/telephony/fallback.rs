@@ -100,24 +100,8 @@ impl Fallback {
 
 #[cfg(test)]
 mod tests {
-    use jiff::Timestamp;
-
     use super::*;
-
-    fn agent(mode: FallbackMode, number: Option<&str>) -> Agent {
-        Agent {
-            id: "agent-1".into(),
-            account_id: "account-1".into(),
-            name: "Ava".into(),
-            phone_number: "+15550100001".into(),
-            elevenlabs_agent_id: "agent_x".into(),
-            timezone: "UTC".into(),
-            first_message: None,
-            fallback_mode: mode,
-            fallback_number: number.map(str::to_owned),
-            created_at: Timestamp::UNIX_EPOCH,
-        }
-    }
+    use crate::telephony::fixtures::agent;
 
     #[test]
     fn each_mode_apologises_then_does_what_the_line_is_set_up_for() {

@@ -16,6 +16,8 @@
 pub mod attach;
 pub mod directory;
 pub mod fallback;
+#[cfg(test)]
+mod fixtures;
 pub mod initiation;
 pub mod metrics;
 pub mod observers;

@@ -69,33 +69,8 @@ pub fn route(draining: bool, lookup: Lookup<'_>) -> Route<'_> {
 
 #[cfg(test)]
 mod tests {
-    use jiff::Timestamp;
-
     use super::*;
-    use crate::store::{Account, Agent, FallbackMode};
-
-    fn line() -> Line {
-        Line {
-            agent: Agent {
-                id: "agent-1".into(),
-                account_id: "account-1".into(),
-                name: "Ava".into(),
-                phone_number: "+15550100001".into(),
-                elevenlabs_agent_id: "agent_x".into(),
-                timezone: "UTC".into(),
-                first_message: None,
-                fallback_mode: FallbackMode::Voicemail,
-                fallback_number: None,
-                created_at: Timestamp::UNIX_EPOCH,
-            },
-            account: Account {
-                id: "account-1".into(),
-                name: "Harbor Dental".into(),
-                plan: "pro".into(),
-                created_at: Timestamp::UNIX_EPOCH,
-            },
-        }
-    }
+    use crate::telephony::fixtures::line;
 
     #[test]
     fn a_known_number_is_connected_to_its_line() {

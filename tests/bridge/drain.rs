@@ -5,13 +5,9 @@
 use std::time::Duration;
 
 use switchboard::audio::AudioFormat;
-use switchboard::call::Event;
 use switchboard::sim::caller::{CallReport, CallerConfig, place_call};
 
-use crate::support::{TestBridge, echo_agent};
-
-/// Bounds a wait that only a broken drain would reach.
-const PATIENCE: Duration = Duration::from_secs(30);
+use crate::support::{PATIENCE, TestBridge, echo_agent, until_an_agent_speaks};
 
 /// A call the caller keeps up for up to `max_duration`, placed in the background; returns once
 /// the bridge has attached its agent.
@@ -24,16 +20,7 @@ async fn call_in_progress(
     config.agent_speaks_first = false;
     config.max_duration = max_duration;
     let caller = tokio::spawn(async move { place_call(&config, None).await.unwrap() });
-    let attached = async {
-        while let Ok(record) = live.recv().await {
-            if matches!(record.event, Event::ConversationStarted { .. }) {
-                return;
-            }
-        }
-    };
-    tokio::time::timeout(PATIENCE, attached)
-        .await
-        .expect("the call reached its agent");
+    until_an_agent_speaks(&mut live).await;
     caller
 }
 

@@ -5,10 +5,7 @@
 
 use std::time::Duration;
 
-use axum::Router;
-use axum::extract::ws::{Message, WebSocket, WebSocketUpgrade};
-use axum::response::IntoResponse;
-use axum::routing::get;
+use axum::extract::ws::{Message, WebSocket};
 use futures::StreamExt;
 use switchboard::shutdown::Shutdown;
 use switchboard::upstream::{ElevenLabsClient, Held, Prewarm};
@@ -17,8 +14,7 @@ use tokio::net::TcpListener;
 use tokio::sync::mpsc;
 use tokio_tungstenite::tungstenite::Message as WsMessage;
 
-/// Bounds a wait that only a broken holder would reach.
-const PATIENCE: Duration = Duration::from_secs(30);
+use crate::support::{PATIENCE, hand_written_agent};
 
 /// What the agent sends as soon as a conversation opens.
 fn greeting() -> Vec<String> {
@@ -32,23 +28,11 @@ fn greeting() -> Vec<String> {
 /// drops the connection.
 async fn agent() -> (String, mpsc::UnboundedReceiver<&'static str>) {
     let listener = TcpListener::bind("127.0.0.1:0").await.unwrap();
-    let addr = listener.local_addr().unwrap();
     let (tx, rx) = mpsc::unbounded_channel();
-    let app = Router::new()
-        .route(
-            "/v1/convai/conversation/get-signed-url",
-            get(move || async move {
-                axum::Json(serde_json::json!({"signed_url": format!("ws://{addr}/v1/convai/conversation?agent_id=a")}))
-            }),
-        )
-        .route(
-            "/v1/convai/conversation",
-            get(move |ws: WebSocketUpgrade| async move {
-                ws.on_upgrade(move |socket| converse(socket, tx)).into_response()
-            }),
-        );
-    tokio::spawn(async move { axum::serve(listener, app).await });
-    (format!("http://{addr}"), rx)
+    (
+        hand_written_agent(listener, move |socket| converse(socket, tx.clone())),
+        rx,
+    )
 }
 
 async fn converse(mut socket: WebSocket, seen: mpsc::UnboundedSender<&'static str>) {

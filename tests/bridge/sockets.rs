@@ -7,14 +7,10 @@ use std::sync::Arc;
 use std::sync::atomic::Ordering;
 use std::time::Duration;
 
-use crate::support::{TestBridge, voice_params};
-use axum::Router;
-use axum::extract::ws::{CloseFrame, Message, WebSocket, WebSocketUpgrade};
-use axum::response::IntoResponse;
-use axum::routing::get;
+use crate::support::{PATIENCE, TestBridge, hand_written_agent, until_an_agent_speaks, voice_params};
+use axum::extract::ws::{CloseFrame, Message, WebSocket};
 use base64::Engine;
 use futures::{SinkExt, StreamExt};
-use switchboard::call::Event;
 use switchboard::sim::caller::{CallerConfig, place_call};
 use switchboard::telephony::ErrorKind;
 use switchboard::wire::elevenlabs::{AgentMessage, InitiationMetadata};
@@ -25,9 +21,6 @@ use tokio::sync::{Mutex, mpsc};
 use tokio_tungstenite::tungstenite::client::IntoClientRequest;
 use tokio_tungstenite::tungstenite::{Error as WsError, Message as TwilioMessage};
 use tokio_tungstenite::{MaybeTlsStream, WebSocketStream};
-
-/// Bounds a wait that only a broken bridge would reach.
-const PATIENCE: Duration = Duration::from_secs(30);
 
 /// What the hand-written agent does once a conversation opens.
 #[derive(Clone, Copy)]
@@ -51,24 +44,10 @@ async fn agent(behaviour: Behaviour) -> (String, mpsc::UnboundedReceiver<&'stati
     }
     socket.bind("127.0.0.1:0".parse().unwrap()).unwrap();
     let listener = socket.listen(64).unwrap();
-    let addr = listener.local_addr().unwrap();
     let (tx, rx) = mpsc::unbounded_channel();
     let tx = Arc::new(Mutex::new(tx));
-    let app = Router::new()
-        .route(
-            "/v1/convai/conversation/get-signed-url",
-            get(move || async move {
-                axum::Json(serde_json::json!({"signed_url": format!("ws://{addr}/v1/convai/conversation?agent_id=a")}))
-            }),
-        )
-        .route(
-            "/v1/convai/conversation",
-            get(move |ws: WebSocketUpgrade| async move {
-                ws.on_upgrade(move |socket| converse(socket, behaviour, tx)).into_response()
-            }),
-        );
-    tokio::spawn(async move { axum::serve(listener, app).await });
-    (format!("http://{addr}"), rx)
+    let url = hand_written_agent(listener, move |socket| converse(socket, behaviour, tx.clone()));
+    (url, rx)
 }
 
 async fn converse(
@@ -321,16 +300,7 @@ async fn a_replayed_stream_token_is_refused_and_only_that_stream_ends() {
     let mut first = handshake(&bridge, &connect.stream_url).await;
     first.send(start("CAreplay", &connect).into()).await.unwrap();
     // The first stream has redeemed its token once its agent has spoken.
-    let attached = async {
-        while let Ok(record) = live.recv().await {
-            if matches!(record.event, Event::ConversationStarted { .. }) {
-                return;
-            }
-        }
-    };
-    tokio::time::timeout(PATIENCE, attached)
-        .await
-        .expect("the first stream reached its agent");
+    until_an_agent_speaks(&mut live).await;
     let mut replay = handshake(&bridge, &connect.stream_url).await;
     replay.send(start("CAreplay", &connect).into()).await.unwrap();
     assert!(

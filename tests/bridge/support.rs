@@ -1,8 +1,16 @@
 //! A bridge on loopback for integration tests: a fresh SQLite store with a seeded business,
 //! a random auth token, and an ElevenLabs base URL of the test's choosing.
 
+use std::future::Future;
+use std::time::Duration;
+
+use axum::Router;
+use axum::extract::ws::{WebSocket, WebSocketUpgrade};
+use axum::response::IntoResponse;
+use axum::routing::get;
 use switchboard::app::{App, Server};
 use switchboard::audio::AudioFormat;
+use switchboard::call::Event;
 use switchboard::config::Config;
 use switchboard::sim::agent::{SimAgentConfig, SimMode};
 use switchboard::sim::caller::Webhooks;
@@ -11,6 +19,9 @@ use tokio::net::TcpListener;
 
 /// No agent server listens here: upstream connections fail at once.
 pub const DEAD_UPSTREAM: &str = "http://127.0.0.1:9";
+
+/// Bounds a wait that only a broken bridge would reach.
+pub const PATIENCE: Duration = Duration::from_secs(30);
 
 pub struct TestBridge {
     pub server: Server,
@@ -92,4 +103,43 @@ pub async fn echo_agent(format: AudioFormat) -> String {
     };
     tokio::spawn(switchboard::sim::agent::serve(listener, config));
     url
+}
+
+/// A hand-written ElevenLabs stand-in on `listener`: the signed-URL endpoint, and the
+/// conversation socket handed to `converse`. Its base URL.
+pub fn hand_written_agent<F, Fut>(listener: TcpListener, converse: F) -> String
+where
+    F: Fn(WebSocket) -> Fut + Clone + Send + Sync + 'static,
+    Fut: Future<Output = ()> + Send + 'static,
+{
+    let addr = listener.local_addr().unwrap();
+    let app = Router::new()
+        .route(
+            "/v1/convai/conversation/get-signed-url",
+            get(move || async move {
+                axum::Json(serde_json::json!({"signed_url": format!("ws://{addr}/v1/convai/conversation?agent_id=a")}))
+            }),
+        )
+        .route(
+            "/v1/convai/conversation",
+            get(move |ws: WebSocketUpgrade| async move { ws.on_upgrade(converse).into_response() }),
+        );
+    tokio::spawn(async move { axum::serve(listener, app).await });
+    format!("http://{addr}")
+}
+
+/// Waits until a call's agent has announced its conversation, as a live view sees it.
+pub async fn until_an_agent_speaks(
+    live: &mut tokio::sync::broadcast::Receiver<switchboard::telephony::LiveEvent>,
+) {
+    let attached = async {
+        while let Ok(record) = live.recv().await {
+            if matches!(record.event, Event::ConversationStarted { .. }) {
+                return;
+            }
+        }
+    };
+    tokio::time::timeout(PATIENCE, attached)
+        .await
+        .expect("the call reached its agent");
 }

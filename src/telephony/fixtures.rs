@@ -1,0 +1,36 @@
+//! Values the unit tests of this layer share.
+
+use jiff::Timestamp;
+
+use crate::store::{Account, Agent, FallbackMode};
+
+use super::directory::Line;
+
+/// An agent whose line falls back by `mode`, to `number` for a transfer.
+pub(crate) fn agent(mode: FallbackMode, number: Option<&str>) -> Agent {
+    Agent {
+        id: "agent-1".into(),
+        account_id: "account-1".into(),
+        name: "Ava".into(),
+        phone_number: "+15550100001".into(),
+        elevenlabs_agent_id: "agent_x".into(),
+        timezone: "UTC".into(),
+        first_message: None,
+        fallback_mode: mode,
+        fallback_number: number.map(str::to_owned),
+        created_at: Timestamp::UNIX_EPOCH,
+    }
+}
+
+/// A voicemail line of Harbor Dental.
+pub(crate) fn line() -> Line {
+    Line {
+        agent: agent(FallbackMode::Voicemail, None),
+        account: Account {
+            id: "account-1".into(),
+            name: "Harbor Dental".into(),
+            plan: "pro".into(),
+            created_at: Timestamp::UNIX_EPOCH,
+        },
+    }
+}
