@@ -25,8 +25,9 @@ ENV SWITCHBOARD_LISTEN=0.0.0.0:8080 \
     SWITCHBOARD_DATABASE_URL=sqlite:///var/lib/switchboard/switchboard.db?mode=rwc
 EXPOSE 8080
 VOLUME ["/var/lib/switchboard"]
-# SIGTERM drains: calls in flight finish (up to 10 minutes) before the process exits, so give
-# `docker stop` as long (`docker run --stop-timeout 600`); its default of 10 s cuts calls off.
+# SIGTERM drains: calls in flight finish (up to 10 minutes), the rest hang up into their
+# fallback, and the process exits within about a minute more, so give `docker stop` that long
+# (`docker run --stop-timeout 660`); its default of 10 s cuts calls off.
 STOPSIGNAL SIGTERM
 ENTRYPOINT ["switchboard"]
 CMD ["serve"]

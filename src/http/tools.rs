@@ -26,12 +26,13 @@ use axum::extract::{DefaultBodyLimit, FromRef, Path, State};
 use axum::http::{HeaderMap, HeaderValue, StatusCode, header};
 use axum::response::{IntoResponse, Response};
 use axum::routing::post;
-use serde_json::{Map, Value};
+use serde_json::Value;
 use sha2::{Digest, Sha256};
 use subtle::ConstantTimeEq;
 
 use super::error::ApiError;
-use crate::call::{ToolCall, ToolContext};
+use crate::call::ToolCall;
+use crate::telephony::directory::WebhookCaller;
 use crate::telephony::{Directory, ResolveError};
 use crate::tools::{ToolError, ToolName, Toolbox};
 
@@ -121,6 +122,30 @@ async fn call_tool(
     body: Result<Bytes, BytesRejection>,
 ) -> Result<Response, ApiError> {
     state.authorize(&headers)?;
+    let (caller, call) = read_request(name, &headers, body)?;
+    let ctx = state
+        .directory
+        .tool_context(caller)
+        .await
+        .map_err(resolve_error)?;
+    match state.toolbox.run(&ctx, &call).await {
+        Ok(reply) => Ok(([(header::CONTENT_TYPE, "application/json")], reply).into_response()),
+        Err(failure) => {
+            if failure.is_internal() {
+                tracing::warn!(tool = %call.name, error = %failure, "webhook tool failed");
+            }
+            Err(ApiError::from(&failure))
+        }
+    }
+}
+
+/// The request as a tool call: the call context fields are taken out of the body, so only
+/// the tool's parameters remain.
+fn read_request(
+    name: String,
+    headers: &HeaderMap,
+    body: Result<Bytes, BytesRejection>,
+) -> Result<(WebhookCaller, ToolCall), ApiError> {
     let body = body.map_err(|rejection| {
         if rejection.status() == StatusCode::PAYLOAD_TOO_LARGE {
             ApiError::too_large(MAX_BODY_BYTES)
@@ -137,63 +162,29 @@ async fn call_tool(
             "The request body must be a JSON object of the tool's parameters.",
         ));
     };
-    let id = idempotency_key(&headers)?;
-    let context = CallContext::take(&mut fields);
-    let Some(agent_ref) = context.agent_id.as_deref() else {
+    let id = idempotency_key(headers)?;
+    let mut take = |key: &str| match fields.remove(key) {
+        Some(Value::String(text)) if !text.trim().is_empty() => Some(text.trim().to_owned()),
+        _ => None,
+    };
+    let Some(agent) = take("agent_id") else {
         return Err(ApiError::new(
             StatusCode::UNPROCESSABLE_ENTITY,
             "I need agent_id: switchboard's agent id or the ElevenLabs agent id.",
         ));
     };
-    let agent = state
-        .directory
-        .resolve(agent_ref, context.called_number.as_deref())
-        .await
-        .map_err(resolve_error)?;
-    let ctx = ToolContext {
-        account_id: agent.account_id.into_string(),
-        agent_id: agent.id.into_string(),
-        call_sid: context.call_sid.unwrap_or_default(),
-        caller_number: context.caller_number,
-        called_number: context.called_number,
+    let caller = WebhookCaller {
+        agent,
+        caller_number: take("caller_number"),
+        called_number: take("called_number"),
+        call_sid: take("call_sid"),
     };
     let call = ToolCall {
         id,
         name,
         parameters: Value::Object(fields),
     };
-    match state.toolbox.run(&ctx, &call).await {
-        Ok(reply) => Ok(([(header::CONTENT_TYPE, "application/json")], reply).into_response()),
-        Err(failure) => {
-            if failure.is_internal() {
-                tracing::warn!(tool = %call.name, error = %failure, "webhook tool failed");
-            }
-            Err(ApiError::from(&failure))
-        }
-    }
-}
-
-/// The call context fields, taken out of the body so only the tool's parameters remain.
-struct CallContext {
-    agent_id: Option<String>,
-    caller_number: Option<String>,
-    called_number: Option<String>,
-    call_sid: Option<String>,
-}
-
-impl CallContext {
-    fn take(fields: &mut Map<String, Value>) -> CallContext {
-        let mut take = |key: &str| match fields.remove(key) {
-            Some(Value::String(text)) if !text.trim().is_empty() => Some(text.trim().to_owned()),
-            _ => None,
-        };
-        CallContext {
-            agent_id: take("agent_id"),
-            caller_number: take("caller_number"),
-            called_number: take("called_number"),
-            call_sid: take("call_sid"),
-        }
-    }
+    Ok((caller, call))
 }
 
 fn idempotency_key(headers: &HeaderMap) -> Result<String, ApiError> {

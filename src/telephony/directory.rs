@@ -1,6 +1,7 @@
 //! Which agent a request is for: the line a number reaches (inbound calls, the connect
 //! action), and the agent an ElevenLabs webhook tool names by switchboard's or ElevenLabs' id.
 
+use crate::call::ToolContext;
 use crate::store::{Account, Agent, AgentId, Store, StoreError};
 
 /// An agent with the account it answers for.
@@ -8,6 +9,18 @@ use crate::store::{Account, Agent, AgentId, Store, StoreError};
 pub struct Line {
     pub agent: Agent,
     pub account: Account,
+}
+
+/// Whom a webhook tool call is for, as ElevenLabs fills it in from the call's system
+/// variables.
+#[derive(Debug, Clone, Default, PartialEq, Eq)]
+pub struct WebhookCaller {
+    /// switchboard's agent id, or the ElevenLabs agent id.
+    pub agent: String,
+    pub caller_number: Option<String>,
+    /// Which line of an ElevenLabs agent that serves several numbers.
+    pub called_number: Option<String>,
+    pub call_sid: Option<String>,
 }
 
 /// Why a webhook tool's agent reference names no single agent.
@@ -44,6 +57,20 @@ impl Directory {
     /// The agent that answers calls to `number`, if any.
     pub async fn agent_for_number(&self, number: &str) -> Result<Option<Agent>, StoreError> {
         self.store.agent_by_phone_number(number).await
+    }
+
+    /// Whom the tools work for in a webhook tool call: the account and agent it names.
+    pub async fn tool_context(&self, caller: WebhookCaller) -> Result<ToolContext, ResolveError> {
+        let agent = self
+            .resolve(&caller.agent, caller.called_number.as_deref())
+            .await?;
+        Ok(ToolContext {
+            account_id: agent.account_id.into_string(),
+            agent_id: agent.id.into_string(),
+            call_sid: caller.call_sid.unwrap_or_default(),
+            caller_number: caller.caller_number,
+            called_number: caller.called_number,
+        })
     }
 
     /// The agent named by switchboard id or ElevenLabs id; `called_number` settles which line
