@@ -3,12 +3,13 @@
 //!
 //! The layers and the path of a call are drawn in docs/ARCHITECTURE.md: `cli` and `server`
 //! start things; `http` answers Twilio and the webhook tools; `call` (a sans-IO session and
-//! its driver) relays each call, with `upstream` connecting the agent; `tools`, `booking` and
-//! `store` answer the booking tools; `wire` and `audio` are the formats; `sim` and `loadtest`
-//! are the stand-ins and the load generator; `config`, `metrics` and `tls` serve them all.
+//! its driver) relays each call, with `upstream` connecting the agent; `tools`, `availability`
+//! and `store` answer the booking tools; `wire` and `audio` are the formats; `sim` and
+//! `loadtest` are the stand-ins and the load generator; `config`, `metrics` and `tls` serve
+//! them all.
 
 pub mod audio;
-pub mod booking;
+pub mod availability;
 pub mod call;
 pub mod cli;
 pub mod config;

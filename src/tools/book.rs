@@ -184,7 +184,7 @@ pub(crate) async fn log_booking_activity(
             "action": action,
             "booking_id": booking.id.as_str(),
             "reference": booking.reference,
-            "start_at": crate::booking::utc_label(booking.start_at),
+            "start_at": crate::availability::utc_label(booking.start_at),
             "agent_id": scope.agent_id.as_str(),
         })),
     };

@@ -6,13 +6,13 @@ use jiff::civil::Date;
 use jiff::tz::TimeZone;
 use jiff::{SignedDuration, Span, Timestamp};
 
-use crate::booking::{self, ExistingBooking, Schedule, TimeRange};
+use crate::availability::{self, ExistingBooking, Schedule, TimeRange};
 use crate::store::{self, AccountId, BookingId, Host, Store};
 
 use super::error::{ToolError, ToolResult};
 
 /// How far beyond a window bookings are listed: a booking's busy time reaches past its bare
-/// meeting time by its buffers, and buffers are at most one day (`booking::MAX_SPAN`). The
+/// meeting time by its buffers, and buffers are at most one day (`availability::MAX_SPAN`). The
 /// meeting being placed and its own buffers add at most another day.
 const BOOKING_MARGIN: SignedDuration = SignedDuration::from_hours(48);
 
@@ -84,8 +84,8 @@ pub(crate) fn booking_window(from: Timestamp, to: Timestamp) -> (Timestamp, Time
 }
 
 /// The event type in the engine's terms.
-pub(crate) fn engine_event_type(event_type: &store::EventType) -> booking::EventType {
-    let mut engine = booking::EventType::new(
+pub(crate) fn engine_event_type(event_type: &store::EventType) -> availability::EventType {
+    let mut engine = availability::EventType::new(
         SAME_EVENT_TYPE,
         event_type.name.clone(),
         minutes(event_type.duration_min),
@@ -131,7 +131,7 @@ fn minutes(count: u32) -> SignedDuration {
 }
 
 /// Maps the engine's complaint about a stored definition to an internal error.
-pub(crate) fn engine_error(error: booking::EventTypeError) -> ToolError {
+pub(crate) fn engine_error(error: availability::EventTypeError) -> ToolError {
     ToolError::Internal(format!("stored event type is not usable: {error}"))
 }
 

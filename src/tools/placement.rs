@@ -9,7 +9,7 @@
 use jiff::Timestamp;
 use jiff::tz::TimeZone;
 
-use crate::booking::{Availability, Refusal, Slot, SlotQuery};
+use crate::availability::{Availability, Refusal, Slot, SlotQuery};
 use crate::store::{
     Booking, BookingStatus, Constraint, ContactId, EventType, Host, HostTx, NewBooking, Store, StoreError,
 };

@@ -19,7 +19,7 @@ use jiff::tz::TimeZone;
 use serde::{Deserialize, Serialize};
 use serde_json::Value;
 
-use crate::booking::{Availability, SlotQuery, civil_date_label};
+use crate::availability::{Availability, SlotQuery, civil_date_label};
 use crate::store::{EventType, Host, Store};
 
 use super::calendar::{self, add_days, booking_window, busy_time, engine_event_type};

@@ -5,7 +5,7 @@ use jiff::Timestamp;
 use jiff::tz::TimeZone;
 use serde::Serialize;
 
-use crate::booking::{date_label, time_label, utc_label};
+use crate::availability::{date_label, time_label, utc_label};
 use crate::store::{Booking, BookingStatus};
 
 /// One offered start time.

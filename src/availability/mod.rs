@@ -7,7 +7,7 @@
 //! ```
 //! use jiff::civil::{Weekday, date, time};
 //! use jiff::{SignedDuration, Timestamp};
-//! use switchboard::booking::{Availability, EventType, Schedule, SlotQuery, TimeRange, time_label};
+//! use switchboard::availability::{Availability, EventType, Schedule, SlotQuery, TimeRange, time_label};
 //!
 //! let mut schedule = Schedule::for_iana_zone("America/New_York")?;
 //! schedule.add_weekly(Weekday::Tuesday, TimeRange::new(time(9, 0, 0, 0), time(12, 0, 0, 0)));
@@ -23,9 +23,9 @@
 //! # Ok::<(), Box<dyn std::error::Error>>(())
 //! ```
 
-mod availability;
 mod blocks;
 mod busy;
+mod engine;
 mod event_type;
 mod grid;
 mod label;
@@ -36,8 +36,8 @@ mod schedule;
 
 use jiff::{SignedDuration, Timestamp};
 
-pub use availability::{Availability, Slot};
 pub use busy::ExistingBooking;
+pub use engine::{Availability, Slot};
 pub use event_type::{EventType, EventTypeError, MAX_DAYS_AHEAD, MAX_NOTICE, MAX_SLUG_LEN, MAX_SPAN};
 pub use label::{civil_date_label, date_label, time_label, utc_label};
 pub use open_range::OpenRange;
