@@ -39,7 +39,7 @@ use jiff::{SignedDuration, Timestamp};
 pub use busy::ExistingBooking;
 pub use engine::{Availability, Slot};
 pub use event_type::{EventType, EventTypeError, MAX_DAYS_AHEAD, MAX_NOTICE, MAX_SLUG_LEN, MAX_SPAN};
-pub use label::{civil_date_label, date_label, time_label, utc_label};
+pub use label::{civil_date_label, date_label, date_time_label, time_label, utc_label};
 pub use open_range::OpenRange;
 pub use query::{MAX_QUERY_DAYS, QueryError, SlotQuery};
 pub use refusal::Refusal;

@@ -2,10 +2,10 @@
 
 use serde::Serialize;
 
+use crate::booking::Scope;
 use crate::store::Store;
 
 use super::error::ToolResult;
-use super::scope::Scope;
 
 #[derive(Debug, Serialize)]
 pub struct EventTypeList {

@@ -4,12 +4,12 @@
 use serde::{Deserialize, Serialize};
 use serde_json::{Value, json};
 
+use crate::booking::Scope;
 use crate::call::ToolContext;
 use crate::store::{ActivityKind, Contact, ContactUpsert, NewActivity, Store};
 
 use super::error::{ToolError, ToolResult};
 use super::params;
-use super::scope::Scope;
 
 const MAX_DISPOSITION_CHARS: usize = 64;
 const MAX_SUMMARY_CHARS: usize = 4000;

@@ -3,12 +3,13 @@
 //!
 //! [`Toolbox`] implements the call layer's [`ToolRegistry`]: it dispatches a `client_tool_call`
 //! by name and answers with JSON text, or with an error sentence the agent can say to the
-//! caller; it never panics on bad input. Every tool is scoped to the call's account. Listing
-//! and booking are further limited to the event types the call's agent offers
-//! (`Store::event_types_for_agent`); a booking the caller names by its reference can be read back
-//! and cancelled whatever its type, and moved only when the agent offers its type. The same tools
-//! are served over HTTP for ElevenLabs webhook tools by `http::tools`; [`schema`] describes them
-//! for both.
+//! caller; it never panics on bad input. Each tool reads the parameters in the forgiving forms
+//! an LLM sends (`params`), runs a use case of [`crate::booking`] (or the store directly, for
+//! contacts and the call log) and says what came back: the reply types below, or a sentence for
+//! a refusal (`refusals`). Every tool is scoped to the call's account and agent; which meeting
+//! types an agent may list, book and move is the booking module's rule. The same tools are
+//! served over HTTP for ElevenLabs webhook tools by `http::tools`; [`schema`] describes them for
+//! both.
 //!
 //! | tool | parameters | reply |
 //! |---|---|---|
@@ -21,14 +22,13 @@
 //! | `log_call` | `disposition`, `summary?` | [`crm::CallLogged`] |
 
 pub mod book;
-mod calendar;
 pub mod catalog;
 pub mod changes;
 mod clock;
 pub mod crm;
 mod error;
 mod params;
-mod placement;
+mod refusals;
 pub mod schema;
 mod scope;
 pub mod seed;
@@ -49,8 +49,6 @@ pub use clock::{Clock, FixedClock, SystemClock};
 pub use error::{ToolError, ToolResult};
 pub use schema::{ToolName, ToolSpec, elevenlabs_tools, tool_specs};
 pub use seed::{DemoBusiness, seed_demo_business};
-
-use scope::Scope;
 
 /// The booking tools over one store. Cheap to clone; one per process is enough.
 #[derive(Clone)]
@@ -99,7 +97,7 @@ impl Toolbox {
     /// tool: it is the call session's, see [`Toolbox::outcome`].
     pub async fn run(&self, ctx: &ToolContext, call: &ToolCall) -> ToolResult<String> {
         let tool = ToolName::parse(&call.name).ok_or_else(|| ToolError::UnknownTool(call.name.clone()))?;
-        let scope = Scope::of(ctx)?;
+        let scope = scope::of(ctx)?;
         let store = &self.inner.store;
         let parameters = &call.parameters;
         if !(parameters.is_object() || parameters.is_null()) {

@@ -6,7 +6,8 @@ use jiff::tz::TimeZone;
 use serde::Serialize;
 
 use crate::availability::{date_label, time_label, utc_label};
-use crate::store::{Booking, BookingStatus};
+use crate::booking::Appointment;
+use crate::store::BookingStatus;
 
 /// One offered start time.
 #[derive(Debug, Clone, Serialize)]
@@ -69,13 +70,14 @@ pub struct BookingView {
     pub invitee_name: String,
 }
 
-pub(crate) fn booking(booking: &Booking, slug: &str, event_name: &str) -> BookingView {
+pub(crate) fn appointment(appointment: &Appointment) -> BookingView {
+    let Appointment { booking, event_type } = appointment;
     let timezone = TimeZone::get(&booking.timezone).unwrap_or(TimeZone::UTC);
     BookingView {
         booking_id: booking.reference.clone(),
         status: status_word(booking.status),
-        event_type: slug.to_owned(),
-        event_name: event_name.to_owned(),
+        event_type: event_type.slug.clone(),
+        event_name: event_type.name.clone(),
         date: local_date(booking.start_at, &timezone),
         date_label: date_label(booking.start_at, &timezone),
         time: time_label(booking.start_at, &timezone),
