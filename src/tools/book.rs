@@ -7,26 +7,46 @@
 //! offers the next free times.
 
 use jiff::Timestamp;
+use schemars::JsonSchema;
 use serde::{Deserialize, Serialize};
 use serde_json::Value;
 
 use crate::booking::{self, Appointment, BookingRequest, Invitee, Placed, Scope};
 use crate::store::Store;
 
+use super::definition::{self, Definition, parameters_of};
 use super::error::{ToolError, ToolResult};
 use super::params;
 use super::view::{self, BookingView};
 
 const MAX_NOTES_CHARS: usize = 2000;
 
-#[derive(Debug, Deserialize)]
+pub(crate) const CREATE_BOOKING: Definition = Definition {
+    name: "create_booking",
+    description: "Books a meeting. Call it only after the caller confirmed the meeting type, time and \
+                  their name. Returns the booking reference to read back.",
+    parameters: parameters_of::<Params>,
+};
+
+#[derive(Debug, Deserialize, JsonSchema)]
 struct Params {
+    #[schemars(required, description = definition::SLUG)]
     event_type_slug: Option<String>,
+    /// A start_time from get_available_slots, or a local time like 2026-02-10T09:00 in the
+    /// caller's timezone.
+    #[schemars(required)]
     start_time: Option<String>,
+    /// The caller's full name.
+    #[schemars(required)]
     invitee_name: Option<String>,
+    /// The caller's email address, if they gave one.
     invitee_email: Option<String>,
+    /// The caller's phone number with country code, if different from the number they call
+    /// from.
     invitee_phone: Option<String>,
+    #[schemars(description = definition::TIMEZONE)]
     timezone: Option<String>,
+    /// Anything the caller wants the business to know.
     notes: Option<String>,
 }
 

@@ -5,6 +5,7 @@
 //! cancelled booking says so without writing.
 
 use jiff::Timestamp;
+use schemars::JsonSchema;
 use serde::{Deserialize, Serialize};
 use serde_json::Value;
 
@@ -12,21 +13,43 @@ use crate::booking::{self, Appointment, Cancelled, Placed, RescheduleRequest, Sc
 use crate::store::Store;
 
 use super::book::{self, Confirmation};
+use super::definition::{self, Definition, parameters_of};
 use super::error::{ToolError, ToolResult};
 use super::params::{self, Flag};
 use super::refusals::{Change, refusing};
 use super::view::{self, BookingView};
 
-#[derive(Debug, Deserialize)]
+pub(crate) const UPDATE_BOOKING: Definition = Definition {
+    name: "update_booking",
+    description: "Cancels a booking (cancel: true) or moves it to a new start_time. Confirm with the \
+                  caller first.",
+    parameters: parameters_of::<UpdateParams>,
+};
+
+pub(crate) const GET_BOOKING_DETAILS: Definition = Definition {
+    name: "get_booking_details",
+    description: "Looks up a booking by its reference: what, when, and its status.",
+    parameters: parameters_of::<DetailsParams>,
+};
+
+#[derive(Debug, Deserialize, JsonSchema)]
 struct UpdateParams {
+    #[schemars(required, description = definition::REFERENCE)]
     booking_id: Option<String>,
+    /// The new start: a start_time from get_available_slots or a local time like
+    /// 2026-02-10T09:00.
     start_time: Option<String>,
+    /// True to cancel the booking.
+    // A boolean to the LLM; "yes" or "true" as text are tolerated (`Flag`).
+    #[schemars(with = "Option<bool>")]
     cancel: Option<Flag>,
+    #[schemars(description = definition::TIMEZONE)]
     timezone: Option<String>,
 }
 
-#[derive(Debug, Deserialize)]
+#[derive(Debug, Deserialize, JsonSchema)]
 struct DetailsParams {
+    #[schemars(required, description = definition::REFERENCE)]
     booking_id: Option<String>,
 }
 

@@ -11,21 +11,26 @@
 //! served over HTTP for ElevenLabs webhook tools by `http::tools`; [`schema`] describes them for
 //! both.
 //!
-//! | tool | parameters | reply |
-//! |---|---|---|
-//! | `list_event_types` | — | [`catalog::EventTypeList`] |
-//! | `get_available_slots` | `event_type_slug`, `date` or `date_from`+`date_to`, `timezone?` | see [`slots`] |
-//! | `create_booking` | `event_type_slug`, `start_time`, `invitee_name`, `invitee_email?`, `invitee_phone?`, `timezone?`, `notes?` | [`book::Confirmation`] |
-//! | `update_booking` | `booking_id`, `start_time?`, `cancel?`, `timezone?` | [`book::Confirmation`] or [`changes::Cancellation`] |
-//! | `get_booking_details` | `booking_id` | [`changes::Details`] |
-//! | `upsert_contact` | `phone`, `name?`, `email?` | [`crm::ContactView`] |
-//! | `log_call` | `disposition`, `summary?` | [`crm::CallLogged`] |
+//! Each tool's module holds its `Definition` beside the tool: its name, its description and its
+//! parameter type, from which schemars derives the JSON schema (`definition`); `?` marks the
+//! parameters that may be left out.
+//!
+//! | tool | module | parameters | use case | reply |
+//! |---|---|---|---|---|
+//! | `list_event_types` | [`catalog`] | — | [`Scope::offered_event_types`](crate::booking::Scope::offered_event_types) | [`catalog::EventTypeList`] |
+//! | `get_available_slots` | [`slots`] | `event_type_slug`, `date` or `date_from`+`date_to`, `timezone?` | [`booking::open_starts()`](crate::booking::open_starts()) | see [`slots`] |
+//! | `create_booking` | [`book`] | `event_type_slug`, `start_time`, `invitee_name`, `invitee_email?`, `invitee_phone?`, `timezone?`, `notes?` | [`booking::create()`](crate::booking::create()) | [`book::Confirmation`] |
+//! | `update_booking` | [`changes`] | `booking_id`, `start_time?`, `cancel?`, `timezone?` | [`booking::reschedule()`](crate::booking::reschedule()), [`booking::cancel()`](crate::booking::cancel()) | [`book::Confirmation`] or [`changes::Cancellation`] |
+//! | `get_booking_details` | [`changes`] | `booking_id` | [`booking::find_by_reference()`](crate::booking::find_by_reference()) | [`changes::Details`] |
+//! | `upsert_contact` | [`crm`] | `phone`, `name?`, `email?` | the store | [`crm::ContactView`] |
+//! | `log_call` | [`crm`] | `disposition`, `summary?` | the store | [`crm::CallLogged`] |
 
 pub mod book;
 pub mod catalog;
 pub mod changes;
 mod clock;
 pub mod crm;
+mod definition;
 mod error;
 mod params;
 mod refusals;

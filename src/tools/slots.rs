@@ -16,6 +16,7 @@
 use jiff::Timestamp;
 use jiff::civil::Date;
 use jiff::tz::TimeZone;
+use schemars::JsonSchema;
 use serde::{Deserialize, Serialize};
 use serde_json::Value;
 
@@ -23,6 +24,7 @@ use crate::availability::{SlotQuery, civil_date_label};
 use crate::booking::{self, Scope, add_days};
 use crate::store::{EventType, Host, Store};
 
+use super::definition::{self, Definition, parameters_of};
 use super::error::{ToolError, ToolResult};
 use super::params;
 use super::view::{self, DatedSlotView, SlotView};
@@ -36,12 +38,25 @@ pub const MAX_RANGE_DAYS: i64 = 14;
 /// How far past an empty date `next_available` looks.
 const NEXT_AVAILABLE_DAYS: i64 = 14;
 
-#[derive(Debug, Deserialize)]
+pub(crate) const GET_AVAILABLE_SLOTS: Definition = Definition {
+    name: "get_available_slots",
+    description: "Finds open start times for one meeting type on a date, or across date_from to date_to \
+                  (at most 14 days). Times are in the caller's timezone; pass a slot's start_time to \
+                  create_booking unchanged.",
+    parameters: parameters_of::<Params>,
+};
+
+#[derive(Debug, Deserialize, JsonSchema)]
 struct Params {
+    #[schemars(required, description = definition::SLUG)]
     event_type_slug: Option<String>,
+    /// One date as YYYY-MM-DD, or today or tomorrow.
     date: Option<String>,
+    /// First date of a range, YYYY-MM-DD.
     date_from: Option<String>,
+    /// Last date of a range, YYYY-MM-DD.
     date_to: Option<String>,
+    #[schemars(description = definition::TIMEZONE)]
     timezone: Option<String>,
 }
 
