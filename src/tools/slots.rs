@@ -178,6 +178,7 @@ struct Source<'a> {
 }
 
 impl Source<'_> {
+    /// The open starts within `query`.
     async fn open(&self, query: &SlotQuery) -> ToolResult<Vec<Timestamp>> {
         let account_id = &self.scope.account_id;
         Ok(booking::open_starts(

@@ -5,7 +5,7 @@ use jiff::Timestamp;
 use jiff::tz::TimeZone;
 use serde::Serialize;
 
-use crate::availability::{date_label, time_label, utc_label};
+use crate::availability::{date_label, date_time_label, time_label, utc_label};
 use crate::booking::Appointment;
 use crate::store::BookingStatus;
 
@@ -104,11 +104,7 @@ pub(crate) fn times_phrase(times: &[Timestamp], timezone: &TimeZone, same_day_as
         if day == current_day {
             parts.push(time_label(at, timezone));
         } else {
-            parts.push(format!(
-                "{} at {}",
-                date_label(at, timezone),
-                time_label(at, timezone)
-            ));
+            parts.push(date_time_label(at, timezone));
             current_day = day;
         }
     }
