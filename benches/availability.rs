@@ -8,7 +8,7 @@ use criterion::{Criterion, criterion_group, criterion_main};
 use jiff::civil::{Date, Weekday, date, time};
 use jiff::tz::TimeZone;
 use jiff::{SignedDuration, Timestamp};
-use switchboard::booking::{Availability, EventType, ExistingBooking, Schedule, SlotQuery, TimeRange};
+use switchboard::availability::{Availability, EventType, ExistingBooking, Schedule, SlotQuery, TimeRange};
 
 const WINDOW_DAYS: i16 = 60;
 const BOOKINGS: usize = 1_000;

@@ -3,12 +3,14 @@
 //!
 //! The layers and the path of a call are drawn in docs/ARCHITECTURE.md: `cli` and `server`
 //! start things; `http` answers Twilio and the webhook tools; `call` (a sans-IO session and
-//! its driver) relays each call, with `upstream` connecting the agent; `tools`, `booking` and
-//! `store` answer the booking tools; `wire` and `audio` are the formats; `sim` and `loadtest`
-//! are the stand-ins and the load generator; `config`, `metrics` and `tls` serve them all.
+//! its driver) relays each call, with `upstream` connecting the agent; `tools` answers the
+//! booking tools with the use cases of `booking`, over the rules of `availability` and the
+//! `store`; `wire` and `audio` are the formats; `sim` and `loadtest` are the stand-ins and the
+//! load generator; `config`, `metrics` and `tls` serve them all.
 
 pub mod app;
 pub mod audio;
+pub mod availability;
 pub mod booking;
 pub mod call;
 pub mod cli;

@@ -109,7 +109,7 @@ async fn slots_and_bookings_answer_in_milliseconds_with_a_thousand_bookings() {
             let start = day_start + SignedDuration::from_mins(offset);
             let parameters = json!({
                 "event_type_slug": "cleaning",
-                "start_time": switchboard::booking::utc_label(start),
+                "start_time": switchboard::availability::utc_label(start),
                 "invitee_name": "Timing caller",
                 "invitee_phone": "+14155550100",
             });

@@ -7,7 +7,7 @@ use arbitrary::Arbitrary;
 use jiff::civil::{Date, Weekday, date};
 use jiff::{SignedDuration, Timestamp, ToSpan};
 use libfuzzer_sys::fuzz_target;
-use switchboard::booking::{Availability, EventType, ExistingBooking, Schedule, SlotQuery, TimeRange};
+use switchboard::availability::{Availability, EventType, ExistingBooking, Schedule, SlotQuery, TimeRange};
 
 const ZONES: [&str; 6] = [
     "America/New_York",

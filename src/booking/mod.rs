@@ -1,56 +1,47 @@
-//! Scheduling rules: event types, weekly hours, overrides and the availability engine (pure, no IO).
+//! The booking use cases: make, move, cancel and find a caller's booking, and the open times of
+//! a meeting type, against the store and under the availability rules.
 //!
-//! The engine works on UTC instants ([`jiff::Timestamp`]) and reads all opening hours on the
-//! host's wall clock in the host's IANA timezone; a caller's timezone only matters for which
-//! dates a query covers and for labels. Nothing here reads a clock: `now` is an argument.
+//! Every use case answers with data: what it did ([`Placed`], [`Cancelled`], an
+//! [`Appointment`]) or why it could not ([`BookingError`], e.g. the engine's
+//! [`Refusal`](crate::availability::Refusal) with the next free starts). How that is said is the
+//! caller's business: the voice agent's tools turn it into sentences (`tools`), an API into its
+//! own messages. `now` is always an argument, and parameters come typed ([`StartTime`], an IANA
+//! timezone name), not in the forgiving forms an LLM sends.
 //!
-//! ```
-//! use jiff::civil::{Weekday, date, time};
-//! use jiff::{SignedDuration, Timestamp};
-//! use switchboard::booking::{Availability, EventType, Schedule, SlotQuery, TimeRange, time_label};
+//! Every use case is scoped to an account and the agent acting for it ([`Scope`]): making and
+//! moving bookings is limited to the meeting types that agent offers; a booking found by its
+//! reference can be read and cancelled whatever its type.
 //!
-//! let mut schedule = Schedule::for_iana_zone("America/New_York")?;
-//! schedule.add_weekly(Weekday::Tuesday, TimeRange::new(time(9, 0, 0, 0), time(12, 0, 0, 0)));
-//! let consult = EventType::new("consult", "Consultation", SignedDuration::from_mins(60));
-//! let availability = Availability::new(&schedule, &consult, &[])?;
-//!
-//! let now: Timestamp = "2026-03-09T12:00:00Z".parse()?;
-//! let query = SlotQuery::day(date(2026, 3, 10), schedule.timezone().clone())?;
-//! let slots = availability.slots(&query, now);
-//! let labels: Vec<_> = slots.iter().map(|&at| time_label(at, schedule.timezone())).collect();
-//! assert_eq!(labels, ["9:00 AM", "10:00 AM", "11:00 AM"]);
-//! assert!(availability.check(slots[0], now).is_ok());
-//! # Ok::<(), Box<dyn std::error::Error>>(())
-//! ```
+//! | use case | answers |
+//! |---|---|
+//! | [`create()`] | [`Placed`]: new, or the one the same idempotency key made |
+//! | [`reschedule()`] | [`Placed`]: the new booking that replaces the old one |
+//! | [`cancel()`] | [`Cancelled`]: now, or earlier |
+//! | [`find_by_reference()`] | the [`Appointment`] |
+//! | [`open_starts()`] | the free start instants of a meeting type in a query |
+//! | [`Scope::offered_event_types`] | what the agent offers |
 
-mod availability;
-mod blocks;
-mod busy;
-mod event_type;
-mod grid;
-mod label;
-mod open_range;
-mod query;
-mod refusal;
-mod schedule;
+mod activity;
+mod calendar;
+mod cancel;
+mod create;
+mod error;
+mod lookup;
+mod outcome;
+mod placement;
+mod reschedule;
+mod scope;
+mod start;
 
-use jiff::{SignedDuration, Timestamp};
+pub use calendar::open_starts;
+pub use cancel::cancel;
+pub use create::{BookingRequest, Invitee, create};
+pub use error::BookingError;
+pub use lookup::find_by_reference;
+pub use outcome::{Appointment, Cancelled, Placed};
+pub use placement::{ALTERNATIVE_DAYS, ALTERNATIVES};
+pub use reschedule::{RescheduleRequest, reschedule};
+pub use scope::Scope;
+pub use start::{CallerZone, StartTime};
 
-pub use availability::{Availability, Slot};
-pub use busy::ExistingBooking;
-pub use event_type::{EventType, EventTypeError, MAX_DAYS_AHEAD, MAX_NOTICE, MAX_SLUG_LEN, MAX_SPAN};
-pub use label::{civil_date_label, date_label, time_label, utc_label};
-pub use open_range::OpenRange;
-pub use query::{MAX_QUERY_DAYS, QueryError, SlotQuery};
-pub use refusal::Refusal;
-pub use schedule::{Schedule, ScheduleError, TimeRange};
-
-/// `at + by`, clamped to the representable range: the engine compares against these bounds,
-/// so saturating keeps far-future inputs well ordered instead of failing.
-fn later(at: Timestamp, by: SignedDuration) -> Timestamp {
-    at.checked_add(by).unwrap_or(if by.is_negative() {
-        Timestamp::MIN
-    } else {
-        Timestamp::MAX
-    })
-}
+pub(crate) use calendar::add_days;

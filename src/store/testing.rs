@@ -333,3 +333,26 @@ pub async fn another_host(store: &Store, account_id: &AccountId) -> Host {
         .await
         .expect("another host")
 }
+
+/// An active, public 30-minute event type as the store returns one, built in memory, for tests
+/// of code that only reads it (no row is written).
+pub fn event_type(slug: &str, name: &str) -> EventType {
+    EventType {
+        id: slug.into(),
+        account_id: "account".into(),
+        host_id: "host".into(),
+        slug: slug.into(),
+        name: name.into(),
+        description: String::new(),
+        duration_min: 30,
+        buffer_before_min: 0,
+        buffer_after_min: 0,
+        min_notice_min: 0,
+        slot_interval_min: None,
+        max_days_ahead: 30,
+        per_day_limit: None,
+        active: true,
+        secret: false,
+        created_at: jiff::Timestamp::UNIX_EPOCH,
+    }
+}

@@ -1,4 +1,5 @@
-//! `create_booking`: book a meeting for the caller, race-free and idempotent by tool call id.
+//! `create_booking`: book a meeting for the caller, race-free and idempotent by tool call id
+//! (see [`booking::create`]).
 //!
 //! Reply: a [`Confirmation`] (`booking_id` is the reference the caller can quote). A retried
 //! call with the same `tool_call_id` returns the booking the first one made and writes nothing.
@@ -6,27 +7,46 @@
 //! offers the next free times.
 
 use jiff::Timestamp;
+use schemars::JsonSchema;
 use serde::{Deserialize, Serialize};
-use serde_json::{Value, json};
+use serde_json::Value;
 
-use crate::store::{ActivityKind, Booking, ContactId, ContactUpsert, EventType, NewActivity, Store};
+use crate::booking::{self, Appointment, BookingRequest, Invitee, Placed, Scope};
+use crate::store::Store;
 
+use super::definition::{self, Definition, parameters_of};
 use super::error::{ToolError, ToolResult};
-use super::params::{self, StartTime};
-use super::placement::{self, Invitee, Placed, Request};
-use super::scope::Scope;
+use super::params;
 use super::view::{self, BookingView};
 
 const MAX_NOTES_CHARS: usize = 2000;
 
-#[derive(Debug, Deserialize)]
+pub(crate) const CREATE_BOOKING: Definition = Definition {
+    name: "create_booking",
+    description: "Books a meeting. Call it only after the caller confirmed the meeting type, time and \
+                  their name. Returns the booking reference to read back.",
+    parameters: parameters_of::<Params>,
+};
+
+#[derive(Debug, Deserialize, JsonSchema)]
 struct Params {
+    #[schemars(required, description = definition::SLUG)]
     event_type_slug: Option<String>,
+    /// A start_time from get_available_slots, or a local time like 2026-02-10T09:00 in the
+    /// caller's timezone.
+    #[schemars(required)]
     start_time: Option<String>,
+    /// The caller's full name.
+    #[schemars(required)]
     invitee_name: Option<String>,
+    /// The caller's email address, if they gave one.
     invitee_email: Option<String>,
+    /// The caller's phone number with country code, if different from the number they call
+    /// from.
     invitee_phone: Option<String>,
+    #[schemars(description = definition::TIMEZONE)]
     timezone: Option<String>,
+    /// Anything the caller wants the business to know.
     notes: Option<String>,
 }
 
@@ -61,82 +81,31 @@ pub(crate) async fn create_booking(
         .map(params::phone)
         .transpose()?;
     let notes = params::free_text(&params.notes, "note", MAX_NOTES_CHARS)?;
-    let start = StartTime::parse(start_text)?;
-    let event_type = scope.offered_event_type(store, slug).await?;
-
-    if let Some(made) = store
-        .booking_by_idempotency_key(&scope.account_id, tool_call_id)
-        .await?
-    {
-        return Ok(confirmation(&made, &event_type, true));
-    }
-    let host = store.host(&scope.account_id, &event_type.host_id).await?;
-    let (timezone, zone) = params::timezone(&params.timezone, &host.timezone)?;
-
-    // Upserted before the booking transaction: other writes must not run while it holds the
-    // host's lock (store/host_tx.rs). The caller's own number is the fallback, so the booking
-    // lands on the contact the call is logged against.
-    let contact_phone = phone
-        .clone()
-        .or_else(|| caller_number.and_then(|n| params::phone(n).ok()));
-    let contact_id = match &contact_phone {
-        Some(number) => Some(contact_for(store, scope, number, name, email.clone()).await?),
-        None => None,
-    };
-    let request = Request {
-        event_type: &event_type,
-        host: &host,
+    let start = params::start_time(start_text)?;
+    let request = BookingRequest {
+        event_type: slug.to_owned(),
         start,
-        caller_zone: &zone,
+        timezone: params::given(&params.timezone).map(str::to_owned),
         invitee: Invitee {
             name: name.to_owned(),
             email,
-            phone: phone.or(contact_phone),
-            contact_id,
-            timezone,
+            phone,
             notes,
         },
-        idempotency_key: tool_call_id,
-        moving: None,
-        now,
+        // A withheld or malformed caller id just means no fallback number for the contact.
+        caller_phone: caller_number.and_then(|number| params::phone(number).ok()),
+        idempotency_key: tool_call_id.to_owned(),
     };
-    match placement::place(store, scope, request).await? {
-        Placed::Existing(made) => Ok(confirmation(&made, &event_type, true)),
-        Placed::New(booking) => {
-            let reply = confirmation(&booking, &event_type, false);
-            let summary = format!(
-                "Booked {} for {}",
-                event_type.name,
-                view::spoken_when(&reply.booking)
-            );
-            log_booking_activity(store, scope, summary, &booking, "booked").await;
-            Ok(reply)
-        }
-    }
+    Ok(match booking::create(store, scope, request, now).await? {
+        Placed::New(made) => confirmation(&made, false),
+        Placed::Existing(made) => confirmation(&made, true),
+    })
 }
 
-async fn contact_for(
-    store: &Store,
-    scope: &Scope,
-    phone: &str,
-    name: &str,
-    email: Option<String>,
-) -> ToolResult<ContactId> {
-    let contact = store
-        .upsert_contact(
-            &scope.account_id,
-            ContactUpsert {
-                phone: phone.to_owned(),
-                name: Some(name.to_owned()),
-                email,
-            },
-        )
-        .await?;
-    Ok(contact.id)
-}
-
-pub(crate) fn confirmation(booking: &Booking, event_type: &EventType, again: bool) -> Confirmation {
-    let view = view::booking(booking, &event_type.slug, &event_type.name);
+/// The booking as the agent reads it back, with a sentence confirming it; `again` when it was
+/// made by an earlier call.
+pub(crate) fn confirmation(appointment: &Appointment, again: bool) -> Confirmation {
+    let view = view::appointment(appointment);
     let lead = if again {
         "This is already booked"
     } else {
@@ -144,7 +113,7 @@ pub(crate) fn confirmation(booking: &Booking, event_type: &EventType, again: boo
     };
     let confirmation_message = format!(
         "{lead}: {} on {}. The booking reference is {}.",
-        event_type.name,
+        appointment.event_type.name,
         view::spoken_when(&view),
         spelled(&view.booking_id)
     );
@@ -164,33 +133,6 @@ fn spelled(reference: &str) -> String {
         spelled.push(c);
     }
     spelled
-}
-
-/// Records a booking change in the CRM log, on the booking's contact. It runs after the booking
-/// committed, so a failure here must not turn a made booking into an error: it is logged and
-/// the booking stands.
-pub(crate) async fn log_booking_activity(
-    store: &Store,
-    scope: &Scope,
-    summary: String,
-    booking: &Booking,
-    action: &str,
-) {
-    let activity = NewActivity {
-        contact_id: booking.contact_id.clone(),
-        kind: ActivityKind::Booking,
-        summary,
-        detail: Some(json!({
-            "action": action,
-            "booking_id": booking.id.as_str(),
-            "reference": booking.reference,
-            "start_at": crate::booking::utc_label(booking.start_at),
-            "agent_id": scope.agent_id.as_str(),
-        })),
-    };
-    if let Err(error) = store.insert_activity(&scope.account_id, activity).await {
-        tracing::warn!(%error, booking = %booking.id, "booking activity not logged");
-    }
 }
 
 #[cfg(test)]

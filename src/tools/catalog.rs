@@ -2,10 +2,17 @@
 
 use serde::Serialize;
 
+use crate::booking::Scope;
 use crate::store::Store;
 
+use super::definition::{Definition, NoParameters, parameters_of};
 use super::error::ToolResult;
-use super::scope::Scope;
+
+pub(crate) const LIST_EVENT_TYPES: Definition = Definition {
+    name: "list_event_types",
+    description: "Lists the meeting types the caller can book, with their length and description.",
+    parameters: parameters_of::<NoParameters>,
+};
 
 #[derive(Debug, Serialize)]
 pub struct EventTypeList {

@@ -1,30 +1,67 @@
 //! `upsert_contact` and `log_call`: what the agent learns about a caller, and how the call went,
 //! in the account's CRM log.
 
+use schemars::JsonSchema;
 use serde::{Deserialize, Serialize};
 use serde_json::{Value, json};
 
+use crate::booking::Scope;
 use crate::call::ToolContext;
 use crate::store::{ActivityKind, Contact, ContactUpsert, NewActivity, Store};
 
+use super::definition::{Definition, parameters_of};
 use super::error::{ToolError, ToolResult};
 use super::params;
-use super::scope::Scope;
 
 const MAX_DISPOSITION_CHARS: usize = 64;
 const MAX_SUMMARY_CHARS: usize = 4000;
 
-#[derive(Debug, Deserialize)]
+pub(crate) const UPSERT_CONTACT: Definition = Definition {
+    name: "upsert_contact",
+    description: "Saves the caller's name and email against their phone number.",
+    parameters: parameters_of::<ContactParams>,
+};
+
+pub(crate) const LOG_CALL: Definition = Definition {
+    name: "log_call",
+    description: "Records how the call went, once, before it ends.",
+    parameters: parameters_of::<LogParams>,
+};
+
+#[derive(Debug, Deserialize, JsonSchema)]
 struct ContactParams {
+    /// The person's full name.
     name: Option<String>,
+    /// Phone number with country code, like +14155550123.
+    #[schemars(required)]
     phone: Option<String>,
+    /// The person's email address.
     email: Option<String>,
 }
 
-#[derive(Debug, Deserialize)]
+#[derive(Debug, Deserialize, JsonSchema)]
 struct LogParams {
+    /// The outcome of the call.
+    #[schemars(required, with = "Option<Disposition>")]
     disposition: Option<String>,
+    /// One or two sentences on what the caller wanted and what was done.
     summary: Option<String>,
+}
+
+/// The outcomes the schema offers the LLM for `disposition`. The tool itself takes any short
+/// word (lowercased), so the field is read as text and this type only shapes its schema.
+#[derive(JsonSchema)]
+#[schemars(rename_all = "snake_case")]
+#[expect(dead_code, reason = "never built: only its schema is used")]
+enum Disposition {
+    Booked,
+    Rescheduled,
+    Cancelled,
+    Information,
+    MessageTaken,
+    Transferred,
+    NoAction,
+    Other,
 }
 
 #[derive(Debug, Serialize)]

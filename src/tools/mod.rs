@@ -3,32 +3,37 @@
 //!
 //! [`Toolbox`] implements the call layer's [`ToolRegistry`]: it dispatches a `client_tool_call`
 //! by name and answers with JSON text, or with an error sentence the agent can say to the
-//! caller; it never panics on bad input. Every tool is scoped to the call's account. Listing
-//! and booking are further limited to the event types the call's agent offers
-//! (`Store::event_types_for_agent`); a booking the caller names by its reference can be read back
-//! and cancelled whatever its type, and moved only when the agent offers its type. The same tools
-//! are served over HTTP for ElevenLabs webhook tools by `http::tools`; [`schema`] describes them
-//! for both.
+//! caller; it never panics on bad input. Each tool reads the parameters in the forgiving forms
+//! an LLM sends (`params`), runs a use case of [`crate::booking`] (or the store directly, for
+//! contacts and the call log) and says what came back: the reply types below, or a sentence for
+//! a refusal (`refusals`). Every tool is scoped to the call's account and agent; which meeting
+//! types an agent may list, book and move is the booking module's rule. The same tools are
+//! served over HTTP for ElevenLabs webhook tools by `http::tools`; [`schema`] describes them for
+//! both.
 //!
-//! | tool | parameters | reply |
-//! |---|---|---|
-//! | `list_event_types` | — | [`catalog::EventTypeList`] |
-//! | `get_available_slots` | `event_type_slug`, `date` or `date_from`+`date_to`, `timezone?` | see [`slots`] |
-//! | `create_booking` | `event_type_slug`, `start_time`, `invitee_name`, `invitee_email?`, `invitee_phone?`, `timezone?`, `notes?` | [`book::Confirmation`] |
-//! | `update_booking` | `booking_id`, `start_time?`, `cancel?`, `timezone?` | [`book::Confirmation`] or [`changes::Cancellation`] |
-//! | `get_booking_details` | `booking_id` | [`changes::Details`] |
-//! | `upsert_contact` | `phone`, `name?`, `email?` | [`crm::ContactView`] |
-//! | `log_call` | `disposition`, `summary?` | [`crm::CallLogged`] |
+//! Each tool's module holds its `Definition` beside the tool: its name, its description and its
+//! parameter type, from which schemars derives the JSON schema (`definition`); `?` marks the
+//! parameters that may be left out.
+//!
+//! | tool | module | parameters | use case | reply |
+//! |---|---|---|---|---|
+//! | `list_event_types` | [`catalog`] | — | [`Scope::offered_event_types`](crate::booking::Scope::offered_event_types) | [`catalog::EventTypeList`] |
+//! | `get_available_slots` | [`slots`] | `event_type_slug`, `date` or `date_from`+`date_to`, `timezone?` | [`booking::open_starts()`](crate::booking::open_starts()) | see [`slots`] |
+//! | `create_booking` | [`book`] | `event_type_slug`, `start_time`, `invitee_name`, `invitee_email?`, `invitee_phone?`, `timezone?`, `notes?` | [`booking::create()`](crate::booking::create()) | [`book::Confirmation`] |
+//! | `update_booking` | [`changes`] | `booking_id`, `start_time?`, `cancel?`, `timezone?` | [`booking::reschedule()`](crate::booking::reschedule()), [`booking::cancel()`](crate::booking::cancel()) | [`book::Confirmation`] or [`changes::Cancellation`] |
+//! | `get_booking_details` | [`changes`] | `booking_id` | [`booking::find_by_reference()`](crate::booking::find_by_reference()) | [`changes::Details`] |
+//! | `upsert_contact` | [`crm`] | `phone`, `name?`, `email?` | the store | [`crm::ContactView`] |
+//! | `log_call` | [`crm`] | `disposition`, `summary?` | the store | [`crm::CallLogged`] |
 
 pub mod book;
-mod calendar;
 pub mod catalog;
 pub mod changes;
 mod clock;
 pub mod crm;
+mod definition;
 mod error;
 mod params;
-mod placement;
+mod refusals;
 pub mod schema;
 mod scope;
 pub mod seed;
@@ -49,8 +54,6 @@ pub use clock::{Clock, FixedClock, SystemClock};
 pub use error::{ToolError, ToolResult};
 pub use schema::{ToolName, ToolSpec, elevenlabs_tools, tool_specs};
 pub use seed::{DemoBusiness, seed_demo_business};
-
-use scope::Scope;
 
 /// The booking tools over one store. Cheap to clone; one per process is enough.
 #[derive(Clone)]
@@ -99,7 +102,7 @@ impl Toolbox {
     /// tool: it is the call session's, see [`Toolbox::outcome`].
     pub async fn run(&self, ctx: &ToolContext, call: &ToolCall) -> ToolResult<String> {
         let tool = ToolName::parse(&call.name).ok_or_else(|| ToolError::UnknownTool(call.name.clone()))?;
-        let scope = Scope::of(ctx)?;
+        let scope = scope::of(ctx)?;
         let store = &self.inner.store;
         let parameters = &call.parameters;
         if !(parameters.is_object() || parameters.is_null()) {

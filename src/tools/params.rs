@@ -4,10 +4,11 @@
 
 use jiff::Timestamp;
 use jiff::civil::{Date, DateTime};
-use jiff::tz::TimeZone;
 use serde::Deserialize;
 use serde::de::DeserializeOwned;
 use serde_json::Value;
+
+use crate::booking::{CallerZone, StartTime};
 
 use super::error::{ToolError, ToolResult};
 
@@ -72,17 +73,9 @@ impl Flag {
     }
 }
 
-/// A timezone parameter: an IANA name, or `default` (the host's) when not given. Returns the
-/// name to store with the zone.
-pub(crate) fn timezone(text: &Option<String>, default: &str) -> ToolResult<(String, TimeZone)> {
-    let name = given(text).unwrap_or(default);
-    let zone = TimeZone::get(name).map_err(|_| {
-        ToolError::bad_input(format!(
-            "I don't recognise the timezone \"{name}\"; please give an IANA name like America/New_York."
-        ))
-    })?;
-    let canonical = zone.iana_name().unwrap_or(name).to_owned();
-    Ok((canonical, zone))
+/// A timezone parameter: an IANA name, or `default` (the host's) when not given.
+pub(crate) fn timezone(text: &Option<String>, default: &str) -> ToolResult<CallerZone> {
+    Ok(CallerZone::named_or(given(text), default)?)
 }
 
 /// A calendar date: `YYYY-MM-DD`, or "today" / "tomorrow" on the caller's wall clock.
@@ -100,40 +93,19 @@ pub(crate) fn date(text: &str, today: Date) -> ToolResult<Date> {
     }
 }
 
-/// When a meeting should start, as the agent gives it.
-#[derive(Debug, Clone, Copy, PartialEq, Eq)]
-pub(crate) enum StartTime {
-    /// An RFC 3339 instant with an offset (as `get_available_slots` returns it).
-    Instant(Timestamp),
-    /// A wall-clock time, to be read in the caller's timezone.
-    Local(DateTime),
-}
-
-impl StartTime {
-    pub(crate) fn parse(text: &str) -> ToolResult<StartTime> {
-        let text = text.trim();
-        if let Ok(instant) = text.parse::<Timestamp>() {
-            return Ok(StartTime::Instant(instant));
-        }
-        text.parse::<DateTime>().map(StartTime::Local).map_err(|_| {
-            ToolError::bad_input(format!(
-                "I need the start time as one of the offered start_time values, or as a local time \
-                 like 2026-02-10T09:00; \"{text}\" isn't one."
-            ))
-        })
+/// When a meeting should start, as the agent gives it: an RFC 3339 instant with an offset (as
+/// `get_available_slots` returns it), or a wall-clock time to be read in the caller's timezone.
+pub(crate) fn start_time(text: &str) -> ToolResult<StartTime> {
+    let text = text.trim();
+    if let Ok(instant) = text.parse::<Timestamp>() {
+        return Ok(StartTime::Instant(instant));
     }
-
-    /// Roughly when this is, to pick which schedule and bookings to load; the exact instant
-    /// is the engine's to decide (a skipped or repeated local time is refused there).
-    pub(crate) fn approximate(&self, timezone: &TimeZone) -> ToolResult<Timestamp> {
-        match *self {
-            StartTime::Instant(instant) => Ok(instant),
-            StartTime::Local(local) => timezone
-                .to_ambiguous_timestamp(local)
-                .compatible()
-                .map_err(|_| ToolError::bad_input("That date is out of range.")),
-        }
-    }
+    text.parse::<DateTime>().map(StartTime::Local).map_err(|_| {
+        ToolError::bad_input(format!(
+            "I need the start time as one of the offered start_time values, or as a local time \
+             like 2026-02-10T09:00; \"{text}\" isn't one."
+        ))
+    })
 }
 
 /// A phone number in E.164 (`+14155550123`), from what a caller dictates: spaces, dashes,
@@ -239,25 +211,25 @@ mod tests {
     #[test]
     fn start_times_are_instants_or_wall_clock_times() {
         assert_eq!(
-            StartTime::parse("2026-02-10T14:00:00Z").unwrap(),
+            start_time("2026-02-10T14:00:00Z").unwrap(),
             StartTime::Instant("2026-02-10T14:00:00Z".parse().unwrap())
         );
         assert_eq!(
-            StartTime::parse("2026-02-10T09:00:00-05:00").unwrap(),
+            start_time("2026-02-10T09:00:00-05:00").unwrap(),
             StartTime::Instant("2026-02-10T14:00:00Z".parse().unwrap())
         );
         let local = StartTime::Local(civil_date(2026, 2, 10).at(9, 0, 0, 0));
-        assert_eq!(StartTime::parse("2026-02-10T09:00").unwrap(), local);
-        assert_eq!(StartTime::parse("2026-02-10 09:00:00").unwrap(), local);
-        assert!(StartTime::parse("9am tuesday").is_err());
+        assert_eq!(start_time("2026-02-10T09:00").unwrap(), local);
+        assert_eq!(start_time("2026-02-10 09:00:00").unwrap(), local);
+        assert!(start_time("9am tuesday").is_err());
     }
 
     #[test]
     fn timezones_default_to_the_hosts_and_unknown_ones_are_refused() {
-        let (name, _) = timezone(&None, "America/New_York").unwrap();
-        assert_eq!(name, "America/New_York");
-        let (name, _) = timezone(&Some("Europe/London".into()), "America/New_York").unwrap();
-        assert_eq!(name, "Europe/London");
+        let host = timezone(&None, "America/New_York").unwrap();
+        assert_eq!(host.name, "America/New_York");
+        let caller = timezone(&Some(" Europe/London ".into()), "America/New_York").unwrap();
+        assert_eq!(caller.name, "Europe/London");
         let refused = timezone(&Some("Mars/Olympus".into()), "UTC")
             .unwrap_err()
             .sentence();

@@ -1,6 +1,8 @@
-//! The tools' names and parameter schemas, and their definitions for an ElevenLabs agent in
-//! both forms: client tools (answered in-process over the call's WebSocket) and webhook tools
-//! (ElevenLabs calls `POST {public_url}/tools/<name>`).
+//! The tools' names, and their definitions for an ElevenLabs agent in both forms: client tools
+//! (answered in-process over the call's WebSocket) and webhook tools (ElevenLabs calls
+//! `POST {public_url}/tools/<name>`). Each tool's name, description and parameter type live
+//! beside the tool (a `Definition`, see `definition` for how the schemas are derived); this
+//! module only assembles them.
 //!
 //! Shapes follow ElevenLabs' tool API (`POST /v1/convai/tools` takes `{"tool_config": …}`; the
 //! OpenAPI schemas `ClientToolConfig` and `WebhookToolConfig`,
@@ -20,6 +22,9 @@
 //!   agent, so webhook tools ask for `passthrough`.
 
 use serde_json::{Map, Value, json};
+
+use super::definition::{Definition, NoParameters, parameters_of};
+use super::{book, catalog, changes, crm, slots};
 
 /// The booking tools, by the names the agent calls them.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Hash)]
@@ -45,19 +50,24 @@ impl ToolName {
     ];
 
     pub fn as_str(self) -> &'static str {
-        match self {
-            ToolName::ListEventTypes => "list_event_types",
-            ToolName::GetAvailableSlots => "get_available_slots",
-            ToolName::CreateBooking => "create_booking",
-            ToolName::UpdateBooking => "update_booking",
-            ToolName::GetBookingDetails => "get_booking_details",
-            ToolName::UpsertContact => "upsert_contact",
-            ToolName::LogCall => "log_call",
-        }
+        self.definition().name
     }
 
     pub fn parse(name: &str) -> Option<ToolName> {
         ToolName::ALL.into_iter().find(|tool| tool.as_str() == name)
+    }
+
+    /// The tool's name, description and parameters, as given beside the tool.
+    fn definition(self) -> Definition {
+        match self {
+            ToolName::ListEventTypes => catalog::LIST_EVENT_TYPES,
+            ToolName::GetAvailableSlots => slots::GET_AVAILABLE_SLOTS,
+            ToolName::CreateBooking => book::CREATE_BOOKING,
+            ToolName::UpdateBooking => changes::UPDATE_BOOKING,
+            ToolName::GetBookingDetails => changes::GET_BOOKING_DETAILS,
+            ToolName::UpsertContact => crm::UPSERT_CONTACT,
+            ToolName::LogCall => crm::LOG_CALL,
+        }
     }
 }
 
@@ -68,6 +78,16 @@ pub struct ToolSpec {
     pub description: &'static str,
     /// An object schema: `{"type": "object", "required": [...], "properties": {...}}`.
     pub parameters: Value,
+}
+
+impl From<Definition> for ToolSpec {
+    fn from(definition: Definition) -> Self {
+        ToolSpec {
+            name: definition.name,
+            description: definition.description,
+            parameters: (definition.parameters)(),
+        }
+    }
 }
 
 /// How long ElevenLabs waits for a client tool. The call session answers by itself after its
@@ -93,120 +113,22 @@ pub const SECRET_ID_PLACEHOLDER: &str = "<workspace secret id holding SWITCHBOAR
 /// The header the webhook tools authenticate with.
 pub const SECRET_HEADER: &str = "X-Voice-Secret";
 
-fn string(description: &str) -> Value {
-    json!({"type": "string", "description": description})
-}
-
-fn object(required: &[&str], properties: Value) -> Value {
-    json!({"type": "object", "required": required, "properties": properties})
-}
-
-const TIMEZONE: &str =
-    "The caller's IANA timezone, like America/New_York. Leave empty to use the business's.";
-const SLUG: &str = "The meeting type's slug from list_event_types, like cleaning.";
-
 /// The booking tools with their parameter schemas, in a stable order.
 pub fn tool_specs() -> Vec<ToolSpec> {
     ToolName::ALL.into_iter().map(spec).collect()
 }
 
 pub fn spec(tool: ToolName) -> ToolSpec {
-    let (description, parameters) = match tool {
-        ToolName::ListEventTypes => (
-            "Lists the meeting types the caller can book, with their length and description.",
-            object(&[], json!({})),
-        ),
-        ToolName::GetAvailableSlots => (
-            "Finds open start times for one meeting type on a date, or across date_from to date_to \
-             (at most 14 days). Times are in the caller's timezone; pass a slot's start_time to \
-             create_booking unchanged.",
-            object(
-                &["event_type_slug"],
-                json!({
-                    "event_type_slug": string(SLUG),
-                    "date": string("One date as YYYY-MM-DD, or today or tomorrow."),
-                    "date_from": string("First date of a range, YYYY-MM-DD."),
-                    "date_to": string("Last date of a range, YYYY-MM-DD."),
-                    "timezone": string(TIMEZONE),
-                }),
-            ),
-        ),
-        ToolName::CreateBooking => (
-            "Books a meeting. Call it only after the caller confirmed the meeting type, time and \
-             their name. Returns the booking reference to read back.",
-            object(
-                &["event_type_slug", "start_time", "invitee_name"],
-                json!({
-                    "event_type_slug": string(SLUG),
-                    "start_time": string("A start_time from get_available_slots, or a local time like 2026-02-10T09:00 in the caller's timezone."),
-                    "invitee_name": string("The caller's full name."),
-                    "invitee_email": string("The caller's email address, if they gave one."),
-                    "invitee_phone": string("The caller's phone number with country code, if different from the number they call from."),
-                    "timezone": string(TIMEZONE),
-                    "notes": string("Anything the caller wants the business to know."),
-                }),
-            ),
-        ),
-        ToolName::UpdateBooking => (
-            "Cancels a booking (cancel: true) or moves it to a new start_time. Confirm with the \
-             caller first.",
-            object(
-                &["booking_id"],
-                json!({
-                    "booking_id": string("The booking reference the caller gives, like K7M4PX."),
-                    "start_time": string("The new start: a start_time from get_available_slots or a local time like 2026-02-10T09:00."),
-                    "cancel": {"type": "boolean", "description": "True to cancel the booking."},
-                    "timezone": string(TIMEZONE),
-                }),
-            ),
-        ),
-        ToolName::GetBookingDetails => (
-            "Looks up a booking by its reference: what, when, and its status.",
-            object(
-                &["booking_id"],
-                json!({"booking_id": string("The booking reference the caller gives, like K7M4PX.")}),
-            ),
-        ),
-        ToolName::UpsertContact => (
-            "Saves the caller's name and email against their phone number.",
-            object(
-                &["phone"],
-                json!({
-                    "phone": string("Phone number with country code, like +14155550123."),
-                    "name": string("The person's full name."),
-                    "email": string("The person's email address."),
-                }),
-            ),
-        ),
-        ToolName::LogCall => (
-            "Records how the call went, once, before it ends.",
-            object(
-                &["disposition"],
-                json!({
-                    "disposition": {
-                        "type": "string",
-                        "description": "The outcome of the call.",
-                        "enum": ["booked", "rescheduled", "cancelled", "information", "message_taken", "transferred", "no_action", "other"],
-                    },
-                    "summary": string("One or two sentences on what the caller wanted and what was done."),
-                }),
-            ),
-        ),
-    };
-    ToolSpec {
-        name: tool.as_str(),
-        description,
-        parameters,
-    }
+    tool.definition().into()
 }
 
 /// `end_call` as a client tool: the call session hangs up once the agent has finished speaking.
 pub fn end_call_spec() -> ToolSpec {
-    ToolSpec {
+    ToolSpec::from(Definition {
         name: crate::call::tools::END_CALL,
         description: "Ends the phone call after your last sentence. Say goodbye first.",
-        parameters: object(&[], json!({})),
-    }
+        parameters: parameters_of::<NoParameters>,
+    })
 }
 
 /// Both variants: `{"client_tools": [tool_config…], "webhook_tools": [tool_config…]}`, each
@@ -333,6 +255,40 @@ mod tests {
                 assert!(properties.contains_key(required), "{}.{required}", spec.name);
             }
         }
+    }
+
+    #[test]
+    fn parameter_schemas_stay_within_what_elevenlabs_accepts() {
+        for spec in tool_specs().into_iter().chain([end_call_spec()]) {
+            let schema = spec.parameters.as_object().unwrap();
+            let mut keys: Vec<&str> = schema.keys().map(String::as_str).collect();
+            keys.sort_unstable();
+            assert_eq!(keys, ["properties", "required", "type"], "{}", spec.name);
+            for (name, property) in schema["properties"].as_object().unwrap() {
+                for key in property.as_object().unwrap().keys() {
+                    assert!(
+                        ["type", "description", "enum"].contains(&key.as_str()),
+                        "{}.{name} has {key}",
+                        spec.name
+                    );
+                }
+                if let Some(values) = property.get("enum") {
+                    assert!(values.as_array().unwrap().iter().all(Value::is_string));
+                }
+            }
+        }
+        let log_call = spec(ToolName::LogCall).parameters;
+        assert_eq!(
+            log_call["properties"]["disposition"]["enum"]
+                .as_array()
+                .unwrap()
+                .len(),
+            8
+        );
+        assert_eq!(
+            spec(ToolName::UpdateBooking).parameters["properties"]["cancel"]["type"],
+            "boolean"
+        );
     }
 
     #[test]

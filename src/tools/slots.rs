@@ -16,16 +16,17 @@
 use jiff::Timestamp;
 use jiff::civil::Date;
 use jiff::tz::TimeZone;
+use schemars::JsonSchema;
 use serde::{Deserialize, Serialize};
 use serde_json::Value;
 
-use crate::booking::{Availability, SlotQuery, civil_date_label};
+use crate::availability::{SlotQuery, civil_date_label};
+use crate::booking::{self, Scope, add_days};
 use crate::store::{EventType, Host, Store};
 
-use super::calendar::{self, add_days, booking_window, busy_time, engine_event_type};
+use super::definition::{self, Definition, parameters_of};
 use super::error::{ToolError, ToolResult};
 use super::params;
-use super::scope::Scope;
 use super::view::{self, DatedSlotView, SlotView};
 
 /// Openings listed per date.
@@ -37,12 +38,25 @@ pub const MAX_RANGE_DAYS: i64 = 14;
 /// How far past an empty date `next_available` looks.
 const NEXT_AVAILABLE_DAYS: i64 = 14;
 
-#[derive(Debug, Deserialize)]
+pub(crate) const GET_AVAILABLE_SLOTS: Definition = Definition {
+    name: "get_available_slots",
+    description: "Finds open start times for one meeting type on a date, or across date_from to date_to \
+                  (at most 14 days). Times are in the caller's timezone; pass a slot's start_time to \
+                  create_booking unchanged.",
+    parameters: parameters_of::<Params>,
+};
+
+#[derive(Debug, Deserialize, JsonSchema)]
 struct Params {
+    #[schemars(required, description = definition::SLUG)]
     event_type_slug: Option<String>,
+    /// One date as YYYY-MM-DD, or today or tomorrow.
     date: Option<String>,
+    /// First date of a range, YYYY-MM-DD.
     date_from: Option<String>,
+    /// Last date of a range, YYYY-MM-DD.
     date_to: Option<String>,
+    #[schemars(description = definition::TIMEZONE)]
     timezone: Option<String>,
 }
 
@@ -101,7 +115,8 @@ pub(crate) async fn get_available_slots(
     let slug = params::required(&params.event_type_slug, "the meeting type")?;
     let event_type = scope.offered_event_type(store, slug).await?;
     let host = store.host(&scope.account_id, &event_type.host_id).await?;
-    let (timezone_name, timezone) = params::timezone(&params.timezone, &host.timezone)?;
+    let caller_zone = params::timezone(&params.timezone, &host.timezone)?;
+    let (timezone_name, timezone) = (caller_zone.name, caller_zone.zone);
     let today = timezone.to_datetime(now).date();
     let dates = dates(&params, today)?;
     let source = Source {
@@ -163,24 +178,18 @@ struct Source<'a> {
 }
 
 impl Source<'_> {
-    /// The open starts within `query`, loading only the schedule and bookings it can touch.
+    /// The open starts within `query`.
     async fn open(&self, query: &SlotQuery) -> ToolResult<Vec<Timestamp>> {
-        let (from, to) = booking_window(query.start(), query.end());
         let account_id = &self.scope.account_id;
-        let (schedule, bookings) = tokio::try_join!(
-            calendar::load_schedule(self.store, account_id, self.host, query.start(), query.end()),
-            async {
-                Ok(self
-                    .store
-                    .confirmed_bookings_overlapping(account_id, &self.host.id, from, to)
-                    .await?)
-            },
-        )?;
-        let engine_type = engine_event_type(self.event_type);
-        let busy = busy_time(&bookings, self.event_type, None);
-        let availability =
-            Availability::new(&schedule, &engine_type, &busy).map_err(calendar::engine_error)?;
-        Ok(availability.slots(query, self.now))
+        Ok(booking::open_starts(
+            self.store,
+            account_id,
+            self.event_type,
+            self.host,
+            query,
+            self.now,
+        )
+        .await?)
     }
 }
 

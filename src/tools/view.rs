@@ -5,8 +5,9 @@ use jiff::Timestamp;
 use jiff::tz::TimeZone;
 use serde::Serialize;
 
-use crate::booking::{date_label, time_label, utc_label};
-use crate::store::{Booking, BookingStatus};
+use crate::availability::{date_label, date_time_label, time_label, utc_label};
+use crate::booking::Appointment;
+use crate::store::BookingStatus;
 
 /// One offered start time.
 #[derive(Debug, Clone, Serialize)]
@@ -69,13 +70,14 @@ pub struct BookingView {
     pub invitee_name: String,
 }
 
-pub(crate) fn booking(booking: &Booking, slug: &str, event_name: &str) -> BookingView {
+pub(crate) fn appointment(appointment: &Appointment) -> BookingView {
+    let Appointment { booking, event_type } = appointment;
     let timezone = TimeZone::get(&booking.timezone).unwrap_or(TimeZone::UTC);
     BookingView {
         booking_id: booking.reference.clone(),
         status: status_word(booking.status),
-        event_type: slug.to_owned(),
-        event_name: event_name.to_owned(),
+        event_type: event_type.slug.clone(),
+        event_name: event_type.name.clone(),
         date: local_date(booking.start_at, &timezone),
         date_label: date_label(booking.start_at, &timezone),
         time: time_label(booking.start_at, &timezone),
@@ -102,11 +104,7 @@ pub(crate) fn times_phrase(times: &[Timestamp], timezone: &TimeZone, same_day_as
         if day == current_day {
             parts.push(time_label(at, timezone));
         } else {
-            parts.push(format!(
-                "{} at {}",
-                date_label(at, timezone),
-                time_label(at, timezone)
-            ));
+            parts.push(date_time_label(at, timezone));
             current_day = day;
         }
     }

@@ -3,7 +3,7 @@
 //! Kathmandu (+05:45, no DST).
 
 use jiff::civil::date;
-use switchboard::booking::{Availability, Refusal};
+use switchboard::availability::{Availability, Refusal};
 
 use super::support::*;
 
@@ -255,7 +255,7 @@ fn kathmandu_quarter_hour_offset_and_a_caller_in_new_york() {
 
     // New York's March 9 runs from 04:00Z on the 9th to 04:00Z on the 10th, i.e. from 09:45
     // in Kathmandu on the 9th to 09:45 on the 10th.
-    let query = switchboard::booking::SlotQuery::day(date(2026, 3, 9), new_york.clone()).unwrap();
+    let query = switchboard::availability::SlotQuery::day(date(2026, 3, 9), new_york.clone()).unwrap();
     let slots = Availability::new(&schedule, &event, &[])
         .unwrap()
         .slots(&query, long_before());
@@ -272,8 +272,8 @@ fn kathmandu_quarter_hour_offset_and_a_caller_in_new_york() {
         .map(|&at| {
             format!(
                 "{} {}",
-                switchboard::booking::date_label(at, &new_york),
-                switchboard::booking::time_label(at, &new_york)
+                switchboard::availability::date_label(at, &new_york),
+                switchboard::availability::time_label(at, &new_york)
             )
         })
         .collect();

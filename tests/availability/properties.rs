@@ -7,7 +7,7 @@ use jiff::civil::{Date, Weekday, date};
 use jiff::tz::{AmbiguousOffset, TimeZone};
 use jiff::{SignedDuration, Span, Timestamp};
 use proptest::prelude::*;
-use switchboard::booking::{
+use switchboard::availability::{
     Availability, EventType, ExistingBooking, OpenRange, Schedule, SlotQuery, TimeRange,
 };
 
@@ -234,7 +234,7 @@ proptest! {
             let local = timezone.to_datetime(at);
             prop_assert_eq!(
                 availability.check(at, now),
-                Ok(switchboard::booking::Slot { start: at, end: at + event.duration })
+                Ok(switchboard::availability::Slot { start: at, end: at + event.duration })
             );
             prop_assert!(query.start() <= at && at < query.end());
             prop_assert!(at >= now + event.minimum_notice);

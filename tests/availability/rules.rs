@@ -4,12 +4,14 @@
 
 use jiff::civil::{Weekday, date};
 use jiff::{SignedDuration, Timestamp};
-use switchboard::booking::{Availability, EventTypeError, Refusal, Slot, SlotQuery, date_label, time_label};
+use switchboard::availability::{
+    Availability, EventTypeError, Refusal, Slot, SlotQuery, date_label, time_label,
+};
 
 use super::support::*;
 
 /// A UTC host open Fridays 22:00–02:00 (2026-03-06 is a Friday).
-fn night_host() -> switchboard::booking::Schedule {
+fn night_host() -> switchboard::availability::Schedule {
     host("UTC", &[Weekday::Friday], &[range((22, 0), (2, 0))])
 }
 
@@ -147,7 +149,10 @@ fn a_caller_abroad_gets_their_own_day_and_labels() {
     assert_eq!(first, ("Tuesday, March 10".to_string(), "12:00 AM".to_string()));
     let last = (date_label(slots[7], &tokyo), time_label(slots[7], &tokyo));
     assert_eq!(last, ("Tuesday, March 10".to_string(), "11:00 PM".to_string()));
-    assert_eq!(switchboard::booking::utc_label(slots[7]), "2026-03-10T14:00:00Z");
+    assert_eq!(
+        switchboard::availability::utc_label(slots[7]),
+        "2026-03-10T14:00:00Z"
+    );
 }
 
 #[test]

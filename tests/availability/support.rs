@@ -3,7 +3,7 @@
 use jiff::civil::{Date, DateTime, Weekday, time};
 use jiff::tz::TimeZone;
 use jiff::{SignedDuration, Timestamp};
-use switchboard::booking::{Availability, EventType, ExistingBooking, Schedule, SlotQuery, TimeRange};
+use switchboard::availability::{Availability, EventType, ExistingBooking, Schedule, SlotQuery, TimeRange};
 
 pub const EVERY_DAY: [Weekday; 7] = [
     Weekday::Monday,

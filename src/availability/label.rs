@@ -1,5 +1,5 @@
-//! How slot times are written for people and for machines: "9:00 AM" and
-//! "Tuesday, March 10" on the caller's own wall clock, and ISO 8601 in UTC.
+//! How slot times are written for people and for machines: "9:00 AM", "Tuesday, March 10" and
+//! both together on the caller's own wall clock, and ISO 8601 in UTC.
 //!
 //! Format specifiers follow jiff's strftime: <https://docs.rs/jiff/0.2/jiff/fmt/strtime/>.
 
@@ -15,6 +15,11 @@ pub fn time_label(at: Timestamp, timezone: &TimeZone) -> String {
 /// The date of `at` in `timezone`: "Tuesday, March 10".
 pub fn date_label(at: Timestamp, timezone: &TimeZone) -> String {
     civil_date_label(timezone.to_datetime(at).date())
+}
+
+/// The date and time of `at` in `timezone`: "Tuesday, March 10 at 9:00 AM".
+pub fn date_time_label(at: Timestamp, timezone: &TimeZone) -> String {
+    format!("{} at {}", date_label(at, timezone), time_label(at, timezone))
 }
 
 /// A calendar date: "Tuesday, March 10".
@@ -63,6 +68,7 @@ mod tests {
         assert_eq!(time_label(at, &kathmandu), "6:45 PM");
         let late = instant("2026-03-10T16:00:00Z");
         assert_eq!(date_label(late, &tokyo), "Wednesday, March 11");
+        assert_eq!(date_time_label(late, &tokyo), "Wednesday, March 11 at 1:00 AM");
     }
 
     #[test]

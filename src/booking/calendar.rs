@@ -1,18 +1,19 @@
 //! A host's calendar as the availability engine needs it: the schedule (weekly hours,
 //! overrides, blackouts) loaded from the store for the dates around a query, the event type in
-//! the engine's terms, and the host's confirmed bookings as busy time.
+//! the engine's terms, and the host's confirmed bookings as busy time; and with them the open
+//! starts of a meeting type.
 
 use jiff::civil::Date;
 use jiff::tz::TimeZone;
 use jiff::{SignedDuration, Span, Timestamp};
 
-use crate::booking::{self, ExistingBooking, Schedule, TimeRange};
+use crate::availability::{self, Availability, ExistingBooking, Schedule, SlotQuery, TimeRange};
 use crate::store::{self, AccountId, BookingId, Host, Store};
 
-use super::error::{ToolError, ToolResult};
+use super::error::BookingError;
 
 /// How far beyond a window bookings are listed: a booking's busy time reaches past its bare
-/// meeting time by its buffers, and buffers are at most one day (`booking::MAX_SPAN`). The
+/// meeting time by its buffers, and buffers are at most one day (`availability::MAX_SPAN`). The
 /// meeting being placed and its own buffers add at most another day.
 const BOOKING_MARGIN: SignedDuration = SignedDuration::from_hours(48);
 
@@ -22,13 +23,13 @@ const BOOKING_MARGIN: SignedDuration = SignedDuration::from_hours(48);
 const SAME_EVENT_TYPE: &str = "same-event-type";
 
 /// The host's schedule for every host-local date that `[from, to)` can touch.
-pub(crate) async fn load_schedule(
+pub(super) async fn load_schedule(
     store: &Store,
     account_id: &AccountId,
     host: &Host,
     from: Timestamp,
     to: Timestamp,
-) -> ToolResult<Schedule> {
+) -> Result<Schedule, BookingError> {
     let timezone = host_zone(host)?;
     // A range that starts the evening before can still reach into the window.
     let first = day_before(timezone.to_datetime(from).date());
@@ -47,7 +48,7 @@ pub(crate) async fn load_schedule(
             .ranges
             .iter()
             .map(|range| time_range(*range))
-            .collect::<ToolResult<Vec<_>>>()?;
+            .collect::<Result<Vec<_>, _>>()?;
         schedule.set_override(date_override.date, ranges);
     }
     for blackout in &blackouts {
@@ -56,9 +57,9 @@ pub(crate) async fn load_schedule(
     Ok(schedule)
 }
 
-pub(crate) fn host_zone(host: &Host) -> ToolResult<TimeZone> {
+pub(super) fn host_zone(host: &Host) -> Result<TimeZone, BookingError> {
     TimeZone::get(&host.timezone).map_err(|_| {
-        ToolError::Internal(format!(
+        BookingError::Internal(format!(
             "host {} has unknown timezone {:?}",
             host.id, host.timezone
         ))
@@ -69,14 +70,14 @@ fn day_before(date: Date) -> Date {
     date.yesterday().unwrap_or(date)
 }
 
-fn time_range(range: store::MinuteRange) -> ToolResult<TimeRange> {
+fn time_range(range: store::MinuteRange) -> Result<TimeRange, BookingError> {
     TimeRange::from_minutes(range.start_minute, range.end_minute)
-        .map_err(|error| ToolError::Internal(format!("stored opening range: {error}")))
+        .map_err(|error| BookingError::Internal(format!("stored opening range: {error}")))
 }
 
 /// The window of bare meeting times to list so that every booking whose busy time can touch
 /// `[from, to)` is included.
-pub(crate) fn booking_window(from: Timestamp, to: Timestamp) -> (Timestamp, Timestamp) {
+pub(super) fn booking_window(from: Timestamp, to: Timestamp) -> (Timestamp, Timestamp) {
     (
         from.checked_sub(BOOKING_MARGIN).unwrap_or(Timestamp::MIN),
         to.checked_add(BOOKING_MARGIN).unwrap_or(Timestamp::MAX),
@@ -84,8 +85,8 @@ pub(crate) fn booking_window(from: Timestamp, to: Timestamp) -> (Timestamp, Time
 }
 
 /// The event type in the engine's terms.
-pub(crate) fn engine_event_type(event_type: &store::EventType) -> booking::EventType {
-    let mut engine = booking::EventType::new(
+pub(super) fn engine_event_type(event_type: &store::EventType) -> availability::EventType {
+    let mut engine = availability::EventType::new(
         SAME_EVENT_TYPE,
         event_type.name.clone(),
         minutes(event_type.duration_min),
@@ -104,7 +105,7 @@ pub(crate) fn engine_event_type(event_type: &store::EventType) -> booking::Event
 
 /// The host's confirmed bookings as busy time for placing `event_type`, leaving out `moving`
 /// (a booking being rescheduled does not block its own new time).
-pub(crate) fn busy_time(
+pub(super) fn busy_time(
     bookings: &[store::Booking],
     event_type: &store::EventType,
     moving: Option<&BookingId>,
@@ -130,9 +131,34 @@ fn minutes(count: u32) -> SignedDuration {
     SignedDuration::from_mins(i64::from(count))
 }
 
+/// The open starts of `event_type` (on its `host`'s calendar) within `query`, in increasing
+/// order, as of `now`. Loads only the schedule and bookings the query can touch.
+pub async fn open_starts(
+    store: &Store,
+    account_id: &AccountId,
+    event_type: &store::EventType,
+    host: &Host,
+    query: &SlotQuery,
+    now: Timestamp,
+) -> Result<Vec<Timestamp>, BookingError> {
+    let (from, to) = booking_window(query.start(), query.end());
+    let (schedule, bookings) = tokio::try_join!(
+        load_schedule(store, account_id, host, query.start(), query.end()),
+        async {
+            Ok(store
+                .confirmed_bookings_overlapping(account_id, &host.id, from, to)
+                .await?)
+        },
+    )?;
+    let engine_type = engine_event_type(event_type);
+    let busy = busy_time(&bookings, event_type, None);
+    let availability = Availability::new(&schedule, &engine_type, &busy).map_err(engine_error)?;
+    Ok(availability.slots(query, now))
+}
+
 /// Maps the engine's complaint about a stored definition to an internal error.
-pub(crate) fn engine_error(error: booking::EventTypeError) -> ToolError {
-    ToolError::Internal(format!("stored event type is not usable: {error}"))
+pub(super) fn engine_error(error: availability::EventTypeError) -> BookingError {
+    BookingError::Internal(format!("stored event type is not usable: {error}"))
 }
 
 /// `date + days`, clamped to the calendar's end.
