@@ -8,19 +8,9 @@ use crate::store::{ContactId, ContactUpsert, Store};
 
 use super::error::BookingError;
 use super::outcome::{Appointment, Placed};
-use super::placement::{self, Placement};
+use super::placement::{self, Invitee, Placement};
 use super::scope::Scope;
 use super::start::{CallerZone, StartTime};
-
-/// Who the meeting is with, as it will be stored.
-#[derive(Debug, Clone, PartialEq, Eq)]
-pub struct Invitee {
-    pub name: String,
-    pub email: Option<String>,
-    /// In E.164.
-    pub phone: Option<String>,
-    pub notes: Option<String>,
-}
 
 /// A booking to make.
 #[derive(Debug, Clone)]

@@ -35,11 +35,11 @@ mod start;
 
 pub use calendar::open_starts;
 pub use cancel::cancel;
-pub use create::{BookingRequest, Invitee, create};
+pub use create::{BookingRequest, create};
 pub use error::BookingError;
 pub use lookup::find_by_reference;
 pub use outcome::{Appointment, Cancelled, Placed};
-pub use placement::{ALTERNATIVE_DAYS, ALTERNATIVES};
+pub use placement::{ALTERNATIVE_DAYS, ALTERNATIVES, Invitee};
 pub use reschedule::{RescheduleRequest, reschedule};
 pub use scope::Scope;
 pub use start::{CallerZone, StartTime};

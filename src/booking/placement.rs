@@ -16,7 +16,6 @@ use crate::store::{
 
 use super::activity::{self, Change};
 use super::calendar::{self, add_days, booking_window, busy_time, engine_event_type};
-use super::create::Invitee;
 use super::error::BookingError;
 use super::outcome::{Appointment, Placed};
 use super::scope::Scope;
@@ -26,6 +25,16 @@ use super::start::{CallerZone, StartTime};
 pub const ALTERNATIVES: usize = 2;
 /// How many days after the wanted time the alternatives may come from.
 pub const ALTERNATIVE_DAYS: i64 = 7;
+
+/// Who the meeting is with, as it will be stored.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct Invitee {
+    pub name: String,
+    pub email: Option<String>,
+    /// In E.164.
+    pub phone: Option<String>,
+    pub notes: Option<String>,
+}
 
 /// A meeting to place.
 pub(super) struct Placement<'a> {

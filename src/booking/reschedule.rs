@@ -10,10 +10,10 @@ use jiff::Timestamp;
 
 use crate::store::{BookingStatus, Store};
 
-use super::create::Invitee;
 use super::error::BookingError;
 use super::lookup::find;
 use super::outcome::{Appointment, Placed};
+use super::placement::Invitee;
 use super::placement::{self, Placement};
 use super::scope::Scope;
 use super::start::{CallerZone, StartTime};
