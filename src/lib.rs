@@ -1,12 +1,14 @@
 //! switchboard: a real-time media bridge between Twilio phone numbers and ElevenLabs
 //! Conversational AI agents, with the booking tools an AI receptionist needs in-process.
 //!
-//! The layers and the path of a call are drawn in docs/ARCHITECTURE.md: `cli` and `server`
-//! start things; `http` answers Twilio and the webhook tools; `call` (a sans-IO session and
-//! its driver) relays each call, with `upstream` connecting the agent; `tools` answers the
-//! booking tools with the use cases of `booking`, over the rules of `availability` and the
-//! `store`; `wire` and `audio` are the formats; `sim` and `loadtest` are the stand-ins and the
-//! load generator; `config`, `metrics` and `tls` serve them all.
+//! The layers and the path of a call are drawn in docs/ARCHITECTURE.md: `cli` starts things
+//! and `app` wires every service once; `http` only translates, for Twilio and the webhook
+//! tools; `telephony` is a call's life outside its session (routing, attach, records,
+//! observers); `call` (a sans-IO session and its driver) relays each call, with `upstream`
+//! connecting the agent; `tools` answers the booking tools with the use cases of `booking`,
+//! over the rules of `availability` and the `store`; `wire` and `audio` are the formats; `sim`
+//! and `loadtest` are the stand-ins and the load generator; `config`, `metrics`, `shutdown` and
+//! `tls` serve them all.
 
 pub mod app;
 pub mod audio;

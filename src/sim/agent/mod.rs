@@ -12,7 +12,7 @@
 //!   1008 close, as ElevenLabs does.
 //!
 //! The bridge connects to it exactly as to ElevenLabs, and the official Python SDK can hold
-//! a conversation with it (`tests/sim_agent_sdk.rs`).
+//! a conversation with it (`tests/sdk/elevenlabs.rs`).
 //!
 //! # Modes
 //!

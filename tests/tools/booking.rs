@@ -2,14 +2,12 @@
 //! idempotent by tool call id, refused with a reason and other times, read on the caller's clock
 //! across DST changes. Changes to bookings are in tools_changes.rs.
 
-mod tools_support;
-
 use std::collections::HashSet;
 
+use crate::support::{CALLER, Demo, HOST_ZONE, call_with_id, cleaning_at, demo, demo_at};
 use serde_json::{Value, json};
 use switchboard::store::testing::{on_each_backend, on_each_backend_with};
 use switchboard::store::{ActivityKind, BookingStatus, DateOverride, MinuteRange, StoreOptions};
-use tools_support::{CALLER, Demo, HOST_ZONE, call_with_id, cleaning_at, demo, demo_at};
 
 #[tokio::test]
 async fn a_booking_is_confirmed_linked_to_the_caller_and_logged() {

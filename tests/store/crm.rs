@@ -1,5 +1,5 @@
-//! The CRM and call log on both backends: contacts upsert by phone, activities keep their order
-//! and detail, calls are logged once and finished once, all within their account.
+//! The CRM log and the call records on both backends: contacts upsert by phone, activities keep their order
+//! and detail, calls are recorded once and finished once, all within their account.
 
 use std::time::Duration;
 

@@ -2,8 +2,7 @@
 //! lookup by either id, body limits, the idempotency header, and tool errors as
 //! `{"error": sentence}` with a status a webhook caller can act on.
 
-mod tools_support;
-
+use crate::support::{Demo, at, demo};
 use axum::Router;
 use axum::body::Body;
 use axum::http::{Request, StatusCode};
@@ -13,13 +12,12 @@ use switchboard::http::tools::{MAX_BODY_BYTES, ToolsState, router};
 use switchboard::store::testing::{self, unique_phone_number};
 use switchboard::store::{FallbackMode, NewAgent};
 use switchboard::tools::{FixedClock, Toolbox};
-use tools_support::{Demo, at, demo};
 use tower::ServiceExt;
 
 const SECRET: &str = "correct horse battery staple";
 
 fn app(demo: &Demo, secret: Option<&str>) -> Router {
-    let toolbox = Toolbox::with_clock(demo.store.clone(), FixedClock(at(tools_support::NOW)));
+    let toolbox = Toolbox::with_clock(demo.store.clone(), FixedClock(at(crate::support::NOW)));
     router(ToolsState::new(toolbox, secret))
 }
 
@@ -132,7 +130,7 @@ async fn agents_are_found_by_either_id_and_unknown_or_ambiguous_ones_are_refused
                 name: "Second line".into(),
                 phone_number: unique_phone_number(),
                 elevenlabs_agent_id: "agent_demo".into(),
-                timezone: tools_support::HOST_ZONE.into(),
+                timezone: crate::support::HOST_ZONE.into(),
                 first_message: None,
                 fallback_mode: FallbackMode::Voicemail,
                 fallback_number: None,

@@ -1,23 +1,21 @@
-//! How long the two tools on the hot path of a booking conversation take through the Toolbox,
-//! on a SQLite file holding 1,000 existing bookings: `get_available_slots` (one date, and a
-//! week) and `create_booking`. Prints the figures (run with `--nocapture`); the bounds asserted
-//! are loose, for a debug build on a shared machine, and only catch pathological regressions.
-
-mod tools_support;
+//! The two tools on the hot path of a booking conversation through the Toolbox, on a SQLite
+//! file holding 1,000 existing bookings: `get_available_slots` (one date, and a week) and
+//! `create_booking` answer correctly on a busy calendar. Prints how long they took (run with
+//! `--nocapture`); no bound is asserted, since a timed assertion fails on a busy machine.
 
 use std::time::{Duration, Instant};
 
+use crate::support::{at, demo};
 use jiff::{SignedDuration, Timestamp};
 use serde_json::json;
 use switchboard::store::NewBooking;
 use switchboard::store::testing;
-use tools_support::{at, demo};
 
 const EXISTING: usize = 1_000;
 
 /// 20 bookings a day of the secret 20-minute type, mornings from 8:00 (New York), for 50 days
 /// from Tuesday, February 10: the host's calendar is busy where the tools look.
-async fn fill_calendar(demo: &tools_support::Demo) {
+async fn fill_calendar(demo: &crate::support::Demo) {
     let mut tx = demo
         .store
         .begin_host(&demo.business.account_id, &demo.business.host_id)
@@ -39,7 +37,7 @@ async fn fill_calendar(demo: &tools_support::Demo) {
             invitee_name: format!("Patient {i}"),
             invitee_email: None,
             invitee_phone: None,
-            timezone: tools_support::HOST_ZONE.into(),
+            timezone: crate::support::HOST_ZONE.into(),
             notes: None,
             idempotency_key: None,
             rescheduled_from: None,
@@ -72,7 +70,7 @@ impl Figures {
 }
 
 #[tokio::test]
-async fn slots_and_bookings_answer_in_milliseconds_with_a_thousand_bookings() {
+async fn slots_and_bookings_answer_on_a_calendar_of_a_thousand_bookings() {
     let store = testing::sqlite().await;
     let demo = demo(&store).await;
     fill_calendar(&demo).await;
@@ -101,10 +99,10 @@ async fn slots_and_bookings_answer_in_milliseconds_with_a_thousand_bookings() {
         demo.ok("get_available_slots", week.clone()).await;
         one_week.0.push(started.elapsed());
     }
-    // Afternoons after the busy mornings: 2:45, 3:30 and 4:15 PM each weekday.
+    // Afternoons after the busy mornings: 2:45, 3:30 and 4:15 PM each weekday, for three weeks.
     let mut creates = Figures(Vec::new());
     let mut day_start: Timestamp = at("2026-02-12T19:45:00Z");
-    while creates.0.len() < 45 {
+    for _ in 0..21 {
         for offset in [0, 45, 90] {
             let start = day_start + SignedDuration::from_mins(offset);
             let parameters = json!({
@@ -115,7 +113,7 @@ async fn slots_and_bookings_answer_in_milliseconds_with_a_thousand_bookings() {
             });
             let started = Instant::now();
             let outcome = demo
-                .outcome(tools_support::call("create_booking", parameters))
+                .outcome(crate::support::call("create_booking", parameters))
                 .await;
             let elapsed = started.elapsed();
             if !outcome.is_error {
@@ -129,10 +127,9 @@ async fn slots_and_bookings_answer_in_milliseconds_with_a_thousand_bookings() {
     one_day.report("get_available_slots (one date)");
     one_week.report("get_available_slots (7 dates)");
     creates.report("create_booking");
-    for figures in [&one_day, &one_week, &creates] {
-        assert!(
-            figures.percentile(0.5) < Duration::from_millis(500),
-            "pathologically slow"
-        );
-    }
+    assert_eq!(
+        creates.0.len(),
+        45,
+        "every weekday afternoon of three weeks was free to book"
+    );
 }

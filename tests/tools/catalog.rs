@@ -3,16 +3,14 @@
 //! account or of a secret meeting type leaks to another agent; and that every tool answers a
 //! database that is down with a sentence the agent can say.
 
-mod tools_support;
-
 use std::time::Duration;
 
+use crate::support::{CALLER, HOST_ZONE, cleaning_at, demo};
 use serde_json::json;
 use switchboard::call::ToolContext;
 use switchboard::store::testing::{on_each_backend, other_account, unique_phone_number};
 use switchboard::store::{ActivityKind, FallbackMode, NewAgent, NewEventType};
 use switchboard::tools::seed_demo_business;
-use tools_support::{CALLER, HOST_ZONE, cleaning_at, demo};
 
 #[tokio::test]
 async fn seeding_twice_finds_the_same_business() {
@@ -81,7 +79,7 @@ async fn the_agent_lists_its_linked_meeting_types_but_never_the_secret_one() {
             ]})
         );
         // No parameters at all is the same as an empty object.
-        let bare = demo.ok_call(tools_support::call("list_event_types", serde_json::Value::Null)).await;
+        let bare = demo.ok_call(crate::support::call("list_event_types", serde_json::Value::Null)).await;
         assert_eq!(bare, reply);
 
         let refused = demo
@@ -473,10 +471,10 @@ async fn log_call_files_the_call_on_the_callers_contact() {
 async fn end_call_and_unknown_tools_are_answered_like_the_call_layer_does() {
     on_each_backend(|store| async move {
         let demo = demo(&store).await;
-        let end = demo.outcome(tools_support::call("end_call", json!({}))).await;
+        let end = demo.outcome(crate::support::call("end_call", json!({}))).await;
         assert!(end.end_call && !end.is_error);
         let unknown = demo
-            .outcome(tools_support::call("transfer_to_human", json!({})))
+            .outcome(crate::support::call("transfer_to_human", json!({})))
             .await;
         assert!(unknown.is_error);
         assert_eq!(
@@ -484,7 +482,7 @@ async fn end_call_and_unknown_tools_are_answered_like_the_call_layer_does() {
             "The tool `transfer_to_human` is not available on this line."
         );
         let not_object = demo
-            .outcome(tools_support::call("list_event_types", json!([1, 2])))
+            .outcome(crate::support::call("list_event_types", json!([1, 2])))
             .await;
         assert!(not_object.is_error);
     })
@@ -510,7 +508,7 @@ async fn a_database_that_is_down_gets_a_sentence_to_say_not_a_hang() {
         for (tool, parameters) in requests {
             let outcome = tokio::time::timeout(
                 Duration::from_secs(5),
-                demo.outcome(tools_support::call(tool, parameters)),
+                demo.outcome(crate::support::call(tool, parameters)),
             )
             .await
             .unwrap_or_else(|_| panic!("{tool} waited for the database"));

@@ -2,9 +2,7 @@
 //! zones, hours crossing midnight, callers in other timezones, the booking rules, and
 //! property tests of its invariants.
 
-mod availability {
-    pub mod dst;
-    pub mod properties;
-    pub mod rules;
-    pub mod support;
-}
+mod dst;
+mod properties;
+mod rules;
+mod support;

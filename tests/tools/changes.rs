@@ -2,14 +2,12 @@
 //! retried), cancelling (and again), reading a booking back, and that another account's agent
 //! can do none of it.
 
-mod tools_support;
-
+use crate::support::{CALLER, HOST_ZONE, call_with_id, cleaning_at, demo};
 use serde_json::json;
 use switchboard::call::ToolContext;
 use switchboard::store::BookingStatus;
 use switchboard::store::testing::{on_each_backend, unique_phone_number};
 use switchboard::tools::seed_demo_business;
-use tools_support::{CALLER, HOST_ZONE, call_with_id, cleaning_at, demo};
 
 #[tokio::test]
 async fn a_booking_can_move_into_its_own_old_time_and_a_retry_moves_it_once() {

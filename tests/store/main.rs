@@ -1,0 +1,8 @@
+//! Storage on SQLite and on PostgreSQL: the schema and its setup, connections, the booking
+//! transaction under concurrent writers, the CRM log, and the queries on a call's path.
+
+mod booking_tx;
+mod call_path;
+mod connect;
+mod crm;
+mod setup;
