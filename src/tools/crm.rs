@@ -122,7 +122,7 @@ pub(crate) async fn log_call(
     }
     let disposition = disposition.to_ascii_lowercase();
     let summary = params::free_text(&params.summary, "summary", MAX_SUMMARY_CHARS)?;
-    // A withheld or malformed caller id still gets its call logged, just not on a contact.
+    // A withheld or malformed caller id still gets the call noted in the CRM log, just not on a contact.
     let caller = ctx
         .caller_number
         .as_deref()

@@ -1,11 +1,11 @@
 //! The booking tools an ElevenLabs voice agent calls during a phone call: meeting types, open
-//! times, bookings, contacts and the call log, run in-process against the store.
+//! times, bookings, contacts and the CRM log of the call, run in-process against the store.
 //!
 //! [`Toolbox`] implements the call layer's [`ToolRegistry`]: it dispatches a `client_tool_call`
 //! by name and answers with JSON text, or with an error sentence the agent can say to the
 //! caller; it never panics on bad input. Each tool reads the parameters in the forgiving forms
 //! an LLM sends (`params`), runs a use case of [`crate::booking`] (or the store directly, for
-//! contacts and the call log) and says what came back: the reply types below, or a sentence for
+//! contacts and the CRM log) and says what came back: the reply types below, or a sentence for
 //! a refusal (`refusals`). Every tool is scoped to the call's account and agent; which meeting
 //! types an agent may list, book and move is the booking module's rule. The same tools are
 //! served over HTTP for ElevenLabs webhook tools by `http::tools`; [`schema`] describes them for

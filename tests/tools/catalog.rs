@@ -1,5 +1,5 @@
 //! The read-side tools and the CRM tools on both backends: what an agent offers, open times on
-//! the caller's wall clock, contacts and the call log, the demo seed, and that nothing of one
+//! the caller's wall clock, contacts and the CRM log, the demo seed, and that nothing of one
 //! account or of a secret meeting type leaks to another agent; and that every tool answers a
 //! database that is down with a sentence the agent can say.
 
