@@ -30,15 +30,18 @@ impl Default for Outbox {
 
 impl Outbox {
     /// A message for the caller's socket.
+    #[inline]
     pub fn to_caller(&mut self, message: String) {
         self.transmits.push_back(Transmit::Caller(message));
     }
 
     /// A message for the agent's socket.
+    #[inline]
     pub fn to_agent(&mut self, message: String) {
         self.transmits.push_back(Transmit::Agent(message));
     }
 
+    #[inline]
     pub fn event(&mut self, event: Event) {
         self.events.push_back(event);
     }
@@ -53,10 +56,12 @@ impl Outbox {
         self.events.push_back(Event::BadInput { kind, first, detail });
     }
 
+    #[inline]
     pub(crate) fn poll_transmit(&mut self) -> Option<Transmit> {
         self.transmits.pop_front()
     }
 
+    #[inline]
     pub(crate) fn poll_event(&mut self) -> Option<Event> {
         self.events.pop_front()
     }

@@ -312,11 +312,13 @@ impl StreamWriter {
 
     /// A `media` message whose payload is `base64` as is (the pass-through path). The caller
     /// guarantees `base64` is valid base64, which needs no JSON escaping.
+    #[inline]
     pub fn media_base64(&self, base64: &str) -> String {
         audio_message(&self.media_prefix, AudioPayload::Base64(base64), MEDIA_SUFFIX)
     }
 
     /// A `media` message carrying `ulaw` bytes, base64-encoded straight into the message.
+    #[inline]
     pub fn media(&self, ulaw: &[u8]) -> String {
         audio_message(&self.media_prefix, AudioPayload::Raw(ulaw), MEDIA_SUFFIX)
     }

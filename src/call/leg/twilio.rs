@@ -43,6 +43,7 @@ impl Twilio {
 }
 
 impl CallerLeg for Twilio {
+    #[inline]
     fn read<'f>(&mut self, frame: Frame<'f>, out: &mut Outbox) -> CallerInput<'f> {
         let text = match frame {
             Frame::Text(text) if text.len() > self.max_frame => {
@@ -119,10 +120,12 @@ impl CallerLeg for Twilio {
         }
     }
 
+    #[inline]
     fn is_started(&self) -> bool {
         self.stream.is_some()
     }
 
+    #[inline]
     fn play_base64(&mut self, base64: &str, bytes: usize, out: &mut Outbox) {
         if let Some(stream) = &self.stream {
             out.to_caller(stream.writer.media_base64(base64));
@@ -130,6 +133,7 @@ impl CallerLeg for Twilio {
         }
     }
 
+    #[inline]
     fn play(&mut self, audio: &[u8], out: &mut Outbox) {
         if let Some(stream) = &self.stream
             && !audio.is_empty()
@@ -147,6 +151,7 @@ impl CallerLeg for Twilio {
         }
     }
 
+    #[inline]
     fn unmarked_ms(&self) -> u64 {
         self.playback.unmarked_ms()
     }

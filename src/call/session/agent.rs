@@ -88,6 +88,7 @@ impl AgentSide {
     }
 
     /// One frame of caller audio (base64 μ-law) for the agent.
+    #[inline]
     pub(super) fn caller_audio(&mut self, payload: &str, out: &mut Outbox) -> Relayed {
         self.scratch.clear();
         if B64.decode_vec(payload, &mut self.scratch).is_err() {
@@ -110,6 +111,7 @@ impl AgentSide {
     }
 
     /// Sends one caller frame whose base64 `payload` decodes to `self.scratch`.
+    #[inline]
     fn relay_caller_audio(&mut self, payload: &str, out: &mut Outbox) {
         out.stats.caller_frames += 1;
         if self.passthrough {
@@ -139,6 +141,7 @@ impl AgentSide {
 
     /// A chunk of agent audio for the caller. `None` if it was dropped (from an interrupted
     /// turn, or unusable); otherwise it was accepted and the burst is open.
+    #[inline]
     pub(super) fn audio(
         &mut self,
         now: Instant,
