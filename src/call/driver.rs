@@ -85,20 +85,22 @@ pub const SHUTTING_DOWN: &str = "the server is shutting down";
 /// `attach` finds once the stream starts. When `hang_up` resolves, the call ends through its
 /// normal close, as a server-side end (so the caller hears the fallback). Returns the reason
 /// it ended.
-pub async fn run<L, C, A>(
+pub fn run<'d, L, C, A>(
     session: Session<L>,
     caller: C,
-    mut attach: A,
-    deps: &DriverDeps,
-    hang_up: impl Future<Output = ()>,
-) -> EndReason
+    attach: A,
+    deps: &'d DriverDeps,
+    hang_up: impl Future<Output = ()> + 'd,
+) -> impl Future<Output = EndReason> + 'd
 where
-    L: CallerLeg,
-    C: Socket,
-    A: Attach,
+    L: CallerLeg + 'd,
+    C: Socket + 'd,
+    A: Attach + 'd,
 {
-    let began = Instant::now();
-    let mut call = Relay {
+    // The arguments go straight into the relay, whose own future takes them by value: an
+    // async fn would keep a second copy of each argument in every state of its future, and
+    // a call's task carries that future for the whole call.
+    let relay = Relay {
         session,
         caller,
         caller_gone: false,
@@ -108,61 +110,7 @@ where
         tools: FuturesUnordered::new(),
         deps,
     };
-    let mut armed = call.session.poll_timeout();
-    let timer = tokio::time::sleep_until(armed.unwrap_or(began).into());
-    tokio::pin!(timer);
-    tokio::pin!(hang_up);
-    let mut hung_up = false;
-    loop {
-        let deadline = call.session.poll_timeout();
-        if deadline != armed {
-            if let Some(at) = deadline {
-                timer.as_mut().reset(at.into());
-            }
-            armed = deadline;
-        }
-        tokio::select! {
-            biased;
-            frame = call.caller.next() => {
-                let received = Instant::now();
-                let relayed = call.on_caller_frame(received, frame);
-                call.flush(received, relayed, Direction::CallerToAgent).await;
-            }
-            frame = next_agent_frame(&mut call.agent) => {
-                let received = Instant::now();
-                let relayed = call.on_agent_frame(received, frame);
-                call.flush(received, relayed, Direction::AgentToCaller).await;
-            }
-            Some(done) = call.tools.next() => {
-                let now = Instant::now();
-                match done {
-                    Ok((id, outcome)) => call.session.on_tool_result(now, &id, outcome),
-                    // A panicking tool is a failed tool; the session times the call out and
-                    // answers the agent, so nothing more is needed here.
-                    Err(e) => tracing::error!(error = %e, "tool task failed"),
-                }
-                call.flush(now, Relayed::Nothing, Direction::AgentToCaller).await;
-            }
-            () = &mut timer, if armed.is_some() => {
-                // Re-armed on the next turn even if the deadline did not move.
-                armed = None;
-                let now = Instant::now();
-                call.session.on_tick(now);
-                call.flush(now, Relayed::Nothing, Direction::AgentToCaller).await;
-            }
-            () = &mut hang_up, if !hung_up => {
-                hung_up = true;
-                let now = Instant::now();
-                tracing::info!("hanging up: {SHUTTING_DOWN}");
-                call.session.hang_up(now, EndReason::Server(SHUTTING_DOWN.into()));
-                call.flush(now, Relayed::Nothing, Direction::AgentToCaller).await;
-            }
-        }
-        if let Some(reason) = call.handle_events(&mut attach).await {
-            call.close().await;
-            return reason;
-        }
-    }
+    relay.run(attach, hang_up)
 }
 
 /// How a socket write went.
@@ -210,6 +158,79 @@ struct Relay<'d, L, C, A: Socket> {
 }
 
 impl<L: CallerLeg, C: Socket, A: Socket> Relay<'_, L, C, A> {
+    /// Relays until the call ends; see [`run`]. (An async block rather than an async fn: an
+    /// async fn moves its arguments into locals of its own, and both copies stay in the
+    /// future's every state.)
+    #[allow(clippy::manual_async_fn)] // deliberately not an async fn: see above
+    fn run<'r>(
+        mut self,
+        mut attach: impl Attach<Agent = A> + 'r,
+        hang_up: impl Future<Output = ()> + 'r,
+    ) -> impl Future<Output = EndReason> + 'r
+    where
+        Self: 'r,
+    {
+        async move {
+            let began = Instant::now();
+            let mut armed = self.session.poll_timeout();
+            let timer = tokio::time::sleep_until(armed.unwrap_or(began).into());
+            tokio::pin!(timer);
+            tokio::pin!(hang_up);
+            let mut hung_up = false;
+            loop {
+                let deadline = self.session.poll_timeout();
+                if deadline != armed {
+                    if let Some(at) = deadline {
+                        timer.as_mut().reset(at.into());
+                    }
+                    armed = deadline;
+                }
+                tokio::select! {
+                    biased;
+                    frame = self.caller.next() => {
+                        let received = Instant::now();
+                        let relayed = self.on_caller_frame(received, frame);
+                        self.flush(received, relayed, Direction::CallerToAgent).await;
+                    }
+                    frame = next_agent_frame(&mut self.agent) => {
+                        let received = Instant::now();
+                        let relayed = self.on_agent_frame(received, frame);
+                        self.flush(received, relayed, Direction::AgentToCaller).await;
+                    }
+                    Some(done) = self.tools.next() => {
+                        let now = Instant::now();
+                        match done {
+                            Ok((id, outcome)) => self.session.on_tool_result(now, &id, outcome),
+                            // A panicking tool is a failed tool; the session times the call out
+                            // and answers the agent, so nothing more is needed here.
+                            Err(e) => tracing::error!(error = %e, "tool task failed"),
+                        }
+                        self.flush(now, Relayed::Nothing, Direction::AgentToCaller).await;
+                    }
+                    () = &mut timer, if armed.is_some() => {
+                        // Re-armed on the next turn even if the deadline did not move.
+                        armed = None;
+                        let now = Instant::now();
+                        self.session.on_tick(now);
+                        self.flush(now, Relayed::Nothing, Direction::AgentToCaller).await;
+                    }
+                    () = &mut hang_up, if !hung_up => {
+                        hung_up = true;
+                        let now = Instant::now();
+                        tracing::info!("hanging up: {SHUTTING_DOWN}");
+                        self.session.hang_up(now, EndReason::Server(SHUTTING_DOWN.into()));
+                        self.flush(now, Relayed::Nothing, Direction::AgentToCaller).await;
+                    }
+                }
+                if let Some(reason) = self.handle_events(&mut attach).await {
+                    // Boxed, like the attach: once per call, and kept out of the call's future.
+                    Box::pin(self.close()).await;
+                    return reason;
+                }
+            }
+        }
+    }
+
     fn on_caller_frame(
         &mut self,
         now: Instant,
@@ -337,7 +358,10 @@ impl<L: CallerLeg, C: Socket, A: Socket> Relay<'_, L, C, A> {
                 Event::Started(started) => {
                     self.call_sid = Some(started.call_sid.clone());
                     self.deps.metrics.call_started();
-                    self.attach(attach, &started).await;
+                    // Boxed: connecting an agent (the signed URL over HTTP, then the WebSocket
+                    // handshake) is a large future; held inline it would stay part of every
+                    // call's future for the whole call, boxed it is freed once attached.
+                    Box::pin(self.attach(attach, &started)).await;
                 }
                 Event::ToolCall(call) => {
                     let id = call.id.clone();

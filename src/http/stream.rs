@@ -58,7 +58,9 @@ async fn upgrade(
     ws.max_message_size(MAX_TWILIO_MESSAGE)
         .max_frame_size(MAX_TWILIO_MESSAGE)
         .read_buffer_size(READ_BUFFER)
-        .on_upgrade(move |socket| async move { state.streams.run_twilio(socket).await })
+        .on_upgrade(move |socket| async move {
+            state.streams.run_twilio(socket).await;
+        })
 }
 
 impl Message for ws::Message {

@@ -7,7 +7,7 @@ use std::time::Instant;
 use tracing::Instrument;
 
 use crate::call::driver::{self, DriverDeps};
-use crate::call::{Session, Socket};
+use crate::call::{EndReason, Session, Socket};
 use crate::shutdown::Shutdown;
 
 use super::attach::{Attacher, StreamAttach};
@@ -21,12 +21,22 @@ pub struct Streams {
 }
 
 impl Streams {
-    /// Runs the call on Twilio's media stream `socket` until it ends.
-    pub async fn run_twilio<S: Socket>(&self, socket: S) {
+    /// Runs the call on Twilio's media stream `socket` until it ends; resolves to how it
+    /// ended.
+    pub fn run_twilio<'s, S: Socket + 's>(&'s self, socket: S) -> impl Future<Output = EndReason> + 's {
         let span = tracing::info_span!("call", sid = tracing::field::Empty);
         let attach = StreamAttach::new(self.attacher.clone(), span.clone());
         let session = Session::new(self.driver.config.clone(), Instant::now());
-        let call = driver::run(session, socket, attach, &self.driver, self.calls.signal());
-        self.calls.track(call).instrument(span).await;
+        // Built in place rather than bound to a name first: a future moved out of a local
+        // keeps its old slot too, and this one is a call's whole state.
+        self.calls
+            .track(driver::run(
+                session,
+                socket,
+                attach,
+                &self.driver,
+                self.calls.signal(),
+            ))
+            .instrument(span)
     }
 }
