@@ -50,10 +50,6 @@ impl Shutdown {
         self.token.cancel();
     }
 
-    pub fn is_stopping(&self) -> bool {
-        self.token.is_cancelled()
-    }
-
     /// Resolves once the group is told to stop.
     pub async fn stopping(&self) {
         self.token.cancelled().await
@@ -157,7 +153,6 @@ mod tests {
             .await
             .expect("the waiting task was woken")
             .unwrap();
-        assert!(shutdown.is_stopping());
     }
 
     #[tokio::test]

@@ -12,7 +12,7 @@ use jiff::Timestamp;
 
 use crate::call::EndReason;
 use crate::config::CallConfig;
-use crate::store::{ActivityKind, CallDirection, NewActivity, NewCallRecord, Store};
+use crate::store::{ActivityKind, CallDirection, NewActivity, NewCallRecord, Store, StoreError};
 
 use super::attach::AgentConnections;
 use super::directory::Directory;
@@ -97,7 +97,9 @@ impl Reception {
         };
         let line = match route::route(draining, lookup) {
             Route::Connect(line) => line,
-            Route::Refuse(refusal) => return Answer::Refuse(self.refuse(refusal, &call, &found)),
+            Route::Refuse(refusal) => {
+                return Answer::Refuse(self.refuse(refusal, &call, found.as_ref().err()));
+            }
         };
 
         let (token, claims) = self.tokens.issue(&call.call_sid, line.agent.id.as_str(), now);
@@ -139,12 +141,8 @@ impl Reception {
         })
     }
 
-    fn refuse<T, E: std::fmt::Display>(
-        &self,
-        refusal: Refusal,
-        call: &InboundCall,
-        found: &Result<T, E>,
-    ) -> Fallback {
+    /// What a refused caller hears; the refusal is counted and logged.
+    fn refuse(&self, refusal: Refusal, call: &InboundCall, lookup_error: Option<&StoreError>) -> Fallback {
         match refusal {
             Refusal::Draining => {
                 tracing::info!("turning a call away while draining");
@@ -157,7 +155,7 @@ impl Reception {
             }
             Refusal::Unavailable => {
                 self.metrics.error(ErrorKind::Store);
-                if let Err(e) = found {
+                if let Some(e) = lookup_error {
                     tracing::error!(error = %e, "agent lookup failed; the caller hears an apology");
                 }
                 Fallback::unavailable(&self.call_config)

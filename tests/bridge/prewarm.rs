@@ -112,7 +112,8 @@ async fn whatever_the_agent_says_before_the_claim_is_handed_over_in_order() {
 async fn an_unclaimed_connection_is_closed_when_its_time_is_up() {
     let (base, mut seen) = agent().await;
     let prewarm = Prewarm::default();
-    open(&prewarm, &base, "call-2", Duration::from_secs(1));
+    // Long enough that the connection is certainly up before its time ends, on a busy machine.
+    open(&prewarm, &base, "call-2", Duration::from_secs(5));
     let mut next = async || {
         tokio::time::timeout(PATIENCE, seen.recv())
             .await
