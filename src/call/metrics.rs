@@ -2,7 +2,10 @@
 //! calls, bad input. Updated per frame with one relaxed atomic add, never a lock.
 
 use std::fmt::Write;
-use std::sync::atomic::{AtomicI64, AtomicU64, Ordering::Relaxed};
+use std::sync::atomic::{
+    AtomicI64, AtomicU64,
+    Ordering::{Acquire, Relaxed, Release},
+};
 use std::time::Duration;
 
 use crate::metrics::{Histogram, LabeledCounters, family, sample};
@@ -90,7 +93,9 @@ impl CallMetrics {
     /// only a call that [started](Self::call_started) leaves the active gauge.
     pub fn call_ended(&self, reason: &EndReason, started: bool) {
         if started {
-            self.active_calls.fetch_sub(1, Relaxed);
+            // Release, paired with the Acquire in `render`: a scrape that sees the call gone
+            // also sees every frame it counted, which is what a load test's last scrape needs.
+            self.active_calls.fetch_sub(1, Release);
         }
         self.calls_ended.add(reason.index());
     }
@@ -123,7 +128,7 @@ impl CallMetrics {
             "gauge",
             "Calls with a live media stream.",
         );
-        sample(out, "switchboard_active_calls", self.active_calls.load(Relaxed));
+        sample(out, "switchboard_active_calls", self.active_calls.load(Acquire));
         family(
             out,
             "switchboard_calls_started_total",

@@ -19,6 +19,30 @@ pub async fn scrape(http: &reqwest::Client, url: &str) -> Option<Scrape> {
     Scrape::parse(&response.text().await.ok()?).ok()
 }
 
+/// How long the last scrape waits for the bridge to finish the run's calls.
+const SETTLE_WAIT: Duration = Duration::from_secs(5);
+/// How often the bridge's active calls are read while waiting for them to end.
+const SETTLE_POLL: Duration = Duration::from_millis(20);
+
+/// The scrape after a run: the caller's side hangs up before the bridge has finished its
+/// side of the call (the last frame it relayed is counted just after it is written), so this
+/// waits until the bridge's active calls are back where they were `before` the run, at most
+/// [`SETTLE_WAIT`]. A bridge with other traffic may never get there; its figures are then
+/// read as they stand.
+pub async fn scrape_settled(http: &reqwest::Client, url: &str, before: Option<&Scrape>) -> Option<Scrape> {
+    const ACTIVE: &str = "switchboard_active_calls";
+    let idle = before.and_then(|b| b.value(ACTIVE, &[])).unwrap_or(0.0);
+    let give_up = tokio::time::Instant::now() + SETTLE_WAIT;
+    loop {
+        let after = scrape(http, url).await?;
+        let settled = after.value(ACTIVE, &[]).is_none_or(|active| active <= idle);
+        if settled || tokio::time::Instant::now() >= give_up {
+            return Some(after);
+        }
+        tokio::time::sleep(SETTLE_POLL).await;
+    }
+}
+
 /// switchboard's figures for what happened between the two scrapes.
 pub fn figures(before: &Scrape, after: &Scrape) -> Option<BridgeFigures> {
     if !after.has_prefix("switchboard_") {
@@ -112,5 +136,39 @@ mod tests {
     fn a_bridge_without_switchboards_metrics_has_no_figures() {
         let other = Scrape::parse("http_requests_total 12\n").unwrap();
         assert_eq!(figures(&other, &other), None);
+    }
+
+    /// A bridge whose last call ends, and counts its last frame, only at the third scrape.
+    #[tokio::test]
+    async fn the_last_scrape_waits_for_the_bridges_calls_to_end() {
+        use std::sync::Arc;
+        use std::sync::atomic::{AtomicUsize, Ordering::SeqCst};
+
+        let metrics = Arc::new(CallMetrics::new());
+        let before = Scrape::parse(&exposition(&metrics)).unwrap();
+        metrics.call_started();
+        let scrapes = Arc::new(AtomicUsize::new(0));
+        let serve = {
+            let (metrics, scrapes) = (metrics.clone(), scrapes.clone());
+            move || async move {
+                if scrapes.fetch_add(1, SeqCst) == 2 {
+                    metrics.relayed(Direction::AgentToCaller, Duration::from_micros(40));
+                    metrics.call_ended(&crate::call::event::EndReason::CallerHungUp, true);
+                }
+                exposition(&metrics)
+            }
+        };
+        let listener = tokio::net::TcpListener::bind("127.0.0.1:0").await.unwrap();
+        let url = format!("http://{}/metrics", listener.local_addr().unwrap());
+        let app = axum::Router::new().route("/metrics", axum::routing::get(serve));
+        tokio::spawn(async move { axum::serve(listener, app).await });
+
+        crate::tls::install_crypto_provider();
+        let http = reqwest::Client::new();
+        let after = scrape_settled(&http, &url, Some(&before)).await.unwrap();
+        assert_eq!(scrapes.load(SeqCst), 3);
+        assert_eq!(after.value("switchboard_active_calls", &[]), Some(0.0));
+        let figures = figures(&before, &after).unwrap();
+        assert_eq!(figures.frames_agent_to_caller, Some(1));
     }
 }

@@ -151,7 +151,7 @@ pub async fn run(config: LoadTestConfig) -> Result<LoadReport, LoadTestError> {
         totals.add(&stats?);
     }
     let ended_us = live.now_us();
-    let after = bridge_metrics::scrape(&http, &metrics_url).await;
+    let after = bridge_metrics::scrape_settled(&http, &metrics_url, before.as_ref()).await;
     let samples = sampler.finish().await;
     progress.finish();
 
