@@ -68,6 +68,9 @@ pub async fn run(setup: Arc<CallSetup>, index: u64) -> CallStats {
         CallOutcome::Dropped { .. } => {
             live.calls_dropped.fetch_add(1, Relaxed);
         }
+        CallOutcome::Refused { .. } => {
+            live.calls_refused.fetch_add(1, Relaxed);
+        }
         CallOutcome::Completed => {}
     }
     stats
@@ -95,7 +98,12 @@ async fn connect_and_stream(setup: &CallSetup, index: u64) -> CallStats {
     let webhook_us = asked.elapsed().as_micros() as u64;
     let connect = match twiml::parse_connect(&answer) {
         Ok(Some(connect)) => connect,
-        Ok(None) => return CallStats::failed(Stage::Twiml, "no <Connect><Stream> in the answer"),
+        Ok(None) => {
+            return match twiml::response_verbs(&answer) {
+                Ok(Some(verbs)) => CallStats::refused(&verbs, webhook_us),
+                _ => CallStats::failed(Stage::Twiml, "no <Connect><Stream> in the answer"),
+            };
+        }
         Err(e) => return CallStats::failed(Stage::Twiml, e.to_string()),
     };
 

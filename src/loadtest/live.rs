@@ -26,6 +26,8 @@ pub struct Live {
     /// Calls whose media stream started.
     pub calls_connected: AtomicU64,
     pub calls_failed: AtomicU64,
+    /// Calls the bridge answered without a stream.
+    pub calls_refused: AtomicU64,
     pub calls_dropped: AtomicU64,
     /// Calls streaming right now.
     pub calls_active: AtomicU64,
@@ -42,6 +44,7 @@ impl Live {
             calls_placed: AtomicU64::new(0),
             calls_connected: AtomicU64::new(0),
             calls_failed: AtomicU64::new(0),
+            calls_refused: AtomicU64::new(0),
             calls_dropped: AtomicU64::new(0),
             calls_active: AtomicU64::new(0),
             frames_sent: AtomicU64::new(0),
@@ -93,9 +96,11 @@ impl Live {
         }
     }
 
-    /// Calls that have either started streaming or given up.
+    /// Calls that have started streaming, been refused or given up.
     pub fn calls_resolved(&self) -> u64 {
-        self.calls_connected.load(Relaxed) + self.calls_failed.load(Relaxed)
+        self.calls_connected.load(Relaxed)
+            + self.calls_refused.load(Relaxed)
+            + self.calls_failed.load(Relaxed)
     }
 
     /// Whether calls should stop sending.

@@ -42,6 +42,12 @@ pub struct LoadReport {
     pub send_lag: Option<LatencySummary>,
     /// The voice webhook's answer, request to TwiML.
     pub webhook: Option<LatencySummary>,
+    /// What the bridge answered the calls it refused with (TwiML verbs), with how many.
+    #[serde(default)]
+    pub refusals: Vec<Refusal>,
+    /// The webhook's answer to the refused calls alone: how soon a caller over capacity hears so.
+    #[serde(default)]
+    pub refusal_answer: Option<LatencySummary>,
     /// The media-stream WebSocket handshake.
     pub stream_connect: Option<LatencySummary>,
     /// From `start` sent to the first audio back.
@@ -69,7 +75,13 @@ impl LoadReport {
 
     /// Whether every call connected and none dropped.
     pub fn all_calls_connected(&self) -> bool {
-        self.calls.failed_to_connect == 0 && self.calls.dropped == 0 && self.calls.connected > 0
+        self.calls.refused == 0 && self.nothing_broke() && self.calls.connected > 0
+    }
+
+    /// Whether every call either streamed to the end or was refused cleanly: what a bridge
+    /// loaded beyond its capacity should show.
+    pub fn nothing_broke(&self) -> bool {
+        self.calls.failed_to_connect == 0 && self.calls.dropped == 0
     }
 }
 
@@ -98,6 +110,14 @@ pub struct Phases {
 #[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
 pub struct Failure {
     pub reason: String,
+    pub calls: u64,
+}
+
+/// Calls refused with the same TwiML.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+pub struct Refusal {
+    /// The answer's verbs, e.g. `Say, Hangup`.
+    pub verbs: String,
     pub calls: u64,
 }
 
@@ -249,6 +269,19 @@ pub struct UsagePoint {
 }
 
 /// Failure reasons, most common first.
+pub fn refusals(totals: &Totals) -> Vec<Refusal> {
+    let mut list: Vec<Refusal> = totals
+        .refusals
+        .iter()
+        .map(|(verbs, &calls)| Refusal {
+            verbs: verbs.clone(),
+            calls,
+        })
+        .collect();
+    list.sort_by(|a, b| b.calls.cmp(&a.calls).then_with(|| a.verbs.cmp(&b.verbs)));
+    list
+}
+
 pub fn failures(totals: &Totals) -> Vec<Failure> {
     let mut list: Vec<Failure> = totals
         .failures
@@ -310,6 +343,8 @@ pub(crate) mod tests {
             echo_rtt_timeline: totals.rtt_timeline.windows(),
             send_lag: LatencySummary::of(&totals.send_lag),
             webhook: LatencySummary::of(&totals.webhook),
+            refusals: refusals(totals),
+            refusal_answer: LatencySummary::of(&totals.refusal),
             stream_connect: LatencySummary::of(&totals.stream_connect),
             first_audio: LatencySummary::of(&totals.first_audio),
             interruptions: interruptions(totals),
@@ -358,6 +393,7 @@ pub(crate) mod tests {
         call.clears = 2;
         totals.add(&call);
         totals.add(&CallStats::failed(Stage::Stream, "HTTP 403"));
+        totals.add(&CallStats::refused(&["Reject".to_owned()], 1_500));
         let report = sample_report(&totals);
         let json = report.to_json();
         let back = LoadReport::from_json(&json).unwrap();
@@ -378,6 +414,9 @@ pub(crate) mod tests {
         assert_eq!(value["echo_rtt"]["count"], 4);
         assert_eq!(value["frames"]["out_of_order"], 0);
         assert_eq!(value["failures"][0]["reason"], "stream: HTTP 403");
+        assert_eq!(value["refusals"][0]["verbs"], "Reject");
+        assert_eq!(value["refusal_answer"]["count"], 1);
+        assert_eq!(value["calls"]["refused"], 1);
         assert_eq!(value["interruptions"]["to_clear"]["count"], 2);
         assert!(value["server"].is_null());
         assert!(!back.all_calls_connected());

@@ -213,6 +213,8 @@ pub async fn run(config: LoadTestConfig) -> Result<LoadReport, LoadTestError> {
         echo_rtt_timeline: totals.rtt_timeline.windows(),
         send_lag: LatencySummary::of(&totals.send_lag),
         webhook: LatencySummary::of(&totals.webhook),
+        refusals: report::refusals(&totals),
+        refusal_answer: LatencySummary::of(&totals.refusal),
         stream_connect: LatencySummary::of(&totals.stream_connect),
         first_audio: LatencySummary::of(&totals.first_audio),
         interruptions: report::interruptions(&totals),

@@ -47,6 +47,9 @@ impl std::fmt::Display for Stage {
 pub enum CallOutcome {
     /// Streamed until the end of the run and hung up.
     Completed,
+    /// The bridge answered the webhook with TwiML that connects no stream (a busy line, a
+    /// number not in service): a clean refusal, not a failure.
+    Refused { verbs: String },
     /// Never got a media stream going.
     FailedToConnect { stage: Stage, error: String },
     /// The stream broke or the bridge closed it before the end of the run.
@@ -114,9 +117,20 @@ impl CallStats {
         }
     }
 
+    /// A call the bridge refused in TwiML after `webhook_us`; `verbs` is what it answered.
+    pub fn refused(verbs: &[String], webhook_us: u64) -> Self {
+        CallStats {
+            outcome: CallOutcome::Refused {
+                verbs: verbs.join(", "),
+            },
+            webhook_us: Some(webhook_us),
+            ..CallStats::new()
+        }
+    }
+
     /// Whether the call got its media stream going.
     pub fn connected(&self) -> bool {
-        !matches!(self.outcome, CallOutcome::FailedToConnect { .. })
+        matches!(self.outcome, CallOutcome::Completed | CallOutcome::Dropped { .. })
     }
 }
 
@@ -134,6 +148,9 @@ pub struct CallCounts {
     pub completed: u64,
     pub failed_to_connect: u64,
     pub dropped: u64,
+    /// Answered in TwiML without a stream: refused cleanly (e.g. over capacity).
+    #[serde(default)]
+    pub refused: u64,
 }
 
 /// Calls by how their echoes were paired.
@@ -158,6 +175,10 @@ pub struct Totals {
     pub send_lag: Histogram<u64>,
     pub rtt_timeline: Timeline,
     pub webhook: Histogram<u64>,
+    /// Webhook answer times of the refused calls alone.
+    pub refusal: Histogram<u64>,
+    /// What refused calls were answered with, and how many were.
+    pub refusals: BTreeMap<String, u64>,
     pub stream_connect: Histogram<u64>,
     pub first_audio: Histogram<u64>,
     pub interruption_to_clear: Histogram<u64>,
@@ -180,6 +201,8 @@ impl Default for Totals {
             send_lag: histogram(),
             rtt_timeline: Timeline::default(),
             webhook: histogram(),
+            refusal: histogram(),
+            refusals: BTreeMap::new(),
             stream_connect: histogram(),
             first_audio: histogram(),
             interruption_to_clear: histogram(),
@@ -200,6 +223,13 @@ impl Totals {
             CallOutcome::Completed => {
                 self.calls.connected += 1;
                 self.calls.completed += 1;
+            }
+            CallOutcome::Refused { verbs } => {
+                self.calls.refused += 1;
+                *self.refusals.entry(verbs.clone()).or_default() += 1;
+                if let Some(us) = call.webhook_us {
+                    self.refusal.saturating_record(us.max(1));
+                }
             }
             CallOutcome::FailedToConnect { stage, error } => {
                 self.calls.failed_to_connect += 1;
@@ -298,6 +328,22 @@ mod tests {
     }
 
     #[test]
+    fn refusals_are_counted_apart_from_failures_with_their_answer_times() {
+        let mut totals = Totals::default();
+        let busy = ["Say".to_owned(), "Hangup".to_owned()];
+        totals.add(&CallStats::refused(&busy, 40_000));
+        totals.add(&CallStats::refused(&busy, 900_000));
+        totals.add(&call_with(&[500], 10, 0));
+        assert_eq!((totals.calls.refused, totals.calls.failed_to_connect), (2, 0));
+        assert_eq!((totals.calls.connected, totals.calls.completed), (1, 1));
+        assert_eq!(totals.refusals["Say, Hangup"], 2);
+        assert_eq!(totals.refusal.len(), 2);
+        assert!(totals.refusal.max() >= 900_000 && totals.refusal.max() < 910_000);
+        assert_eq!(totals.webhook.len(), 3, "every answer is a webhook answer");
+        assert_eq!(totals.matching.tag, 1, "refused calls matched nothing");
+    }
+
+    #[test]
     fn failures_are_grouped_by_stage_and_error() {
         let mut totals = Totals::default();
         totals.add(&CallStats::failed(Stage::Webhook, "HTTP 503"));
@@ -318,6 +364,7 @@ mod tests {
                 completed: 0,
                 failed_to_connect: 3,
                 dropped: 1,
+                refused: 0,
             }
         );
         assert_eq!(totals.failures["webhook: HTTP 503"], 2);

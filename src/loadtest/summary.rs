@@ -16,9 +16,16 @@ pub fn render(report: &LoadReport) -> String {
     let c = &report.calls;
     let _ = writeln!(
         out,
-        "calls       {} placed, {} connected, {} failed to connect, {} dropped",
-        c.attempted, c.connected, c.failed_to_connect, c.dropped
+        "calls       {} placed, {} connected, {} refused, {} failed to connect, {} dropped",
+        c.attempted, c.connected, c.refused, c.failed_to_connect, c.dropped
     );
+    for refusal in report.refusals.iter().take(3) {
+        let _ = writeln!(
+            out,
+            "            {} × refused with {}",
+            refusal.calls, refusal.verbs
+        );
+    }
     for failure in report.failures.iter().take(5) {
         let _ = writeln!(out, "            {} × {}", failure.calls, failure.reason);
     }
@@ -52,6 +59,7 @@ pub fn render(report: &LoadReport) -> String {
     );
     windows(&mut out, report);
     latency(&mut out, "webhook answer", report.webhook.as_ref());
+    latency(&mut out, "refusal answer", report.refusal_answer.as_ref());
     latency(&mut out, "stream handshake", report.stream_connect.as_ref());
     latency(&mut out, "first audio after start", report.first_audio.as_ref());
     let i = &report.interruptions;
@@ -220,7 +228,7 @@ mod tests {
         report.phases.steady_s = 20.0;
         let text = render(&report);
         for expected in [
-            "2 placed, 1 connected, 1 failed to connect",
+            "2 placed, 1 connected, 0 refused, 1 failed to connect",
             "1 × webhook: HTTP 403",
             "100 sent, 100 back, 0 lost",
             "echo round trip, all calls up",

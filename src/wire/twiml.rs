@@ -180,6 +180,40 @@ pub struct ParsedConnect {
     pub parameters: Vec<(String, String)>,
 }
 
+/// The verbs directly under a TwiML document's `<Response>`, in order; `None` when the
+/// document's root is not `<Response>`.
+pub fn response_verbs(xml: &str) -> Result<Option<Vec<String>>, quick_xml::Error> {
+    use quick_xml::events::Event;
+    let mut reader = quick_xml::Reader::from_str(xml);
+    let mut depth = 0usize;
+    let mut verbs = None;
+    loop {
+        let (name, opens) = match reader.read_event()? {
+            Event::Start(e) => (e.name().as_ref().to_vec(), true),
+            Event::Empty(e) => (e.name().as_ref().to_vec(), false),
+            Event::End(_) => {
+                depth = depth.saturating_sub(1);
+                continue;
+            }
+            Event::Eof => return Ok(verbs),
+            _ => continue,
+        };
+        match depth {
+            0 if name == b"Response" => verbs = Some(Vec::new()),
+            0 => return Ok(None),
+            1 => {
+                if let Some(list) = verbs.as_mut() {
+                    list.push(String::from_utf8_lossy(&name).into_owned());
+                }
+            }
+            _ => {}
+        }
+        if opens {
+            depth += 1;
+        }
+    }
+}
+
 /// Reads the `<Connect><Stream>` out of a TwiML document, if it has one.
 pub fn parse_connect(xml: &str) -> Result<Option<ParsedConnect>, quick_xml::Error> {
     use quick_xml::events::Event;
@@ -243,6 +277,20 @@ pub fn parse_connect(xml: &str) -> Result<Option<ParsedConnect>, quick_xml::Erro
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    #[test]
+    fn a_responses_verbs_are_read_in_order() {
+        let doc = Response::new()
+            .say("Sorry, every line is busy.")
+            .hangup()
+            .render();
+        assert_eq!(
+            response_verbs(&doc).unwrap(),
+            Some(vec!["Say".into(), "Hangup".into()])
+        );
+        assert_eq!(response_verbs("<Response/>").unwrap(), Some(vec![]));
+        assert_eq!(response_verbs("<html><body/></html>").unwrap(), None);
+    }
 
     #[test]
     fn connect_stream_renders_and_parses_back() {

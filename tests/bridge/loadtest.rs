@@ -149,3 +149,24 @@ async fn calls_the_bridge_refuses_are_failures() {
     assert_eq!(report.failures[0].calls, 3);
     assert_eq!(report.echo_rtt, None);
 }
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn calls_the_bridge_answers_without_a_stream_are_refusals_not_failures() {
+    let agent = echo_agent(AudioFormat::Ulaw8000).await;
+    let bridge = TestBridge::start(&agent).await;
+    let mut config = config(&bridge, 3, 1);
+    config.to = "+15005550199".into();
+    let report = switchboard::loadtest::run(config).await.unwrap();
+    assert_eq!((report.calls.refused, report.calls.connected), (3, 0));
+    assert_eq!(report.calls.failed_to_connect, 0);
+    assert!(report.nothing_broke() && !report.all_calls_connected());
+    assert_eq!(report.refusals.len(), 1, "{:?}", report.refusals);
+    assert_eq!(report.refusals[0].calls, 3);
+    assert!(
+        report.refusals[0].verbs.starts_with("Say"),
+        "{:?}",
+        report.refusals
+    );
+    assert_eq!(report.refusal_answer.map(|a| a.count), Some(3));
+    assert_eq!(report.echo_rtt, None);
+}
