@@ -4,6 +4,7 @@
 //! the bridge writes out (TwiML, logs) when callers send hostile values.
 
 mod attach;
+mod cli;
 mod drain;
 mod e2e;
 mod loadtest;
