@@ -234,6 +234,10 @@ async fn a_whole_call_logged_at_trace_shows_no_secret() {
         logs.contains(" TRACE ") && logs.contains("call ended"),
         "the capture saw the whole call at trace: {logs}"
     );
+    assert!(
+        !logs.contains("conversation_signature="),
+        "the agent's signed URL is a credential too"
+    );
     for secret in [
         bridge.auth_token.as_str(),
         "xi-test-key",
