@@ -123,6 +123,38 @@ async fn twiml_from_hostile_caller_ids_parses_and_keeps_the_value() {
 }
 
 #[tokio::test]
+async fn a_lone_surrogate_in_the_form_arrives_as_a_replacement_character() {
+    let bridge = TestBridge::start(DEAD_UPSTREAM).await;
+    let url = bridge.url("/twilio/voice");
+    // UTF-8 has no encoding of U+D800; its would-be bytes are decoded as three U+FFFD, which is
+    // also what the signature covers.
+    let decoded = "+1\u{FFFD}\u{FFFD}\u{FFFD}";
+    let signature = bridge
+        .hooks
+        .sign(&url, &call_from("CAsurrogate", decoded, bridge.number()));
+    let body = format!(
+        "CallSid=CAsurrogate&AccountSid=AC00000000000000000000000000000000&From=%2B1%ED%A0%80&To={}&CallStatus=ringing&Direction=inbound",
+        bridge.number().replace('+', "%2B")
+    );
+    let answer = reqwest::Client::new()
+        .post(&url)
+        .header("X-Twilio-Signature", signature)
+        .header("Content-Type", "application/x-www-form-urlencoded")
+        .body(body)
+        .send()
+        .await
+        .unwrap();
+    assert_eq!(answer.status(), 200);
+    let answer = answer.text().await.unwrap();
+    let doc = roxmltree::Document::parse(&answer).unwrap_or_else(|e| panic!("{e}: {answer}"));
+    let from = doc
+        .descendants()
+        .find(|n| n.attribute("name") == Some("from"))
+        .and_then(|n| n.attribute("value"));
+    assert_eq!(from, Some(decoded), "{answer}");
+}
+
+#[tokio::test]
 async fn a_hostile_caller_id_cannot_forge_a_log_line_or_send_an_escape() {
     let bridge = TestBridge::start(DEAD_UPSTREAM).await;
     let (captured, guard) = capture(text_settings(), "info");
