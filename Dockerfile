@@ -1,6 +1,7 @@
 # Multi-stage build: compile in the Rust image, run from a slim Debian with only what the
 # binary needs at runtime (CA certificates for TLS to Twilio and ElevenLabs, tzdata for the
-# availability engine's time zones).
+# availability engine's time zones), and sqlite3 to give a business its calendar with SQL in
+# the SQLite database of the volume (see the README).
 
 FROM rust:1-bookworm AS build
 WORKDIR /src
@@ -13,7 +14,7 @@ RUN cargo build --release --locked --bin switchboard
 
 FROM debian:bookworm-slim
 RUN apt-get update \
-    && apt-get install -y --no-install-recommends ca-certificates tzdata \
+    && apt-get install -y --no-install-recommends ca-certificates tzdata sqlite3 \
     && rm -rf /var/lib/apt/lists/* \
     && useradd --system --home /var/lib/switchboard --create-home switchboard
 COPY --from=build /src/target/release/switchboard /usr/local/bin/switchboard

@@ -60,7 +60,7 @@ pub enum ConfigError {
         path: String,
         source: Box<toml::de::Error>,
     },
-    #[error("{name}={value:?} is not valid: {why}")]
+    #[error("{name} = {value:?} is not valid: {why}")]
     Invalid {
         name: &'static str,
         value: String,
@@ -241,23 +241,30 @@ impl Config {
             None => FileConfig::default(),
         };
         let pick = |name: &str, from_file: Option<String>| env(name).filter(|v| !v.is_empty()).or(from_file);
+        // Where a value came from, for its error: the variable, or the file's key.
+        let source = |variable: &'static str, key: &'static str| match env(variable) {
+            Some(v) if !v.is_empty() => variable,
+            _ => key,
+        };
 
+        let listen_source = source("SWITCHBOARD_LISTEN", "listen (in the config file)");
         let listen_text = pick("SWITCHBOARD_LISTEN", file.listen).unwrap_or_else(|| "0.0.0.0:8080".into());
         let listen: SocketAddr =
             listen_text
                 .parse()
                 .map_err(|e: std::net::AddrParseError| ConfigError::Invalid {
-                    name: "SWITCHBOARD_LISTEN",
+                    name: listen_source,
                     value: listen_text.clone(),
                     why: e.to_string(),
                 })?;
+        let public_url_source = source("SWITCHBOARD_PUBLIC_URL", "public_url (in the config file)");
         let public_url = pick("SWITCHBOARD_PUBLIC_URL", file.public_url)
             .unwrap_or_else(|| format!("http://{listen}"))
             .trim_end_matches('/')
             .to_owned();
         if !(public_url.starts_with("https://") || public_url.starts_with("http://")) {
             return Err(ConfigError::Invalid {
-                name: "SWITCHBOARD_PUBLIC_URL",
+                name: public_url_source,
                 value: public_url,
                 why: "must start with https:// (or http:// for local testing)".into(),
             });
@@ -301,6 +308,17 @@ impl Config {
                 why: format!("agent {:?} dials out but has no fallback_number", agent.name),
             });
         }
+        if let Some((agent, refused)) = file
+            .agents
+            .iter()
+            .find_map(|agent| crate::timezone::zone(&agent.timezone).err().map(|e| (agent, e)))
+        {
+            return Err(ConfigError::Invalid {
+                name: "agents.timezone",
+                value: agent.timezone.clone(),
+                why: format!("agent {:?}: {refused}", agent.name),
+            });
+        }
         Ok(Config {
             listen,
             public_url,
@@ -324,7 +342,7 @@ impl Config {
     pub fn check_serve(&self) -> Result<(), ConfigError> {
         if self.twilio.auth_token.is_empty() {
             return Err(ConfigError::Missing(
-                "TWILIO_AUTH_TOKEN (every Twilio request is signature-checked)",
+                "TWILIO_AUTH_TOKEN (or twilio.auth_token in the config file; every Twilio request is signature-checked)",
             ));
         }
         Ok(())
@@ -418,6 +436,13 @@ mod tests {
         let e = Config::load(None, env(&[("SWITCHBOARD_PUBLIC_URL", "bridge.example")])).unwrap_err();
         assert!(e.to_string().contains("https://"), "{e}");
         let dir = tempfile::tempdir().unwrap();
+        let path = dir.path().join("listen.toml");
+        std::fs::write(&path, "listen = \"nope\"").unwrap();
+        let e = Config::load(Some(&path), env(&[])).unwrap_err().to_string();
+        assert!(
+            e.starts_with("listen (in the config file)"),
+            "a file's value is named by its key: {e}"
+        );
         let path = dir.path().join("bad.toml");
         std::fs::write(&path, "listen = 5\nunknown_key = 1").unwrap();
         assert!(matches!(
@@ -452,6 +477,12 @@ mod tests {
         .unwrap();
         let c = Config::load(Some(&path), env(&[])).unwrap();
         assert_eq!(c.agents[0].fallback, AgentFallback::Dial);
+        std::fs::write(&path, agent("timezone = \"EST\"")).unwrap();
+        let e = Config::load(Some(&path), env(&[])).unwrap_err().to_string();
+        assert!(
+            e.contains("agents.timezone") && e.contains("America/New_York"),
+            "the key is named and the likely zone suggested: {e}"
+        );
         std::fs::write(&path, agent("fallback = \"message\"")).unwrap();
         assert_eq!(
             Config::load(Some(&path), env(&[])).unwrap().agents[0].fallback,

@@ -24,6 +24,7 @@ pub mod shutdown;
 pub mod sim;
 pub mod store;
 pub mod telephony;
+pub mod timezone;
 pub mod tls;
 pub mod tools;
 pub mod upstream;

@@ -24,7 +24,7 @@ use crate::tools::Toolbox;
 use crate::upstream::{ElevenLabsClient, Prewarm};
 use crate::wire::signature::RequestValidator;
 
-pub use config_agents::sync_config_agents;
+pub use config_agents::{SyncedAgents, sync_config_agents};
 pub use server::{Server, start};
 
 /// Live events kept for a live view that falls behind.

@@ -41,7 +41,7 @@ impl CallerZone {
     /// The zone with the IANA name `name`, or the one named `default` when `name` is `None`.
     pub fn named_or(name: Option<&str>, default: &str) -> Result<CallerZone, BookingError> {
         let name = name.unwrap_or(default);
-        let zone = TimeZone::get(name).map_err(|_| BookingError::UnknownTimezone {
+        let zone = crate::timezone::zone(name).map_err(|_| BookingError::UnknownTimezone {
             name: name.to_owned(),
         })?;
         Ok(CallerZone {
@@ -66,6 +66,11 @@ mod tests {
         assert!(matches!(
             CallerZone::named_or(Some("Mars/Olympus"), "UTC"),
             Err(BookingError::UnknownTimezone { name }) if name == "Mars/Olympus"
+        ));
+        // An abbreviation resolves to a fixed offset: wrong for half the year.
+        assert!(matches!(
+            CallerZone::named_or(Some("EST"), "UTC"),
+            Err(BookingError::UnknownTimezone { name }) if name == "EST"
         ));
     }
 

@@ -4,7 +4,9 @@
 //! temporary SQLite database with the demo business seeded, and the simulated caller, then
 //! plays one booking call: the transcript as it happens, the tool calls, the booking read back
 //! from the database, the relay latency inside the bridge, and a stereo WAV of the call.
-//! `--serve` keeps the server and the agent running for calls by hand and load tests.
+//! `--serve` keeps the server and the agent running for calls by hand and load tests; the
+//! commands it suggests name this binary as the shell will find it (its full path when it is
+//! not on `PATH`, as after `cargo run`).
 
 use std::path::PathBuf;
 use std::time::{Duration, Instant};
@@ -62,6 +64,14 @@ struct Demo {
 
 pub async fn run(args: DemoArgs) -> anyhow::Result<()> {
     let mode: SimMode = args.agent_mode.parse()?;
+    if mode == SimMode::Echo && !args.serve {
+        bail!(
+            "--agent-mode echo only makes sense with --serve: the echo agent repeats the caller and never books, \
+             so the demo call could not finish. For a load test run `{program} demo --serve --agent-mode echo`; \
+             for the booking call, `{program} demo`.",
+            program = program_name()
+        );
+    }
     let format = args
         .agent_format
         .parse()
@@ -147,17 +157,51 @@ async fn serve_until_stopped(demo: Demo, mode: SimMode) -> anyhow::Result<()> {
     );
     println!("  sim agent       {}", demo.agent_url);
     println!("  metrics         {}/metrics\n", config.public_url);
+    let program = program_name();
     println!(
-        "try:  switchboard sim caller --webhook {}/twilio/voice --to {DEMO_NUMBER} --auth-token {}",
+        "try:  {program} sim caller --webhook {}/twilio/voice --to {DEMO_NUMBER} --auth-token {}",
         config.public_url, demo.auth_token
     );
-    println!(
-        "      switchboard loadtest --server {} --to {DEMO_NUMBER} --auth-token {} --calls 10 --duration 10",
-        config.public_url, demo.auth_token
-    );
+    match mode {
+        // The load test measures the round trip of the caller's own audio: it needs the echo.
+        SimMode::Echo => println!(
+            "      {program} loadtest --server {} --to {DEMO_NUMBER} --auth-token {} --calls 10 --duration 10",
+            config.public_url, demo.auth_token
+        ),
+        SimMode::Script => println!(
+            "      for a load test, start the demo with an echo agent instead: {program} demo --serve --agent-mode echo"
+        ),
+    }
     super::serve::shutdown_signal().await;
     demo.server.shutdown(Duration::from_secs(10)).await?;
     Ok(())
+}
+
+/// How a shell finds this binary: `switchboard` if `PATH` leads to it, else its full path.
+fn program_name() -> String {
+    let exe = std::env::current_exe().ok();
+    let path = std::env::var_os("PATH");
+    exe.map_or_else(|| "switchboard".into(), |exe| name_on_path(&exe, path.as_deref()))
+}
+
+fn name_on_path(exe: &std::path::Path, path: Option<&std::ffi::OsStr>) -> String {
+    let Some(name) = exe.file_name() else {
+        return exe.display().to_string();
+    };
+    let same = |candidate: &std::path::Path| match (candidate.canonicalize(), exe.canonicalize()) {
+        (Ok(a), Ok(b)) => a == b,
+        _ => false,
+    };
+    // The first match on PATH is what the shell runs.
+    let found = path
+        .into_iter()
+        .flat_map(std::env::split_paths)
+        .map(|dir| dir.join(name))
+        .find(|candidate| candidate.is_file());
+    match found {
+        Some(candidate) if same(&candidate) => name.to_string_lossy().into_owned(),
+        _ => exe.display().to_string(),
+    }
 }
 
 async fn one_call(demo: Demo, mode: SimMode, wav: &std::path::Path) -> anyhow::Result<()> {
@@ -339,4 +383,33 @@ async fn one_call(demo: Demo, mode: SimMode, wav: &std::path::Path) -> anyhow::R
         );
     }
     Ok(())
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn hints_name_the_binary_by_its_path_unless_path_finds_it() {
+        let dir = tempfile::tempdir().unwrap();
+        let bin = dir.path().join("bin");
+        std::fs::create_dir(&bin).unwrap();
+        let exe = bin.join("switchboard");
+        std::fs::write(&exe, b"").unwrap();
+        let elsewhere = dir.path().join("elsewhere");
+        std::fs::create_dir(&elsewhere).unwrap();
+        std::fs::write(elsewhere.join("switchboard"), b"").unwrap();
+
+        let on_path = std::env::join_paths([&bin]).unwrap();
+        assert_eq!(name_on_path(&exe, Some(&on_path)), "switchboard");
+        let not_on_path = std::env::join_paths([dir.path()]).unwrap();
+        assert_eq!(name_on_path(&exe, Some(&not_on_path)), exe.display().to_string());
+        assert_eq!(name_on_path(&exe, None), exe.display().to_string());
+        let another_first = std::env::join_paths([&elsewhere, &bin]).unwrap();
+        assert_eq!(
+            name_on_path(&exe, Some(&another_first)),
+            exe.display().to_string(),
+            "another switchboard comes first on PATH"
+        );
+    }
 }

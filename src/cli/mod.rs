@@ -3,6 +3,7 @@
 mod demo;
 mod limits;
 mod loadtest;
+pub mod logging;
 mod serve;
 mod sim;
 mod tools;
@@ -28,6 +29,9 @@ pub struct Cli {
         value_parser = ["text", "json"]
     )]
     log_format: String,
+    /// Show only the last four digits of callers' numbers in logs.
+    #[arg(long, global = true, env = "SWITCHBOARD_LOG_MASK_NUMBERS")]
+    log_mask_numbers: bool,
     #[command(subcommand)]
     command: Command,
 }
@@ -35,9 +39,10 @@ pub struct Cli {
 #[derive(Debug, Subcommand)]
 enum Command {
     /// Run the bridge.
+    #[command(after_help = SERVE_ENVIRONMENT)]
     Serve {
-        /// TOML configuration file (also SWITCHBOARD_CONFIG); the environment overrides it.
-        #[arg(long)]
+        /// TOML configuration file; the environment overrides it.
+        #[arg(long, env = "SWITCHBOARD_CONFIG")]
         config: Option<PathBuf>,
     },
     /// One whole call on loopback with the built-in simulators (or `--serve` to keep them up).
@@ -54,6 +59,22 @@ enum Command {
     LoadTest(loadtest::LoadTestArgs),
 }
 
+/// The settings `serve` reads from the environment (each overrides its key in the file).
+const SERVE_ENVIRONMENT: &str = "\
+Environment (each overrides the config file's key in brackets; an empty variable is unset):
+  SWITCHBOARD_LISTEN         [listen] address to listen on (default 0.0.0.0:8080)
+  SWITCHBOARD_PUBLIC_URL     [public_url] the https:// URL Twilio calls (default http://<listen>)
+  SWITCHBOARD_DATABASE_URL   [database_url] sqlite://… or postgres://… (default sqlite://switchboard.db?mode=rwc)
+  SWITCHBOARD_TOOL_SECRET    [tool_secret] X-Voice-Secret of webhook tools (unset: /tools refused)
+  TWILIO_AUTH_TOKEN          [twilio.auth_token] required: every Twilio request is signature-checked
+  TWILIO_ACCOUNT_SID         [twilio.account_sid]
+  TWILIO_API_BASE            [twilio.api_base] (default https://api.twilio.com)
+  ELEVENLABS_API_KEY         [elevenlabs.api_key] for private agents (signed URLs)
+  ELEVENLABS_API_BASE        [elevenlabs.api_base] (default https://api.elevenlabs.io)
+  SWITCHBOARD_LOG_FORMAT     text or json (also --log-format)
+  SWITCHBOARD_LOG_MASK_NUMBERS  true: callers' numbers show only their last four digits
+  RUST_LOG                   log level and filters (default info)";
+
 /// Parses the command line and runs the command.
 pub fn main() -> anyhow::Result<()> {
     let cli = Cli::parse();
@@ -62,40 +83,27 @@ pub fn main() -> anyhow::Result<()> {
         Command::Tools(_) => None,
         _ => limits::raise_open_file_limit().ok(),
     };
+    let json = cli.log_format == "json";
     let runtime = tokio::runtime::Builder::new_multi_thread().enable_all().build()?;
     runtime.block_on(async move {
         match cli.command {
             Command::Serve { config } => {
-                init_logging(&cli.log_format, "info");
+                logging::init(json, cli.log_mask_numbers, "info");
                 serve::run(config).await
             }
             Command::Demo(args) => {
-                init_logging(&cli.log_format, "warn");
+                logging::init(json, cli.log_mask_numbers, "warn");
                 demo::run(args).await
             }
             Command::Sim(command) => {
-                init_logging(&cli.log_format, "info");
+                logging::init(json, cli.log_mask_numbers, "info");
                 sim::run(command).await
             }
             Command::Tools(command) => tools::run(command),
             Command::LoadTest(args) => {
-                init_logging(&cli.log_format, "warn");
+                logging::init(json, cli.log_mask_numbers, "warn");
                 loadtest::run(args, open_file_limit).await
             }
         }
     })
-}
-
-/// Logs to stderr; `RUST_LOG` overrides `default_level`.
-pub fn init_logging(format: &str, default_level: &str) {
-    use tracing_subscriber::EnvFilter;
-    let filter = EnvFilter::try_from_default_env().unwrap_or_else(|_| EnvFilter::new(default_level));
-    let builder = tracing_subscriber::fmt()
-        .with_env_filter(filter)
-        .with_writer(std::io::stderr);
-    let _ = if format == "json" {
-        builder.json().try_init()
-    } else {
-        builder.try_init()
-    };
 }

@@ -18,7 +18,7 @@ pub async fn run(config_path: Option<PathBuf>) -> anyhow::Result<()> {
     let store = Store::connect(&config.database_url)
         .await
         .with_context(|| format!("opening the database {}", redact_url(&config.database_url)))?;
-    let added = crate::app::sync_config_agents(&store, &config.agents).await?;
+    let synced = crate::app::sync_config_agents(&store, &config.agents).await?;
     let public_url = config.public_url.clone();
     let server = crate::app::start(config, store)
         .await
@@ -26,7 +26,7 @@ pub async fn run(config_path: Option<PathBuf>) -> anyhow::Result<()> {
     tracing::info!(
         listen = %server.local_addr,
         %public_url,
-        agents_added = added,
+        agents_added = synced.added,
         "switchboard is serving; point your Twilio number's voice webhook at {public_url}/twilio/voice"
     );
     shutdown_signal().await;

@@ -21,11 +21,11 @@ pub(crate) fn e164(what: &'static str, number: &str) -> StoreResult<()> {
     }
 }
 
-/// An IANA zone name the time zone database knows (`Europe/Berlin`, `UTC`).
+/// An IANA zone name the time zone database knows (`Europe/Berlin`, `UTC`; not `EST`).
 pub(crate) fn timezone(name: &str) -> StoreResult<()> {
-    jiff::tz::TimeZone::get(name)
+    crate::timezone::zone(name)
         .map(|_| ())
-        .map_err(|_| StoreError::invalid("timezone", format!("{name:?} is not a known IANA time zone")))
+        .map_err(|refused| StoreError::invalid("timezone", refused.to_string()))
 }
 
 pub(crate) fn not_blank(what: &'static str, value: &str) -> StoreResult<()> {

@@ -46,9 +46,16 @@ impl From<BookingError> for ToolError {
             BookingError::ChangedMeanwhile => ToolError::Refused(
                 "That booking was just changed or cancelled; please look it up again.".into(),
             ),
-            BookingError::UnknownTimezone { name } => ToolError::BadInput(format!(
-                "I don't recognise the timezone \"{name}\"; please give an IANA name like America/New_York."
-            )),
+            BookingError::UnknownTimezone { name } => {
+                ToolError::BadInput(match crate::timezone::suggestion(&name) {
+                    Some(meant) => format!(
+                        "\"{name}\" is not an IANA timezone name; please use one like \"{meant}\", which is probably meant."
+                    ),
+                    None => format!(
+                        "I don't recognise the timezone \"{name}\"; please give an IANA name like America/New_York."
+                    ),
+                })
+            }
             BookingError::DateOutOfRange => ToolError::bad_input("That date is out of range."),
             BookingError::Store(error) => ToolError::Store(error),
             BookingError::Internal(detail) => ToolError::Internal(detail),
@@ -205,6 +212,10 @@ mod tests {
                 name: "Mars/Olympus".into()
             }),
             ToolError::BadInput(sentence) if sentence.contains("Mars/Olympus")
+        ));
+        assert!(matches!(
+            ToolError::from(BookingError::UnknownTimezone { name: "EST".into() }),
+            ToolError::BadInput(sentence) if sentence.contains("\"America/New_York\", which is probably meant")
         ));
     }
 }

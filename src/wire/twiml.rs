@@ -3,6 +3,12 @@
 //! Shapes follow twilio.com/docs/voice/twiml (`<Connect>`, `<Stream>`, `<Parameter>`, `<Say>`,
 //! `<Record>`, `<Dial>`, `<Hangup>`, `<Pause>`). The output matches what twilio-python's
 //! `VoiceResponse` renders, which a test checks.
+//!
+//! Values may come from callers (a `From` header can hold anything), so every document is
+//! well-formed XML whatever they hold: characters XML 1.0 forbids (control characters other
+//! than tab, line feed and carriage return; U+FFFE, U+FFFF) are dropped, tab/LF/CR are written
+//! as character references (an attribute keeps them instead of turning them into spaces), and
+//! a `<Parameter>` is cut to Twilio's limit on its name and value together.
 
 use std::fmt::Write;
 
@@ -116,7 +122,7 @@ fn render_verb(out: &mut String, verb: &Verb) {
             for (name, value) in parameters {
                 out.push_str("<Parameter");
                 attr(out, "name", Some(name));
-                attr(out, "value", Some(value));
+                attr(out, "value", Some(parameter_value(name, value)));
                 out.push_str(" />");
             }
             out.push_str("</Stream></Connect>");
@@ -153,9 +159,30 @@ fn render_verb(out: &mut String, verb: &Verb) {
     }
 }
 
-/// Escapes text for an XML attribute value or element content.
+/// Twilio: "The combined length of each `<Parameter>` `name` and `value` attributes must be
+/// under 500 characters" (characters of the values, before escaping).
+pub const PARAMETER_MAX_CHARS: usize = 499;
+
+/// `value` cut so that `name` and it together stay within [`PARAMETER_MAX_CHARS`].
+pub fn parameter_value<'a>(name: &str, value: &'a str) -> &'a str {
+    let room = PARAMETER_MAX_CHARS.saturating_sub(name.chars().count());
+    match value.char_indices().nth(room) {
+        Some((cut, _)) => &value[..cut],
+        None => value,
+    }
+}
+
+/// Whether XML 1.0 allows `c` at all (its `Char` production; Rust strings hold no
+/// surrogates, so those need no check).
+fn allowed_in_xml(c: char) -> bool {
+    matches!(c, '\t' | '\n' | '\r' | '\u{20}'..='\u{FFFD}' | '\u{10000}'..)
+}
+
+/// Escapes text for an XML attribute value or element content, dropping what XML forbids.
 pub fn escape(text: &str) -> std::borrow::Cow<'_, str> {
-    if !text.contains(['&', '<', '>', '"', '\'']) {
+    let needs_work =
+        |c: char| matches!(c, '&' | '<' | '>' | '"' | '\'' | '\t' | '\n' | '\r') || !allowed_in_xml(c);
+    if !text.contains(needs_work) {
         return std::borrow::Cow::Borrowed(text);
     }
     let mut out = String::with_capacity(text.len() + 16);
@@ -166,6 +193,10 @@ pub fn escape(text: &str) -> std::borrow::Cow<'_, str> {
             '>' => out.push_str("&gt;"),
             '"' => out.push_str("&quot;"),
             '\'' => out.push_str("&apos;"),
+            '\t' => out.push_str("&#9;"),
+            '\n' => out.push_str("&#10;"),
+            '\r' => out.push_str("&#13;"),
+            c if !allowed_in_xml(c) => {}
             c => out.push(c),
         }
     }
@@ -319,6 +350,77 @@ mod tests {
             parsed.parameters,
             vec![("token".to_string(), "a<b>\"c\"&'d'".to_string())]
         );
+    }
+
+    /// Values a caller controls, with what a parser must read back from each.
+    fn hostile_values() -> Vec<(String, String)> {
+        vec![
+            ("+1555\u{0}\u{1b}[31m\u{7}0100".into(), "+1555[31m0100".into()),
+            ("]]><Hangup/><!--".into(), "]]><Hangup/><!--".into()),
+            ("a&b<c>\"d\"'e'".into(), "a&b<c>\"d\"'e'".into()),
+            ("line\nbreak\rtab\tend".into(), "line\nbreak\rtab\tend".into()),
+            (
+                "\u{FFFE}\u{FFFF}\u{FFFD}\u{10FFFF}".into(),
+                "\u{FFFD}\u{10FFFF}".into(),
+            ),
+            ("&#0; &amp; &#x1b;".into(), "&#0; &amp; &#x1b;".into()),
+        ]
+    }
+
+    #[test]
+    fn hostile_values_still_make_well_formed_xml_that_reads_back() {
+        for (value, expected) in hostile_values() {
+            let doc = Response::new()
+                .say(value.as_str())
+                .verb(Verb::ConnectStream {
+                    action: Some(value.clone()),
+                    url: "wss://b.example/twilio/stream".into(),
+                    parameters: vec![("from".into(), value.clone())],
+                })
+                .render();
+            let parsed = roxmltree::Document::parse(&doc).unwrap_or_else(|e| panic!("{e}: {doc}"));
+            let root = parsed.root_element();
+            let names: Vec<&str> = root.children().map(|n| n.tag_name().name()).collect();
+            assert_eq!(names, ["Say", "Connect"], "{doc}");
+            let say = root.first_element_child().unwrap();
+            assert_eq!(say.text().unwrap_or_default(), expected);
+            let connect = say.next_sibling_element().unwrap();
+            assert_eq!(connect.attribute("action"), Some(expected.as_str()));
+            let parameter = connect
+                .descendants()
+                .find(|n| n.has_tag_name("Parameter"))
+                .unwrap();
+            assert_eq!(parameter.attribute("value"), Some(expected.as_str()));
+        }
+    }
+
+    #[test]
+    fn a_parameter_is_cut_to_twilios_limit() {
+        let huge = "9".repeat(10_000);
+        let wide = "é".repeat(600);
+        let doc = Response::new()
+            .verb(Verb::ConnectStream {
+                action: None,
+                url: "wss://b.example/twilio/stream".into(),
+                parameters: vec![
+                    ("from".into(), huge),
+                    ("name".into(), wide),
+                    ("to".into(), "+15550100".into()),
+                ],
+            })
+            .render();
+        let parsed = roxmltree::Document::parse(&doc).unwrap();
+        let parameters: Vec<(&str, &str)> = parsed
+            .descendants()
+            .filter(|n| n.has_tag_name("Parameter"))
+            .map(|n| (n.attribute("name").unwrap(), n.attribute("value").unwrap()))
+            .collect();
+        for (name, value) in &parameters {
+            assert!(name.chars().count() + value.chars().count() < 500, "{name}");
+        }
+        assert_eq!(parameters[0].1, "9".repeat(495));
+        assert_eq!(parameters[1].1, "é".repeat(495), "cut on a character, not a byte");
+        assert_eq!(parameters[2], ("to", "+15550100"), "short values are untouched");
     }
 
     #[test]

@@ -1,11 +1,14 @@
 //! A bridge's parts over real sockets on loopback: the webhooks and the stream handshake,
 //! whole calls with the simulators, socket lifetimes against a hand-written agent, pre-warmed
-//! agent connections, the application layer's services, the drain, and short load tests.
+//! agent connections, the application layer's services, the drain, short load tests, and what
+//! the bridge writes out (TwiML, logs) when callers send hostile values.
 
 mod attach;
+mod cli;
 mod drain;
 mod e2e;
 mod loadtest;
+mod output;
 mod prewarm;
 mod reception;
 mod sockets;
