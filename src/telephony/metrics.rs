@@ -21,16 +21,20 @@ pub enum ErrorKind {
     Store,
     /// A call to a number no agent answers.
     UnknownNumber,
+    /// A Twilio callback for a call it was already made for (a voice webhook whose CallSid
+    /// was answered, a voicemail or status kept before): refused or ignored.
+    Replayed,
 }
 
 impl ErrorKind {
     /// Every kind, in declaration order: `kind as usize` indexes the counters.
-    const ALL: [ErrorKind; 5] = [
+    const ALL: [ErrorKind; 6] = [
         ErrorKind::BadSignature,
         ErrorKind::BadStreamToken,
         ErrorKind::UpstreamConnect,
         ErrorKind::Store,
         ErrorKind::UnknownNumber,
+        ErrorKind::Replayed,
     ];
 
     fn label(self) -> &'static str {
@@ -40,6 +44,7 @@ impl ErrorKind {
             ErrorKind::UpstreamConnect => "upstream_connect",
             ErrorKind::Store => "store",
             ErrorKind::UnknownNumber => "unknown_number",
+            ErrorKind::Replayed => "replayed",
         }
     }
 }

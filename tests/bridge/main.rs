@@ -3,11 +3,13 @@
 //! agent connections, the application layer's services, the drain, and short load tests.
 
 mod attach;
+mod crash;
 mod drain;
 mod e2e;
 mod loadtest;
 mod prewarm;
 mod reception;
+mod replays;
 mod sockets;
 mod support;
 mod webhooks;
