@@ -236,12 +236,14 @@ impl Store {
 
     /// Closes every open call not heard of since `silent_since` (no progress, or none since it
     /// was answered): its instance stopped without finishing it. Each ends at its last
-    /// progress, with the connected time metered then.
+    /// progress, with the connected time metered then. (`started_at < $1` follows from the
+    /// rest, since progress comes after the start; it lets the open calls' index answer.)
     pub async fn close_lost_calls(&self, silent_since: Timestamp) -> StoreResult<LostCalls> {
         let rows = sqlx::query(
             "UPDATE calls SET ended_at = COALESCE(progress_at, started_at), end_reason = $2, \
              duration_ms = COALESCE(progress_ms, 0) \
-             WHERE ended_at IS NULL AND COALESCE(progress_at, started_at) < $1 RETURNING duration_ms",
+             WHERE ended_at IS NULL AND started_at < $1 AND COALESCE(progress_at, started_at) < $1 \
+             RETURNING duration_ms",
         )
         .bind(row::millis(silent_since))
         .bind(LOST_END_REASON)
