@@ -107,6 +107,10 @@ async fn after_a_kill_with_calls_up_a_restart_closes_every_call_with_its_minutes
     for (call, opened) in calls(&store, &sids).await.iter().zip(&opened) {
         let truth = killed_at - opened.unwrap();
         let recorded = call.duration.expect("a closed call has a length");
+        eprintln!(
+            "{}: recorded {recorded:?}, connected {truth:?} at the kill",
+            call.call_sid
+        );
         assert_eq!(call.end_reason.as_deref(), Some(LOST_END_REASON));
         assert!(
             recorded.abs_diff(truth) <= TOLERANCE,
