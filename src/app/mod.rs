@@ -89,6 +89,7 @@ impl App {
         let progress_every = config.call.progress_every();
         recovery::start(
             store.clone(),
+            metrics.clone(),
             recovery::silent_limit(progress_every, config.call.upstream_timeout()),
             progress_every,
             &workers,

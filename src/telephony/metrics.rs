@@ -57,6 +57,7 @@ pub struct Metrics {
     pub upstream_connect: Histogram,
     prewarm_claimed: AtomicU64,
     prewarm_missed: AtomicU64,
+    calls_recovered: AtomicU64,
     errors: LabeledCounters<{ ErrorKind::ALL.len() }>,
 }
 
@@ -67,6 +68,7 @@ impl Default for Metrics {
             upstream_connect: Histogram::default(),
             prewarm_claimed: AtomicU64::new(0),
             prewarm_missed: AtomicU64::new(0),
+            calls_recovered: AtomicU64::new(0),
             errors: LabeledCounters::new(ErrorKind::ALL.map(ErrorKind::label)),
         }
     }
@@ -85,6 +87,11 @@ impl Metrics {
             &self.prewarm_missed
         }
         .fetch_add(1, Relaxed);
+    }
+
+    /// `calls` records of calls whose instance stopped were closed from their last progress.
+    pub fn calls_recovered(&self, calls: u64) {
+        self.calls_recovered.fetch_add(calls, Relaxed);
     }
 
     pub fn error(&self, kind: ErrorKind) {
@@ -133,6 +140,17 @@ impl Metrics {
         sample(&mut out, "switchboard_prewarm_waiting", prewarm_waiting);
         family(
             &mut out,
+            "switchboard_calls_recovered_total",
+            "counter",
+            "Records of calls whose instance stopped, closed from their last progress.",
+        );
+        sample(
+            &mut out,
+            "switchboard_calls_recovered_total",
+            self.calls_recovered.load(Relaxed),
+        );
+        family(
+            &mut out,
             "switchboard_errors_total",
             "counter",
             "Failures, by kind.",
@@ -159,11 +177,13 @@ mod tests {
         m.calls.call_started();
         m.error(ErrorKind::BadSignature);
         m.prewarm(true);
+        m.calls_recovered(2);
         let text = m.render(3);
         assert!(text.contains("switchboard_active_calls 1\n"), "{text}");
         assert!(text.contains("switchboard_errors_total{kind=\"bad_signature\"} 1\n"));
         assert!(text.contains("switchboard_prewarm_total{outcome=\"claimed\"} 1\n"));
         assert!(text.contains("switchboard_prewarm_waiting 3\n"));
+        assert!(text.contains("switchboard_calls_recovered_total 2\n"));
         assert_eq!(m.error_count(ErrorKind::BadSignature), 1);
         // One family each: the HELP lines are unique.
         let mut helps: Vec<&str> = text.lines().filter(|l| l.starts_with("# HELP")).collect();

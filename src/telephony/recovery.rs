@@ -11,8 +11,12 @@ use std::time::Duration;
 
 use jiff::{SignedDuration, Timestamp};
 
+use std::sync::Arc;
+
 use crate::shutdown::Shutdown;
 use crate::store::Store;
+
+use super::metrics::{ErrorKind, Metrics};
 
 /// The slack beyond the progress interval a call may take before its first progress: Twilio
 /// opening the media stream after the answer, the agent connecting.
@@ -25,7 +29,13 @@ pub fn silent_limit(progress_every: Duration, upstream_timeout: Duration) -> Dur
 }
 
 /// Starts the sweep as one of the `workers`: now, then every `every`.
-pub fn start(store: Store, silent_limit: Duration, every: Duration, workers: &Shutdown) {
+pub fn start(
+    store: Store,
+    metrics: Arc<Metrics>,
+    silent_limit: Duration,
+    every: Duration,
+    workers: &Shutdown,
+) {
     let stopping = workers.clone();
     workers.spawn(async move {
         let mut ticks = tokio::time::interval(every);
@@ -37,7 +47,7 @@ pub fn start(store: Store, silent_limit: Duration, every: Duration, workers: &Sh
                 () = stopping.stopping() => return,
                 _ = ticks.tick() => {}
             }
-            sweep(&store, silent_limit, first).await;
+            sweep(&store, &metrics, silent_limit, first).await;
             first = false;
         }
     });
@@ -45,11 +55,12 @@ pub fn start(store: Store, silent_limit: Duration, every: Duration, workers: &Sh
 
 /// Closes the calls silent for longer than `silent_limit`; the first sweep of a start logs
 /// its count even when it is zero.
-pub async fn sweep(store: &Store, silent_limit: Duration, at_start: bool) {
+async fn sweep(store: &Store, metrics: &Metrics, silent_limit: Duration, at_start: bool) {
     let limit = SignedDuration::try_from(silent_limit).unwrap_or(SignedDuration::MAX);
     let silent_since = Timestamp::now().checked_sub(limit).unwrap_or(Timestamp::MIN);
     match store.close_lost_calls(silent_since).await {
         Ok(lost) if lost.calls > 0 || at_start => {
+            metrics.calls_recovered(lost.calls);
             let minutes = lost.metered.as_secs_f64() / 60.0;
             tracing::info!(
                 calls = lost.calls,
@@ -58,6 +69,9 @@ pub async fn sweep(store: &Store, silent_limit: Duration, at_start: bool) {
             );
         }
         Ok(_) => {}
-        Err(e) => tracing::warn!(error = %e, "could not close the records of lost calls"),
+        Err(e) => {
+            metrics.error(ErrorKind::Store);
+            tracing::warn!(error = %e, "could not close the records of lost calls");
+        }
     }
 }
