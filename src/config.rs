@@ -112,6 +112,9 @@ pub struct CallConfig {
     /// Longest a write to Twilio's or the agent's socket may block before that side counts
     /// as gone and the call ends (with the fallback, if it was the agent).
     pub write_timeout_secs: u64,
+    /// How often a call's connected time is written to its record while it runs: what a call
+    /// can lose if its instance dies.
+    pub progress_secs: u64,
     /// Said before the fallback when the agent cannot continue a call.
     pub apology: String,
     /// Said when a number is not served here.
@@ -126,6 +129,7 @@ impl Default for CallConfig {
             stream_token_ttl_secs: 30,
             upstream_timeout_secs: 10,
             write_timeout_secs: 5,
+            progress_secs: 15,
             apology: "Sorry, our assistant is having trouble right now.".into(),
             not_in_service: "Sorry, this number is not in service. Goodbye.".into(),
         }
@@ -151,6 +155,10 @@ impl CallConfig {
 
     pub fn write_timeout(&self) -> Duration {
         Duration::from_secs(self.write_timeout_secs.max(1))
+    }
+
+    pub fn progress_every(&self) -> Duration {
+        Duration::from_secs(self.progress_secs.max(1))
     }
 }
 

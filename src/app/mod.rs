@@ -18,7 +18,7 @@ use crate::shutdown::Shutdown;
 use crate::store::Store;
 use crate::telephony::{
     Admission, AgentConnections, Attacher, CallRecorder, Directory, LiveFeed, LogLines, Metrics, Observers,
-    Reception, StreamTokens, Streams,
+    Reception, StreamTokens, Streams, recovery,
 };
 use crate::tools::Toolbox;
 use crate::upstream::{ElevenLabsClient, Prewarm};
@@ -47,7 +47,8 @@ pub struct App {
     pub toolbox: Toolbox,
     /// The calls in flight and the agent connections held for them: drained first.
     pub calls: Shutdown,
-    /// Background workers (the call recorder): stopped once the calls are over.
+    /// Background workers (the call recorder, the lost calls' recovery): stopped once the
+    /// calls are over.
     pub workers: Shutdown,
 }
 
@@ -84,7 +85,15 @@ impl App {
             Prewarm::new(calls.clone()),
             config.call.stream_token_ttl(),
         );
-        let recorder = CallRecorder::start(store.clone(), &workers);
+        let recorder = CallRecorder::start(store.clone(), metrics.clone(), &workers);
+        let progress_every = config.call.progress_every();
+        recovery::start(
+            store.clone(),
+            metrics.clone(),
+            recovery::silent_limit(progress_every, config.call.upstream_timeout()),
+            progress_every,
+            &workers,
+        );
         let live = LiveFeed::new(LIVE_FEED_CAPACITY);
         let observers = Observers::new(vec![Arc::new(LogLines), recorder.clone(), Arc::new(live.clone())]);
         let reception = Arc::new(Reception {
@@ -96,12 +105,14 @@ impl App {
             recorder: recorder.clone(),
             metrics: metrics.clone(),
             admission: admission.clone(),
+            recording_host: api_host(&config.twilio.api_base),
         });
         let streams = Arc::new(Streams {
             driver: DriverDeps {
                 config: SessionConfig {
                     tool_timeout: config.call.tool_timeout(),
                     max_duration: config.call.max_call(),
+                    metering_interval: progress_every,
                     ..SessionConfig::default()
                 },
                 write_timeout: config.call.write_timeout(),
@@ -161,4 +172,12 @@ impl App {
         };
         http::router().with_state(state)
     }
+}
+
+/// The host of Twilio's API base URL (`api.twilio.com` unless configured otherwise).
+fn api_host(api_base: &str) -> String {
+    url::Url::parse(api_base)
+        .ok()
+        .and_then(|url| url.host_str().map(str::to_owned))
+        .unwrap_or_else(|| "api.twilio.com".to_owned())
 }

@@ -9,6 +9,7 @@
 //! | `GET /twilio/stream` | Twilio's media stream (WebSocket), run by `telephony::Streams` |
 //! | `POST /twilio/connect-action` | the stream ended: hang up or fall back |
 //! | `POST /twilio/voicemail` | a fallback voicemail was recorded |
+//! | `POST /twilio/call-status` | the number's status callback: the call's final length |
 //! | `POST /tools/{name}` | the booking tools, for ElevenLabs webhook (server) tools |
 //! | `GET /healthz`, `/readyz`, `/metrics` | operations |
 

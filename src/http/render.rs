@@ -33,6 +33,11 @@ pub fn after_stream(after: &AfterStream, public_url: &str) -> Twiml {
     Twiml(response.render())
 }
 
+/// An answer with nothing in it, for callbacks whose answer Twilio does not play.
+pub fn empty() -> Twiml {
+    Twiml(Response::new().render())
+}
+
 /// What a caller hears when no agent talks to them.
 pub fn fallback(fallback: &Fallback, public_url: &str) -> Response {
     let said = fallback

@@ -1,8 +1,11 @@
-//! Twilio's voice webhooks: the incoming call, the end of its media stream, a voicemail.
+//! Twilio's voice webhooks: the incoming call, the end of its media stream, a voicemail, and
+//! the call's status callback (its final length).
 //!
 //! Each answers with TwiML, also when something is wrong on our side: a 5xx would make Twilio
 //! play its own "application error" message, whereas TwiML lets the caller hear a sentence
-//! from us. Only a bad signature (or an oversized body) gets a plain 4xx, from [`SignedForm`].
+//! from us. Only a bad signature (or an oversized body) gets a plain 4xx, from [`SignedForm`],
+//! and a callback value that is not what Twilio sends (a recording elsewhere than Twilio's
+//! API host, a length that is not whole seconds) a 400 saying which.
 
 use std::sync::Arc;
 
@@ -12,10 +15,12 @@ use axum::routing::post;
 use jiff::Timestamp;
 use tracing::Instrument;
 
-use super::error::Twiml;
+use axum::http::StatusCode;
+
+use super::error::{ApiError, Twiml};
 use super::render;
 use super::signed::{SignedForm, TwilioAuth};
-use crate::telephony::{InboundCall, Reception};
+use crate::telephony::{BadField, CallStatus, InboundCall, Reception};
 
 /// What the voice webhooks need.
 #[derive(Clone)]
@@ -35,6 +40,7 @@ where
         .route("/twilio/voice", post(voice))
         .route("/twilio/connect-action", post(connect_action))
         .route("/twilio/voicemail", post(voicemail))
+        .route("/twilio/call-status", post(call_status))
 }
 
 /// `POST /twilio/voice`: a call to one of our numbers.
@@ -60,10 +66,32 @@ async fn connect_action(State(twilio): State<TwilioState>, form: SignedForm) -> 
 }
 
 /// `POST /twilio/voicemail`: Twilio recorded a fallback voicemail.
-async fn voicemail(State(twilio): State<TwilioState>, form: SignedForm) -> Twiml {
+async fn voicemail(State(twilio): State<TwilioState>, form: SignedForm) -> Result<Twiml, ApiError> {
     let call_sid = form.get("CallSid").unwrap_or_default();
-    let recording = form.get("RecordingUrl").unwrap_or_default();
-    let seconds = form.get("RecordingDuration").unwrap_or("0");
-    let goodbye = twilio.reception.voicemail(call_sid, recording, seconds).await;
-    Twiml(render::fallback(&goodbye, &twilio.public_url).render())
+    let goodbye = twilio
+        .reception
+        .voicemail(call_sid, form.get("RecordingUrl"), form.get("RecordingDuration"))
+        .await
+        .map_err(bad_field)?;
+    Ok(Twiml(render::fallback(&goodbye, &twilio.public_url).render()))
+}
+
+/// `POST /twilio/call-status`: the number's status callback; its answer is not played.
+async fn call_status(State(twilio): State<TwilioState>, form: SignedForm) -> Result<Twiml, ApiError> {
+    let report = CallStatus {
+        call_sid: form.get("CallSid").unwrap_or_default(),
+        status: form.get("CallStatus").unwrap_or_default(),
+        duration: form.get("CallDuration"),
+    };
+    twilio
+        .reception
+        .call_status(report, Timestamp::now())
+        .await
+        .map_err(bad_field)?;
+    Ok(render::empty())
+}
+
+fn bad_field(refused: BadField) -> ApiError {
+    tracing::warn!(%refused, "Twilio callback with a bad value refused");
+    ApiError::new(StatusCode::BAD_REQUEST, refused.to_string())
 }

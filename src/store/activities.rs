@@ -91,32 +91,7 @@ impl Activity {
 impl Store {
     /// Appends to the log. A contact of another account is refused with `Conflict(ForeignKey)`.
     pub async fn insert_activity(&self, account_id: &AccountId, new: NewActivity) -> StoreResult<Activity> {
-        validate::not_blank("activity kind", new.kind.as_str())?;
-        let activity = Activity {
-            id: ActivityId::generate(),
-            account_id: account_id.clone(),
-            contact_id: new.contact_id,
-            kind: new.kind,
-            summary: new.summary,
-            detail: new.detail,
-            created_at: row::now(),
-        };
-        let detail = activity.detail.as_ref().map(serde_json::Value::to_string);
-        sqlx::query(concat!(
-            "INSERT INTO activities (",
-            activity_columns!(),
-            ") VALUES ($1, $2, $3, $4, $5, $6, $7)"
-        ))
-        .bind(activity.id.as_str())
-        .bind(activity.account_id.as_str())
-        .bind(activity.contact_id.as_ref().map(ContactId::as_str))
-        .bind(activity.kind.as_str())
-        .bind(&activity.summary)
-        .bind(detail)
-        .bind(row::millis(activity.created_at))
-        .execute(&self.pool)
-        .await?;
-        Ok(activity)
+        insert_activity_with(&self.pool, account_id, new).await
     }
 
     /// The contact's most recent `limit` activities, oldest first.
@@ -142,6 +117,40 @@ impl Store {
         activities.reverse();
         Ok(activities)
     }
+}
+
+/// Appends to the log through `executor`: the pool, or a transaction that writes more.
+pub(super) async fn insert_activity_with<'e>(
+    executor: impl sqlx::Executor<'e, Database = sqlx::Any>,
+    account_id: &AccountId,
+    new: NewActivity,
+) -> StoreResult<Activity> {
+    validate::not_blank("activity kind", new.kind.as_str())?;
+    let activity = Activity {
+        id: ActivityId::generate(),
+        account_id: account_id.clone(),
+        contact_id: new.contact_id,
+        kind: new.kind,
+        summary: new.summary,
+        detail: new.detail,
+        created_at: row::now(),
+    };
+    let detail = activity.detail.as_ref().map(serde_json::Value::to_string);
+    sqlx::query(concat!(
+        "INSERT INTO activities (",
+        activity_columns!(),
+        ") VALUES ($1, $2, $3, $4, $5, $6, $7)"
+    ))
+    .bind(activity.id.as_str())
+    .bind(activity.account_id.as_str())
+    .bind(activity.contact_id.as_ref().map(ContactId::as_str))
+    .bind(activity.kind.as_str())
+    .bind(&activity.summary)
+    .bind(detail)
+    .bind(row::millis(activity.created_at))
+    .execute(executor)
+    .await?;
+    Ok(activity)
 }
 
 #[cfg(test)]

@@ -1,4 +1,10 @@
-//! Call records: one row per phone call, written when the call is answered and finished when it ends.
+//! Call records: one row per phone call, written when the call is answered (once: a repeated
+//! webhook finds the row there), its progress written while it runs, finished when it ends.
+//!
+//! A call can be finished by three sources, most precise first: the bridge when its stream ends
+//! (the connected time it metered), Twilio's status callback (`CallDuration`), and the recovery
+//! of a call whose instance stopped without finishing it (its last progress). A more precise
+//! source corrects the estimate of a less precise one; otherwise the first finish wins.
 
 use std::time::Duration;
 
@@ -6,6 +12,7 @@ use jiff::Timestamp;
 use sqlx::any::AnyRow;
 
 use super::Store;
+use super::activities::{Activity, ActivityKind, NewActivity, insert_activity_with};
 use super::error::{StoreError, StoreResult};
 use super::ids::{AccountId, AgentId, CallId};
 use super::row::{self, StoredWord};
@@ -51,6 +58,37 @@ pub struct CallRecord {
     pub duration: Option<Duration>,
     /// The ElevenLabs conversation, once known.
     pub conversation_id: Option<String>,
+    /// When the call was last known to be up, and its connected time then.
+    pub progress_at: Option<Timestamp>,
+    pub progress: Option<Duration>,
+    /// Twilio's `CallDuration`, from its status callback.
+    pub carrier_duration: Option<Duration>,
+    /// The fallback voicemail's recording.
+    pub voicemail_url: Option<String>,
+}
+
+/// The end reason of a call closed from its last progress because its instance stopped.
+pub const LOST_END_REASON: &str = "instance_lost";
+/// The end reason of a call closed by Twilio's status callback before the bridge finished it.
+pub const CARRIER_END_REASON: &str = "twilio_completed";
+
+/// What a write that happens at most once per call did.
+#[derive(Debug, Clone, PartialEq)]
+pub enum CallUpdate<T> {
+    /// Written now.
+    New(T),
+    /// Written before: nothing changed.
+    Repeat,
+    /// No call has this CallSid.
+    UnknownCall,
+}
+
+/// Calls closed by [`Store::close_lost_calls`].
+#[derive(Debug, Clone, Copy, Default, PartialEq, Eq)]
+pub struct LostCalls {
+    pub calls: u64,
+    /// Their connected time, as last metered.
+    pub metered: Duration,
 }
 
 #[derive(Debug, Clone)]
@@ -66,7 +104,8 @@ pub struct NewCallRecord {
 macro_rules! call_columns {
     () => {
         "id, account_id, agent_id, call_sid, direction, from_number, to_number, started_at, ended_at, \
-         end_reason, duration_ms, conversation_id"
+         end_reason, duration_ms, conversation_id, progress_at, progress_ms, carrier_duration_ms, \
+         voicemail_url"
     };
 }
 
@@ -85,6 +124,10 @@ impl CallRecord {
             end_reason: row::opt_text(row, "end_reason")?,
             duration: row::opt_count::<u64>(row, "duration_ms")?.map(Duration::from_millis),
             conversation_id: row::opt_text(row, "conversation_id")?,
+            progress_at: row::opt_instant(row, "progress_at")?,
+            progress: row::opt_count::<u64>(row, "progress_ms")?.map(Duration::from_millis),
+            carrier_duration: row::opt_count::<u64>(row, "carrier_duration_ms")?.map(Duration::from_millis),
+            voicemail_url: row::opt_text(row, "voicemail_url")?,
         })
     }
 }
@@ -95,9 +138,14 @@ fn duration_ms(duration: Duration) -> i64 {
 }
 
 impl Store {
-    /// Logs a call as it starts: one INSERT, checked by the unique index on `call_sid`
-    /// (`Conflict(CallSid)` for a repeat) and the agent's (account_id, id) index.
-    pub async fn insert_call(&self, account_id: &AccountId, new: NewCallRecord) -> StoreResult<CallRecord> {
+    /// Logs a call as it starts, once: one INSERT, which does nothing when the unique index on
+    /// `call_sid` already holds the call (`None`: a repeated webhook), checked against the
+    /// agent's (account_id, id).
+    pub async fn insert_call(
+        &self,
+        account_id: &AccountId,
+        new: NewCallRecord,
+    ) -> StoreResult<Option<CallRecord>> {
         validate::not_blank("call sid", &new.call_sid)?;
         let call = CallRecord {
             id: CallId::generate(),
@@ -112,12 +160,15 @@ impl Store {
             end_reason: None,
             duration: None,
             conversation_id: None,
+            progress_at: None,
+            progress: None,
+            carrier_duration: None,
+            voicemail_url: None,
         };
-        sqlx::query(concat!(
-            "INSERT INTO calls (",
-            call_columns!(),
-            ") VALUES ($1, $2, $3, $4, $5, $6, $7, $8, NULL, NULL, NULL, NULL)"
-        ))
+        let done = sqlx::query(
+            "INSERT INTO calls (id, account_id, agent_id, call_sid, direction, from_number, to_number, \
+             started_at) VALUES ($1, $2, $3, $4, $5, $6, $7, $8) ON CONFLICT (call_sid) DO NOTHING",
+        )
         .bind(call.id.as_str())
         .bind(call.account_id.as_str())
         .bind(call.agent_id.as_str())
@@ -128,11 +179,12 @@ impl Store {
         .bind(row::millis(call.started_at))
         .execute(&self.pool)
         .await?;
-        Ok(call)
+        Ok((done.rows_affected() == 1).then_some(call))
     }
 
-    /// Records how the call ended and returns the row. The first finish wins: the stream's end
-    /// and Twilio's status callback may both report it, and a repeat leaves the row unchanged.
+    /// Records how the call ended, as the bridge saw it, and returns the row. The first finish
+    /// wins, except over an estimate (a lost call's, or Twilio's before the bridge's): a repeat
+    /// leaves the row unchanged.
     pub async fn finish_call(
         &self,
         call_sid: &str,
@@ -142,13 +194,15 @@ impl Store {
     ) -> StoreResult<CallRecord> {
         let row = sqlx::query(concat!(
             "UPDATE calls SET ended_at = $2, end_reason = $3, duration_ms = $4 \
-             WHERE call_sid = $1 AND ended_at IS NULL RETURNING ",
+             WHERE call_sid = $1 AND (ended_at IS NULL OR end_reason IN ($5, $6)) RETURNING ",
             call_columns!()
         ))
         .bind(call_sid)
         .bind(row::millis(ended_at))
         .bind(end_reason)
         .bind(duration_ms(duration))
+        .bind(LOST_END_REASON)
+        .bind(CARRIER_END_REASON)
         .fetch_optional(&self.pool)
         .await?;
         match row {
@@ -158,6 +212,120 @@ impl Store {
                 .await?
                 .ok_or(StoreError::NotFound { what: "call" }),
         }
+    }
+
+    /// Writes how long an open call has been connected, as of `at`: what a recovery closes the
+    /// call from if its instance stops. Progress never goes back.
+    pub async fn record_call_progress(
+        &self,
+        call_sid: &str,
+        at: Timestamp,
+        connected: Duration,
+    ) -> StoreResult<()> {
+        sqlx::query(
+            "UPDATE calls SET progress_at = $2, progress_ms = $3 \
+             WHERE call_sid = $1 AND ended_at IS NULL AND (progress_ms IS NULL OR progress_ms <= $3)",
+        )
+        .bind(call_sid)
+        .bind(row::millis(at))
+        .bind(duration_ms(connected))
+        .execute(&self.pool)
+        .await?;
+        Ok(())
+    }
+
+    /// Closes every open call not heard of since `silent_since` (no progress, or none since it
+    /// was answered): its instance stopped without finishing it. Each ends at its last
+    /// progress, with the connected time metered then. (`started_at < $1` follows from the
+    /// rest, since progress comes after the start; it lets the open calls' index answer.)
+    pub async fn close_lost_calls(&self, silent_since: Timestamp) -> StoreResult<LostCalls> {
+        let rows = sqlx::query(
+            "UPDATE calls SET ended_at = COALESCE(progress_at, started_at), end_reason = $2, \
+             duration_ms = COALESCE(progress_ms, 0) \
+             WHERE ended_at IS NULL AND started_at < $1 AND COALESCE(progress_at, started_at) < $1 \
+             RETURNING duration_ms",
+        )
+        .bind(row::millis(silent_since))
+        .bind(LOST_END_REASON)
+        .fetch_all(&self.pool)
+        .await?;
+        let mut lost = LostCalls::default();
+        for row in &rows {
+            lost.calls += 1;
+            lost.metered += Duration::from_millis(row::count::<u64>(row, "duration_ms")?);
+        }
+        Ok(lost)
+    }
+
+    /// Records Twilio's length of a completed call (`CallDuration`), once. An open call is
+    /// closed with it; a lost call's estimate is corrected by it; a call the bridge finished
+    /// keeps its own metered time, with Twilio's beside it.
+    pub async fn record_carrier_duration(
+        &self,
+        call_sid: &str,
+        at: Timestamp,
+        duration: Duration,
+    ) -> StoreResult<CallUpdate<CallRecord>> {
+        let row = sqlx::query(concat!(
+            "UPDATE calls SET carrier_duration_ms = $2, ended_at = COALESCE(ended_at, $3), \
+             end_reason = COALESCE(end_reason, $4), \
+             duration_ms = CASE WHEN ended_at IS NULL OR end_reason = $5 THEN $2 ELSE duration_ms END \
+             WHERE call_sid = $1 AND carrier_duration_ms IS NULL RETURNING ",
+            call_columns!()
+        ))
+        .bind(call_sid)
+        .bind(duration_ms(duration))
+        .bind(row::millis(at))
+        .bind(CARRIER_END_REASON)
+        .bind(LOST_END_REASON)
+        .fetch_optional(&self.pool)
+        .await?;
+        match row {
+            Some(row) => Ok(CallUpdate::New(CallRecord::from_row(&row)?)),
+            None => self.repeat_or_unknown(call_sid).await,
+        }
+    }
+
+    /// Keeps the fallback voicemail of a call, once: the recording on the call's row and a
+    /// `voicemail` activity in its account's log, in one transaction.
+    pub async fn record_voicemail(
+        &self,
+        call_sid: &str,
+        recording_url: &str,
+        length: Duration,
+    ) -> StoreResult<CallUpdate<Activity>> {
+        validate::not_blank("recording url", recording_url)?;
+        let mut tx = self.begin_write().await?;
+        let row = sqlx::query(
+            "UPDATE calls SET voicemail_url = $2 WHERE call_sid = $1 AND voicemail_url IS NULL \
+             RETURNING account_id, from_number",
+        )
+        .bind(call_sid)
+        .bind(recording_url)
+        .fetch_optional(&mut *tx)
+        .await?;
+        let Some(row) = row else {
+            drop(tx);
+            return self.repeat_or_unknown(call_sid).await;
+        };
+        let account_id = AccountId::from(row::text(&row, "account_id")?);
+        let from_number = row::text(&row, "from_number")?;
+        let activity = NewActivity {
+            contact_id: None,
+            kind: ActivityKind::Other("voicemail".into()),
+            summary: format!("Voicemail from {from_number} ({} s)", length.as_secs()),
+            detail: Some(serde_json::json!({ "call_sid": call_sid, "recording_url": recording_url })),
+        };
+        let activity = insert_activity_with(&mut *tx, &account_id, activity).await?;
+        tx.commit().await?;
+        Ok(CallUpdate::New(activity))
+    }
+
+    async fn repeat_or_unknown<T>(&self, call_sid: &str) -> StoreResult<CallUpdate<T>> {
+        Ok(match self.call_by_sid(call_sid).await? {
+            Some(_) => CallUpdate::Repeat,
+            None => CallUpdate::UnknownCall,
+        })
     }
 
     /// Attaches the ElevenLabs conversation id once the agent socket reports it.

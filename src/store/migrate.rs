@@ -15,7 +15,14 @@ use sqlx::migrate::{Migration, MigrationType, Migrator};
 use super::error::StoreResult;
 
 /// (version, description, SQL). Append only: an applied migration is never edited.
-const MIGRATIONS: &[(i64, &str, &str)] = &[(1, "init", include_str!("../../migrations/0001_init.sql"))];
+const MIGRATIONS: &[(i64, &str, &str)] = &[
+    (1, "init", include_str!("../../migrations/0001_init.sql")),
+    (
+        2,
+        "call progress",
+        include_str!("../../migrations/0002_call_progress.sql"),
+    ),
+];
 
 fn migrator() -> Migrator {
     Migrator::with_migrations(
@@ -73,13 +80,16 @@ mod tests {
     #[tokio::test]
     async fn an_edited_applied_migration_is_refused() {
         let test_store = testing::sqlite().await;
-        let edited = Migrator::with_migrations(vec![Migration::new(
+        // The first migration edited, the later ones as they are.
+        let mut migrations: Vec<Migration> = migrator().iter().cloned().collect();
+        migrations[0] = Migration::new(
             1,
             Cow::Borrowed("init"),
             MigrationType::Simple,
             sqlx::AssertSqlSafe("CREATE TABLE something_else (id TEXT)").into_sql_str(),
             false,
-        )]);
+        );
+        let edited = Migrator::with_migrations(migrations);
         let refused = edited.run(&test_store.pool).await.unwrap_err();
         assert!(
             matches!(refused, sqlx::migrate::MigrateError::VersionMismatch(1)),

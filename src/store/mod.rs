@@ -30,7 +30,9 @@ pub use accounts::{Account, NewAccount};
 pub use activities::{Activity, ActivityKind, NewActivity};
 pub use agents::{Agent, FallbackMode, NewAgent};
 pub use bookings::{Booking, BookingStatus, REFERENCE_ALPHABET, REFERENCE_LEN, normalize_reference};
-pub use calls::{CallDirection, CallRecord, NewCallRecord};
+pub use calls::{
+    CARRIER_END_REASON, CallDirection, CallRecord, CallUpdate, LOST_END_REASON, LostCalls, NewCallRecord,
+};
 pub use connect::{Backend, Store, StoreOptions, redact_url};
 pub use contacts::{Contact, ContactUpsert};
 pub use error::{Constraint, StoreError, StoreResult};

@@ -81,6 +81,16 @@ async fn call_lookups_and_the_agent_reference_check_use_indexes() {
 }
 
 #[tokio::test]
+async fn the_lost_calls_sweep_reads_only_the_open_calls_index() {
+    on_each_backend(|store| async move {
+        let sql = "SELECT id FROM calls WHERE ended_at IS NULL AND started_at < 100 \
+                   AND COALESCE(progress_at, started_at) < 100";
+        assert_uses_index(&plan(&store, sql, &[]).await, "calls_open_idx");
+    })
+    .await;
+}
+
+#[tokio::test]
 async fn a_hosts_bookings_in_a_window_come_from_the_partial_end_index() {
     on_each_backend(|store| async move {
         let business = seed_business(&store).await;

@@ -55,6 +55,11 @@ impl Fallback {
         }
     }
 
+    /// Nothing said: the call is hung up at once (a webhook that must not be acted on).
+    pub fn hang_up() -> Self {
+        Fallback::goodbye(std::iter::empty::<String>())
+    }
+
     /// A number nobody answers here.
     pub fn not_in_service(config: &CallConfig) -> Self {
         Fallback::goodbye([config.not_in_service.as_str()])

@@ -21,16 +21,20 @@ pub enum ErrorKind {
     Store,
     /// A call to a number no agent answers.
     UnknownNumber,
+    /// A Twilio callback for a call it was already made for (a voice webhook whose CallSid
+    /// was answered, a voicemail or status kept before): refused or ignored.
+    Replayed,
 }
 
 impl ErrorKind {
     /// Every kind, in declaration order: `kind as usize` indexes the counters.
-    const ALL: [ErrorKind; 5] = [
+    const ALL: [ErrorKind; 6] = [
         ErrorKind::BadSignature,
         ErrorKind::BadStreamToken,
         ErrorKind::UpstreamConnect,
         ErrorKind::Store,
         ErrorKind::UnknownNumber,
+        ErrorKind::Replayed,
     ];
 
     fn label(self) -> &'static str {
@@ -40,6 +44,7 @@ impl ErrorKind {
             ErrorKind::UpstreamConnect => "upstream_connect",
             ErrorKind::Store => "store",
             ErrorKind::UnknownNumber => "unknown_number",
+            ErrorKind::Replayed => "replayed",
         }
     }
 }
@@ -52,6 +57,7 @@ pub struct Metrics {
     pub upstream_connect: Histogram,
     prewarm_claimed: AtomicU64,
     prewarm_missed: AtomicU64,
+    calls_recovered: AtomicU64,
     errors: LabeledCounters<{ ErrorKind::ALL.len() }>,
 }
 
@@ -62,6 +68,7 @@ impl Default for Metrics {
             upstream_connect: Histogram::default(),
             prewarm_claimed: AtomicU64::new(0),
             prewarm_missed: AtomicU64::new(0),
+            calls_recovered: AtomicU64::new(0),
             errors: LabeledCounters::new(ErrorKind::ALL.map(ErrorKind::label)),
         }
     }
@@ -80,6 +87,11 @@ impl Metrics {
             &self.prewarm_missed
         }
         .fetch_add(1, Relaxed);
+    }
+
+    /// `calls` records of calls whose instance stopped were closed from their last progress.
+    pub fn calls_recovered(&self, calls: u64) {
+        self.calls_recovered.fetch_add(calls, Relaxed);
     }
 
     pub fn error(&self, kind: ErrorKind) {
@@ -128,6 +140,17 @@ impl Metrics {
         sample(&mut out, "switchboard_prewarm_waiting", prewarm_waiting);
         family(
             &mut out,
+            "switchboard_calls_recovered_total",
+            "counter",
+            "Records of calls whose instance stopped, closed from their last progress.",
+        );
+        sample(
+            &mut out,
+            "switchboard_calls_recovered_total",
+            self.calls_recovered.load(Relaxed),
+        );
+        family(
+            &mut out,
             "switchboard_errors_total",
             "counter",
             "Failures, by kind.",
@@ -154,11 +177,13 @@ mod tests {
         m.calls.call_started();
         m.error(ErrorKind::BadSignature);
         m.prewarm(true);
+        m.calls_recovered(2);
         let text = m.render(3);
         assert!(text.contains("switchboard_active_calls 1\n"), "{text}");
         assert!(text.contains("switchboard_errors_total{kind=\"bad_signature\"} 1\n"));
         assert!(text.contains("switchboard_prewarm_total{outcome=\"claimed\"} 1\n"));
         assert!(text.contains("switchboard_prewarm_waiting 3\n"));
+        assert!(text.contains("switchboard_calls_recovered_total 2\n"));
         assert_eq!(m.error_count(ErrorKind::BadSignature), 1);
         // One family each: the HELP lines are unique.
         let mut helps: Vec<&str> = text.lines().filter(|l| l.starts_with("# HELP")).collect();

@@ -5,7 +5,8 @@
 //! | [`Reception`] | Twilio's voice webhooks: inbound routing ([`route`], a pure decision), the stream token, the pre-warmed agent, the call's record; the fallback after a stream; voicemail |
 //! | [`Streams`] | runs an accepted media stream to its end: the session, the agent attached when the stream starts ([`attach`]), the call counted for the drain |
 //! | [`Directory`] | which agent a number or a webhook tool's reference names |
-//! | [`CallRecorder`] | the call records, written by one worker; how each call ended, for its connect action |
+//! | [`CallRecorder`] | the call records, written by one worker (progress while a call runs, its end retried); how each call ended, for its connect action |
+//! | [`recovery`] | closes the records of calls whose instance stopped, from their last progress |
 //! | [`Observers`] | the fan-out of a call's events: log lines, the recorder, the live feed |
 //! | [`StreamTokens`] | the one-time tokens that tie a media stream to its webhook |
 //! | [`Metrics`] | the process's metrics, the calls' own included |
@@ -14,6 +15,7 @@
 //! once, by `app`.
 
 pub mod attach;
+pub mod callback_fields;
 pub mod directory;
 pub mod fallback;
 #[cfg(test)]
@@ -23,16 +25,18 @@ pub mod metrics;
 pub mod observers;
 pub mod reception;
 pub mod recorder;
+pub mod recovery;
 pub mod route;
 pub mod streams;
 pub mod tokens;
 
 pub use attach::{AgentConnections, Attacher};
+pub use callback_fields::BadField;
 pub use directory::{Directory, Line, ResolveError};
 pub use fallback::{Fallback, Then};
 pub use metrics::{ErrorKind, Metrics};
 pub use observers::{LiveEvent, LiveFeed, LogLines, Observers};
-pub use reception::{Admission, AfterStream, Answer, Connect, Reception};
+pub use reception::{Admission, AfterStream, Answer, CallStatus, Connect, Reception};
 pub use recorder::CallRecorder;
 pub use route::InboundCall;
 pub use streams::Streams;

@@ -1,6 +1,11 @@
 //! The reception: what happens when Twilio asks about a call. A call comes in (routed, and if
-//! connected: its one-time stream token issued, its agent pre-warmed, its record written); its
-//! media stream ends (hang up, or the fallback); a fallback voicemail was left.
+//! connected: its record written, then its one-time stream token issued and its agent
+//! pre-warmed); its media stream ends (hang up, or the fallback); a fallback voicemail was
+//! left; Twilio reports the call completed (its length, a second source for the record's).
+//!
+//! Each callback acts at most once per call: the call's row is the idempotency point (a
+//! unique CallSid, an insert that says whether it was new), so a replayed voice webhook gets
+//! no token and opens no agent connection, and a repeated voicemail or status adds nothing.
 //!
 //! Every answer is data ([`Answer`], [`Fallback`]); `http` renders it as TwiML. Whatever fails
 //! on our side still ends in something the caller hears.
@@ -12,9 +17,10 @@ use jiff::Timestamp;
 
 use crate::call::EndReason;
 use crate::config::CallConfig;
-use crate::store::{ActivityKind, CallDirection, NewActivity, NewCallRecord, Store, StoreError};
+use crate::store::{CallDirection, CallUpdate, NewCallRecord, Store, StoreError};
 
 use super::attach::AgentConnections;
+use super::callback_fields::{self, BadField, MAX_CALL_SECS, MAX_RECORDING_SECS};
 use super::directory::Directory;
 use super::fallback::{self, Fallback};
 use super::initiation::initiation_data;
@@ -76,6 +82,18 @@ pub struct Reception {
     pub recorder: Arc<CallRecorder>,
     pub metrics: Arc<Metrics>,
     pub admission: Arc<Admission>,
+    /// Twilio's API host, where every recording it reports lives (`api.twilio.com`).
+    pub recording_host: String,
+}
+
+/// What Twilio's status callback says about a call.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub struct CallStatus<'a> {
+    pub call_sid: &'a str,
+    /// `CallStatus`: `completed`, `busy`, … (anything not final is ignored).
+    pub status: &'a str,
+    /// `CallDuration`, in seconds: sent with `completed`.
+    pub duration: Option<&'a str>,
 }
 
 impl Reception {
@@ -102,6 +120,36 @@ impl Reception {
             }
         };
 
+        // The call's row first: it says whether this CallSid was answered before (a replay gets
+        // nothing: no token, no agent connection), and every later write of the call (its
+        // conversation id, progress, end) updates it; those start only once the stream does.
+        let new_call = NewCallRecord {
+            agent_id: line.agent.id.clone(),
+            call_sid: call.call_sid.clone(),
+            direction: CallDirection::Inbound,
+            from_number: call.from.clone(),
+            to_number: call.to.clone(),
+            started_at: now,
+        };
+        match self
+            .recorder
+            .call_answered(&line.agent.account_id, new_call)
+            .await
+        {
+            Ok(Some(_)) => {}
+            Ok(None) => {
+                self.metrics.error(ErrorKind::Replayed);
+                tracing::warn!(call_sid = %call.call_sid, "voice webhook for a call already answered refused");
+                return Answer::Refuse(Fallback::hang_up());
+            }
+            Err(e) => {
+                // Counted by the recorder. Without its record a call could be answered twice,
+                // and its stream would not find the store either: the caller hears an apology.
+                tracing::error!(error = %e, "could not record the call's start; the caller hears an apology");
+                return Answer::Refuse(Fallback::unavailable(&self.call_config));
+            }
+        }
+
         let (token, claims) = self.tokens.issue(&call.call_sid, line.agent.id.as_str(), now);
         let init = initiation_data(
             &line.agent,
@@ -112,27 +160,6 @@ impl Reception {
             now,
         );
         self.connections.prewarm(claims.nonce, &line.agent, init);
-
-        // The call's row is written before Twilio hears the answer: every later write of the
-        // call (its conversation id, its end) updates this row, and those start only once the
-        // stream does, so they can never overtake it. The pre-warm is already under way.
-        let new_call = NewCallRecord {
-            agent_id: line.agent.id.clone(),
-            call_sid: call.call_sid.clone(),
-            direction: CallDirection::Inbound,
-            from_number: call.from.clone(),
-            to_number: call.to.clone(),
-            started_at: now,
-        };
-        if let Err(e) = self
-            .recorder
-            .call_answered(&line.agent.account_id, new_call)
-            .await
-        {
-            // The call itself matters more than its record: answer it all the same.
-            self.metrics.error(ErrorKind::Store);
-            tracing::warn!(error = %e, "could not record the call's start");
-        }
         tracing::info!(agent = %line.agent.name, from = %call.from, to = %call.to, "answering with a media stream");
         Answer::Connect(Connect {
             token,
@@ -188,21 +215,73 @@ impl Reception {
         AfterStream::Fallback(Fallback::for_agent(agent.as_ref(), &self.call_config))
     }
 
-    /// A fallback voicemail was recorded: it is kept as an activity of the business, and the
-    /// caller hears a goodbye.
-    pub async fn voicemail(&self, call_sid: &str, recording_url: &str, seconds: &str) -> Fallback {
-        if let Ok(Some(call)) = self.store.call_by_sid(call_sid).await {
-            let activity = NewActivity {
-                contact_id: None,
-                kind: ActivityKind::Other("voicemail".into()),
-                summary: format!("Voicemail from {} ({seconds} s)", call.from_number),
-                detail: Some(serde_json::json!({ "call_sid": call_sid, "recording_url": recording_url })),
-            };
-            if let Err(e) = self.store.insert_activity(&call.account_id, activity).await {
+    /// A fallback voicemail was recorded: it is kept once (on the call's row, and as an
+    /// activity of the business), and the caller hears a goodbye. A recording that is not on
+    /// Twilio's API host, or a length that is not a whole number of seconds, is refused.
+    pub async fn voicemail(
+        &self,
+        call_sid: &str,
+        recording_url: Option<&str>,
+        seconds: Option<&str>,
+    ) -> Result<Fallback, BadField> {
+        let url = callback_fields::twilio_url("RecordingUrl", recording_url, &self.recording_host)?;
+        let length = callback_fields::seconds("RecordingDuration", seconds, MAX_RECORDING_SECS)?;
+        match self.store.record_voicemail(call_sid, url.as_str(), length).await {
+            Ok(CallUpdate::New(_)) => {
+                tracing::info!(call_sid, seconds = length.as_secs(), "voicemail recorded");
+            }
+            Ok(CallUpdate::Repeat) => {
+                self.metrics.error(ErrorKind::Replayed);
+                tracing::warn!(call_sid, "voicemail callback repeated; already kept");
+            }
+            Ok(CallUpdate::UnknownCall) => {
+                tracing::warn!(call_sid, "voicemail for a call with no record; not kept");
+            }
+            Err(e) => {
+                self.metrics.error(ErrorKind::Store);
                 tracing::warn!(error = %e, call_sid, "could not record the voicemail");
             }
         }
-        tracing::info!(call_sid, seconds, "voicemail recorded");
-        Fallback::goodbye([fallback::THANKS])
+        Ok(Fallback::goodbye([fallback::THANKS]))
+    }
+
+    /// Twilio's status callback: once a call is over, its `CallDuration` is kept on the call's
+    /// record (once), closing it if the bridge has not, or correcting a lost call's estimate.
+    /// Statuses before the end are ignored.
+    pub async fn call_status(&self, report: CallStatus<'_>, now: Timestamp) -> Result<(), BadField> {
+        if report.call_sid.is_empty() {
+            return Err(BadField::Missing("CallSid"));
+        }
+        let duration = match report.status {
+            "completed" => callback_fields::seconds("CallDuration", report.duration, MAX_CALL_SECS)?,
+            // Never connected: no length, or the one Twilio gives.
+            "busy" | "failed" | "no-answer" | "canceled" => match report.duration {
+                Some(_) => callback_fields::seconds("CallDuration", report.duration, MAX_CALL_SECS)?,
+                None => std::time::Duration::ZERO,
+            },
+            _ => return Ok(()),
+        };
+        let call_sid = report.call_sid;
+        match self.store.record_carrier_duration(call_sid, now, duration).await {
+            Ok(CallUpdate::New(call)) => tracing::info!(
+                call_sid,
+                status = report.status,
+                twilio_secs = duration.as_secs(),
+                recorded_secs = call.duration.map(|d| d.as_secs()),
+                "Twilio's call length recorded"
+            ),
+            Ok(CallUpdate::Repeat) => {
+                self.metrics.error(ErrorKind::Replayed);
+                tracing::warn!(call_sid, "status callback repeated; already recorded");
+            }
+            Ok(CallUpdate::UnknownCall) => {
+                tracing::warn!(call_sid, "status callback for a call with no record")
+            }
+            Err(e) => {
+                self.metrics.error(ErrorKind::Store);
+                tracing::warn!(error = %e, call_sid, "could not record Twilio's call length");
+            }
+        }
+        Ok(())
     }
 }

@@ -1,12 +1,14 @@
-//! The call records: a row per call, written when the voice webhook answers and finished when
-//! the call ends; and how each call's stream ended, kept for the connect-action request that
-//! follows it.
+//! The call records: a row per call, written (once) when the voice webhook answers, its
+//! connected time written at every metering tick, and finished when the call ends; and how
+//! each call's stream ended, kept for the connect-action request that follows it.
 //!
 //! As an observer the recorder is called synchronously by the driver for every session event,
 //! so it never waits on the database there: its writes go, in order, to one worker task, which
-//! the workers' shutdown stops only after everything queued is written. The end of a call is
-//! also kept in memory before the driver closes the caller's socket, because Twilio requests
-//! the `<Connect action>` URL as soon as the socket closes and the answer depends on it.
+//! the workers' shutdown stops only after everything queued is written. A call's end is written
+//! again after a failure (bounded, with backoff); a lost progress write is superseded by the
+//! next. The end of a call is also kept in memory before the driver closes the caller's socket,
+//! because Twilio requests the `<Connect action>` URL as soon as the socket closes and the
+//! answer depends on it.
 
 use std::collections::HashMap;
 use std::sync::{Arc, Mutex};
@@ -18,10 +20,16 @@ use tokio::sync::{Notify, mpsc};
 use crate::call::driver::CallObserver;
 use crate::call::{EndReason, Event};
 use crate::shutdown::Shutdown;
-use crate::store::{AccountId, CallRecord, NewCallRecord, Store, StoreResult};
+use crate::store::{AccountId, CallRecord, NewCallRecord, Store, StoreError, StoreResult};
+
+use super::metrics::{ErrorKind, Metrics};
 
 /// How long an ended call's outcome is kept for its connect-action request.
 const OUTCOME_TTL: Duration = Duration::from_secs(600);
+/// How often a call's end is written before it is given up (and left to the recovery).
+const FINISH_ATTEMPTS: u32 = 6;
+/// The wait after the first failed attempt; doubled after each further one (0.1 s … 3.2 s).
+const FIRST_RETRY: Duration = Duration::from_millis(100);
 
 /// A write for the worker.
 #[derive(Debug)]
@@ -29,6 +37,11 @@ enum Write {
     ConversationId {
         call_sid: String,
         conversation_id: String,
+    },
+    Progress {
+        call_sid: String,
+        at: Timestamp,
+        connected: Duration,
     },
     Finished {
         call_sid: String,
@@ -49,6 +62,7 @@ struct Outcome {
 /// Writes the call records and remembers how recent calls ended.
 pub struct CallRecorder {
     store: Store,
+    metrics: Arc<Metrics>,
     writes: mpsc::UnboundedSender<Write>,
     outcomes: Mutex<HashMap<String, Outcome>>,
     /// Notified when a connect action is answered.
@@ -57,23 +71,37 @@ pub struct CallRecorder {
 
 impl CallRecorder {
     /// A recorder whose writer runs as one of the `workers`.
-    pub fn start(store: Store, workers: &Shutdown) -> Arc<CallRecorder> {
+    pub fn start(store: Store, metrics: Arc<Metrics>, workers: &Shutdown) -> Arc<CallRecorder> {
         // Unbounded: an observer must not block the call's driver, and dropping a write would
-        // lose a call's end. Two writes per call keep it small.
+        // lose a call's end. A few writes per call and one per metering tick keep it small.
         let (writes, queue) = mpsc::unbounded_channel();
-        workers.spawn(write_in_order(store.clone(), queue, workers.clone()));
+        let writer = Writer {
+            store: store.clone(),
+            metrics: metrics.clone(),
+        };
+        workers.spawn(writer.write_in_order(queue, workers.clone()));
         Arc::new(CallRecorder {
             store,
+            metrics,
             writes,
             outcomes: Mutex::new(HashMap::new()),
             answered: Notify::new(),
         })
     }
 
-    /// Writes the row of a call being answered. Awaited before Twilio hears the answer, so
-    /// every later write of the call (its conversation id, its end) finds it.
-    pub async fn call_answered(&self, account_id: &AccountId, new: NewCallRecord) -> StoreResult<CallRecord> {
-        self.store.insert_call(account_id, new).await
+    /// Writes the row of a call being answered; `None` when the call already has one (a
+    /// repeated webhook). Awaited before anything else is done for the call, so every later
+    /// write of the call (its conversation id, its progress, its end) finds it.
+    pub async fn call_answered(
+        &self,
+        account_id: &AccountId,
+        new: NewCallRecord,
+    ) -> StoreResult<Option<CallRecord>> {
+        let inserted = self.store.insert_call(account_id, new).await;
+        if inserted.is_err() {
+            self.metrics.error(ErrorKind::Store);
+        }
+        inserted
     }
 
     /// How the call's stream ended, if it ended on this instance recently. Asking counts as
@@ -136,6 +164,11 @@ impl CallObserver for CallRecorder {
                 call_sid: call_sid.to_owned(),
                 conversation_id: conversation_id.clone(),
             }),
+            Event::Metered { seconds } => self.write(Write::Progress {
+                call_sid: call_sid.to_owned(),
+                at: Timestamp::now(),
+                connected: Duration::from_secs(*seconds),
+            }),
             Event::Ended { reason, duration, .. } => {
                 self.record_outcome(call_sid, reason);
                 self.write(Write::Finished {
@@ -150,43 +183,155 @@ impl CallObserver for CallRecorder {
     }
 }
 
-/// The worker: applies writes in the order the calls made them; once the workers stop, it
-/// writes what is still queued and ends.
-async fn write_in_order(store: Store, mut queue: mpsc::UnboundedReceiver<Write>, workers: Shutdown) {
-    loop {
-        tokio::select! {
-            biased;
-            write = queue.recv() => match write {
-                Some(write) => apply(&store, write).await,
-                None => return,
-            },
-            () = workers.stopping() => break,
+/// The worker's side: the store, and where it counts failed writes.
+struct Writer {
+    store: Store,
+    metrics: Arc<Metrics>,
+}
+
+impl Writer {
+    /// Applies writes in the order the calls made them; once the workers stop, it writes what
+    /// is still queued and ends.
+    async fn write_in_order(self, mut queue: mpsc::UnboundedReceiver<Write>, workers: Shutdown) {
+        loop {
+            tokio::select! {
+                biased;
+                write = queue.recv() => match write {
+                    Some(write) => self.apply(write).await,
+                    None => return,
+                },
+                () = workers.stopping() => break,
+            }
+        }
+        while let Ok(write) = queue.try_recv() {
+            self.apply(write).await;
         }
     }
-    while let Ok(write) = queue.try_recv() {
-        apply(&store, write).await;
+
+    async fn apply(&self, write: Write) {
+        match write {
+            Write::ConversationId {
+                call_sid,
+                conversation_id,
+            } => {
+                if let Err(e) = self
+                    .store
+                    .set_call_conversation_id(&call_sid, &conversation_id)
+                    .await
+                {
+                    self.metrics.error(ErrorKind::Store);
+                    tracing::warn!(error = %e, %call_sid, "could not record the conversation id");
+                }
+            }
+            Write::Progress {
+                call_sid,
+                at,
+                connected,
+            } => {
+                if let Err(e) = self.store.record_call_progress(&call_sid, at, connected).await {
+                    self.metrics.error(ErrorKind::Store);
+                    tracing::warn!(error = %e, %call_sid, "could not record the call's progress");
+                }
+            }
+            Write::Finished {
+                call_sid,
+                at,
+                reason,
+                duration,
+            } => self.finish(&call_sid, at, reason, duration).await,
+        }
+    }
+
+    /// Writes a call's end, trying again after a failure (with backoff, bounded): a call's
+    /// end is what its minutes are counted from.
+    async fn finish(&self, call_sid: &str, at: Timestamp, reason: &str, duration: Duration) {
+        let mut wait = FIRST_RETRY;
+        for attempt in 1..=FINISH_ATTEMPTS {
+            let Err(e) = self.store.finish_call(call_sid, at, reason, duration).await else {
+                if attempt > 1 {
+                    tracing::info!(%call_sid, attempt, "the call's end is recorded");
+                }
+                return;
+            };
+            self.metrics.error(ErrorKind::Store);
+            if matches!(e, StoreError::NotFound { .. }) {
+                tracing::warn!(%call_sid, "the call's end has no record to go to");
+                return;
+            }
+            if attempt == FINISH_ATTEMPTS {
+                tracing::error!(error = %e, %call_sid, attempt, "could not record the call's end; giving up (its last progress stays)");
+                return;
+            }
+            tracing::warn!(error = %e, %call_sid, attempt, retry_in_ms = wait.as_millis() as u64, "could not record the call's end; trying again");
+            tokio::time::sleep(wait).await;
+            wait *= 2;
+        }
     }
 }
 
-async fn apply(store: &Store, write: Write) {
-    match write {
-        Write::ConversationId {
-            call_sid,
-            conversation_id,
-        } => {
-            if let Err(e) = store.set_call_conversation_id(&call_sid, &conversation_id).await {
-                tracing::warn!(error = %e, %call_sid, "could not record the conversation id");
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use crate::call::SessionStats;
+    use crate::store::CallDirection;
+    use crate::store::testing::{self, seed_business};
+
+    /// Waits (bounded) until `done` holds.
+    async fn until(mut done: impl AsyncFnMut() -> bool) {
+        let waited = tokio::time::timeout(Duration::from_secs(30), async {
+            while !done().await {
+                tokio::time::sleep(Duration::from_millis(10)).await;
             }
+        });
+        waited.await.expect("it happened");
+    }
+
+    #[tokio::test]
+    async fn a_calls_end_is_written_again_after_the_database_failed_it() {
+        let store = testing::sqlite().await;
+        let business = seed_business(&store).await;
+        let new = NewCallRecord {
+            agent_id: business.agent.id.clone(),
+            call_sid: "CAretry".into(),
+            direction: CallDirection::Inbound,
+            from_number: "+4930123456".into(),
+            to_number: business.agent.phone_number.clone(),
+            started_at: Timestamp::now(),
+        };
+        store
+            .insert_call(&business.account.id, new)
+            .await
+            .unwrap()
+            .unwrap();
+        // Every update of a call fails while `outage` has a row.
+        for statement in [
+            "CREATE TABLE outage (since BIGINT)",
+            "INSERT INTO outage VALUES (0)",
+            "CREATE TRIGGER calls_down BEFORE UPDATE ON calls WHEN EXISTS (SELECT 1 FROM outage) \
+             BEGIN SELECT RAISE(ABORT, 'database unavailable'); END",
+        ] {
+            sqlx::query(statement).execute(&store.pool).await.unwrap();
         }
-        Write::Finished {
-            call_sid,
-            at,
-            reason,
-            duration,
-        } => {
-            if let Err(e) = store.finish_call(&call_sid, at, reason, duration).await {
-                tracing::warn!(error = %e, %call_sid, "could not record the call's end");
-            }
-        }
+        let metrics = Arc::new(Metrics::new());
+        let workers = Shutdown::new();
+        let recorder = CallRecorder::start(store.store(), metrics.clone(), &workers);
+        let ended = Event::Ended {
+            reason: EndReason::CallerHungUp,
+            duration: Duration::from_secs(42),
+            stats: SessionStats::default(),
+        };
+        recorder.on_event(Some("CAretry"), &ended);
+        until(async || metrics.error_count(ErrorKind::Store) >= 1).await;
+        sqlx::query("DELETE FROM outage")
+            .execute(&store.pool)
+            .await
+            .unwrap();
+        until(async || {
+            let row = store.call_by_sid("CAretry").await.unwrap().unwrap();
+            row.duration == Some(Duration::from_secs(42))
+        })
+        .await;
+        workers.stop();
+        workers.finished().await;
     }
 }

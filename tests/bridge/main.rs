@@ -5,12 +5,14 @@
 
 mod attach;
 mod cli;
+mod crash;
 mod drain;
 mod e2e;
 mod loadtest;
 mod output;
 mod prewarm;
 mod reception;
+mod replays;
 mod sockets;
 mod support;
 mod webhooks;

@@ -10,7 +10,7 @@ use switchboard::call::{EndReason, Event, SessionStats};
 use switchboard::store::CallDirection;
 use switchboard::telephony::{AfterStream, Answer, ErrorKind, Fallback, InboundCall, Then};
 
-use crate::support::{DEAD_UPSTREAM, TestBridge};
+use crate::support::{DEAD_UPSTREAM, PATIENCE, TestBridge};
 
 fn call(call_sid: &str, to: &str) -> Option<InboundCall> {
     InboundCall::from_fields(Some(call_sid), Some("+15005550006"), Some(to))
@@ -123,4 +123,56 @@ async fn after_its_stream_a_call_hangs_up_or_falls_back_as_it_ended() {
         AfterStream::Fallback(_)
     ));
     assert_eq!(app.recorder.awaiting_connect_actions(), 0, "both were asked");
+}
+
+#[tokio::test]
+async fn the_recorder_writes_a_calls_progress_from_its_metered_events() {
+    let bridge = TestBridge::start(DEAD_UPSTREAM).await;
+    let app = &bridge.server.app;
+    let answer = app
+        .reception
+        .answer(call("CAmetered", bridge.number()), Timestamp::now())
+        .await;
+    assert!(matches!(answer, Answer::Connect(_)), "{answer:?}");
+    for seconds in [15, 30] {
+        app.recorder
+            .on_event(Some("CAmetered"), &Event::Metered { seconds });
+    }
+    let written = async {
+        loop {
+            let row = bridge.store.call_by_sid("CAmetered").await.unwrap().unwrap();
+            if row.progress == Some(Duration::from_secs(30)) {
+                return row;
+            }
+            tokio::time::sleep(Duration::from_millis(20)).await;
+        }
+    };
+    let row = tokio::time::timeout(PATIENCE, written)
+        .await
+        .expect("the progress was written");
+    assert!(row.progress_at.is_some());
+    assert_eq!(row.ended_at, None, "still open");
+}
+
+#[tokio::test]
+async fn a_call_whose_record_cannot_be_written_hears_an_apology_and_counts_a_store_error() {
+    let bridge = TestBridge::start(DEAD_UPSTREAM).await;
+    let app = &bridge.server.app;
+    // The number still resolves; only the call's row cannot be written.
+    sqlx::any::install_default_drivers();
+    let raw = sqlx::AnyPool::connect(&bridge.store.url()).await.unwrap();
+    sqlx::query(
+        "CREATE TRIGGER calls_refused BEFORE INSERT ON calls BEGIN SELECT RAISE(ABORT, 'disk full'); END",
+    )
+    .execute(&raw)
+    .await
+    .unwrap();
+    let answer = app
+        .reception
+        .answer(call("CAnorecord", bridge.number()), Timestamp::now())
+        .await;
+    assert_eq!(answer, Answer::Refuse(Fallback::unavailable(&app.config.call)));
+    assert_eq!(app.metrics.error_count(ErrorKind::Store), 1);
+    assert_eq!(app.connections.waiting(), 0, "no agent connection for it");
+    raw.close().await;
 }

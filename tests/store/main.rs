@@ -3,6 +3,7 @@
 
 mod booking_tx;
 mod call_path;
+mod call_records;
 mod connect;
 mod crm;
 mod setup;
