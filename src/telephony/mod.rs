@@ -8,11 +8,13 @@
 //! | [`CallRecorder`] | the call records, written by one worker; how each call ended, for its connect action |
 //! | [`Observers`] | the fan-out of a call's events: log lines, the recorder, the live feed |
 //! | [`StreamTokens`] | the one-time tokens that tie a media stream to its webhook |
+//! | [`Admission`] | whether new calls are taken (not while draining), and the answers under way a drain waits for |
 //! | [`Metrics`] | the process's metrics, the calls' own included |
 //!
 //! Answers are data ([`Answer`], [`Fallback`]); `http` renders them. The services are built
 //! once, by `app`.
 
+mod admission;
 pub mod attach;
 pub mod directory;
 pub mod fallback;
@@ -27,13 +29,14 @@ pub mod route;
 pub mod streams;
 pub mod tokens;
 
+pub use admission::{Admission, Admitted};
 pub use attach::{AgentConnections, Attacher};
 pub use directory::{Directory, Line, ResolveError};
 pub use fallback::{Fallback, Then};
-pub use metrics::{ErrorKind, Metrics};
+pub use metrics::{ConnectionRefusal, ErrorKind, Metrics};
 pub use observers::{LiveEvent, LiveFeed, LogLines, Observers};
-pub use reception::{Admission, AfterStream, Answer, Connect, Reception};
+pub use reception::{AfterStream, Answer, Connect, Reception};
 pub use recorder::CallRecorder;
 pub use route::InboundCall;
 pub use streams::Streams;
-pub use tokens::StreamTokens;
+pub use tokens::{Outstanding, StreamTokens};

@@ -1,10 +1,12 @@
 //! A bridge's parts over real sockets on loopback: the webhooks and the stream handshake,
 //! whole calls with the simulators, socket lifetimes against a hand-written agent, pre-warmed
-//! agent connections, the application layer's services, the drain, and short load tests.
+//! agent connections, the application layer's services, the drain, the HTTP front door's
+//! limits, and short load tests.
 
 mod attach;
 mod drain;
 mod e2e;
+mod front_door;
 mod loadtest;
 mod prewarm;
 mod reception;
