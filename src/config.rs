@@ -13,7 +13,7 @@
 //! | `ELEVENLABS_API_KEY` | `elevenlabs.api_key` | none (public agents only) |
 //! | `ELEVENLABS_API_BASE` | `elevenlabs.api_base` | `https://api.elevenlabs.io` |
 //! | `SWITCHBOARD_HTTP_MAX_CONNECTIONS` | `http.max_connections` | 0: from the file-descriptor limit |
-//! | `SWITCHBOARD_HTTP_MAX_CONNECTIONS_PER_ADDRESS` | `http.max_connections_per_address` | 1024 (0: none) |
+//! | `SWITCHBOARD_HTTP_MAX_CONNECTIONS_PER_ADDRESS` | `http.max_connections_per_address` | 0: none (set it when clients connect directly) |
 //! | `SWITCHBOARD_HTTP_HEADER_READ_TIMEOUT_SECS` | `http.header_read_timeout_secs` | 10 |
 //! | `SWITCHBOARD_HTTP_IDLE_TIMEOUT_SECS` | `http.idle_timeout_secs` | 60 |
 //! | `SWITCHBOARD_HTTP_REQUEST_TIMEOUT_SECS` | `http.request_timeout_secs` | 30 |
@@ -168,8 +168,9 @@ pub struct HttpConfig {
     /// Open connections (media streams included) beyond which new ones are closed at once;
     /// 0 for half the process's file-descriptor limit (each call also holds an agent socket).
     pub max_connections: usize,
-    /// Open connections one client address may hold; 0 for no limit. Behind a reverse proxy
-    /// every connection comes from the proxy's address.
+    /// Open connections one client address may hold; 0 (the default) for no limit. Behind
+    /// the reverse proxy that terminates TLS every connection comes from the proxy's address,
+    /// so a limit there would cap the calls; set it when clients connect directly.
     pub max_connections_per_address: usize,
     /// How long a client may take to send a request's headers once it started.
     pub header_read_timeout_secs: u64,
@@ -183,7 +184,7 @@ impl Default for HttpConfig {
     fn default() -> Self {
         HttpConfig {
             max_connections: 0,
-            max_connections_per_address: 1024,
+            max_connections_per_address: 0,
             header_read_timeout_secs: 10,
             idle_timeout_secs: 60,
             request_timeout_secs: 30,
