@@ -1,19 +1,22 @@
-//! The HTTP front door over real sockets: the connection caps (in all and per address), the
-//! header and idle timeouts, a media stream that outlives every timeout, and a drain that
+//! The HTTP front door over real sockets: the connection caps (in all and per address; a
+//! media stream keeps its place for the call), the header and idle timeouts, a media stream that outlives every timeout, and a drain that
 //! ends by its deadline whatever the connected clients do.
 
 use std::net::SocketAddr;
 use std::time::Duration;
 
+use futures::SinkExt;
+use jiff::Timestamp;
 use switchboard::audio::AudioFormat;
 use switchboard::call::EndReason;
 use switchboard::config::HttpConfig;
+use switchboard::sim::caller::stream::{self, CallerMessages};
 use switchboard::sim::caller::{CallerConfig, place_call};
-use switchboard::telephony::ConnectionRefusal;
+use switchboard::telephony::{Answer, ConnectionRefusal, InboundCall};
 use tokio::io::{AsyncReadExt, AsyncWriteExt};
 use tokio::net::{TcpSocket, TcpStream};
 
-use crate::support::{DEAD_UPSTREAM, PATIENCE, TestBridge, echo_agent};
+use crate::support::{DEAD_UPSTREAM, PATIENCE, TestBridge, echo_agent, until_an_agent_speaks};
 
 /// A bridge whose listener has the limits `adjust` sets.
 async fn bridge_with(upstream: &str, adjust: impl FnOnce(&mut HttpConfig)) -> TestBridge {
@@ -120,6 +123,56 @@ async fn idle_clients_fill_the_cap_the_next_ones_are_closed_and_counted_and_heal
     tokio::time::timeout(PATIENCE, served)
         .await
         .expect("healthz answered a new client once the cap freed");
+}
+
+#[tokio::test]
+async fn a_media_stream_keeps_its_place_under_the_cap_and_goes_on_while_extra_clients_are_refused() {
+    let agent = echo_agent(AudioFormat::Ulaw8000).await;
+    let bridge = bridge_with(&agent, |http| {
+        http.max_connections = 3;
+        http.max_connections_per_address = 0;
+    })
+    .await;
+    let mut live = bridge.server.app.live.subscribe();
+    // Answered without HTTP, so that the stream is the only connection the call holds.
+    let call = InboundCall::from_fields(Some("CAcapped"), Some("+15005550006"), Some(bridge.number()));
+    let Answer::Connect(connect) = bridge.server.app.reception.answer(call, Timestamp::now()).await else {
+        panic!("the call is connected");
+    };
+    let stream_url = format!("ws://{}/twilio/stream", addr(&bridge));
+    let mut twilio = stream::open(&bridge.hooks, &stream_url, None).await.unwrap();
+    let mut messages = CallerMessages::new("MZcapped");
+    twilio.send(CallerMessages::connected().into()).await.unwrap();
+    let parameters = [
+        ("token".to_owned(), connect.token),
+        ("from".to_owned(), connect.from),
+        ("to".to_owned(), connect.to),
+    ];
+    let start = messages.start("AC1", "CAcapped", &parameters);
+    twilio.send(start.into()).await.unwrap();
+    until_an_agent_speaks(&mut live).await;
+
+    // The stream holds one of the three places: two more clients are served, the next is not.
+    let mut first = TcpStream::connect(addr(&bridge)).await.unwrap();
+    let mut second = TcpStream::connect(addr(&bridge)).await.unwrap();
+    assert!(healthz_on(&mut first).await);
+    assert!(healthz_on(&mut second).await);
+    let mut extra = TcpStream::connect(addr(&bridge)).await.unwrap();
+    assert!(closed_by_server(&mut extra).await, "over the cap");
+
+    // The call goes on, and ends as the caller ends it.
+    twilio.send(messages.media(0, &[0xff; 160]).into()).await.unwrap();
+    twilio
+        .send(messages.stop("AC1", "CAcapped").into())
+        .await
+        .unwrap();
+    tokio::time::timeout(PATIENCE, bridge.server.app.calls.finished())
+        .await
+        .expect("the call's driver finished");
+    assert_eq!(
+        bridge.server.app.recorder.outcome("CAcapped"),
+        Some(EndReason::CallerHungUp)
+    );
 }
 
 #[tokio::test]
