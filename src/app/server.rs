@@ -4,8 +4,8 @@
 //! 1. new calls are refused politely (TwiML) and `/readyz` turns false, so a load balancer
 //!    stops sending any;
 //! 2. the calls in flight run to their end, up to the deadline, and so do the calls answered
-//!    whose media stream has not arrived yet (their stream token is neither redeemed nor
-//!    expired): the server goes on accepting their streams; any call still up at the deadline
+//!    (or being answered as the drain began) whose media stream has not arrived yet (their
+//!    stream token is neither redeemed nor expired): the server goes on accepting their streams; any call still up at the deadline
 //!    then hangs up through its normal close: its record is finished and the caller hears the
 //!    fallback;
 //! 3. the server keeps answering until Twilio has asked the connect action of every call the
@@ -64,12 +64,12 @@ impl Server {
     pub async fn shutdown(self, deadline: Duration) -> std::io::Result<()> {
         let app = &self.app;
         app.admission.close();
-        let calls_over = async {
-            // A call admitted before the close may still issue a stream token.
+        let settled = async {
+            // A call admitted before the close may still be getting its stream token.
             app.admission.answers_given().await;
             calls_over(app).await
         };
-        if tokio::time::timeout(deadline, calls_over).await.is_err() {
+        if tokio::time::timeout(deadline, settled).await.is_err() {
             tracing::warn!(
                 calls = app.calls.running(),
                 "drain deadline passed; hanging up the calls still up"
