@@ -12,6 +12,11 @@
 //! | `TWILIO_API_BASE` | `twilio.api_base` | `https://api.twilio.com` |
 //! | `ELEVENLABS_API_KEY` | `elevenlabs.api_key` | none (public agents only) |
 //! | `ELEVENLABS_API_BASE` | `elevenlabs.api_base` | `https://api.elevenlabs.io` |
+//! | `SWITCHBOARD_HTTP_MAX_CONNECTIONS` | `http.max_connections` | 0: from the file-descriptor limit |
+//! | `SWITCHBOARD_HTTP_MAX_CONNECTIONS_PER_ADDRESS` | `http.max_connections_per_address` | 0: none (set it when clients connect directly) |
+//! | `SWITCHBOARD_HTTP_HEADER_READ_TIMEOUT_SECS` | `http.header_read_timeout_secs` | 10 |
+//! | `SWITCHBOARD_HTTP_IDLE_TIMEOUT_SECS` | `http.idle_timeout_secs` | 60 |
+//! | `SWITCHBOARD_HTTP_REQUEST_TIMEOUT_SECS` | `http.request_timeout_secs` | 30 |
 //!
 //! The file is named by `--config` or `SWITCHBOARD_CONFIG`. Agents (until they are managed
 //! through the API) are listed in it as `[[agents]]` tables.
@@ -81,6 +86,7 @@ pub struct Config {
     pub twilio: TwilioConfig,
     pub elevenlabs: ElevenLabsConfig,
     pub call: CallConfig,
+    pub http: HttpConfig,
     pub agents: Vec<AgentConfig>,
 }
 
@@ -162,6 +168,95 @@ impl CallConfig {
     }
 }
 
+/// The HTTP listener's limits: what one client, or many, may hold of the server. A media
+/// stream, once upgraded to a WebSocket, is a call and none of the timeouts apply to it.
+#[derive(Debug, Clone, PartialEq, Eq, Deserialize)]
+#[serde(default, deny_unknown_fields)]
+pub struct HttpConfig {
+    /// Open connections (media streams included) beyond which new ones are closed at once;
+    /// 0 for half the process's file-descriptor limit (each call also holds an agent socket).
+    pub max_connections: usize,
+    /// Open connections one client address may hold; 0 (the default) for no limit. Behind
+    /// the reverse proxy that terminates TLS every connection comes from the proxy's address,
+    /// so a limit there would cap the calls; set it when clients connect directly.
+    pub max_connections_per_address: usize,
+    /// How long a client may take to send a request's headers once it started.
+    pub header_read_timeout_secs: u64,
+    /// How long a connection may wait with no request before it is closed.
+    pub idle_timeout_secs: u64,
+    /// Longest a request may take, its body included, before it is answered 408.
+    pub request_timeout_secs: u64,
+}
+
+impl Default for HttpConfig {
+    fn default() -> Self {
+        HttpConfig {
+            max_connections: 0,
+            max_connections_per_address: 0,
+            header_read_timeout_secs: 10,
+            idle_timeout_secs: 60,
+            request_timeout_secs: 30,
+        }
+    }
+}
+
+impl HttpConfig {
+    pub fn header_read_timeout(&self) -> Duration {
+        Duration::from_secs(self.header_read_timeout_secs.max(1))
+    }
+
+    pub fn idle_timeout(&self) -> Duration {
+        Duration::from_secs(self.idle_timeout_secs.max(1))
+    }
+
+    pub fn request_timeout(&self) -> Duration {
+        Duration::from_secs(self.request_timeout_secs.max(1))
+    }
+
+    /// The settings' environment variables over `self` (the file's values).
+    fn with_env(mut self, env: &impl Fn(&str) -> Option<String>) -> Result<HttpConfig, ConfigError> {
+        fn number<T: std::str::FromStr>(
+            name: &'static str,
+            env: &impl Fn(&str) -> Option<String>,
+            into: &mut T,
+        ) -> Result<(), ConfigError>
+        where
+            T::Err: std::fmt::Display,
+        {
+            if let Some(value) = env(name).filter(|v| !v.is_empty()) {
+                *into = value.trim().parse().map_err(|e: T::Err| ConfigError::Invalid {
+                    name,
+                    value,
+                    why: e.to_string(),
+                })?;
+            }
+            Ok(())
+        }
+        number("SWITCHBOARD_HTTP_MAX_CONNECTIONS", env, &mut self.max_connections)?;
+        number(
+            "SWITCHBOARD_HTTP_MAX_CONNECTIONS_PER_ADDRESS",
+            env,
+            &mut self.max_connections_per_address,
+        )?;
+        number(
+            "SWITCHBOARD_HTTP_HEADER_READ_TIMEOUT_SECS",
+            env,
+            &mut self.header_read_timeout_secs,
+        )?;
+        number(
+            "SWITCHBOARD_HTTP_IDLE_TIMEOUT_SECS",
+            env,
+            &mut self.idle_timeout_secs,
+        )?;
+        number(
+            "SWITCHBOARD_HTTP_REQUEST_TIMEOUT_SECS",
+            env,
+            &mut self.request_timeout_secs,
+        )?;
+        Ok(self)
+    }
+}
+
 /// An agent listed in the config file: created in the store at start if its number is new.
 #[derive(Debug, Clone, Deserialize, PartialEq)]
 #[serde(deny_unknown_fields)]
@@ -213,6 +308,7 @@ struct FileConfig {
     twilio: FileTwilio,
     elevenlabs: FileElevenLabs,
     call: CallConfig,
+    http: HttpConfig,
     agents: Vec<AgentConfig>,
 }
 
@@ -305,6 +401,7 @@ impl Config {
                 .trim_end_matches('/')
                 .to_owned(),
         };
+        let http = file.http.with_env(&env)?;
         if let Some(agent) = file
             .agents
             .iter()
@@ -335,6 +432,7 @@ impl Config {
             twilio,
             elevenlabs,
             call: file.call,
+            http,
             agents: file.agents,
         })
     }
@@ -457,6 +555,28 @@ mod tests {
             Config::load(Some(&path), env(&[])),
             Err(ConfigError::Parse { .. })
         ));
+    }
+
+    #[test]
+    fn http_limits_come_from_the_file_and_the_environment() {
+        let dir = tempfile::tempdir().unwrap();
+        let path = dir.path().join("http.toml");
+        std::fs::write(&path, "[http]\nmax_connections = 500\nidle_timeout_secs = 20\n").unwrap();
+        let c = Config::load(
+            Some(&path),
+            env(&[("SWITCHBOARD_HTTP_MAX_CONNECTIONS_PER_ADDRESS", "7")]),
+        )
+        .unwrap();
+        assert_eq!(c.http.max_connections, 500);
+        assert_eq!(c.http.idle_timeout(), Duration::from_secs(20));
+        assert_eq!(c.http.max_connections_per_address, 7);
+        assert_eq!(c.http.header_read_timeout(), Duration::from_secs(10));
+        let e = Config::load(None, env(&[("SWITCHBOARD_HTTP_HEADER_READ_TIMEOUT_SECS", "ten")])).unwrap_err();
+        assert!(
+            e.to_string()
+                .contains("SWITCHBOARD_HTTP_HEADER_READ_TIMEOUT_SECS"),
+            "{e}"
+        );
     }
 
     #[test]

@@ -3,6 +3,9 @@
 //! drains on shutdown.
 
 mod config_agents;
+mod connection_clock;
+mod connection_limits;
+mod listener;
 mod server;
 
 use std::sync::Arc;

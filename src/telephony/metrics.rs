@@ -49,6 +49,29 @@ impl ErrorKind {
     }
 }
 
+/// Why the HTTP listener closed a connection as soon as it accepted it.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum ConnectionRefusal {
+    /// The server holds as many connections as it may.
+    MaxConnections,
+    /// The client's address holds as many as one address may.
+    MaxConnectionsPerAddress,
+}
+
+impl ConnectionRefusal {
+    const ALL: [ConnectionRefusal; 2] = [
+        ConnectionRefusal::MaxConnections,
+        ConnectionRefusal::MaxConnectionsPerAddress,
+    ];
+
+    pub fn label(self) -> &'static str {
+        match self {
+            ConnectionRefusal::MaxConnections => "max_connections",
+            ConnectionRefusal::MaxConnectionsPerAddress => "max_connections_per_address",
+        }
+    }
+}
+
 /// Every metric of the process. Shared as `Arc<Metrics>`.
 pub struct Metrics {
     /// What the call drivers count.
@@ -59,6 +82,9 @@ pub struct Metrics {
     prewarm_missed: AtomicU64,
     calls_recovered: AtomicU64,
     errors: LabeledCounters<{ ErrorKind::ALL.len() }>,
+    /// Connections the HTTP listener holds open, media streams included.
+    http_connections: AtomicU64,
+    http_refused: LabeledCounters<{ ConnectionRefusal::ALL.len() }>,
 }
 
 impl Default for Metrics {
@@ -70,6 +96,8 @@ impl Default for Metrics {
             prewarm_missed: AtomicU64::new(0),
             calls_recovered: AtomicU64::new(0),
             errors: LabeledCounters::new(ErrorKind::ALL.map(ErrorKind::label)),
+            http_connections: AtomicU64::new(0),
+            http_refused: LabeledCounters::new(ConnectionRefusal::ALL.map(ConnectionRefusal::label)),
         }
     }
 }
@@ -100,6 +128,27 @@ impl Metrics {
 
     pub fn error_count(&self, kind: ErrorKind) -> u64 {
         self.errors.get(kind as usize)
+    }
+
+    /// The HTTP listener opened (`true`) or closed a connection.
+    pub fn http_connection(&self, opened: bool) {
+        match opened {
+            true => self.http_connections.fetch_add(1, Relaxed),
+            false => self.http_connections.fetch_sub(1, Relaxed),
+        };
+    }
+
+    /// Connections the HTTP listener holds open.
+    pub fn http_connections(&self) -> u64 {
+        self.http_connections.load(Relaxed)
+    }
+
+    pub fn http_refused(&self, why: ConnectionRefusal) {
+        self.http_refused.add(why as usize);
+    }
+
+    pub fn http_refused_count(&self, why: ConnectionRefusal) -> u64 {
+        self.http_refused.get(why as usize)
     }
 
     /// The Prometheus text exposition of every metric; `prewarm_waiting` is the number of
@@ -156,6 +205,21 @@ impl Metrics {
             "Failures, by kind.",
         );
         self.errors.render(&mut out, "switchboard_errors_total", "kind");
+        family(
+            &mut out,
+            "switchboard_http_connections",
+            "gauge",
+            "Connections the HTTP listener holds open, media streams included.",
+        );
+        sample(&mut out, "switchboard_http_connections", self.http_connections());
+        family(
+            &mut out,
+            "switchboard_http_connections_refused_total",
+            "counter",
+            "Connections closed as soon as they were accepted, by the limit they met.",
+        );
+        self.http_refused
+            .render(&mut out, "switchboard_http_connections_refused_total", "limit");
         out
     }
 }
@@ -169,6 +233,9 @@ mod tests {
         for (i, kind) in ErrorKind::ALL.iter().enumerate() {
             assert_eq!(*kind as usize, i, "{kind:?}");
         }
+        for (i, why) in ConnectionRefusal::ALL.iter().enumerate() {
+            assert_eq!(*why as usize, i, "{why:?}");
+        }
     }
 
     #[test]
@@ -178,7 +245,13 @@ mod tests {
         m.error(ErrorKind::BadSignature);
         m.prewarm(true);
         m.calls_recovered(2);
+        m.http_connection(true);
+        m.http_refused(ConnectionRefusal::MaxConnectionsPerAddress);
         let text = m.render(3);
+        assert!(text.contains("switchboard_http_connections 1\n"), "{text}");
+        assert!(text.contains(
+            "switchboard_http_connections_refused_total{limit=\"max_connections_per_address\"} 1\n"
+        ));
         assert!(text.contains("switchboard_active_calls 1\n"), "{text}");
         assert!(text.contains("switchboard_errors_total{kind=\"bad_signature\"} 1\n"));
         assert!(text.contains("switchboard_prewarm_total{outcome=\"claimed\"} 1\n"));

@@ -9,11 +9,13 @@
 //! | [`recovery`] | closes the records of calls whose instance stopped, from their last progress |
 //! | [`Observers`] | the fan-out of a call's events: log lines, the recorder, the live feed |
 //! | [`StreamTokens`] | the one-time tokens that tie a media stream to its webhook |
+//! | [`Admission`] | whether new calls are taken (not while draining), and the answers under way a drain waits for |
 //! | [`Metrics`] | the process's metrics, the calls' own included |
 //!
 //! Answers are data ([`Answer`], [`Fallback`]); `http` renders them. The services are built
 //! once, by `app`.
 
+mod admission;
 pub mod attach;
 pub mod callback_fields;
 pub mod directory;
@@ -30,14 +32,15 @@ pub mod route;
 pub mod streams;
 pub mod tokens;
 
+pub use admission::{Admission, Admitted};
 pub use attach::{AgentConnections, Attacher};
 pub use callback_fields::BadField;
 pub use directory::{Directory, Line, ResolveError};
 pub use fallback::{Fallback, Then};
-pub use metrics::{ErrorKind, Metrics};
+pub use metrics::{ConnectionRefusal, ErrorKind, Metrics};
 pub use observers::{LiveEvent, LiveFeed, LogLines, Observers};
-pub use reception::{Admission, AfterStream, Answer, CallStatus, Connect, Reception};
+pub use reception::{AfterStream, Answer, CallStatus, Connect, Reception};
 pub use recorder::CallRecorder;
 pub use route::InboundCall;
 pub use streams::Streams;
-pub use tokens::StreamTokens;
+pub use tokens::{Outstanding, StreamTokens};

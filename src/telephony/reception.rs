@@ -11,7 +11,6 @@
 //! on our side still ends in something the caller hears.
 
 use std::sync::Arc;
-use std::sync::atomic::{AtomicBool, Ordering};
 
 use jiff::Timestamp;
 
@@ -19,6 +18,7 @@ use crate::call::EndReason;
 use crate::config::CallConfig;
 use crate::store::{CallDirection, CallUpdate, NewCallRecord, Store, StoreError};
 
+use super::admission::Admission;
 use super::attach::AgentConnections;
 use super::callback_fields::{self, BadField, MAX_CALL_SECS, MAX_RECORDING_SECS};
 use super::directory::Directory;
@@ -28,23 +28,6 @@ use super::metrics::{ErrorKind, Metrics};
 use super::recorder::CallRecorder;
 use super::route::{self, InboundCall, Lookup, Refusal, Route};
 use super::tokens::StreamTokens;
-
-/// Whether new calls are taken: closed while the server drains.
-#[derive(Debug, Default)]
-pub struct Admission {
-    draining: AtomicBool,
-}
-
-impl Admission {
-    /// Stops taking new calls.
-    pub fn close(&self) {
-        self.draining.store(true, Ordering::Relaxed);
-    }
-
-    pub fn is_draining(&self) -> bool {
-        self.draining.load(Ordering::Relaxed)
-    }
-}
 
 /// How the voice webhook answers a call.
 #[derive(Debug, Clone, PartialEq, Eq)]
@@ -103,7 +86,9 @@ impl Reception {
             tracing::warn!("voice webhook without CallSid or To");
             return Answer::Refuse(Fallback::not_in_service(&self.call_config));
         };
-        let draining = self.admission.is_draining();
+        // Held until the answer is given: a drain waits for it.
+        let admitted = self.admission.admit();
+        let draining = admitted.is_none();
         let found = match draining {
             true => Ok(None),
             false => self.directory.line(&call.to).await,

@@ -7,11 +7,15 @@
 //! issued for and its expiry, so any instance sharing the Twilio auth token can check it
 //! (a stream may land on another instance than its webhook); each instance also remembers
 //! the tokens it has redeemed until they expire, so one cannot be used twice there.
+//! Each instance also knows the tokens it issued that are not redeemed yet nor expired: their
+//! calls were answered and their streams are on the way, so a drain waits for them too.
 //! Time is an argument: `now` is the caller's clock.
 
 use std::collections::HashMap;
 use std::sync::Mutex;
 use std::time::Duration;
+
+use tokio::sync::Notify;
 
 use base64::Engine;
 use hmac::{Hmac, Mac};
@@ -57,7 +61,28 @@ pub enum TokenError {
 pub struct StreamTokens {
     key: [u8; 32],
     ttl: Duration,
-    redeemed: Mutex<HashMap<String, u64>>,
+    ledger: Mutex<Ledger>,
+    /// Woken at each redemption of a token issued here.
+    redemptions: Notify,
+}
+
+/// The nonces of tokens, each with its expiry (Unix seconds).
+#[derive(Default)]
+struct Ledger {
+    redeemed: HashMap<String, u64>,
+    /// Issued here, neither redeemed nor expired.
+    outstanding: HashMap<String, u64>,
+    /// Tokens issued here since the start.
+    issued: u64,
+}
+
+/// The tokens issued here that their streams have not redeemed yet.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub struct Outstanding {
+    /// Tokens issued here since the start: a change says a call was answered meanwhile.
+    pub issued: u64,
+    /// When the last of them expires; `None` when there are none.
+    pub until: Option<Timestamp>,
 }
 
 fn unix_seconds(now: Timestamp) -> u64 {
@@ -72,7 +97,8 @@ impl StreamTokens {
         StreamTokens {
             key: mac.finalize().into_bytes().into(),
             ttl,
-            redeemed: Mutex::new(HashMap::new()),
+            ledger: Mutex::default(),
+            redemptions: Notify::new(),
         }
     }
 
@@ -92,6 +118,12 @@ impl StreamTokens {
         let mut mac = self.mac();
         mac.update(payload.as_bytes());
         let signature = B64.encode(mac.finalize().into_bytes());
+        let mut ledger = self.ledger.lock().expect("token ledger");
+        let now = unix_seconds(now);
+        ledger.outstanding.retain(|_, expires| *expires >= now);
+        ledger.outstanding.insert(claims.nonce.clone(), claims.expires);
+        ledger.issued += 1;
+        drop(ledger);
         (format!("{payload}.{signature}"), claims)
     }
 
@@ -116,12 +148,41 @@ impl StreamTokens {
         if claims.call_sid != call_sid {
             return Err(TokenError::WrongCall);
         }
-        let mut redeemed = self.redeemed.lock().expect("token registry");
-        redeemed.retain(|_, expires| *expires >= now);
-        if redeemed.insert(claims.nonce.clone(), claims.expires).is_some() {
+        let mut ledger = self.ledger.lock().expect("token ledger");
+        ledger.redeemed.retain(|_, expires| *expires >= now);
+        if ledger
+            .redeemed
+            .insert(claims.nonce.clone(), claims.expires)
+            .is_some()
+        {
             return Err(TokenError::Reused);
         }
+        if ledger.outstanding.remove(&claims.nonce).is_some() {
+            self.redemptions.notify_waiters();
+        }
         Ok(claims)
+    }
+
+    /// The tokens issued here and neither redeemed nor expired at `now`.
+    pub fn outstanding(&self, now: Timestamp) -> Outstanding {
+        let mut ledger = self.ledger.lock().expect("token ledger");
+        let now = unix_seconds(now);
+        ledger.outstanding.retain(|_, expires| *expires >= now);
+        let last = ledger.outstanding.values().max().copied();
+        Outstanding {
+            issued: ledger.issued,
+            // A token is good through the second of its expiry.
+            until: last.map(|expires| {
+                Timestamp::from_second(i64::try_from(expires).unwrap_or(i64::MAX).saturating_add(1))
+                    .unwrap_or(Timestamp::MAX)
+            }),
+        }
+    }
+
+    /// Resolves at the next redemption of a token issued here. Enable it (or poll it once)
+    /// before reading [`StreamTokens::outstanding`], so that a redemption in between wakes it.
+    pub fn redemption(&self) -> tokio::sync::futures::Notified<'_> {
+        self.redemptions.notified()
     }
 }
 
@@ -184,6 +245,54 @@ mod tests {
         assert_eq!(t.redeem(Some("a.%%%"), "CA1", now()), Err(TokenError::Malformed));
         assert_eq!(t.redeem(None, "CA1", now()), Err(TokenError::Missing));
         assert_eq!(t.redeem(Some(""), "CA1", now()), Err(TokenError::Missing));
+    }
+
+    #[test]
+    fn a_token_is_outstanding_until_redeemed_or_expired() {
+        let t = tokens();
+        let none = t.outstanding(now());
+        assert_eq!(
+            none,
+            Outstanding {
+                issued: 0,
+                until: None
+            }
+        );
+        let (first, _) = t.issue("CA1", "agent-1", now());
+        let later = now() + jiff::SignedDuration::from_secs(10);
+        let (_second, _) = t.issue("CA2", "agent-1", later);
+        let both = t.outstanding(later);
+        assert_eq!(both.issued, 2);
+        assert_eq!(
+            both.until,
+            Some(later + jiff::SignedDuration::from_secs(31)),
+            "the last one's expiry"
+        );
+        t.redeem(Some(&first), "CA1", later).unwrap();
+        assert_eq!(t.outstanding(later).until, both.until);
+        // The second expires unredeemed: good through its 30th second, gone after.
+        let at_expiry = later + jiff::SignedDuration::from_secs(30);
+        assert!(t.outstanding(at_expiry).until.is_some());
+        let past = later + jiff::SignedDuration::from_secs(31);
+        assert_eq!(
+            t.outstanding(past),
+            Outstanding {
+                issued: 2,
+                until: None
+            }
+        );
+    }
+
+    #[tokio::test]
+    async fn redeeming_a_token_issued_here_wakes_a_waiter() {
+        let t = tokens();
+        let (token, _) = t.issue("CA1", "agent-1", now());
+        let mut redemption = std::pin::pin!(t.redemption());
+        redemption.as_mut().enable();
+        assert!(futures::poll!(redemption.as_mut()).is_pending());
+        t.redeem(Some(&token), "CA1", now()).unwrap();
+        assert!(futures::poll!(redemption.as_mut()).is_ready());
+        assert_eq!(t.outstanding(now()).until, None);
     }
 
     #[test]

@@ -1,13 +1,15 @@
 //! A bridge's parts over real sockets on loopback: the webhooks and the stream handshake,
 //! whole calls with the simulators, socket lifetimes against a hand-written agent, pre-warmed
-//! agent connections, the application layer's services, the drain, short load tests, and what
-//! the bridge writes out (TwiML, logs) when callers send hostile values.
+//! agent connections, the application layer's services, the drain, the HTTP front door's
+//! limits, short load tests, and what the bridge writes out (TwiML, logs) when callers send
+//! hostile values.
 
 mod attach;
 mod cli;
 mod crash;
 mod drain;
 mod e2e;
+mod front_door;
 mod loadtest;
 mod output;
 mod prewarm;
