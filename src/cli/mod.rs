@@ -39,6 +39,10 @@ enum Command {
         /// TOML configuration file (also SWITCHBOARD_CONFIG); the environment overrides it.
         #[arg(long)]
         config: Option<PathBuf>,
+        /// Create the SQLite database file if it is missing (also `[database] create = true`
+        /// or SWITCHBOARD_DATABASE_CREATE=true); otherwise a missing file stops the start.
+        #[arg(long)]
+        create_database: bool,
     },
     /// One whole call on loopback with the built-in simulators (or `--serve` to keep them up).
     Demo(demo::DemoArgs),
@@ -65,9 +69,12 @@ pub fn main() -> anyhow::Result<()> {
     let runtime = tokio::runtime::Builder::new_multi_thread().enable_all().build()?;
     runtime.block_on(async move {
         match cli.command {
-            Command::Serve { config } => {
+            Command::Serve {
+                config,
+                create_database,
+            } => {
                 init_logging(&cli.log_format, "info");
-                serve::run(config).await
+                serve::run(config, create_database).await
             }
             Command::Demo(args) => {
                 init_logging(&cli.log_format, "warn");

@@ -15,7 +15,10 @@ use sqlx::migrate::{Migration, MigrationType, Migrator};
 use super::error::StoreResult;
 
 /// (version, description, SQL). Append only: an applied migration is never edited.
-const MIGRATIONS: &[(i64, &str, &str)] = &[(1, "init", include_str!("../../migrations/0001_init.sql"))];
+const MIGRATIONS: &[(i64, &str, &str)] = &[
+    (1, "init", include_str!("../../migrations/0001_init.sql")),
+    (2, "health", include_str!("../../migrations/0002_health.sql")),
+];
 
 fn migrator() -> Migrator {
     Migrator::with_migrations(
@@ -73,13 +76,26 @@ mod tests {
     #[tokio::test]
     async fn an_edited_applied_migration_is_refused() {
         let test_store = testing::sqlite().await;
-        let edited = Migrator::with_migrations(vec![Migration::new(
-            1,
-            Cow::Borrowed("init"),
-            MigrationType::Simple,
-            sqlx::AssertSqlSafe("CREATE TABLE something_else (id TEXT)").into_sql_str(),
-            false,
-        )]);
+        // Every migration as applied, but the first one edited.
+        let edited = Migrator::with_migrations(
+            MIGRATIONS
+                .iter()
+                .map(|&(version, description, sql)| {
+                    let sql = if version == 1 {
+                        "CREATE TABLE something_else (id TEXT)"
+                    } else {
+                        sql
+                    };
+                    Migration::new(
+                        version,
+                        Cow::Borrowed(description),
+                        MigrationType::Simple,
+                        sqlx::AssertSqlSafe(sql).into_sql_str(),
+                        false,
+                    )
+                })
+                .collect(),
+        );
         let refused = edited.run(&test_store.pool).await.unwrap_err();
         assert!(
             matches!(refused, sqlx::migrate::MigrateError::VersionMismatch(1)),

@@ -4,7 +4,7 @@
 //! |---|---|
 //! | [`Reception`] | Twilio's voice webhooks: inbound routing ([`route`], a pure decision), the stream token, the pre-warmed agent, the call's record; the fallback after a stream; voicemail |
 //! | [`Streams`] | runs an accepted media stream to its end: the session, the agent attached when the stream starts ([`attach`]), the call counted for the drain |
-//! | [`Directory`] | which agent a number or a webhook tool's reference names |
+//! | [`Directory`] | which agent a number, a stream's token or a webhook tool's reference names; the call path's lookups cached briefly |
 //! | [`CallRecorder`] | the call records, written by one worker; how each call ended, for its connect action |
 //! | [`Observers`] | the fan-out of a call's events: log lines, the recorder, the live feed |
 //! | [`StreamTokens`] | the one-time tokens that tie a media stream to its webhook |
@@ -13,6 +13,7 @@
 //! Answers are data ([`Answer`], [`Fallback`]); `http` renders them. The services are built
 //! once, by `app`.
 
+mod agent_cache;
 pub mod attach;
 pub mod directory;
 pub mod fallback;

@@ -61,7 +61,9 @@ impl CallRecorder {
         // Unbounded: an observer must not block the call's driver, and dropping a write would
         // lose a call's end. Two writes per call keep it small.
         let (writes, queue) = mpsc::unbounded_channel();
-        workers.spawn(write_in_order(store.clone(), queue, workers.clone()));
+        // The worker writes through the records' own pool: a backlog of its writes never
+        // holds a connection the call path needs (the answer's row, above, uses the main one).
+        workers.spawn(write_in_order(store.for_records(), queue, workers.clone()));
         Arc::new(CallRecorder {
             store,
             writes,

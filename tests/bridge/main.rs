@@ -5,9 +5,11 @@
 mod attach;
 mod drain;
 mod e2e;
+mod health;
 mod loadtest;
 mod prewarm;
 mod reception;
+mod serve_cli;
 mod sockets;
 mod support;
 mod webhooks;

@@ -5,4 +5,5 @@ mod booking_tx;
 mod call_path;
 mod connect;
 mod crm;
+mod health;
 mod setup;
