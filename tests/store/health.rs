@@ -207,3 +207,27 @@ async fn a_storm_of_readiness_checks_writes_once_per_interval() {
         conn.close().await.unwrap();
     }
 }
+
+#[tokio::test]
+async fn the_call_records_pool_being_full_leaves_the_main_pool_free() {
+    let options = StoreOptions {
+        record_connections: 2,
+        ..testing::test_options()
+    };
+    testing::on_each_backend_with(options, |store| async move {
+        let business = testing::seed_business(&store).await;
+        let held = testing::hold_record_connections(&store).await;
+        assert_eq!(held.len(), 2);
+        assert_eq!(store.record_pool_usage().in_use, 2);
+        // The call path's read and write still get connections at once (without their own
+        // pool they would wait out the acquire timeout and fail).
+        let found = store
+            .agent_by_phone_number(&business.agent.phone_number)
+            .await
+            .unwrap();
+        assert_eq!(found, Some(business.agent.clone()));
+        store.create_account(account("Busy records")).await.unwrap();
+        drop(held);
+    })
+    .await;
+}
