@@ -117,7 +117,16 @@ impl Directory {
             }
             None => None,
         };
-        self.cache.insert(key, line.clone(), version, Instant::now());
+        let now = Instant::now();
+        // The webhook looks its line up by number, the stream that follows by agent id.
+        if let Some(line) = &line {
+            let other = match &key {
+                CacheKey::Number(_) => CacheKey::Agent(line.agent.id.as_str().to_owned()),
+                CacheKey::Agent(_) => CacheKey::Number(line.agent.phone_number.clone()),
+            };
+            self.cache.insert(other, Some(line.clone()), version, now);
+        }
+        self.cache.insert(key, line.clone(), version, now);
         Ok(line)
     }
 
