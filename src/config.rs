@@ -5,7 +5,17 @@
 //! |---|---|---|
 //! | `SWITCHBOARD_LISTEN` | `listen` | `0.0.0.0:8080` |
 //! | `SWITCHBOARD_PUBLIC_URL` | `public_url` | `http://<listen>` (loopback only; Twilio needs https) |
-//! | `SWITCHBOARD_DATABASE_URL` | `database_url` | `sqlite://switchboard.db?mode=rwc` |
+//! | `SWITCHBOARD_DATABASE_URL` | `database_url` | `sqlite://switchboard.db` |
+//! | `SWITCHBOARD_DATABASE_CREATE` | `database.create` | `false` (`serve` refuses a missing SQLite file; `--create-database`) |
+//! | `SWITCHBOARD_DATABASE_MAX_CONNECTIONS` | `database.max_connections` | `8` |
+//! | `SWITCHBOARD_DATABASE_RECORD_CONNECTIONS` | `database.record_connections` | `2` (the call records' own pool; 0 shares) |
+//! | `SWITCHBOARD_DATABASE_ACQUIRE_TIMEOUT_SECS` | `database.acquire_timeout_secs` | `10` |
+//! | `SWITCHBOARD_DATABASE_CONNECT_TIMEOUT_SECS` | `database.connect_timeout_secs` | `10` |
+//! | `SWITCHBOARD_DATABASE_BUSY_TIMEOUT_MS` | `database.busy_timeout_ms` | `5000` (SQLite's wait for the write lock) |
+//! | `SWITCHBOARD_DATABASE_MAX_LIFETIME_SECS` | `database.max_lifetime_secs` | `1800` (0: connections live on) |
+//! | `SWITCHBOARD_DATABASE_PROBE_INTERVAL_MS` | `database.probe_interval_ms` | `1000` (`/readyz`'s write probe) |
+//! | `SWITCHBOARD_AGENT_CACHE_TTL_SECS` | `database.agent_cache_ttl_secs` | `5` (0: no cache) |
+//! | `SWITCHBOARD_AGENT_CACHE_CAPACITY` | `database.agent_cache_capacity` | `10000` |
 //! | `SWITCHBOARD_TOOL_SECRET` | `tool_secret` | none (HTTP tools disabled) |
 //! | `TWILIO_ACCOUNT_SID` | `twilio.account_sid` | none |
 //! | `TWILIO_AUTH_TOKEN` | `twilio.auth_token` | none (required by `serve`) |
@@ -87,6 +97,7 @@ pub struct Config {
     pub elevenlabs: ElevenLabsConfig,
     pub call: CallConfig,
     pub http: HttpConfig,
+    pub database: DatabaseConfig,
     pub agents: Vec<AgentConfig>,
 }
 
@@ -257,6 +268,143 @@ impl HttpConfig {
     }
 }
 
+/// The database's pools, timeouts and the agent cache (`[database]`).
+#[derive(Debug, Clone, PartialEq, Deserialize)]
+#[serde(default, deny_unknown_fields)]
+pub struct DatabaseConfig {
+    /// Create a missing SQLite file (`serve --create-database` sets it too).
+    pub create: bool,
+    /// The main pool: webhooks, streams, tools.
+    pub max_connections: u32,
+    /// The call records' own pool, so their writes never hold the call path's connections;
+    /// 0 shares the main pool.
+    pub record_connections: u32,
+    /// How long a query waits for a free pooled connection.
+    pub acquire_timeout_secs: u64,
+    /// How long opening the database (at start, and for the readiness probe) may take.
+    pub connect_timeout_secs: u64,
+    /// How long a SQLite statement waits for another connection's write lock.
+    pub busy_timeout_ms: u64,
+    /// Pooled connections are replaced at this age; 0 keeps them.
+    pub max_lifetime_secs: u64,
+    /// `/readyz` writes to the database at most once per interval.
+    pub probe_interval_ms: u64,
+    /// How long an agent lookup is reused (changes made through this instance are seen at
+    /// once); 0 turns the cache off.
+    pub agent_cache_ttl_secs: u64,
+    /// The most agent lookups kept.
+    pub agent_cache_capacity: usize,
+}
+
+impl Default for DatabaseConfig {
+    fn default() -> Self {
+        DatabaseConfig {
+            create: false,
+            max_connections: 8,
+            record_connections: 2,
+            acquire_timeout_secs: 10,
+            connect_timeout_secs: 10,
+            busy_timeout_ms: 5000,
+            max_lifetime_secs: 1800,
+            probe_interval_ms: 1000,
+            agent_cache_ttl_secs: 5,
+            agent_cache_capacity: 10_000,
+        }
+    }
+}
+
+impl DatabaseConfig {
+    /// The `SWITCHBOARD_DATABASE_*` and `SWITCHBOARD_AGENT_CACHE_*` variables over the file.
+    fn override_from(&mut self, env: &impl Fn(&str) -> Option<String>) -> Result<(), ConfigError> {
+        let value = |name: &'static str| env(name).filter(|v| !v.is_empty()).map(|v| (name, v));
+        if let Some((name, text)) = value("SWITCHBOARD_DATABASE_CREATE") {
+            self.create = match text.to_ascii_lowercase().as_str() {
+                "1" | "true" | "yes" => true,
+                "0" | "false" | "no" => false,
+                _ => return Err(invalid(name, text, "must be true or false")),
+            };
+        }
+        for (name, field) in [
+            ("SWITCHBOARD_DATABASE_MAX_CONNECTIONS", &mut self.max_connections),
+            (
+                "SWITCHBOARD_DATABASE_RECORD_CONNECTIONS",
+                &mut self.record_connections,
+            ),
+        ] {
+            if let Some((name, text)) = value(name) {
+                *field = text.parse().map_err(|e| invalid(name, text, e))?;
+            }
+        }
+        for (name, field) in [
+            (
+                "SWITCHBOARD_DATABASE_ACQUIRE_TIMEOUT_SECS",
+                &mut self.acquire_timeout_secs,
+            ),
+            (
+                "SWITCHBOARD_DATABASE_CONNECT_TIMEOUT_SECS",
+                &mut self.connect_timeout_secs,
+            ),
+            ("SWITCHBOARD_DATABASE_BUSY_TIMEOUT_MS", &mut self.busy_timeout_ms),
+            (
+                "SWITCHBOARD_DATABASE_MAX_LIFETIME_SECS",
+                &mut self.max_lifetime_secs,
+            ),
+            (
+                "SWITCHBOARD_DATABASE_PROBE_INTERVAL_MS",
+                &mut self.probe_interval_ms,
+            ),
+            ("SWITCHBOARD_AGENT_CACHE_TTL_SECS", &mut self.agent_cache_ttl_secs),
+        ] {
+            if let Some((name, text)) = value(name) {
+                *field = text.parse().map_err(|e| invalid(name, text, e))?;
+            }
+        }
+        if let Some((name, text)) = value("SWITCHBOARD_AGENT_CACHE_CAPACITY") {
+            self.agent_cache_capacity = text.parse().map_err(|e| invalid(name, text, e))?;
+        }
+        if self.max_connections == 0 {
+            return Err(invalid(
+                "database.max_connections",
+                "0".into(),
+                "the pool needs a connection",
+            ));
+        }
+        Ok(())
+    }
+
+    pub fn acquire_timeout(&self) -> Duration {
+        Duration::from_secs(self.acquire_timeout_secs.max(1))
+    }
+
+    pub fn connect_timeout(&self) -> Duration {
+        Duration::from_secs(self.connect_timeout_secs.max(1))
+    }
+
+    pub fn busy_timeout(&self) -> Duration {
+        Duration::from_millis(self.busy_timeout_ms)
+    }
+
+    pub fn max_lifetime(&self) -> Option<Duration> {
+        (self.max_lifetime_secs > 0).then(|| Duration::from_secs(self.max_lifetime_secs))
+    }
+
+    pub fn probe_interval(&self) -> Duration {
+        Duration::from_millis(self.probe_interval_ms)
+    }
+
+    pub fn agent_cache_ttl(&self) -> Duration {
+        Duration::from_secs(self.agent_cache_ttl_secs)
+    }
+}
+
+fn invalid(name: &'static str, value: String, why: impl std::fmt::Display) -> ConfigError {
+    ConfigError::Invalid {
+        name,
+        value,
+        why: why.to_string(),
+    }
+}
+
 /// An agent listed in the config file: created in the store at start if its number is new.
 #[derive(Debug, Clone, Deserialize, PartialEq)]
 #[serde(deny_unknown_fields)]
@@ -309,6 +457,7 @@ struct FileConfig {
     elevenlabs: FileElevenLabs,
     call: CallConfig,
     http: HttpConfig,
+    database: DatabaseConfig,
     agents: Vec<AgentConfig>,
 }
 
@@ -374,7 +523,9 @@ impl Config {
             });
         }
         let database_url = pick("SWITCHBOARD_DATABASE_URL", file.database_url)
-            .unwrap_or_else(|| "sqlite://switchboard.db?mode=rwc".into());
+            .unwrap_or_else(|| "sqlite://switchboard.db".into());
+        let mut database = file.database;
+        database.override_from(&env)?;
         let tool_secret = env("SWITCHBOARD_TOOL_SECRET")
             .filter(|v| !v.is_empty())
             .map(Secret)
@@ -433,6 +584,7 @@ impl Config {
             elevenlabs,
             call: file.call,
             http,
+            database,
             agents: file.agents,
         })
     }
@@ -577,6 +729,42 @@ mod tests {
                 .contains("SWITCHBOARD_HTTP_HEADER_READ_TIMEOUT_SECS"),
             "{e}"
         );
+    }
+
+    #[test]
+    fn database_settings_come_from_the_file_and_the_environment() {
+        let c = Config::load(None, env(&[])).unwrap();
+        assert_eq!(c.database, DatabaseConfig::default());
+        assert!(
+            !c.database.create,
+            "a missing database is not created unless asked"
+        );
+        let dir = tempfile::tempdir().unwrap();
+        let path = dir.path().join("db.toml");
+        std::fs::write(
+            &path,
+            "[database]\ncreate = true\nmax_connections = 3\nbusy_timeout_ms = 250\n",
+        )
+        .unwrap();
+        let c = Config::load(
+            Some(&path),
+            env(&[
+                ("SWITCHBOARD_DATABASE_MAX_CONNECTIONS", "12"),
+                ("SWITCHBOARD_DATABASE_RECORD_CONNECTIONS", "0"),
+                ("SWITCHBOARD_AGENT_CACHE_TTL_SECS", "0"),
+            ]),
+        )
+        .unwrap();
+        assert!(c.database.create);
+        assert_eq!(c.database.max_connections, 12, "the environment wins");
+        assert_eq!(c.database.record_connections, 0);
+        assert_eq!(c.database.busy_timeout(), Duration::from_millis(250));
+        assert_eq!(c.database.agent_cache_ttl(), Duration::ZERO);
+        assert_eq!(c.database.max_lifetime(), Some(Duration::from_secs(1800)));
+        let e = Config::load(None, env(&[("SWITCHBOARD_DATABASE_CREATE", "maybe")])).unwrap_err();
+        assert!(e.to_string().contains("SWITCHBOARD_DATABASE_CREATE"), "{e}");
+        let e = Config::load(None, env(&[("SWITCHBOARD_DATABASE_MAX_CONNECTIONS", "0")])).unwrap_err();
+        assert!(e.to_string().contains("max_connections"), "{e}");
     }
 
     #[test]

@@ -15,10 +15,10 @@ use axum::extract::FromRef;
 
 use crate::call::SessionConfig;
 use crate::call::driver::DriverDeps;
-use crate::config::Config;
+use crate::config::{Config, DatabaseConfig};
 use crate::http::{self, OpsState, StreamState, ToolsState, TwilioAuth, TwilioState};
 use crate::shutdown::Shutdown;
-use crate::store::Store;
+use crate::store::{Store, StoreOptions};
 use crate::telephony::{
     Admission, AgentConnections, Attacher, CallRecorder, Directory, LiveFeed, LogLines, Metrics, Observers,
     Reception, StreamTokens, Streams, recovery,
@@ -32,6 +32,20 @@ pub use server::{Server, start};
 
 /// Live events kept for a live view that falls behind.
 const LIVE_FEED_CAPACITY: usize = 1024;
+
+/// The store's pools and timeouts as configured (`[database]`); `create` also by the caller.
+pub fn store_options(database: &DatabaseConfig) -> StoreOptions {
+    StoreOptions {
+        max_connections: database.max_connections,
+        record_connections: database.record_connections,
+        acquire_timeout: database.acquire_timeout(),
+        connect_timeout: database.connect_timeout(),
+        sqlite_busy_timeout: database.busy_timeout(),
+        max_lifetime: database.max_lifetime(),
+        create_missing: database.create,
+        probe_interval: database.probe_interval(),
+    }
+}
 
 /// Every service of a running switchboard.
 pub struct App {
@@ -98,11 +112,16 @@ impl App {
             &workers,
         );
         let live = LiveFeed::new(LIVE_FEED_CAPACITY);
+        let directory = Directory::with_cache(
+            store.clone(),
+            config.database.agent_cache_ttl(),
+            config.database.agent_cache_capacity,
+        );
         let observers = Observers::new(vec![Arc::new(LogLines), recorder.clone(), Arc::new(live.clone())]);
         let reception = Arc::new(Reception {
             call_config: config.call.clone(),
             store: store.clone(),
-            directory: Directory::new(store.clone()),
+            directory: directory.clone(),
             tokens: tokens.clone(),
             connections: connections.clone(),
             recorder: recorder.clone(),
@@ -124,7 +143,7 @@ impl App {
                 observer: Arc::new(observers),
             },
             attacher: Attacher {
-                store: store.clone(),
+                directory,
                 tokens: tokens.clone(),
                 connections: connections.clone(),
                 metrics: metrics.clone(),

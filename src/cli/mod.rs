@@ -44,6 +44,10 @@ enum Command {
         /// TOML configuration file; the environment overrides it.
         #[arg(long, env = "SWITCHBOARD_CONFIG")]
         config: Option<PathBuf>,
+        /// Create the SQLite database file if it is missing (also `[database] create = true`
+        /// or SWITCHBOARD_DATABASE_CREATE=true); otherwise a missing file stops the start.
+        #[arg(long)]
+        create_database: bool,
     },
     /// One whole call on loopback with the built-in simulators (or `--serve` to keep them up).
     Demo(demo::DemoArgs),
@@ -87,9 +91,12 @@ pub fn main() -> anyhow::Result<()> {
     let runtime = tokio::runtime::Builder::new_multi_thread().enable_all().build()?;
     runtime.block_on(async move {
         match cli.command {
-            Command::Serve { config } => {
+            Command::Serve {
+                config,
+                create_database,
+            } => {
                 logging::init(json, cli.log_mask_numbers, "info");
-                serve::run(config).await
+                serve::run(config, create_database).await
             }
             Command::Demo(args) => {
                 logging::init(json, cli.log_mask_numbers, "warn");

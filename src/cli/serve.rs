@@ -6,18 +6,31 @@ use std::time::Duration;
 use anyhow::Context;
 
 use crate::config::Config;
-use crate::store::{Store, redact_url};
+use crate::store::{Store, redact_url, sqlite_file};
 
 /// How long calls in flight may run on after SIGTERM.
 const DRAIN_DEADLINE: Duration = Duration::from_secs(600);
 
-pub async fn run(config_path: Option<PathBuf>) -> anyhow::Result<()> {
-    let config = Config::from_env(config_path.as_deref())?;
+pub async fn run(config_path: Option<PathBuf>, create_database: bool) -> anyhow::Result<()> {
+    let mut config = Config::from_env(config_path.as_deref())?;
+    config.database.create |= create_database;
     config.check_serve()?;
     crate::tls::install_crypto_provider();
-    let store = Store::connect(&config.database_url)
-        .await
-        .with_context(|| format!("opening the database {}", redact_url(&config.database_url)))?;
+    let options = crate::app::store_options(&config.database);
+    let store = match Store::connect_with(&config.database_url, options).await {
+        Ok(store) => store,
+        Err(error) => {
+            let missing = sqlite_file(&config.database_url).filter(|file| !file.exists());
+            if missing.is_some() {
+                anyhow::bail!(
+                    "{error}: start with --create-database (or set `create = true` under \
+                     [database], or SWITCHBOARD_DATABASE_CREATE=true) to create it"
+                );
+            }
+            return Err(error)
+                .with_context(|| format!("opening the database {}", redact_url(&config.database_url)));
+        }
+    };
     let synced = crate::app::sync_config_agents(&store, &config.agents).await?;
     let public_url = config.public_url.clone();
     let server = crate::app::start(config, store)

@@ -1,14 +1,17 @@
-//! Operations endpoints: liveness, readiness, Prometheus metrics.
+//! Operations endpoints: liveness, readiness (with the capacity a load balancer or an operator
+//! wants to see), Prometheus metrics.
 
 use std::sync::Arc;
+use std::sync::atomic::Ordering;
 
-use axum::Router;
 use axum::extract::{FromRef, State};
 use axum::http::{StatusCode, header};
 use axum::response::IntoResponse;
 use axum::routing::get;
+use axum::{Json, Router};
+use serde::Serialize;
 
-use crate::store::Store;
+use crate::store::{PoolUsage, Store};
 use crate::telephony::{Admission, AgentConnections, Metrics};
 
 /// What the operations endpoints read.
@@ -37,18 +40,52 @@ async fn healthz() -> &'static str {
     "ok"
 }
 
-/// `GET /readyz`: the process should get new calls (not draining, database reachable).
+/// What `/readyz` answers, as JSON.
+#[derive(Debug, Serialize)]
+pub struct Readiness {
+    pub ready: bool,
+    /// Why not, when not ready.
+    pub reason: Option<String>,
+    pub draining: bool,
+    pub active_calls: i64,
+    /// Agent connections opened ahead of their stream.
+    pub prewarm_waiting: usize,
+    /// The main database pool (webhooks, streams, tools).
+    pub pool: PoolUsage,
+    /// The call records' pool.
+    pub record_pool: PoolUsage,
+}
+
+impl OpsState {
+    /// Ready for new calls: not draining, and the database takes writes (a real write,
+    /// rate-limited by the store), so calls would be recorded.
+    pub async fn readiness(&self) -> Readiness {
+        let draining = self.admission.is_draining();
+        let reason = match draining {
+            true => Some("draining".to_owned()),
+            false => self.store.check_writable().await.err().map(|e| e.to_string()),
+        };
+        Readiness {
+            ready: reason.is_none(),
+            reason,
+            draining,
+            active_calls: self.metrics.calls.active_calls.load(Ordering::Relaxed),
+            prewarm_waiting: self.connections.waiting(),
+            pool: self.store.pool_usage(),
+            record_pool: self.store.record_pool_usage(),
+        }
+    }
+}
+
+/// `GET /readyz`: 200 when the process should get new calls, else 503; the body says why not
+/// and how busy it is.
 async fn readyz(State(ops): State<OpsState>) -> impl IntoResponse {
-    if ops.admission.is_draining() {
-        return (StatusCode::SERVICE_UNAVAILABLE, "draining".to_string());
-    }
-    match ops.store.ping().await {
-        Ok(()) => (StatusCode::OK, "ready".to_string()),
-        Err(e) => (
-            StatusCode::SERVICE_UNAVAILABLE,
-            format!("database unavailable: {e}"),
-        ),
-    }
+    let readiness = ops.readiness().await;
+    let status = match readiness.ready {
+        true => StatusCode::OK,
+        false => StatusCode::SERVICE_UNAVAILABLE,
+    };
+    (status, Json(readiness))
 }
 
 /// `GET /metrics`: Prometheus text format.

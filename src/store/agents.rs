@@ -146,6 +146,7 @@ impl Store {
         .bind(row::millis(agent.created_at))
         .execute(&self.pool)
         .await?;
+        self.agents_changed();
         Ok(agent)
     }
 

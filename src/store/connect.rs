@@ -3,13 +3,19 @@
 //! Both backends go through sqlx's Any driver with one schema (migrations/). SQLite is the
 //! zero-setup default; PostgreSQL is for several instances sharing state.
 
-use std::time::Duration;
+use std::path::{Path, PathBuf};
+use std::str::FromStr;
+use std::sync::Arc;
+use std::sync::atomic::{AtomicU64, Ordering};
+use std::time::{Duration, Instant};
 
-use sqlx::Executor;
+use percent_encoding::percent_decode_str;
 use sqlx::any::AnyPoolOptions;
-use sqlx::{AnyConnection, AnyPool};
+use sqlx::sqlite::SqliteConnectOptions;
+use sqlx::{AnyConnection, AnyPool, ConnectOptions, Connection, Executor};
 
 use super::error::{StoreError, StoreResult};
+use super::health::{ProbeTarget, ProbeUrl, Recycle, WriteProbe};
 use super::migrate;
 
 /// Which database a store talks to.
@@ -24,27 +30,69 @@ pub enum Backend {
 pub struct StoreOptions {
     /// Upper bound on pooled connections (an in-memory SQLite store always uses exactly one).
     pub max_connections: u32,
+    /// Connections of the call records' own pool ([`Store::for_records`]), so a burst of
+    /// call-record writes never holds the connections the call path reads with; 0 shares the
+    /// main pool. An in-memory SQLite store always shares its one connection.
+    pub record_connections: u32,
     /// How long an operation waits for a free pooled connection before `Unavailable`.
     pub acquire_timeout: Duration,
+    /// How long opening the database at start, and the readiness probe's own connection, may
+    /// take.
+    pub connect_timeout: Duration,
     /// How long a SQLite statement waits for another connection's write lock before `Busy`.
     pub sqlite_busy_timeout: Duration,
+    /// Pooled connections older than this are closed and replaced; `None` keeps them.
+    pub max_lifetime: Option<Duration>,
+    /// Create a missing SQLite file (as `mode=rwc` in the URL also asks). Otherwise a missing
+    /// file is an error, and the pool never creates one: a file deleted while running is
+    /// reported, not silently replaced by an empty database.
+    pub create_missing: bool,
+    /// The readiness write probe runs at most once per interval ([`Store::check_writable`]).
+    pub probe_interval: Duration,
 }
 
 impl Default for StoreOptions {
     fn default() -> Self {
         StoreOptions {
             max_connections: 8,
+            record_connections: 2,
             acquire_timeout: Duration::from_secs(10),
+            connect_timeout: Duration::from_secs(10),
             sqlite_busy_timeout: Duration::from_secs(5),
+            max_lifetime: Some(Duration::from_secs(30 * 60)),
+            create_missing: false,
+            probe_interval: Duration::from_secs(1),
         }
     }
+}
+
+/// How full a pool is, for readiness.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, serde::Serialize)]
+pub struct PoolUsage {
+    /// Connections open now.
+    pub size: u32,
+    pub idle: u32,
+    pub in_use: u32,
+    /// The most it opens.
+    pub max: u32,
 }
 
 /// switchboard's database: a cheap-to-clone handle on a connection pool.
 #[derive(Debug, Clone)]
 pub struct Store {
     pub(crate) pool: AnyPool,
+    /// The call records' pool: `pool` itself when they share it.
+    records: AnyPool,
     backend: Backend,
+    shared: Arc<Shared>,
+}
+
+/// What every handle of one store shares.
+#[derive(Debug)]
+struct Shared {
+    probe: WriteProbe,
+    /// Bumped by every change of an agent, so caches of agents know to forget them.
+    agents_version: AtomicU64,
 }
 
 impl Store {
@@ -59,34 +107,53 @@ impl Store {
     pub async fn connect_with(url: &str, options: StoreOptions) -> StoreResult<Store> {
         sqlx::any::install_default_drivers();
         let target = Target::parse(url)?;
-        let busy_timeout_ms = options.sqlite_busy_timeout.as_millis();
-        let mut pool_options = AnyPoolOptions::new()
-            .max_connections(options.max_connections.max(1))
-            .acquire_timeout(options.acquire_timeout)
-            .after_connect(move |conn, _meta| {
-                Box::pin(async move { configure_connection(conn, busy_timeout_ms).await })
-            });
-        if target.in_memory {
-            // The Any driver re-reads the URL for every connection it opens, and each reading
-            // of `sqlite::memory:` names a new private database. One connection that is never
-            // retired keeps every query on the same data. (A named shared-cache database would
-            // allow more, at the price of table-lock errors the busy timeout does not cover.)
-            pool_options = pool_options
-                .max_connections(1)
-                .min_connections(1)
-                .idle_timeout(None)
-                .max_lifetime(None);
-        }
-        let pool = match pool_options.connect(url).await {
-            Ok(pool) => pool,
-            Err(sqlx::Error::PoolTimedOut) => return Err(diagnose(url, options.acquire_timeout).await),
-            Err(error) => return Err(connect_error(error, url)),
+        // The pool reconnects by this URL for as long as the process runs: it never creates.
+        let pool_url = match &target.file {
+            Some(file) => {
+                prepare_sqlite_file(url, file, options.create_missing).await?;
+                without_create(url)
+            }
+            None => url.to_owned(),
         };
+        let recycle = Recycle::new();
+        let connect = pool_options(&options, &target, &recycle, options.max_connections).connect(&pool_url);
+        let pool = match tokio::time::timeout(options.connect_timeout, connect).await {
+            Ok(Ok(pool)) => pool,
+            Ok(Err(sqlx::Error::PoolTimedOut)) | Err(_) => {
+                return Err(diagnose(&pool_url, options.connect_timeout).await);
+            }
+            Ok(Err(error)) => return Err(connect_error(error, url)),
+        };
+        let records = match (target.in_memory, options.record_connections) {
+            (true, _) | (false, 0) => pool.clone(),
+            (false, connections) => pool_options(&options, &target, &recycle, connections)
+                .connect_lazy(&pool_url)
+                .map_err(|error| connect_error(error, url))?,
+        };
+        let probe_target = match &target.file {
+            Some(file) => ProbeTarget::SqliteFile {
+                url: ProbeUrl(pool_url),
+                path: file.clone(),
+            },
+            None => ProbeTarget::Pool,
+        };
+        let probe = WriteProbe::new(
+            probe_target,
+            options.probe_interval,
+            options.connect_timeout,
+            options.sqlite_busy_timeout,
+            recycle,
+        );
         let store = Store {
             pool,
+            records,
             backend: target.backend,
+            shared: Arc::new(Shared {
+                probe,
+                agents_version: AtomicU64::new(0),
+            }),
         };
-        if target.backend == Backend::Sqlite && !target.in_memory {
+        if target.file.is_some() {
             store.enable_wal().await?;
         }
         migrate::run(&store.pool).await?;
@@ -104,9 +171,45 @@ impl Store {
         Ok(())
     }
 
+    /// Readiness, honestly: whether the database takes a write now (see `health`). At most one
+    /// probe per interval reaches the database; when its answer changes, the pooled
+    /// connections are replaced, so a database that is writable again is used again.
+    pub async fn check_writable(&self) -> StoreResult<()> {
+        self.shared.probe.check(&self.pool).await
+    }
+
+    /// The same database through the call records' own pool (see
+    /// [`StoreOptions::record_connections`]).
+    pub fn for_records(&self) -> Store {
+        Store {
+            pool: self.records.clone(),
+            ..self.clone()
+        }
+    }
+
+    /// How full the main pool is.
+    pub fn pool_usage(&self) -> PoolUsage {
+        usage(&self.pool)
+    }
+
+    /// How full the call records' pool is (the main pool's figures when they share it).
+    pub fn record_pool_usage(&self) -> PoolUsage {
+        usage(&self.records)
+    }
+
+    /// Changes with every change of an agent made through this store (any of its handles).
+    pub fn agents_version(&self) -> u64 {
+        self.shared.agents_version.load(Ordering::Acquire)
+    }
+
+    pub(crate) fn agents_changed(&self) {
+        self.shared.agents_version.fetch_add(1, Ordering::AcqRel);
+    }
+
     /// Closes every pooled connection; later operations fail with `Unavailable`.
     pub async fn close(&self) {
         self.pool.close().await;
+        self.records.close().await;
     }
 
     /// A transaction that will write. On SQLite it starts with `BEGIN IMMEDIATE`, which takes
@@ -153,10 +256,117 @@ async fn configure_connection(conn: &mut AnyConnection, busy_timeout_ms: u128) -
     Ok(())
 }
 
+/// The pool's settings; `before_acquire` retires connections the write probe marked.
+fn pool_options(
+    options: &StoreOptions,
+    target: &Target,
+    recycle: &Arc<Recycle>,
+    max_connections: u32,
+) -> AnyPoolOptions {
+    let busy_timeout_ms = options.sqlite_busy_timeout.as_millis();
+    let recycle = recycle.clone();
+    let pool_options = AnyPoolOptions::new()
+        .max_connections(max_connections.max(1))
+        .acquire_timeout(options.acquire_timeout)
+        .max_lifetime(options.max_lifetime)
+        .after_connect(move |conn, _meta| {
+            Box::pin(async move { configure_connection(conn, busy_timeout_ms).await })
+        })
+        .before_acquire(move |_conn, meta| {
+            let retired = recycle.is_retired(meta.age, Instant::now());
+            Box::pin(async move { Ok(!retired) })
+        });
+    if target.in_memory {
+        // The Any driver re-reads the URL for every connection it opens, and each reading
+        // of `sqlite::memory:` names a new private database. One connection that is never
+        // retired keeps every query on the same data. (A named shared-cache database would
+        // allow more, at the price of table-lock errors the busy timeout does not cover.)
+        return AnyPoolOptions::new()
+            .acquire_timeout(options.acquire_timeout)
+            .after_connect(move |conn, _meta| {
+                Box::pin(async move { configure_connection(conn, busy_timeout_ms).await })
+            })
+            .max_connections(1)
+            .min_connections(1)
+            .idle_timeout(None)
+            .max_lifetime(None);
+    }
+    pool_options
+}
+
+fn usage(pool: &AnyPool) -> PoolUsage {
+    let size = pool.size();
+    let idle = u32::try_from(pool.num_idle()).unwrap_or(u32::MAX).min(size);
+    PoolUsage {
+        size,
+        idle,
+        in_use: size - idle,
+        max: pool.options().get_max_connections(),
+    }
+}
+
+/// A SQLite file exists before the pool opens it: created if asked (`create`, or `mode=rwc`
+/// in the URL), else a missing file is an error that says so.
+async fn prepare_sqlite_file(url: &str, file: &Path, create: bool) -> StoreResult<()> {
+    // A URL sqlx cannot read is reported as such, whether or not the file exists.
+    let options = SqliteConnectOptions::from_str(url).map_err(|error| connect_error(error, url))?;
+    if tokio::fs::try_exists(file).await.unwrap_or(false) {
+        return Ok(());
+    }
+    if !(create || asks_to_create(url)) {
+        return Err(StoreError::Unavailable {
+            reason: format!("the database file {} does not exist", file.display()),
+        });
+    }
+    let conn = options
+        .create_if_missing(true)
+        .connect()
+        .await
+        .map_err(|error| connect_error(error, url))?;
+    conn.close().await.map_err(|error| connect_error(error, url))?;
+    tracing::info!(file = %file.display(), "created the database file");
+    Ok(())
+}
+
+/// The SQLite URL's query as (key, value) pairs.
+fn sqlite_query(url: &str) -> impl Iterator<Item = (String, String)> + '_ {
+    let query = url.split_once('?').map_or("", |(_, query)| query);
+    url::form_urlencoded::parse(query.as_bytes()).map(|(k, v)| (k.into_owned(), v.into_owned()))
+}
+
+fn asks_to_create(url: &str) -> bool {
+    sqlite_query(url).any(|(key, value)| key == "mode" && value == "rwc")
+}
+
+/// The SQLite URL with `mode=rwc` turned into `mode=rw`.
+fn without_create(url: &str) -> String {
+    if !asks_to_create(url) {
+        return url.to_owned();
+    }
+    let base = url.split_once('?').map_or(url, |(base, _)| base);
+    let mut query = url::form_urlencoded::Serializer::new(String::new());
+    for (key, value) in sqlite_query(url) {
+        let value = if key == "mode" && value == "rwc" {
+            "rw".to_owned()
+        } else {
+            value
+        };
+        query.append_pair(&key, &value);
+    }
+    format!("{base}?{}", query.finish())
+}
+
+/// The file a SQLite URL names (`None` for PostgreSQL and in-memory databases).
+pub fn sqlite_file(url: &str) -> Option<PathBuf> {
+    Target::parse(url).ok()?.file
+}
+
 /// What the URL says before anything connects.
 struct Target {
     backend: Backend,
     in_memory: bool,
+    /// The SQLite file, unless in memory.
+    file: Option<PathBuf>,
 }
 
 impl Target {
@@ -168,14 +378,28 @@ impl Target {
                 let in_memory = rest == ":memory:"
                     || rest.starts_with("//:memory:")
                     || query.split('&').any(|pair| pair == "mode=memory");
+                // As sqlx reads it: after `sqlite://` (or `sqlite:`), before `?`, %-decoded.
+                let path = rest.strip_prefix("//").unwrap_or(rest);
+                let path = path.split_once('?').map_or(path, |(path, _)| path);
+                let file = match in_memory {
+                    true => None,
+                    false => {
+                        let decoded = percent_decode_str(path)
+                            .decode_utf8()
+                            .map_err(|_| invalid_url(url, "the file name is not UTF-8"))?;
+                        Some(PathBuf::from(decoded.as_ref()))
+                    }
+                };
                 Ok(Target {
                     backend: Backend::Sqlite,
                     in_memory,
+                    file,
                 })
             }
             "postgres" | "postgresql" => Ok(Target {
                 backend: Backend::Postgres,
                 in_memory: false,
+                file: None,
             }),
             other => Err(invalid_url(url, &format!("unsupported scheme {other:?}"))),
         }

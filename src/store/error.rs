@@ -178,6 +178,9 @@ fn dialect(db: &dyn DatabaseError) -> Dialect {
 // https://www.sqlite.org/rescode.html
 const SQLITE_BUSY: i32 = 5;
 const SQLITE_LOCKED: i32 = 6;
+/// Includes SQLITE_READONLY_DBMOVED: the database file was deleted or moved under the
+/// connection.
+const SQLITE_READONLY: i32 = 8;
 const SQLITE_IOERR: i32 = 10;
 const SQLITE_FULL: i32 = 13;
 const SQLITE_CANTOPEN: i32 = 14;
@@ -187,9 +190,14 @@ const SQLITE_CANTOPEN: i32 = 14;
 const PG_RETRYABLE: &[&str] = &["40001", "40P01", "55P03"];
 
 /// SQLSTATEs meaning the server is not there for us: connection exceptions (class 08), admin,
-/// crash or startup shutdown (57P01-57P03), too many connections, failed authentication.
+/// crash or startup shutdown (57P01-57P03), too many connections, failed authentication, a
+/// server that takes no writes (read_only_sql_transaction: a standby, or a read-only default).
 fn pg_unavailable(code: &str) -> bool {
-    code.starts_with("08") || matches!(code, "57P01" | "57P02" | "57P03" | "53300" | "28000" | "28P01")
+    code.starts_with("08")
+        || matches!(
+            code,
+            "57P01" | "57P02" | "57P03" | "53300" | "28000" | "28P01" | "25006"
+        )
 }
 
 fn classify_database_error(db: &dyn DatabaseError) -> Option<StoreError> {
@@ -215,7 +223,9 @@ fn classify_database_error(db: &dyn DatabaseError) -> Option<StoreError> {
     match dialect(db) {
         Dialect::Sqlite(code) => match code & 0xff {
             SQLITE_BUSY | SQLITE_LOCKED => Some(StoreError::Busy { reason }),
-            SQLITE_CANTOPEN | SQLITE_IOERR | SQLITE_FULL => Some(StoreError::Unavailable { reason }),
+            SQLITE_CANTOPEN | SQLITE_IOERR | SQLITE_FULL | SQLITE_READONLY => {
+                Some(StoreError::Unavailable { reason })
+            }
             _ => None,
         },
         Dialect::Postgres => {

@@ -22,6 +22,7 @@ const MIGRATIONS: &[(i64, &str, &str)] = &[
         "call progress",
         include_str!("../../migrations/0002_call_progress.sql"),
     ),
+    (3, "health", include_str!("../../migrations/0003_health.sql")),
 ];
 
 fn migrator() -> Migrator {
@@ -80,16 +81,26 @@ mod tests {
     #[tokio::test]
     async fn an_edited_applied_migration_is_refused() {
         let test_store = testing::sqlite().await;
-        // The first migration edited, the later ones as they are.
-        let mut migrations: Vec<Migration> = migrator().iter().cloned().collect();
-        migrations[0] = Migration::new(
-            1,
-            Cow::Borrowed("init"),
-            MigrationType::Simple,
-            sqlx::AssertSqlSafe("CREATE TABLE something_else (id TEXT)").into_sql_str(),
-            false,
+        // Every migration as applied, but the first one edited.
+        let edited = Migrator::with_migrations(
+            MIGRATIONS
+                .iter()
+                .map(|&(version, description, sql)| {
+                    let sql = if version == 1 {
+                        "CREATE TABLE something_else (id TEXT)"
+                    } else {
+                        sql
+                    };
+                    Migration::new(
+                        version,
+                        Cow::Borrowed(description),
+                        MigrationType::Simple,
+                        sqlx::AssertSqlSafe(sql).into_sql_str(),
+                        false,
+                    )
+                })
+                .collect(),
         );
-        let edited = Migrator::with_migrations(migrations);
         let refused = edited.run(&test_store.pool).await.unwrap_err();
         assert!(
             matches!(refused, sqlx::migrate::MigrateError::VersionMismatch(1)),

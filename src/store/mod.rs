@@ -15,6 +15,7 @@ mod connect;
 mod contacts;
 mod error;
 mod event_types;
+mod health;
 mod host_tx;
 mod hosts;
 mod ids;
@@ -33,7 +34,7 @@ pub use bookings::{Booking, BookingStatus, REFERENCE_ALPHABET, REFERENCE_LEN, no
 pub use calls::{
     CARRIER_END_REASON, CallDirection, CallRecord, CallUpdate, LOST_END_REASON, LostCalls, NewCallRecord,
 };
-pub use connect::{Backend, Store, StoreOptions, redact_url};
+pub use connect::{Backend, PoolUsage, Store, StoreOptions, redact_url, sqlite_file};
 pub use contacts::{Contact, ContactUpsert};
 pub use error::{Constraint, StoreError, StoreResult};
 pub use event_types::{EventType, NewEventType};

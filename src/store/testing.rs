@@ -128,6 +128,17 @@ fn database_url(server_url: &str, name: &str) -> String {
     url.to_string()
 }
 
+/// Takes every connection of the call records' pool and holds them until dropped: the records'
+/// writes then wait, as in a burst that keeps the pool busy.
+pub async fn hold_record_connections(store: &Store) -> Vec<sqlx::pool::PoolConnection<sqlx::Any>> {
+    let records = store.for_records();
+    let mut held = Vec::new();
+    for _ in 0..records.record_pool_usage().max {
+        held.push(records.pool.acquire().await.expect("a record connection"));
+    }
+    held
+}
+
 /// Options for test pools: small, so parallel tests stay under PostgreSQL's connection limit.
 pub fn test_options() -> StoreOptions {
     StoreOptions {

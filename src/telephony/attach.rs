@@ -13,10 +13,11 @@ use tokio_tungstenite::tungstenite::Message as WsMessage;
 
 use crate::call::driver::{Attach, Attached, Closed};
 use crate::call::{Frame, Message, Received, Started, ToolContext};
-use crate::store::{Agent, AgentId, Store, StoreError};
+use crate::store::{Agent, AgentId, StoreError};
 use crate::upstream::{AgentSocket, ElevenLabsClient, Held, Prewarm, UpstreamError, Warm};
 use crate::wire::elevenlabs::InitiationClientData;
 
+use super::directory::Directory;
 use super::initiation::initiation_data;
 use super::metrics::{ErrorKind, Metrics};
 use super::tokens::{StreamTokens, TokenError};
@@ -84,7 +85,7 @@ impl AttachError {
 /// What every stream's attach needs.
 #[derive(Clone)]
 pub struct Attacher {
-    pub store: Store,
+    pub directory: Directory,
     pub tokens: Arc<StreamTokens>,
     pub connections: AgentConnections,
     pub metrics: Arc<Metrics>,
@@ -126,11 +127,12 @@ impl Attacher {
     ) -> Result<Attached<AgentSocket>, AttachError> {
         let token = started.parameters.get("token").map(String::as_str);
         let claims = self.tokens.redeem(token, &started.call_sid, now)?;
-        let agent = self
-            .store
-            .agent_by_id(&AgentId::from(claims.agent_id.clone()))
+        let line = self
+            .directory
+            .line_of_agent(&AgentId::from(claims.agent_id.clone()))
             .await?
             .ok_or_else(|| AttachError::AgentGone(claims.agent_id.clone()))?;
+        let agent = &line.agent;
         let from = started.parameters.get("from").cloned();
         let to = started.parameters.get("to").cloned();
         let tool_context = ToolContext {
@@ -150,10 +152,9 @@ impl Attacher {
             None => {
                 self.metrics.prewarm(false);
                 tracing::info!("no pre-warmed agent connection; opening one now");
-                let account = self.store.account(&agent.account_id).await?;
                 let from = from.as_deref().unwrap_or("anonymous");
                 let to = to.as_deref().unwrap_or_default();
-                let init = initiation_data(&agent, &account, &started.call_sid, from, to, now);
+                let init = initiation_data(agent, &line.account, &started.call_sid, from, to, now);
                 let (socket, connect_time) = self
                     .connections
                     .elevenlabs

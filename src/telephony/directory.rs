@@ -1,8 +1,22 @@
 //! Which agent a request is for: the line a number reaches (inbound calls, the connect
-//! action), and the agent an ElevenLabs webhook tool names by switchboard's or ElevenLabs' id.
+//! action), the line of an agent id (a stream's token), and the agent an ElevenLabs webhook
+//! tool names by switchboard's or ElevenLabs' id.
+//!
+//! The lookups of the call path (by number, by agent id) go through a short-lived cache
+//! ([`AgentCache`]): a call's webhook, its stream and its connect action look up the same
+//! agent, and a busy number is called over and over.
+
+use std::sync::Arc;
+use std::time::{Duration, Instant};
 
 use crate::call::ToolContext;
 use crate::store::{Account, Agent, AgentId, Store, StoreError};
+
+use super::agent_cache::{AgentCache, CacheKey};
+
+/// How long a lookup is reused, and how many are kept, unless configured.
+const DEFAULT_TTL: Duration = Duration::from_secs(5);
+const DEFAULT_CAPACITY: usize = 10_000;
 
 /// An agent with the account it answers for.
 #[derive(Debug, Clone, PartialEq, Eq)]
@@ -35,28 +49,85 @@ pub enum ResolveError {
 }
 
 /// Agent lookups over the store.
-#[derive(Debug, Clone)]
+#[derive(Clone)]
 pub struct Directory {
     store: Store,
+    cache: Arc<AgentCache<Option<Line>>>,
+}
+
+impl std::fmt::Debug for Directory {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.debug_struct("Directory")
+            .field("cached", &self.cache.len())
+            .finish_non_exhaustive()
+    }
 }
 
 impl Directory {
+    /// Lookups reused for a few seconds.
     pub fn new(store: Store) -> Self {
-        Directory { store }
+        Directory::with_cache(store, DEFAULT_TTL, DEFAULT_CAPACITY)
+    }
+
+    /// Lookups reused for `ttl` (0: never), at most `capacity` of them.
+    pub fn with_cache(store: Store, ttl: Duration, capacity: usize) -> Self {
+        Directory {
+            store,
+            cache: Arc::new(AgentCache::new(ttl, capacity)),
+        }
     }
 
     /// The line that answers calls to `number`, if any.
     pub async fn line(&self, number: &str) -> Result<Option<Line>, StoreError> {
-        let Some(agent) = self.store.agent_by_phone_number(number).await? else {
-            return Ok(None);
-        };
-        let account = self.store.account(&agent.account_id).await?;
-        Ok(Some(Line { agent, account }))
+        self.cached(CacheKey::Number(number.to_owned()), async {
+            self.store.agent_by_phone_number(number).await
+        })
+        .await
+    }
+
+    /// The line of the agent with this id, in whichever account it is (for a stream, whose
+    /// signed token names its agent).
+    pub async fn line_of_agent(&self, id: &AgentId) -> Result<Option<Line>, StoreError> {
+        self.cached(CacheKey::Agent(id.as_str().to_owned()), async {
+            self.store.agent_by_id(id).await
+        })
+        .await
     }
 
     /// The agent that answers calls to `number`, if any.
     pub async fn agent_for_number(&self, number: &str) -> Result<Option<Agent>, StoreError> {
-        self.store.agent_by_phone_number(number).await
+        Ok(self.line(number).await?.map(|line| line.agent))
+    }
+
+    /// The cached line for `key`, or the agent `find` reads with its account. Failures are not
+    /// kept: the next call asks the database again.
+    async fn cached(
+        &self,
+        key: CacheKey,
+        find: impl Future<Output = Result<Option<Agent>, StoreError>>,
+    ) -> Result<Option<Line>, StoreError> {
+        let version = self.store.agents_version();
+        if let Some(line) = self.cache.get(&key, version, Instant::now()) {
+            return Ok(line);
+        }
+        let line = match find.await? {
+            Some(agent) => {
+                let account = self.store.account(&agent.account_id).await?;
+                Some(Line { agent, account })
+            }
+            None => None,
+        };
+        let now = Instant::now();
+        // The webhook looks its line up by number, the stream that follows by agent id.
+        if let Some(line) = &line {
+            let other = match &key {
+                CacheKey::Number(_) => CacheKey::Agent(line.agent.id.as_str().to_owned()),
+                CacheKey::Agent(_) => CacheKey::Number(line.agent.phone_number.clone()),
+            };
+            self.cache.insert(other, Some(line.clone()), version, now);
+        }
+        self.cache.insert(key, line.clone(), version, now);
+        Ok(line)
     }
 
     /// Whom the tools work for in a webhook tool call: the account and agent it names.

@@ -4,8 +4,8 @@
 //! |---|---|
 //! | [`Reception`] | Twilio's voice webhooks: inbound routing ([`route`], a pure decision), the stream token, the pre-warmed agent, the call's record; the fallback after a stream; voicemail |
 //! | [`Streams`] | runs an accepted media stream to its end: the session, the agent attached when the stream starts ([`attach`]), the call counted for the drain |
-//! | [`Directory`] | which agent a number or a webhook tool's reference names |
-//! | [`CallRecorder`] | the call records, written by one worker (progress while a call runs, its end retried); how each call ended, for its connect action |
+//! | [`Directory`] | which agent a number, a stream's token or a webhook tool's reference names; the call path's lookups cached briefly |
+//! | [`CallRecorder`] | the call records, written by one worker through a pool of their own (progress while a call runs, its end retried); how each call ended, for its connect action |
 //! | [`recovery`] | closes the records of calls whose instance stopped, from their last progress |
 //! | [`Observers`] | the fan-out of a call's events: log lines, the recorder, the live feed |
 //! | [`StreamTokens`] | the one-time tokens that tie a media stream to its webhook |
@@ -16,6 +16,7 @@
 //! once, by `app`.
 
 mod admission;
+mod agent_cache;
 pub mod attach;
 pub mod callback_fields;
 pub mod directory;

@@ -75,8 +75,10 @@ impl CallRecorder {
         // Unbounded: an observer must not block the call's driver, and dropping a write would
         // lose a call's end. A few writes per call and one per metering tick keep it small.
         let (writes, queue) = mpsc::unbounded_channel();
+        // The worker writes through the records' own pool: a backlog of its writes never
+        // holds a connection the call path needs (the answer's row uses the main one).
         let writer = Writer {
-            store: store.clone(),
+            store: store.for_records(),
             metrics: metrics.clone(),
         };
         workers.spawn(writer.write_in_order(queue, workers.clone()));

@@ -39,7 +39,15 @@ impl TestBridge {
 
     /// Like [`TestBridge::start`], with the configuration adjusted by `adjust` first.
     pub async fn start_with(elevenlabs_base: &str, adjust: impl FnOnce(&mut Config)) -> TestBridge {
-        let store = testing::sqlite().await;
+        TestBridge::start_on(testing::sqlite().await, elevenlabs_base, adjust).await
+    }
+
+    /// Like [`TestBridge::start_with`], on a store of the test's making.
+    pub async fn start_on(
+        store: TestStore,
+        elevenlabs_base: &str,
+        adjust: impl FnOnce(&mut Config),
+    ) -> TestBridge {
         let business = testing::seed_business(&store).await;
         let listener = TcpListener::bind("127.0.0.1:0").await.unwrap();
         let addr = listener.local_addr().unwrap();

@@ -6,4 +6,5 @@ mod call_path;
 mod call_records;
 mod connect;
 mod crm;
+mod health;
 mod setup;
