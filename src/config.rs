@@ -136,6 +136,13 @@ pub struct CallConfig {
     pub apology: String,
     /// Said when a number is not served here.
     pub not_in_service: String,
+    /// How long an attached agent may take to announce its conversation
+    /// (`conversation_initiation_metadata`) before the caller gets the fallback; 0 waits forever.
+    pub agent_metadata_timeout_secs: u64,
+    /// How long an agent may send nothing during a call before the caller gets the fallback;
+    /// 0 waits forever. ElevenLabs pings throughout a conversation (the simulator every 10 s),
+    /// so keep this above twice the ping interval.
+    pub agent_inactivity_timeout_secs: u64,
 }
 
 impl Default for CallConfig {
@@ -149,6 +156,8 @@ impl Default for CallConfig {
             progress_secs: 15,
             apology: "Sorry, our assistant is having trouble right now.".into(),
             not_in_service: "Sorry, this number is not in service. Goodbye.".into(),
+            agent_metadata_timeout_secs: 10,
+            agent_inactivity_timeout_secs: 20,
         }
     }
 }
@@ -176,6 +185,15 @@ impl CallConfig {
 
     pub fn progress_every(&self) -> Duration {
         Duration::from_secs(self.progress_secs.max(1))
+    }
+
+    pub fn agent_metadata_timeout(&self) -> Option<Duration> {
+        (self.agent_metadata_timeout_secs > 0).then(|| Duration::from_secs(self.agent_metadata_timeout_secs))
+    }
+
+    pub fn agent_inactivity_timeout(&self) -> Option<Duration> {
+        (self.agent_inactivity_timeout_secs > 0)
+            .then(|| Duration::from_secs(self.agent_inactivity_timeout_secs))
     }
 }
 
@@ -668,6 +686,22 @@ mod tests {
         assert_eq!(c.agents.len(), 1);
         assert_eq!(c.agents[0].fallback, AgentFallback::Voicemail);
         assert!(c.check_serve().is_ok());
+    }
+
+    #[test]
+    fn agent_deadlines_default_to_ten_and_twenty_seconds_and_zero_turns_them_off() {
+        let c = Config::load(None, env(&[])).unwrap();
+        assert_eq!(c.call.agent_metadata_timeout(), Some(Duration::from_secs(10)));
+        assert_eq!(c.call.agent_inactivity_timeout(), Some(Duration::from_secs(20)));
+        let off = CallConfig {
+            agent_metadata_timeout_secs: 0,
+            agent_inactivity_timeout_secs: 0,
+            ..CallConfig::default()
+        };
+        assert_eq!(
+            (off.agent_metadata_timeout(), off.agent_inactivity_timeout()),
+            (None, None)
+        );
     }
 
     #[test]

@@ -135,6 +135,8 @@ impl App {
                     tool_timeout: config.call.tool_timeout(),
                     max_duration: config.call.max_call(),
                     metering_interval: progress_every,
+                    agent_metadata_timeout: config.call.agent_metadata_timeout(),
+                    agent_inactivity_timeout: config.call.agent_inactivity_timeout(),
                     ..SessionConfig::default()
                 },
                 write_timeout: config.call.write_timeout(),

@@ -31,8 +31,12 @@ use super::tools::{ToolContext, ToolOutcome, ToolRegistry};
 /// The agent side, once attached.
 pub struct Attached<S: Socket> {
     pub socket: S,
-    /// Messages the agent sent before the caller's stream started; relayed first, in order.
-    pub held: Vec<S::Message>,
+    /// Messages the agent sent before the caller's stream started, each with the instant it
+    /// arrived; relayed first, in order, and timed from that instant.
+    pub held: Vec<(Instant, S::Message)>,
+    /// Messages dropped before the stream started, over the budget of the hold that kept
+    /// them; counted as bad input.
+    pub dropped: u64,
     /// How the agent's socket ended before the stream started, if it ended without a close
     /// message (an error, or the connection just dropped).
     pub closed: Option<Closed>,
@@ -321,6 +325,17 @@ impl<L: CallerLeg, C: Socket, A: Socket> Relay<'_, L, C, A> {
             let written = bounded(limit, agent.flush()).await;
             self.after_agent_write(written);
         }
+        self.record(relayed, direction, received);
+        // Held frames the step released (caller audio waiting for the agent's formats): each
+        // is timed from its own arrival.
+        while let Some((direction, received)) = self.session.poll_released() {
+            self.deps.metrics.relayed(direction, received.elapsed());
+        }
+    }
+
+    /// Counts a frame that crossed the bridge, and how long it took since it was `received`.
+    #[inline]
+    fn record(&self, relayed: Relayed, direction: Direction, received: Instant) {
         match relayed {
             Relayed::Audio => self.deps.metrics.relayed(direction, received.elapsed()),
             Relayed::Clear => self.deps.metrics.interruption(received.elapsed()),
@@ -392,14 +407,20 @@ impl<L: CallerLeg, C: Socket, A: Socket> Relay<'_, L, C, A> {
                 self.agent = Some(attached.socket);
                 self.tool_context = attached.tool_context;
                 let now = Instant::now();
-                for message in &attached.held {
-                    self.on_agent_message(now, message);
+                self.session.on_agent_attached(now, attached.dropped);
+                // What each held message became, to count and time it once it is written.
+                let mut relayed = Vec::with_capacity(attached.held.len());
+                for (received, message) in &attached.held {
+                    relayed.push((self.on_agent_message(now, message), *received));
                 }
                 if let Some(closed) = attached.closed {
                     self.agent = None;
                     self.session.on_agent_closed(now, closed.code, &closed.reason);
                 }
                 self.flush(now, Relayed::Nothing, Direction::AgentToCaller).await;
+                for (what, received) in relayed {
+                    self.record(what, Direction::AgentToCaller, received);
+                }
             }
             Err(why) => {
                 tracing::warn!(call_sid = %started.call_sid, %why, "no agent for the stream; ending it for the fallback");
@@ -409,18 +430,19 @@ impl<L: CallerLeg, C: Socket, A: Socket> Relay<'_, L, C, A> {
         }
     }
 
-    /// Closes both sockets: the agent's normally, the caller's so that Twilio moves on to the
-    /// `<Connect action>` URL.
+    /// Closes both sockets: the caller's first, so that Twilio moves on to the `<Connect
+    /// action>` URL at once even if the agent (given up on as unresponsive) does not take its
+    /// close, then the agent's, normally.
     async fn close(&mut self) {
         for task in self.tools.iter() {
             task.abort();
         }
         let limit = self.deps.write_timeout;
-        if let Some(mut agent) = self.agent.take() {
-            let _ = bounded(limit, agent.send(A::Message::close())).await;
-        }
         if !self.caller_gone {
             let _ = bounded(limit, self.caller.send(C::Message::close())).await;
+        }
+        if let Some(mut agent) = self.agent.take() {
+            let _ = bounded(limit, agent.send(A::Message::close())).await;
         }
     }
 }

@@ -148,7 +148,7 @@ pub enum BadInput {
     TwilioBinary,
     /// An `event` this version does not know.
     TwilioUnknownEvent,
-    /// A text frame over the size cap.
+    /// A text frame, or a media payload, over its size cap.
     TwilioOversized,
     /// `media` (or `dtmf`, `mark`) before `start`.
     MediaBeforeStart,
@@ -158,7 +158,8 @@ pub enum BadInput {
     DuplicateStart,
     /// A payload that is not valid base64.
     InvalidBase64,
-    /// Audio that could not be held until it could be delivered (the hold buffer was full).
+    /// Audio that could not be held until it could be delivered (the hold was full, by count
+    /// or by bytes), one per message dropped.
     HoldOverflow,
     AgentMalformed,
     AgentBinary,
@@ -168,11 +169,15 @@ pub enum BadInput {
     AgentAudioFormat,
     /// A tool result for a call that is not pending (late after a timeout, or unknown).
     LateToolResult,
+    /// A well-formed agent message the protocol does not allow where it came: a second
+    /// `conversation_initiation_metadata`, or an absurd `event_id` (see
+    /// `session::event_ids`). Ignored.
+    AgentProtocol,
 }
 
 impl BadInput {
     /// Every kind, in declaration order: `kind as usize` indexes per-kind counters.
-    pub const ALL: [BadInput; 15] = [
+    pub const ALL: [BadInput; 16] = [
         BadInput::TwilioMalformed,
         BadInput::TwilioBinary,
         BadInput::TwilioUnknownEvent,
@@ -188,6 +193,7 @@ impl BadInput {
         BadInput::AgentOversized,
         BadInput::AgentAudioFormat,
         BadInput::LateToolResult,
+        BadInput::AgentProtocol,
     ];
 
     pub fn label(self) -> &'static str {
@@ -207,6 +213,7 @@ impl BadInput {
             BadInput::AgentOversized => "agent_oversized",
             BadInput::AgentAudioFormat => "agent_audio_format",
             BadInput::LateToolResult => "late_tool_result",
+            BadInput::AgentProtocol => "agent_protocol",
         }
     }
 

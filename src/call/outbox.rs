@@ -1,16 +1,21 @@
 //! What a session step produces, in one place: messages for either side, events for the
-//! driver, and the call's counters. The session's parts (the caller leg, the agent side, the
-//! tool calls) each own their state and write their output here.
+//! driver, the arrival instants of held audio released in the step, and the call's counters.
+//! The session's parts (the caller leg, the agent side, the tool calls) each own their state
+//! and write their output here.
 
 use std::collections::VecDeque;
+use std::time::Instant;
 
 use super::event::{BadInput, Event, SessionStats, Transmit};
+use super::metrics::Direction;
 
 /// Output waiting for the driver, and the counters reported when the call ends.
 #[derive(Debug)]
 pub struct Outbox {
     transmits: VecDeque<Transmit>,
     events: VecDeque<Event>,
+    /// Held audio frames relayed in this step: which way, and when each arrived.
+    released: VecDeque<(Direction, Instant)>,
     /// The call's counters so far.
     pub stats: SessionStats,
     /// The kinds of bad input already described (one bit per [`BadInput`]).
@@ -22,6 +27,7 @@ impl Default for Outbox {
         Outbox {
             transmits: VecDeque::with_capacity(8),
             events: VecDeque::with_capacity(4),
+            released: VecDeque::new(),
             stats: SessionStats::default(),
             reported: 0,
         }
@@ -46,6 +52,12 @@ impl Outbox {
         self.events.push_back(event);
     }
 
+    /// A held audio frame, which arrived at `received`, was relayed in this step (its message
+    /// is queued): the driver counts it and times its wait once the message is written.
+    pub fn released(&mut self, direction: Direction, received: Instant) {
+        self.released.push_back((direction, received));
+    }
+
     /// Counts bad input. `detail` is only built for the first of its kind in the call, the
     /// one that is logged, so a peer sending a stream of bad frames costs no strings.
     pub fn bad(&mut self, kind: BadInput, detail: impl FnOnce() -> String) {
@@ -59,6 +71,11 @@ impl Outbox {
     #[inline]
     pub(crate) fn poll_transmit(&mut self) -> Option<Transmit> {
         self.transmits.pop_front()
+    }
+
+    #[inline]
+    pub(crate) fn poll_released(&mut self) -> Option<(Direction, Instant)> {
+        self.released.pop_front()
     }
 
     #[inline]

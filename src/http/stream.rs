@@ -19,9 +19,17 @@ use super::signed::{TwilioAuth, signed_url};
 use crate::call::{Frame, Message, Received};
 use crate::telephony::Streams;
 
-/// Largest frame accepted from Twilio. Media frames are ~300 bytes; the session applies a
-/// tighter cap of its own and counts what it ignores, this one only protects the process.
-const MAX_TWILIO_MESSAGE: usize = 1 << 20;
+/// Largest frame accepted from Twilio: twice the session's cap (64 KiB, the size of the largest
+/// TwiML document, which bounds a `start` and its parameters; media frames are ~300 bytes).
+/// Frames up to the session's cap are read and counted as oversized by it while the call
+/// goes on; one beyond this breaks the stream.
+const MAX_TWILIO_MESSAGE: usize = 128 * 1024;
+/// Bytes written to Twilio are gathered up to this before a write (tungstenite's default).
+const WRITE_BUFFER: usize = 128 * 1024;
+/// The most ever queued toward Twilio inside the bridge: the write buffer and one message (an
+/// agent audio chunk as it came, which the session caps at 4 MiB). A full queue fails the
+/// write, which ends the call, rather than growing.
+const MAX_WRITE_QUEUE: usize = WRITE_BUFFER + (4 << 20) + 64 * 1024;
 /// Read buffer per stream. tungstenite zero-fills its whole read buffer before every read
 /// (snapview/tungstenite-rs#547); at the default 128 KiB that memset was over a quarter of
 /// the bridge's CPU under load, and kept 128 KiB resident per socket. Media frames are a few
@@ -58,6 +66,8 @@ async fn upgrade(
     ws.max_message_size(MAX_TWILIO_MESSAGE)
         .max_frame_size(MAX_TWILIO_MESSAGE)
         .read_buffer_size(READ_BUFFER)
+        .write_buffer_size(WRITE_BUFFER)
+        .max_write_buffer_size(MAX_WRITE_QUEUE)
         .on_upgrade(move |socket| async move {
             state.streams.run_twilio(socket).await;
         })

@@ -163,6 +163,7 @@ impl Attacher {
                 Warm {
                     socket,
                     held: Vec::new(),
+                    dropped: 0,
                     connect_time,
                 }
             }
@@ -179,20 +180,21 @@ impl Attacher {
         Ok(Attached {
             socket: warm.socket,
             held,
+            dropped: warm.dropped,
             closed,
             tool_context,
         })
     }
 }
 
-/// What a pre-warmed connection received, as the driver replays it: messages, and how the
-/// socket ended if it ended without a close message.
-fn held_messages(held: Vec<Held>) -> (Vec<WsMessage>, Option<Closed>) {
+/// What a pre-warmed connection received, as the driver replays it: messages with when they
+/// arrived, and how the socket ended if it ended without a close message.
+fn held_messages(held: Vec<Held>) -> (Vec<(Instant, WsMessage)>, Option<Closed>) {
     let mut messages = Vec::with_capacity(held.len());
     let mut closed = None;
     for item in held {
         match item {
-            Held::Message(message) => messages.push(message),
+            Held::Message(message, received) => messages.push((received, message)),
             Held::Ended(reason) => closed = Some(Closed { code: None, reason }),
         }
     }

@@ -18,9 +18,18 @@ use crate::wire::elevenlabs::{ClientMessage, InitiationClientData, SignedUrl};
 /// The agent's side of a call.
 pub type AgentSocket = WebSocketStream<MaybeTlsStream<TcpStream>>;
 
-/// Largest frame accepted from the agent. The Python SDK raised its limit to 16 MiB after
-/// large frames closed conversations with 1011 (elevenlabs-python PR #482).
+/// Largest frame accepted from the agent: ElevenLabs' own limit. Its answers exceed 1 MiB at
+/// times, and its SDKs raised their limits to match 16 MiB (elevenlabs-python PR #482,
+/// pipecat PR #1107). A larger message breaks the connection, and the call falls back.
 pub const MAX_AGENT_MESSAGE: usize = 16 << 20;
+/// Bytes written to the agent's socket are gathered up to this before a write (tungstenite's
+/// default); the driver flushes after every step, so this is only the most one step sends.
+const WRITE_BUFFER: usize = 128 * 1024;
+/// The most ever queued toward the agent's socket inside the bridge: the write buffer and one
+/// message to the agent (a caller frame is a few KiB, a tool result well under this). A peer
+/// that stops reading makes the driver's write wait, which is bounded in time; this bounds
+/// the bytes, so a full queue fails the write instead of growing.
+const MAX_WRITE_QUEUE: usize = WRITE_BUFFER + (1 << 20);
 /// Read buffer per agent socket: small, because tungstenite zero-fills all of it before
 /// every read (snapview/tungstenite-rs#547); see `http::stream`. Larger messages still
 /// arrive whole.
@@ -137,7 +146,9 @@ impl ElevenLabsClient {
         let config = WebSocketConfig::default()
             .max_message_size(Some(MAX_AGENT_MESSAGE))
             .max_frame_size(Some(MAX_AGENT_MESSAGE))
-            .read_buffer_size(READ_BUFFER);
+            .read_buffer_size(READ_BUFFER)
+            .write_buffer_size(WRITE_BUFFER)
+            .max_write_buffer_size(MAX_WRITE_QUEUE);
         let handshake = tokio_tungstenite::connect_async_with_config(url.as_str(), Some(config), true);
         let (mut socket, _) = tokio::time::timeout(self.timeout, handshake)
             .await

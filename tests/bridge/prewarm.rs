@@ -89,7 +89,7 @@ async fn whatever_the_agent_says_before_the_claim_is_handed_over_in_order() {
         .held
         .iter()
         .map(|held| match held {
-            Held::Message(message) => text(message),
+            Held::Message(message, _) => text(message),
             other => panic!("{other:?}"),
         })
         .collect();

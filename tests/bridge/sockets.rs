@@ -29,11 +29,14 @@ enum Behaviour {
     WaitForClose,
     /// Announce formats, then close with 1011 after a moment.
     FailAfter(Duration),
-    /// Announce formats, then report every audio chunk received.
+    /// Announce formats, then report every audio chunk received, and the close.
     ReportAudio,
     /// Announce formats, then never read again (a stuck peer), with a small receive buffer
     /// so the bridge's writes back up soon.
     StopReading,
+    /// Accept the conversation and never say a word (no metadata), reading all the while;
+    /// report when the client closes.
+    Silent,
 }
 
 async fn agent(behaviour: Behaviour) -> (String, mpsc::UnboundedReceiver<&'static str>) {
@@ -55,6 +58,15 @@ async fn converse(
     behaviour: Behaviour,
     events: Arc<Mutex<mpsc::UnboundedSender<&'static str>>>,
 ) {
+    if matches!(behaviour, Behaviour::Silent) {
+        while let Some(Ok(message)) = socket.recv().await {
+            if matches!(message, Message::Close(_)) {
+                break;
+            }
+        }
+        let _ = events.lock().await.send("closed by the bridge");
+        return;
+    }
     let metadata = AgentMessage::ConversationInitiationMetadata {
         conversation_initiation_metadata_event: InitiationMetadata {
             conversation_id: "conv_driver".into(),
@@ -85,11 +97,13 @@ async fn converse(
                     _ => {}
                 }
             }
+            let _ = events.lock().await.send("closed by the bridge");
         }
         Behaviour::StopReading => {
             tokio::time::sleep(Duration::from_secs(60)).await;
             drop(socket);
         }
+        Behaviour::Silent => unreachable!("answered above"),
         Behaviour::FailAfter(after) => {
             tokio::time::sleep(after).await;
             let close = CloseFrame {
@@ -315,4 +329,74 @@ async fn a_replayed_stream_token_is_refused_and_only_that_stream_ends() {
         "the first call goes on"
     );
     first.close(None).await.unwrap();
+}
+
+#[tokio::test]
+async fn an_agent_that_never_announces_its_conversation_is_given_up_and_the_caller_hears_the_fallback() {
+    let (agent_url, mut events) = agent(Behaviour::Silent).await;
+    let bridge =
+        TestBridge::start_with(&agent_url, |config| config.call.agent_metadata_timeout_secs = 1).await;
+    let mut twilio = open_stream(&bridge, "CAsilent").await;
+    twilio.send(media(&silence()).into()).await.unwrap();
+    assert!(
+        closed_by_bridge(&mut twilio, PATIENCE).await,
+        "the bridge ended the stream"
+    );
+    let outcome = bridge
+        .server
+        .app
+        .recorder
+        .outcome("CAsilent")
+        .expect("ended here");
+    assert!(outcome.wants_fallback(), "{outcome:?}");
+    let metrics = bridge.server.app.metrics.render(0);
+    assert!(
+        metrics.contains("switchboard_calls_ended_total{reason=\"upstream_failed\"} 1"),
+        "{metrics}"
+    );
+    let closed = tokio::time::timeout(PATIENCE, events.recv()).await;
+    assert_eq!(
+        closed.expect("the agent's socket was closed"),
+        Some("closed by the bridge")
+    );
+}
+
+#[tokio::test]
+async fn oversized_frames_from_twilio_are_counted_and_one_beyond_the_protocol_ends_the_call_cleanly() {
+    let (agent_url, mut events) = agent(Behaviour::ReportAudio).await;
+    let bridge = TestBridge::start(&agent_url).await;
+    let mut twilio = open_stream(&bridge, "CAbig").await;
+    // Over the session's caps (a second of audio in one media frame; a 100 KiB frame), under
+    // the socket's: counted, and the call goes on.
+    let second = base64::engine::general_purpose::STANDARD.encode([0xffu8; 8000]);
+    twilio.send(media(&second).into()).await.unwrap();
+    twilio
+        .send(TwilioMessage::Text("x".repeat(100 * 1024).into()))
+        .await
+        .unwrap();
+    twilio.send(media(&silence()).into()).await.unwrap();
+    let relayed = tokio::time::timeout(PATIENCE, events.recv()).await;
+    assert_eq!(relayed.expect("the good frame reached the agent"), Some("audio"));
+    let metrics = bridge.server.app.metrics.render(0);
+    assert!(
+        metrics.contains("switchboard_bad_input_total{kind=\"twilio_oversized\"} 2"),
+        "{metrics}"
+    );
+    // Beyond anything Twilio's protocol sends: the socket refuses it, the stream is broken,
+    // and the call ends as the caller's end (the agent's socket closed with it).
+    let _ = twilio
+        .send(TwilioMessage::Text("x".repeat(200 * 1024).into()))
+        .await;
+    let _ = closed_by_bridge(&mut twilio, PATIENCE).await;
+    let closed = tokio::time::timeout(PATIENCE, events.recv()).await;
+    assert_eq!(
+        closed.expect("the agent's socket was closed"),
+        Some("closed by the bridge")
+    );
+    // Counted before the sockets were closed.
+    let metrics = bridge.server.app.metrics.render(0);
+    assert!(
+        metrics.contains("switchboard_calls_ended_total{reason=\"caller_hung_up\"} 1"),
+        "{metrics}"
+    );
 }

@@ -12,7 +12,7 @@ use futures::future::BoxFuture;
 use futures::{Sink, Stream};
 use serde_json::json;
 use switchboard::call::driver::{self, Attach, Attached, CallObserver, Closed, DriverDeps, SHUTTING_DOWN};
-use switchboard::call::metrics::CallMetrics;
+use switchboard::call::metrics::{CallMetrics, Direction};
 use switchboard::call::{
     CallControl, EndReason, Event, Session, SessionConfig, Started, ToolCall, ToolContext, ToolOutcome,
     ToolRegistry,
@@ -26,6 +26,9 @@ use crate::support::*;
 
 /// How long a test waits for something the driver must do; only reached when it is broken.
 const PATIENCE: Duration = Duration::from_secs(10);
+
+/// How long before the stream started the test's held agent messages arrived.
+const HELD_FOR: Duration = Duration::from_secs(2);
 
 /// One end of an in-memory WebSocket: a `Stream` of what the other end sent, a `Sink` to it.
 struct End {
@@ -118,6 +121,8 @@ impl Peer {
 struct TestAttach {
     agent: Option<End>,
     held: Vec<Message>,
+    /// Messages the hold dropped over its budget.
+    dropped: u64,
     closed: Option<Closed>,
     started: Arc<Mutex<Option<Started>>>,
 }
@@ -133,9 +138,14 @@ impl Attach for TestAttach {
     async fn attach(&mut self, started: &Started) -> Result<Attached<End>, NoAgent> {
         *self.started.lock().unwrap() = Some(started.clone());
         let socket = self.agent.take().ok_or(NoAgent)?;
+        let received = Instant::now().checked_sub(HELD_FOR).unwrap_or_else(Instant::now);
         Ok(Attached {
             socket,
-            held: std::mem::take(&mut self.held),
+            held: std::mem::take(&mut self.held)
+                .into_iter()
+                .map(|message| (received, message))
+                .collect(),
+            dropped: self.dropped,
             closed: self.closed.take(),
             tool_context: ToolContext {
                 account_id: "account-1".into(),
@@ -202,6 +212,11 @@ struct Call {
 
 impl Call {
     fn start(held: Vec<Message>, closed: Option<Closed>, attachable: bool) -> Call {
+        Call::start_with(held, 0, closed, attachable)
+    }
+
+    /// Like [`Call::start`], with `dropped` messages lost by the hold before the attach.
+    fn start_with(held: Vec<Message>, dropped: u64, closed: Option<Closed>, attachable: bool) -> Call {
         let (twilio_end, twilio_peer) = socket_pair();
         let (agent_end, agent_peer) = socket_pair();
         let events = Arc::new(Recorded::default());
@@ -217,6 +232,7 @@ impl Call {
         let attach = TestAttach {
             agent: attachable.then_some(agent_end),
             held,
+            dropped,
             closed,
             started: started.clone(),
         };
@@ -310,12 +326,54 @@ async fn what_the_agent_said_before_the_stream_started_is_relayed_first_in_order
         Message::Text(agent_audio(1, &[1; 160]).into()),
         Message::Text(agent_audio(2, &[2; 160]).into()),
     ];
-    let mut call = Call::start(held, None, true);
+    let mut call = Call::start_with(held, 2, None, true);
     call.twilio.send(start());
     assert_eq!(media_payload(&call.twilio.next_text().await).unwrap(), [1; 160]);
     assert_eq!(media_payload(&call.twilio.next_text().await).unwrap(), [2; 160]);
     call.twilio.send(stop());
+    let metrics = call.metrics.clone();
     assert_eq!(call.ended().await, EndReason::CallerHungUp);
+    // Counted as relayed, and timed from when they arrived, not from the attach.
+    let relayed = metrics.relay_latency(Direction::AgentToCaller);
+    assert_eq!(relayed.count(), 2);
+    assert!(
+        relayed.quantile(0.0).unwrap() >= HELD_FOR / 2,
+        "{:?}",
+        relayed.quantile(0.0)
+    );
+    // What the hold dropped over its budget is counted as bad input.
+    let mut text = String::new();
+    metrics.render(&mut text);
+    assert!(
+        text.contains("switchboard_bad_input_total{kind=\"hold_overflow\"} 2"),
+        "{text}"
+    );
+}
+
+#[tokio::test]
+async fn caller_frames_held_for_the_agents_metadata_are_counted_and_timed() {
+    let mut call = Call::start(Vec::new(), None, true);
+    call.twilio.send(start());
+    for n in 0..3u8 {
+        call.twilio.send(media(u64::from(n) + 2, &[n; 160]));
+    }
+    call.twilio.send(dtmf("5"));
+    // The key press reaches the agent at once, so the frames before it were read: held.
+    let update = call.agent.next_text().await;
+    assert!(update.contains("contextual_update"), "{update}");
+    call.agent.send(metadata("ulaw_8000", "ulaw_8000"));
+    for n in 0..3u8 {
+        let chunk = call.agent.next_text().await;
+        let ClientMessage::UserAudioChunk { user_audio_chunk } = client_message(&chunk) else {
+            panic!("{chunk}")
+        };
+        assert_eq!(unb64(&user_audio_chunk), [n; 160]);
+    }
+    call.twilio.send(stop());
+    let metrics = call.metrics.clone();
+    assert_eq!(call.ended().await, EndReason::CallerHungUp);
+    assert_eq!(metrics.frames(Direction::CallerToAgent), 3);
+    assert_eq!(metrics.relay_latency(Direction::CallerToAgent).count(), 3);
 }
 
 #[tokio::test]

@@ -2,8 +2,10 @@
 //! budget, the parsers and the session fed noise, and the driver running whole calls over
 //! in-memory sockets.
 
+mod agent_health;
 mod alloc;
 mod driver;
 mod fuzz;
+mod holds;
 mod session;
 mod support;

@@ -4,6 +4,7 @@
 use std::time::{Duration, Instant};
 
 use base64::Engine;
+use switchboard::call::metrics::Direction;
 use switchboard::call::{Event, Frame, Session, SessionConfig, Transmit};
 use switchboard::wire::elevenlabs::{
     AgentMessage, AudioEvent, ClientMessage, ClientToolCall, EventId, InitiationMetadata, PingEvent,
@@ -162,6 +163,8 @@ pub struct Harness {
     pub to_twilio: Vec<String>,
     pub to_agent: Vec<String>,
     pub events: Vec<Event>,
+    /// Held audio frames released so far: which way, and when each arrived.
+    pub released: Vec<(Direction, Instant)>,
 }
 
 impl Harness {
@@ -174,6 +177,7 @@ impl Harness {
             to_twilio: vec![],
             to_agent: vec![],
             events: vec![],
+            released: vec![],
         }
     }
 
@@ -195,6 +199,15 @@ impl Harness {
         while let Some(e) = self.session.poll_event() {
             self.events.push(e);
         }
+        while let Some(r) = self.session.poll_released() {
+            self.released.push(r);
+        }
+    }
+
+    /// The driver attached the agent now (its deadlines start).
+    pub fn attach(&mut self) {
+        self.session.on_agent_attached(self.now, 0);
+        self.drain();
     }
 
     pub fn twilio(&mut self, text: &str) {

@@ -15,6 +15,8 @@ use super::{CallerInput, CallerLeg, MarkEcho, Playback};
 pub struct Twilio {
     /// Largest text frame handled; a media frame is ~300 bytes.
     max_frame: usize,
+    /// Longest media payload handled, in base64 characters; Twilio's are 216 (20 ms).
+    max_media: usize,
     stream: Option<Stream>,
     playback: Playback,
 }
@@ -27,10 +29,12 @@ struct Stream {
 }
 
 impl Twilio {
-    /// A leg that handles text frames of up to `max_frame` bytes.
-    pub fn new(max_frame: usize) -> Self {
+    /// A leg that handles text frames of up to `max_frame` bytes and media payloads of up to
+    /// `max_media` base64 characters.
+    pub fn new(max_frame: usize, max_media: usize) -> Self {
         Twilio {
             max_frame,
+            max_media,
             stream: None,
             playback: Playback::default(),
         }
@@ -94,6 +98,12 @@ impl CallerLeg for Twilio {
                 })
             }
             StreamMessage::Media { media, .. } => match self.stream {
+                Some(_) if media.payload.len() > self.max_media => {
+                    out.bad(BadInput::TwilioOversized, || {
+                        format!("a media payload of {} base64 characters", media.payload.len())
+                    });
+                    CallerInput::Nothing
+                }
                 Some(_) => CallerInput::Audio(media.payload),
                 None => before_start(out, "media"),
             },

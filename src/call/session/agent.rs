@@ -1,6 +1,7 @@
 //! The agent's side of a session: the formats it announced, the transcoder between them and
-//! the caller's μ-law, caller audio held until those formats are known, and the barge-in gate
-//! on its audio.
+//! the caller's μ-law, caller audio held until those formats are known (bounded in frames and
+//! in bytes, each frame with the instant it arrived), the barge-in gate on its audio, its
+//! `event_id` sequences and when it was last heard from.
 
 use std::collections::VecDeque;
 use std::time::Instant;
@@ -10,9 +11,11 @@ use base64::Engine;
 use crate::audio::{AudioFormat, Transcoder};
 use crate::call::event::{BadInput, Event};
 use crate::call::leg::CallerLeg;
+use crate::call::metrics::Direction;
 use crate::wire::elevenlabs::{self, ClientMessage, InitiationMetadata};
 
 use super::Relayed;
+use super::event_ids::EventIds;
 use crate::call::outbox::Outbox;
 
 const B64: base64::engine::GeneralPurpose = base64::engine::general_purpose::STANDARD;
@@ -29,11 +32,21 @@ pub(super) struct AgentSide {
     pub(super) last_audio_at: Option<Instant>,
     /// Audio was sent since the last pause was handled (flush + mark due at the next pause).
     pub(super) burst_open: bool,
-    /// The agent's socket has closed.
+    /// The agent's socket has closed, or the agent was given up on.
     pub(super) closed: bool,
-    /// Caller audio (base64) that arrived before the agent announced its input format.
-    held_caller: VecDeque<String>,
+    /// The agent sent its `conversation_initiation_metadata`.
+    pub(super) announced: bool,
+    /// When a well-formed message last came from the agent.
+    pub(super) heard_at: Option<Instant>,
+    /// The agent's `event_id`s so far.
+    pub(super) ids: EventIds,
+    /// Caller audio (base64) that arrived before the agent announced its input format, with
+    /// the instant each frame arrived.
+    held_caller: VecDeque<(Instant, String)>,
+    /// Bytes of `held_caller`'s audio.
+    held_caller_bytes: usize,
     max_held_caller: usize,
+    max_held_caller_bytes: usize,
     /// Decoded audio of the frame in hand; reused so a frame costs no allocation here.
     scratch: Vec<u8>,
     /// Converted audio of the frame in hand.
@@ -41,7 +54,7 @@ pub(super) struct AgentSide {
 }
 
 impl AgentSide {
-    pub(super) fn new(max_held_caller: usize) -> Self {
+    pub(super) fn new(max_held_caller: usize, max_held_caller_bytes: usize) -> Self {
         AgentSide {
             transcoder: None,
             passthrough: false,
@@ -49,16 +62,33 @@ impl AgentSide {
             last_audio_at: None,
             burst_open: false,
             closed: false,
+            announced: false,
+            heard_at: None,
+            ids: EventIds::default(),
             held_caller: VecDeque::new(),
+            held_caller_bytes: 0,
             max_held_caller,
+            max_held_caller_bytes,
             scratch: Vec::with_capacity(4096),
             converted: Vec::with_capacity(4096),
         }
     }
 
     /// The agent announced its conversation and formats: set up the transcoder and relay the
-    /// caller audio held meanwhile. An unusable format is an error the call ends on.
+    /// caller audio held meanwhile (each frame [released](Outbox::released) with the instant
+    /// it arrived, so its wait is measured). An unusable format is an error the call ends on.
+    /// A second announcement is a protocol error that changes nothing.
     pub(super) fn on_metadata(&mut self, m: InitiationMetadata, out: &mut Outbox) -> Result<(), String> {
+        if self.announced {
+            out.bad(BadInput::AgentProtocol, || {
+                format!(
+                    "a second conversation_initiation_metadata ({})",
+                    m.conversation_id
+                )
+            });
+            return Ok(());
+        }
+        self.announced = true;
         let formats = m
             .user_input_audio_format
             .parse::<AudioFormat>()
@@ -78,18 +108,20 @@ impl AgentSide {
             input,
             output,
         });
-        for payload in std::mem::take(&mut self.held_caller) {
+        self.held_caller_bytes = 0;
+        for (received, payload) in std::mem::take(&mut self.held_caller) {
             self.scratch.clear();
             if B64.decode_vec(&payload, &mut self.scratch).is_ok() {
                 self.relay_caller_audio(&payload, out);
+                out.released(Direction::CallerToAgent, received);
             }
         }
         Ok(())
     }
 
-    /// One frame of caller audio (base64 μ-law) for the agent.
+    /// One frame of caller audio (base64 μ-law) for the agent, received at `now`.
     #[inline]
-    pub(super) fn caller_audio(&mut self, payload: &str, out: &mut Outbox) -> Relayed {
+    pub(super) fn caller_audio(&mut self, now: Instant, payload: &str, out: &mut Outbox) -> Relayed {
         self.scratch.clear();
         if B64.decode_vec(payload, &mut self.scratch).is_err() {
             out.bad(BadInput::InvalidBase64, || "caller media".into());
@@ -97,17 +129,38 @@ impl AgentSide {
         }
         if self.transcoder.is_none() {
             // The agent has not announced its input format yet.
-            if self.held_caller.len() >= self.max_held_caller {
-                self.held_caller.pop_front();
-                out.bad(BadInput::HoldOverflow, || {
-                    "caller audio before the agent was ready".into()
-                });
-            }
-            self.held_caller.push_back(payload.to_owned());
+            self.hold_caller_audio(now, payload, out);
             return Relayed::Nothing;
         }
         self.relay_caller_audio(payload, out);
         Relayed::Audio
+    }
+
+    /// Keeps a caller frame until the agent's formats are known, within the hold's budget in
+    /// frames and in bytes: the oldest frames make room (each one counted).
+    fn hold_caller_audio(&mut self, now: Instant, payload: &str, out: &mut Outbox) {
+        if payload.len() > self.max_held_caller_bytes {
+            out.bad(BadInput::HoldOverflow, || {
+                format!(
+                    "a caller frame of {} bytes is over the hold's budget",
+                    payload.len()
+                )
+            });
+            return;
+        }
+        while self.held_caller.len() >= self.max_held_caller
+            || self.held_caller_bytes + payload.len() > self.max_held_caller_bytes
+        {
+            let Some((_, dropped)) = self.held_caller.pop_front() else {
+                break;
+            };
+            self.held_caller_bytes -= dropped.len();
+            out.bad(BadInput::HoldOverflow, || {
+                "caller audio before the agent was ready".into()
+            });
+        }
+        self.held_caller_bytes += payload.len();
+        self.held_caller.push_back((now, payload.to_owned()));
     }
 
     /// Sends one caller frame whose base64 `payload` decodes to `self.scratch`.
@@ -151,6 +204,10 @@ impl AgentSide {
         leg: &mut impl CallerLeg,
         out: &mut Outbox,
     ) -> Option<Relayed> {
+        if let Err(absurd) = self.ids.audio(event_id) {
+            // Still played: the audio is the agent's, only its number is wrong.
+            out.bad(BadInput::AgentProtocol, || format!("audio: {absurd}"));
+        }
         if self.interrupted_up_to.is_some_and(|cut| event_id <= cut) {
             out.stats.stale_agent_chunks += 1;
             return None;
@@ -210,8 +267,13 @@ impl AgentSide {
         leg.mark(out);
     }
 
-    /// Barge-in: clear what the caller has not heard yet, and drop the rest of the turn.
-    pub(super) fn interrupt(&mut self, event_id: u64, leg: &mut impl CallerLeg, out: &mut Outbox) {
+    /// Barge-in: clear what the caller has not heard yet, and drop the rest of the turn. An
+    /// interruption with an absurd `event_id` is counted and changes nothing (false).
+    pub(super) fn interrupt(&mut self, event_id: u64, leg: &mut impl CallerLeg, out: &mut Outbox) -> bool {
+        if let Err(absurd) = self.ids.interruption(event_id) {
+            out.bad(BadInput::AgentProtocol, || format!("interruption: {absurd}"));
+            return false;
+        }
         let cut = self.interrupted_up_to.map_or(event_id, |c| c.max(event_id));
         self.interrupted_up_to = Some(cut);
         leg.clear(out);
@@ -224,6 +286,7 @@ impl AgentSide {
             event_id,
             heard_ms: leg.heard_ms(),
         });
+        true
     }
 
     /// The agent's socket closed: nothing more will come, so there is no pause to wait for.

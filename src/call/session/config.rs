@@ -31,6 +31,21 @@ pub struct SessionConfig {
     pub max_caller_frame: usize,
     /// Largest agent text frame handled; a few seconds of 48 kHz PCM is well under this.
     pub max_agent_frame: usize,
+    /// Bytes of caller audio (as it came, base64) kept while the agent's formats are not yet
+    /// known; the oldest frames go first.
+    pub max_held_caller_bytes: usize,
+    /// Bytes of agent messages kept while the Twilio stream has not started.
+    pub max_held_agent_bytes: usize,
+    /// Longest caller media payload handled, in base64 characters. Twilio sends 20 ms of
+    /// μ-law per frame (160 bytes, 216 characters); this allows 100 ms.
+    pub max_caller_media: usize,
+    /// How long an attached agent may take to send `conversation_initiation_metadata`
+    /// before the call is given up for the fallback; `None` waits forever.
+    pub agent_metadata_timeout: Option<Duration>,
+    /// How long an attached agent may send nothing before the call is given up for the
+    /// fallback; `None` waits forever. ElevenLabs pings throughout a conversation (the
+    /// simulator every 10 s), so a live agent is never silent this long.
+    pub agent_inactivity_timeout: Option<Duration>,
 }
 
 impl Default for SessionConfig {
@@ -48,6 +63,11 @@ impl Default for SessionConfig {
             max_held_agent_messages: 4096,
             max_caller_frame: 64 * 1024,
             max_agent_frame: 4 * 1024 * 1024,
+            max_held_caller_bytes: 64 * 1024,
+            max_held_agent_bytes: 8 * 1024 * 1024,
+            max_caller_media: 1068,
+            agent_metadata_timeout: Some(Duration::from_secs(10)),
+            agent_inactivity_timeout: Some(Duration::from_secs(20)),
         }
     }
 }

@@ -11,7 +11,12 @@
 //! The core here holds the call's phase and coordinates its parts, each a type that owns its
 //! state: the caller leg (the caller's protocol and playback, [`crate::call::leg`]), the agent
 //! side ([`agent`]), the tool calls in flight ([`tool_calls`]), the deadlines ([`timers`]) and
-//! the output ([`Outbox`](crate::call::Outbox)). With `ulaw_8000` on both agent legs the audio is never decoded
+//! the output ([`Outbox`](crate::call::Outbox)).
+//!
+//! An agent that stops answering is noticed here too: once the driver has attached it, its
+//! `conversation_initiation_metadata` is due within `agent_metadata_timeout` and some message
+//! (ElevenLabs pings throughout) within every `agent_inactivity_timeout`; missing either ends
+//! the call as an upstream failure, so the caller hears the fallback. With `ulaw_8000` on both agent legs the audio is never decoded
 //! beyond a base64 check, and each relayed frame costs one allocation: the outgoing message.
 
 use std::collections::VecDeque;
@@ -21,12 +26,14 @@ use crate::wire::elevenlabs::{AgentMessage, ClientMessage};
 
 use super::event::{BadInput, EndReason, Event, SessionStats, Started, Transmit};
 use super::leg::{CallerInput, CallerLeg, Twilio};
+use super::metrics::Direction;
 use super::outbox::Outbox;
 use super::socket::Frame;
 use super::tools::ToolOutcome;
 
 mod agent;
 mod config;
+mod event_ids;
 mod timers;
 mod tool_calls;
 
@@ -72,8 +79,11 @@ pub struct Session<L = Twilio> {
     leg: L,
     agent: AgentSide,
     tools: ToolCalls,
-    /// Agent messages that arrived before the caller's stream started (a pre-warmed greeting).
-    held_agent: VecDeque<String>,
+    /// Agent messages that arrived before the caller's stream started (a pre-warmed greeting),
+    /// with the instant each arrived.
+    held_agent: VecDeque<(Instant, String)>,
+    /// Bytes of `held_agent`'s messages.
+    held_agent_bytes: usize,
     timers: TimerTable,
     out: Outbox,
 }
@@ -81,7 +91,7 @@ pub struct Session<L = Twilio> {
 impl Session<Twilio> {
     /// A session for a Twilio media stream.
     pub fn new(config: SessionConfig, now: Instant) -> Self {
-        let leg = Twilio::new(config.max_caller_frame);
+        let leg = Twilio::new(config.max_caller_frame, config.max_caller_media);
         Session::with_leg(config, leg, now)
     }
 
@@ -97,13 +107,14 @@ impl<L: CallerLeg> Session<L> {
         let mut timers = TimerTable::default();
         timers.set(Timer::Start, now + config.start_timeout);
         Session {
-            agent: AgentSide::new(config.max_held_caller_frames),
+            agent: AgentSide::new(config.max_held_caller_frames, config.max_held_caller_bytes),
             config,
             phase: Phase::AwaitingStart,
             started_at: None,
             leg,
             tools: ToolCalls::default(),
             held_agent: VecDeque::new(),
+            held_agent_bytes: 0,
             timers,
             out: Outbox::default(),
         }
@@ -124,7 +135,7 @@ impl<L: CallerLeg> Session<L> {
                 self.on_start(now, started);
                 Relayed::Nothing
             }
-            CallerInput::Audio(payload) => self.agent.caller_audio(&payload, &mut self.out),
+            CallerInput::Audio(payload) => self.agent.caller_audio(now, &payload, &mut self.out),
             CallerInput::Digit(digit) => {
                 self.agent.caller_digit(&digit, &mut self.out);
                 Relayed::Nothing
@@ -142,7 +153,8 @@ impl<L: CallerLeg> Session<L> {
 
     /// A frame from the agent's socket.
     pub fn on_agent(&mut self, now: Instant, frame: Frame<'_>) -> Relayed {
-        if self.phase == Phase::Ended {
+        if self.phase == Phase::Ended || self.agent.closed {
+            // An agent given up on is not listened to any more.
             return Relayed::Nothing;
         }
         let text = match frame {
@@ -160,15 +172,46 @@ impl<L: CallerLeg> Session<L> {
         };
         if !self.leg.is_started() {
             // Pre-warmed audio (the greeting) can arrive before the caller's stream starts.
-            if self.held_agent.len() >= self.config.max_held_agent_messages {
-                self.out
-                    .bad(BadInput::HoldOverflow, || "agent message before start".into());
+            if self.held_agent.len() >= self.config.max_held_agent_messages
+                || self.held_agent_bytes + text.len() > self.config.max_held_agent_bytes
+            {
+                self.out.bad(BadInput::HoldOverflow, || {
+                    format!(
+                        "agent message before start; {} messages, {} bytes held",
+                        self.held_agent.len(),
+                        self.held_agent_bytes
+                    )
+                });
             } else {
-                self.held_agent.push_back(text.to_owned());
+                self.held_agent_bytes += text.len();
+                self.held_agent.push_back((now, text.to_owned()));
             }
             return Relayed::Nothing;
         }
         self.agent_text(now, text)
+    }
+
+    /// The driver attached the agent's socket at `now`: its metadata and its signs of life
+    /// are due from here. `dropped` messages were lost before, over the budget of the hold
+    /// that kept a pre-warmed connection's messages; each is counted.
+    pub fn on_agent_attached(&mut self, now: Instant, dropped: u64) {
+        for _ in 0..dropped {
+            self.out.bad(BadInput::HoldOverflow, || {
+                "agent messages before the stream started, over the hold's budget".into()
+            });
+        }
+        if self.phase == Phase::Ended || self.agent.closed {
+            return;
+        }
+        self.agent.heard_at = Some(now);
+        if let Some(limit) = self.config.agent_metadata_timeout
+            && !self.agent.announced
+        {
+            self.timers.set(Timer::AgentMetadata, now + limit);
+        }
+        if let Some(limit) = self.config.agent_inactivity_timeout {
+            self.timers.set(Timer::AgentSilence, now + limit);
+        }
     }
 
     /// The outcome of a tool the driver ran for an [`Event::ToolCall`].
@@ -198,6 +241,8 @@ impl<L: CallerLeg> Session<L> {
             },
         };
         self.agent.on_closed();
+        self.timers.stop(Timer::AgentMetadata);
+        self.timers.stop(Timer::AgentSilence);
         self.end_agent_burst();
         self.begin_ending(now, end);
         self.arm_quiet_timer();
@@ -238,6 +283,14 @@ impl<L: CallerLeg> Session<L> {
         self.out.poll_event()
     }
 
+    /// A held audio frame relayed by the last step, which way and when it arrived; each is
+    /// relayed audio to count and time once the step's messages are written, like the frame
+    /// a step returns [`Relayed::Audio`] for.
+    #[inline]
+    pub fn poll_released(&mut self) -> Option<(Direction, Instant)> {
+        self.out.poll_released()
+    }
+
     /// The next instant at which [`Session::on_tick`] has something to do.
     pub fn poll_timeout(&self) -> Option<Instant> {
         match self.phase {
@@ -267,8 +320,11 @@ impl<L: CallerLeg> Session<L> {
             self.timers.set(Timer::TimeLimit, now + max);
         }
         self.out.event(Event::Started(started));
-        for text in std::mem::take(&mut self.held_agent) {
-            self.agent_text(now, &text);
+        self.held_agent_bytes = 0;
+        for (received, text) in std::mem::take(&mut self.held_agent) {
+            if self.agent_text(now, &text) == Relayed::Audio {
+                self.out.released(Direction::AgentToCaller, received);
+            }
         }
     }
 
@@ -280,17 +336,26 @@ impl<L: CallerLeg> Session<L> {
                 return Relayed::Nothing;
             }
         };
+        self.agent.heard_at = Some(now);
         match message {
             AgentMessage::Audio { audio_event } => {
                 self.agent_audio(now, audio_event.event_id, &audio_event.audio_base_64)
             }
             AgentMessage::Interruption { interruption_event } => {
-                self.agent
-                    .interrupt(interruption_event.event_id, &mut self.leg, &mut self.out);
+                let event_id = interruption_event.event_id;
+                if !self.agent.interrupt(event_id, &mut self.leg, &mut self.out) {
+                    return Relayed::Nothing;
+                }
                 self.timers.stop(Timer::AgentPause);
                 Relayed::Clear
             }
             AgentMessage::Ping { ping_event } => {
+                if let Err(absurd) = self.agent.ids.ping(ping_event.event_id) {
+                    // Answered all the same: a pong only echoes the id, and a ping left
+                    // unanswered could cost the conversation.
+                    self.out
+                        .bad(BadInput::AgentProtocol, || format!("ping: {absurd}"));
+                }
                 let pong = ClientMessage::Pong {
                     event_id: ping_event.event_id,
                 };
@@ -300,6 +365,9 @@ impl<L: CallerLeg> Session<L> {
             AgentMessage::ConversationInitiationMetadata {
                 conversation_initiation_metadata_event: m,
             } => {
+                if !self.agent.announced {
+                    self.timers.stop(Timer::AgentMetadata);
+                }
                 if let Err(reason) = self.agent.on_metadata(m, &mut self.out) {
                     self.begin_ending(now, EndReason::Server(reason));
                 }
@@ -394,9 +462,31 @@ impl<L: CallerLeg> Session<L> {
                     .set_or_stop(Timer::Meter, at.checked_add(interval * (missed + 1)));
             }
             Timer::TimeLimit => self.begin_ending(now, EndReason::TimeLimit),
+            Timer::AgentMetadata => {
+                let waited = self.config.agent_metadata_timeout.unwrap_or_default();
+                let why = format!("no conversation metadata from the agent within {waited:?}");
+                self.give_up_on_agent(now, why);
+            }
+            Timer::AgentSilence => {
+                let limit = self.config.agent_inactivity_timeout.unwrap_or_default();
+                let heard_at = self.agent.heard_at.unwrap_or(at);
+                match heard_at.checked_add(limit).filter(|due| *due > now) {
+                    Some(due) => self.timers.set(Timer::AgentSilence, due),
+                    None => {
+                        let why = format!("nothing from the agent for {limit:?}");
+                        self.give_up_on_agent(now, why);
+                    }
+                }
+            }
             // What ending waits for is decided by `check_ending`, which every tick runs.
             Timer::HangupQuiet | Timer::HangupMaxWait => {}
         }
+    }
+
+    /// The agent stopped answering: the call ends as if its socket had failed, so the caller
+    /// hears the fallback, and nothing more from it is relayed.
+    fn give_up_on_agent(&mut self, now: Instant, why: String) {
+        self.on_agent_closed(now, None, &why);
     }
 
     fn arm_tool_timer(&mut self) {

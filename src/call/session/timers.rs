@@ -23,11 +23,17 @@ pub(super) enum Timer {
     HangupQuiet,
     /// Ending: the longest wait for playback before hanging up anyway.
     HangupMaxWait,
+    /// The agent, once attached, must announce its conversation by now.
+    AgentMetadata,
+    /// The agent must have been heard from since this much before now. Checked lazily: a
+    /// message only notes when it came, and on expiry the deadline moves to that instant
+    /// plus the limit, so the table changes once per limit, not once per message.
+    AgentSilence,
 }
 
 impl Timer {
     /// Every timer, in the order a tick handles them.
-    pub(super) const ALL: [Timer; 7] = [
+    pub(super) const ALL: [Timer; 9] = [
         Timer::Start,
         Timer::AgentPause,
         Timer::Tool,
@@ -35,6 +41,8 @@ impl Timer {
         Timer::TimeLimit,
         Timer::HangupQuiet,
         Timer::HangupMaxWait,
+        Timer::AgentMetadata,
+        Timer::AgentSilence,
     ];
 }
 
