@@ -27,6 +27,7 @@
 //! | `SWITCHBOARD_HTTP_HEADER_READ_TIMEOUT_SECS` | `http.header_read_timeout_secs` | 10 |
 //! | `SWITCHBOARD_HTTP_IDLE_TIMEOUT_SECS` | `http.idle_timeout_secs` | 60 |
 //! | `SWITCHBOARD_HTTP_REQUEST_TIMEOUT_SECS` | `http.request_timeout_secs` | 30 |
+//! | `SWITCHBOARD_MAX_CALLS` | `call.max_calls` | 1000 (0: no limit) |
 //!
 //! The file is named by `--config` or `SWITCHBOARD_CONFIG`. Agents (until they are managed
 //! through the API) are listed in it as `[[agents]]` tables.
@@ -143,6 +144,12 @@ pub struct CallConfig {
     /// 0 waits forever. ElevenLabs pings throughout a conversation (the simulator every 10 s),
     /// so keep this above twice the ping interval.
     pub agent_inactivity_timeout_secs: u64,
+    /// Calls taken at once (streaming, or answered and about to stream); a call beyond them
+    /// hears `busy`, then its line's fallback. 0 for no limit. 1,000 is what two cores were
+    /// measured to carry (BENCHMARKS.md).
+    pub max_calls: usize,
+    /// Said before the line's fallback when every call this server may take is taken.
+    pub busy: String,
 }
 
 impl Default for CallConfig {
@@ -158,6 +165,8 @@ impl Default for CallConfig {
             not_in_service: "Sorry, this number is not in service. Goodbye.".into(),
             agent_metadata_timeout_secs: 10,
             agent_inactivity_timeout_secs: 20,
+            max_calls: 1000,
+            busy: "Sorry, all our lines are busy right now.".into(),
         }
     }
 }
@@ -571,6 +580,13 @@ impl Config {
                 .to_owned(),
         };
         let http = file.http.with_env(&env)?;
+        let mut call = file.call;
+        if let Some(text) = env("SWITCHBOARD_MAX_CALLS").filter(|v| !v.is_empty()) {
+            call.max_calls = text
+                .trim()
+                .parse()
+                .map_err(|e: std::num::ParseIntError| invalid("SWITCHBOARD_MAX_CALLS", text.clone(), e))?;
+        }
         if let Some(agent) = file
             .agents
             .iter()
@@ -600,7 +616,7 @@ impl Config {
             tool_secret,
             twilio,
             elevenlabs,
-            call: file.call,
+            call,
             http,
             database,
             agents: file.agents,
@@ -799,6 +815,19 @@ mod tests {
         assert!(e.to_string().contains("SWITCHBOARD_DATABASE_CREATE"), "{e}");
         let e = Config::load(None, env(&[("SWITCHBOARD_DATABASE_MAX_CONNECTIONS", "0")])).unwrap_err();
         assert!(e.to_string().contains("max_connections"), "{e}");
+    }
+
+    #[test]
+    fn the_call_limit_comes_from_the_file_or_the_environment() {
+        assert_eq!(Config::load(None, env(&[])).unwrap().call.max_calls, 1000);
+        let dir = tempfile::tempdir().unwrap();
+        let path = dir.path().join("calls.toml");
+        std::fs::write(&path, "[call]\nmax_calls = 40\n").unwrap();
+        assert_eq!(Config::load(Some(&path), env(&[])).unwrap().call.max_calls, 40);
+        let c = Config::load(Some(&path), env(&[("SWITCHBOARD_MAX_CALLS", "0")])).unwrap();
+        assert_eq!(c.call.max_calls, 0, "the environment wins; 0 is no limit");
+        let e = Config::load(None, env(&[("SWITCHBOARD_MAX_CALLS", "lots")])).unwrap_err();
+        assert!(e.to_string().contains("SWITCHBOARD_MAX_CALLS"), "{e}");
     }
 
     #[test]

@@ -114,7 +114,13 @@ async fn calls_over(app: &App) {
         let issued = streams_arrived(app).await;
         // A stream is counted among the calls from its upgrade, before it redeems its token.
         app.calls.finished().await;
-        if app.tokens.outstanding(Timestamp::now()) == (Outstanding { issued, until: None }) {
+        if app.tokens.outstanding(Timestamp::now())
+            == (Outstanding {
+                issued,
+                calls: 0,
+                until: None,
+            })
+        {
             return;
         }
     }

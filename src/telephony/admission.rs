@@ -1,11 +1,36 @@
-//! Whether new calls are taken: closed while the server drains. A call is admitted for the
-//! time its voice webhook is answered, so that a drain, once it has closed admission, can
-//! wait for the answers already under way: each may still issue a stream token, whose stream
-//! the drain then waits for too.
+//! Whether new calls are taken: closed while the server drains, full when it has all the
+//! calls it may take. A call is admitted for the time its voice webhook is answered, so that
+//! a drain, once it has closed admission, can wait for the answers already under way: each
+//! may still issue a stream token, whose stream the drain then waits for too. The same count
+//! keeps a burst of webhooks from overshooting the call limit together.
 
 use std::sync::atomic::{AtomicBool, AtomicUsize, Ordering::SeqCst};
 
 use tokio::sync::Notify;
+
+use super::route::Intake;
+
+/// The calls a server holds when a new one asks to be answered.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub struct Load {
+    /// Calls whose media stream is up.
+    pub streaming: usize,
+    /// Calls answered whose stream has not started yet (their tokens are outstanding).
+    pub answered: usize,
+    /// Other answers being given at this moment.
+    pub answering: usize,
+}
+
+/// Whether a server holding `load` takes one more call, with room for `max_calls` (0: no
+/// limit).
+pub fn intake(draining: bool, load: Load, max_calls: usize) -> Intake {
+    let held = load.streaming + load.answered + load.answering;
+    match () {
+        () if draining => Intake::Draining,
+        () if max_calls > 0 && held >= max_calls => Intake::Full,
+        () => Intake::Open,
+    }
+}
 
 #[derive(Debug, Default)]
 pub struct Admission {
@@ -39,6 +64,11 @@ impl Admission {
         (!self.is_draining()).then_some(admitted)
     }
 
+    /// Calls admitted whose answer is being given, this one's included.
+    pub fn answering(&self) -> usize {
+        self.answering.load(SeqCst)
+    }
+
     /// Resolves once no call admitted is still being answered.
     pub async fn answers_given(&self) {
         loop {
@@ -63,6 +93,29 @@ impl Drop for Admitted<'_> {
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    #[test]
+    fn a_call_beyond_the_limit_finds_the_server_full_counting_every_call_on_its_way() {
+        let load = |streaming, answered, answering| Load {
+            streaming,
+            answered,
+            answering,
+        };
+        assert_eq!(intake(false, load(9, 0, 0), 10), Intake::Open);
+        assert_eq!(intake(false, load(10, 0, 0), 10), Intake::Full);
+        assert_eq!(
+            intake(false, load(7, 2, 1), 10),
+            Intake::Full,
+            "answered and answering count"
+        );
+        assert_eq!(intake(false, load(7, 2, 0), 10), Intake::Open);
+        assert_eq!(
+            intake(false, load(50_000, 0, 0), 0),
+            Intake::Open,
+            "0 is no limit"
+        );
+        assert_eq!(intake(true, load(0, 0, 0), 10), Intake::Draining);
+    }
 
     #[tokio::test]
     async fn a_drain_waits_for_the_answers_admitted_before_it_and_admits_no_more() {

@@ -75,10 +75,21 @@ impl Fallback {
         Fallback::goodbye([DRAINING])
     }
 
+    /// Every call this server may take is taken: `busy`, then what the line is set up to do
+    /// when its agent cannot answer (a transfer or a voicemail needs nothing of this server's
+    /// media path).
+    pub fn at_capacity(agent: &Agent, config: &CallConfig) -> Self {
+        Fallback::instead_of_agent(Some(agent), config.busy.clone())
+    }
+
     /// The agent could not go on: the apology, then what the agent's line is set up to do.
     /// Without a known agent, the apology and a goodbye.
     pub fn for_agent(agent: Option<&Agent>, config: &CallConfig) -> Self {
-        let apology = config.apology.clone();
+        Fallback::instead_of_agent(agent, config.apology.clone())
+    }
+
+    /// `apology`, then the line's own fallback.
+    fn instead_of_agent(agent: Option<&Agent>, apology: String) -> Self {
         let Some(agent) = agent else {
             return Fallback::goodbye([apology.as_str(), CALL_AGAIN]);
         };
@@ -128,6 +139,17 @@ mod tests {
         let message = Fallback::for_agent(Some(&agent(FallbackMode::Message, None)), &config);
         assert_eq!(message.then, Then::HangUp);
         assert_eq!(message.say, [config.apology.as_str(), CALL_AGAIN]);
+    }
+
+    #[test]
+    fn a_call_over_capacity_hears_the_line_is_busy_then_gets_the_lines_fallback() {
+        let config = CallConfig::default();
+        let voicemail = Fallback::at_capacity(&agent(FallbackMode::Voicemail, None), &config);
+        assert_eq!(voicemail.say, [config.busy.as_str(), LEAVE_A_MESSAGE]);
+        assert!(matches!(voicemail.then, Then::Voicemail { .. }));
+        let message = Fallback::at_capacity(&agent(FallbackMode::Message, None), &config);
+        assert_eq!(message.say, [config.busy.as_str(), CALL_AGAIN]);
+        assert_eq!(message.then, Then::HangUp);
     }
 
     #[test]

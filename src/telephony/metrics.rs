@@ -24,17 +24,21 @@ pub enum ErrorKind {
     /// A Twilio callback for a call it was already made for (a voice webhook whose CallSid
     /// was answered, a voicemail or status kept before): refused or ignored.
     Replayed,
+    /// A call that came when the server had all the calls it may take (`[call] max_calls`):
+    /// its line's fallback took it.
+    AtCapacity,
 }
 
 impl ErrorKind {
     /// Every kind, in declaration order: `kind as usize` indexes the counters.
-    const ALL: [ErrorKind; 6] = [
+    const ALL: [ErrorKind; 7] = [
         ErrorKind::BadSignature,
         ErrorKind::BadStreamToken,
         ErrorKind::UpstreamConnect,
         ErrorKind::Store,
         ErrorKind::UnknownNumber,
         ErrorKind::Replayed,
+        ErrorKind::AtCapacity,
     ];
 
     fn label(self) -> &'static str {
@@ -45,6 +49,7 @@ impl ErrorKind {
             ErrorKind::Store => "store",
             ErrorKind::UnknownNumber => "unknown_number",
             ErrorKind::Replayed => "replayed",
+            ErrorKind::AtCapacity => "at_capacity",
         }
     }
 }

@@ -18,7 +18,9 @@ use crate::call::EndReason;
 use crate::config::CallConfig;
 use crate::store::{CallDirection, CallUpdate, NewCallRecord, Store, StoreError};
 
-use super::admission::Admission;
+use std::sync::atomic::Ordering;
+
+use super::admission::{self, Admission, Load};
 use super::attach::AgentConnections;
 use super::callback_fields::{self, BadField, MAX_CALL_SECS, MAX_RECORDING_SECS};
 use super::directory::Directory;
@@ -26,7 +28,7 @@ use super::fallback::{self, Fallback};
 use super::initiation::initiation_data;
 use super::metrics::{ErrorKind, Metrics};
 use super::recorder::CallRecorder;
-use super::route::{self, InboundCall, Lookup, Refusal, Route};
+use super::route::{self, InboundCall, Intake, Lookup, Refusal, Route};
 use super::tokens::StreamTokens;
 
 /// How the voice webhook answers a call.
@@ -88,20 +90,23 @@ impl Reception {
         };
         // Held until the answer is given: a drain waits for it.
         let admitted = self.admission.admit();
-        let draining = admitted.is_none();
-        let found = match draining {
-            true => Ok(None),
-            false => self.directory.line(&call.to).await,
+        let intake = match admitted {
+            None => Intake::Draining,
+            Some(_) => self.intake(now),
+        };
+        let found = match intake {
+            Intake::Draining => Ok(None),
+            Intake::Open | Intake::Full => self.directory.line(&call.to).await,
         };
         let lookup = match &found {
             Ok(Some(line)) => Lookup::Found(line),
             Ok(None) => Lookup::NotFound,
             Err(_) => Lookup::Failed,
         };
-        let line = match route::route(draining, lookup) {
+        let line = match route::route(intake, lookup) {
             Route::Connect(line) => line,
             Route::Refuse(refusal) => {
-                return Answer::Refuse(self.refuse(refusal, &call, found.as_ref().err()));
+                return Answer::Refuse(self.refuse(refusal, &call, lookup, found.as_ref().err()));
             }
         };
 
@@ -153,12 +158,44 @@ impl Reception {
         })
     }
 
+    /// Whether one more call fits beside those streaming, those answered whose streams are on
+    /// their way, and the other answers being given now.
+    fn intake(&self, now: Timestamp) -> Intake {
+        if self.call_config.max_calls == 0 {
+            return Intake::Open;
+        }
+        let load = Load {
+            streaming: usize::try_from(self.metrics.calls.active_calls.load(Ordering::Acquire)).unwrap_or(0),
+            answered: self.tokens.outstanding(now).calls,
+            answering: self.admission.answering().saturating_sub(1),
+        };
+        admission::intake(false, load, self.call_config.max_calls)
+    }
+
     /// What a refused caller hears; the refusal is counted and logged.
-    fn refuse(&self, refusal: Refusal, call: &InboundCall, lookup_error: Option<&StoreError>) -> Fallback {
+    fn refuse(
+        &self,
+        refusal: Refusal,
+        call: &InboundCall,
+        lookup: Lookup<'_>,
+        lookup_error: Option<&StoreError>,
+    ) -> Fallback {
         match refusal {
             Refusal::Draining => {
                 tracing::info!("turning a call away while draining");
                 Fallback::draining()
+            }
+            Refusal::AtCapacity => {
+                self.metrics.error(ErrorKind::AtCapacity);
+                tracing::warn!(
+                    call_sid = %call.call_sid,
+                    max_calls = self.call_config.max_calls,
+                    "every call this server may take is taken; the line's fallback takes this one"
+                );
+                match lookup {
+                    Lookup::Found(line) => Fallback::at_capacity(&line.agent, &self.call_config),
+                    Lookup::NotFound | Lookup::Failed => Fallback::for_agent(None, &self.call_config),
+                }
             }
             Refusal::NotInService => {
                 self.metrics.error(ErrorKind::UnknownNumber);

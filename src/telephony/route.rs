@@ -26,6 +26,16 @@ impl InboundCall {
     }
 }
 
+/// Whether this server takes a new call now.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum Intake {
+    Open,
+    /// Every call it may take is taken.
+    Full,
+    /// It is draining: no new calls.
+    Draining,
+}
+
 /// What the lookup of the called number found.
 #[derive(Debug, Clone, Copy)]
 pub enum Lookup<'a> {
@@ -49,21 +59,24 @@ pub enum Route<'a> {
 pub enum Refusal {
     /// The server is draining: no new calls.
     Draining,
+    /// The server has as many calls as it may take; the line's fallback takes this one.
+    AtCapacity,
     /// The number reaches no agent.
     NotInService,
     /// Our side failed before the call could be connected.
     Unavailable,
 }
 
-/// Routes a call: a draining server takes no new call; otherwise the number's line takes it.
-pub fn route(draining: bool, lookup: Lookup<'_>) -> Route<'_> {
-    if draining {
-        return Route::Refuse(Refusal::Draining);
-    }
-    match lookup {
-        Lookup::Found(line) => Route::Connect(line),
-        Lookup::NotFound => Route::Refuse(Refusal::NotInService),
-        Lookup::Failed => Route::Refuse(Refusal::Unavailable),
+/// Routes a call: a draining server takes no new call; otherwise the number's line takes it,
+/// unless the server is full, when the line's fallback does (a number not in service is said
+/// to be so whatever the load).
+pub fn route(intake: Intake, lookup: Lookup<'_>) -> Route<'_> {
+    match (intake, lookup) {
+        (Intake::Draining, _) => Route::Refuse(Refusal::Draining),
+        (_, Lookup::NotFound) => Route::Refuse(Refusal::NotInService),
+        (_, Lookup::Failed) => Route::Refuse(Refusal::Unavailable),
+        (Intake::Full, Lookup::Found(_)) => Route::Refuse(Refusal::AtCapacity),
+        (Intake::Open, Lookup::Found(line)) => Route::Connect(line),
     }
 }
 
@@ -75,24 +88,35 @@ mod tests {
     #[test]
     fn a_known_number_is_connected_to_its_line() {
         let line = line();
-        assert_eq!(route(false, Lookup::Found(&line)), Route::Connect(&line));
+        assert_eq!(route(Intake::Open, Lookup::Found(&line)), Route::Connect(&line));
     }
 
     #[test]
     fn an_unknown_number_is_not_in_service_and_a_failed_lookup_unavailable() {
-        assert_eq!(
-            route(false, Lookup::NotFound),
-            Route::Refuse(Refusal::NotInService)
-        );
-        assert_eq!(route(false, Lookup::Failed), Route::Refuse(Refusal::Unavailable));
+        for intake in [Intake::Open, Intake::Full] {
+            assert_eq!(
+                route(intake, Lookup::NotFound),
+                Route::Refuse(Refusal::NotInService)
+            );
+            assert_eq!(route(intake, Lookup::Failed), Route::Refuse(Refusal::Unavailable));
+        }
     }
 
     #[test]
     fn a_draining_server_refuses_every_call() {
         let line = line();
         for lookup in [Lookup::Found(&line), Lookup::NotFound, Lookup::Failed] {
-            assert_eq!(route(true, lookup), Route::Refuse(Refusal::Draining));
+            assert_eq!(route(Intake::Draining, lookup), Route::Refuse(Refusal::Draining));
         }
+    }
+
+    #[test]
+    fn a_full_server_hands_a_known_lines_call_to_its_fallback() {
+        let line = line();
+        assert_eq!(
+            route(Intake::Full, Lookup::Found(&line)),
+            Route::Refuse(Refusal::AtCapacity)
+        );
     }
 
     #[test]

@@ -81,6 +81,8 @@ struct Ledger {
 pub struct Outstanding {
     /// Tokens issued here since the start: a change says a call was answered meanwhile.
     pub issued: u64,
+    /// How many there are: calls answered whose streams are on their way.
+    pub calls: usize,
     /// When the last of them expires; `None` when there are none.
     pub until: Option<Timestamp>,
 }
@@ -171,6 +173,7 @@ impl StreamTokens {
         let last = ledger.outstanding.values().max().copied();
         Outstanding {
             issued: ledger.issued,
+            calls: ledger.outstanding.len(),
             // A token is good through the second of its expiry.
             until: last.map(|expires| {
                 Timestamp::from_second(i64::try_from(expires).unwrap_or(i64::MAX).saturating_add(1))
@@ -255,6 +258,7 @@ mod tests {
             none,
             Outstanding {
                 issued: 0,
+                calls: 0,
                 until: None
             }
         );
@@ -262,7 +266,7 @@ mod tests {
         let later = now() + jiff::SignedDuration::from_secs(10);
         let (_second, _) = t.issue("CA2", "agent-1", later);
         let both = t.outstanding(later);
-        assert_eq!(both.issued, 2);
+        assert_eq!((both.issued, both.calls), (2, 2));
         assert_eq!(
             both.until,
             Some(later + jiff::SignedDuration::from_secs(31)),
@@ -270,6 +274,7 @@ mod tests {
         );
         t.redeem(Some(&first), "CA1", later).unwrap();
         assert_eq!(t.outstanding(later).until, both.until);
+        assert_eq!(t.outstanding(later).calls, 1, "the redeemed one's stream is up");
         // The second expires unredeemed: good through its 30th second, gone after.
         let at_expiry = later + jiff::SignedDuration::from_secs(30);
         assert!(t.outstanding(at_expiry).until.is_some());
@@ -278,6 +283,7 @@ mod tests {
             t.outstanding(past),
             Outstanding {
                 issued: 2,
+                calls: 0,
                 until: None
             }
         );

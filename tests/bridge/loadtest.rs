@@ -170,3 +170,26 @@ async fn calls_the_bridge_answers_without_a_stream_are_refusals_not_failures() {
     assert_eq!(report.refusal_answer.map(|a| a.count), Some(3));
     assert_eq!(report.echo_rtt, None);
 }
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn calls_beyond_the_servers_limit_are_refused_in_twiml_and_the_others_stream_to_the_end() {
+    let agent = echo_agent(AudioFormat::Ulaw8000).await;
+    let bridge = TestBridge::start_with(&agent, |config| config.call.max_calls = 2).await;
+    let report = switchboard::loadtest::run(config(&bridge, 4, 1)).await.unwrap();
+    assert_eq!(
+        (report.calls.connected, report.calls.completed),
+        (2, 2),
+        "{:?}",
+        report.failures
+    );
+    assert_eq!(report.calls.refused, 2);
+    assert!(report.nothing_broke());
+    assert_eq!(report.frames.lost, 0);
+    assert_eq!(report.refusal_answer.map(|a| a.count), Some(2));
+    let at_capacity = bridge
+        .server
+        .app
+        .metrics
+        .error_count(switchboard::telephony::ErrorKind::AtCapacity);
+    assert_eq!(at_capacity, 2);
+}

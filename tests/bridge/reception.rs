@@ -176,3 +176,33 @@ async fn a_call_whose_record_cannot_be_written_hears_an_apology_and_counts_a_sto
     assert_eq!(app.connections.waiting(), 0, "no agent connection for it");
     raw.close().await;
 }
+
+#[tokio::test]
+async fn a_full_server_hands_calls_to_their_lines_fallback_until_a_place_frees() {
+    let bridge = TestBridge::start_with(DEAD_UPSTREAM, |config| config.call.max_calls = 2).await;
+    let app = &bridge.server.app;
+    let now = Timestamp::now();
+    for sid in ["CAfirst", "CAsecond"] {
+        let answer = app.reception.answer(call(sid, bridge.number()), now).await;
+        assert!(matches!(answer, Answer::Connect(_)), "{answer:?}");
+    }
+    // Both answered calls' streams are on their way: the third finds no place.
+    let answer = app.reception.answer(call("CAthird", bridge.number()), now).await;
+    let Answer::Refuse(fallback) = answer else {
+        panic!("a third call was connected: {answer:?}");
+    };
+    assert_eq!(fallback.say[0], app.config.call.busy);
+    assert_eq!(app.metrics.error_count(ErrorKind::AtCapacity), 1);
+    assert!(
+        bridge.store.call_by_sid("CAthird").await.unwrap().is_none(),
+        "nothing started"
+    );
+
+    // Once the first two streams can no longer come (their tokens expired), there is room.
+    let later = now + app.config.call.stream_token_ttl() + Duration::from_secs(2);
+    let answer = app
+        .reception
+        .answer(call("CAfourth", bridge.number()), later)
+        .await;
+    assert!(matches!(answer, Answer::Connect(_)), "{answer:?}");
+}
