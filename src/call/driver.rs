@@ -55,11 +55,19 @@ pub struct Closed {
 /// a new one. On an error the call ends with the fallback, and the error is logged.
 pub trait Attach: Send {
     type Agent: Socket;
-    type Error: std::error::Error + Send;
+    type Error: AttachFailure;
     fn attach(
         &mut self,
         started: &Started,
     ) -> impl Future<Output = Result<Attached<Self::Agent>, Self::Error>> + Send;
+}
+
+/// Why a stream got no agent, and whose failure that was: the agent's side (its connection
+/// could not be opened) ends the call as [`EndReason::UpstreamFailed`]; this server's own (a
+/// refused stream token, the database, an agent deleted meanwhile) as [`EndReason::Server`].
+/// Either way the caller hears the fallback.
+pub trait AttachFailure: std::error::Error + Send {
+    fn is_agents_side(&self) -> bool;
 }
 
 /// Sees every session event of the call (not per frame): logging, the call records, live
@@ -424,8 +432,11 @@ impl<L: CallerLeg, C: Socket, A: Socket> Relay<'_, L, C, A> {
             }
             Err(why) => {
                 tracing::warn!(call_sid = %started.call_sid, %why, "no agent for the stream; ending it for the fallback");
-                self.session
-                    .on_agent_closed(Instant::now(), None, &why.to_string());
+                let now = Instant::now();
+                match why.is_agents_side() {
+                    true => self.session.on_agent_closed(now, None, &why.to_string()),
+                    false => self.session.hang_up(now, EndReason::Server(why.to_string())),
+                }
             }
         }
     }

@@ -11,7 +11,7 @@ use std::time::{Duration, Instant};
 use jiff::Timestamp;
 use tokio_tungstenite::tungstenite::Message as WsMessage;
 
-use crate::call::driver::{Attach, Attached, Closed};
+use crate::call::driver::{Attach, AttachFailure, Attached, Closed};
 use crate::call::{Frame, Message, Received, Started, ToolContext};
 use crate::store::{Agent, AgentId, StoreError};
 use crate::upstream::{AgentSocket, ElevenLabsClient, Held, Prewarm, UpstreamError, Warm};
@@ -69,6 +69,12 @@ pub enum AttachError {
     AgentGone(String),
     #[error("agent connection failed: {0}")]
     Upstream(#[from] UpstreamError),
+}
+
+impl AttachFailure for AttachError {
+    fn is_agents_side(&self) -> bool {
+        matches!(self, AttachError::Upstream(_))
+    }
 }
 
 impl AttachError {

@@ -11,7 +11,9 @@ use std::time::{Duration, Instant};
 use futures::future::BoxFuture;
 use futures::{Sink, Stream};
 use serde_json::json;
-use switchboard::call::driver::{self, Attach, Attached, CallObserver, Closed, DriverDeps, SHUTTING_DOWN};
+use switchboard::call::driver::{
+    self, Attach, AttachFailure, Attached, CallObserver, Closed, DriverDeps, SHUTTING_DOWN,
+};
 use switchboard::call::metrics::{CallMetrics, Direction};
 use switchboard::call::{
     CallControl, EndReason, Event, Session, SessionConfig, Started, ToolCall, ToolContext, ToolOutcome,
@@ -125,11 +127,22 @@ struct TestAttach {
     dropped: u64,
     closed: Option<Closed>,
     started: Arc<Mutex<Option<Started>>>,
+    /// Whether a missing agent is this server's failure (the database, say) rather than the
+    /// agent's (its connection).
+    failure_is_ours: bool,
 }
 
 #[derive(Debug, thiserror::Error)]
 #[error("no agent for this test")]
-struct NoAgent;
+struct NoAgent {
+    ours: bool,
+}
+
+impl AttachFailure for NoAgent {
+    fn is_agents_side(&self) -> bool {
+        !self.ours
+    }
+}
 
 impl Attach for TestAttach {
     type Agent = End;
@@ -137,7 +150,9 @@ impl Attach for TestAttach {
 
     async fn attach(&mut self, started: &Started) -> Result<Attached<End>, NoAgent> {
         *self.started.lock().unwrap() = Some(started.clone());
-        let socket = self.agent.take().ok_or(NoAgent)?;
+        let socket = self.agent.take().ok_or(NoAgent {
+            ours: self.failure_is_ours,
+        })?;
         let received = Instant::now().checked_sub(HELD_FOR).unwrap_or_else(Instant::now);
         Ok(Attached {
             socket,
@@ -217,6 +232,21 @@ impl Call {
 
     /// Like [`Call::start`], with `dropped` messages lost by the hold before the attach.
     fn start_with(held: Vec<Message>, dropped: u64, closed: Option<Closed>, attachable: bool) -> Call {
+        Call::build(held, dropped, closed, attachable, false)
+    }
+
+    /// A call whose agent cannot be attached through this server's own failure.
+    fn start_failing_on_our_side() -> Call {
+        Call::build(Vec::new(), 0, None, false, true)
+    }
+
+    fn build(
+        held: Vec<Message>,
+        dropped: u64,
+        closed: Option<Closed>,
+        attachable: bool,
+        failure_is_ours: bool,
+    ) -> Call {
         let (twilio_end, twilio_peer) = socket_pair();
         let (agent_end, agent_peer) = socket_pair();
         let events = Arc::new(Recorded::default());
@@ -235,6 +265,7 @@ impl Call {
             dropped,
             closed,
             started: started.clone(),
+            failure_is_ours,
         };
         let (hang_up, hung_up) = oneshot::channel::<()>();
         let session = Session::new(deps.config.clone(), Instant::now());
@@ -383,6 +414,20 @@ async fn a_stream_that_finds_no_agent_ends_for_the_fallback() {
     call.twilio.until_closed().await;
     let reason = call.ended().await;
     assert!(reason.wants_fallback(), "{reason:?}");
+    assert!(matches!(reason, EndReason::UpstreamFailed { .. }), "{reason:?}");
+}
+
+#[tokio::test]
+async fn a_stream_that_finds_no_agent_through_our_own_failure_ends_as_the_servers_for_the_fallback() {
+    let mut call = Call::start_failing_on_our_side();
+    call.twilio.send(start());
+    call.twilio.until_closed().await;
+    let reason = call.ended().await;
+    assert!(reason.wants_fallback(), "{reason:?}");
+    assert!(
+        matches!(reason, EndReason::Server(_)),
+        "not the agent's failure: {reason:?}"
+    );
 }
 
 #[tokio::test]
