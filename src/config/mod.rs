@@ -34,9 +34,18 @@
 
 use std::net::SocketAddr;
 use std::path::Path;
-use std::time::Duration;
 
 use serde::Deserialize;
+
+mod agents;
+mod call;
+mod database;
+mod http;
+
+pub use agents::{AgentConfig, AgentFallback};
+pub use call::CallConfig;
+pub use database::DatabaseConfig;
+pub use http::HttpConfig;
 
 /// A secret value: usable, but never printed by `Debug` or `Display`.
 #[derive(Clone, Default, PartialEq, Eq, Deserialize)]
@@ -116,360 +125,12 @@ pub struct ElevenLabsConfig {
 }
 
 /// Per-call behaviour.
-#[derive(Debug, Clone, Deserialize)]
-#[serde(default, deny_unknown_fields)]
-pub struct CallConfig {
-    /// A tool slower than this is answered as failed (the agent then apologises).
-    pub tool_timeout_secs: u64,
-    /// Longest call; 0 for no limit.
-    pub max_call_secs: u64,
-    /// How long a pre-warmed agent connection waits for its media stream.
-    pub stream_token_ttl_secs: u64,
-    /// Bound on the signed-URL request and the agent WebSocket handshake.
-    pub upstream_timeout_secs: u64,
-    /// Longest a write to Twilio's or the agent's socket may block before that side counts
-    /// as gone and the call ends (with the fallback, if it was the agent).
-    pub write_timeout_secs: u64,
-    /// How often a call's connected time is written to its record while it runs: what a call
-    /// can lose if its instance dies.
-    pub progress_secs: u64,
-    /// Said before the fallback when the agent cannot continue a call.
-    pub apology: String,
-    /// Said when a number is not served here.
-    pub not_in_service: String,
-    /// How long an attached agent may take to announce its conversation
-    /// (`conversation_initiation_metadata`) before the caller gets the fallback; 0 waits forever.
-    pub agent_metadata_timeout_secs: u64,
-    /// How long an agent may send nothing during a call before the caller gets the fallback;
-    /// 0 waits forever. ElevenLabs pings throughout a conversation (the simulator every 10 s),
-    /// so keep this above twice the ping interval.
-    pub agent_inactivity_timeout_secs: u64,
-    /// Calls taken at once (streaming, or answered and about to stream); a call beyond them
-    /// hears `busy`, then its line's fallback. 0 for no limit. 1,000 is what two cores were
-    /// measured to carry (BENCHMARKS.md).
-    pub max_calls: usize,
-    /// Said before the line's fallback when every call this server may take is taken.
-    pub busy: String,
-}
-
-impl Default for CallConfig {
-    fn default() -> Self {
-        CallConfig {
-            tool_timeout_secs: 10,
-            max_call_secs: 3600,
-            stream_token_ttl_secs: 30,
-            upstream_timeout_secs: 10,
-            write_timeout_secs: 5,
-            progress_secs: 15,
-            apology: "Sorry, our assistant is having trouble right now.".into(),
-            not_in_service: "Sorry, this number is not in service. Goodbye.".into(),
-            agent_metadata_timeout_secs: 10,
-            agent_inactivity_timeout_secs: 20,
-            max_calls: 1000,
-            busy: "Sorry, all our lines are busy right now.".into(),
-        }
-    }
-}
-
-impl CallConfig {
-    pub fn tool_timeout(&self) -> Duration {
-        Duration::from_secs(self.tool_timeout_secs)
-    }
-
-    pub fn max_call(&self) -> Option<Duration> {
-        (self.max_call_secs > 0).then(|| Duration::from_secs(self.max_call_secs))
-    }
-
-    pub fn stream_token_ttl(&self) -> Duration {
-        Duration::from_secs(self.stream_token_ttl_secs)
-    }
-
-    pub fn upstream_timeout(&self) -> Duration {
-        Duration::from_secs(self.upstream_timeout_secs)
-    }
-
-    pub fn write_timeout(&self) -> Duration {
-        Duration::from_secs(self.write_timeout_secs.max(1))
-    }
-
-    pub fn progress_every(&self) -> Duration {
-        Duration::from_secs(self.progress_secs.max(1))
-    }
-
-    pub fn agent_metadata_timeout(&self) -> Option<Duration> {
-        (self.agent_metadata_timeout_secs > 0).then(|| Duration::from_secs(self.agent_metadata_timeout_secs))
-    }
-
-    pub fn agent_inactivity_timeout(&self) -> Option<Duration> {
-        (self.agent_inactivity_timeout_secs > 0)
-            .then(|| Duration::from_secs(self.agent_inactivity_timeout_secs))
-    }
-}
-
-/// The HTTP listener's limits: what one client, or many, may hold of the server. A media
-/// stream, once upgraded to a WebSocket, is a call and none of the timeouts apply to it.
-#[derive(Debug, Clone, PartialEq, Eq, Deserialize)]
-#[serde(default, deny_unknown_fields)]
-pub struct HttpConfig {
-    /// Open connections (media streams included) beyond which new ones are closed at once;
-    /// 0 for half the process's file-descriptor limit (each call also holds an agent socket).
-    pub max_connections: usize,
-    /// Open connections one client address may hold; 0 (the default) for no limit. Behind
-    /// the reverse proxy that terminates TLS every connection comes from the proxy's address,
-    /// so a limit there would cap the calls; set it when clients connect directly.
-    pub max_connections_per_address: usize,
-    /// How long a client may take to send a request's headers once it started.
-    pub header_read_timeout_secs: u64,
-    /// How long a connection may wait with no request before it is closed.
-    pub idle_timeout_secs: u64,
-    /// Longest a request may take, its body included, before it is answered 408.
-    pub request_timeout_secs: u64,
-}
-
-impl Default for HttpConfig {
-    fn default() -> Self {
-        HttpConfig {
-            max_connections: 0,
-            max_connections_per_address: 0,
-            header_read_timeout_secs: 10,
-            idle_timeout_secs: 60,
-            request_timeout_secs: 30,
-        }
-    }
-}
-
-impl HttpConfig {
-    pub fn header_read_timeout(&self) -> Duration {
-        Duration::from_secs(self.header_read_timeout_secs.max(1))
-    }
-
-    pub fn idle_timeout(&self) -> Duration {
-        Duration::from_secs(self.idle_timeout_secs.max(1))
-    }
-
-    pub fn request_timeout(&self) -> Duration {
-        Duration::from_secs(self.request_timeout_secs.max(1))
-    }
-
-    /// The settings' environment variables over `self` (the file's values).
-    fn with_env(mut self, env: &impl Fn(&str) -> Option<String>) -> Result<HttpConfig, ConfigError> {
-        fn number<T: std::str::FromStr>(
-            name: &'static str,
-            env: &impl Fn(&str) -> Option<String>,
-            into: &mut T,
-        ) -> Result<(), ConfigError>
-        where
-            T::Err: std::fmt::Display,
-        {
-            if let Some(value) = env(name).filter(|v| !v.is_empty()) {
-                *into = value.trim().parse().map_err(|e: T::Err| ConfigError::Invalid {
-                    name,
-                    value,
-                    why: e.to_string(),
-                })?;
-            }
-            Ok(())
-        }
-        number("SWITCHBOARD_HTTP_MAX_CONNECTIONS", env, &mut self.max_connections)?;
-        number(
-            "SWITCHBOARD_HTTP_MAX_CONNECTIONS_PER_ADDRESS",
-            env,
-            &mut self.max_connections_per_address,
-        )?;
-        number(
-            "SWITCHBOARD_HTTP_HEADER_READ_TIMEOUT_SECS",
-            env,
-            &mut self.header_read_timeout_secs,
-        )?;
-        number(
-            "SWITCHBOARD_HTTP_IDLE_TIMEOUT_SECS",
-            env,
-            &mut self.idle_timeout_secs,
-        )?;
-        number(
-            "SWITCHBOARD_HTTP_REQUEST_TIMEOUT_SECS",
-            env,
-            &mut self.request_timeout_secs,
-        )?;
-        Ok(self)
-    }
-}
-
-/// The database's pools, timeouts and the agent cache (`[database]`).
-#[derive(Debug, Clone, PartialEq, Deserialize)]
-#[serde(default, deny_unknown_fields)]
-pub struct DatabaseConfig {
-    /// Create a missing SQLite file (`serve --create-database` sets it too).
-    pub create: bool,
-    /// The main pool: webhooks, streams, tools.
-    pub max_connections: u32,
-    /// The call records' own pool, so their writes never hold the call path's connections;
-    /// 0 shares the main pool.
-    pub record_connections: u32,
-    /// How long a query waits for a free pooled connection.
-    pub acquire_timeout_secs: u64,
-    /// How long opening the database (at start, and for the readiness probe) may take.
-    pub connect_timeout_secs: u64,
-    /// How long a SQLite statement waits for another connection's write lock.
-    pub busy_timeout_ms: u64,
-    /// Pooled connections are replaced at this age; 0 keeps them.
-    pub max_lifetime_secs: u64,
-    /// `/readyz` writes to the database at most once per interval.
-    pub probe_interval_ms: u64,
-    /// How long an agent lookup is reused (changes made through this instance are seen at
-    /// once); 0 turns the cache off.
-    pub agent_cache_ttl_secs: u64,
-    /// The most agent lookups kept.
-    pub agent_cache_capacity: usize,
-}
-
-impl Default for DatabaseConfig {
-    fn default() -> Self {
-        DatabaseConfig {
-            create: false,
-            max_connections: 8,
-            record_connections: 2,
-            acquire_timeout_secs: 10,
-            connect_timeout_secs: 10,
-            busy_timeout_ms: 5000,
-            max_lifetime_secs: 1800,
-            probe_interval_ms: 1000,
-            agent_cache_ttl_secs: 5,
-            agent_cache_capacity: 10_000,
-        }
-    }
-}
-
-impl DatabaseConfig {
-    /// The `SWITCHBOARD_DATABASE_*` and `SWITCHBOARD_AGENT_CACHE_*` variables over the file.
-    fn override_from(&mut self, env: &impl Fn(&str) -> Option<String>) -> Result<(), ConfigError> {
-        let value = |name: &'static str| env(name).filter(|v| !v.is_empty()).map(|v| (name, v));
-        if let Some((name, text)) = value("SWITCHBOARD_DATABASE_CREATE") {
-            self.create = match text.to_ascii_lowercase().as_str() {
-                "1" | "true" | "yes" => true,
-                "0" | "false" | "no" => false,
-                _ => return Err(invalid(name, text, "must be true or false")),
-            };
-        }
-        for (name, field) in [
-            ("SWITCHBOARD_DATABASE_MAX_CONNECTIONS", &mut self.max_connections),
-            (
-                "SWITCHBOARD_DATABASE_RECORD_CONNECTIONS",
-                &mut self.record_connections,
-            ),
-        ] {
-            if let Some((name, text)) = value(name) {
-                *field = text.parse().map_err(|e| invalid(name, text, e))?;
-            }
-        }
-        for (name, field) in [
-            (
-                "SWITCHBOARD_DATABASE_ACQUIRE_TIMEOUT_SECS",
-                &mut self.acquire_timeout_secs,
-            ),
-            (
-                "SWITCHBOARD_DATABASE_CONNECT_TIMEOUT_SECS",
-                &mut self.connect_timeout_secs,
-            ),
-            ("SWITCHBOARD_DATABASE_BUSY_TIMEOUT_MS", &mut self.busy_timeout_ms),
-            (
-                "SWITCHBOARD_DATABASE_MAX_LIFETIME_SECS",
-                &mut self.max_lifetime_secs,
-            ),
-            (
-                "SWITCHBOARD_DATABASE_PROBE_INTERVAL_MS",
-                &mut self.probe_interval_ms,
-            ),
-            ("SWITCHBOARD_AGENT_CACHE_TTL_SECS", &mut self.agent_cache_ttl_secs),
-        ] {
-            if let Some((name, text)) = value(name) {
-                *field = text.parse().map_err(|e| invalid(name, text, e))?;
-            }
-        }
-        if let Some((name, text)) = value("SWITCHBOARD_AGENT_CACHE_CAPACITY") {
-            self.agent_cache_capacity = text.parse().map_err(|e| invalid(name, text, e))?;
-        }
-        if self.max_connections == 0 {
-            return Err(invalid(
-                "database.max_connections",
-                "0".into(),
-                "the pool needs a connection",
-            ));
-        }
-        Ok(())
-    }
-
-    pub fn acquire_timeout(&self) -> Duration {
-        Duration::from_secs(self.acquire_timeout_secs.max(1))
-    }
-
-    pub fn connect_timeout(&self) -> Duration {
-        Duration::from_secs(self.connect_timeout_secs.max(1))
-    }
-
-    pub fn busy_timeout(&self) -> Duration {
-        Duration::from_millis(self.busy_timeout_ms)
-    }
-
-    pub fn max_lifetime(&self) -> Option<Duration> {
-        (self.max_lifetime_secs > 0).then(|| Duration::from_secs(self.max_lifetime_secs))
-    }
-
-    pub fn probe_interval(&self) -> Duration {
-        Duration::from_millis(self.probe_interval_ms)
-    }
-
-    pub fn agent_cache_ttl(&self) -> Duration {
-        Duration::from_secs(self.agent_cache_ttl_secs)
-    }
-}
-
-fn invalid(name: &'static str, value: String, why: impl std::fmt::Display) -> ConfigError {
+pub(crate) fn invalid(name: &'static str, value: String, why: impl std::fmt::Display) -> ConfigError {
     ConfigError::Invalid {
         name,
         value,
         why: why.to_string(),
     }
-}
-
-/// An agent listed in the config file: created in the store at start if its number is new.
-#[derive(Debug, Clone, Deserialize, PartialEq)]
-#[serde(deny_unknown_fields)]
-pub struct AgentConfig {
-    /// The business (account) the agent answers for.
-    pub business: String,
-    pub name: String,
-    /// The Twilio number, E.164.
-    pub phone_number: String,
-    pub elevenlabs_agent_id: String,
-    #[serde(default = "default_timezone")]
-    pub timezone: String,
-    pub first_message: Option<String>,
-    /// `message`, `voicemail` or `dial` (which needs `fallback_number`); any other word is
-    /// an error when the file is read, not a silent voicemail.
-    #[serde(default = "default_fallback")]
-    pub fallback: AgentFallback,
-    pub fallback_number: Option<String>,
-}
-
-/// What a caller gets when the agent cannot take the call, as the config file spells it.
-#[derive(Debug, Clone, Copy, PartialEq, Eq, Deserialize)]
-#[serde(rename_all = "lowercase")]
-pub enum AgentFallback {
-    /// Say a message and hang up.
-    Message,
-    /// Record a voicemail.
-    Voicemail,
-    /// Forward the call to `fallback_number`.
-    Dial,
-}
-
-fn default_timezone() -> String {
-    "UTC".into()
-}
-
-fn default_fallback() -> AgentFallback {
-    AgentFallback::Voicemail
 }
 
 /// The TOML file's shape: every field optional.
@@ -643,6 +304,8 @@ impl Config {
 
 #[cfg(test)]
 mod tests {
+    use std::time::Duration;
+
     use super::*;
     use std::collections::HashMap;
 

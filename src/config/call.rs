@@ -1,0 +1,96 @@
+//! `[call]`: how each call behaves (its time limits, the agent's deadlines, what a caller
+//! hears when no agent can talk, and how many calls this server takes at once).
+
+use std::time::Duration;
+
+use serde::Deserialize;
+
+#[derive(Debug, Clone, Deserialize)]
+#[serde(default, deny_unknown_fields)]
+pub struct CallConfig {
+    /// A tool slower than this is answered as failed (the agent then apologises).
+    pub tool_timeout_secs: u64,
+    /// Longest call; 0 for no limit.
+    pub max_call_secs: u64,
+    /// How long a pre-warmed agent connection waits for its media stream.
+    pub stream_token_ttl_secs: u64,
+    /// Bound on the signed-URL request and the agent WebSocket handshake.
+    pub upstream_timeout_secs: u64,
+    /// Longest a write to Twilio's or the agent's socket may block before that side counts
+    /// as gone and the call ends (with the fallback, if it was the agent).
+    pub write_timeout_secs: u64,
+    /// How often a call's connected time is written to its record while it runs: what a call
+    /// can lose if its instance dies.
+    pub progress_secs: u64,
+    /// Said before the fallback when the agent cannot continue a call.
+    pub apology: String,
+    /// Said when a number is not served here.
+    pub not_in_service: String,
+    /// How long an attached agent may take to announce its conversation
+    /// (`conversation_initiation_metadata`) before the caller gets the fallback; 0 waits forever.
+    pub agent_metadata_timeout_secs: u64,
+    /// How long an agent may send nothing during a call before the caller gets the fallback;
+    /// 0 waits forever. ElevenLabs pings throughout a conversation (the simulator every 10 s),
+    /// so keep this above twice the ping interval.
+    pub agent_inactivity_timeout_secs: u64,
+    /// Calls taken at once (streaming, or answered and about to stream); a call beyond them
+    /// hears `busy`, then its line's fallback. 0 for no limit. 1,000 is what two cores were
+    /// measured to carry (BENCHMARKS.md).
+    pub max_calls: usize,
+    /// Said before the line's fallback when every call this server may take is taken.
+    pub busy: String,
+}
+
+impl Default for CallConfig {
+    fn default() -> Self {
+        CallConfig {
+            tool_timeout_secs: 10,
+            max_call_secs: 3600,
+            stream_token_ttl_secs: 30,
+            upstream_timeout_secs: 10,
+            write_timeout_secs: 5,
+            progress_secs: 15,
+            apology: "Sorry, our assistant is having trouble right now.".into(),
+            not_in_service: "Sorry, this number is not in service. Goodbye.".into(),
+            agent_metadata_timeout_secs: 10,
+            agent_inactivity_timeout_secs: 20,
+            max_calls: 1000,
+            busy: "Sorry, all our lines are busy right now.".into(),
+        }
+    }
+}
+
+impl CallConfig {
+    pub fn tool_timeout(&self) -> Duration {
+        Duration::from_secs(self.tool_timeout_secs)
+    }
+
+    pub fn max_call(&self) -> Option<Duration> {
+        (self.max_call_secs > 0).then(|| Duration::from_secs(self.max_call_secs))
+    }
+
+    pub fn stream_token_ttl(&self) -> Duration {
+        Duration::from_secs(self.stream_token_ttl_secs)
+    }
+
+    pub fn upstream_timeout(&self) -> Duration {
+        Duration::from_secs(self.upstream_timeout_secs)
+    }
+
+    pub fn write_timeout(&self) -> Duration {
+        Duration::from_secs(self.write_timeout_secs.max(1))
+    }
+
+    pub fn progress_every(&self) -> Duration {
+        Duration::from_secs(self.progress_secs.max(1))
+    }
+
+    pub fn agent_metadata_timeout(&self) -> Option<Duration> {
+        (self.agent_metadata_timeout_secs > 0).then(|| Duration::from_secs(self.agent_metadata_timeout_secs))
+    }
+
+    pub fn agent_inactivity_timeout(&self) -> Option<Duration> {
+        (self.agent_inactivity_timeout_secs > 0)
+            .then(|| Duration::from_secs(self.agent_inactivity_timeout_secs))
+    }
+}
