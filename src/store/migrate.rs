@@ -26,10 +26,16 @@ const MIGRATIONS: &[(i64, &str, &str)] = &[
 ];
 
 fn migrator() -> Migrator {
+    migrator_with(|_, sql| sql)
+}
+
+/// The migrations, each one's SQL as `sql_of(version, its SQL)` gives it.
+fn migrator_with(sql_of: impl Fn(i64, &'static str) -> &'static str) -> Migrator {
     Migrator::with_migrations(
         MIGRATIONS
             .iter()
             .map(|&(version, description, sql)| {
+                let sql = sql_of(version, sql);
                 Migration::new(
                     version,
                     Cow::Borrowed(description),
@@ -82,25 +88,10 @@ mod tests {
     async fn an_edited_applied_migration_is_refused() {
         let test_store = testing::sqlite().await;
         // Every migration as applied, but the first one edited.
-        let edited = Migrator::with_migrations(
-            MIGRATIONS
-                .iter()
-                .map(|&(version, description, sql)| {
-                    let sql = if version == 1 {
-                        "CREATE TABLE something_else (id TEXT)"
-                    } else {
-                        sql
-                    };
-                    Migration::new(
-                        version,
-                        Cow::Borrowed(description),
-                        MigrationType::Simple,
-                        sqlx::AssertSqlSafe(sql).into_sql_str(),
-                        false,
-                    )
-                })
-                .collect(),
-        );
+        let edited = migrator_with(|version, sql| match version {
+            1 => "CREATE TABLE something_else (id TEXT)",
+            _ => sql,
+        });
         let refused = edited.run(&test_store.pool).await.unwrap_err();
         assert!(
             matches!(refused, sqlx::migrate::MigrateError::VersionMismatch(1)),

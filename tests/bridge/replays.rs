@@ -23,15 +23,7 @@ async fn record(bridge: &TestBridge, call_sid: &str) -> CallRecord {
 
 /// Answers `call_sid` through the voice webhook, as Twilio would.
 async fn answered(bridge: &TestBridge, call_sid: &str) {
-    let answer = bridge
-        .hooks
-        .post(
-            &bridge.url("/twilio/voice"),
-            &voice_params(call_sid, bridge.number()),
-        )
-        .await
-        .unwrap();
-    assert!(twiml::parse_connect(&answer).unwrap().is_some(), "{answer}");
+    bridge.answer_webhook(call_sid).await;
 }
 
 fn refusal(result: Result<String, WebhookError>) -> (u16, String) {

@@ -7,7 +7,7 @@ use std::sync::Arc;
 use std::sync::atomic::Ordering;
 use std::time::Duration;
 
-use crate::support::{PATIENCE, TestBridge, hand_written_agent, until_an_agent_speaks, voice_params};
+use crate::support::{PATIENCE, TestBridge, hand_written_agent, until_an_agent_speaks};
 use axum::extract::ws::{CloseFrame, Message, WebSocket};
 use base64::Engine;
 use futures::{SinkExt, StreamExt};
@@ -163,21 +163,6 @@ const STREAM: &str = "MZ00000000000000000000000000000042";
 
 type TwilioSocket = WebSocketStream<MaybeTlsStream<TcpStream>>;
 
-/// The voice webhook's answer for a new call: where to stream, with which parameters.
-async fn answer(bridge: &TestBridge, call_sid: &str) -> twiml::ParsedConnect {
-    let answer = bridge
-        .hooks
-        .post(
-            &bridge.url("/twilio/voice"),
-            &voice_params(call_sid, bridge.number()),
-        )
-        .await
-        .unwrap();
-    twiml::parse_connect(&answer)
-        .unwrap()
-        .expect("a <Connect><Stream>")
-}
-
 /// The media-stream handshake, signed as Twilio signs it.
 async fn handshake(bridge: &TestBridge, stream_url: &str) -> TwilioSocket {
     let mut request = stream_url.into_client_request().unwrap();
@@ -207,7 +192,7 @@ fn start(call_sid: &str, connect: &twiml::ParsedConnect) -> String {
 /// Plays Twilio by hand: the voice webhook, the signed stream handshake, then `start` with
 /// the parameters the TwiML gave.
 async fn open_stream(bridge: &TestBridge, call_sid: &str) -> TwilioSocket {
-    let connect = answer(bridge, call_sid).await;
+    let connect = bridge.answer_webhook(call_sid).await;
     let mut twilio = handshake(bridge, &connect.stream_url).await;
     twilio.send(start(call_sid, &connect).into()).await.unwrap();
     twilio
@@ -310,7 +295,7 @@ async fn a_replayed_stream_token_is_refused_and_only_that_stream_ends() {
     let (agent_url, _events) = agent(Behaviour::WaitForClose).await;
     let bridge = TestBridge::start(&agent_url).await;
     let mut live = bridge.server.app.live.subscribe();
-    let connect = answer(&bridge, "CAreplay").await;
+    let connect = bridge.answer_webhook("CAreplay").await;
     let mut first = handshake(&bridge, &connect.stream_url).await;
     first.send(start("CAreplay", &connect).into()).await.unwrap();
     // The first stream has redeemed its token once its agent has spoken.

@@ -15,6 +15,7 @@ use switchboard::config::Config;
 use switchboard::sim::agent::{SimAgentConfig, SimMode};
 use switchboard::sim::caller::Webhooks;
 use switchboard::store::testing::{self, Business, TestStore};
+use switchboard::wire::twiml;
 use tokio::net::TcpListener;
 
 /// No agent server listens here: upstream connections fail at once.
@@ -82,6 +83,19 @@ impl TestBridge {
 
     pub fn number(&self) -> &str {
         &self.business.agent.phone_number
+    }
+
+    /// Posts the signed voice webhook of a new call to this bridge's number, as Twilio would;
+    /// the `<Connect><Stream>` it answers.
+    pub async fn answer_webhook(&self, call_sid: &str) -> twiml::ParsedConnect {
+        let answer = self
+            .hooks
+            .post(&self.url("/twilio/voice"), &voice_params(call_sid, self.number()))
+            .await
+            .unwrap();
+        twiml::parse_connect(&answer)
+            .unwrap()
+            .unwrap_or_else(|| panic!("a <Connect><Stream>: {answer}"))
     }
 }
 
