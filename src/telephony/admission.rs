@@ -1,8 +1,9 @@
 //! Whether new calls are taken: closed while the server drains, full when it has all the
 //! calls it may take. A call is admitted for the time its voice webhook is answered, so that
 //! a drain, once it has closed admission, can wait for the answers already under way: each
-//! may still issue a stream token, whose stream the drain then waits for too. The same count
-//! keeps a burst of webhooks from overshooting the call limit together.
+//! may still issue a stream token, whose stream the drain then waits for too. A call about to
+//! be connected holds a place ([`Place`]) until its stream token is out, so a burst of
+//! webhooks can neither overshoot the call limit together nor refuse each other.
 
 use std::sync::atomic::{AtomicBool, AtomicUsize, Ordering::SeqCst};
 
@@ -17,14 +18,14 @@ pub struct Load {
     pub streaming: usize,
     /// Calls answered whose stream has not started yet (their tokens are outstanding).
     pub answered: usize,
-    /// Other answers being given at this moment.
-    pub answering: usize,
+    /// Calls being connected right now, their tokens not issued yet.
+    pub placed: usize,
 }
 
 /// Whether a server holding `load` takes one more call, with room for `max_calls` (0: no
 /// limit).
 pub fn intake(draining: bool, load: Load, max_calls: usize) -> Intake {
-    let held = load.streaming + load.answered + load.answering;
+    let held = load.streaming + load.answered + load.placed;
     match () {
         () if draining => Intake::Draining,
         () if max_calls > 0 && held >= max_calls => Intake::Full,
@@ -39,7 +40,14 @@ pub struct Admission {
     answering: AtomicUsize,
     /// Woken when the last answer under way is given.
     answered: Notify,
+    /// Places held by calls being connected ([`Place`]).
+    placed: AtomicUsize,
 }
+
+/// A place under the call limit, held by a call being connected until its stream token is
+/// issued (from then on the token counts it).
+#[derive(Debug)]
+pub struct Place<'a>(&'a Admission);
 
 /// A call admitted, until its answer is given (dropped).
 #[derive(Debug)]
@@ -64,9 +72,37 @@ impl Admission {
         (!self.is_draining()).then_some(admitted)
     }
 
-    /// Calls admitted whose answer is being given, this one's included.
-    pub fn answering(&self) -> usize {
-        self.answering.load(SeqCst)
+    /// A place for one more call, if the calls `held` (streaming and answered, read after
+    /// the places) and the places held leave one under `max_calls` (0: no limit).
+    ///
+    /// Places are taken by compare-and-swap, so two webhooks never both take the last one, and
+    /// a call refused never held one. A call moves from a place to an issued token (and from a
+    /// token to a stream) by counting itself in the next before leaving the last; `held` is
+    /// read after the places, so a call moving meanwhile is counted once or twice, never not.
+    pub fn take_place(&self, max_calls: usize, held: impl Fn() -> (usize, usize)) -> Option<Place<'_>> {
+        if max_calls == 0 {
+            self.placed.fetch_add(1, SeqCst);
+            return Some(Place(self));
+        }
+        loop {
+            let placed = self.placed.load(SeqCst);
+            let (streaming, answered) = held();
+            let load = Load {
+                streaming,
+                answered,
+                placed,
+            };
+            if intake(false, load, max_calls) == Intake::Full {
+                return None;
+            }
+            if self
+                .placed
+                .compare_exchange(placed, placed + 1, SeqCst, SeqCst)
+                .is_ok()
+            {
+                return Some(Place(self));
+            }
+        }
     }
 
     /// Resolves once no call admitted is still being answered.
@@ -79,6 +115,12 @@ impl Admission {
             }
             answered.await;
         }
+    }
+}
+
+impl Drop for Place<'_> {
+    fn drop(&mut self) {
+        self.0.placed.fetch_sub(1, SeqCst);
     }
 }
 
@@ -96,17 +138,17 @@ mod tests {
 
     #[test]
     fn a_call_beyond_the_limit_finds_the_server_full_counting_every_call_on_its_way() {
-        let load = |streaming, answered, answering| Load {
+        let load = |streaming, answered, placed| Load {
             streaming,
             answered,
-            answering,
+            placed,
         };
         assert_eq!(intake(false, load(9, 0, 0), 10), Intake::Open);
         assert_eq!(intake(false, load(10, 0, 0), 10), Intake::Full);
         assert_eq!(
             intake(false, load(7, 2, 1), 10),
             Intake::Full,
-            "answered and answering count"
+            "answered and placed calls count"
         );
         assert_eq!(intake(false, load(7, 2, 0), 10), Intake::Open);
         assert_eq!(
@@ -115,6 +157,40 @@ mod tests {
             "0 is no limit"
         );
         assert_eq!(intake(true, load(0, 0, 0), 10), Intake::Draining);
+    }
+
+    #[test]
+    fn the_last_place_goes_to_one_call_and_comes_back_when_it_is_dropped() {
+        let admission = Admission::default();
+        let first = admission.take_place(2, || (1, 0)).expect("one place left");
+        assert!(admission.take_place(2, || (1, 0)).is_none(), "taken by the first");
+        drop(first);
+        assert!(admission.take_place(2, || (1, 0)).is_some());
+        assert!(
+            admission.take_place(0, || (usize::MAX / 2, 0)).is_some(),
+            "0 is no limit"
+        );
+    }
+
+    #[test]
+    fn concurrent_calls_take_every_free_place_and_no_more() {
+        let admission = Admission::default();
+        let taken = std::sync::atomic::AtomicUsize::new(0);
+        std::thread::scope(|scope| {
+            for _ in 0..8 {
+                scope.spawn(|| {
+                    let mut held = Vec::new();
+                    for _ in 0..100 {
+                        if let Some(place) = admission.take_place(50, || (0, 0)) {
+                            taken.fetch_add(1, SeqCst);
+                            held.push(place);
+                        }
+                    }
+                    std::mem::forget(held);
+                });
+            }
+        });
+        assert_eq!(taken.load(SeqCst), 50);
     }
 
     #[tokio::test]

@@ -20,7 +20,7 @@ use crate::store::{CallDirection, CallUpdate, NewCallRecord, Store, StoreError};
 
 use std::sync::atomic::Ordering;
 
-use super::admission::{self, Admission, Load};
+use super::admission::{Admission, Place};
 use super::attach::AgentConnections;
 use super::callback_fields::{self, BadField, MAX_CALL_SECS, MAX_RECORDING_SECS};
 use super::directory::Directory;
@@ -90,18 +90,24 @@ impl Reception {
         };
         // Held until the answer is given: a drain waits for it.
         let admitted = self.admission.admit();
-        let intake = match admitted {
-            None => Intake::Draining,
-            Some(_) => self.intake(now),
-        };
-        let found = match intake {
-            Intake::Draining => Ok(None),
-            Intake::Open | Intake::Full => self.directory.line(&call.to).await,
+        let found = match admitted {
+            None => Ok(None),
+            Some(_) => self.directory.line(&call.to).await,
         };
         let lookup = match &found {
             Ok(Some(line)) => Lookup::Found(line),
             Ok(None) => Lookup::NotFound,
             Err(_) => Lookup::Failed,
+        };
+        // Held until the stream token is issued: from then on the token counts this call.
+        let place = match (&admitted, lookup) {
+            (Some(_), Lookup::Found(_)) => self.take_place(now),
+            _ => None,
+        };
+        let intake = match (&admitted, &place, lookup) {
+            (None, _, _) => Intake::Draining,
+            (Some(_), None, Lookup::Found(_)) => Intake::Full,
+            _ => Intake::Open,
         };
         let line = match route::route(intake, lookup) {
             Route::Connect(line) => line,
@@ -141,6 +147,7 @@ impl Reception {
         }
 
         let (token, claims) = self.tokens.issue(&call.call_sid, line.agent.id.as_str(), now);
+        drop(place);
         let init = initiation_data(
             &line.agent,
             &line.account,
@@ -158,18 +165,15 @@ impl Reception {
         })
     }
 
-    /// Whether one more call fits beside those streaming, those answered whose streams are on
-    /// their way, and the other answers being given now.
-    fn intake(&self, now: Timestamp) -> Intake {
-        if self.call_config.max_calls == 0 {
-            return Intake::Open;
-        }
-        let load = Load {
-            streaming: usize::try_from(self.metrics.calls.active_calls.load(Ordering::Acquire)).unwrap_or(0),
-            answered: self.tokens.outstanding(now).calls,
-            answering: self.admission.answering().saturating_sub(1),
-        };
-        admission::intake(false, load, self.call_config.max_calls)
+    /// A place for one more call beside those being connected, those answered whose streams
+    /// are on their way, and those streaming (read in that order: see
+    /// [`Admission::take_place`]).
+    fn take_place(&self, now: Timestamp) -> Option<Place<'_>> {
+        self.admission.take_place(self.call_config.max_calls, || {
+            let answered = self.tokens.outstanding(now).calls;
+            let streaming = self.metrics.calls.active_calls.load(Ordering::Acquire);
+            (usize::try_from(streaming).unwrap_or(0), answered)
+        })
     }
 
     /// What a refused caller hears; the refusal is counted and logged.
