@@ -19,6 +19,7 @@ pub mod cli;
 pub mod config;
 pub mod http;
 pub mod loadtest;
+pub mod manage;
 pub mod metrics;
 pub mod shutdown;
 pub mod sim;

@@ -20,6 +20,7 @@ mod host_tx;
 mod hosts;
 mod ids;
 mod migrate;
+mod page;
 #[cfg(test)]
 mod query_plans;
 mod row;
@@ -42,5 +43,6 @@ pub use host_tx::{HostTx, NewBooking};
 pub use hosts::{Host, NewHost};
 pub use ids::{AccountId, ActivityId, AgentId, BookingId, CallId, ContactId, EventTypeId, HostId};
 pub use migrate::latest_version as latest_schema_version;
+pub use page::{DEFAULT_PAGE_LIMIT, MAX_PAGE_LIMIT, Page, PageRequest};
 pub use schedule::{Blackout, DateOverride, MinuteRange, WeeklyRange};
 pub(crate) use validate::is_e164;

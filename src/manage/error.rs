@@ -1,0 +1,110 @@
+//! What a management use case fails with, in words a person can act on.
+//!
+//! Each failure has a stable machine-readable `code` and a sentence; `field` names the input
+//! at fault when there is one. The HTTP layer turns them into statuses in one place.
+
+use crate::store::{Constraint, StoreError};
+
+#[derive(Debug, thiserror::Error)]
+pub enum ManageError {
+    /// Bad input: `field` (as the client spelled it) and what is wrong with it.
+    #[error("{field}: {message}")]
+    Invalid { field: String, message: String },
+
+    /// The row does not exist in this account (or belongs to another one).
+    #[error("{what} not found")]
+    NotFound { what: &'static str },
+
+    /// The request clashes with what is stored (a number already taken, a slot gone, a row
+    /// still in use).
+    #[error("{message}")]
+    Conflict { code: &'static str, message: String },
+
+    /// The account's plan does not allow it (an agent beyond the plan's limit, a number on a
+    /// plan without numbers).
+    #[error("{message}")]
+    PlanLimit { message: String },
+
+    /// The key may not do this (an account key asking for an operator's action).
+    #[error("{message}")]
+    Forbidden { message: String },
+
+    #[error(transparent)]
+    Store(StoreError),
+}
+
+pub type ManageResult<T> = Result<T, ManageError>;
+
+impl ManageError {
+    pub fn invalid(field: impl Into<String>, message: impl Into<String>) -> ManageError {
+        ManageError::Invalid {
+            field: field.into(),
+            message: message.into(),
+        }
+    }
+
+    pub fn conflict(code: &'static str, message: impl Into<String>) -> ManageError {
+        ManageError::Conflict {
+            code,
+            message: message.into(),
+        }
+    }
+
+    /// The stable code a client can branch on.
+    pub fn code(&self) -> &'static str {
+        match self {
+            ManageError::Invalid { .. } => "invalid",
+            ManageError::NotFound { .. } => "not_found",
+            ManageError::Conflict { code, .. } => code,
+            ManageError::PlanLimit { .. } => "plan_limit",
+            ManageError::Forbidden { .. } => "forbidden",
+            ManageError::Store(StoreError::Invalid { .. }) => "invalid",
+            ManageError::Store(StoreError::NotFound { .. }) => "not_found",
+            ManageError::Store(StoreError::Conflict { .. }) => "conflict",
+            ManageError::Store(StoreError::Busy { .. } | StoreError::Unavailable { .. }) => "unavailable",
+            ManageError::Store(_) => "internal",
+        }
+    }
+}
+
+impl From<StoreError> for ManageError {
+    /// A store refusal becomes the management error it means: a bad value names its field, a
+    /// unique rule says what clashed. The rest stays a store failure.
+    fn from(error: StoreError) -> ManageError {
+        match error {
+            StoreError::Invalid { what, reason } => ManageError::Invalid {
+                field: what.replace(' ', "_"),
+                message: reason,
+            },
+            StoreError::NotFound { what } => ManageError::NotFound { what },
+            StoreError::Conflict { constraint } => conflict_of(constraint),
+            other => ManageError::Store(other),
+        }
+    }
+}
+
+fn conflict_of(constraint: Constraint) -> ManageError {
+    match constraint {
+        Constraint::AgentPhoneNumber => ManageError::conflict(
+            "phone_number_taken",
+            "Another agent already answers this phone number.",
+        ),
+        Constraint::EventTypeSlug => ManageError::conflict(
+            "slug_taken",
+            "This account already has an event type with this slug.",
+        ),
+        Constraint::BookingSlot => ManageError::conflict(
+            "slot_taken",
+            "The host already has a booking starting at this time.",
+        ),
+        Constraint::ContactPhone => ManageError::conflict(
+            "contact_exists",
+            "This account already has a contact with this phone number.",
+        ),
+        Constraint::ForeignKey(_) => ManageError::conflict(
+            "in_use",
+            "The row is referenced by other rows, or refers to one that does not exist in this account.",
+        ),
+        other => ManageError::conflict("conflict", format!("Conflict: {other}.")),
+    }
+}

@@ -1,0 +1,25 @@
+//! Running a business without SQL: the application layer that the REST API (`http::api`) and
+//! the operator's CLI (`cli::admin`) share. Each file is one resource's use cases: its input
+//! checked (a clear error naming the field), the account's plan applied, the store called.
+//!
+//! Every use case takes a [`Scope`], the account a key belongs to, and never reads or writes
+//! another account's rows: a row of another account is simply not found. Rules with time in them
+//! take `now` as an argument.
+
+mod error;
+
+pub use error::{ManageError, ManageResult};
+
+use crate::store::AccountId;
+
+/// The account a request acts for: every read and write is confined to its rows.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct Scope {
+    pub account_id: AccountId,
+}
+
+impl Scope {
+    pub fn new(account_id: AccountId) -> Scope {
+        Scope { account_id }
+    }
+}
