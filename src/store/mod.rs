@@ -8,6 +8,8 @@
 
 mod accounts;
 mod activities;
+mod agent_changes;
+mod agent_hours;
 mod agents;
 mod bookings;
 mod calls;
@@ -30,6 +32,8 @@ mod validate;
 
 pub use accounts::{Account, NewAccount};
 pub use activities::{Activity, ActivityKind, NewActivity};
+pub use agent_changes::AgentChanges;
+pub use agent_hours::{AfterHoursMode, AgentHours};
 pub use agents::{Agent, FallbackMode, NewAgent};
 pub use bookings::{Booking, BookingStatus, REFERENCE_ALPHABET, REFERENCE_LEN, normalize_reference};
 pub use calls::{
