@@ -6,8 +6,13 @@
 //! another account's rows: a row of another account is simply not found. Rules with time in them
 //! take `now` as an argument.
 
+pub mod agent_fields;
+mod agent_hours;
+pub mod agents;
 mod error;
 
+pub use agent_fields::AgentAllowance;
+pub use agent_hours::{HoursPatch, active_hours, set_active_hours};
 pub use error::{ManageError, ManageResult};
 
 use crate::store::AccountId;
