@@ -8,6 +8,8 @@
 
 pub mod agent_fields;
 mod agent_hours;
+#[cfg(test)]
+mod agent_tests;
 pub mod agents;
 mod error;
 
