@@ -6,9 +6,15 @@
 //! another account's rows: a row of another account is simply not found. Rules with time in them
 //! take `now` as an argument.
 
+pub mod accounts;
+pub mod billing;
 mod error;
+pub mod keys;
 
+pub use accounts::{AccountRequest, AccountView, Accounts};
+pub use billing::{BillingPeriod, billing_period};
 pub use error::{ManageError, ManageResult};
+pub use keys::{Caller, IssuedKey, Keys, Rejection};
 
 use crate::store::AccountId;
 
