@@ -11,6 +11,7 @@ mod activities;
 mod agent_changes;
 mod agent_hours;
 mod agents;
+mod api_keys;
 mod bookings;
 mod calls;
 mod connect;
@@ -20,9 +21,11 @@ mod event_types;
 mod health;
 mod host_tx;
 mod hosts;
+mod idempotency;
 mod ids;
 mod migrate;
 mod page;
+mod plans;
 #[cfg(test)]
 mod query_plans;
 mod row;
@@ -30,11 +33,12 @@ mod schedule;
 pub mod testing;
 mod validate;
 
-pub use accounts::{Account, NewAccount};
+pub use accounts::{Account, AccountChange, NewAccount};
 pub use activities::{Activity, ActivityKind, NewActivity};
 pub use agent_changes::AgentChanges;
 pub use agent_hours::{AfterHoursMode, AgentHours};
 pub use agents::{Agent, FallbackMode, NewAgent};
+pub use api_keys::{ApiKey, NewApiKey};
 pub use bookings::{Booking, BookingStatus, REFERENCE_ALPHABET, REFERENCE_LEN, normalize_reference};
 pub use calls::{
     CARRIER_END_REASON, CallDirection, CallRecord, CallUpdate, LOST_END_REASON, LostCalls, NewCallRecord,
@@ -45,8 +49,10 @@ pub use error::{Constraint, StoreError, StoreResult};
 pub use event_types::{EventType, NewEventType};
 pub use host_tx::{HostTx, NewBooking};
 pub use hosts::{Host, NewHost};
-pub use ids::{AccountId, ActivityId, AgentId, BookingId, CallId, ContactId, EventTypeId, HostId};
+pub use idempotency::IdempotentStart;
+pub use ids::{AccountId, ActivityId, AgentId, ApiKeyId, BookingId, CallId, ContactId, EventTypeId, HostId};
 pub use migrate::latest_version as latest_schema_version;
 pub use page::{DEFAULT_PAGE_LIMIT, MAX_PAGE_LIMIT, Page, PageRequest};
+pub use plans::{Plan, PlanChange};
 pub use schedule::{Blackout, DateOverride, MinuteRange, WeeklyRange};
 pub(crate) use validate::is_e164;
