@@ -2,11 +2,12 @@
 //! active hours, change, delete, and choose the event types it offers.
 
 use crate::store::{
-    Agent, AgentChanges, AgentId, EventType, EventTypeId, FallbackMode, NewAgent, Page, PageRequest, Store,
+    Agent, AgentChanges, AgentId, EventType, EventTypeId, FallbackMode, NewAgent, Page, PageRequest, Plan,
+    Store,
 };
 
 use super::agent_fields::{self as fields, AgentAllowance, MAX_BUSINESS_CONTEXT_CHARS, MAX_GREETING_CHARS};
-use super::agent_hours;
+use super::agent_hours::{self, HoursPatch};
 use super::{ManageError, ManageResult, Scope};
 use crate::hours::ActiveHours;
 
@@ -224,4 +225,90 @@ pub async fn set_event_types(
             other => other,
         })?;
     Ok(store.linked_event_types(&scope.account_id, &agent_id).await?)
+}
+
+/// The account's agents with the plan applied: each use case above, the plan read from the
+/// account.
+#[derive(Clone)]
+pub struct Agents {
+    store: Store,
+}
+
+/// A page of agents with what the plan allows and how much of it is taken.
+#[derive(Debug, Clone)]
+pub struct AgentList {
+    pub page: Page<Agent>,
+    pub plan: Plan,
+    /// The account's agents (deleted ones left out), on every page.
+    pub agent_count: u32,
+}
+
+impl From<&Plan> for AgentAllowance {
+    fn from(plan: &Plan) -> AgentAllowance {
+        AgentAllowance {
+            plan: plan.name.clone(),
+            max_agents: plan.max_agents,
+            phone_numbers: plan.phone_numbers,
+        }
+    }
+}
+
+impl Agents {
+    pub fn new(store: Store) -> Agents {
+        Agents { store }
+    }
+
+    async fn allowance(&self, scope: &Scope) -> ManageResult<AgentAllowance> {
+        Ok(AgentAllowance::from(
+            &self.store.account_plan(&scope.account_id).await?,
+        ))
+    }
+
+    pub async fn list(&self, scope: &Scope, page: &PageRequest) -> ManageResult<AgentList> {
+        Ok(AgentList {
+            page: list(&self.store, scope, page).await?,
+            plan: self.store.account_plan(&scope.account_id).await?,
+            agent_count: self.store.count_agents(&scope.account_id).await?,
+        })
+    }
+
+    pub async fn create(&self, scope: &Scope, input: AgentInput) -> ManageResult<Agent> {
+        let allowance = self.allowance(scope).await?;
+        create(&self.store, scope, input, &allowance).await
+    }
+
+    pub async fn get(&self, scope: &Scope, id: &str) -> ManageResult<AgentDetail> {
+        get(&self.store, scope, id).await
+    }
+
+    pub async fn update(&self, scope: &Scope, id: &str, patch: AgentPatch) -> ManageResult<Agent> {
+        let allowance = self.allowance(scope).await?;
+        update(&self.store, scope, id, patch, &allowance).await
+    }
+
+    pub async fn delete(&self, scope: &Scope, id: &str) -> ManageResult<()> {
+        delete(&self.store, scope, id).await
+    }
+
+    pub async fn set_event_types(
+        &self,
+        scope: &Scope,
+        id: &str,
+        event_type_ids: &[String],
+    ) -> ManageResult<Vec<EventType>> {
+        set_event_types(&self.store, scope, id, event_type_ids).await
+    }
+
+    pub async fn active_hours(&self, scope: &Scope, id: &str) -> ManageResult<ActiveHours> {
+        agent_hours::active_hours(&self.store, scope, id).await
+    }
+
+    pub async fn set_active_hours(
+        &self,
+        scope: &Scope,
+        id: &str,
+        patch: HoursPatch,
+    ) -> ManageResult<ActiveHours> {
+        agent_hours::set_active_hours(&self.store, scope, id, patch).await
+    }
 }

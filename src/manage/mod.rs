@@ -6,26 +6,21 @@
 //! another account's rows: a row of another account is simply not found. Rules with time in them
 //! take `now` as an argument.
 
-<<<<<<< HEAD
+pub mod accounts;
 pub mod agent_fields;
 mod agent_hours;
 #[cfg(test)]
 mod agent_tests;
 pub mod agents;
-=======
-pub mod accounts;
 pub mod billing;
->>>>>>> main
 mod error;
 pub mod keys;
 
-<<<<<<< HEAD
+pub use accounts::{AccountRequest, AccountView, Accounts};
 pub use agent_fields::AgentAllowance;
 pub use agent_hours::{HoursPatch, active_hours, set_active_hours};
-=======
-pub use accounts::{AccountRequest, AccountView, Accounts};
+pub use agents::Agents;
 pub use billing::{BillingPeriod, billing_period};
->>>>>>> main
 pub use error::{ManageError, ManageResult};
 pub use keys::{Caller, IssuedKey, Keys, Rejection};
 
