@@ -1,4 +1,5 @@
 //! The management REST API over real HTTP against a running server, on SQLite and PostgreSQL.
 
 mod accounts;
+mod agents;
 mod support;
