@@ -9,6 +9,7 @@
 pub mod accounts;
 pub mod billing;
 mod error;
+pub mod idempotency;
 pub mod keys;
 
 pub use accounts::{AccountRequest, AccountView, Accounts};
