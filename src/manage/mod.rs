@@ -7,12 +7,20 @@
 //! take `now` as an argument.
 
 pub mod accounts;
+pub mod agent_fields;
+mod agent_hours;
+#[cfg(test)]
+mod agent_tests;
+pub mod agents;
 pub mod billing;
 mod error;
 pub mod idempotency;
 pub mod keys;
 
 pub use accounts::{AccountRequest, AccountView, Accounts};
+pub use agent_fields::AgentAllowance;
+pub use agent_hours::{HoursPatch, active_hours, set_active_hours};
+pub use agents::Agents;
 pub use billing::{BillingPeriod, billing_period};
 pub use error::{ManageError, ManageResult};
 pub use keys::{Caller, IssuedKey, Keys, Rejection};

@@ -8,6 +8,8 @@
 
 mod accounts;
 mod activities;
+mod agent_changes;
+mod agent_hours;
 mod agents;
 mod api_keys;
 mod bookings;
@@ -33,6 +35,8 @@ mod validate;
 
 pub use accounts::{Account, AccountChange, NewAccount};
 pub use activities::{Activity, ActivityKind, NewActivity};
+pub use agent_changes::AgentChanges;
+pub use agent_hours::{AfterHoursMode, AgentHours};
 pub use agents::{Agent, FallbackMode, NewAgent};
 pub use api_keys::{ApiKey, NewApiKey};
 pub use bookings::{Booking, BookingStatus, REFERENCE_ALPHABET, REFERENCE_LEN, normalize_reference};
