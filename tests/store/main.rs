@@ -2,6 +2,7 @@
 //! transaction under concurrent writers, the CRM log, and the queries on a call's path.
 
 mod booking_tx;
+mod calendar;
 mod call_path;
 mod call_records;
 mod connect;
