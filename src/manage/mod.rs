@@ -6,7 +6,11 @@
 //! another account's rows: a row of another account is simply not found. Rules with time in them
 //! take `now` as an argument.
 
+mod calendar_input;
 mod error;
+pub mod event_types;
+pub mod hosts;
+pub mod schedules;
 
 pub use error::{ManageError, ManageResult};
 
