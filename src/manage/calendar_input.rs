@@ -3,7 +3,6 @@
 //! lengths of text fields. Each failure names the JSON field at fault.
 
 use jiff::civil::{Date, Weekday};
-use serde::{Deserialize, Deserializer};
 
 use super::error::{ManageError, ManageResult};
 
@@ -13,17 +12,6 @@ pub(crate) const MAX_NAME_CHARS: usize = 200;
 pub(crate) const MAX_TEXT_CHARS: usize = 2000;
 /// Longest email address (RFC 5321's path limit).
 const MAX_EMAIL_CHARS: usize = 254;
-
-/// For optional fields of a change that can be cleared: absent is `None` (left as it is),
-/// `null` is `Some(None)` (cleared), a value is `Some(Some(value))`. Use with
-/// `#[serde(default, deserialize_with = "present")]`.
-pub(crate) fn present<'de, D, T>(deserializer: D) -> Result<Option<Option<T>>, D::Error>
-where
-    D: Deserializer<'de>,
-    T: Deserialize<'de>,
-{
-    Option::<T>::deserialize(deserializer).map(Some)
-}
 
 /// A field a request must carry.
 pub(crate) fn required<T>(field: &str, value: Option<T>) -> ManageResult<T> {

@@ -7,15 +7,13 @@
 //! is kept for their history (deactivate it instead), and one an agent offers by link must be
 //! unlinked first.
 
-use serde::{Deserialize, Serialize};
-
 use crate::availability::{MAX_DAYS_AHEAD, MAX_NOTICE, MAX_SLUG_LEN, MAX_SPAN};
 use crate::store::{
     self, Deletion, EventTypeId, EventTypeUpdate, HostId, InUse, NewEventType, Page, PageRequest, Store,
 };
 
 use super::Scope;
-use super::calendar_input::{self, MAX_TEXT_CHARS, bounded, present, required};
+use super::calendar_input::{self, MAX_TEXT_CHARS, bounded, required};
 use super::error::{ManageError, ManageResult};
 
 /// How far ahead bookings are taken when a new event type does not say.
@@ -24,7 +22,7 @@ pub const DEFAULT_MAX_DAYS_AHEAD: u32 = 60;
 const MAX_PER_DAY_LIMIT: u32 = 1000;
 
 /// An event type as the API shows it. Durations are whole minutes.
-#[derive(Debug, Clone, PartialEq, Eq, Serialize)]
+#[derive(Debug, Clone, PartialEq, Eq)]
 pub struct EventTypeView {
     pub id: String,
     /// The host whose calendar it is booked on.
@@ -77,8 +75,7 @@ impl From<store::EventType> for EventTypeView {
 /// A new event type: `host_id`, `slug`, `name` and `duration_minutes` are required; the rest
 /// default to no description, no buffers or notice, starts spaced by the duration, 60 days
 /// ahead, no daily limit, active and not secret.
-#[derive(Debug, Clone, Default, Deserialize)]
-#[serde(deny_unknown_fields)]
+#[derive(Debug, Clone, Default)]
 pub struct NewEventTypeInput {
     pub host_id: Option<String>,
     pub slug: Option<String>,
@@ -95,10 +92,9 @@ pub struct NewEventTypeInput {
     pub secret: Option<bool>,
 }
 
-/// A change to an event type: absent fields stay as they are; `null` clears
+/// A change to an event type: `None` fields stay as they are; `Some(None)` clears
 /// `slot_interval_minutes` (back to the duration) and `per_day_limit` (no limit).
-#[derive(Debug, Clone, Default, Deserialize)]
-#[serde(deny_unknown_fields)]
+#[derive(Debug, Clone, Default)]
 pub struct EventTypePatch {
     pub host_id: Option<String>,
     pub slug: Option<String>,
@@ -108,10 +104,8 @@ pub struct EventTypePatch {
     pub buffer_before_minutes: Option<i64>,
     pub buffer_after_minutes: Option<i64>,
     pub minimum_notice_minutes: Option<i64>,
-    #[serde(default, deserialize_with = "present")]
     pub slot_interval_minutes: Option<Option<i64>>,
     pub max_days_ahead: Option<i64>,
-    #[serde(default, deserialize_with = "present")]
     pub per_day_limit: Option<Option<i64>>,
     pub active: Option<bool>,
     pub secret: Option<bool>,

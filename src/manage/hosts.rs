@@ -2,16 +2,14 @@
 //! them within the scope's account. A host still used by event types or bookings is not
 //! deleted; the refusal says what uses it.
 
-use serde::{Deserialize, Serialize};
-
 use crate::store::{self, Deletion, HostId, HostUpdate, InUse, NewHost, Page, PageRequest, Store};
 
 use super::Scope;
-use super::calendar_input::{self, present, required};
+use super::calendar_input::{self, required};
 use super::error::{ManageError, ManageResult};
 
 /// A host as the API shows it.
-#[derive(Debug, Clone, PartialEq, Eq, Serialize)]
+#[derive(Debug, Clone, PartialEq, Eq)]
 pub struct HostView {
     pub id: String,
     pub name: String,
@@ -35,20 +33,17 @@ impl From<store::Host> for HostView {
 }
 
 /// A new host. `name` and `timezone` are required.
-#[derive(Debug, Clone, Default, Deserialize)]
-#[serde(deny_unknown_fields)]
+#[derive(Debug, Clone, Default)]
 pub struct NewHostInput {
     pub name: Option<String>,
     pub email: Option<String>,
     pub timezone: Option<String>,
 }
 
-/// A change to a host: absent fields stay as they are; `"email": null` clears the email.
-#[derive(Debug, Clone, Default, Deserialize)]
-#[serde(deny_unknown_fields)]
+/// A change to a host: `None` fields stay as they are; `email: Some(None)` clears the email.
+#[derive(Debug, Clone, Default)]
 pub struct HostPatch {
     pub name: Option<String>,
-    #[serde(default, deserialize_with = "present")]
     pub email: Option<Option<String>>,
     pub timezone: Option<String>,
 }

@@ -8,7 +8,6 @@
 //! a change here is what the next caller hears.
 
 use jiff::civil::Date;
-use serde::{Deserialize, Serialize};
 
 use crate::store::{
     self, Blackout, DateOverride, HostId, MinuteRange, RangeProblem, Store, WeeklyRange, clock_time,
@@ -24,8 +23,7 @@ const FIRST_DATE: Date = jiff::civil::date(1, 1, 1);
 const LAST_DATE: Date = jiff::civil::date(9999, 12, 31);
 
 /// An opening range on a day of the week.
-#[derive(Debug, Clone, Default, Deserialize)]
-#[serde(deny_unknown_fields)]
+#[derive(Debug, Clone, Default)]
 pub struct WeeklyRangeInput {
     pub day: Option<String>,
     pub start: Option<String>,
@@ -34,13 +32,12 @@ pub struct WeeklyRangeInput {
 
 /// All of a host's weekly hours. Writing them replaces what was there; an empty list closes
 /// every day (date overrides can still open single dates).
-#[derive(Debug, Clone, Default, Deserialize)]
-#[serde(deny_unknown_fields)]
+#[derive(Debug, Clone, Default)]
 pub struct WeeklyHoursInput {
     pub ranges: Option<Vec<WeeklyRangeInput>>,
 }
 
-#[derive(Debug, Clone, PartialEq, Eq, Serialize)]
+#[derive(Debug, Clone, PartialEq, Eq)]
 pub struct WeeklyRangeView {
     /// `monday` .. `sunday`.
     pub day: String,
@@ -52,34 +49,32 @@ pub struct WeeklyRangeView {
 }
 
 /// Monday first, each day's ranges by start.
-#[derive(Debug, Clone, PartialEq, Eq, Serialize)]
+#[derive(Debug, Clone, PartialEq, Eq)]
 pub struct WeeklyHoursView {
     pub ranges: Vec<WeeklyRangeView>,
 }
 
 /// A range of one date.
-#[derive(Debug, Clone, Default, Deserialize)]
-#[serde(deny_unknown_fields)]
+#[derive(Debug, Clone, Default)]
 pub struct RangeInput {
     pub start: Option<String>,
     pub end: Option<String>,
 }
 
 /// What a date has instead of its weekly hours: `ranges`, or `"closed": true`.
-#[derive(Debug, Clone, Default, Deserialize)]
-#[serde(deny_unknown_fields)]
+#[derive(Debug, Clone, Default)]
 pub struct DateOverrideInput {
     pub ranges: Option<Vec<RangeInput>>,
     pub closed: Option<bool>,
 }
 
-#[derive(Debug, Clone, PartialEq, Eq, Serialize)]
+#[derive(Debug, Clone, PartialEq, Eq)]
 pub struct RangeView {
     pub start: String,
     pub end: String,
 }
 
-#[derive(Debug, Clone, PartialEq, Eq, Serialize)]
+#[derive(Debug, Clone, PartialEq, Eq)]
 pub struct DateOverrideView {
     /// `YYYY-MM-DD`, host-local.
     pub date: String,
@@ -90,13 +85,12 @@ pub struct DateOverrideView {
 }
 
 /// Why a date is blacked out; optional.
-#[derive(Debug, Clone, Default, Deserialize)]
-#[serde(deny_unknown_fields)]
+#[derive(Debug, Clone, Default)]
 pub struct BlackoutInput {
     pub reason: Option<String>,
 }
 
-#[derive(Debug, Clone, PartialEq, Eq, Serialize)]
+#[derive(Debug, Clone, PartialEq, Eq)]
 pub struct BlackoutView {
     /// `YYYY-MM-DD`, host-local.
     pub date: String,
