@@ -6,13 +6,19 @@
 //! another account's rows: a row of another account is simply not found. Rules with time in them
 //! take `now` as an argument.
 
+pub mod accounts;
+pub mod billing;
 mod calendar_input;
 mod error;
 pub mod event_types;
 pub mod hosts;
+pub mod keys;
 pub mod schedules;
 
+pub use accounts::{AccountRequest, AccountView, Accounts};
+pub use billing::{BillingPeriod, billing_period};
 pub use error::{ManageError, ManageResult};
+pub use keys::{Caller, IssuedKey, Keys, Rejection};
 
 use crate::store::AccountId;
 

@@ -78,6 +78,10 @@ row_id!(
     /// One phone call handled by the bridge.
     CallId
 );
+row_id!(
+    /// A key to the REST API, an account's or the operator's.
+    ApiKeyId
+);
 
 #[cfg(test)]
 mod tests {

@@ -9,6 +9,7 @@
 mod accounts;
 mod activities;
 mod agents;
+mod api_keys;
 mod bookings;
 mod calls;
 mod connect;
@@ -18,11 +19,13 @@ mod event_types;
 mod health;
 mod host_tx;
 mod hosts;
+mod idempotency;
 mod ids;
 mod in_use;
 mod migrate;
 mod opening_ranges;
 mod page;
+mod plans;
 #[cfg(test)]
 mod query_plans;
 mod row;
@@ -30,9 +33,10 @@ mod schedule;
 pub mod testing;
 mod validate;
 
-pub use accounts::{Account, NewAccount};
+pub use accounts::{Account, AccountChange, NewAccount};
 pub use activities::{Activity, ActivityKind, NewActivity};
 pub use agents::{Agent, FallbackMode, NewAgent};
+pub use api_keys::{ApiKey, NewApiKey};
 pub use bookings::{Booking, BookingStatus, REFERENCE_ALPHABET, REFERENCE_LEN, normalize_reference};
 pub use calls::{
     CARRIER_END_REASON, CallDirection, CallRecord, CallUpdate, LOST_END_REASON, LostCalls, NewCallRecord,
@@ -43,12 +47,14 @@ pub use error::{Constraint, StoreError, StoreResult};
 pub use event_types::{EventType, EventTypeUpdate, NewEventType};
 pub use host_tx::{HostTx, NewBooking};
 pub use hosts::{Host, HostUpdate, NewHost};
-pub use ids::{AccountId, ActivityId, AgentId, BookingId, CallId, ContactId, EventTypeId, HostId};
+pub use idempotency::IdempotentStart;
+pub use ids::{AccountId, ActivityId, AgentId, ApiKeyId, BookingId, CallId, ContactId, EventTypeId, HostId};
 pub use in_use::{Deletion, InUse};
 pub use migrate::latest_version as latest_schema_version;
 pub use opening_ranges::{
     RangeProblem, check_day_ranges, check_range, check_weekly_ranges, clock_time, weekday_name,
 };
 pub use page::{DEFAULT_PAGE_LIMIT, MAX_PAGE_LIMIT, Page, PageRequest};
+pub use plans::{Plan, PlanChange};
 pub use schedule::{Blackout, DateOverride, MinuteRange, WeeklyRange};
 pub(crate) use validate::is_e164;
