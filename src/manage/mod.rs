@@ -13,9 +13,13 @@ mod agent_hours;
 mod agent_tests;
 pub mod agents;
 pub mod billing;
+mod calendar_input;
 mod error;
+pub mod event_types;
+pub mod hosts;
 pub mod idempotency;
 pub mod keys;
+pub mod schedules;
 
 pub use accounts::{AccountRequest, AccountView, Accounts};
 pub use agent_fields::AgentAllowance;

@@ -3,6 +3,7 @@
 
 mod agents;
 mod booking_tx;
+mod calendar;
 mod call_path;
 mod call_records;
 mod connect;
