@@ -78,6 +78,10 @@ row_id!(
     /// One phone call handled by the bridge.
     CallId
 );
+row_id!(
+    /// One entry of a call's timeline.
+    CallEventId
+);
 
 #[cfg(test)]
 mod tests {
