@@ -6,7 +6,13 @@
 //! another account's rows: a row of another account is simply not found. Rules with time in them
 //! take `now` as an argument.
 
+pub mod availability;
+pub mod bookings;
+pub mod calls;
+pub mod contacts;
 mod error;
+pub mod input;
+pub mod usage;
 
 pub use error::{ManageError, ManageResult};
 
