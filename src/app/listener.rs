@@ -23,6 +23,7 @@
 
 use std::convert::Infallible;
 use std::io;
+use std::net::SocketAddr;
 use std::pin::{Pin, pin};
 use std::sync::Arc;
 use std::sync::atomic::{AtomicU64, AtomicUsize, Ordering::Relaxed};
@@ -126,6 +127,7 @@ pub async fn serve(
         let _ = tcp.set_nodelay(true);
         connections.spawn(serve_connection(
             tcp,
+            peer,
             slot,
             router.clone(),
             timeouts,
@@ -230,6 +232,7 @@ enum Interrupted {
 /// Serves one connection until it ends, its time runs out, or the server stops.
 async fn serve_connection(
     tcp: TcpStream,
+    peer: SocketAddr,
     slot: Slot,
     router: Router,
     timeouts: Timeouts,
@@ -243,7 +246,9 @@ async fn serve_connection(
     });
     let service = hyper::service::service_fn({
         let activity = activity.clone();
-        move |request| {
+        move |mut request: hyper::Request<hyper::body::Incoming>| {
+            // The client's address, for handlers that limit per address (`ConnectInfo`).
+            request.extensions_mut().insert(axum::extract::ConnectInfo(peer));
             let in_flight = InFlight::begin(&activity);
             let response = router.clone().oneshot(request);
             async move {

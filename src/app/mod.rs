@@ -194,7 +194,9 @@ impl App {
                 connections: self.connections.clone(),
             },
         };
-        http::router().with_state(state)
+        http::router()
+            .merge(http::api::routes(http::api::ApiState::new(self.store.clone())))
+            .with_state(state)
     }
 }
 

@@ -13,6 +13,7 @@
 //! | `POST /tools/{name}` | the booking tools, for ElevenLabs webhook (server) tools |
 //! | `GET /healthz`, `/readyz`, `/metrics` | operations |
 
+pub mod api;
 pub mod error;
 pub mod ops;
 pub mod render;

@@ -6,15 +6,21 @@
 //! another account's rows: a row of another account is simply not found. Rules with time in them
 //! take `now` as an argument.
 
+pub mod accounts;
 pub mod availability;
+pub mod billing;
 pub mod bookings;
 pub mod calls;
 pub mod contacts;
 mod error;
 pub mod input;
+pub mod keys;
 pub mod usage;
 
+pub use accounts::{AccountRequest, AccountView, Accounts};
+pub use billing::{BillingPeriod, billing_period};
 pub use error::{ManageError, ManageResult};
+pub use keys::{Caller, IssuedKey, Keys, Rejection};
 
 use crate::store::AccountId;
 

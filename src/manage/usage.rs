@@ -7,7 +7,19 @@ use jiff::Timestamp;
 use crate::store::{Outcome, Store};
 
 use super::Scope;
+use super::accounts::period_of;
 use super::error::{ManageError, ManageResult};
+
+/// The account's usage in its billing period that contains `now` (monthly, anchored to the day
+/// the account was made, in its time zone), against its plan's monthly minutes.
+pub async fn current(store: &Store, scope: &Scope, now: Timestamp) -> ManageResult<UsageReport> {
+    let (account, plan) = tokio::try_join!(
+        store.account(&scope.account_id),
+        store.account_plan(&scope.account_id)
+    )?;
+    let period = period_of(&account, now)?;
+    for_period(store, scope, period.start, period.end, plan.monthly_minutes).await
+}
 
 /// The period's usage, as a client reads it.
 #[derive(Debug, Clone, PartialEq, Eq)]

@@ -4,8 +4,9 @@ use jiff::Timestamp;
 use sqlx::any::AnyRow;
 
 use super::Store;
-use super::error::StoreResult;
+use super::error::{StoreError, StoreResult};
 use super::ids::AccountId;
+use super::page::{Page, PageRequest};
 use super::row;
 use super::validate;
 
@@ -13,8 +14,10 @@ use super::validate;
 pub struct Account {
     pub id: AccountId,
     pub name: String,
-    /// The plan name; its limits are the metering layer's business.
+    /// The name of the plan the account is on (`Store::account_plan` reads its limits).
     pub plan: String,
+    /// IANA zone in which the account's billing period turns.
+    pub timezone: String,
     pub created_at: Timestamp,
 }
 
@@ -24,42 +27,124 @@ pub struct NewAccount {
     pub plan: String,
 }
 
+/// A change to an account; `None` leaves a field as it is.
+#[derive(Debug, Clone, Default)]
+pub struct AccountChange {
+    pub name: Option<String>,
+    pub plan: Option<String>,
+    pub timezone: Option<String>,
+}
+
+macro_rules! account_columns {
+    () => {
+        "id, name, plan, timezone, created_at"
+    };
+}
+
 impl Account {
     fn from_row(row: &AnyRow) -> StoreResult<Account> {
         Ok(Account {
             id: row::text(row, "id")?.into(),
             name: row::text(row, "name")?,
             plan: row::text(row, "plan")?,
+            timezone: row::text(row, "timezone")?,
             created_at: row::instant(row, "created_at")?,
         })
     }
 }
 
 impl Store {
+    /// Creates an account in UTC; the plan must exist.
     pub async fn create_account(&self, new: NewAccount) -> StoreResult<Account> {
+        self.create_account_in(new, "UTC").await
+    }
+
+    pub async fn create_account_in(&self, new: NewAccount, timezone: &str) -> StoreResult<Account> {
         validate::not_blank("account name", &new.name)?;
-        validate::not_blank("plan", &new.plan)?;
+        validate::timezone(timezone)?;
+        self.known_plan(&new.plan).await?;
         let account = Account {
             id: AccountId::generate(),
             name: new.name,
             plan: new.plan,
+            timezone: timezone.to_owned(),
             created_at: row::now(),
         };
-        sqlx::query("INSERT INTO accounts (id, name, plan, created_at) VALUES ($1, $2, $3, $4)")
-            .bind(account.id.as_str())
+        sqlx::query(
+            "INSERT INTO accounts (id, name, plan, timezone, created_at) VALUES ($1, $2, $3, $4, $5)",
+        )
+        .bind(account.id.as_str())
+        .bind(&account.name)
+        .bind(&account.plan)
+        .bind(&account.timezone)
+        .bind(row::millis(account.created_at))
+        .execute(&self.pool)
+        .await?;
+        Ok(account)
+    }
+
+    pub async fn account(&self, id: &AccountId) -> StoreResult<Account> {
+        let row = sqlx::query(concat!(
+            "SELECT ",
+            account_columns!(),
+            " FROM accounts WHERE id = $1"
+        ))
+        .bind(id.as_str())
+        .fetch_optional(&self.pool)
+        .await?;
+        row::required(row, "account", Account::from_row)
+    }
+
+    /// Every account, oldest first.
+    pub async fn accounts(&self, page: &PageRequest) -> StoreResult<Page<Account>> {
+        let rows = sqlx::query(concat!(
+            "SELECT ",
+            account_columns!(),
+            " FROM accounts WHERE id > $1 ORDER BY id LIMIT $2"
+        ))
+        .bind(page.after.as_deref().unwrap_or(""))
+        .bind(page.fetch_limit())
+        .fetch_all(&self.pool)
+        .await?;
+        let accounts = row::all(rows, Account::from_row)?;
+        Ok(Page::from_fetched(accounts, page, |account| account.id.as_str()))
+    }
+
+    pub async fn update_account(&self, id: &AccountId, change: AccountChange) -> StoreResult<Account> {
+        let mut account = self.account(id).await?;
+        if let Some(name) = change.name {
+            validate::not_blank("account name", &name)?;
+            account.name = name;
+        }
+        if let Some(plan) = change.plan {
+            self.known_plan(&plan).await?;
+            account.plan = plan;
+        }
+        if let Some(timezone) = change.timezone {
+            validate::timezone(&timezone)?;
+            account.timezone = timezone;
+        }
+        sqlx::query("UPDATE accounts SET name = $2, plan = $3, timezone = $4 WHERE id = $1")
+            .bind(id.as_str())
             .bind(&account.name)
             .bind(&account.plan)
-            .bind(row::millis(account.created_at))
+            .bind(&account.timezone)
             .execute(&self.pool)
             .await?;
         Ok(account)
     }
 
-    pub async fn account(&self, id: &AccountId) -> StoreResult<Account> {
-        let row = sqlx::query("SELECT id, name, plan, created_at FROM accounts WHERE id = $1")
-            .bind(id.as_str())
-            .fetch_optional(&self.pool)
-            .await?;
-        row::required(row, "account", Account::from_row)
+    async fn known_plan(&self, name: &str) -> StoreResult<()> {
+        match self.plan(name).await {
+            Ok(_) => Ok(()),
+            Err(StoreError::NotFound { .. }) => {
+                let known: Vec<String> = self.plans().await?.into_iter().map(|plan| plan.name).collect();
+                Err(StoreError::invalid(
+                    "plan",
+                    format!("{name:?} is not a plan; the plans are {}", known.join(", ")),
+                ))
+            }
+            Err(other) => Err(other),
+        }
     }
 }

@@ -23,6 +23,13 @@ const MIGRATIONS: &[(i64, &str, &str)] = &[
         include_str!("../../migrations/0002_call_progress.sql"),
     ),
     (3, "health", include_str!("../../migrations/0003_health.sql")),
+    (4, "plans", include_str!("../../migrations/0004_plans.sql")),
+    (5, "api keys", include_str!("../../migrations/0005_api_keys.sql")),
+    (
+        6,
+        "idempotency keys",
+        include_str!("../../migrations/0006_idempotency_keys.sql"),
+    ),
     (10, "records", include_str!("../../migrations/0010_records.sql")),
 ];
 

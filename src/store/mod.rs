@@ -9,6 +9,7 @@
 mod accounts;
 mod activities;
 mod agents;
+mod api_keys;
 mod bookings;
 mod call_events;
 mod call_log;
@@ -21,9 +22,11 @@ mod filters;
 mod health;
 mod host_tx;
 mod hosts;
+mod idempotency;
 mod ids;
 mod migrate;
 mod page;
+mod plans;
 #[cfg(test)]
 mod query_plans;
 mod row;
@@ -32,9 +35,10 @@ pub mod testing;
 mod usage;
 mod validate;
 
-pub use accounts::{Account, NewAccount};
+pub use accounts::{Account, AccountChange, NewAccount};
 pub use activities::{Activity, ActivityKind, NewActivity};
 pub use agents::{Agent, FallbackMode, NewAgent};
+pub use api_keys::{ApiKey, NewApiKey};
 pub use bookings::{
     Booking, BookingFilter, BookingStatus, REFERENCE_ALPHABET, REFERENCE_LEN, normalize_reference,
 };
@@ -49,10 +53,12 @@ pub use error::{Constraint, StoreError, StoreResult};
 pub use event_types::{EventType, NewEventType};
 pub use host_tx::{HostTx, NewBooking};
 pub use hosts::{Host, NewHost};
+pub use idempotency::IdempotentStart;
 pub use ids::CallEventId;
-pub use ids::{AccountId, ActivityId, AgentId, BookingId, CallId, ContactId, EventTypeId, HostId};
+pub use ids::{AccountId, ActivityId, AgentId, ApiKeyId, BookingId, CallId, ContactId, EventTypeId, HostId};
 pub use migrate::latest_version as latest_schema_version;
 pub use page::{DEFAULT_PAGE_LIMIT, MAX_PAGE_LIMIT, Page, PageRequest};
+pub use plans::{Plan, PlanChange};
 pub use schedule::{Blackout, DateOverride, MinuteRange, WeeklyRange};
 pub use usage::{Outcome, TOP_OUTCOMES, Usage};
 pub(crate) use validate::is_e164;

@@ -30,6 +30,7 @@ pub(crate) fn line() -> Line {
             id: "account-1".into(),
             name: "Harbor Dental".into(),
             plan: "pro".into(),
+            timezone: "UTC".into(),
             created_at: Timestamp::UNIX_EPOCH,
         },
     }

@@ -1,0 +1,159 @@
+//! The REST API's errors, turned into responses in one place: a status and
+//! `{"error": {"code", "message", "field"?}}`, where `code` is stable for programs, `message` a
+//! sentence a person can act on and `field` the input at fault.
+//!
+//! Every bad input is a 4xx; a 500 means a bug or a database failure of ours, and its message
+//! says only that (the details go to the log).
+
+use axum::http::StatusCode;
+use axum::response::{IntoResponse, Response};
+use serde::Serialize;
+use utoipa::ToSchema;
+
+use crate::manage::ManageError;
+use crate::store::StoreError;
+
+/// An error answer of the API.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct ApiFailure {
+    pub status: StatusCode,
+    pub code: &'static str,
+    pub message: String,
+    pub field: Option<String>,
+    /// What can be asked for instead (a refused booking's next free starts, RFC 3339).
+    pub alternatives: Option<Vec<String>>,
+}
+
+/// The body of every error answer.
+#[derive(Debug, Serialize, ToSchema)]
+pub struct ErrorBody {
+    pub error: ErrorDetail,
+}
+
+#[derive(Debug, Serialize, ToSchema)]
+pub struct ErrorDetail {
+    /// Stable, for programs: `invalid`, `not_found`, `unauthorized`, `plan_limit`, ...
+    pub code: String,
+    /// For people: what went wrong and what to do.
+    pub message: String,
+    /// The request field at fault, as the client spelled it.
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub field: Option<String>,
+    /// A refused booking's next free starts (RFC 3339 with the offset of the zone asked in),
+    /// to offer instead.
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub alternatives: Option<Vec<String>>,
+}
+
+impl ApiFailure {
+    pub fn new(status: StatusCode, code: &'static str, message: impl Into<String>) -> ApiFailure {
+        ApiFailure {
+            status,
+            code,
+            message: message.into(),
+            field: None,
+            alternatives: None,
+        }
+    }
+
+    pub fn with_field(mut self, field: impl Into<String>) -> ApiFailure {
+        self.field = Some(field.into());
+        self
+    }
+
+    pub fn invalid(field: impl Into<String>, message: impl Into<String>) -> ApiFailure {
+        ApiFailure::new(StatusCode::UNPROCESSABLE_ENTITY, "invalid", message).with_field(field)
+    }
+
+    pub fn bad_request(code: &'static str, message: impl Into<String>) -> ApiFailure {
+        ApiFailure::new(StatusCode::BAD_REQUEST, code, message)
+    }
+
+    pub fn not_found(what: &str) -> ApiFailure {
+        ApiFailure::new(
+            StatusCode::NOT_FOUND,
+            "not_found",
+            format!("No {what} with this id in your account."),
+        )
+    }
+
+    pub fn unauthorized() -> ApiFailure {
+        ApiFailure::new(
+            StatusCode::UNAUTHORIZED,
+            "unauthorized",
+            "Send a valid API key as `Authorization: Bearer sbk_...`.",
+        )
+    }
+
+    pub fn internal() -> ApiFailure {
+        ApiFailure::new(
+            StatusCode::INTERNAL_SERVER_ERROR,
+            "internal",
+            "Something failed on our side; it is logged. Try again later.",
+        )
+    }
+}
+
+impl From<ManageError> for ApiFailure {
+    fn from(error: ManageError) -> ApiFailure {
+        let code = error.code();
+        match error {
+            ManageError::Invalid { field, message } => ApiFailure::invalid(field, message),
+            ManageError::NotFound { what } => ApiFailure::not_found(what),
+            ManageError::Conflict { message, .. } => ApiFailure::new(StatusCode::CONFLICT, code, message),
+            ManageError::PlanLimit { message } => ApiFailure::new(StatusCode::FORBIDDEN, code, message),
+            ManageError::Forbidden { message } => ApiFailure::new(StatusCode::FORBIDDEN, code, message),
+            ManageError::Store(store) => ApiFailure::from(store),
+            ManageError::Refused {
+                message,
+                alternatives,
+                ..
+            } => ApiFailure {
+                alternatives: Some(alternatives.iter().map(super::rfc3339_zoned).collect()),
+                ..ApiFailure::new(StatusCode::CONFLICT, code, message)
+            },
+            ManageError::Internal(message) => {
+                tracing::error!(%message, "API request failed on stored data");
+                ApiFailure::internal()
+            }
+        }
+    }
+}
+
+impl From<StoreError> for ApiFailure {
+    fn from(error: StoreError) -> ApiFailure {
+        match error {
+            StoreError::Unavailable { .. } | StoreError::Busy { .. } => {
+                tracing::warn!(error = %error, "API request: the database is unavailable");
+                ApiFailure::new(
+                    StatusCode::SERVICE_UNAVAILABLE,
+                    "unavailable",
+                    "The database is unavailable or busy; try again shortly.",
+                )
+            }
+            StoreError::Invalid { .. } | StoreError::NotFound { .. } | StoreError::Conflict { .. } => {
+                ApiFailure::from(ManageError::from(error))
+            }
+            other => {
+                tracing::error!(error = %other, "API request failed in the store");
+                ApiFailure::internal()
+            }
+        }
+    }
+}
+
+impl IntoResponse for ApiFailure {
+    fn into_response(self) -> Response {
+        let body = ErrorBody {
+            error: ErrorDetail {
+                code: self.code.to_owned(),
+                message: self.message,
+                field: self.field,
+                alternatives: self.alternatives,
+            },
+        };
+        (self.status, axum::Json(body)).into_response()
+    }
+}
+
+pub type ApiResult<T> = Result<T, ApiFailure>;

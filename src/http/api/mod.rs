@@ -1,0 +1,233 @@
+//! The management REST API under `/api/v1`: JSON in and out, `Authorization: Bearer <key>`,
+//! every row scoped to the key's account. Handlers extract, call a `manage` use case and render;
+//! errors become `{"error": {...}}` in [`error`]; lists page with a cursor ([`page`]); every
+//! POST honours `Idempotency-Key` ([`idempotency`]).
+//!
+//! The OpenAPI 3.1 document at `/api/v1/openapi.json` is generated from these handlers and their
+//! types (utoipa), so it cannot drift from the code. Each resource file gives a `routes()` whose
+//! handlers carry their `#[utoipa::path]`; the error answers every operation can give, the key
+//! scheme and the `Idempotency-Key` header are added to the document here, once.
+
+pub mod accounts;
+pub mod auth;
+pub mod error;
+pub mod extract;
+pub mod idempotency;
+pub mod keys;
+pub mod page;
+pub mod plans;
+
+use std::sync::Arc;
+
+use axum::Json;
+use axum::Router;
+use axum::extract::DefaultBodyLimit;
+use axum::routing::get;
+use utoipa::openapi::path::{Operation, Parameter, ParameterBuilder, ParameterIn};
+use utoipa::openapi::schema::ObjectBuilder;
+use utoipa::openapi::security::{HttpAuthScheme, HttpBuilder, SecurityRequirement, SecurityScheme};
+use utoipa::openapi::{
+    ContentBuilder, Info, OpenApi, Ref, RefOr, Required, ResponseBuilder, Schema, ServerBuilder, Type,
+};
+use utoipa::{PartialSchema, ToSchema};
+use utoipa_axum::router::OpenApiRouter;
+
+pub use auth::{AccountKey, AuthFailures, OperatorKey};
+pub use error::{ApiFailure, ApiResult, ErrorBody};
+pub use extract::{ApiJson, ApiQuery, Created};
+pub use page::{ListQuery, Listed};
+
+use crate::manage::{Accounts, Keys};
+use crate::store::Store;
+
+/// Where the API lives.
+pub const BASE_PATH: &str = "/api/v1";
+/// The largest request body the API reads.
+const MAX_BODY_BYTES: usize = 256 * 1024;
+const SECURITY_SCHEME: &str = "api_key";
+
+/// What the API's handlers share: the store and the management services over it.
+#[derive(Clone)]
+pub struct ApiState {
+    pub store: Store,
+    pub accounts: Accounts,
+    pub keys: Keys,
+    pub auth_failures: Arc<AuthFailures>,
+}
+
+impl ApiState {
+    pub fn new(store: Store) -> ApiState {
+        ApiState {
+            accounts: Accounts::new(store.clone()),
+            keys: Keys::new(store.clone()),
+            store,
+            auth_failures: Arc::new(AuthFailures::default()),
+        }
+    }
+}
+
+/// The API's routes with their documentation, before the prefix and the layers.
+fn documented() -> OpenApiRouter<ApiState> {
+    OpenApiRouter::new()
+        .merge(accounts::routes())
+        .merge(keys::routes())
+        .merge(plans::routes())
+}
+
+/// The OpenAPI document of the API.
+pub fn openapi() -> OpenApi {
+    let (_, document) = OpenApiRouter::new()
+        .nest(BASE_PATH, documented())
+        .split_for_parts();
+    finish(document)
+}
+
+/// Every route of the API, and its document at `/api/v1/openapi.json`, for any app state.
+pub fn routes<S>(state: ApiState) -> Router<S>
+where
+    S: Clone + Send + Sync + 'static,
+{
+    let (router, document) = OpenApiRouter::new()
+        .nest(BASE_PATH, documented())
+        .split_for_parts();
+    let document = Arc::new(finish(document));
+    router
+        .route(
+            &format!("{BASE_PATH}/openapi.json"),
+            get(move || {
+                let document = document.clone();
+                async move { Json(document.as_ref().clone()) }
+            }),
+        )
+        .route_layer(axum::middleware::from_fn_with_state(
+            state.clone(),
+            idempotency::layer,
+        ))
+        .layer(DefaultBodyLimit::max(MAX_BODY_BYTES))
+        .with_state(state)
+}
+
+/// The parts of the document no handler states: its info, the key scheme, the `Idempotency-Key`
+/// header of every POST, and the error answers every operation can give.
+fn finish(mut document: OpenApi) -> OpenApi {
+    document.info = Info::builder()
+        .title("switchboard")
+        .version(env!("CARGO_PKG_VERSION"))
+        .description(Some(
+            "Manage a switchboard business: agents, calendar, bookings, contacts, calls and usage. \
+             Every request needs `Authorization: Bearer <key>`; rows are those of the key's account.",
+        ))
+        .build();
+    document.servers = Some(vec![ServerBuilder::new().url("/").build()]);
+    let components = document.components.get_or_insert_with(Default::default);
+    components.add_security_scheme(
+        SECURITY_SCHEME,
+        SecurityScheme::Http(
+            HttpBuilder::new()
+                .scheme(HttpAuthScheme::Bearer)
+                .bearer_format("sbk_...")
+                .build(),
+        ),
+    );
+    components
+        .schemas
+        .insert("ErrorBody".to_owned(), ErrorBody::schema());
+    let mut nested = Vec::new();
+    ErrorBody::schemas(&mut nested);
+    components.schemas.extend(nested);
+    document.security = Some(vec![SecurityRequirement::new(
+        SECURITY_SCHEME,
+        Vec::<String>::new(),
+    )]);
+    for item in document.paths.paths.values_mut() {
+        for (is_post, operation) in [
+            (false, item.get.as_mut()),
+            (false, item.put.as_mut()),
+            (true, item.post.as_mut()),
+            (false, item.delete.as_mut()),
+            (false, item.patch.as_mut()),
+        ]
+        .into_iter()
+        .filter_map(|(is_post, operation)| operation.map(|operation| (is_post, operation)))
+        {
+            add_error_answers(operation);
+            if is_post {
+                operation
+                    .parameters
+                    .get_or_insert_with(Vec::new)
+                    .push(RefOr::T(idempotency_parameter()));
+            }
+        }
+    }
+    document
+}
+
+fn add_error_answers(operation: &mut Operation) {
+    let answers = [
+        (
+            "400",
+            "The request is malformed (a query parameter, the JSON, a header).",
+        ),
+        ("401", "No API key, or one that is not valid."),
+        ("403", "The key may not do this, or the plan does not allow it."),
+        ("404", "No such row in the key's account."),
+        ("409", "The request clashes with what is stored."),
+        ("413", "The body is too large."),
+        ("415", "The body is not JSON."),
+        ("422", "A field's value is not acceptable; `field` names it."),
+        ("429", "Too many failed attempts from this address."),
+        ("503", "The database is unavailable; try again shortly."),
+    ];
+    for (status, description) in answers {
+        if operation.responses.responses.contains_key(status) {
+            continue;
+        }
+        let response = ResponseBuilder::new()
+            .description(description)
+            .content(
+                "application/json",
+                ContentBuilder::new()
+                    .schema(Some(Ref::from_schema_name("ErrorBody")))
+                    .build(),
+            )
+            .build();
+        operation
+            .responses
+            .responses
+            .insert(status.to_owned(), RefOr::T(response));
+    }
+}
+
+fn idempotency_parameter() -> Parameter {
+    ParameterBuilder::new()
+        .name("Idempotency-Key")
+        .parameter_in(ParameterIn::Header)
+        .required(Required::False)
+        .description(Some(
+            "Carries the request out once: a repeat with the same key and request gets the first answer.",
+        ))
+        .schema(Some(RefOr::T(Schema::Object(
+            ObjectBuilder::new()
+                .schema_type(Type::String)
+                .min_length(Some(1))
+                .max_length(Some(255))
+                .build(),
+        ))))
+        .build()
+}
+
+/// The document's `ErrorBody` schema as other crates' tests may want it.
+pub fn error_schema() -> RefOr<Schema> {
+    ErrorBody::schema()
+}
+
+/// An instant as the API writes it: RFC 3339 in UTC (`2026-11-30T09:00:00Z`).
+pub fn rfc3339(instant: jiff::Timestamp) -> String {
+    instant.to_string()
+}
+
+/// An instant on a zone's clock, as the API writes one shown in a time zone the client chose:
+/// RFC 3339 with that zone's offset then (`2026-03-02T09:00:00+01:00`).
+pub fn rfc3339_zoned(instant: &jiff::Zoned) -> String {
+    instant.strftime("%Y-%m-%dT%H:%M:%S%:z").to_string()
+}

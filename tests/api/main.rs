@@ -1,0 +1,4 @@
+//! The management REST API over real HTTP against a running server, on SQLite and PostgreSQL.
+
+mod accounts;
+mod support;
