@@ -9,4 +9,5 @@ mod call_records;
 mod connect;
 mod crm;
 mod health;
+mod records;
 mod setup;
