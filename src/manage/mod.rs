@@ -12,9 +12,20 @@ mod agent_hours;
 #[cfg(test)]
 mod agent_tests;
 pub mod agents;
+pub mod availability;
 pub mod billing;
+pub mod bookings;
+mod calendar_input;
+pub mod calls;
+pub mod contacts;
 mod error;
+pub mod event_types;
+pub mod hosts;
+pub mod idempotency;
+pub mod input;
 pub mod keys;
+pub mod schedules;
+pub mod usage;
 
 pub use accounts::{AccountRequest, AccountView, Accounts};
 pub use agent_fields::AgentAllowance;

@@ -67,11 +67,8 @@ impl AgentHours {
             ));
         }
         for weekly in &self.schedule {
-            validate::minute_of_day("start minute", weekly.range.start_minute, false)?;
-            validate::minute_of_day("end minute", weekly.range.end_minute, true)?;
-            if weekly.range.start_minute == weekly.range.end_minute {
-                return Err(StoreError::invalid("active hours", "a range must not be empty"));
-            }
+            super::opening_ranges::check_range(weekly.range)
+                .map_err(|problem| StoreError::invalid("active hours", problem))?;
         }
         Ok(())
     }

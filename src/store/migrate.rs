@@ -41,6 +41,7 @@ const MIGRATIONS: &[(i64, &str, &str)] = &[
         "agent active hours",
         include_str!("../../migrations/0008_agent_active_hours.sql"),
     ),
+    (10, "records", include_str!("../../migrations/0010_records.sql")),
 ];
 
 /// (version, SQL) of the migrations whose SQLite text differs from the portable one in

@@ -3,9 +3,11 @@
 
 mod agents;
 mod booking_tx;
+mod calendar;
 mod call_path;
 mod call_records;
 mod connect;
 mod crm;
 mod health;
+mod records;
 mod setup;
