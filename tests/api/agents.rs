@@ -7,7 +7,7 @@ use serde_json::{Value, json};
 
 use crate::support::{TestAccount, TestApi, on_each_backend};
 use switchboard::store::testing;
-use switchboard::store::{AccountId, NewEventType, NewHost};
+use switchboard::store::{AccountId, CallDirection, NewCallRecord, NewEventType, NewHost};
 
 fn agent_body(name: &str) -> Value {
     json!({"name": name, "elevenlabs_agent_id": "agent_web"})
@@ -91,10 +91,42 @@ async fn an_agent_is_made_read_changed_and_deleted() {
             json!({"mode": "dial", "number": "+14155550100"})
         );
 
+        // A call of 61 s on this agent: two started minutes of the plan's shared 60.
+        let sid = format!("CA{}", id.replace('-', ""));
+        api.store
+            .insert_call(
+                &AccountId::from(account.id.as_str()),
+                NewCallRecord {
+                    agent_id: id.as_str().into(),
+                    call_sid: sid.clone(),
+                    direction: CallDirection::Inbound,
+                    from_number: "+4930123456".into(),
+                    to_number: number.clone(),
+                    started_at: jiff::Timestamp::now(),
+                },
+            )
+            .await
+            .unwrap()
+            .unwrap();
+        api.store
+            .record_carrier_duration(&sid, jiff::Timestamp::now(), std::time::Duration::from_secs(61))
+            .await
+            .unwrap();
+
         let list = api.get("/agents", &account.key).await.expect(200);
         assert_eq!(list["data"].as_array().unwrap().len(), 1);
         assert_eq!(list["plan"]["name"], "pro");
-        assert_eq!(list["usage"], json!({"agents": 1, "max_agents": 2}));
+        let usage = &list["usage"];
+        assert_eq!(
+            (usage["agents"].as_u64(), usage["max_agents"].as_u64()),
+            (Some(1), Some(2))
+        );
+        assert_eq!(usage["minutes_used"], 2);
+        assert_eq!(usage["minute_limit"], 60);
+        assert_eq!(usage["minutes_remaining"], 58);
+        let start: jiff::Timestamp = usage["period_start"].as_str().unwrap().parse().unwrap();
+        let end: jiff::Timestamp = usage["period_end"].as_str().unwrap().parse().unwrap();
+        assert!(start <= jiff::Timestamp::now() && jiff::Timestamp::now() < end);
         assert_eq!(list["next_cursor"], Value::Null);
 
         let detail = api.get(&format!("/agents/{id}"), &account.key).await.expect(200);
@@ -349,7 +381,18 @@ async fn agents_page_oldest_first_with_a_cursor() {
         loop {
             let page = api.get(&path, &account.key).await.expect(200);
             assert!(page["data"].as_array().unwrap().len() <= 2);
-            assert_eq!(page["usage"], json!({"agents": 5, "max_agents": 20}));
+            assert_eq!(
+                (
+                    page["usage"]["agents"].as_u64(),
+                    page["usage"]["max_agents"].as_u64()
+                ),
+                (Some(5), Some(20))
+            );
+            assert_eq!(
+                page["usage"]["minute_limit"],
+                Value::Null,
+                "business is unlimited"
+            );
             seen.extend(
                 page["data"]
                     .as_array()

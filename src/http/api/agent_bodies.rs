@@ -340,13 +340,25 @@ impl From<AgentDetail> for AgentDetailBody {
     }
 }
 
-/// How much of the plan's agents the account uses.
+/// How much of the plan the account uses: its agents, and the minutes of the current billing
+/// period, which all its agents share.
 #[derive(Debug, Serialize, ToSchema)]
 pub struct AgentUsageBody {
     /// The account's agents, on every page.
     pub agents: u32,
     /// The plan's maximum.
     pub max_agents: u32,
+    /// The billing period `[period_start, period_end)`.
+    #[schema(format = DateTime)]
+    pub period_start: String,
+    #[schema(format = DateTime)]
+    pub period_end: String,
+    /// Billed minutes of the period's calls, all agents together.
+    pub minutes_used: u64,
+    /// The plan's minutes per period; null for unlimited.
+    pub minute_limit: Option<u32>,
+    /// What is left of them (never below zero); null for unlimited.
+    pub minutes_remaining: Option<u64>,
 }
 
 /// A page of the account's agents, with the plan they share.

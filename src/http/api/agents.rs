@@ -5,6 +5,7 @@
 use axum::Json;
 use axum::extract::{Path, State};
 use axum::http::StatusCode;
+use jiff::Timestamp;
 use utoipa_axum::{router::OpenApiRouter, routes};
 
 use super::agent_bodies::{
@@ -12,7 +13,7 @@ use super::agent_bodies::{
     AgentPatchBody, AgentUsageBody, EventTypeIdsBody, NewAgentBody,
 };
 use super::auth::AccountKey;
-use super::{ApiJson, ApiQuery, ApiResult, ApiState, Created, ListQuery, Listed};
+use super::{ApiJson, ApiQuery, ApiResult, ApiState, Created, ListQuery, Listed, rfc3339};
 
 pub(super) fn routes() -> OpenApiRouter<ApiState> {
     OpenApiRouter::new()
@@ -22,7 +23,8 @@ pub(super) fn routes() -> OpenApiRouter<ApiState> {
         .routes(routes!(get_active_hours, update_active_hours))
 }
 
-/// The account's agents, oldest first, with the plan they share and how many it allows.
+/// The account's agents, oldest first, with the plan they share: how many agents it allows and
+/// the billing period's minutes, one pool for all the agents.
 #[utoipa::path(get, path = "/agents", tag = "agents", operation_id = "list_agents", params(ListQuery),
     responses((status = 200, description = "A page of agents", body = AgentPageBody)))]
 async fn list_agents(
@@ -30,7 +32,10 @@ async fn list_agents(
     State(state): State<ApiState>,
     ApiQuery(query): ApiQuery<ListQuery>,
 ) -> ApiResult<Json<AgentPageBody>> {
-    let list = state.agents.list(&scope, &query.page()?).await?;
+    let list = state
+        .agents
+        .list(&scope, &query.page()?, Timestamp::now())
+        .await?;
     let listed = Listed::from_page(list.page, AgentBody::from);
     Ok(Json(AgentPageBody {
         data: listed.data,
@@ -38,6 +43,11 @@ async fn list_agents(
         usage: AgentUsageBody {
             agents: list.agent_count,
             max_agents: list.plan.max_agents,
+            period_start: rfc3339(list.usage.period_start),
+            period_end: rfc3339(list.usage.period_end),
+            minutes_used: list.usage.minutes_used,
+            minute_limit: list.usage.minute_limit,
+            minutes_remaining: list.usage.remaining,
         },
         plan: list.plan.into(),
     }))
