@@ -11,11 +11,14 @@
 pub mod accounts;
 pub mod auth;
 pub mod error;
+pub mod event_types;
 pub mod extract;
+pub mod hosts;
 pub mod idempotency;
 pub mod keys;
 pub mod page;
 pub mod plans;
+pub mod schedules;
 
 use std::sync::Arc;
 
@@ -72,6 +75,9 @@ fn documented() -> OpenApiRouter<ApiState> {
         .merge(accounts::routes())
         .merge(keys::routes())
         .merge(plans::routes())
+        .merge(hosts::routes())
+        .merge(schedules::routes())
+        .merge(event_types::routes())
 }
 
 /// The OpenAPI document of the API.
