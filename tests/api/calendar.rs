@@ -286,3 +286,45 @@ async fn schedules_read_back_as_written_and_are_removed() {
     })
     .await;
 }
+
+#[tokio::test]
+async fn the_calendar_is_in_the_openapi_document_and_its_posts_are_idempotent() {
+    on_each_backend(|api| async move {
+        let document = api
+            .call(Method::GET, "/openapi.json", None, None)
+            .await
+            .expect(200);
+        for (path, verbs) in [
+            ("/api/v1/hosts", &["get", "post"][..]),
+            ("/api/v1/hosts/{id}", &["get", "patch", "delete"]),
+            ("/api/v1/hosts/{id}/weekly-hours", &["get", "put"]),
+            ("/api/v1/hosts/{id}/date-overrides", &["get"]),
+            ("/api/v1/hosts/{id}/date-overrides/{date}", &["put", "delete"]),
+            ("/api/v1/hosts/{id}/blackout-dates", &["get"]),
+            ("/api/v1/hosts/{id}/blackout-dates/{date}", &["put", "delete"]),
+            ("/api/v1/event-types", &["get", "post"]),
+            ("/api/v1/event-types/{id}", &["get", "patch", "delete"]),
+        ] {
+            for verb in verbs {
+                let operation = &document["paths"][path][verb];
+                assert!(operation.is_object(), "{verb} {path} missing");
+                assert!(operation["responses"]["404"].is_object(), "{verb} {path}");
+            }
+        }
+
+        let account = api.account("Harbor Dental", "pro").await;
+        let post = || {
+            api.request(Method::POST, "/hosts", &account.key)
+                .header("Idempotency-Key", "host-1")
+                .json(&json!({"name": "Dr. Maya Chen", "timezone": "America/New_York"}))
+        };
+        let first = api.send(post()).await;
+        assert_eq!(first.status.as_u16(), 201);
+        let again = api.send(post()).await;
+        assert_eq!(again.status.as_u16(), 201);
+        assert_eq!(again.body, first.body, "the repeat gets the first answer");
+        let (hosts, _) = every_page(&api, "/hosts", &account.key, 50).await;
+        assert_eq!(hosts.len(), 1, "one host made, not two");
+    })
+    .await;
+}
