@@ -55,7 +55,7 @@ pub struct Blackout {
 }
 
 /// Weekdays are stored as 1 = Monday ... 7 = Sunday (ISO 8601).
-fn weekday_from_stored(number: i64) -> StoreResult<Weekday> {
+pub(super) fn weekday_from_stored(number: i64) -> StoreResult<Weekday> {
     i8::try_from(number)
         .ok()
         .and_then(|n| Weekday::from_monday_one_offset(n).ok())
