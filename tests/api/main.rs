@@ -2,4 +2,7 @@
 
 mod accounts;
 mod agents;
+mod calendar;
+mod calendar_agent;
+mod calendar_refusals;
 mod support;

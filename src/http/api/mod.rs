@@ -13,11 +13,14 @@ mod agent_bodies;
 pub mod agents;
 pub mod auth;
 pub mod error;
+pub mod event_types;
 pub mod extract;
+pub mod hosts;
 pub mod idempotency;
 pub mod keys;
 pub mod page;
 pub mod plans;
+pub mod schedules;
 
 use std::sync::Arc;
 
@@ -77,6 +80,9 @@ fn documented() -> OpenApiRouter<ApiState> {
         .merge(agents::routes())
         .merge(keys::routes())
         .merge(plans::routes())
+        .merge(hosts::routes())
+        .merge(schedules::routes())
+        .merge(event_types::routes())
 }
 
 /// The OpenAPI document of the API.
