@@ -1,4 +1,6 @@
 //! The management REST API over real HTTP against a running server, on SQLite and PostgreSQL.
 
 mod accounts;
+mod bookings;
+mod business;
 mod support;

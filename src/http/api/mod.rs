@@ -10,12 +10,17 @@
 
 pub mod accounts;
 pub mod auth;
+pub mod availability;
+pub mod bookings;
+pub mod calls;
+pub mod contacts;
 pub mod error;
 pub mod extract;
 pub mod idempotency;
 pub mod keys;
 pub mod page;
 pub mod plans;
+pub mod usage;
 
 use std::sync::Arc;
 
@@ -72,6 +77,11 @@ fn documented() -> OpenApiRouter<ApiState> {
         .merge(accounts::routes())
         .merge(keys::routes())
         .merge(plans::routes())
+        .merge(availability::routes())
+        .merge(bookings::routes())
+        .merge(contacts::routes())
+        .merge(calls::routes())
+        .merge(usage::routes())
 }
 
 /// The OpenAPI document of the API.
