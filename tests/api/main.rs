@@ -3,4 +3,6 @@
 mod accounts;
 mod bookings;
 mod business;
+mod calls;
+mod contacts;
 mod support;
