@@ -381,7 +381,7 @@ mod tests {
             call_sid: "CAretry".into(),
             direction: CallDirection::Inbound,
             from_number: "+4930123456".into(),
-            to_number: business.agent.phone_number.clone(),
+            to_number: business.agent.phone_number.clone().unwrap(),
             started_at: Timestamp::now(),
         };
         store
@@ -434,7 +434,7 @@ mod tests {
             call_sid: "CAtimeline".into(),
             direction: CallDirection::Inbound,
             from_number: "+4930123456".into(),
-            to_number: business.agent.phone_number.clone(),
+            to_number: business.agent.phone_number.clone().unwrap(),
             started_at: Timestamp::now(),
         };
         let call = store

@@ -405,7 +405,7 @@ async fn call(
                 call_sid: sid.into(),
                 direction,
                 from_number: "+4930111111".into(),
-                to_number: business.agent.phone_number.clone(),
+                to_number: business.agent.phone_number.clone().unwrap(),
                 started_at,
             },
         )
