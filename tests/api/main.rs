@@ -2,7 +2,11 @@
 
 mod accounts;
 mod agents;
+mod bookings;
+mod business;
 mod calendar;
 mod calendar_agent;
 mod calendar_refusals;
+mod calls;
+mod contacts;
 mod support;

@@ -12,6 +12,10 @@ pub mod accounts;
 mod agent_bodies;
 pub mod agents;
 pub mod auth;
+pub mod availability;
+pub mod bookings;
+pub mod calls;
+pub mod contacts;
 pub mod error;
 pub mod event_types;
 pub mod extract;
@@ -21,6 +25,7 @@ pub mod keys;
 pub mod page;
 pub mod plans;
 pub mod schedules;
+pub mod usage;
 
 use std::sync::Arc;
 
@@ -83,6 +88,11 @@ fn documented() -> OpenApiRouter<ApiState> {
         .merge(hosts::routes())
         .merge(schedules::routes())
         .merge(event_types::routes())
+        .merge(availability::routes())
+        .merge(bookings::routes())
+        .merge(contacts::routes())
+        .merge(calls::routes())
+        .merge(usage::routes())
 }
 
 /// The OpenAPI document of the API.
