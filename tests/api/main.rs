@@ -1,6 +1,7 @@
 //! The management REST API over real HTTP against a running server, on SQLite and PostgreSQL.
 
 mod accounts;
+mod error_shape;
 mod openapi;
 #[path = "../sdk/python.rs"]
 #[allow(dead_code)] // the SDK checks' finders are used by the sdk binary

@@ -22,7 +22,7 @@ use std::sync::Arc;
 use axum::Json;
 use axum::Router;
 use axum::extract::DefaultBodyLimit;
-use axum::routing::get;
+use axum::routing::{any, get};
 use utoipa::openapi::path::{Operation, Parameter, ParameterBuilder, ParameterIn};
 use utoipa::openapi::schema::ObjectBuilder;
 use utoipa::openapi::security::{HttpAuthScheme, HttpBuilder, SecurityRequirement, SecurityScheme};
@@ -103,6 +103,8 @@ where
             state.clone(),
             idempotency::layer,
         ))
+        .route(&format!("{BASE_PATH}/{{*rest}}"), any(error::no_such_endpoint))
+        .layer(axum::middleware::map_response(error::in_error_shape))
         .layer(DefaultBodyLimit::max(MAX_BODY_BYTES))
         .with_state(state)
 }
