@@ -200,3 +200,36 @@ async fn run(command: &mut Command) -> Output {
         ),
     }
 }
+
+/// What the server refuses, the document says: schemathesis's own requests, generated from the
+/// document, then never meet a refusal the document does not explain.
+#[tokio::test]
+async fn the_document_states_the_limits_the_server_enforces_on_shared_parameters() {
+    let api = TestApi::start(testing::sqlite().await).await;
+    let account = api.account("Harbor Dental", "pro").await;
+    let document = served_document(&api).await;
+    let parameter = |path: &str, method: &str, name: &str| {
+        document["paths"][path][method]["parameters"]
+            .as_array()
+            .and_then(|parameters| parameters.iter().find(|p| p["name"] == name))
+            .unwrap_or_else(|| panic!("{method} {path} has no parameter {name}"))
+            .clone()
+    };
+
+    let idempotency = parameter("/api/v1/keys", "post", "Idempotency-Key");
+    let pattern = idempotency["schema"]["pattern"].as_str().expect("a pattern");
+    assert_eq!(pattern, "^[!-~]+$");
+    let refused = api
+        .send(
+            api.request(reqwest::Method::POST, "/keys", &account.key)
+                .header("Idempotency-Key", "two words")
+                .json(&json!({"name": "front desk"})),
+        )
+        .await;
+    assert_eq!(refused.error(400)["field"], "Idempotency-Key");
+
+    let cursor = parameter("/api/v1/keys", "get", "cursor");
+    assert_eq!(cursor["schema"]["minLength"], 1, "{cursor}");
+    let refused = api.get("/keys?cursor=", &account.key).await;
+    assert_eq!(refused.error(400)["field"], "cursor");
+}

@@ -213,6 +213,8 @@ fn idempotency_parameter() -> Parameter {
                 .schema_type(Type::String)
                 .min_length(Some(1))
                 .max_length(Some(255))
+                // Visible ASCII, as `idempotency::layer` demands.
+                .pattern(Some("^[!-~]+$"))
                 .build(),
         ))))
         .build()
