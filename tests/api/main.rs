@@ -1,6 +1,10 @@
 //! The management REST API over real HTTP against a running server, on SQLite and PostgreSQL.
 
 mod accounts;
+mod agents;
+mod calendar;
+mod calendar_agent;
+mod calendar_refusals;
 mod error_shape;
 mod openapi;
 #[path = "../sdk/python.rs"]

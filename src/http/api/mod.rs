@@ -9,13 +9,18 @@
 //! scheme and the `Idempotency-Key` header are added to the document here, once.
 
 pub mod accounts;
+mod agent_bodies;
+pub mod agents;
 pub mod auth;
 pub mod error;
+pub mod event_types;
 pub mod extract;
+pub mod hosts;
 pub mod idempotency;
 pub mod keys;
 pub mod page;
 pub mod plans;
+pub mod schedules;
 
 use std::sync::Arc;
 
@@ -37,7 +42,7 @@ pub use error::{ApiFailure, ApiResult, ErrorBody};
 pub use extract::{ApiJson, ApiQuery, Created};
 pub use page::{ListQuery, Listed};
 
-use crate::manage::{Accounts, Keys};
+use crate::manage::{Accounts, Agents, Keys};
 use crate::store::Store;
 
 /// Where the API lives.
@@ -51,6 +56,7 @@ const SECURITY_SCHEME: &str = "api_key";
 pub struct ApiState {
     pub store: Store,
     pub accounts: Accounts,
+    pub agents: Agents,
     pub keys: Keys,
     pub auth_failures: Arc<AuthFailures>,
 }
@@ -59,6 +65,7 @@ impl ApiState {
     pub fn new(store: Store) -> ApiState {
         ApiState {
             accounts: Accounts::new(store.clone()),
+            agents: Agents::new(store.clone()),
             keys: Keys::new(store.clone()),
             store,
             auth_failures: Arc::new(AuthFailures::default()),
@@ -70,8 +77,12 @@ impl ApiState {
 fn documented() -> OpenApiRouter<ApiState> {
     OpenApiRouter::new()
         .merge(accounts::routes())
+        .merge(agents::routes())
         .merge(keys::routes())
         .merge(plans::routes())
+        .merge(hosts::routes())
+        .merge(schedules::routes())
+        .merge(event_types::routes())
 }
 
 /// The OpenAPI document of the API.
