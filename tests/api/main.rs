@@ -9,4 +9,7 @@ mod calendar_agent;
 mod calendar_refusals;
 mod calls;
 mod contacts;
+mod error_shape;
+mod openapi;
+mod python;
 mod support;

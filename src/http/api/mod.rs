@@ -32,7 +32,7 @@ use std::sync::Arc;
 use axum::Json;
 use axum::Router;
 use axum::extract::DefaultBodyLimit;
-use axum::routing::get;
+use axum::routing::{any, get};
 use utoipa::openapi::path::{Operation, Parameter, ParameterBuilder, ParameterIn};
 use utoipa::openapi::schema::ObjectBuilder;
 use utoipa::openapi::security::{HttpAuthScheme, HttpBuilder, SecurityRequirement, SecurityScheme};
@@ -124,6 +124,8 @@ where
             state.clone(),
             idempotency::layer,
         ))
+        .route(&format!("{BASE_PATH}/{{*rest}}"), any(error::no_such_endpoint))
+        .layer(axum::middleware::map_response(error::in_error_shape))
         .layer(DefaultBodyLimit::max(MAX_BODY_BYTES))
         .with_state(state)
 }
@@ -232,6 +234,8 @@ fn idempotency_parameter() -> Parameter {
                 .schema_type(Type::String)
                 .min_length(Some(1))
                 .max_length(Some(255))
+                // Visible ASCII, as `idempotency::layer` demands.
+                .pattern(Some("^[!-~]+$"))
                 .build(),
         ))))
         .build()
