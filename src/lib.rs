@@ -17,6 +17,7 @@ pub mod booking;
 pub mod call;
 pub mod cli;
 pub mod config;
+pub mod hours;
 pub mod http;
 pub mod loadtest;
 pub mod manage;

@@ -65,12 +65,13 @@ pub async fn sync_config_agents(store: &Store, agents: &[AgentConfig]) -> Result
                 &account_id,
                 NewAgent {
                     name: agent.name.clone(),
-                    phone_number: agent.phone_number.clone(),
+                    phone_number: Some(agent.phone_number.clone()),
                     elevenlabs_agent_id: agent.elevenlabs_agent_id.clone(),
                     timezone: agent.timezone.clone(),
                     first_message: agent.first_message.clone(),
                     fallback_mode: fallback_mode(agent.fallback),
                     fallback_number: agent.fallback_number.clone(),
+                    ..NewAgent::default()
                 },
             )
             .await?;

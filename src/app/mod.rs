@@ -104,6 +104,7 @@ impl App {
         );
         let recorder = CallRecorder::start(store.clone(), metrics.clone(), &workers);
         let progress_every = config.call.progress_every();
+        crate::manage::idempotency::start_purge(store.clone(), &workers);
         recovery::start(
             store.clone(),
             metrics.clone(),

@@ -42,7 +42,7 @@ pub(super) async fn record(store: &Store, scope: &Scope, appointment: &Appointme
             "booking_id": booking.id.as_str(),
             "reference": booking.reference,
             "start_at": utc_label(booking.start_at),
-            "agent_id": scope.agent_id.as_str(),
+            "agent_id": scope.agent_id.as_ref().map(|agent| agent.as_str()),
         })),
     };
     if let Err(error) = store.insert_activity(&scope.account_id, activity).await {

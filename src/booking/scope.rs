@@ -1,26 +1,48 @@
-//! Whose data a use case may touch: an account and the agent acting for it, and the meeting
-//! types that agent offers (its linked ones, or all active non-secret ones when it has no links).
+//! Whose data a use case may touch: an account and who acts for it, and the meeting types they
+//! may book: an agent offers its linked ones (or all active non-secret ones when it has no
+//! links); the account's own team (the management API) may book any of the account's.
 
 use crate::store::{AccountId, AgentId, EventType, Store, StoreResult};
 
 use super::error::BookingError;
 
-/// The account and agent a use case acts for.
+/// The account a use case acts for, and the agent acting (`None`: the account's team).
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub struct Scope {
     pub account_id: AccountId,
-    pub agent_id: AgentId,
+    /// The voice agent on a call; `None` for the account's own team, who may book and move any
+    /// of the account's meeting types, secret ones included (an inactive one is still refused
+    /// by the availability rules).
+    pub agent_id: Option<AgentId>,
 }
 
 impl Scope {
-    /// What the agent offers callers, by slug.
-    pub async fn offered_event_types(&self, store: &Store) -> StoreResult<Vec<EventType>> {
-        store
-            .event_types_for_agent(&self.account_id, &self.agent_id)
-            .await
+    /// An agent on a call, limited to what it offers.
+    pub fn agent(account_id: AccountId, agent_id: AgentId) -> Scope {
+        Scope {
+            account_id,
+            agent_id: Some(agent_id),
+        }
     }
 
-    /// The offered meeting type a caller names, by slug or by name in any case. A secret,
+    /// The account's own team, through the management API.
+    pub fn team(account_id: AccountId) -> Scope {
+        Scope {
+            account_id,
+            agent_id: None,
+        }
+    }
+
+    /// What may be booked: what the agent offers callers, or all the account's meeting types
+    /// for its team; by slug.
+    pub async fn offered_event_types(&self, store: &Store) -> StoreResult<Vec<EventType>> {
+        match &self.agent_id {
+            Some(agent_id) => store.event_types_for_agent(&self.account_id, agent_id).await,
+            None => store.event_types(&self.account_id).await,
+        }
+    }
+
+    /// The offered meeting type a caller names, by id, slug or name in any case. A secret,
     /// inactive or unlinked one is [`BookingError::NotOffered`]: the agent cannot tell it exists.
     pub async fn offered_event_type(&self, store: &Store, named: &str) -> Result<EventType, BookingError> {
         let offered = self.offered_event_types(store).await?;
@@ -38,7 +60,12 @@ fn find_by_slug_or_name<'a>(offered: &'a [EventType], named: &str) -> Option<&'a
     let named = named.trim();
     offered
         .iter()
-        .find(|event_type| event_type.slug.eq_ignore_ascii_case(named))
+        .find(|event_type| event_type.id.as_str() == named)
+        .or_else(|| {
+            offered
+                .iter()
+                .find(|event_type| event_type.slug.eq_ignore_ascii_case(named))
+        })
         .or_else(|| {
             offered
                 .iter()
@@ -67,5 +94,8 @@ mod tests {
             "consultation"
         );
         assert!(find_by_slug_or_name(&offered, "emergency").is_none());
+        let by_id = event_type("by-id", "By id");
+        let offered = [event_type("cleaning", "Cleaning"), by_id.clone()];
+        assert_eq!(find_by_slug_or_name(&offered, by_id.id.as_str()), Some(&by_id));
     }
 }

@@ -52,7 +52,7 @@ pub fn fallback(fallback: &Fallback, public_url: &str) -> Response {
             ring_secs,
         } => said.verb(Verb::Dial {
             number: number.clone(),
-            caller_id: Some(caller_id.clone()),
+            caller_id: caller_id.clone(),
             timeout_secs: Some(*ring_secs),
             action: None,
         }),

@@ -31,6 +31,19 @@ pub enum ManageError {
 
     #[error(transparent)]
     Store(StoreError),
+
+    /// The booking rules refuse the time asked for (taken, outside opening hours, too soon, …):
+    /// `code` says which, `alternatives` are the next free starts, on the requester's clock.
+    #[error("{message}")]
+    Refused {
+        code: &'static str,
+        message: String,
+        alternatives: Vec<jiff::Zoned>,
+    },
+
+    /// Stored data this build cannot use (a host's unknown time zone, a broken event type).
+    #[error("internal error: {0}")]
+    Internal(String),
 }
 
 pub type ManageResult<T> = Result<T, ManageError>;
@@ -58,6 +71,8 @@ impl ManageError {
             ManageError::Conflict { code, .. } => code,
             ManageError::PlanLimit { .. } => "plan_limit",
             ManageError::Forbidden { .. } => "forbidden",
+            ManageError::Refused { code, .. } => code,
+            ManageError::Internal(_) => "internal",
             ManageError::Store(StoreError::Invalid { .. }) => "invalid",
             ManageError::Store(StoreError::NotFound { .. }) => "not_found",
             ManageError::Store(StoreError::Conflict { .. }) => "conflict",

@@ -7,11 +7,30 @@
 //! take `now` as an argument.
 
 pub mod accounts;
+pub mod agent_fields;
+mod agent_hours;
+#[cfg(test)]
+mod agent_tests;
+pub mod agents;
+pub mod availability;
 pub mod billing;
+pub mod bookings;
+mod calendar_input;
+pub mod calls;
+pub mod contacts;
 mod error;
+pub mod event_types;
+pub mod hosts;
+pub mod idempotency;
+pub mod input;
 pub mod keys;
+pub mod schedules;
+pub mod usage;
 
 pub use accounts::{AccountRequest, AccountView, Accounts};
+pub use agent_fields::AgentAllowance;
+pub use agent_hours::{HoursPatch, active_hours, set_active_hours};
+pub use agents::Agents;
 pub use billing::{BillingPeriod, billing_period};
 pub use error::{ManageError, ManageResult};
 pub use keys::{Caller, IssuedKey, Keys, Rejection};

@@ -5,7 +5,9 @@ use sqlx::any::AnyRow;
 
 use super::Store;
 use super::error::{StoreError, StoreResult};
+use super::filters::Conditions;
 use super::ids::{AccountId, ActivityId, ContactId};
+use super::page::{Page, PageRequest};
 use super::row;
 use super::validate;
 
@@ -116,6 +118,25 @@ impl Store {
         let mut activities = row::all(rows, Activity::from_row)?;
         activities.reverse();
         Ok(activities)
+    }
+
+    /// A page of the contact's activities, the most recent first.
+    pub async fn contact_activities(
+        &self,
+        account_id: &AccountId,
+        contact_id: &ContactId,
+        page: &PageRequest,
+    ) -> StoreResult<Page<Activity>> {
+        let mut conditions = Conditions::of_account(account_id);
+        conditions.text_eq("contact_id", Some(contact_id.as_str()));
+        let rows = conditions
+            .page_query(activity_columns!(), "activities", page)
+            .fetch_all(&self.pool)
+            .await?;
+        let activities = row::all(rows, Activity::from_row)?;
+        Ok(Page::from_fetched(activities, page, |activity| {
+            activity.id.as_str()
+        }))
     }
 }
 

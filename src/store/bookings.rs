@@ -10,7 +10,9 @@ use sqlx::any::AnyRow;
 
 use super::Store;
 use super::error::StoreResult;
+use super::filters::Conditions;
 use super::ids::{AccountId, BookingId, ContactId, EventTypeId, HostId};
+use super::page::{Page, PageRequest};
 use super::row::{self, StoredWord};
 
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
@@ -66,6 +68,19 @@ pub struct Booking {
     pub rescheduled_from: Option<BookingId>,
     pub created_at: Timestamp,
     pub updated_at: Timestamp,
+}
+
+/// Which of an account's bookings to list: every filter given must hold.
+#[derive(Debug, Clone, Default, PartialEq, Eq)]
+pub struct BookingFilter {
+    pub status: Option<BookingStatus>,
+    pub host_id: Option<HostId>,
+    pub event_type_id: Option<EventTypeId>,
+    pub contact_id: Option<ContactId>,
+    /// Bookings starting at or after this instant.
+    pub start_from: Option<Timestamp>,
+    /// Bookings starting before this instant.
+    pub start_to: Option<Timestamp>,
 }
 
 macro_rules! booking_columns {
@@ -230,6 +245,34 @@ impl Store {
         to: Timestamp,
     ) -> StoreResult<Vec<Booking>> {
         fetch_overlapping(&self.pool, account_id, host_id, from, to).await
+    }
+
+    /// A page of the account's bookings that pass `filter`, the most recently made first.
+    pub async fn bookings(
+        &self,
+        account_id: &AccountId,
+        filter: &BookingFilter,
+        page: &PageRequest,
+    ) -> StoreResult<Page<Booking>> {
+        let mut conditions = Conditions::of_account(account_id);
+        conditions.text_eq("status", filter.status.as_ref().map(StoredWord::as_stored));
+        conditions.text_eq("host_id", filter.host_id.as_ref().map(HostId::as_str));
+        conditions.text_eq(
+            "event_type_id",
+            filter.event_type_id.as_ref().map(EventTypeId::as_str),
+        );
+        conditions.text_eq("contact_id", filter.contact_id.as_ref().map(ContactId::as_str));
+        conditions.int_range(
+            "start_at",
+            filter.start_from.map(row::millis),
+            filter.start_to.map(row::millis),
+        );
+        let rows = conditions
+            .page_query(booking_columns!(), "bookings", page)
+            .fetch_all(&self.pool)
+            .await?;
+        let bookings = row::all(rows, Booking::from_row)?;
+        Ok(Page::from_fetched(bookings, page, |booking| booking.id.as_str()))
     }
 
     pub async fn booking_by_idempotency_key(

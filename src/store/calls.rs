@@ -13,6 +13,7 @@ use sqlx::any::AnyRow;
 
 use super::Store;
 use super::activities::{Activity, ActivityKind, NewActivity, insert_activity_with};
+use super::call_events::{self, CallEventKind, NewCallEvent};
 use super::error::{StoreError, StoreResult};
 use super::ids::{AccountId, AgentId, CallId};
 use super::row::{self, StoredWord};
@@ -108,9 +109,10 @@ macro_rules! call_columns {
          voicemail_url"
     };
 }
+pub(super) use call_columns;
 
 impl CallRecord {
-    fn from_row(row: &AnyRow) -> StoreResult<CallRecord> {
+    pub(super) fn from_row(row: &AnyRow) -> StoreResult<CallRecord> {
         Ok(CallRecord {
             id: row::text(row, "id")?.into(),
             account_id: row::text(row, "account_id")?.into(),
@@ -266,6 +268,7 @@ impl Store {
         at: Timestamp,
         duration: Duration,
     ) -> StoreResult<CallUpdate<CallRecord>> {
+        let mut tx = self.begin_write().await?;
         let row = sqlx::query(concat!(
             "UPDATE calls SET carrier_duration_ms = $2, ended_at = COALESCE(ended_at, $3), \
              end_reason = COALESCE(end_reason, $4), \
@@ -278,12 +281,20 @@ impl Store {
         .bind(row::millis(at))
         .bind(CARRIER_END_REASON)
         .bind(LOST_END_REASON)
-        .fetch_optional(&self.pool)
+        .fetch_optional(&mut *tx)
         .await?;
-        match row {
-            Some(row) => Ok(CallUpdate::New(CallRecord::from_row(&row)?)),
-            None => self.repeat_or_unknown(call_sid).await,
-        }
+        let Some(row) = row else {
+            drop(tx);
+            return self.repeat_or_unknown(call_sid).await;
+        };
+        let event = NewCallEvent {
+            at,
+            kind: CallEventKind::TwilioDuration,
+            detail: serde_json::json!({ "seconds": duration.as_secs() }),
+        };
+        call_events::insert_with(&mut *tx, call_sid, &event).await?;
+        tx.commit().await?;
+        Ok(CallUpdate::New(CallRecord::from_row(&row)?))
     }
 
     /// Keeps the fallback voicemail of a call, once: the recording on the call's row and a
@@ -317,6 +328,12 @@ impl Store {
             detail: Some(serde_json::json!({ "call_sid": call_sid, "recording_url": recording_url })),
         };
         let activity = insert_activity_with(&mut *tx, &account_id, activity).await?;
+        let event = NewCallEvent {
+            at: activity.created_at,
+            kind: CallEventKind::Voicemail,
+            detail: serde_json::json!({ "recording_url": recording_url, "length_seconds": length.as_secs() }),
+        };
+        call_events::insert_with(&mut *tx, call_sid, &event).await?;
         tx.commit().await?;
         Ok(CallUpdate::New(activity))
     }

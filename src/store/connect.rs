@@ -156,7 +156,7 @@ impl Store {
         if target.file.is_some() {
             store.enable_wal().await?;
         }
-        migrate::run(&store.pool).await?;
+        migrate::run(&store.pool, store.backend).await?;
         Ok(store)
     }
 

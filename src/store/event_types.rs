@@ -1,5 +1,9 @@
 //! Event types: the kinds of meeting an account offers, with the rules the availability engine
 //! applies to them, and which of them each agent offers.
+//!
+//! An event type with bookings is never deleted (its bookings keep saying what they were made
+//! as; deactivating it stops new ones), nor one an agent offers by link: dropping the last link
+//! would turn that agent into one offering every active event type of the account.
 
 use jiff::Timestamp;
 use sqlx::any::AnyRow;
@@ -7,6 +11,8 @@ use sqlx::any::AnyRow;
 use super::Store;
 use super::error::{StoreError, StoreResult};
 use super::ids::{AccountId, AgentId, EventTypeId, HostId};
+use super::in_use::{Deletion, InUse};
+use super::page::{Page, PageRequest};
 use super::row;
 use super::validate;
 
@@ -81,6 +87,68 @@ impl NewEventType {
             }
         }
         Ok(())
+    }
+}
+
+/// A change to an event type: `None` leaves a field as it is; for the optional settings
+/// (`slot_interval_min`, `per_day_limit`) `Some(None)` clears them.
+#[derive(Debug, Clone, Default)]
+pub struct EventTypeUpdate {
+    pub host_id: Option<HostId>,
+    pub slug: Option<String>,
+    pub name: Option<String>,
+    pub description: Option<String>,
+    pub duration_min: Option<u32>,
+    pub buffer_before_min: Option<u32>,
+    pub buffer_after_min: Option<u32>,
+    pub min_notice_min: Option<u32>,
+    pub slot_interval_min: Option<Option<u32>>,
+    pub max_days_ahead: Option<u32>,
+    pub per_day_limit: Option<Option<u32>>,
+    pub active: Option<bool>,
+    pub secret: Option<bool>,
+}
+
+impl EventTypeUpdate {
+    fn apply(self, to: &mut EventType) {
+        fn set<T>(field: &mut T, value: Option<T>) {
+            if let Some(value) = value {
+                *field = value;
+            }
+        }
+        set(&mut to.host_id, self.host_id);
+        set(&mut to.slug, self.slug);
+        set(&mut to.name, self.name);
+        set(&mut to.description, self.description);
+        set(&mut to.duration_min, self.duration_min);
+        set(&mut to.buffer_before_min, self.buffer_before_min);
+        set(&mut to.buffer_after_min, self.buffer_after_min);
+        set(&mut to.min_notice_min, self.min_notice_min);
+        set(&mut to.slot_interval_min, self.slot_interval_min);
+        set(&mut to.max_days_ahead, self.max_days_ahead);
+        set(&mut to.per_day_limit, self.per_day_limit);
+        set(&mut to.active, self.active);
+        set(&mut to.secret, self.secret);
+    }
+}
+
+impl From<&EventType> for NewEventType {
+    fn from(stored: &EventType) -> NewEventType {
+        NewEventType {
+            host_id: stored.host_id.clone(),
+            slug: stored.slug.clone(),
+            name: stored.name.clone(),
+            description: stored.description.clone(),
+            duration_min: stored.duration_min,
+            buffer_before_min: stored.buffer_before_min,
+            buffer_after_min: stored.buffer_after_min,
+            min_notice_min: stored.min_notice_min,
+            slot_interval_min: stored.slot_interval_min,
+            max_days_ahead: stored.max_days_ahead,
+            per_day_limit: stored.per_day_limit,
+            active: stored.active,
+            secret: stored.secret,
+        }
     }
 }
 
@@ -253,6 +321,130 @@ impl Store {
         .fetch_all(&self.pool)
         .await?;
         row::all(rows, EventType::from_row)
+    }
+
+    /// One page of the account's event types, oldest first.
+    pub async fn event_types_page(
+        &self,
+        account_id: &AccountId,
+        page: &PageRequest,
+    ) -> StoreResult<Page<EventType>> {
+        let rows = sqlx::query(concat!(
+            "SELECT ",
+            event_type_columns!(),
+            " FROM event_types WHERE account_id = $1 AND id > $2 ORDER BY id LIMIT $3"
+        ))
+        .bind(account_id.as_str())
+        .bind(page.after.as_deref().unwrap_or(""))
+        .bind(page.fetch_limit())
+        .fetch_all(&self.pool)
+        .await?;
+        let event_types = row::all(rows, EventType::from_row)?;
+        Ok(Page::from_fetched(event_types, page, |event_type| {
+            event_type.id.as_str()
+        }))
+    }
+
+    /// Applies `update` and returns the event type as stored. Fails like `create_event_type`
+    /// on a slug already used or a host not of the account. The read and the write are one
+    /// transaction that first writes the row, so concurrent updates of different fields both
+    /// land. Bookings already made keep their times and buffers.
+    pub async fn update_event_type(
+        &self,
+        account_id: &AccountId,
+        id: &EventTypeId,
+        update: EventTypeUpdate,
+    ) -> StoreResult<EventType> {
+        let mut tx = self.begin_write().await?;
+        let locked = sqlx::query("UPDATE event_types SET active = active WHERE account_id = $1 AND id = $2")
+            .bind(account_id.as_str())
+            .bind(id.as_str())
+            .execute(&mut *tx)
+            .await?;
+        if locked.rows_affected() == 0 {
+            return Err(StoreError::NotFound { what: "event type" });
+        }
+        let row = sqlx::query(concat!(
+            "SELECT ",
+            event_type_columns!(),
+            " FROM event_types WHERE account_id = $1 AND id = $2"
+        ))
+        .bind(account_id.as_str())
+        .bind(id.as_str())
+        .fetch_optional(&mut *tx)
+        .await?;
+        let mut event_type = row::required(row, "event type", EventType::from_row)?;
+        update.apply(&mut event_type);
+        NewEventType::from(&event_type).validate()?;
+        sqlx::query(
+            "UPDATE event_types SET host_id = $3, slug = $4, name = $5, description = $6, duration_min = $7, \
+             buffer_before_min = $8, buffer_after_min = $9, min_notice_min = $10, slot_interval_min = $11, \
+             max_days_ahead = $12, per_day_limit = $13, active = $14, secret = $15 \
+             WHERE account_id = $1 AND id = $2",
+        )
+        .bind(account_id.as_str())
+        .bind(id.as_str())
+        .bind(event_type.host_id.as_str())
+        .bind(&event_type.slug)
+        .bind(&event_type.name)
+        .bind(&event_type.description)
+        .bind(i64::from(event_type.duration_min))
+        .bind(i64::from(event_type.buffer_before_min))
+        .bind(i64::from(event_type.buffer_after_min))
+        .bind(i64::from(event_type.min_notice_min))
+        .bind(event_type.slot_interval_min.map(i64::from))
+        .bind(i64::from(event_type.max_days_ahead))
+        .bind(event_type.per_day_limit.map(i64::from))
+        .bind(i64::from(event_type.active))
+        .bind(i64::from(event_type.secret))
+        .execute(&mut *tx)
+        .await?;
+        tx.commit().await?;
+        Ok(event_type)
+    }
+
+    /// Deletes the event type, unless it has bookings or an agent offers it by link; then
+    /// nothing changes and the answer says what uses it. A booking made meanwhile cannot slip
+    /// through: its reference to the event type refuses the delete (`Conflict`).
+    pub async fn delete_event_type(&self, account_id: &AccountId, id: &EventTypeId) -> StoreResult<Deletion> {
+        let mut tx = self.begin_write().await?;
+        let locked = sqlx::query("UPDATE event_types SET active = active WHERE account_id = $1 AND id = $2")
+            .bind(account_id.as_str())
+            .bind(id.as_str())
+            .execute(&mut *tx)
+            .await?;
+        if locked.rows_affected() == 0 {
+            return Err(StoreError::NotFound { what: "event type" });
+        }
+        let agents: Vec<String> = sqlx::query_scalar(
+            "SELECT a.name FROM agents a JOIN agent_event_types l ON l.agent_id = a.id \
+             WHERE l.account_id = $1 AND l.event_type_id = $2 ORDER BY a.name",
+        )
+        .bind(account_id.as_str())
+        .bind(id.as_str())
+        .fetch_all(&mut *tx)
+        .await?;
+        let bookings: i64 =
+            sqlx::query_scalar("SELECT COUNT(*) FROM bookings WHERE account_id = $1 AND event_type_id = $2")
+                .bind(account_id.as_str())
+                .bind(id.as_str())
+                .fetch_one(&mut *tx)
+                .await?;
+        let in_use = InUse {
+            event_types: Vec::new(),
+            agents,
+            bookings: u64::try_from(bookings).unwrap_or(0),
+        };
+        if !in_use.is_empty() {
+            return Ok(Deletion::Refused(in_use));
+        }
+        sqlx::query("DELETE FROM event_types WHERE account_id = $1 AND id = $2")
+            .bind(account_id.as_str())
+            .bind(id.as_str())
+            .execute(&mut *tx)
+            .await?;
+        tx.commit().await?;
+        Ok(Deletion::Deleted)
     }
 }
 

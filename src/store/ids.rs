@@ -82,6 +82,10 @@ row_id!(
     /// A key to the REST API, an account's or the operator's.
     ApiKeyId
 );
+row_id!(
+    /// One entry of a call's timeline.
+    CallEventId
+);
 
 #[cfg(test)]
 mod tests {

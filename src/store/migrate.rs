@@ -12,6 +12,7 @@ use sqlx::AnyPool;
 use sqlx::SqlSafeStr;
 use sqlx::migrate::{Migration, MigrationType, Migrator};
 
+use super::connect::Backend;
 use super::error::StoreResult;
 
 /// (version, description, SQL). Append only: an applied migration is never edited.
@@ -30,19 +31,37 @@ const MIGRATIONS: &[(i64, &str, &str)] = &[
         "idempotency keys",
         include_str!("../../migrations/0006_idempotency_keys.sql"),
     ),
+    (
+        7,
+        "agent profile",
+        include_str!("../../migrations/0007_agent_profile.sql"),
+    ),
+    (
+        8,
+        "agent active hours",
+        include_str!("../../migrations/0008_agent_active_hours.sql"),
+    ),
+    (10, "records", include_str!("../../migrations/0010_records.sql")),
 ];
 
-fn migrator() -> Migrator {
-    migrator_with(|_, sql| sql)
+/// (version, SQL) of the migrations whose SQLite text differs from the portable one in
+/// `MIGRATIONS`: what PostgreSQL does with one `ALTER TABLE` (dropping a NOT NULL), SQLite
+/// does by rebuilding the table. A database is one backend all its life, so each records the
+/// checksum of its own text.
+const SQLITE_MIGRATIONS: &[(i64, &str)] =
+    &[(7, include_str!("../../migrations/0007_agent_profile.sqlite.sql"))];
+
+fn migrator(backend: Backend) -> Migrator {
+    migrator_with(backend, |_, sql| sql)
 }
 
-/// The migrations, each one's SQL as `sql_of(version, its SQL)` gives it.
-fn migrator_with(sql_of: impl Fn(i64, &'static str) -> &'static str) -> Migrator {
+/// The migrations for `backend`, each one's SQL as `sql_of(version, its SQL)` gives it.
+fn migrator_with(backend: Backend, sql_of: impl Fn(i64, &'static str) -> &'static str) -> Migrator {
     Migrator::with_migrations(
         MIGRATIONS
             .iter()
             .map(|&(version, description, sql)| {
-                let sql = sql_of(version, sql);
+                let sql = sql_of(version, sql_for(backend, version, sql));
                 Migration::new(
                     version,
                     Cow::Borrowed(description),
@@ -55,8 +74,19 @@ fn migrator_with(sql_of: impl Fn(i64, &'static str) -> &'static str) -> Migrator
     )
 }
 
-pub(crate) async fn run(pool: &AnyPool) -> StoreResult<()> {
-    migrator().run(pool).await?;
+/// The SQL of migration `version` on `backend`: its SQLite text where it has one.
+fn sql_for(backend: Backend, version: i64, portable: &'static str) -> &'static str {
+    match backend {
+        Backend::Sqlite => SQLITE_MIGRATIONS
+            .iter()
+            .find(|&&(v, _)| v == version)
+            .map_or(portable, |&(_, sql)| sql),
+        Backend::Postgres => portable,
+    }
+}
+
+pub(crate) async fn run(pool: &AnyPool, backend: Backend) -> StoreResult<()> {
+    migrator(backend).run(pool).await?;
     Ok(())
 }
 
@@ -68,7 +98,119 @@ pub fn latest_version() -> i64 {
 #[cfg(test)]
 mod tests {
     use super::*;
-    use crate::store::{Store, testing};
+    use crate::store::{AgentId, NewAgent, Store, StoreError, testing};
+
+    /// The migrations before `version`, as a database made by an older build has them.
+    fn migrator_before(backend: Backend, version: i64) -> Migrator {
+        let mut migrator = migrator(backend);
+        migrator.migrations = Cow::Owned(
+            migrator
+                .migrations
+                .iter()
+                .filter(|migration| migration.version < version)
+                .cloned()
+                .collect(),
+        );
+        migrator
+    }
+
+    /// Rows as a build before the agent profile wrote them: an account, a host, two event
+    /// types, an agent linked to both, and a call it answered.
+    const OLD_ROWS: &[&str] = &[
+        "INSERT INTO accounts (id, name, plan, created_at) VALUES ('acc', 'Harbor', 'pro', 1000)",
+        "INSERT INTO hosts (id, account_id, name, timezone, created_at) VALUES ('host', 'acc', 'Dr. A', 'UTC', 1000)",
+        "INSERT INTO event_types (id, account_id, host_id, slug, name, description, duration_min, \
+         buffer_before_min, buffer_after_min, min_notice_min, max_days_ahead, active, secret, created_at) \
+         VALUES ('et1', 'acc', 'host', 'cleaning', 'Cleaning', '', 30, 0, 0, 0, 30, 1, 0, 1000), \
+                ('et2', 'acc', 'host', 'checkup', 'Checkup', '', 30, 0, 0, 0, 30, 1, 0, 1000)",
+        "INSERT INTO agents (id, account_id, name, phone_number, elevenlabs_agent_id, timezone, \
+         first_message, fallback_mode, fallback_number, created_at) \
+         VALUES ('agent', 'acc', 'Ava', '+15550100001', 'el_1', 'Europe/Berlin', 'Hello!', 'dial', \
+                 '+15550100002', 1234)",
+        "INSERT INTO agent_event_types (account_id, agent_id, event_type_id) VALUES ('acc', 'agent', 'et1'), \
+         ('acc', 'agent', 'et2')",
+        "INSERT INTO calls (id, account_id, agent_id, call_sid, direction, from_number, to_number, started_at) \
+         VALUES ('call', 'acc', 'agent', 'CA1', 'inbound', '+4930123456', '+15550100001', 2000)",
+    ];
+
+    #[tokio::test]
+    async fn an_agent_with_links_and_calls_survives_the_agent_profile_upgrade() {
+        sqlx::any::install_default_drivers();
+        for database in [Some(testing::empty_sqlite()), testing::empty_postgres().await]
+            .into_iter()
+            .flatten()
+        {
+            let url = database.url();
+            let backend = if url.starts_with("sqlite") {
+                Backend::Sqlite
+            } else {
+                Backend::Postgres
+            };
+            eprintln!("backend: {backend:?}");
+            let pool = AnyPool::connect(&url).await.unwrap();
+            migrator_before(backend, 7).run(&pool).await.unwrap();
+            for statement in OLD_ROWS {
+                sqlx::query(*statement).execute(&pool).await.unwrap();
+            }
+            migrator(backend).run(&pool).await.unwrap();
+            pool.close().await;
+
+            let store = Store::connect_with(&url, testing::test_options()).await.unwrap();
+            let account = "acc".into();
+            let agent = store.agent(&account, &AgentId::from("agent")).await.unwrap();
+            assert_eq!(agent.phone_number.as_deref(), Some("+15550100001"));
+            assert_eq!(agent.first_message.as_deref(), Some("Hello!"));
+            assert_eq!(agent.fallback_number.as_deref(), Some("+15550100002"));
+            assert_eq!(
+                (agent.language.as_str(), agent.active, agent.deleted_at),
+                ("en", true, None)
+            );
+            assert_eq!(
+                agent.updated_at, agent.created_at,
+                "updated_at starts at the creation"
+            );
+            let linked = store.linked_event_types(&account, &agent.id).await.unwrap();
+            assert_eq!(
+                linked.iter().map(|e| e.slug.as_str()).collect::<Vec<_>>(),
+                ["checkup", "cleaning"],
+                "the links are kept"
+            );
+            let call = store.call_by_sid("CA1").await.unwrap().expect("the call is kept");
+            assert_eq!(call.agent_id, agent.id);
+            let found = store.agent_by_phone_number("+15550100001").await.unwrap();
+            assert_eq!(found.map(|a| a.id), Some(agent.id.clone()));
+
+            // The number stays unique; agents without one are as many as wanted.
+            let taken = store
+                .create_agent(
+                    &account,
+                    NewAgent {
+                        name: "Copy".into(),
+                        phone_number: Some("+15550100001".into()),
+                        elevenlabs_agent_id: "el_2".into(),
+                        ..NewAgent::default()
+                    },
+                )
+                .await;
+            assert!(matches!(taken, Err(StoreError::Conflict { .. })), "{taken:?}");
+            for name in ["Web one", "Web two"] {
+                let web = NewAgent {
+                    name: name.into(),
+                    elevenlabs_agent_id: "el_web".into(),
+                    ..NewAgent::default()
+                };
+                store.create_agent(&account, web).await.unwrap();
+            }
+            // Rows that break the rules are still refused after the rebuild.
+            let orphan = sqlx::query(
+                "INSERT INTO agent_event_types (account_id, agent_id, event_type_id) VALUES ('acc', 'nobody', 'et1')",
+            )
+            .execute(&store.pool)
+            .await;
+            assert!(orphan.is_err(), "the links' reference to agents still holds");
+            store.close().await;
+        }
+    }
 
     #[tokio::test]
     async fn migrations_are_recorded_once_and_rerunning_them_is_a_no_op() {
@@ -80,13 +222,14 @@ mod tests {
             let again = Store::connect_with(&test_store.url(), testing::test_options())
                 .await
                 .unwrap();
-            run(&again.pool).await.unwrap();
+            run(&again.pool, again.backend()).await.unwrap();
             let versions: Vec<i64> =
                 sqlx::query_scalar("SELECT version FROM _sqlx_migrations ORDER BY version")
                     .fetch_all(&again.pool)
                     .await
                     .unwrap();
-            assert_eq!(versions, (1..=latest_version()).collect::<Vec<_>>());
+            let known: Vec<i64> = MIGRATIONS.iter().map(|&(version, _, _)| version).collect();
+            assert_eq!(versions, known);
             again.close().await;
         }
     }
@@ -95,7 +238,7 @@ mod tests {
     async fn an_edited_applied_migration_is_refused() {
         let test_store = testing::sqlite().await;
         // Every migration as applied, but the first one edited.
-        let edited = migrator_with(|version, sql| match version {
+        let edited = migrator_with(Backend::Sqlite, |version, sql| match version {
             1 => "CREATE TABLE something_else (id TEXT)",
             _ => sql,
         });

@@ -8,20 +8,27 @@
 
 mod accounts;
 mod activities;
+mod agent_changes;
+mod agent_hours;
 mod agents;
 mod api_keys;
 mod bookings;
+mod call_events;
+mod call_log;
 mod calls;
 mod connect;
 mod contacts;
 mod error;
 mod event_types;
+mod filters;
 mod health;
 mod host_tx;
 mod hosts;
 mod idempotency;
 mod ids;
+mod in_use;
 mod migrate;
+mod opening_ranges;
 mod page;
 mod plans;
 #[cfg(test)]
@@ -29,26 +36,39 @@ mod query_plans;
 mod row;
 mod schedule;
 pub mod testing;
+mod usage;
 mod validate;
 
 pub use accounts::{Account, AccountChange, NewAccount};
 pub use activities::{Activity, ActivityKind, NewActivity};
+pub use agent_changes::AgentChanges;
+pub use agent_hours::{AfterHoursMode, AgentHours};
 pub use agents::{Agent, FallbackMode, NewAgent};
 pub use api_keys::{ApiKey, NewApiKey};
-pub use bookings::{Booking, BookingStatus, REFERENCE_ALPHABET, REFERENCE_LEN, normalize_reference};
+pub use bookings::{
+    Booking, BookingFilter, BookingStatus, REFERENCE_ALPHABET, REFERENCE_LEN, normalize_reference,
+};
+pub use call_events::{CallEvent, CallEventKind, CallTimeline, NewCallEvent};
+pub use call_log::CallFilter;
 pub use calls::{
     CARRIER_END_REASON, CallDirection, CallRecord, CallUpdate, LOST_END_REASON, LostCalls, NewCallRecord,
 };
 pub use connect::{Backend, PoolUsage, Store, StoreOptions, redact_url, sqlite_file};
-pub use contacts::{Contact, ContactUpsert};
+pub use contacts::{Contact, ContactChanges, ContactUpsert, NewContact};
 pub use error::{Constraint, StoreError, StoreResult};
-pub use event_types::{EventType, NewEventType};
+pub use event_types::{EventType, EventTypeUpdate, NewEventType};
 pub use host_tx::{HostTx, NewBooking};
-pub use hosts::{Host, NewHost};
+pub use hosts::{Host, HostUpdate, NewHost};
 pub use idempotency::IdempotentStart;
+pub use ids::CallEventId;
 pub use ids::{AccountId, ActivityId, AgentId, ApiKeyId, BookingId, CallId, ContactId, EventTypeId, HostId};
+pub use in_use::{Deletion, InUse};
 pub use migrate::latest_version as latest_schema_version;
+pub use opening_ranges::{
+    RangeProblem, check_day_ranges, check_range, check_weekly_ranges, clock_time, weekday_name,
+};
 pub use page::{DEFAULT_PAGE_LIMIT, MAX_PAGE_LIMIT, Page, PageRequest};
 pub use plans::{Plan, PlanChange};
 pub use schedule::{Blackout, DateOverride, MinuteRange, WeeklyRange};
+pub use usage::{Outcome, TOP_OUTCOMES, Usage};
 pub(crate) use validate::is_e164;

@@ -3,29 +3,28 @@
 //! this file only keeps them.
 
 use jiff::civil::{Date, Weekday};
-use sqlx::AnyConnection;
 use sqlx::any::AnyRow;
 
 use super::Store;
 use super::error::{StoreError, StoreResult};
+use super::hosts::lock_host;
 use super::ids::{AccountId, HostId};
+use super::opening_ranges::{RangeProblem, check_day_ranges, check_weekly_ranges};
 use super::row;
-use super::validate;
 
-/// A span of local time as minutes after midnight. A range whose end is at or before its start
+/// A span of local time as minutes after midnight. A range whose end is before its start
 /// runs past midnight into the next day (22:00-02:00 is `1320..120`); an end of 1440 is
-/// midnight at the end of the same day.
+/// midnight at the end of the same day. A range's end never equals its start, and ranges that
+/// are stored together never overlap (`opening_ranges`).
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
 pub struct MinuteRange {
     pub start_minute: u16,
     pub end_minute: u16,
 }
 
-impl MinuteRange {
-    fn validate(&self) -> StoreResult<()> {
-        validate::minute_of_day("start minute", self.start_minute, false)?;
-        validate::minute_of_day("end minute", self.end_minute, true)
-    }
+/// A refused list of ranges as the store reports it, naming the range by its place.
+fn refused(what: &'static str, problem: RangeProblem) -> StoreError {
+    StoreError::invalid(what, format!("range {}: {}", problem.index, problem.message))
 }
 
 /// One opening range on a day of the week.
@@ -56,7 +55,7 @@ pub struct Blackout {
 }
 
 /// Weekdays are stored as 1 = Monday ... 7 = Sunday (ISO 8601).
-fn weekday_from_stored(number: i64) -> StoreResult<Weekday> {
+pub(super) fn weekday_from_stored(number: i64) -> StoreResult<Weekday> {
     i8::try_from(number)
         .ok()
         .and_then(|n| Weekday::from_monday_one_offset(n).ok())
@@ -84,23 +83,9 @@ fn blackout(row: &AnyRow) -> StoreResult<Blackout> {
     })
 }
 
-/// Every schedule write starts by writing the host's row inside its transaction. That checks
-/// ownership (a host of another account is `NotFound` and nothing is written) and, as in the
-/// booking transaction (host_tx.rs), takes the host's lock: on PostgreSQL two writers of one
-/// host's schedule would otherwise both delete what was there before either inserted, and
-/// leave the union of their ranges. (SQLite's `BEGIN IMMEDIATE` already serializes them.) The
-/// write changes nothing, so `lock_version` still counts booking transactions only.
-async fn lock_host(conn: &mut AnyConnection, account_id: &AccountId, host_id: &HostId) -> StoreResult<()> {
-    let done = sqlx::query("UPDATE hosts SET lock_version = lock_version WHERE account_id = $1 AND id = $2")
-        .bind(account_id.as_str())
-        .bind(host_id.as_str())
-        .execute(conn)
-        .await?;
-    if done.rows_affected() == 0 {
-        return Err(StoreError::NotFound { what: "host" });
-    }
-    Ok(())
-}
+// Every schedule write starts with `lock_host` (hosts.rs): on PostgreSQL two writers of one
+// host's schedule would otherwise both delete what was there before either inserted, and leave
+// the union of their ranges.
 
 impl Store {
     /// Replaces all of the host's weekly hours with `ranges`.
@@ -110,21 +95,7 @@ impl Store {
         host_id: &HostId,
         ranges: &[WeeklyRange],
     ) -> StoreResult<()> {
-        for (i, weekly) in ranges.iter().enumerate() {
-            weekly.range.validate()?;
-            let duplicate = ranges[..i].iter().any(|earlier| {
-                earlier.weekday == weekly.weekday && earlier.range.start_minute == weekly.range.start_minute
-            });
-            if duplicate {
-                return Err(StoreError::invalid(
-                    "weekly hours",
-                    format!(
-                        "two ranges start at minute {} on {:?}",
-                        weekly.range.start_minute, weekly.weekday
-                    ),
-                ));
-            }
-        }
+        check_weekly_ranges(ranges).map_err(|problem| refused("weekly hours", problem))?;
         let mut tx = self.begin_write().await?;
         lock_host(&mut tx, account_id, host_id).await?;
         sqlx::query("DELETE FROM weekly_hours WHERE host_id = $1")
@@ -169,9 +140,7 @@ impl Store {
         host_id: &HostId,
         date_override: &DateOverride,
     ) -> StoreResult<()> {
-        for range in &date_override.ranges {
-            range.validate()?;
-        }
+        check_day_ranges(&date_override.ranges).map_err(|problem| refused("date override", problem))?;
         let date = row::date_text(date_override.date);
         let mut tx = self.begin_write().await?;
         lock_host(&mut tx, account_id, host_id).await?;
@@ -334,41 +303,5 @@ mod tests {
         for bad in [0, 8, -1, 300] {
             assert!(weekday_from_stored(bad).is_err());
         }
-    }
-
-    #[test]
-    fn ranges_past_midnight_are_allowed_but_minutes_past_a_day_are_not() {
-        assert!(
-            MinuteRange {
-                start_minute: 1320,
-                end_minute: 120
-            }
-            .validate()
-            .is_ok()
-        );
-        assert!(
-            MinuteRange {
-                start_minute: 0,
-                end_minute: 1440
-            }
-            .validate()
-            .is_ok()
-        );
-        assert!(
-            MinuteRange {
-                start_minute: 1440,
-                end_minute: 1440
-            }
-            .validate()
-            .is_err()
-        );
-        assert!(
-            MinuteRange {
-                start_minute: 60,
-                end_minute: 1441
-            }
-            .validate()
-            .is_err()
-        );
     }
 }

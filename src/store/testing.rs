@@ -153,16 +153,62 @@ pub async fn sqlite() -> TestStore {
 }
 
 pub async fn sqlite_with(options: StoreOptions) -> TestStore {
-    let dir = std::env::temp_dir().join(format!("switchboard-test-{}", uuid::Uuid::new_v4().simple()));
-    std::fs::create_dir_all(&dir).expect("create a temporary directory");
-    let cleanup = Cleanup::SqliteDir(dir.clone());
-    match Store::connect_with(&sqlite_url(&dir), options).await {
-        Ok(store) => TestStore { store, cleanup },
-        Err(error) => {
-            drop(cleanup);
-            panic!("cannot open a test SQLite store: {error}");
+    let empty = empty_sqlite();
+    match Store::connect_with(&empty.url(), options).await {
+        Ok(store) => TestStore {
+            store,
+            cleanup: empty.cleanup,
+        },
+        Err(error) => panic!("cannot open a test SQLite store: {error}"),
+    }
+}
+
+/// A database with no schema yet, deleted when dropped: for migrating it by hand (an upgrade
+/// from an older schema).
+#[derive(Debug)]
+pub struct EmptyDatabase {
+    cleanup: Cleanup,
+}
+
+impl EmptyDatabase {
+    /// The URL to connect to it with (the SQLite file is created on first connection).
+    pub fn url(&self) -> String {
+        match &self.cleanup {
+            Cleanup::SqliteDir(dir) => sqlite_url(dir),
+            Cleanup::PostgresDatabase { server_url, name } => database_url(server_url, name),
         }
     }
+}
+
+/// A new SQLite database file's place in a new temporary directory.
+pub fn empty_sqlite() -> EmptyDatabase {
+    let dir = std::env::temp_dir().join(format!("switchboard-test-{}", uuid::Uuid::new_v4().simple()));
+    std::fs::create_dir_all(&dir).expect("create a temporary directory");
+    EmptyDatabase {
+        cleanup: Cleanup::SqliteDir(dir),
+    }
+}
+
+/// A new, empty PostgreSQL database, or `None` (after saying so) when no server is configured.
+pub async fn empty_postgres() -> Option<EmptyDatabase> {
+    let server_url = postgres_server_url()?;
+    let shown = redact_url(&server_url);
+    assert!(
+        url::Url::parse(&server_url).is_ok(),
+        "{POSTGRES_URL_VAR} is not a URL: {shown}"
+    );
+    let name = format!("switchboard_test_{}", uuid::Uuid::new_v4().simple());
+    let mut admin = PgConnection::connect(&server_url)
+        .await
+        .unwrap_or_else(|e| panic!("cannot connect to {shown}: {e}"));
+    sqlx::raw_sql(sqlx::AssertSqlSafe(format!("CREATE DATABASE \"{name}\"")))
+        .execute(&mut admin)
+        .await
+        .unwrap_or_else(|e| panic!("cannot create a test database on {shown}: {e}"));
+    let _ = admin.close().await;
+    Some(EmptyDatabase {
+        cleanup: Cleanup::PostgresDatabase { server_url, name },
+    })
 }
 
 /// A fresh PostgreSQL store, or `None` (after saying so) when no server is configured.
@@ -184,33 +230,14 @@ pub fn postgres_server_url() -> Option<String> {
 }
 
 pub async fn postgres_with(options: StoreOptions) -> Option<TestStore> {
-    let server_url = postgres_server_url()?;
-    let shown = redact_url(&server_url);
-    assert!(
-        url::Url::parse(&server_url).is_ok(),
-        "{POSTGRES_URL_VAR} is not a URL: {shown}"
-    );
-    let name = format!("switchboard_test_{}", uuid::Uuid::new_v4().simple());
-    let mut admin = PgConnection::connect(&server_url)
-        .await
-        .unwrap_or_else(|e| panic!("cannot connect to {shown}: {e}"));
-    sqlx::raw_sql(sqlx::AssertSqlSafe(format!("CREATE DATABASE \"{name}\"")))
-        .execute(&mut admin)
-        .await
-        .unwrap_or_else(|e| panic!("cannot create a test database on {shown}: {e}"));
-    let _ = admin.close().await;
     // From here on the guard owns the database, so a failure below still drops it.
-    let cleanup = Cleanup::PostgresDatabase {
-        server_url: server_url.clone(),
-        name: name.clone(),
-    };
-    let url = database_url(&server_url, &name);
-    match Store::connect_with(&url, options).await {
-        Ok(store) => Some(TestStore { store, cleanup }),
-        Err(error) => {
-            drop(cleanup);
-            panic!("cannot open the test database on {shown}: {error}");
-        }
+    let empty = empty_postgres().await?;
+    match Store::connect_with(&empty.url(), options).await {
+        Ok(store) => Some(TestStore {
+            store,
+            cleanup: empty.cleanup,
+        }),
+        Err(error) => panic!("cannot open the test database: {error}"),
     }
 }
 
@@ -301,12 +328,13 @@ pub async fn seed_business(store: &Store) -> Business {
             &account.id,
             NewAgent {
                 name: "Reception".into(),
-                phone_number: unique_phone_number(),
+                phone_number: Some(unique_phone_number()),
                 elevenlabs_agent_id: "agent_seed".into(),
                 timezone: "Europe/Berlin".into(),
                 first_message: None,
                 fallback_mode: FallbackMode::Voicemail,
                 fallback_number: None,
+                ..NewAgent::default()
             },
         )
         .await

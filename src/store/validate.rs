@@ -36,19 +36,6 @@ pub(crate) fn not_blank(what: &'static str, value: &str) -> StoreResult<()> {
     }
 }
 
-/// A time of day as minutes after local midnight; 1440 is only valid as an end.
-pub(crate) fn minute_of_day(what: &'static str, minute: u16, is_end: bool) -> StoreResult<()> {
-    let limit = if is_end { 1440 } else { 1439 };
-    if minute <= limit {
-        Ok(())
-    } else {
-        Err(StoreError::invalid(
-            what,
-            format!("{minute} is past {limit} minutes after midnight"),
-        ))
-    }
-}
-
 #[cfg(test)]
 mod tests {
     use super::*;

@@ -122,7 +122,10 @@ impl Directory {
         if let Some(line) = &line {
             let other = match &key {
                 CacheKey::Number(_) => CacheKey::Agent(line.agent.id.as_str().to_owned()),
-                CacheKey::Agent(_) => CacheKey::Number(line.agent.phone_number.clone()),
+                CacheKey::Agent(_) => match &line.agent.phone_number {
+                    Some(number) => CacheKey::Number(number.clone()),
+                    None => CacheKey::Agent(line.agent.id.as_str().to_owned()),
+                },
             };
             self.cache.insert(other, Some(line.clone()), version, now);
         }
@@ -154,7 +157,7 @@ impl Directory {
         if candidates.len() > 1
             && let Some(called) = called_number
         {
-            candidates.retain(|agent| agent.phone_number == called);
+            candidates.retain(|agent| agent.phone_number.as_deref() == Some(called));
         }
         match candidates.len() {
             1 => Ok(candidates.remove(0)),

@@ -32,10 +32,11 @@ pub struct Fallback {
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub enum Then {
     HangUp,
-    /// Connect the caller to a person at `number`, showing `caller_id`.
+    /// Connect the caller to a person at `number`, showing `caller_id` (the line's own
+    /// number; Twilio shows the caller's when there is none).
     Transfer {
         number: String,
-        caller_id: String,
+        caller_id: Option<String>,
         ring_secs: u32,
     },
     /// Record a message of up to `max_secs` after a beep (`#` ends it), then say `if_silent`
@@ -131,7 +132,7 @@ mod tests {
             dial.then,
             Then::Transfer {
                 number: "+15550100002".into(),
-                caller_id: "+15550100001".into(),
+                caller_id: Some("+15550100001".into()),
                 ring_secs: 20,
             }
         );

@@ -12,13 +12,19 @@ pub(crate) fn agent(mode: FallbackMode, number: Option<&str>) -> Agent {
         id: "agent-1".into(),
         account_id: "account-1".into(),
         name: "Ava".into(),
-        phone_number: "+15550100001".into(),
+        phone_number: Some("+15550100001".into()),
         elevenlabs_agent_id: "agent_x".into(),
         timezone: "UTC".into(),
         first_message: None,
         fallback_mode: mode,
         fallback_number: number.map(str::to_owned),
+        voice_id: None,
+        language: "en".into(),
+        business_context: None,
+        active: true,
         created_at: Timestamp::UNIX_EPOCH,
+        updated_at: Timestamp::UNIX_EPOCH,
+        deleted_at: None,
     }
 }
 

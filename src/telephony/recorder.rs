@@ -9,6 +9,11 @@
 //! next. The end of a call is also kept in memory before the driver closes the caller's socket,
 //! because Twilio requests the `<Connect action>` URL as soon as the socket closes and the
 //! answer depends on it.
+//!
+//! It also logs the call's timeline (`store::CallEvent`): the stream starting, the agent
+//! connecting, each tool call's outcome, agent errors; a handful of rows per call, through the
+//! same worker, never for an audio frame. A lost timeline entry is logged and not retried: the
+//! call's row, not its timeline, is what its minutes are counted from.
 
 use std::collections::HashMap;
 use std::sync::{Arc, Mutex};
@@ -20,7 +25,9 @@ use tokio::sync::{Notify, mpsc};
 use crate::call::driver::CallObserver;
 use crate::call::{EndReason, Event};
 use crate::shutdown::Shutdown;
-use crate::store::{AccountId, CallRecord, NewCallRecord, Store, StoreError, StoreResult};
+use crate::store::{
+    AccountId, CallEventKind, CallRecord, NewCallEvent, NewCallRecord, Store, StoreError, StoreResult,
+};
 
 use super::metrics::{ErrorKind, Metrics};
 
@@ -30,6 +37,8 @@ const OUTCOME_TTL: Duration = Duration::from_secs(600);
 const FINISH_ATTEMPTS: u32 = 6;
 /// The wait after the first failed attempt; doubled after each further one (0.1 s … 3.2 s).
 const FIRST_RETRY: Duration = Duration::from_millis(100);
+/// The most characters of a message (a tool's refusal, an agent's error) a timeline entry keeps.
+const EVENT_MESSAGE_CHARS: usize = 500;
 
 /// A write for the worker.
 #[derive(Debug)]
@@ -48,6 +57,10 @@ enum Write {
         at: Timestamp,
         reason: &'static str,
         duration: Duration,
+    },
+    Event {
+        call_sid: String,
+        event: NewCallEvent,
     },
 }
 
@@ -161,6 +174,13 @@ impl CallObserver for CallRecorder {
         let Some(call_sid) = call_sid else {
             return;
         };
+        // The timeline's entry goes first: a call's end comes after everything in it.
+        if let Some(entry) = timeline_entry(event) {
+            self.write(Write::Event {
+                call_sid: call_sid.to_owned(),
+                event: entry,
+            });
+        }
         match event {
             Event::ConversationStarted { conversation_id, .. } => self.write(Write::ConversationId {
                 call_sid: call_sid.to_owned(),
@@ -182,6 +202,64 @@ impl CallObserver for CallRecorder {
             }
             _ => {}
         }
+    }
+}
+
+/// The entry of the call's timeline an event makes, if any (see `store::call_events`).
+fn timeline_entry(event: &Event) -> Option<NewCallEvent> {
+    let (kind, detail) = match event {
+        Event::Started(started) => (
+            CallEventKind::StreamStarted,
+            serde_json::json!({ "stream_sid": started.stream_sid }),
+        ),
+        Event::ConversationStarted { conversation_id, .. } => (
+            CallEventKind::AgentConnected,
+            serde_json::json!({ "conversation_id": conversation_id }),
+        ),
+        Event::ToolFinished {
+            id,
+            name,
+            result,
+            is_error,
+            timed_out,
+            elapsed,
+        } => {
+            let outcome = match (*timed_out, *is_error) {
+                (true, _) => "timed_out",
+                (false, true) => "error",
+                (false, false) => "ok",
+            };
+            let mut detail = serde_json::json!({
+                "tool_call_id": id,
+                "name": name,
+                "outcome": outcome,
+                "elapsed_ms": u64::try_from(elapsed.as_millis()).unwrap_or(u64::MAX),
+            });
+            // A refusal is what the agent was told; a success's reply is the agent's to read
+            // (the bookings and contacts it made are in the CRM log).
+            if *is_error {
+                detail["message"] = shortened(result).into();
+            }
+            (CallEventKind::ToolCall, detail)
+        }
+        Event::AgentError { code, message } => (
+            CallEventKind::AgentError,
+            serde_json::json!({ "code": code, "message": shortened(message) }),
+        ),
+        _ => return None,
+    };
+    Some(NewCallEvent {
+        at: Timestamp::now(),
+        kind,
+        detail,
+    })
+}
+
+/// At most [`EVENT_MESSAGE_CHARS`] characters of `message`.
+fn shortened(message: &str) -> String {
+    match message.char_indices().nth(EVENT_MESSAGE_CHARS) {
+        Some((cut, _)) => format!("{}…", &message[..cut]),
+        None => message.to_owned(),
     }
 }
 
@@ -241,6 +319,12 @@ impl Writer {
                 reason,
                 duration,
             } => self.finish(&call_sid, at, reason, duration).await,
+            Write::Event { call_sid, event } => {
+                if let Err(e) = self.store.insert_call_event(&call_sid, &event).await {
+                    self.metrics.error(ErrorKind::Store);
+                    tracing::warn!(error = %e, %call_sid, kind = event.kind.as_str(), "could not log the call's event");
+                }
+            }
         }
     }
 
@@ -297,7 +381,7 @@ mod tests {
             call_sid: "CAretry".into(),
             direction: CallDirection::Inbound,
             from_number: "+4930123456".into(),
-            to_number: business.agent.phone_number.clone(),
+            to_number: business.agent.phone_number.clone().unwrap(),
             started_at: Timestamp::now(),
         };
         store
@@ -335,5 +419,107 @@ mod tests {
         .await;
         workers.stop();
         workers.finished().await;
+    }
+
+    #[tokio::test]
+    async fn a_calls_timeline_is_logged_from_its_events_and_nothing_from_its_audio() {
+        use crate::audio::AudioFormat;
+        use crate::call::{Started, ToolCall};
+        use crate::store::CallEventKind;
+
+        let store = testing::sqlite().await;
+        let business = seed_business(&store).await;
+        let new = NewCallRecord {
+            agent_id: business.agent.id.clone(),
+            call_sid: "CAtimeline".into(),
+            direction: CallDirection::Inbound,
+            from_number: "+4930123456".into(),
+            to_number: business.agent.phone_number.clone().unwrap(),
+            started_at: Timestamp::now(),
+        };
+        let call = store
+            .insert_call(&business.account.id, new)
+            .await
+            .unwrap()
+            .unwrap();
+        let metrics = Arc::new(Metrics::new());
+        let workers = Shutdown::new();
+        let recorder = CallRecorder::start(store.store(), metrics.clone(), &workers);
+        let refusal = "x".repeat(EVENT_MESSAGE_CHARS + 10);
+        let events = [
+            Event::Started(Started {
+                call_sid: "CAtimeline".into(),
+                stream_sid: "MZ1".into(),
+                account_sid: "AC1".into(),
+                parameters: Default::default(),
+            }),
+            Event::ConversationStarted {
+                conversation_id: "conv_1".into(),
+                input: AudioFormat::Ulaw8000,
+                output: AudioFormat::Ulaw8000,
+            },
+            Event::AgentSaid("Hello".into()),
+            Event::ToolCall(ToolCall {
+                id: "tc1".into(),
+                name: "create_booking".into(),
+                parameters: serde_json::Value::Null,
+            }),
+            Event::Metered { seconds: 5 },
+            Event::ToolFinished {
+                id: "tc1".into(),
+                name: "create_booking".into(),
+                result: refusal.clone(),
+                is_error: true,
+                timed_out: false,
+                elapsed: Duration::from_millis(120),
+            },
+            Event::ToolFinished {
+                id: "tc2".into(),
+                name: "list_event_types".into(),
+                result: "{}".into(),
+                is_error: false,
+                timed_out: true,
+                elapsed: Duration::from_secs(10),
+            },
+            Event::Ended {
+                reason: EndReason::AgentEnded,
+                duration: Duration::from_secs(42),
+                stats: SessionStats::default(),
+            },
+        ];
+        for event in &events {
+            recorder.on_event(Some("CAtimeline"), event);
+        }
+        workers.stop();
+        workers.finished().await;
+
+        let timeline = store.call_timeline(&business.account.id, &call.id).await.unwrap();
+        let kinds: Vec<_> = timeline.events.iter().map(|event| event.kind.clone()).collect();
+        assert_eq!(
+            kinds,
+            [
+                CallEventKind::Answered,
+                CallEventKind::StreamStarted,
+                CallEventKind::AgentConnected,
+                CallEventKind::ToolCall,
+                CallEventKind::ToolCall,
+                CallEventKind::Ended,
+            ]
+        );
+        assert_eq!(timeline.events[2].detail["conversation_id"], "conv_1");
+        let refused = &timeline.events[3].detail;
+        assert_eq!(refused["outcome"], "error");
+        assert_eq!(refused["elapsed_ms"], 120);
+        let message = refused["message"].as_str().unwrap();
+        assert_eq!(
+            message.chars().count(),
+            EVENT_MESSAGE_CHARS + 1,
+            "cut, with an ellipsis"
+        );
+        let timed_out = &timeline.events[4].detail;
+        assert_eq!(timed_out["outcome"], "timed_out");
+        assert!(timed_out.get("message").is_none(), "a reply is not logged");
+        assert_eq!(timeline.events[5].detail["duration_seconds"], 42);
+        assert_eq!(metrics.error_count(ErrorKind::Store), 0);
     }
 }

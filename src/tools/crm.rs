@@ -157,7 +157,7 @@ pub(crate) async fn log_call(
                     "disposition": disposition,
                     "summary": summary,
                     "call_sid": ctx.call_sid,
-                    "agent_id": scope.agent_id.as_str(),
+                    "agent_id": scope.agent_id.as_ref().map(|agent| agent.as_str()),
                     "caller_number": ctx.caller_number,
                 })),
             },

@@ -13,10 +13,10 @@ pub(crate) fn of(ctx: &ToolContext) -> ToolResult<Scope> {
             "tool call without an account and agent".into(),
         ));
     }
-    Ok(Scope {
-        account_id: AccountId::from(ctx.account_id.as_str()),
-        agent_id: AgentId::from(ctx.agent_id.as_str()),
-    })
+    Ok(Scope::agent(
+        AccountId::from(ctx.account_id.as_str()),
+        AgentId::from(ctx.agent_id.as_str()),
+    ))
 }
 
 #[cfg(test)]

@@ -100,7 +100,7 @@ async fn ensure_agent(
             &account.id,
             NewAgent {
                 name: AGENT_NAME.into(),
-                phone_number: phone_number.into(),
+                phone_number: Some(phone_number.into()),
                 elevenlabs_agent_id: elevenlabs_agent_id.into(),
                 timezone: timezone.into(),
                 first_message: Some(
@@ -108,6 +108,7 @@ async fn ensure_agent(
                 ),
                 fallback_mode: FallbackMode::Voicemail,
                 fallback_number: None,
+                ..NewAgent::default()
             },
         )
         .await;

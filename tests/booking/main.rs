@@ -33,10 +33,7 @@ async fn demo(store: &Store) -> Demo {
     let business = seed_demo_business(store, &unique_phone_number(), "agent_demo", HOST_ZONE)
         .await
         .unwrap();
-    let scope = Scope {
-        account_id: business.account_id.clone(),
-        agent_id: business.agent_id.clone(),
-    };
+    let scope = Scope::agent(business.account_id.clone(), business.agent_id.clone());
     Demo {
         store: store.clone(),
         business,

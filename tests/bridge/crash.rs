@@ -62,7 +62,7 @@ async fn after_a_kill_with_calls_up_a_restart_closes_every_call_with_its_minutes
         let mut caller = CallerConfig::new(
             format!("{base_url}/twilio/voice"),
             &auth_token,
-            &business.agent.phone_number,
+            business.agent.phone_number.as_deref().unwrap(),
         );
         caller.max_duration = Duration::from_secs(600);
         caller.linger = Duration::from_secs(600);

@@ -160,7 +160,7 @@ async fn repeated_lookups_are_answered_without_the_database() {
     let store = testing::sqlite().await;
     let business = testing::seed_business(&store).await;
     let directory = Directory::with_cache(store.store(), Duration::from_secs(3600), 100);
-    let number = business.agent.phone_number.as_str();
+    let number = business.agent.phone_number.as_deref().unwrap();
     let line = directory.line(number).await.unwrap().expect("the seeded line");
     // The database is gone: the lookups of the last hour still answer, and the stream that
     // follows a webhook finds its agent by id among them.
@@ -192,12 +192,13 @@ async fn a_changed_agent_is_seen_by_the_next_lookup() {
             &business.account.id,
             NewAgent {
                 name: "Bea".into(),
-                phone_number: new_number.clone(),
+                phone_number: Some(new_number.clone()),
                 elevenlabs_agent_id: "agent_bea".into(),
                 timezone: "UTC".into(),
                 first_message: None,
                 fallback_mode: FallbackMode::Message,
                 fallback_number: None,
+                ..NewAgent::default()
             },
         )
         .await

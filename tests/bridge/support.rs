@@ -82,7 +82,7 @@ impl TestBridge {
     }
 
     pub fn number(&self) -> &str {
-        &self.business.agent.phone_number
+        self.business.agent.phone_number.as_deref().unwrap()
     }
 
     /// Posts the signed voice webhook of a new call to this bridge's number, as Twilio would;

@@ -31,12 +31,13 @@ async fn seed_agents(
                 account,
                 NewAgent {
                     name: format!("Line {i}"),
-                    phone_number: phone_number.clone(),
+                    phone_number: Some(phone_number.clone()),
                     elevenlabs_agent_id: format!("agent_{i}"),
                     timezone: "America/Los_Angeles".into(),
                     first_message: None,
                     fallback_mode: FallbackMode::Message,
                     fallback_number: None,
+                    ..NewAgent::default()
                 },
             )
             .await

@@ -23,7 +23,7 @@ async fn open_call(store: &Store, agent: &Agent, call_sid: &str, started_at: Tim
         call_sid: call_sid.into(),
         direction: CallDirection::Inbound,
         from_number: "+4930123456".into(),
-        to_number: agent.phone_number.clone(),
+        to_number: agent.phone_number.clone().unwrap(),
         started_at,
     };
     store

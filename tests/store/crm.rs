@@ -205,7 +205,7 @@ async fn calls_are_logged_at_start_and_finished_once() {
             call_sid: "CA0123456789abcdef0123456789abcdef".into(),
             direction: CallDirection::Inbound,
             from_number: "+4930123456".into(),
-            to_number: business.agent.phone_number.clone(),
+            to_number: business.agent.phone_number.clone().unwrap(),
             started_at,
         };
         let call = store

@@ -222,7 +222,7 @@ async fn the_call_records_pool_being_full_leaves_the_main_pool_free() {
         // The call path's read and write still get connections at once (without their own
         // pool they would wait out the acquire timeout and fail).
         let found = store
-            .agent_by_phone_number(&business.agent.phone_number)
+            .agent_by_phone_number(business.agent.phone_number.as_deref().unwrap())
             .await
             .unwrap();
         assert_eq!(found, Some(business.agent.clone()));

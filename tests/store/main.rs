@@ -1,10 +1,13 @@
 //! Storage on SQLite and on PostgreSQL: the schema and its setup, connections, the booking
 //! transaction under concurrent writers, the CRM log, and the queries on a call's path.
 
+mod agents;
 mod booking_tx;
+mod calendar;
 mod call_path;
 mod call_records;
 mod connect;
 mod crm;
 mod health;
+mod records;
 mod setup;

@@ -12,12 +12,13 @@ use switchboard::store::{
 fn new_agent(phone_number: &str) -> NewAgent {
     NewAgent {
         name: "Front desk".into(),
-        phone_number: phone_number.into(),
+        phone_number: Some(phone_number.into()),
         elevenlabs_agent_id: "agent_abc".into(),
         timezone: "America/New_York".into(),
         first_message: Some("Hello, this is the front desk.".into()),
         fallback_mode: FallbackMode::Dial,
         fallback_number: Some("+14155550100".into()),
+        ..NewAgent::default()
     }
 }
 
@@ -93,7 +94,7 @@ async fn bad_agent_input_is_invalid_before_anything_is_written() {
         let business = seed_business(&store).await;
         let cases = [
             NewAgent {
-                phone_number: "555-0100".into(),
+                phone_number: Some("555-0100".into()),
                 ..new_agent(&testing::unique_phone_number())
             },
             NewAgent {

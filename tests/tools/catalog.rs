@@ -137,12 +137,13 @@ async fn an_agent_without_links_offers_every_active_public_type_and_an_unlinked_
                 account,
                 NewAgent {
                     name: "Night line".into(),
-                    phone_number: unique_phone_number(),
+                    phone_number: Some(unique_phone_number()),
                     elevenlabs_agent_id: "agent_night".into(),
                     timezone: HOST_ZONE.into(),
                     first_message: None,
                     fallback_mode: FallbackMode::Voicemail,
                     fallback_number: None,
+                    ..NewAgent::default()
                 },
             )
             .await
@@ -173,12 +174,13 @@ async fn another_accounts_agent_sees_none_of_the_first_accounts_meeting_types() 
                 &other.id,
                 NewAgent {
                     name: "Other".into(),
-                    phone_number: unique_phone_number(),
+                    phone_number: Some(unique_phone_number()),
                     elevenlabs_agent_id: "agent_other".into(),
                     timezone: HOST_ZONE.into(),
                     first_message: None,
                     fallback_mode: FallbackMode::Voicemail,
                     fallback_number: None,
+                    ..NewAgent::default()
                 },
             )
             .await

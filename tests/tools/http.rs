@@ -128,12 +128,13 @@ async fn agents_are_found_by_either_id_and_unknown_or_ambiguous_ones_are_refused
             &demo.business.account_id,
             NewAgent {
                 name: "Second line".into(),
-                phone_number: unique_phone_number(),
+                phone_number: Some(unique_phone_number()),
                 elevenlabs_agent_id: "agent_demo".into(),
                 timezone: crate::support::HOST_ZONE.into(),
                 first_message: None,
                 fallback_mode: FallbackMode::Voicemail,
                 fallback_number: None,
+                ..NewAgent::default()
             },
         )
         .await

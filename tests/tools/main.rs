@@ -7,3 +7,4 @@ mod changes;
 mod http;
 mod latency;
 mod support;
+mod team;

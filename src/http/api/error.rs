@@ -20,6 +20,8 @@ pub struct ApiFailure {
     pub code: &'static str,
     pub message: String,
     pub field: Option<String>,
+    /// What can be asked for instead (a refused booking's next free starts, RFC 3339).
+    pub alternatives: Option<Vec<String>>,
 }
 
 /// The body of every error answer.
@@ -37,6 +39,10 @@ pub struct ErrorDetail {
     /// The request field at fault, as the client spelled it.
     #[serde(skip_serializing_if = "Option::is_none")]
     pub field: Option<String>,
+    /// A refused booking's next free starts (RFC 3339 with the offset of the zone asked in),
+    /// to offer instead.
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub alternatives: Option<Vec<String>>,
 }
 
 impl ApiFailure {
@@ -46,6 +52,7 @@ impl ApiFailure {
             code,
             message: message.into(),
             field: None,
+            alternatives: None,
         }
     }
 
@@ -97,6 +104,18 @@ impl From<ManageError> for ApiFailure {
             ManageError::PlanLimit { message } => ApiFailure::new(StatusCode::FORBIDDEN, code, message),
             ManageError::Forbidden { message } => ApiFailure::new(StatusCode::FORBIDDEN, code, message),
             ManageError::Store(store) => ApiFailure::from(store),
+            ManageError::Refused {
+                message,
+                alternatives,
+                ..
+            } => ApiFailure {
+                alternatives: Some(alternatives.iter().map(super::rfc3339_zoned).collect()),
+                ..ApiFailure::new(StatusCode::CONFLICT, code, message)
+            },
+            ManageError::Internal(message) => {
+                tracing::error!(%message, "API request failed on stored data");
+                ApiFailure::internal()
+            }
         }
     }
 }
@@ -130,6 +149,7 @@ impl IntoResponse for ApiFailure {
                 code: self.code.to_owned(),
                 message: self.message,
                 field: self.field,
+                alternatives: self.alternatives,
             },
         };
         (self.status, axum::Json(body)).into_response()

@@ -225,3 +225,9 @@ pub fn error_schema() -> RefOr<Schema> {
 pub fn rfc3339(instant: jiff::Timestamp) -> String {
     instant.to_string()
 }
+
+/// An instant on a zone's clock, as the API writes one shown in a time zone the client chose:
+/// RFC 3339 with that zone's offset then (`2026-03-02T09:00:00+01:00`).
+pub fn rfc3339_zoned(instant: &jiff::Zoned) -> String {
+    instant.strftime("%Y-%m-%dT%H:%M:%S%:z").to_string()
+}
