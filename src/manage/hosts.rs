@@ -105,12 +105,12 @@ pub async fn delete(store: &Store, scope: &Scope, id: &str) -> ManageResult<()> 
     match store.delete_host(&scope.account_id, &HostId::from(id)).await {
         Ok(Deletion::Deleted) => Ok(()),
         Ok(Deletion::Refused(in_use)) => Err(ManageError::conflict("host_in_use", host_in_use(&in_use))),
-        // A booking made between the check and the delete.
+        // An event type or a booking made between the check and the delete.
         Err(store::StoreError::Conflict {
             constraint: store::Constraint::ForeignKey(_),
         }) => Err(ManageError::conflict(
             "host_in_use",
-            "This host was just booked, so it is kept for that booking.",
+            "An event type or a booking was just made with this host, so it is kept; ask again to see what uses it.",
         )),
         Err(error) => Err(error.into()),
     }

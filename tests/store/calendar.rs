@@ -468,3 +468,94 @@ async fn schedules_with_zero_length_or_overlapping_ranges_are_refused_whole() {
     })
     .await;
 }
+
+/// Each change reads and writes the row in one transaction that writes it first: without that,
+/// two changes read the same row on PostgreSQL and the later write undoes the earlier one.
+#[tokio::test(flavor = "multi_thread", worker_threads = 4)]
+async fn concurrent_changes_of_different_fields_all_land() {
+    on_each_backend(|store| async move {
+        let business = seed_business(&store).await;
+        let account = &business.account.id;
+        for round in 0..10u32 {
+            let id = store
+                .create_event_type(
+                    account,
+                    new_event_type(&business.host.id, &format!("round-{round}")),
+                )
+                .await
+                .unwrap()
+                .id;
+            let changes = [
+                EventTypeUpdate {
+                    name: Some("Renamed".into()),
+                    ..EventTypeUpdate::default()
+                },
+                EventTypeUpdate {
+                    description: Some("Described".into()),
+                    ..EventTypeUpdate::default()
+                },
+                EventTypeUpdate {
+                    duration_min: Some(50),
+                    ..EventTypeUpdate::default()
+                },
+                EventTypeUpdate {
+                    buffer_before_min: Some(5),
+                    ..EventTypeUpdate::default()
+                },
+                EventTypeUpdate {
+                    buffer_after_min: Some(6),
+                    ..EventTypeUpdate::default()
+                },
+                EventTypeUpdate {
+                    min_notice_min: Some(7),
+                    ..EventTypeUpdate::default()
+                },
+                EventTypeUpdate {
+                    slot_interval_min: Some(Some(8)),
+                    ..EventTypeUpdate::default()
+                },
+                EventTypeUpdate {
+                    max_days_ahead: Some(9),
+                    ..EventTypeUpdate::default()
+                },
+                EventTypeUpdate {
+                    per_day_limit: Some(Some(10)),
+                    ..EventTypeUpdate::default()
+                },
+                EventTypeUpdate {
+                    secret: Some(true),
+                    ..EventTypeUpdate::default()
+                },
+            ];
+            let writers: Vec<_> = changes
+                .into_iter()
+                .map(|change| {
+                    let (store, account, id) = (store.clone(), account.clone(), id.clone());
+                    tokio::spawn(async move { store.update_event_type(&account, &id, change).await.unwrap() })
+                })
+                .collect();
+            for writer in writers {
+                writer.await.unwrap();
+            }
+            let stored = store.event_type(account, &id).await.unwrap();
+            let landed = (
+                stored.name.as_str(),
+                stored.description.as_str(),
+                stored.duration_min,
+                stored.buffer_before_min,
+                stored.buffer_after_min,
+                stored.min_notice_min,
+                stored.slot_interval_min,
+                stored.max_days_ahead,
+                stored.per_day_limit,
+                stored.secret,
+            );
+            assert_eq!(
+                landed,
+                ("Renamed", "Described", 50, 5, 6, 7, Some(8), 9, Some(10), true),
+                "round {round}"
+            );
+        }
+    })
+    .await;
+}

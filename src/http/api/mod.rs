@@ -12,19 +12,27 @@ pub mod accounts;
 mod agent_bodies;
 pub mod agents;
 pub mod auth;
+pub mod availability;
+pub mod bookings;
+pub mod calls;
+pub mod contacts;
 pub mod error;
+pub mod event_types;
 pub mod extract;
+pub mod hosts;
 pub mod idempotency;
 pub mod keys;
 pub mod page;
 pub mod plans;
+pub mod schedules;
+pub mod usage;
 
 use std::sync::Arc;
 
 use axum::Json;
 use axum::Router;
 use axum::extract::DefaultBodyLimit;
-use axum::routing::get;
+use axum::routing::{any, get};
 use utoipa::openapi::path::{Operation, Parameter, ParameterBuilder, ParameterIn};
 use utoipa::openapi::schema::ObjectBuilder;
 use utoipa::openapi::security::{HttpAuthScheme, HttpBuilder, SecurityRequirement, SecurityScheme};
@@ -77,6 +85,14 @@ fn documented() -> OpenApiRouter<ApiState> {
         .merge(agents::routes())
         .merge(keys::routes())
         .merge(plans::routes())
+        .merge(hosts::routes())
+        .merge(schedules::routes())
+        .merge(event_types::routes())
+        .merge(availability::routes())
+        .merge(bookings::routes())
+        .merge(contacts::routes())
+        .merge(calls::routes())
+        .merge(usage::routes())
 }
 
 /// The OpenAPI document of the API.
@@ -108,6 +124,8 @@ where
             state.clone(),
             idempotency::layer,
         ))
+        .route(&format!("{BASE_PATH}/{{*rest}}"), any(error::no_such_endpoint))
+        .layer(axum::middleware::map_response(error::in_error_shape))
         .layer(DefaultBodyLimit::max(MAX_BODY_BYTES))
         .with_state(state)
 }
@@ -216,6 +234,8 @@ fn idempotency_parameter() -> Parameter {
                 .schema_type(Type::String)
                 .min_length(Some(1))
                 .max_length(Some(255))
+                // Visible ASCII, as `idempotency::layer` demands.
+                .pattern(Some("^[!-~]+$"))
                 .build(),
         ))))
         .build()
