@@ -7,7 +7,7 @@ use crate::calendar::id;
 use crate::support::on_each_backend;
 use switchboard::call::{ToolCall, ToolContext, ToolRegistry};
 use switchboard::store::testing::unique_phone_number;
-use switchboard::store::{AccountId, FallbackMode, NewAgent};
+use switchboard::store::{AccountId, NewAgent};
 use switchboard::tools::{FixedClock, Toolbox};
 
 /// The agent's `get_available_slots` for one date: the offered starts, as UTC instants.
@@ -53,12 +53,9 @@ async fn the_schedule_written_through_the_api_is_what_the_agent_offers() {
                 &AccountId::from(account.id.as_str()),
                 NewAgent {
                     name: "Ava".into(),
-                    phone_number: unique_phone_number(),
+                    phone_number: Some(unique_phone_number()),
                     elevenlabs_agent_id: "agent_ava".into(),
-                    timezone: "UTC".into(),
-                    first_message: None,
-                    fallback_mode: FallbackMode::Voicemail,
-                    fallback_number: None,
+                    ..NewAgent::default()
                 },
             )
             .await
@@ -68,7 +65,7 @@ async fn the_schedule_written_through_the_api_is_what_the_agent_offers() {
             agent_id: agent.id.to_string(),
             call_sid: "CA00000000000000000000000000000042".into(),
             caller_number: Some("+14155550123".into()),
-            called_number: Some(agent.phone_number.clone()),
+            called_number: agent.phone_number.clone(),
         };
         // Monday, December 7, 2026, early morning; the day asked for is the Tuesday after.
         let toolbox = Toolbox::with_clock(
