@@ -6,7 +6,11 @@ fn main() -> ExitCode {
         Err(error) => {
             // The error and its causes on one line: no backtrace, whatever RUST_BACKTRACE says.
             eprintln!("error: {error:#}");
-            ExitCode::FAILURE
+            // Bad input on the command line (`admin`'s flags) is 2, as clap's own errors are.
+            match error.downcast_ref::<switchboard::cli::UsageError>() {
+                Some(_) => ExitCode::from(2),
+                None => ExitCode::FAILURE,
+            }
         }
     }
 }

@@ -1,8 +1,10 @@
 //! Agents listed in the config file: created in the store at start if their number is new.
 //!
-//! The database is the agents' record once they exist (it may have been changed with SQL
-//! since), so an entry edited in the file later does not overwrite it: each difference is
-//! named in a warning at start, with how to apply it, instead of being ignored silently.
+//! The database is the agents' record once they exist (it may have been changed with SQL or
+//! the API since), so an entry edited in the file later does not overwrite it: each difference
+//! is named in a warning at start, with how to apply it, instead of being ignored silently. For
+//! the same reason an agent deleted (through the API) is not made again from the file at the
+//! next start: that is named in a warning too.
 
 use std::collections::HashMap;
 
@@ -17,6 +19,8 @@ pub struct SyncedAgents {
     /// Agents already in the database whose entry in the file says otherwise: the number and
     /// the keys that differ.
     pub differing: Vec<(String, Vec<&'static str>)>,
+    /// The numbers of entries whose agent was deleted, which are not made again.
+    pub deleted: Vec<String>,
 }
 
 /// Creates the agents of the config file that the store doesn't know yet (by number), with an
@@ -25,6 +29,7 @@ pub async fn sync_config_agents(store: &Store, agents: &[AgentConfig]) -> Result
     let mut accounts: HashMap<String, AccountId> = HashMap::new();
     let mut missing = Vec::new();
     let mut differing = Vec::new();
+    let mut deleted = Vec::new();
     for agent in agents {
         match store.agent_by_phone_number(&agent.phone_number).await? {
             Some(existing) => {
@@ -43,7 +48,17 @@ pub async fn sync_config_agents(store: &Store, agents: &[AgentConfig]) -> Result
                     .entry(agent.business.clone())
                     .or_insert(existing.account_id);
             }
-            None => missing.push(agent),
+            None => match store.deleted_agent_by_phone_number(&agent.phone_number).await? {
+                Some(_) => {
+                    tracing::warn!(
+                        number = %agent.phone_number,
+                        "this agent of the config file was deleted and is not made again; \
+                         remove its entry from the file"
+                    );
+                    deleted.push(agent.phone_number.clone());
+                }
+                None => missing.push(agent),
+            },
         }
     }
     for agent in &missing {
@@ -80,6 +95,7 @@ pub async fn sync_config_agents(store: &Store, agents: &[AgentConfig]) -> Result
     Ok(SyncedAgents {
         added: missing.len(),
         differing,
+        deleted,
     })
 }
 
@@ -154,5 +170,25 @@ mod tests {
             .unwrap()
             .unwrap();
         assert_eq!(kept.timezone, "America/New_York", "the database is kept");
+    }
+
+    #[tokio::test]
+    async fn an_agent_deleted_since_is_not_made_again_and_a_new_one_has_the_profiles_defaults() {
+        let store = crate::store::testing::sqlite().await;
+        let store = store.store();
+        sync_config_agents(&store, &[entry()]).await.unwrap();
+        let made = store
+            .agent_by_phone_number("+15551230000")
+            .await
+            .unwrap()
+            .unwrap();
+        assert_eq!((made.language.as_str(), made.active), ("en", true));
+        assert_eq!((made.voice_id, made.business_context), (None, None));
+
+        store.delete_agent(&made.account_id, &made.id).await.unwrap();
+        let synced = sync_config_agents(&store, &[entry()]).await.unwrap();
+        assert_eq!(synced.added, 0);
+        assert_eq!(synced.deleted, ["+15551230000"]);
+        assert_eq!(store.agent_by_phone_number("+15551230000").await.unwrap(), None);
     }
 }

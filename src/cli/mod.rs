@@ -1,5 +1,6 @@
 //! The command line: `serve`, `demo`, the simulators, the load test, and admin commands.
 
+mod admin;
 mod demo;
 mod limits;
 mod loadtest;
@@ -11,6 +12,8 @@ mod tools;
 use std::path::PathBuf;
 
 use clap::{Parser, Subcommand};
+
+pub use admin::UsageError;
 
 #[derive(Debug, Parser)]
 #[command(
@@ -61,6 +64,8 @@ enum Command {
     /// interruption → clear, the server's CPU and memory.
     #[command(name = "loadtest")]
     LoadTest(loadtest::LoadTestArgs),
+    /// Plans, accounts and API keys (and what the REST API manages), for the operator and scripts.
+    Admin(admin::AdminArgs),
 }
 
 /// The settings `serve` reads from the environment (each overrides its key in the file).
@@ -81,10 +86,17 @@ Environment (each overrides the config file's key in brackets; an empty variable
 
 /// Parses the command line and runs the command.
 pub fn main() -> anyhow::Result<()> {
-    let cli = Cli::parse();
+    let cli = match Cli::try_parse() {
+        Ok(cli) => cli,
+        // `admin`'s bad input is one line and exit code 2, for scripts.
+        Err(error) => match admin::usage_error(&error) {
+            Some(usage) => return Err(usage.into()),
+            None => error.exit(),
+        },
+    };
     // Commands that hold a socket or more per call raise their open-file limit (see limits).
     let open_file_limit = match cli.command {
-        Command::Tools(_) => None,
+        Command::Tools(_) | Command::Admin(_) => None,
         _ => limits::raise_open_file_limit().ok(),
     };
     let json = cli.log_format == "json";
@@ -110,6 +122,10 @@ pub fn main() -> anyhow::Result<()> {
             Command::LoadTest(args) => {
                 logging::init(json, cli.log_mask_numbers, "warn");
                 loadtest::run(args, open_file_limit).await
+            }
+            Command::Admin(args) => {
+                logging::init(json, cli.log_mask_numbers, "warn");
+                admin::run(args).await
             }
         }
     })

@@ -16,21 +16,7 @@ pub async fn run(config_path: Option<PathBuf>, create_database: bool) -> anyhow:
     config.database.create |= create_database;
     config.check_serve()?;
     crate::tls::install_crypto_provider();
-    let options = crate::app::store_options(&config.database);
-    let store = match Store::connect_with(&config.database_url, options).await {
-        Ok(store) => store,
-        Err(error) => {
-            let missing = sqlite_file(&config.database_url).filter(|file| !file.exists());
-            if missing.is_some() {
-                anyhow::bail!(
-                    "{error}: start with --create-database (or set `create = true` under \
-                     [database], or SWITCHBOARD_DATABASE_CREATE=true) to create it"
-                );
-            }
-            return Err(error)
-                .with_context(|| format!("opening the database {}", redact_url(&config.database_url)));
-        }
-    };
+    let store = open_store(&config).await?;
     let synced = crate::app::sync_config_agents(&store, &config.agents).await?;
     let public_url = config.public_url.clone();
     let server = crate::app::start(config, store)
@@ -46,6 +32,25 @@ pub async fn run(config_path: Option<PathBuf>, create_database: bool) -> anyhow:
     tracing::info!("shutting down: draining calls in flight");
     server.shutdown(DRAIN_DEADLINE).await?;
     Ok(())
+}
+
+/// Opens the configured database and brings its schema up to date; a missing SQLite file is
+/// refused unless `[database] create` (or `--create-database`) says to make it.
+pub(super) async fn open_store(config: &Config) -> anyhow::Result<Store> {
+    let options = crate::app::store_options(&config.database);
+    match Store::connect_with(&config.database_url, options).await {
+        Ok(store) => Ok(store),
+        Err(error) => {
+            let missing = sqlite_file(&config.database_url).filter(|file| !file.exists());
+            if missing.is_some() {
+                anyhow::bail!(
+                    "{error}: start with --create-database (or set `create = true` under \
+                     [database], or SWITCHBOARD_DATABASE_CREATE=true) to create it"
+                );
+            }
+            Err(error).with_context(|| format!("opening the database {}", redact_url(&config.database_url)))
+        }
+    }
 }
 
 /// Resolves on SIGTERM or Ctrl-C.

@@ -47,6 +47,8 @@ impl Accounts {
     /// Makes an account and its first key (shown once).
     pub async fn create(&self, request: AccountRequest) -> ManageResult<(Account, IssuedKey)> {
         check_name(&request.name)?;
+        // Checked before the account is made, so a bad key name leaves no account behind.
+        super::keys::checked_name(&request.key_name, "key_name")?;
         let account = self
             .store
             .create_account_in(

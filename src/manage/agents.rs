@@ -8,8 +8,10 @@ use crate::store::{
 
 use super::agent_fields::{self as fields, AgentAllowance, MAX_BUSINESS_CONTEXT_CHARS, MAX_GREETING_CHARS};
 use super::agent_hours::{self, HoursPatch};
+use super::usage::{self, UsageReport};
 use super::{ManageError, ManageResult, Scope};
 use crate::hours::ActiveHours;
+use jiff::Timestamp;
 
 /// A new agent as a client describes it; what is left out takes its default.
 #[derive(Debug, Clone, Default, PartialEq, Eq)]
@@ -234,13 +236,15 @@ pub struct Agents {
     store: Store,
 }
 
-/// A page of agents with what the plan allows and how much of it is taken.
+/// A page of agents with the plan they share and how much of it is taken: the agents, and the
+/// billing period's minutes (one pool for all of the account's agents).
 #[derive(Debug, Clone)]
 pub struct AgentList {
     pub page: Page<Agent>,
     pub plan: Plan,
     /// The account's agents (deleted ones left out), on every page.
     pub agent_count: u32,
+    pub usage: UsageReport,
 }
 
 impl From<&Plan> for AgentAllowance {
@@ -264,11 +268,13 @@ impl Agents {
         ))
     }
 
-    pub async fn list(&self, scope: &Scope, page: &PageRequest) -> ManageResult<AgentList> {
+    /// A page of agents, with the plan and its use in the billing period that contains `now`.
+    pub async fn list(&self, scope: &Scope, page: &PageRequest, now: Timestamp) -> ManageResult<AgentList> {
         Ok(AgentList {
             page: list(&self.store, scope, page).await?,
             plan: self.store.account_plan(&scope.account_id).await?,
             agent_count: self.store.count_agents(&scope.account_id).await?,
+            usage: usage::current(&self.store, scope, now).await?,
         })
     }
 

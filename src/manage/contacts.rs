@@ -4,7 +4,7 @@
 use crate::store::{Activity, Contact, ContactChanges, ContactId, NewContact, Page, PageRequest, Store};
 
 use super::Scope;
-use super::error::ManageResult;
+use super::error::{ManageError, ManageResult};
 use super::input;
 
 /// The longest search text taken.
@@ -23,7 +23,7 @@ pub struct NewContactInput {
 /// the name or the email. The phone can be changed, not cleared.
 #[derive(Debug, Clone, Default)]
 pub struct ContactPatch {
-    pub phone: Option<String>,
+    pub phone: Option<Option<String>>,
     pub name: Option<Option<String>>,
     pub email: Option<Option<String>>,
 }
@@ -62,11 +62,11 @@ pub async fn create(store: &Store, scope: &Scope, new: NewContactInput) -> Manag
 /// Applies `patch` to the account's contact `id`.
 pub async fn update(store: &Store, scope: &Scope, id: &str, patch: ContactPatch) -> ManageResult<Contact> {
     let changes = ContactChanges {
-        phone: patch
-            .phone
-            .as_deref()
-            .map(|phone| input::phone("phone", phone))
-            .transpose()?,
+        phone: match patch.phone {
+            None => None,
+            Some(None) => return Err(ManageError::invalid("phone", "can be changed, not cleared")),
+            Some(Some(phone)) => Some(input::phone("phone", &phone)?),
+        },
         name: patch
             .name
             .map(|name| input::optional_text("name", name.as_deref(), input::MAX_NAME_CHARS))

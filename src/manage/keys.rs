@@ -64,13 +64,7 @@ impl Keys {
 
     /// Makes a key for the account (`None`: an operator's key).
     pub async fn issue(&self, account_id: Option<&AccountId>, name: &str) -> ManageResult<IssuedKey> {
-        let name = name.trim();
-        if name.is_empty() || name.chars().count() > MAX_NAME_CHARS {
-            return Err(ManageError::invalid(
-                "name",
-                format!("must be 1 to {MAX_NAME_CHARS} characters"),
-            ));
-        }
+        let name = checked_name(name, "name")?;
         let secret = new_secret();
         let key = self
             .store
@@ -131,6 +125,18 @@ impl Keys {
             None => Caller::Operator { key_id: key.id },
         }))
     }
+}
+
+/// A key's name, trimmed, or the error naming `field` (the input the name came in).
+pub(super) fn checked_name<'a>(name: &'a str, field: &str) -> ManageResult<&'a str> {
+    let name = name.trim();
+    if name.is_empty() || name.chars().count() > MAX_NAME_CHARS {
+        return Err(ManageError::invalid(
+            field,
+            format!("must be 1 to {MAX_NAME_CHARS} characters"),
+        ));
+    }
+    Ok(name)
 }
 
 fn new_secret() -> String {

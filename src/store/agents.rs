@@ -305,6 +305,19 @@ impl Store {
         row::optional(row, Agent::from_row)
     }
 
+    /// The most recently deleted agent that had this number, if any (whichever the account).
+    pub async fn deleted_agent_by_phone_number(&self, phone_number: &str) -> StoreResult<Option<Agent>> {
+        let row = sqlx::query(concat!(
+            "SELECT ",
+            agent_columns!(),
+            " FROM agents WHERE phone_number = $1 AND deleted_at IS NOT NULL ORDER BY deleted_at DESC LIMIT 1"
+        ))
+        .bind(phone_number)
+        .fetch_optional(&self.pool)
+        .await?;
+        row::optional(row, Agent::from_row)
+    }
+
     /// The agent with this id, in whichever account it is. For callers that hold an
     /// authenticated agent id but no account yet (a webhook naming its agent, a media
     /// stream's signed token); every other read is account-scoped. A deleted agent is still

@@ -7,7 +7,7 @@ use crate::calendar::id;
 use crate::support::on_each_backend;
 use switchboard::call::{ToolCall, ToolContext, ToolRegistry};
 use switchboard::store::testing::unique_phone_number;
-use switchboard::store::{AccountId, NewAgent};
+use switchboard::store::{AccountId, FallbackMode, NewAgent};
 use switchboard::tools::{FixedClock, Toolbox};
 
 /// The agent's `get_available_slots` for one date: the offered starts, as UTC instants.
@@ -55,6 +55,7 @@ async fn the_schedule_written_through_the_api_is_what_the_agent_offers() {
                     name: "Ava".into(),
                     phone_number: Some(unique_phone_number()),
                     elevenlabs_agent_id: "agent_ava".into(),
+                    fallback_mode: FallbackMode::Voicemail,
                     ..NewAgent::default()
                 },
             )

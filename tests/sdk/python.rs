@@ -20,6 +20,12 @@ impl Python {
     pub fn command(&self) -> Command {
         Command::new(&self.program)
     }
+
+    /// [`Python::command`] for async tests, whose server must keep serving while it runs.
+    #[allow(dead_code)] // each test binary that includes this file uses some of it
+    pub fn tokio_command(&self) -> tokio::process::Command {
+        tokio::process::Command::new(&self.program)
+    }
 }
 
 /// The interpreter to use, or `None` when `SWITCHBOARD_SKIP_PYTHON=1` asks to skip `test`.
@@ -38,6 +44,17 @@ pub fn python_with_twilio(test: &str) -> Option<Python> {
         test,
         "the twilio package",
         "import importlib.metadata as m; print(m.version('twilio'))",
+    )
+}
+
+/// Like [`python_with_elevenlabs`], for any package of `tests/python/requirements.txt` by its
+/// distribution name (`schemathesis`).
+#[allow(dead_code)] // each test binary that includes this file uses some of it
+pub fn python_with_package(test: &str, package: &str) -> Option<Python> {
+    python_with(
+        test,
+        &format!("the {package} package"),
+        &format!("import importlib.metadata as m; print(m.version('{package}'))"),
     )
 }
 

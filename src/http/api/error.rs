@@ -5,7 +5,9 @@
 //! Every bad input is a 4xx; a 500 means a bug or a database failure of ours, and its message
 //! says only that (the details go to the log).
 
+use axum::body::to_bytes;
 use axum::http::StatusCode;
+use axum::http::header::{CONTENT_LENGTH, CONTENT_TYPE};
 use axum::response::{IntoResponse, Response};
 use serde::Serialize;
 use utoipa::ToSchema;
@@ -157,3 +159,51 @@ impl IntoResponse for ApiFailure {
 }
 
 pub type ApiResult<T> = Result<T, ApiFailure>;
+
+/// The largest body of one of axum's own error answers that is read to carry its message.
+const MAX_PLAIN_ERROR_BYTES: usize = 4 * 1024;
+
+/// Puts an error answer given before a handler ran (axum's own: a path segment it could not
+/// decode, a method the path does not take) in the API's error shape, its headers (`Allow`)
+/// kept; an answer that is already JSON passes untouched.
+pub async fn in_error_shape(response: Response) -> Response {
+    let status = response.status();
+    let is_json = response
+        .headers()
+        .get(CONTENT_TYPE)
+        .and_then(|value| value.to_str().ok())
+        .is_some_and(|value| value.starts_with("application/json"));
+    if is_json || !(status.is_client_error() || status.is_server_error()) {
+        return response;
+    }
+    let (mut parts, body) = response.into_parts();
+    let text = to_bytes(body, MAX_PLAIN_ERROR_BYTES)
+        .await
+        .map(|bytes| String::from_utf8_lossy(&bytes).trim().to_owned())
+        .unwrap_or_default();
+    let failure = match status {
+        StatusCode::NOT_FOUND => ApiFailure::new(status, "not_found", "No such endpoint in this API."),
+        StatusCode::METHOD_NOT_ALLOWED => ApiFailure::new(
+            status,
+            "method_not_allowed",
+            "This path does not take this method; `Allow` lists those it takes.",
+        ),
+        _ if status.is_server_error() => ApiFailure::internal(),
+        _ if text.is_empty() => ApiFailure::new(status, "bad_request", "The request is not acceptable."),
+        _ => ApiFailure::new(status, "bad_request", format!("{}.", text.trim_end_matches('.'))),
+    };
+    let mut shaped = failure.into_response();
+    parts.headers.remove(CONTENT_LENGTH);
+    parts.headers.remove(CONTENT_TYPE);
+    shaped.headers_mut().extend(parts.headers);
+    shaped
+}
+
+/// Any path under the API that is no endpoint.
+pub async fn no_such_endpoint() -> ApiFailure {
+    ApiFailure::new(
+        StatusCode::NOT_FOUND,
+        "not_found",
+        "No such endpoint in this API.",
+    )
+}

@@ -9,7 +9,13 @@
 //! scheme and the `Idempotency-Key` header are added to the document here, once.
 
 pub mod accounts;
+mod agent_bodies;
+pub mod agents;
 pub mod auth;
+pub mod availability;
+pub mod bookings;
+pub mod calls;
+pub mod contacts;
 pub mod error;
 pub mod event_types;
 pub mod extract;
@@ -19,13 +25,14 @@ pub mod keys;
 pub mod page;
 pub mod plans;
 pub mod schedules;
+pub mod usage;
 
 use std::sync::Arc;
 
 use axum::Json;
 use axum::Router;
 use axum::extract::DefaultBodyLimit;
-use axum::routing::get;
+use axum::routing::{any, get};
 use utoipa::openapi::path::{Operation, Parameter, ParameterBuilder, ParameterIn};
 use utoipa::openapi::schema::ObjectBuilder;
 use utoipa::openapi::security::{HttpAuthScheme, HttpBuilder, SecurityRequirement, SecurityScheme};
@@ -40,7 +47,7 @@ pub use error::{ApiFailure, ApiResult, ErrorBody};
 pub use extract::{ApiJson, ApiQuery, Created};
 pub use page::{ListQuery, Listed};
 
-use crate::manage::{Accounts, Keys};
+use crate::manage::{Accounts, Agents, Keys};
 use crate::store::Store;
 
 /// Where the API lives.
@@ -54,6 +61,7 @@ const SECURITY_SCHEME: &str = "api_key";
 pub struct ApiState {
     pub store: Store,
     pub accounts: Accounts,
+    pub agents: Agents,
     pub keys: Keys,
     pub auth_failures: Arc<AuthFailures>,
 }
@@ -62,6 +70,7 @@ impl ApiState {
     pub fn new(store: Store) -> ApiState {
         ApiState {
             accounts: Accounts::new(store.clone()),
+            agents: Agents::new(store.clone()),
             keys: Keys::new(store.clone()),
             store,
             auth_failures: Arc::new(AuthFailures::default()),
@@ -73,11 +82,17 @@ impl ApiState {
 fn documented() -> OpenApiRouter<ApiState> {
     OpenApiRouter::new()
         .merge(accounts::routes())
+        .merge(agents::routes())
         .merge(keys::routes())
         .merge(plans::routes())
         .merge(hosts::routes())
         .merge(schedules::routes())
         .merge(event_types::routes())
+        .merge(availability::routes())
+        .merge(bookings::routes())
+        .merge(contacts::routes())
+        .merge(calls::routes())
+        .merge(usage::routes())
 }
 
 /// The OpenAPI document of the API.
@@ -109,6 +124,8 @@ where
             state.clone(),
             idempotency::layer,
         ))
+        .route(&format!("{BASE_PATH}/{{*rest}}"), any(error::no_such_endpoint))
+        .layer(axum::middleware::map_response(error::in_error_shape))
         .layer(DefaultBodyLimit::max(MAX_BODY_BYTES))
         .with_state(state)
 }
@@ -217,6 +234,8 @@ fn idempotency_parameter() -> Parameter {
                 .schema_type(Type::String)
                 .min_length(Some(1))
                 .max_length(Some(255))
+                // Visible ASCII, as `idempotency::layer` demands.
+                .pattern(Some("^[!-~]+$"))
                 .build(),
         ))))
         .build()

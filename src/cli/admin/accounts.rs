@@ -1,0 +1,147 @@
+//! `switchboard admin accounts`: accounts made (with their first key), listed, shown and changed.
+
+use clap::Subcommand;
+use jiff::Timestamp;
+
+use crate::http::api::accounts::{AccountBody, AccountDetail, CreatedAccountBody};
+use crate::manage::{AccountRequest, Accounts};
+use crate::store::{AccountChange, AccountId};
+
+use super::failure::OrFlag;
+use super::keys::{SHOWN_ONCE, issued_pairs};
+use super::list::{ListArgs, more};
+use super::output::{Output, fields, table};
+use super::plans::plan_limits;
+
+#[derive(Debug, Subcommand)]
+pub enum AccountsCommand {
+    /// Makes an account and its first API key, whose secret is shown this once.
+    Create {
+        /// The business's name, 1 to 100 characters.
+        #[arg(long)]
+        name: String,
+        /// The plan (`admin plans list` shows them).
+        #[arg(long, default_value = "free")]
+        plan: String,
+        /// IANA time zone in which the billing period turns.
+        #[arg(long, value_name = "Area/City", default_value = "UTC")]
+        timezone: String,
+        /// The name of the account's first key.
+        #[arg(long, value_name = "NAME", default_value = "default")]
+        key_name: String,
+    },
+    /// Every account, oldest first.
+    List(ListArgs),
+    /// One account with its plan's limits and its current billing period.
+    Show {
+        /// The account's id.
+        id: String,
+    },
+    /// Renames an account, or moves it to another plan or time zone.
+    #[command(group(clap::ArgGroup::new("change").required(true).multiple(true)
+        .args(["name", "plan", "timezone"])))]
+    Set {
+        /// The account's id.
+        id: String,
+        #[arg(long)]
+        name: Option<String>,
+        #[arg(long)]
+        plan: Option<String>,
+        #[arg(long, value_name = "Area/City")]
+        timezone: Option<String>,
+    },
+}
+
+pub async fn run(command: AccountsCommand, accounts: &Accounts, out: Output) -> anyhow::Result<()> {
+    match command {
+        AccountsCommand::Create {
+            name,
+            plan,
+            timezone,
+            key_name,
+        } => {
+            let request = AccountRequest {
+                name,
+                plan,
+                timezone,
+                key_name,
+            };
+            let (account, key) = accounts.create(request).await.or_flag()?;
+            let created = CreatedAccountBody {
+                account: account.into(),
+                key: key.into(),
+            };
+            out.emit(&created, |created| {
+                let mut pairs: Vec<(String, String)> = account_pairs(&created.account)
+                    .into_iter()
+                    .map(|(label, value)| (label.to_owned(), value))
+                    .collect();
+                pairs.extend(issued_pairs(&created.key, "key_"));
+                format!("{}{SHOWN_ONCE}\n", fields(&pairs))
+            })
+        }
+        AccountsCommand::List(list) => {
+            let listed = list
+                .read(
+                    |page| async move { accounts.list(&page).await },
+                    AccountBody::from,
+                )
+                .await?;
+            out.emit(&listed, |listed| {
+                let rows: Vec<Vec<String>> = listed
+                    .data
+                    .iter()
+                    .map(|account| {
+                        vec![
+                            account.id.clone(),
+                            account.name.clone(),
+                            account.plan.clone(),
+                            account.timezone.clone(),
+                            account.created_at.clone(),
+                        ]
+                    })
+                    .collect();
+                let text = table(
+                    &["ID", "NAME", "PLAN", "TIMEZONE", "CREATED"],
+                    &rows,
+                    "no accounts",
+                );
+                format!("{text}{}", more(listed))
+            })
+        }
+        AccountsCommand::Show { id } => {
+            let view = accounts
+                .get(&AccountId::from(id), Timestamp::now())
+                .await
+                .or_flag()?;
+            let detail = AccountDetail::from(view);
+            out.emit(&detail, |detail| {
+                let mut pairs = account_pairs(&detail.account);
+                pairs.extend(plan_limits(&detail.plan));
+                pairs.push(("billing_period_start", detail.billing_period.start.clone()));
+                pairs.push(("billing_period_end", detail.billing_period.end.clone()));
+                fields(&pairs)
+            })
+        }
+        AccountsCommand::Set {
+            id,
+            name,
+            plan,
+            timezone,
+        } => {
+            let change = AccountChange { name, plan, timezone };
+            let account = AccountBody::from(accounts.update(&AccountId::from(id), change).await.or_flag()?);
+            out.emit(&account, |account| fields(&account_pairs(account)))
+        }
+    }
+}
+
+fn account_pairs(account: &AccountBody) -> Vec<(&'static str, String)> {
+    vec![
+        ("id", account.id.clone()),
+        ("name", account.name.clone()),
+        ("plan", account.plan.clone()),
+        ("timezone", account.timezone.clone()),
+        ("created_at", account.created_at.clone()),
+    ]
+}

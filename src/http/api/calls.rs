@@ -1,0 +1,170 @@
+//! `/calls`: an account's call log with filters, and one call with its timeline (answered, the
+//! stream and the agent connecting, each tool call's outcome, the voicemail, the end with its
+//! reason and length, Twilio's own length).
+
+use axum::Json;
+use axum::extract::{Path, State};
+use serde::{Deserialize, Serialize};
+use utoipa::{IntoParams, ToSchema};
+use utoipa_axum::{router::OpenApiRouter, routes};
+
+use super::auth::AccountKey;
+use super::{ApiQuery, ApiResult, ApiState, ListQuery, Listed, rfc3339};
+use crate::manage::calls::{self, CallQuery};
+use crate::store::{CallDirection, CallEvent, CallRecord, CallTimeline};
+
+#[derive(Debug, Serialize, ToSchema)]
+pub struct CallBody {
+    pub id: String,
+    pub agent_id: String,
+    /// Twilio's CallSid.
+    pub call_sid: String,
+    /// `inbound` or `outbound`.
+    pub direction: String,
+    /// As Twilio gives it: usually E.164, or `anonymous`.
+    pub from: String,
+    pub to: String,
+    #[schema(format = DateTime)]
+    pub started_at: String,
+    #[schema(format = DateTime)]
+    pub ended_at: Option<String>,
+    /// How it ended (`caller_hung_up`, `agent_ended`, ...); null while it runs.
+    pub end_reason: Option<String>,
+    /// How long it was connected, in whole seconds.
+    pub duration_seconds: Option<u64>,
+    /// Twilio's own length of the call (`CallDuration`), once its status callback came.
+    pub twilio_duration_seconds: Option<u64>,
+    /// The ElevenLabs conversation.
+    pub conversation_id: Option<String>,
+    /// The fallback voicemail's recording.
+    pub voicemail_url: Option<String>,
+}
+
+impl From<CallRecord> for CallBody {
+    fn from(call: CallRecord) -> CallBody {
+        CallBody {
+            id: call.id.into_string(),
+            agent_id: call.agent_id.into_string(),
+            call_sid: call.call_sid,
+            direction: match call.direction {
+                CallDirection::Inbound => "inbound",
+                CallDirection::Outbound => "outbound",
+            }
+            .to_owned(),
+            from: call.from_number,
+            to: call.to_number,
+            started_at: rfc3339(call.started_at),
+            ended_at: call.ended_at.map(rfc3339),
+            end_reason: call.end_reason,
+            duration_seconds: call.duration.map(|duration| duration.as_secs()),
+            twilio_duration_seconds: call.carrier_duration.map(|duration| duration.as_secs()),
+            conversation_id: call.conversation_id,
+            voicemail_url: call.voicemail_url,
+        }
+    }
+}
+
+/// One entry of a call's timeline.
+#[derive(Debug, Serialize, ToSchema)]
+pub struct CallEventBody {
+    #[schema(format = DateTime)]
+    pub at: String,
+    /// `answered`, `stream_started`, `agent_connected`, `tool_call`, `agent_error`, `ended`,
+    /// `twilio_duration`, `voicemail`.
+    pub kind: String,
+    /// What the entry says: `answered` {from, to}; `agent_connected` {conversation_id};
+    /// `tool_call` {name, outcome: ok|error|timed_out, elapsed_ms, message?}; `ended` {reason,
+    /// duration_seconds}; `twilio_duration` {seconds}; `voicemail` {recording_url, length_seconds}.
+    #[schema(value_type = Object)]
+    pub detail: serde_json::Value,
+}
+
+impl From<CallEvent> for CallEventBody {
+    fn from(event: CallEvent) -> CallEventBody {
+        CallEventBody {
+            at: rfc3339(event.at),
+            kind: event.kind.as_str().to_owned(),
+            detail: event.detail,
+        }
+    }
+}
+
+/// A call with its timeline, oldest entry first.
+#[derive(Debug, Serialize, ToSchema)]
+pub struct CallDetailBody {
+    pub call: CallBody,
+    pub events: Vec<CallEventBody>,
+}
+
+impl From<CallTimeline> for CallDetailBody {
+    fn from(timeline: CallTimeline) -> CallDetailBody {
+        CallDetailBody {
+            call: timeline.call.into(),
+            events: timeline.events.into_iter().map(CallEventBody::from).collect(),
+        }
+    }
+}
+
+#[derive(Debug, Deserialize, IntoParams)]
+#[into_params(parameter_in = Query)]
+#[serde(deny_unknown_fields)]
+pub struct CallListParams {
+    /// Rows per page, 1 to 200 (default 50).
+    #[param(minimum = 1, maximum = 200)]
+    pub limit: Option<u32>,
+    /// `next_cursor` of the previous page.
+    pub cursor: Option<String>,
+    pub agent_id: Option<String>,
+    /// `inbound` or `outbound`.
+    pub direction: Option<String>,
+    /// `caller_hung_up`, `agent_ended`, `upstream_failed`, `time_limit`, `server`, `no_start`,
+    /// `instance_lost` or `twilio_completed`.
+    pub end_reason: Option<String>,
+    /// Calls answered at or after this instant (RFC 3339 with offset).
+    pub started_from: Option<String>,
+    /// Calls answered before this instant (RFC 3339 with offset).
+    pub started_to: Option<String>,
+}
+
+pub(super) fn routes() -> OpenApiRouter<ApiState> {
+    OpenApiRouter::new()
+        .routes(routes!(list_calls))
+        .routes(routes!(get_call))
+}
+
+/// The account's calls, the most recent first.
+#[utoipa::path(get, path = "/calls", tag = "calls", operation_id = "list_calls",
+    params(CallListParams),
+    responses((status = 200, description = "A page of calls", body = Listed<CallBody>)))]
+async fn list_calls(
+    AccountKey(scope): AccountKey,
+    State(state): State<ApiState>,
+    ApiQuery(params): ApiQuery<CallListParams>,
+) -> ApiResult<Json<Listed<CallBody>>> {
+    let page = ListQuery {
+        limit: params.limit,
+        cursor: params.cursor,
+    }
+    .page()?;
+    let query = CallQuery {
+        agent_id: params.agent_id,
+        direction: params.direction,
+        end_reason: params.end_reason,
+        started_from: params.started_from,
+        started_to: params.started_to,
+    };
+    let found = calls::list(&state.store, &scope, &query, &page).await?;
+    Ok(Json(Listed::from_page(found, CallBody::from)))
+}
+
+/// One call with its timeline.
+#[utoipa::path(get, path = "/calls/{id}", tag = "calls", operation_id = "get_call",
+    params(("id" = String, Path, description = "The call's id")),
+    responses((status = 200, description = "The call and its timeline", body = CallDetailBody)))]
+async fn get_call(
+    AccountKey(scope): AccountKey,
+    State(state): State<ApiState>,
+    Path(id): Path<String>,
+) -> ApiResult<Json<CallDetailBody>> {
+    Ok(Json(calls::get(&state.store, &scope, &id).await?.into()))
+}

@@ -1,0 +1,8 @@
+//! `switchboard admin`: the built binary run against a database, on SQLite and PostgreSQL.
+
+mod accounts;
+mod errors;
+mod keys;
+mod plans;
+mod server;
+mod support;
