@@ -8,8 +8,9 @@ use super::Store;
 use super::agent_changes::lock_agent;
 use super::error::{StoreError, StoreResult};
 use super::ids::{AccountId, AgentId};
+use super::opening_ranges::{MinuteRange, WeeklyRange};
 use super::row::{self, StoredWord};
-use super::schedule::{MinuteRange, WeeklyRange, weekday_from_stored};
+use super::schedule::weekday_from_stored;
 use super::validate;
 
 /// What a caller gets outside an agent's active hours.

@@ -18,9 +18,8 @@ use serde_json::{Value, json};
 use sqlx::any::AnyRow;
 
 use super::Store;
-use super::calls::{CallRecord, call_columns};
 use super::error::{StoreError, StoreResult};
-use super::ids::{AccountId, CallEventId, CallId};
+use super::ids::CallEventId;
 use super::row;
 
 /// What a timeline entry records.
@@ -85,13 +84,6 @@ pub struct CallEvent {
     pub detail: Value,
 }
 
-/// A call's record and its timeline, oldest entry first.
-#[derive(Debug, Clone, PartialEq)]
-pub struct CallTimeline {
-    pub call: CallRecord,
-    pub events: Vec<CallEvent>,
-}
-
 /// An event to log against the call with `call_sid` (see [`Store::insert_call_event`]).
 #[derive(Debug, Clone)]
 pub struct NewCallEvent {
@@ -122,7 +114,7 @@ pub(super) async fn insert_with<'e>(
     Ok(done.rows_affected() == 1)
 }
 
-fn event_from_row(row: &AnyRow) -> StoreResult<CallEvent> {
+pub(super) fn event_from_row(row: &AnyRow) -> StoreResult<CallEvent> {
     let detail = match row::opt_text(row, "detail")? {
         Some(json) => serde_json::from_str(&json)
             .map_err(|e| StoreError::invalid("detail", format!("not JSON: {e}")))?,
@@ -135,61 +127,11 @@ fn event_from_row(row: &AnyRow) -> StoreResult<CallEvent> {
     })
 }
 
-/// The entries the row itself gives: its answer, and its end once it has one.
-fn row_events(call: &CallRecord) -> (CallEvent, Option<CallEvent>) {
-    let answered = CallEvent {
-        at: call.started_at,
-        kind: CallEventKind::Answered,
-        detail: json!({ "from": call.from_number, "to": call.to_number }),
-    };
-    let ended = call.ended_at.map(|at| CallEvent {
-        at,
-        kind: CallEventKind::Ended,
-        detail: json!({
-            "reason": call.end_reason,
-            "duration_seconds": call.duration.map(|duration| duration.as_secs()),
-        }),
-    });
-    (answered, ended)
-}
-
 impl Store {
     /// Logs an event of a running call (the call recorder's worker). `false` when no call has
     /// this CallSid.
     pub async fn insert_call_event(&self, call_sid: &str, event: &NewCallEvent) -> StoreResult<bool> {
         insert_with(&self.pool, call_sid, event).await
-    }
-
-    /// The account's call `id` with its timeline by time. At the same instant the answer comes
-    /// first and the end after the logged events.
-    pub async fn call_timeline(&self, account_id: &AccountId, id: &CallId) -> StoreResult<CallTimeline> {
-        let row = sqlx::query(concat!(
-            "SELECT ",
-            call_columns!(),
-            " FROM calls WHERE account_id = $1 AND id = $2"
-        ))
-        .bind(account_id.as_str())
-        .bind(id.as_str())
-        .fetch_optional(&self.pool)
-        .await?;
-        let call = row::required(row, "call", CallRecord::from_row)?;
-        let rows = sqlx::query(
-            "SELECT kind, at, detail FROM call_events WHERE call_id = $1 AND account_id = $2 \
-             ORDER BY at, id",
-        )
-        .bind(call.id.as_str())
-        .bind(account_id.as_str())
-        .fetch_all(&self.pool)
-        .await?;
-        let logged = row::all(rows, event_from_row)?;
-        let (answered, ended) = row_events(&call);
-        let mut events = Vec::with_capacity(logged.len() + 2);
-        events.push(answered);
-        events.extend(logged);
-        events.extend(ended);
-        // Stable: ties keep the order above.
-        events.sort_by_key(|event| event.at);
-        Ok(CallTimeline { call, events })
     }
 }
 

@@ -14,16 +14,10 @@ use sqlx::any::AnyPoolOptions;
 use sqlx::sqlite::SqliteConnectOptions;
 use sqlx::{AnyConnection, AnyPool, ConnectOptions, Connection, Executor};
 
+pub use super::backend::Backend;
 use super::error::{StoreError, StoreResult};
 use super::health::{ProbeTarget, ProbeUrl, Recycle, WriteProbe};
 use super::migrate;
-
-/// Which database a store talks to.
-#[derive(Debug, Clone, Copy, PartialEq, Eq)]
-pub enum Backend {
-    Sqlite,
-    Postgres,
-}
 
 /// Pool and locking knobs. `Default` suits a single instance; tests use smaller pools.
 #[derive(Debug, Clone)]

@@ -12,7 +12,7 @@ use sqlx::AnyPool;
 use sqlx::SqlSafeStr;
 use sqlx::migrate::{Migration, MigrationType, Migrator};
 
-use super::connect::Backend;
+use super::backend::Backend;
 use super::error::StoreResult;
 
 /// (version, description, SQL). Append only: an applied migration is never edited.

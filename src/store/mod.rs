@@ -12,9 +12,11 @@ mod agent_changes;
 mod agent_hours;
 mod agents;
 mod api_keys;
+mod backend;
 mod bookings;
 mod call_events;
 mod call_log;
+mod call_timeline;
 mod calls;
 mod connect;
 mod contacts;
@@ -48,8 +50,9 @@ pub use api_keys::{ApiKey, NewApiKey};
 pub use bookings::{
     Booking, BookingFilter, BookingStatus, REFERENCE_ALPHABET, REFERENCE_LEN, normalize_reference,
 };
-pub use call_events::{CallEvent, CallEventKind, CallTimeline, NewCallEvent};
+pub use call_events::{CallEvent, CallEventKind, NewCallEvent};
 pub use call_log::CallFilter;
+pub use call_timeline::CallTimeline;
 pub use calls::{
     CARRIER_END_REASON, CallDirection, CallRecord, CallUpdate, LOST_END_REASON, LostCalls, NewCallRecord,
 };
@@ -64,11 +67,12 @@ pub use ids::CallEventId;
 pub use ids::{AccountId, ActivityId, AgentId, ApiKeyId, BookingId, CallId, ContactId, EventTypeId, HostId};
 pub use in_use::{Deletion, InUse};
 pub use migrate::latest_version as latest_schema_version;
+pub use opening_ranges::{MinuteRange, WeeklyRange};
 pub use opening_ranges::{
     RangeProblem, check_day_ranges, check_range, check_weekly_ranges, clock_time, weekday_name,
 };
 pub use page::{DEFAULT_PAGE_LIMIT, MAX_PAGE_LIMIT, Page, PageRequest};
 pub use plans::{Plan, PlanChange};
-pub use schedule::{Blackout, DateOverride, MinuteRange, WeeklyRange};
+pub use schedule::{Blackout, DateOverride};
 pub use usage::{Outcome, TOP_OUTCOMES, Usage};
 pub(crate) use validate::is_e164;

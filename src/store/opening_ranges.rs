@@ -7,7 +7,22 @@
 
 use jiff::civil::Weekday;
 
-use super::schedule::{MinuteRange, WeeklyRange};
+/// A span of local time as minutes after midnight. A range whose end is before its start
+/// runs past midnight into the next day (22:00-02:00 is `1320..120`); an end of 1440 is
+/// midnight at the end of the same day. A range's end never equals its start, and ranges that
+/// are stored together never overlap (the rules below).
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub struct MinuteRange {
+    pub start_minute: u16,
+    pub end_minute: u16,
+}
+
+/// One opening range on a day of the week.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub struct WeeklyRange {
+    pub weekday: Weekday,
+    pub range: MinuteRange,
+}
 
 const MINUTES_PER_DAY: u32 = 1440;
 const MINUTES_PER_WEEK: u32 = 7 * MINUTES_PER_DAY;

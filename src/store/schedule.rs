@@ -9,29 +9,13 @@ use super::Store;
 use super::error::{StoreError, StoreResult};
 use super::hosts::lock_host;
 use super::ids::{AccountId, HostId};
+use super::opening_ranges::{MinuteRange, WeeklyRange};
 use super::opening_ranges::{RangeProblem, check_day_ranges, check_weekly_ranges};
 use super::row;
-
-/// A span of local time as minutes after midnight. A range whose end is before its start
-/// runs past midnight into the next day (22:00-02:00 is `1320..120`); an end of 1440 is
-/// midnight at the end of the same day. A range's end never equals its start, and ranges that
-/// are stored together never overlap (`opening_ranges`).
-#[derive(Debug, Clone, Copy, PartialEq, Eq)]
-pub struct MinuteRange {
-    pub start_minute: u16,
-    pub end_minute: u16,
-}
 
 /// A refused list of ranges as the store reports it, naming the range by its place.
 fn refused(what: &'static str, problem: RangeProblem) -> StoreError {
     StoreError::invalid(what, format!("range {}: {}", problem.index, problem.message))
-}
-
-/// One opening range on a day of the week.
-#[derive(Debug, Clone, Copy, PartialEq, Eq)]
-pub struct WeeklyRange {
-    pub weekday: Weekday,
-    pub range: MinuteRange,
 }
 
 /// Ranges that replace one local date's weekly hours. No ranges means closed that date.
