@@ -150,8 +150,7 @@ pub async fn caller(parts: &mut Parts, state: &ApiState) -> Result<Caller, AuthR
         .headers
         .get(AUTHORIZATION)
         .and_then(|value| value.to_str().ok())
-        .and_then(|value| value.strip_prefix("Bearer "))
-        .map(str::trim);
+        .and_then(bearer_token);
     let Some(presented) = presented else {
         state.auth_failures.failed(address, now);
         return Err(ApiFailure::unauthorized().into());
@@ -168,6 +167,13 @@ pub async fn caller(parts: &mut Parts, state: &ApiState) -> Result<Caller, AuthR
         }
         Err(error) => Err(ApiFailure::from(error).into()),
     }
+}
+
+/// The token of an `Authorization: Bearer <token>` value; the scheme's name is matched in any
+/// case, as HTTP's authentication schemes are (RFC 9110, section 11.1).
+fn bearer_token(value: &str) -> Option<&str> {
+    let (scheme, token) = value.trim_start().split_once(' ')?;
+    scheme.eq_ignore_ascii_case("bearer").then(|| token.trim())
 }
 
 impl FromRequestParts<ApiState> for AccountKey {
@@ -213,6 +219,15 @@ impl FromRequestParts<ApiState> for AnyKey {
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    #[test]
+    fn the_bearer_scheme_is_matched_in_any_case() {
+        assert_eq!(bearer_token("Bearer sbk_abc"), Some("sbk_abc"));
+        assert_eq!(bearer_token("bearer sbk_abc"), Some("sbk_abc"));
+        assert_eq!(bearer_token("BEARER  sbk_abc "), Some("sbk_abc"));
+        assert_eq!(bearer_token("Basic dXNlcjpwYXNz"), None);
+        assert_eq!(bearer_token("Bearer"), None);
+    }
 
     #[test]
     fn an_address_is_held_after_its_burst_of_failures_and_earns_tries_back() {
