@@ -10,13 +10,16 @@
 //! prefixed so that it can never equal a tool call id, and one key reused on another operation
 //! or booking does not answer with the wrong booking. Without a key each request is new.
 
+use std::collections::HashMap;
+
 use jiff::Timestamp;
 
 use crate::booking::{
     self, Appointment, BookingError, BookingRequest, Cancelled, Invitee, Placed, RescheduleRequest, StartTime,
 };
 use crate::store::{
-    BookingFilter, BookingId, BookingStatus, ContactId, EventTypeId, HostId, Page, PageRequest, Store,
+    BookingFilter, BookingId, BookingStatus, ContactId, EventType, EventTypeId, HostId, Page, PageRequest,
+    Store,
 };
 
 use super::Scope;
@@ -86,27 +89,25 @@ pub async fn list(
     };
     let bookings = store.bookings(&scope.account_id, &filter, page).await?;
     // A page names a handful of event types; each is read once.
-    let mut event_types = Vec::new();
-    for booking in &bookings.items {
-        if !event_types
-            .iter()
-            .any(|known: &crate::store::EventType| known.id == booking.event_type_id)
-        {
-            event_types.push(
-                store
+    let mut event_types: HashMap<EventTypeId, EventType> = HashMap::new();
+    let mut appointments = Vec::with_capacity(bookings.items.len());
+    for booking in bookings.items {
+        let event_type = match event_types.get(&booking.event_type_id) {
+            Some(known) => known.clone(),
+            None => {
+                let read = store
                     .event_type(&scope.account_id, &booking.event_type_id)
-                    .await?,
-            );
-        }
+                    .await?;
+                event_types.insert(read.id.clone(), read.clone());
+                read
+            }
+        };
+        appointments.push(Appointment { booking, event_type });
     }
-    Ok(bookings.map(|booking| {
-        let event_type = event_types
-            .iter()
-            .find(|known| known.id == booking.event_type_id)
-            .cloned()
-            .expect("every page's event type was read above");
-        Appointment { booking, event_type }
-    }))
+    Ok(Page {
+        items: appointments,
+        next: bookings.next,
+    })
 }
 
 /// The account's booking `id`, with its meeting type.

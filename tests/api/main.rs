@@ -10,6 +10,7 @@ mod calendar_refusals;
 mod calls;
 mod contacts;
 mod error_shape;
+mod isolation;
 mod openapi;
 #[path = "../sdk/python.rs"]
 #[allow(dead_code)] // the SDK checks' finders are used by the sdk binary
