@@ -104,7 +104,12 @@ pub fn usage_error(error: &clap::Error) -> Option<UsageError> {
     if !error.use_stderr() || error.kind() == ErrorKind::DisplayHelpOnMissingArgumentOrSubcommand {
         return None;
     }
-    if !is_admin(std::env::args().skip(1)) {
+    // `args_os`: an argument that is not UTF-8 must not panic here (clap reports it).
+    if !is_admin(
+        std::env::args_os()
+            .skip(1)
+            .map(|arg| arg.to_string_lossy().into_owned()),
+    ) {
         return None;
     }
     let rendered = error.render().to_string();
