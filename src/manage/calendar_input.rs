@@ -1,17 +1,20 @@
 //! The calendar's values as clients write them, read strictly: times of day as `HH:MM` (24-hour;
-//! `24:00` only as an end), weekdays as `monday`..`sunday`, dates as `YYYY-MM-DD`, and the
-//! lengths of text fields. Each failure names the JSON field at fault.
+//! `24:00` only as an end), weekdays as `monday`..`sunday`, names and the lengths of text
+//! fields, minutes within bounds (dates and emails as everywhere: `input`). Each failure names
+//! the JSON field at fault.
 
-use jiff::civil::{Date, Weekday};
+use jiff::civil::Weekday;
 
 use super::error::{ManageError, ManageResult};
+use super::input;
+
+/// Dates `YYYY-MM-DD` and email addresses are read as everywhere in the API.
+pub(crate) use super::input::{date, email};
 
 /// Longest name of a host or event type.
 pub(crate) const MAX_NAME_CHARS: usize = 200;
 /// Longest event type description or blackout reason.
 pub(crate) const MAX_TEXT_CHARS: usize = 2000;
-/// Longest email address (RFC 5321's path limit).
-const MAX_EMAIL_CHARS: usize = 254;
 
 /// A field a request must carry.
 pub(crate) fn required<T>(field: &str, value: Option<T>) -> ManageResult<T> {
@@ -39,38 +42,9 @@ pub(crate) fn text(field: &str, value: &str, limit: usize) -> ManageResult<Strin
     Ok(value.to_owned())
 }
 
-/// An email address in its plain form `local@domain.tld`: one `@`, no spaces. Whether it
-/// reaches anyone is not checked.
-pub(crate) fn email(field: &str, value: &str) -> ManageResult<String> {
-    let value = value.trim();
-    let well_formed = value.len() <= MAX_EMAIL_CHARS
-        && !value.chars().any(|c| c.is_whitespace() || c.is_control())
-        && match value.split_once('@') {
-            Some((local, domain)) => {
-                !local.is_empty()
-                    && !domain.contains('@')
-                    && domain.contains('.')
-                    && !domain.starts_with('.')
-                    && !domain.ends_with('.')
-            }
-            None => false,
-        };
-    if well_formed {
-        Ok(value.to_owned())
-    } else {
-        Err(ManageError::invalid(
-            field,
-            format!("{value:?} is not an email address like name@example.com"),
-        ))
-    }
-}
-
 /// An IANA time zone name (`Europe/Berlin`, `UTC`); a refused one with the zone it likely meant.
 pub(crate) fn timezone(field: &str, value: &str) -> ManageResult<String> {
-    let value = value.trim();
-    crate::timezone::zone(value)
-        .map(|_| value.to_owned())
-        .map_err(|refused| ManageError::invalid(field, refused.to_string()))
+    input::zone(field, value).map(|_| value.trim().to_owned())
 }
 
 /// A whole number of minutes (or days, or a count) within `min..=max`.
@@ -142,28 +116,6 @@ pub(crate) fn weekday(field: &str, value: &str) -> ManageResult<Weekday> {
     Ok(weekday)
 }
 
-/// A calendar date written exactly `YYYY-MM-DD`.
-pub(crate) fn date(field: &str, value: &str) -> ManageResult<Date> {
-    let bytes = value.as_bytes();
-    let shaped = bytes.len() == 10
-        && bytes.iter().enumerate().all(|(at, byte)| {
-            if at == 4 || at == 7 {
-                *byte == b'-'
-            } else {
-                byte.is_ascii_digit()
-            }
-        });
-    if !shaped {
-        return Err(ManageError::invalid(
-            field,
-            format!("{value:?} is not a date as YYYY-MM-DD, like 2026-12-24"),
-        ));
-    }
-    value
-        .parse()
-        .map_err(|_| ManageError::invalid(field, format!("{value:?} is not a date in the calendar")))
-}
-
 #[cfg(test)]
 mod tests {
     use super::*;
@@ -202,25 +154,7 @@ mod tests {
     }
 
     #[test]
-    fn dates_are_exactly_year_month_day() {
-        assert_eq!(
-            date("date", "2026-12-24").unwrap(),
-            jiff::civil::date(2026, 12, 24)
-        );
-        for bad in [
-            "2026-2-3",
-            "2026-02-30",
-            "20261224",
-            "2026-12-24T00:00",
-            "24.12.2026",
-            "+02026-12-24",
-        ] {
-            assert_eq!(field_of(date("date", bad)), "date", "{bad:?}");
-        }
-    }
-
-    #[test]
-    fn emails_names_and_numbers_are_checked() {
+    fn names_numbers_and_zones_are_checked() {
         assert_eq!(email("email", " a@example.com ").unwrap(), "a@example.com");
         for bad in [
             "",
@@ -243,6 +177,7 @@ mod tests {
                 "duration_minutes"
             );
         }
+        assert_eq!(timezone("timezone", " Europe/Berlin ").unwrap(), "Europe/Berlin");
         assert_eq!(field_of(timezone("timezone", "EST")), "timezone");
     }
 }

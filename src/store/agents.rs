@@ -64,7 +64,8 @@ pub struct Agent {
     pub language: String,
     /// What the agent is told about the business.
     pub business_context: Option<String>,
-    /// An inactive agent is kept but off its line.
+    /// The operator's switch to take the agent off its line without deleting it; the call
+    /// path does not read it yet (it will, with the active hours).
     pub active: bool,
     pub created_at: Timestamp,
     pub updated_at: Timestamp,

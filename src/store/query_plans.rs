@@ -151,6 +151,18 @@ async fn list_pages_walk_an_accounts_index_newest_first_without_sorting() {
 }
 
 #[tokio::test]
+async fn the_agents_page_walks_the_accounts_agents_oldest_first_without_sorting() {
+    on_each_backend(|store| async move {
+        let business = seed_business(&store).await;
+        let sql = "SELECT id FROM agents WHERE account_id = $1 AND deleted_at IS NULL AND id > $2 \
+                   ORDER BY id LIMIT 51";
+        let plan = plan(&store, sql, &[business.account.id.as_str(), ""]).await;
+        assert_ordered_by(&plan, "agents_account_id_id_key");
+    })
+    .await;
+}
+
+#[tokio::test]
 async fn a_calls_timeline_and_a_periods_usage_use_their_indexes() {
     on_each_backend(|store| async move {
         let business = seed_business(&store).await;

@@ -57,7 +57,8 @@ pub struct AgentBody {
     pub timezone: String,
     /// E.164; null for an agent without a number.
     pub phone_number: Option<String>,
-    /// An inactive agent is kept but does not answer.
+    /// Whether the agent should answer calls; the call path does not act on it yet (it will,
+    /// with the active hours).
     pub active: bool,
     pub elevenlabs_agent_id: String,
     pub fallback: FallbackBody,
