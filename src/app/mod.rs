@@ -196,7 +196,9 @@ impl App {
             },
         };
         http::router()
-            .merge(http::api::routes(http::api::ApiState::new(self.store.clone())))
+            .merge(http::api::routes(
+                http::api::ApiState::new(self.store.clone()).trusting(&self.config.http.trusted_proxies),
+            ))
             .with_state(state)
     }
 }

@@ -80,6 +80,7 @@ Environment (each overrides the config file's key in brackets; an empty variable
   TWILIO_API_BASE            [twilio.api_base] (default https://api.twilio.com)
   ELEVENLABS_API_KEY         [elevenlabs.api_key] for private agents (signed URLs)
   ELEVENLABS_API_BASE        [elevenlabs.api_base] (default https://api.elevenlabs.io)
+  SWITCHBOARD_HTTP_TRUSTED_PROXIES  [http.trusted_proxies] proxies whose X-Forwarded-For names the client
   SWITCHBOARD_LOG_FORMAT     text or json (also --log-format)
   SWITCHBOARD_LOG_MASK_NUMBERS  true: callers' numbers show only their last four digits
   RUST_LOG                   log level and filters (default info)";

@@ -24,6 +24,9 @@ pub struct HttpConfig {
     pub idle_timeout_secs: u64,
     /// Longest a request may take, its body included, before it is answered 408.
     pub request_timeout_secs: u64,
+    /// Reverse proxies (addresses or CIDR networks, e.g. `172.16.0.0/12`) whose
+    /// `X-Forwarded-For` names the client, for the REST API's limit on failed keys per client.
+    pub trusted_proxies: Vec<ipnet::IpNet>,
 }
 
 impl Default for HttpConfig {
@@ -34,6 +37,7 @@ impl Default for HttpConfig {
             header_read_timeout_secs: 10,
             idle_timeout_secs: 60,
             request_timeout_secs: 30,
+            trusted_proxies: Vec::new(),
         }
     }
 }
@@ -94,6 +98,50 @@ impl HttpConfig {
             env,
             &mut self.request_timeout_secs,
         )?;
+        if let Some(value) = env("SWITCHBOARD_HTTP_TRUSTED_PROXIES").filter(|v| !v.trim().is_empty()) {
+            self.trusted_proxies = value
+                .split(',')
+                .map(|net| parse_net(net.trim()))
+                .collect::<Result<_, _>>()
+                .map_err(|why| ConfigError::Invalid {
+                    name: "SWITCHBOARD_HTTP_TRUSTED_PROXIES",
+                    value: value.clone(),
+                    why,
+                })?;
+        }
         Ok(self)
+    }
+}
+
+/// A network, or one address as the network of just itself.
+fn parse_net(text: &str) -> Result<ipnet::IpNet, String> {
+    text.parse::<ipnet::IpNet>()
+        .or_else(|_| text.parse::<std::net::IpAddr>().map(ipnet::IpNet::from))
+        .map_err(|_| format!("{text:?} is not an address or a network like 172.16.0.0/12"))
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn trusted_proxies_are_read_as_addresses_or_networks_and_a_bad_one_is_named() {
+        let env = |value: &'static str| {
+            move |name: &str| (name == "SWITCHBOARD_HTTP_TRUSTED_PROXIES").then(|| value.to_owned())
+        };
+        let read = HttpConfig::default()
+            .with_env(&env("172.16.0.0/12, 10.0.0.7"))
+            .unwrap();
+        let expected: Vec<ipnet::IpNet> =
+            vec!["172.16.0.0/12".parse().unwrap(), "10.0.0.7/32".parse().unwrap()];
+        assert_eq!(read.trusted_proxies, expected);
+        let refused = HttpConfig::default()
+            .with_env(&env("10.0.0.0/8, proxy"))
+            .unwrap_err();
+        assert!(
+            refused.to_string().contains("SWITCHBOARD_HTTP_TRUSTED_PROXIES"),
+            "{refused}"
+        );
+        assert!(refused.to_string().contains("proxy"), "{refused}");
     }
 }

@@ -301,6 +301,31 @@ async fn an_address_that_keeps_failing_is_held_with_retry_after() {
 }
 
 #[tokio::test]
+async fn behind_a_trusted_proxy_failures_are_counted_per_forwarded_client() {
+    let api = TestApi::start_with(testing::sqlite().await, |config| {
+        config.http.trusted_proxies = vec!["127.0.0.0/8".parse().unwrap()];
+    })
+    .await;
+    let account = api.account("Dental Care", "free").await;
+    let from = |client: &str, key: &str| {
+        api.request(Method::GET, "/account", key)
+            .header("X-Forwarded-For", client)
+    };
+    for _ in 0..10 {
+        api.send(from("198.51.100.1", "sbk_wrong")).await.error(401);
+    }
+    assert_eq!(
+        api.send(from("198.51.100.1", "sbk_wrong")).await.status.as_u16(),
+        429
+    );
+    // Another client behind the same proxy is not held back by the first one's failures.
+    api.send(from("198.51.100.2", &account.key)).await.expect(200);
+    // A forged entry before the proxy's own does not change who the client is.
+    let forged = "203.0.113.5, 198.51.100.1";
+    assert_eq!(api.send(from(forged, &account.key)).await.status.as_u16(), 429);
+}
+
+#[tokio::test]
 async fn the_openapi_document_is_served_and_lists_every_route() {
     let api = TestApi::start(testing::sqlite().await).await;
     let document = api

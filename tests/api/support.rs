@@ -58,6 +58,11 @@ impl Answer {
 #[allow(dead_code)]
 impl TestApi {
     pub async fn start(store: TestStore) -> TestApi {
+        TestApi::start_with(store, |_| {}).await
+    }
+
+    /// Like [`TestApi::start`], with the configuration adjusted by `adjust` first.
+    pub async fn start_with(store: TestStore, adjust: impl FnOnce(&mut Config)) -> TestApi {
         let listener = TcpListener::bind("127.0.0.1:0").await.unwrap();
         let addr = listener.local_addr().unwrap();
         let base_url = format!("http://{addr}");
@@ -67,10 +72,11 @@ impl TestApi {
             ("TWILIO_AUTH_TOKEN", "token-api-tests".to_owned()),
             ("ELEVENLABS_API_KEY", "xi-test-key".to_owned()),
         ];
-        let config = Config::load(None, |name| {
+        let mut config = Config::load(None, |name| {
             env.iter().find(|(k, _)| *k == name).map(|(_, v)| v.clone())
         })
         .unwrap();
+        adjust(&mut config);
         let operator = Keys::new(store.store())
             .issue(None, "tests")
             .await

@@ -20,6 +20,7 @@ use axum::response::{IntoResponse, Response};
 use jiff::Timestamp;
 
 use super::ApiState;
+use super::client::client_address;
 use super::error::ApiFailure;
 use crate::manage::{Caller, Scope};
 
@@ -132,10 +133,15 @@ pub async fn caller(parts: &mut Parts, state: &ApiState) -> Result<Caller, AuthR
     if let Some(caller) = parts.extensions.get::<Caller>() {
         return Ok(caller.clone());
     }
-    let address = parts
+    let peer = parts
         .extensions
         .get::<ConnectInfo<SocketAddr>>()
         .map_or(IpAddr::V4(Ipv4Addr::UNSPECIFIED), |info| info.0.ip());
+    let forwarded_for = parts
+        .headers
+        .get("x-forwarded-for")
+        .and_then(|value| value.to_str().ok());
+    let address = client_address(peer, forwarded_for, &state.trusted_proxies);
     let now = Instant::now();
     if let Some(wait) = state.auth_failures.wait(address, now) {
         return Err(AuthRejection::TooMany(wait));

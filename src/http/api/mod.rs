@@ -15,6 +15,7 @@ pub mod auth;
 pub mod availability;
 pub mod bookings;
 pub mod calls;
+pub mod client;
 pub mod contacts;
 pub mod error;
 pub mod event_types;
@@ -64,6 +65,8 @@ pub struct ApiState {
     pub agents: Agents,
     pub keys: Keys,
     pub auth_failures: Arc<AuthFailures>,
+    /// Proxies whose `X-Forwarded-For` names the client (`[http] trusted_proxies`).
+    pub trusted_proxies: Arc<[ipnet::IpNet]>,
 }
 
 impl ApiState {
@@ -74,7 +77,14 @@ impl ApiState {
             keys: Keys::new(store.clone()),
             store,
             auth_failures: Arc::new(AuthFailures::default()),
+            trusted_proxies: Arc::from([]),
         }
+    }
+
+    /// The state with `proxies` trusted to name their clients.
+    pub fn trusting(mut self, proxies: &[ipnet::IpNet]) -> ApiState {
+        self.trusted_proxies = Arc::from(proxies);
+        self
     }
 }
 
