@@ -160,3 +160,22 @@ async fn a_missing_sqlite_file_is_refused_unless_created_and_the_url_comes_as_fo
         .text();
     assert!(dir.path().join("switchboard.db").exists());
 }
+
+#[cfg(unix)]
+#[tokio::test]
+async fn an_argument_that_is_not_utf8_is_exit_two_not_a_panic() {
+    use std::os::unix::ffi::OsStrExt;
+
+    let output = tokio::process::Command::new(env!("CARGO_BIN_EXE_switchboard"))
+        .arg("--log-format")
+        .arg(std::ffi::OsStr::from_bytes(b"\xff"))
+        .args(["admin", "plans", "list"])
+        .env_clear()
+        .output()
+        .await
+        .unwrap();
+    let stderr = String::from_utf8_lossy(&output.stderr);
+    assert_eq!(output.status.code(), Some(2), "{stderr}");
+    assert!(!stderr.contains("panicked"), "{stderr}");
+    assert_eq!(stderr.lines().count(), 1, "{stderr}");
+}

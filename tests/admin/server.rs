@@ -125,6 +125,76 @@ async fn an_operator_key_from_the_command_line_makes_accounts_through_the_api_an
         assert_eq!(status, StatusCode::OK, "{own}");
         assert_eq!(own["account"]["id"], cli_id.as_str());
 
+        // An agent and a host made by the CLI read the same through the API.
+        let account_key = text_at(&made, "/key/secret");
+        let agent = admin(
+            &store,
+            &[
+                "agents",
+                "create",
+                "--account",
+                &cli_id,
+                "--name",
+                "Ava",
+                "--elevenlabs-agent-id",
+                "agent_1",
+                "--json",
+            ],
+        )
+        .await
+        .json();
+        let agent_id = text_at(&agent, "/id");
+        let (status, api_agent) = running
+            .call(
+                reqwest::Method::GET,
+                &format!("/agents/{agent_id}"),
+                &account_key,
+                None,
+            )
+            .await;
+        assert_eq!(status, StatusCode::OK, "{api_agent}");
+        let cli_agent = admin(
+            &store,
+            &["agents", "show", &agent_id, "--account", &cli_id, "--json"],
+        )
+        .await
+        .json();
+        assert_eq!(api_agent, cli_agent);
+        let (_, api_agents) = running
+            .call(reqwest::Method::GET, "/agents", &account_key, None)
+            .await;
+        assert_eq!(
+            api_agents,
+            admin(&store, &["agents", "list", "--account", &cli_id, "--json"])
+                .await
+                .json()
+        );
+        let host = admin(
+            &store,
+            &[
+                "hosts",
+                "create",
+                "--account",
+                &cli_id,
+                "--name",
+                "Dr. Lee",
+                "--timezone",
+                "UTC",
+                "--json",
+            ],
+        )
+        .await
+        .json();
+        let (_, api_host) = running
+            .call(
+                reqwest::Method::GET,
+                &format!("/hosts/{}", text_at(&host, "/id")),
+                &account_key,
+                None,
+            )
+            .await;
+        assert_eq!(api_host, host);
+
         // The API's list and the CLI's are one document.
         let (_, api_list) = running
             .call(reqwest::Method::GET, "/accounts", &operator, None)

@@ -14,9 +14,46 @@ impl UsageError {
     }
 }
 
-/// The flag a management error's field stands for (`max_agents` is `--max-agents`).
+/// The flag a management error's field stands for: `max_agents` and `redirectNumber` are
+/// `--max-agents` and `--redirect-number`; `schedule[2].start` is the third `--start`.
 pub fn flag_of(field: &str) -> String {
-    format!("--{}", field.replace('_', "-"))
+    let mut path = String::new();
+    let mut index = None;
+    let mut chars = field.chars();
+    while let Some(c) = chars.next() {
+        if c == '[' {
+            let number: String = chars.by_ref().take_while(|c| *c != ']').collect();
+            index = index.or(number.parse::<usize>().ok());
+        } else {
+            path.push(c);
+        }
+    }
+    let flag = match path.as_str() {
+        "fallback.mode" => "--fallback".to_owned(),
+        "schedule" | "ranges" => "--day/--start/--end".to_owned(),
+        other => {
+            let name = ["schedule.", "ranges."]
+                .iter()
+                .find_map(|list| other.strip_prefix(list))
+                .unwrap_or(other);
+            let mut flag = String::from("--");
+            for c in name.chars() {
+                match c {
+                    '_' | '.' => flag.push('-'),
+                    c if c.is_ascii_uppercase() => {
+                        flag.push('-');
+                        flag.push(c.to_ascii_lowercase());
+                    }
+                    c => flag.push(c),
+                }
+            }
+            flag
+        }
+    };
+    match index {
+        Some(index) => format!("{flag} (range {})", index + 1),
+        None => flag,
+    }
 }
 
 /// A management error as the command line says it: bad input names its flag.
@@ -49,6 +86,11 @@ mod tests {
             .downcast_ref::<UsageError>()
             .expect("bad input is a usage error");
         assert_eq!(usage.to_string(), "--max-agents: must be at most 10000");
+        assert_eq!(flag_of("redirectNumber"), "--redirect-number");
+        assert_eq!(flag_of("fallback.number"), "--fallback-number");
+        assert_eq!(flag_of("fallback.mode"), "--fallback");
+        assert_eq!(flag_of("schedule[2].start"), "--start (range 3)");
+        assert_eq!(flag_of("ranges[0]"), "--day/--start/--end (range 1)");
         let error = from_manage(ManageError::NotFound { what: "account" });
         assert!(error.downcast_ref::<UsageError>().is_none());
         assert_eq!(error.to_string(), "account not found");

@@ -33,38 +33,40 @@ impl ListArgs {
         F: FnMut(PageRequest) -> Fut,
         Fut: Future<Output = ManageResult<Page<R>>>,
     {
+        let mut request = Some(self.first()?);
+        let mut rows = Vec::new();
+        let mut next = None;
+        while let Some(asked) = request {
+            let page = read(asked).await.or_flag()?;
+            rows.extend(page.items);
+            next = page.next;
+            request = self.then(&next);
+        }
+        Ok(Listed::from_page(Page { items: rows, next }, render))
+    }
+
+    /// The first page asked for.
+    pub fn first(&self) -> anyhow::Result<PageRequest> {
         let query = ListQuery {
             limit: self.limit,
             cursor: self.cursor.clone(),
         };
-        let first = query.page().map_err(|refused| {
+        Ok(query.page().map_err(|refused| {
             let flag = refused
                 .field
                 .as_deref()
                 .map(flag_of)
                 .unwrap_or_else(|| "--cursor".into());
             UsageError::flag(&flag, refused.message)
-        })?;
-        if !self.all {
-            return Ok(Listed::from_page(read(first).await.or_flag()?, render));
+        })?)
+    }
+
+    /// The page to read after one whose next cursor is `next`: with `--all`, while there is one.
+    pub fn then(&self, next: &Option<String>) -> Option<PageRequest> {
+        match next {
+            Some(after) if self.all => Some(PageRequest::new(self.limit, Some(after.clone()))),
+            _ => None,
         }
-        let mut rows = Vec::new();
-        let mut request = first;
-        loop {
-            let page = read(request.clone()).await.or_flag()?;
-            rows.extend(page.items);
-            match page.next {
-                Some(after) => request = PageRequest::new(self.limit, Some(after)),
-                None => break,
-            }
-        }
-        Ok(Listed::from_page(
-            Page {
-                items: rows,
-                next: None,
-            },
-            render,
-        ))
     }
 }
 

@@ -6,12 +6,18 @@
 //! migrations run, and a missing SQLite file is refused unless `--create-database`. Bad input
 //! exits 2 with the flag at fault named; any other failure exits 1.
 
+mod account_arg;
 mod accounts;
+mod agents;
+mod event_types;
 mod failure;
+mod hosts;
+mod hours;
 mod keys;
 mod list;
 mod output;
 mod plans;
+mod schedule_args;
 
 use std::path::PathBuf;
 
@@ -20,7 +26,7 @@ use clap::{Args, Subcommand};
 pub use failure::UsageError;
 
 use crate::config::Config;
-use crate::manage::{Accounts, Keys};
+use crate::manage::{Accounts, Agents, Keys};
 use output::Output;
 
 #[derive(Debug, Args)]
@@ -53,6 +59,18 @@ enum Resource {
     /// API keys: the operator's and the accounts'.
     #[command(subcommand)]
     Keys(keys::KeysCommand),
+    /// An account's voice agents.
+    #[command(subcommand)]
+    Agents(agents::AgentsCommand),
+    /// The people (or rooms) whose time is booked.
+    #[command(subcommand)]
+    Hosts(hosts::HostsCommand),
+    /// A host's weekly hours, date overrides and blackout dates.
+    #[command(subcommand)]
+    Hours(hours::HoursCommand),
+    /// The kinds of meeting an account offers.
+    #[command(subcommand)]
+    EventTypes(event_types::EventTypesCommand),
 }
 
 pub async fn run(args: AdminArgs) -> anyhow::Result<()> {
@@ -70,6 +88,10 @@ pub async fn run(args: AdminArgs) -> anyhow::Result<()> {
         Resource::Plans(command) => plans::run(command, &accounts, out).await,
         Resource::Accounts(command) => accounts::run(command, &accounts, out).await,
         Resource::Keys(command) => keys::run(command, &accounts, &keys, out).await,
+        Resource::Agents(command) => agents::run(command, &accounts, &Agents::new(store.clone()), out).await,
+        Resource::Hosts(command) => hosts::run(command, &accounts, &store, out).await,
+        Resource::Hours(command) => hours::run(command, &accounts, &store, out).await,
+        Resource::EventTypes(command) => event_types::run(command, &accounts, &store, out).await,
     };
     store.close().await;
     result
@@ -82,7 +104,12 @@ pub fn usage_error(error: &clap::Error) -> Option<UsageError> {
     if !error.use_stderr() || error.kind() == ErrorKind::DisplayHelpOnMissingArgumentOrSubcommand {
         return None;
     }
-    if !is_admin(std::env::args().skip(1)) {
+    // `args_os`: an argument that is not UTF-8 must not panic here (clap reports it).
+    if !is_admin(
+        std::env::args_os()
+            .skip(1)
+            .map(|arg| arg.to_string_lossy().into_owned()),
+    ) {
         return None;
     }
     let rendered = error.render().to_string();

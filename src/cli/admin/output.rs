@@ -33,6 +33,20 @@ impl Output {
     }
 }
 
+/// What a `delete` prints (the API answers 204 with no body): the id, and that it is gone.
+#[derive(Debug, Serialize)]
+pub struct Deleted {
+    pub id: String,
+    pub deleted: bool,
+}
+
+impl Deleted {
+    pub fn emit(out: Output, what: &str, id: String) -> anyhow::Result<()> {
+        let deleted = Deleted { id, deleted: true };
+        out.emit(&deleted, |deleted| format!("deleted {what} {}\n", deleted.id))
+    }
+}
+
 /// `label: value` lines, the values aligned.
 pub fn fields<L: AsRef<str>>(pairs: &[(L, String)]) -> String {
     let width = pairs

@@ -9,7 +9,7 @@ use super::rfc3339;
 use crate::hours::{ActiveHours, RangeInput, day_name, time_text};
 use crate::manage::HoursPatch;
 use crate::manage::agent_fields::fallback_mode_word;
-use crate::manage::agents::{AgentDetail, AgentInput, AgentPatch, FallbackInput};
+use crate::manage::agents::{AgentDetail, AgentInput, AgentList, AgentPatch, FallbackInput};
 use crate::store::{Agent, EventType};
 
 /// A field that may be null: absent is `None`, null is `Some(None)`.
@@ -360,6 +360,20 @@ pub struct AgentUsageBody {
     pub minute_limit: Option<u32>,
     /// What is left of them (never below zero); null for unlimited.
     pub minutes_remaining: Option<u64>,
+}
+
+impl From<&AgentList> for AgentUsageBody {
+    fn from(list: &AgentList) -> AgentUsageBody {
+        AgentUsageBody {
+            agents: list.agent_count,
+            max_agents: list.plan.max_agents,
+            period_start: rfc3339(list.usage.period_start),
+            period_end: rfc3339(list.usage.period_end),
+            minutes_used: list.usage.minutes_used,
+            minute_limit: list.usage.minute_limit,
+            minutes_remaining: list.usage.remaining,
+        }
+    }
 }
 
 /// A page of the account's agents, with the plan they share.

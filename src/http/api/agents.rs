@@ -13,7 +13,7 @@ use super::agent_bodies::{
     AgentPatchBody, AgentUsageBody, EventTypeIdsBody, NewAgentBody,
 };
 use super::auth::AccountKey;
-use super::{ApiJson, ApiQuery, ApiResult, ApiState, Created, ListQuery, Listed, rfc3339};
+use super::{ApiJson, ApiQuery, ApiResult, ApiState, Created, ListQuery, Listed};
 
 pub(super) fn routes() -> OpenApiRouter<ApiState> {
     OpenApiRouter::new()
@@ -36,19 +36,12 @@ async fn list_agents(
         .agents
         .list(&scope, &query.page()?, Timestamp::now())
         .await?;
+    let usage = AgentUsageBody::from(&list);
     let listed = Listed::from_page(list.page, AgentBody::from);
     Ok(Json(AgentPageBody {
         data: listed.data,
         next_cursor: listed.next_cursor,
-        usage: AgentUsageBody {
-            agents: list.agent_count,
-            max_agents: list.plan.max_agents,
-            period_start: rfc3339(list.usage.period_start),
-            period_end: rfc3339(list.usage.period_end),
-            minutes_used: list.usage.minutes_used,
-            minute_limit: list.usage.minute_limit,
-            minutes_remaining: list.usage.remaining,
-        },
+        usage,
         plan: list.plan.into(),
     }))
 }

@@ -9,7 +9,7 @@
 //! scheme and the `Idempotency-Key` header are added to the document here, once.
 
 pub mod accounts;
-mod agent_bodies;
+pub mod agent_bodies;
 pub mod agents;
 pub mod auth;
 pub mod availability;
