@@ -93,6 +93,7 @@ pub struct BookingListParams {
     #[param(minimum = 1, maximum = 200)]
     pub limit: Option<u32>,
     /// `next_cursor` of the previous page.
+    #[param(min_length = 1)]
     pub cursor: Option<String>,
     /// `confirmed`, `cancelled` or `rescheduled`.
     pub status: Option<String>,

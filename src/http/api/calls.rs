@@ -113,6 +113,7 @@ pub struct CallListParams {
     #[param(minimum = 1, maximum = 200)]
     pub limit: Option<u32>,
     /// `next_cursor` of the previous page.
+    #[param(min_length = 1)]
     pub cursor: Option<String>,
     pub agent_id: Option<String>,
     /// `inbound` or `outbound`.

@@ -72,6 +72,7 @@ pub struct ContactListParams {
     #[param(minimum = 1, maximum = 200)]
     pub limit: Option<u32>,
     /// `next_cursor` of the previous page.
+    #[param(min_length = 1)]
     pub cursor: Option<String>,
     /// Contacts whose name contains this text (any case), or, written like a phone number,
     /// whose number contains its digits.
