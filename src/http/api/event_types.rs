@@ -69,14 +69,15 @@ impl From<EventTypeView> for EventTypeBody {
 #[derive(Debug, Deserialize, ToSchema)]
 #[serde(deny_unknown_fields)]
 pub struct NewEventTypeBody {
+    #[schema(required = true)]
     pub host_id: Option<String>,
-    #[schema(example = "intro-call", max_length = 64)]
+    #[schema(required = true, example = "intro-call", max_length = 64)]
     pub slug: Option<String>,
-    #[schema(max_length = 200)]
+    #[schema(required = true, max_length = 200)]
     pub name: Option<String>,
     #[schema(max_length = 2000)]
     pub description: Option<String>,
-    #[schema(minimum = 1, maximum = 1440)]
+    #[schema(required = true, minimum = 1, maximum = 1440)]
     pub duration_minutes: Option<i64>,
     #[schema(minimum = 0, maximum = 1440)]
     pub buffer_before_minutes: Option<i64>,

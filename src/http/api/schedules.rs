@@ -275,7 +275,7 @@ async fn list_date_overrides(
 /// Sets what the date has instead of its weekly hours, replacing any override it had.
 #[utoipa::path(put, path = "/hosts/{id}/date-overrides/{date}", tag = "calendar", operation_id = "set_date_override",
     params(("id" = String, Path, description = "The host's id"),
-        ("date" = String, Path, description = "`YYYY-MM-DD`, host-local")),
+        ("date" = String, Path, description = "`YYYY-MM-DD`, host-local", pattern = r"^[0-9]{4}-[0-9]{2}-[0-9]{2}$")),
     request_body = DateOverrideRequest,
     responses((status = 200, description = "The date's override", body = DateOverrideBody)))]
 async fn set_date_override(
@@ -298,7 +298,7 @@ async fn set_date_override(
 /// Removes the date's override: the date follows the weekly hours again.
 #[utoipa::path(delete, path = "/hosts/{id}/date-overrides/{date}", tag = "calendar", operation_id = "remove_date_override",
     params(("id" = String, Path, description = "The host's id"),
-        ("date" = String, Path, description = "`YYYY-MM-DD`, host-local")),
+        ("date" = String, Path, description = "`YYYY-MM-DD`, host-local", pattern = r"^[0-9]{4}-[0-9]{2}-[0-9]{2}$")),
     responses((status = 204, description = "Removed")))]
 async fn remove_date_override(
     AccountKey(scope): AccountKey,
@@ -333,7 +333,7 @@ async fn list_blackout_dates(
 /// Blacks the date out: no bookings at all that day. Again replaces the reason.
 #[utoipa::path(put, path = "/hosts/{id}/blackout-dates/{date}", tag = "calendar", operation_id = "set_blackout_date",
     params(("id" = String, Path, description = "The host's id"),
-        ("date" = String, Path, description = "`YYYY-MM-DD`, host-local")),
+        ("date" = String, Path, description = "`YYYY-MM-DD`, host-local", pattern = r"^[0-9]{4}-[0-9]{2}-[0-9]{2}$")),
     request_body(content = BlackoutRequest, description = "Optional: the date may be put with no body"),
     responses((status = 200, description = "The blackout date", body = BlackoutBody)))]
 async fn set_blackout_date(
@@ -354,7 +354,7 @@ async fn set_blackout_date(
 /// Lifts the blackout.
 #[utoipa::path(delete, path = "/hosts/{id}/blackout-dates/{date}", tag = "calendar", operation_id = "remove_blackout_date",
     params(("id" = String, Path, description = "The host's id"),
-        ("date" = String, Path, description = "`YYYY-MM-DD`, host-local")),
+        ("date" = String, Path, description = "`YYYY-MM-DD`, host-local", pattern = r"^[0-9]{4}-[0-9]{2}-[0-9]{2}$")),
     responses((status = 204, description = "Removed")))]
 async fn remove_blackout_date(
     AccountKey(scope): AccountKey,
