@@ -73,7 +73,7 @@ const SERVE_ENVIRONMENT: &str = "\
 Environment (each overrides the config file's key in brackets; an empty variable is unset):
   SWITCHBOARD_LISTEN         [listen] address to listen on (default 0.0.0.0:8080)
   SWITCHBOARD_PUBLIC_URL     [public_url] the https:// URL Twilio calls (default http://<listen>)
-  SWITCHBOARD_DATABASE_URL   [database_url] sqlite://… or postgres://… (default sqlite://switchboard.db?mode=rwc)
+  SWITCHBOARD_DATABASE_URL   [database_url] sqlite://… or postgres://… (default sqlite://switchboard.db; a missing file needs --create-database)
   SWITCHBOARD_TOOL_SECRET    [tool_secret] X-Voice-Secret of webhook tools (unset: /tools refused)
   TWILIO_AUTH_TOKEN          [twilio.auth_token] required: every Twilio request is signature-checked
   TWILIO_ACCOUNT_SID         [twilio.account_sid]
