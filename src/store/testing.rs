@@ -139,6 +139,17 @@ pub async fn hold_record_connections(store: &Store) -> Vec<sqlx::pool::PoolConne
     held
 }
 
+/// Takes every connection of the main pool and holds them until dropped: whatever the call
+/// path asks the database meanwhile waits for a connection, so a test can catch a webhook in
+/// the middle of its answer.
+pub async fn hold_main_connections(store: &Store) -> Vec<sqlx::pool::PoolConnection<sqlx::Any>> {
+    let mut held = Vec::new();
+    for _ in 0..store.pool_usage().max {
+        held.push(store.pool.acquire().await.expect("a main pool connection"));
+    }
+    held
+}
+
 /// Options for test pools: small, so parallel tests stay under PostgreSQL's connection limit.
 pub fn test_options() -> StoreOptions {
     StoreOptions {

@@ -10,6 +10,7 @@ use jiff::Timestamp;
 use switchboard::audio::AudioFormat;
 use switchboard::sim::caller::stream::{self, CallerMessages};
 use switchboard::sim::caller::{CallReport, CallerConfig, place_call};
+use switchboard::store::testing::hold_main_connections;
 use switchboard::telephony::{Answer, InboundCall};
 use switchboard::wire::twiml;
 
@@ -92,7 +93,10 @@ async fn a_call_answered_as_the_drain_begins_streams_during_it_and_runs_to_its_e
     } = bridge;
 
     // The voice webhook is being answered (admitted, its agent being looked up) when SIGTERM
-    // comes: the drain begins, then the answer is given.
+    // comes: the drain begins, then the answer is given. The database's connections are held
+    // meanwhile, so the lookup is certainly still waiting when the drain begins, however fast
+    // the machine.
+    let held = hold_main_connections(&store).await;
     let call = InboundCall::from_fields(Some("CAanswered"), Some("+15005550006"), Some(&number));
     let mut answering = Box::pin(reception.answer(call, Timestamp::now()));
     assert!(
@@ -103,6 +107,7 @@ async fn a_call_answered_as_the_drain_begins_streams_during_it_and_runs_to_its_e
     assert!(futures::poll!(drain.as_mut()).is_pending());
     assert!(admission.is_draining());
     let drain = tokio::spawn(drain);
+    drop(held);
     let Answer::Connect(connect) = answering.await else {
         panic!("a call admitted before the drain is connected");
     };
