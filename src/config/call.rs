@@ -5,6 +5,15 @@ use std::time::Duration;
 
 use serde::Deserialize;
 
+use super::{ConfigError, invalid};
+
+/// The longest `progress_secs` the loader takes. A crash loses what a call ran since its last
+/// progress write landed: less than one interval, plus how late the tick fired and how long its
+/// write took. 8 s leaves 2 s of those within the promise that a crash loses at most 10 s of a
+/// call's minutes; 10 s would break it by any delay at all. The default, 5 s, keeps a wide
+/// margin for a busy database at one small batched UPDATE per call every 5 s.
+pub const MAX_PROGRESS_SECS: u64 = 8;
+
 #[derive(Debug, Clone, Deserialize)]
 #[serde(default, deny_unknown_fields)]
 pub struct CallConfig {
@@ -20,7 +29,7 @@ pub struct CallConfig {
     /// as gone and the call ends (with the fallback, if it was the agent).
     pub write_timeout_secs: u64,
     /// How often a call's connected time is written to its record while it runs: what a call
-    /// can lose if its instance dies.
+    /// can lose if its instance dies. 5 s by default, at most [`MAX_PROGRESS_SECS`] (see there).
     pub progress_secs: u64,
     /// Said before the fallback when the agent cannot continue a call.
     pub apology: String,
@@ -49,7 +58,7 @@ impl Default for CallConfig {
             stream_token_ttl_secs: 30,
             upstream_timeout_secs: 10,
             write_timeout_secs: 5,
-            progress_secs: 15,
+            progress_secs: 5,
             apology: "Sorry, our assistant is having trouble right now.".into(),
             not_in_service: "Sorry, this number is not in service. Goodbye.".into(),
             agent_metadata_timeout_secs: 10,
@@ -61,6 +70,21 @@ impl Default for CallConfig {
 }
 
 impl CallConfig {
+    /// Refuses the settings no call can run well with.
+    pub fn check(&self) -> Result<(), ConfigError> {
+        if self.progress_secs > MAX_PROGRESS_SECS {
+            return Err(invalid(
+                "call.progress_secs",
+                self.progress_secs.to_string(),
+                format!(
+                    "must be at most {MAX_PROGRESS_SECS} seconds: a call's connected time is written this often, \
+                     and a crash may lose up to this much of it (and at most 10 s is allowed)"
+                ),
+            ));
+        }
+        Ok(())
+    }
+
     pub fn tool_timeout(&self) -> Duration {
         Duration::from_secs(self.tool_timeout_secs)
     }
@@ -92,5 +116,45 @@ impl CallConfig {
     pub fn agent_inactivity_timeout(&self) -> Option<Duration> {
         (self.agent_inactivity_timeout_secs > 0)
             .then(|| Duration::from_secs(self.agent_inactivity_timeout_secs))
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use crate::config::Config;
+
+    fn load(file_text: &str) -> Result<Config, ConfigError> {
+        let dir = tempfile::tempdir().unwrap();
+        let path = dir.path().join("call.toml");
+        std::fs::write(&path, file_text).unwrap();
+        Config::load(Some(&path), |_| None)
+    }
+
+    #[test]
+    fn progress_is_written_every_five_seconds_by_default_and_never_less_often_than_eight() {
+        let default = Config::load(None, |_| None).unwrap();
+        assert_eq!(default.call.progress_every(), Duration::from_secs(5));
+        let most = load(&format!("[call]\nprogress_secs = {MAX_PROGRESS_SECS}\n")).unwrap();
+        assert_eq!(most.call.progress_every(), Duration::from_secs(MAX_PROGRESS_SECS));
+        for refused in [MAX_PROGRESS_SECS + 1, 10, 15, 60] {
+            let e = load(&format!("[call]\nprogress_secs = {refused}\n")).unwrap_err();
+            assert!(
+                matches!(
+                    e,
+                    ConfigError::Invalid {
+                        name: "call.progress_secs",
+                        ..
+                    }
+                ),
+                "{e}"
+            );
+            let message = e.to_string();
+            assert!(message.contains("call.progress_secs"), "{message}");
+            assert!(
+                message.contains(&format!("at most {MAX_PROGRESS_SECS} seconds")),
+                "{message}"
+            );
+        }
     }
 }

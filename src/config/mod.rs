@@ -243,6 +243,7 @@ impl Config {
         };
         let http = file.http.with_env(&env)?;
         let mut call = file.call;
+        call.check()?;
         if let Some(text) = env("SWITCHBOARD_MAX_CALLS").filter(|v| !v.is_empty()) {
             call.max_calls = text
                 .trim()
