@@ -135,7 +135,7 @@ impl CallRecord {
 }
 
 /// Durations are stored in whole milliseconds; anything past i64 is clamped (292 million years).
-fn duration_ms(duration: Duration) -> i64 {
+pub(super) fn duration_ms(duration: Duration) -> i64 {
     i64::try_from(duration.as_millis()).unwrap_or(i64::MAX)
 }
 
@@ -186,7 +186,7 @@ impl Store {
 
     /// Records how the call ended, as the bridge saw it, and returns the row. The first finish
     /// wins, except over an estimate (a lost call's, or Twilio's before the bridge's): a repeat
-    /// leaves the row unchanged.
+    /// leaves the row unchanged. Its length is never less than the call's last progress.
     pub async fn finish_call(
         &self,
         call_sid: &str,
@@ -195,7 +195,8 @@ impl Store {
         duration: Duration,
     ) -> StoreResult<CallRecord> {
         let row = sqlx::query(concat!(
-            "UPDATE calls SET ended_at = $2, end_reason = $3, duration_ms = $4 \
+            "UPDATE calls SET ended_at = $2, end_reason = $3, \
+             duration_ms = CASE WHEN progress_ms > $4 THEN progress_ms ELSE $4 END \
              WHERE call_sid = $1 AND (ended_at IS NULL OR end_reason IN ($5, $6)) RETURNING ",
             call_columns!()
         ))
@@ -217,22 +218,19 @@ impl Store {
     }
 
     /// Writes how long an open call has been connected, as of `at`: what a recovery closes the
-    /// call from if its instance stops. Progress never goes back.
+    /// call from if its instance stops. Progress never goes back (see `store::call_progress`).
     pub async fn record_call_progress(
         &self,
         call_sid: &str,
         at: Timestamp,
         connected: Duration,
     ) -> StoreResult<()> {
-        sqlx::query(
-            "UPDATE calls SET progress_at = $2, progress_ms = $3 \
-             WHERE call_sid = $1 AND ended_at IS NULL AND (progress_ms IS NULL OR progress_ms <= $3)",
-        )
-        .bind(call_sid)
-        .bind(row::millis(at))
-        .bind(duration_ms(connected))
-        .execute(&self.pool)
-        .await?;
+        sqlx::query(super::call_progress::RECORD_PROGRESS)
+            .bind(call_sid)
+            .bind(row::millis(at))
+            .bind(duration_ms(connected))
+            .execute(&self.pool)
+            .await?;
         Ok(())
     }
 

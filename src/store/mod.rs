@@ -16,6 +16,7 @@ mod backend;
 mod bookings;
 mod call_events;
 mod call_log;
+mod call_progress;
 mod call_timeline;
 mod calls;
 mod connect;
@@ -52,6 +53,7 @@ pub use bookings::{
 };
 pub use call_events::{CallEvent, CallEventKind, NewCallEvent};
 pub use call_log::CallFilter;
+pub use call_progress::CallProgress;
 pub use call_timeline::CallTimeline;
 pub use calls::{
     CARRIER_END_REASON, CallDirection, CallRecord, CallUpdate, LOST_END_REASON, LostCalls, NewCallRecord,

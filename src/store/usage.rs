@@ -10,6 +10,11 @@
 //! are Twilio's own `CallDuration` when its status callback came (what Twilio bills), else the
 //! bridge's metered time (its end, or its last progress while it runs), cut to whole seconds
 //! as Twilio reports them.
+//!
+//! This is the account's minute pool: every call of the account counts, whichever agent or
+//! instance took it, and the total is one query over the rows, so concurrent calls add up to
+//! the second. A running call's figure trails its media time by at most one progress interval
+//! (`[call] progress_secs`), and progress and ends never lower it (`store::call_progress`).
 
 use jiff::Timestamp;
 

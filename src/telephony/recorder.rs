@@ -6,7 +6,12 @@
 //! so it never waits on the database there: its writes go, in order, to one worker task, which
 //! the workers' shutdown stops only after everything queued is written. A call's end is written
 //! again after a failure (bounded, with backoff); a lost progress write is superseded by the
-//! next. The end of a call is also kept in memory before the driver closes the caller's socket,
+//! next. The worker takes what is queued in batches: a batch's progress writes (the newest per
+//! call) go first, in one transaction, then its other writes in order. Moving progress first
+//! changes no outcome: it touches only its own two columns, never goes back, and a call's end
+//! never records less than its progress (`store::call_progress`); a timeline's entries and the
+//! call's end keep their order. [`CallRecorder::written`] waits for what was queued before it.
+//! The end of a call is also kept in memory before the driver closes the caller's socket,
 //! because Twilio requests the `<Connect action>` URL as soon as the socket closes and the
 //! answer depends on it.
 //!
@@ -20,13 +25,14 @@ use std::sync::{Arc, Mutex};
 use std::time::{Duration, Instant};
 
 use jiff::Timestamp;
-use tokio::sync::{Notify, mpsc};
+use tokio::sync::{Notify, mpsc, oneshot};
 
 use crate::call::driver::CallObserver;
 use crate::call::{EndReason, Event};
 use crate::shutdown::Shutdown;
 use crate::store::{
-    AccountId, CallEventKind, CallRecord, NewCallEvent, NewCallRecord, Store, StoreError, StoreResult,
+    AccountId, CallEventKind, CallProgress, CallRecord, NewCallEvent, NewCallRecord, Store, StoreError,
+    StoreResult,
 };
 
 use super::metrics::{ErrorKind, Metrics};
@@ -37,6 +43,8 @@ const OUTCOME_TTL: Duration = Duration::from_secs(600);
 const FINISH_ATTEMPTS: u32 = 6;
 /// The wait after the first failed attempt; doubled after each further one (0.1 s … 3.2 s).
 const FIRST_RETRY: Duration = Duration::from_millis(100);
+/// The most writes the worker takes from its queue at once.
+const BATCH: usize = 256;
 /// The most characters of a message (a tool's refusal, an agent's error) a timeline entry keeps.
 const EVENT_MESSAGE_CHARS: usize = 500;
 
@@ -47,11 +55,7 @@ enum Write {
         call_sid: String,
         conversation_id: String,
     },
-    Progress {
-        call_sid: String,
-        at: Timestamp,
-        connected: Duration,
-    },
+    Progress(CallProgress),
     Finished {
         call_sid: String,
         at: Timestamp,
@@ -62,6 +66,8 @@ enum Write {
         call_sid: String,
         event: NewCallEvent,
     },
+    /// Answered once every write queued before it is done.
+    Written(oneshot::Sender<()>),
 }
 
 struct Outcome {
@@ -150,6 +156,16 @@ impl CallRecorder {
         }
     }
 
+    /// Resolves once every write queued before this call is written (or given up after its
+    /// retries): what a test, or a caller about to read the records, waits for.
+    pub async fn written(&self) {
+        let (done, written) = oneshot::channel();
+        // Either error means the worker has stopped, after writing what it had.
+        if self.writes.send(Write::Written(done)).is_ok() {
+            let _ = written.await;
+        }
+    }
+
     fn record_outcome(&self, call_sid: &str, reason: &EndReason) {
         let now = Instant::now();
         let mut outcomes = self.outcomes.lock().expect("outcomes");
@@ -186,11 +202,11 @@ impl CallObserver for CallRecorder {
                 call_sid: call_sid.to_owned(),
                 conversation_id: conversation_id.clone(),
             }),
-            Event::Metered { seconds } => self.write(Write::Progress {
+            Event::Metered { seconds } => self.write(Write::Progress(CallProgress {
                 call_sid: call_sid.to_owned(),
                 at: Timestamp::now(),
                 connected: Duration::from_secs(*seconds),
-            }),
+            })),
             Event::Ended { reason, duration, .. } => {
                 self.record_outcome(call_sid, reason);
                 self.write(Write::Finished {
@@ -270,20 +286,41 @@ struct Writer {
 }
 
 impl Writer {
-    /// Applies writes in the order the calls made them; once the workers stop, it writes what
-    /// is still queued and ends.
+    /// Applies writes in the order the calls made them, a batch at a time; once the workers
+    /// stop, it writes what is still queued and ends.
     async fn write_in_order(self, mut queue: mpsc::UnboundedReceiver<Write>, workers: Shutdown) {
+        let mut batch = Vec::with_capacity(BATCH);
         loop {
             tokio::select! {
                 biased;
-                write = queue.recv() => match write {
-                    Some(write) => self.apply(write).await,
-                    None => return,
+                taken = queue.recv_many(&mut batch, BATCH) => match taken {
+                    0 => return,
+                    _ => self.apply_batch(&mut batch).await,
                 },
                 () = workers.stopping() => break,
             }
         }
         while let Ok(write) = queue.try_recv() {
+            batch.push(write);
+            if batch.len() == BATCH {
+                self.apply_batch(&mut batch).await;
+            }
+        }
+        self.apply_batch(&mut batch).await;
+    }
+
+    /// Writes the batch's progress in one transaction, then the rest in order; empties it.
+    async fn apply_batch(&self, batch: &mut Vec<Write>) {
+        let mut progress = Vec::new();
+        let mut rest = Vec::with_capacity(batch.len());
+        for write in batch.drain(..) {
+            match write {
+                Write::Progress(call) => progress.push(call),
+                other => rest.push(other),
+            }
+        }
+        self.record_progress(&progress).await;
+        for write in rest {
             self.apply(write).await;
         }
     }
@@ -303,15 +340,9 @@ impl Writer {
                     tracing::warn!(error = %e, %call_sid, "could not record the conversation id");
                 }
             }
-            Write::Progress {
-                call_sid,
-                at,
-                connected,
-            } => {
-                if let Err(e) = self.store.record_call_progress(&call_sid, at, connected).await {
-                    self.metrics.error(ErrorKind::Store);
-                    tracing::warn!(error = %e, %call_sid, "could not record the call's progress");
-                }
+            Write::Progress(call) => self.record_progress(std::slice::from_ref(&call)).await,
+            Write::Written(done) => {
+                let _ = done.send(());
             }
             Write::Finished {
                 call_sid,
@@ -325,6 +356,18 @@ impl Writer {
                     tracing::warn!(error = %e, %call_sid, kind = event.kind.as_str(), "could not log the call's event");
                 }
             }
+        }
+    }
+
+    /// Writes calls' progress in one transaction; a failure is counted and left to the next
+    /// tick, which carries the running total.
+    async fn record_progress(&self, progress: &[CallProgress]) {
+        if progress.is_empty() {
+            return;
+        }
+        if let Err(e) = self.store.record_calls_progress(progress).await {
+            self.metrics.error(ErrorKind::Store);
+            tracing::warn!(error = %e, calls = progress.len(), "could not record the calls' progress");
         }
     }
 
