@@ -36,6 +36,8 @@ pub struct UsageReport {
     /// `None` without calls.
     pub avg_duration_seconds: Option<u64>,
     pub top_outcomes: Vec<Outcome>,
+    /// The period's calls' whole seconds, summed (each call's media time, see `store::usage`).
+    pub seconds_used: u64,
 }
 
 /// The account's usage by the calls answered in `[from, to)`, against `minute_limit`.
@@ -59,5 +61,6 @@ pub async fn for_period(
         calls_this_period: usage.calls,
         avg_duration_seconds: usage.average_seconds(),
         top_outcomes: usage.top_outcomes,
+        seconds_used: usage.seconds,
     })
 }

@@ -228,6 +228,7 @@ async fn usage_counts_the_periods_started_minutes_against_the_plan() {
         let key = &business.key;
         let empty = api.get("/usage", key).await.expect(200);
         assert_eq!(empty["minutes_used"], 0);
+        assert_eq!(empty["seconds_used"], 0);
         assert_eq!(empty["calls_this_period"], 0);
         assert_eq!(empty["avg_duration_seconds"], Value::Null);
         assert_eq!(empty["minute_limit"], 60, "pro");
@@ -246,6 +247,7 @@ async fn usage_counts_the_periods_started_minutes_against_the_plan() {
         call(&store, &business, &sid(&business, "d"), before, Some(("caller_hung_up", 600))).await;
         let usage = api.get("/usage", key).await.expect(200);
         assert_eq!(usage["minutes_used"], 4);
+        assert_eq!(usage["seconds_used"], 61 + 60 + 1);
         assert_eq!(usage["remaining"], 56);
         assert_eq!(usage["calls_this_period"], 3);
         assert_eq!(usage["avg_duration_seconds"], 41, "122 s / 3");

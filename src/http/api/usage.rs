@@ -30,6 +30,9 @@ pub struct UsageBody {
     pub avg_duration_seconds: Option<u64>,
     /// The most frequent ways the period's calls ended, most frequent first.
     pub top_outcomes: Vec<OutcomeBody>,
+    /// The period's calls' lengths in whole seconds, summed: each call's media time (Twilio's
+    /// `CallDuration` when it came, else the bridge's metered time; a running call's so far).
+    pub seconds_used: u64,
 }
 
 #[derive(Debug, Serialize, ToSchema)]
@@ -56,6 +59,7 @@ impl From<UsageReport> for UsageBody {
                     calls: outcome.calls,
                 })
                 .collect(),
+            seconds_used: report.seconds_used,
         }
     }
 }
