@@ -38,6 +38,7 @@ mod query_plans;
 mod row;
 mod schedule;
 pub mod testing;
+mod transfers;
 mod usage;
 mod validate;
 
@@ -74,5 +75,6 @@ pub use opening_ranges::{
 pub use page::{DEFAULT_PAGE_LIMIT, MAX_PAGE_LIMIT, Page, PageRequest};
 pub use plans::{Plan, PlanChange};
 pub use schedule::{Blackout, DateOverride};
+pub use transfers::TransferRequest;
 pub use usage::{Outcome, TOP_OUTCOMES, Usage};
 pub(crate) use validate::is_e164;
