@@ -262,3 +262,156 @@ async fn an_agent_without_an_escalation_number_is_refused_and_the_call_goes_on()
         "the agent went on with the booking: {tools:?}"
     );
 }
+
+/// A call this instance never streamed: its row, and the transfer the agent asked for on the
+/// instance that did.
+async fn call_streamed_elsewhere(bridge: &TestBridge, call_sid: &str) {
+    let business = &bridge.business;
+    bridge
+        .store
+        .insert_call(
+            &business.account.id,
+            switchboard::store::NewCallRecord {
+                agent_id: business.agent.id.clone(),
+                call_sid: call_sid.into(),
+                direction: switchboard::store::CallDirection::Inbound,
+                from_number: CALLER.into(),
+                to_number: bridge.number().into(),
+                started_at: jiff::Timestamp::now(),
+            },
+        )
+        .await
+        .unwrap()
+        .unwrap();
+    let asked = switchboard::store::NewCallEvent {
+        at: jiff::Timestamp::now(),
+        kind: CallEventKind::TransferRequested,
+        detail: serde_json::json!({"reason": REASON}),
+    };
+    assert!(bridge.store.insert_call_event(call_sid, &asked).await.unwrap());
+}
+
+async fn connect_action(bridge: &TestBridge, call_sid: &str) -> String {
+    let params = [
+        ("CallSid", call_sid),
+        ("AccountSid", "AC00000000000000000000000000000000"),
+        ("From", CALLER),
+        ("To", bridge.number()),
+        ("CallStatus", "in-progress"),
+    ];
+    bridge
+        .hooks
+        .post(&bridge.url("/twilio/connect-action"), &params)
+        .await
+        .unwrap()
+}
+
+#[tokio::test]
+async fn any_instance_dials_and_whispers_from_what_the_store_holds() {
+    let bridge = TestBridge::start(crate::support::DEAD_UPSTREAM).await;
+    let business = &bridge.business;
+    bridge
+        .store
+        .update_agent(
+            &business.account.id,
+            &business.agent.id,
+            AgentChanges {
+                fallback_number: Some(Some(ESCALATION.into())),
+                ..AgentChanges::default()
+            },
+        )
+        .await
+        .unwrap();
+    let sid = "CA22222222222222222222222222222222";
+    call_streamed_elsewhere(&bridge, sid).await;
+    let whisper_url = bridge.url(&format!("/twilio/whisper?call={sid}"));
+    let dial = format!(
+        "<Dial action=\"{}\" callerId=\"{}\" timeout=\"25\"><Number url=\"{whisper_url}\">{ESCALATION}</Number></Dial>",
+        bridge.url("/twilio/transfer-action"),
+        bridge.number()
+    );
+    // The stream's instance has not written the call's end yet: the request logged before the
+    // agent was told says it is a transfer.
+    let answer = connect_action(&bridge, sid).await;
+    assert!(answer.contains(&dial), "{answer}");
+    // Once it has, the end says so.
+    bridge
+        .store
+        .finish_call(
+            sid,
+            jiff::Timestamp::now(),
+            "transferred",
+            Duration::from_secs(30),
+        )
+        .await
+        .unwrap();
+    assert!(connect_action(&bridge, sid).await.contains(&dial));
+
+    let leg = [
+        ("CallSid", "CA33333333333333333333333333333333"),
+        ("AccountSid", "AC00000000000000000000000000000000"),
+        ("From", bridge.number()),
+        ("To", ESCALATION),
+        ("Direction", "outbound-dial"),
+        ("ParentCallSid", sid),
+    ];
+    let whisper = bridge.hooks.post(&whisper_url, &leg).await.unwrap();
+    let said = switchboard::sim::caller::transfer::says(&whisper).unwrap();
+    assert_eq!(
+        said,
+        [
+            "Call from plus 1 5 0 0 5 5 5 0 0 0 6, transferred by the receptionist.".to_owned(),
+            format!("Reason: {REASON}."),
+            "Connecting you now.".to_owned(),
+        ]
+    );
+    // Signed like every webhook: an unsigned or tampered request is refused.
+    let unsigned = reqwest::Client::new()
+        .post(&whisper_url)
+        .form(&leg)
+        .send()
+        .await
+        .unwrap();
+    assert!(unsigned.status().is_client_error(), "{}", unsigned.status());
+    let signature = bridge.hooks.sign(&whisper_url, &leg);
+    let other_call = bridge.url("/twilio/whisper?call=CA44444444444444444444444444444444");
+    let tampered = reqwest::Client::new()
+        .post(&other_call)
+        .header("X-Twilio-Signature", signature)
+        .form(&leg)
+        .send()
+        .await
+        .unwrap();
+    assert!(tampered.status().is_client_error(), "{}", tampered.status());
+    // A status Twilio does not send is refused, and logs nothing.
+    let mut params = leg.to_vec();
+    params[0] = ("CallSid", sid);
+    params.push(("DialCallStatus", "ringing"));
+    let refused = bridge
+        .hooks
+        .post(&bridge.url("/twilio/transfer-action"), &params)
+        .await
+        .unwrap_err();
+    assert!(refused.to_string().contains("DialCallStatus"), "{refused}");
+}
+
+#[tokio::test]
+async fn a_call_that_ended_without_a_transfer_is_not_dialled() {
+    let bridge = bridge(Some(ESCALATION)).await;
+    let sid = "CA55555555555555555555555555555555";
+    call_streamed_elsewhere(&bridge, sid).await;
+    // The transfer was asked for, but the call ended otherwise (the caller hung up first).
+    bridge
+        .store
+        .finish_call(
+            sid,
+            jiff::Timestamp::now(),
+            "caller_hung_up",
+            Duration::from_secs(9),
+        )
+        .await
+        .unwrap();
+    let answer = connect_action(&bridge, sid).await;
+    assert!(!answer.contains("<Dial"), "{answer}");
+    assert!(answer.contains("<Hangup />"), "{answer}");
+}

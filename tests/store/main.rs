@@ -11,3 +11,4 @@ mod crm;
 mod health;
 mod records;
 mod setup;
+mod transfers;
