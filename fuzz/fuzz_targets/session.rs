@@ -27,6 +27,8 @@ enum Input<'a> {
         is_error: bool,
         end_call: bool,
         result: &'a str,
+        /// With `end_call`: a transfer to a person.
+        transfer: bool,
     },
     TwilioClosed,
     AgentClosed(Option<u16>),
@@ -61,12 +63,14 @@ fuzz_target!(|call: Call<'_>| {
                 is_error,
                 end_call,
                 result,
+                transfer,
             } => {
                 if let Some(id) = waiting_tools.pop_front() {
                     let outcome = ToolOutcome {
                         result: result.to_owned(),
                         is_error,
                         end_call,
+                        transfer,
                     };
                     session.on_tool_result(now, &id, outcome);
                 }

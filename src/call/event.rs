@@ -98,6 +98,9 @@ pub enum EndReason {
     Server(String),
     /// Twilio never sent `start`.
     NoStart,
+    /// The agent handed the caller to a person (`transfer_call`): the connect action dials
+    /// the agent's escalation number.
+    Transferred,
 }
 
 impl EndReason {
@@ -112,13 +115,14 @@ impl EndReason {
     }
 
     /// Every [`EndReason::label`], indexed by [`EndReason::index`].
-    pub const LABELS: [&'static str; 6] = [
+    pub const LABELS: [&'static str; 7] = [
         "caller_hung_up",
         "agent_ended",
         "upstream_failed",
         "time_limit",
         "server",
         "no_start",
+        "transferred",
     ];
 
     /// A short stable label for logs, metrics and the call records.
@@ -135,6 +139,7 @@ impl EndReason {
             EndReason::TimeLimit => 3,
             EndReason::Server(_) => 4,
             EndReason::NoStart => 5,
+            EndReason::Transferred => 6,
         }
     }
 }

@@ -256,6 +256,7 @@ mod tests {
             EndReason::TimeLimit,
             EndReason::Server(String::new()),
             EndReason::NoStart,
+            EndReason::Transferred,
         ];
         for (i, reason) in reasons.iter().enumerate() {
             assert_eq!(reason.index(), i);

@@ -35,6 +35,9 @@ pub struct ToolOutcome {
     pub is_error: bool,
     /// Hang up once the agent has finished speaking.
     pub end_call: bool,
+    /// With `end_call`: the call ends as [`EndReason::Transferred`](super::EndReason), for
+    /// the connect action to hand the caller to a person.
+    pub transfer: bool,
 }
 
 impl ToolOutcome {
@@ -43,6 +46,7 @@ impl ToolOutcome {
             result: result.into(),
             is_error: false,
             end_call: false,
+            transfer: false,
         }
     }
 
@@ -51,6 +55,18 @@ impl ToolOutcome {
             result: sentence.into(),
             is_error: true,
             end_call: false,
+            transfer: false,
+        }
+    }
+
+    /// A transfer under way: `result` tells the agent to say so; once its last words have
+    /// played the stream ends, and the caller is handed to a person.
+    pub fn transfer(result: impl Into<String>) -> Self {
+        ToolOutcome {
+            result: result.into(),
+            is_error: false,
+            end_call: true,
+            transfer: true,
         }
     }
 }
@@ -63,6 +79,8 @@ pub trait ToolRegistry: Send + Sync + 'static {
 
 /// The name of the built-in tool that ends the call.
 pub const END_CALL: &str = "end_call";
+/// The name of the tool that hands the caller to a person (see `tools::transfer`).
+pub const TRANSFER_CALL: &str = "transfer_call";
 
 /// The tools every call has: `end_call`. Anything else is unknown.
 #[derive(Debug, Clone, Copy, Default)]
@@ -75,6 +93,7 @@ impl CallControl {
             result: "The call will end after your last words.".into(),
             is_error: false,
             end_call: true,
+            transfer: false,
         })
     }
 

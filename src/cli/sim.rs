@@ -10,7 +10,7 @@ use crate::audio::AudioFormat;
 use crate::audio::fixtures::FixtureDir;
 use crate::audio::wav::Wav;
 use crate::sim::agent::SimAgentConfig;
-use crate::sim::caller::{CallerConfig, CallerEvent, place_call};
+use crate::sim::caller::{CallerConfig, CallerEvent, TransferAnswer, place_call};
 
 #[derive(Debug, Subcommand)]
 pub enum SimCommand {
@@ -43,6 +43,10 @@ pub enum SimCommand {
         /// Longest conversation in seconds; 0 for no limit.
         #[arg(long, default_value_t = 600)]
         max_duration: u64,
+        /// Script mode: the caller asks for a person, and the agent calls `transfer_call`
+        /// with this reason.
+        #[arg(long)]
+        transfer_reason: Option<String>,
     },
     /// Play Twilio's part of one inbound call: signed webhook, media stream, a recorded script.
     Caller {
@@ -69,6 +73,9 @@ pub enum SimCommand {
         /// Hang up after this many seconds.
         #[arg(long, default_value_t = 120)]
         max_duration: u64,
+        /// When the bridge transfers the call to a person: `answered`, `no-answer` or `busy`.
+        #[arg(long, default_value = "answered")]
+        transfer_answer: TransferAnswer,
     },
 }
 
@@ -84,6 +91,7 @@ pub async fn run(command: SimCommand) -> anyhow::Result<()> {
             fixtures,
             ping_interval,
             max_duration,
+            transfer_reason,
         } => {
             let parse = |f: &str| {
                 f.parse::<AudioFormat>()
@@ -97,6 +105,7 @@ pub async fn run(command: SimCommand) -> anyhow::Result<()> {
                 fixtures: fixtures.map(FixtureDir::new).unwrap_or_else(FixtureDir::bundled),
                 ping_interval: (ping_interval > 0).then(|| Duration::from_secs(ping_interval)),
                 max_duration: (max_duration > 0).then(|| Duration::from_secs(max_duration)),
+                transfer_reason: transfer_reason.filter(|reason| !reason.trim().is_empty()),
                 ..SimAgentConfig::default()
             };
             let listener = tokio::net::TcpListener::bind(&listen)
@@ -121,6 +130,7 @@ pub async fn run(command: SimCommand) -> anyhow::Result<()> {
             fixtures,
             record,
             max_duration,
+            transfer_answer,
         } => {
             if let Some(path) = &record {
                 // Fail now rather than after the call if the recording cannot be written.
@@ -131,6 +141,7 @@ pub async fn run(command: SimCommand) -> anyhow::Result<()> {
             config.from = from;
             config.max_duration = Duration::from_secs(max_duration);
             config.record = record.is_some();
+            config.transfer_answer = transfer_answer;
             for name in &say {
                 config.utterances.push(
                     fixtures
@@ -174,6 +185,16 @@ pub async fn run(command: SimCommand) -> anyhow::Result<()> {
             );
             if let Some(action) = &report.action {
                 println!("connect action answered: {action}");
+            }
+            if let Some(transfer) = &report.transfer {
+                println!("transferred to {} ({})", transfer.number, transfer.dial_status);
+                for sentence in &transfer.whisper_said {
+                    println!("whisper: {sentence}");
+                }
+                println!("dial action answered: {}", transfer.after_dial);
+                if let Some(voicemail) = &transfer.voicemail {
+                    println!("message left; the bridge answered: {voicemail}");
+                }
             }
             Ok(())
         }

@@ -2,7 +2,7 @@
 //! fallback's sentences and last step. The URLs Twilio is sent to are built here, from the
 //! public URL, since the routes are this layer's.
 
-use crate::telephony::{AfterStream, Answer, Fallback, Then};
+use crate::telephony::{AfterStream, Answer, Fallback, Handover, Then, Whisper};
 use crate::wire::twiml::{Response, Verb};
 
 use super::error::Twiml;
@@ -29,7 +29,33 @@ pub fn after_stream(after: &AfterStream, public_url: &str) -> Twiml {
     let response = match after {
         AfterStream::HangUp => Response::new().hangup(),
         AfterStream::Fallback(fallback) => self::fallback(fallback, public_url),
+        AfterStream::Transfer(handover) => Response::new().verb(self::handover(handover, public_url)),
     };
+    Twiml(response.render())
+}
+
+/// The `<Dial>` handing a caller to a person: the person hears the whisper first, and the
+/// dial's end is reported to the transfer action.
+pub fn handover(handover: &Handover, public_url: &str) -> Verb {
+    let call = url::form_urlencoded::Serializer::new(String::new())
+        .append_pair("call", &handover.call_sid)
+        .finish();
+    Verb::DialNumber {
+        number: handover.number.clone(),
+        url: Some(format!("{public_url}/twilio/whisper?{call}")),
+        caller_id: Some(handover.caller_id.clone()).filter(|id| !id.is_empty()),
+        timeout_secs: Some(handover.ring_secs),
+        action: Some(format!("{public_url}/twilio/transfer-action")),
+    }
+}
+
+/// The whisper: sentences for the person who answers, then (the document over) the parties
+/// are connected. Never a `<Hangup>`, which would end the person's leg.
+pub fn whisper(whisper: &Whisper) -> Twiml {
+    let response = whisper
+        .say
+        .iter()
+        .fold(Response::new(), |response, sentence| response.say(sentence));
     Twiml(response.render())
 }
 

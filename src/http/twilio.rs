@@ -1,5 +1,6 @@
 //! Twilio's voice webhooks: the incoming call, the end of its media stream, a voicemail, and
-//! the call's status callback (its final length).
+//! the call's status callback (its final length); for a call handed to a person, the whisper
+//! and the end of the transfer's dial.
 //!
 //! Each answers with TwiML, also when something is wrong on our side: a 5xx would make Twilio
 //! play its own "application error" message, whereas TwiML lets the caller hear a sentence
@@ -10,7 +11,7 @@
 use std::sync::Arc;
 
 use axum::Router;
-use axum::extract::{FromRef, State};
+use axum::extract::{FromRef, Query, State};
 use axum::routing::post;
 use jiff::Timestamp;
 use tracing::Instrument;
@@ -20,7 +21,7 @@ use axum::http::StatusCode;
 use super::error::{ApiError, Twiml};
 use super::render;
 use super::signed::{SignedForm, TwilioAuth};
-use crate::telephony::{BadField, CallStatus, InboundCall, Reception};
+use crate::telephony::{BadField, CallStatus, DialReport, InboundCall, Reception};
 
 /// What the voice webhooks need.
 #[derive(Clone)]
@@ -41,6 +42,8 @@ where
         .route("/twilio/connect-action", post(connect_action))
         .route("/twilio/voicemail", post(voicemail))
         .route("/twilio/call-status", post(call_status))
+        .route("/twilio/whisper", post(whisper))
+        .route("/twilio/transfer-action", post(transfer_action))
 }
 
 /// `POST /twilio/voice`: a call to one of our numbers.
@@ -89,6 +92,40 @@ async fn call_status(State(twilio): State<TwilioState>, form: SignedForm) -> Res
         .await
         .map_err(bad_field)?;
     Ok(render::empty())
+}
+
+/// The whisper's query: the call being handed over.
+#[derive(Debug, serde::Deserialize)]
+struct WhisperQuery {
+    call: Option<String>,
+}
+
+/// `POST /twilio/whisper?call=…`: the person taking a transfer answered; what they hear
+/// before the caller is connected. The form is the person's leg; the query names the caller's
+/// call (it is part of the URL Twilio signs).
+async fn whisper(
+    State(twilio): State<TwilioState>,
+    Query(query): Query<WhisperQuery>,
+    _form: SignedForm,
+) -> Twiml {
+    let call_sid = query.call.unwrap_or_default();
+    render::whisper(&twilio.reception.whisper(&call_sid).await)
+}
+
+/// `POST /twilio/transfer-action`: the transfer's `<Dial>` is over.
+async fn transfer_action(State(twilio): State<TwilioState>, form: SignedForm) -> Result<Twiml, ApiError> {
+    let report = DialReport {
+        call_sid: form.get("CallSid").unwrap_or_default(),
+        status: form.get("DialCallStatus"),
+        dial_call_sid: form.get("DialCallSid"),
+        dial_seconds: form.get("DialCallDuration"),
+    };
+    let next = twilio
+        .reception
+        .after_transfer(report, Timestamp::now())
+        .await
+        .map_err(bad_field)?;
+    Ok(Twiml(render::fallback(&next, &twilio.public_url).render()))
 }
 
 fn bad_field(refused: BadField) -> ApiError {

@@ -41,6 +41,10 @@ pub enum CallEventKind {
     TwilioDuration,
     /// The call ended (from the row): `reason`, `duration_seconds`.
     Ended,
+    /// The agent asked to hand the caller to a person (`transfer_call`): `reason`, `summary`.
+    TransferRequested,
+    /// The transfer's dial is over (once per call): `reason`, `answered`, `dial_status`.
+    Transferred,
     /// A kind this build does not know, kept as stored.
     Other(String),
 }
@@ -56,6 +60,8 @@ impl CallEventKind {
             CallEventKind::Voicemail => "voicemail",
             CallEventKind::TwilioDuration => "twilio_duration",
             CallEventKind::Ended => "ended",
+            CallEventKind::TransferRequested => "transfer_requested",
+            CallEventKind::Transferred => "transferred",
             CallEventKind::Other(kind) => kind,
         }
     }
@@ -70,6 +76,8 @@ impl CallEventKind {
             "voicemail" => CallEventKind::Voicemail,
             "twilio_duration" => CallEventKind::TwilioDuration,
             "ended" => CallEventKind::Ended,
+            "transfer_requested" => CallEventKind::TransferRequested,
+            "transferred" => CallEventKind::Transferred,
             _ => CallEventKind::Other(kind),
         }
     }
@@ -150,12 +158,14 @@ mod tests {
             CallEventKind::Voicemail,
             CallEventKind::TwilioDuration,
             CallEventKind::Ended,
+            CallEventKind::TransferRequested,
+            CallEventKind::Transferred,
         ] {
             assert_eq!(CallEventKind::from_stored(kind.as_str().to_owned()), kind);
         }
         assert_eq!(
-            CallEventKind::from_stored("transfer".into()),
-            CallEventKind::Other("transfer".into())
+            CallEventKind::from_stored("hold".into()),
+            CallEventKind::Other("hold".into())
         );
     }
 }

@@ -47,6 +47,11 @@ const MIGRATIONS: &[(i64, &str, &str)] = &[
         "account reception",
         include_str!("../../migrations/0011_account_reception.sql"),
     ),
+    (
+        14,
+        "one transfer per call",
+        include_str!("../../migrations/0014_one_transfer_per_call.sql"),
+    ),
 ];
 
 /// (version, SQL) of the migrations whose SQLite text differs from the portable one in

@@ -39,6 +39,7 @@ mod query_plans;
 mod row;
 mod schedule;
 pub mod testing;
+mod transfers;
 mod usage;
 mod validate;
 
@@ -76,5 +77,6 @@ pub use opening_ranges::{
 pub use page::{DEFAULT_PAGE_LIMIT, MAX_PAGE_LIMIT, Page, PageRequest};
 pub use plans::{Plan, PlanChange};
 pub use schedule::{Blackout, DateOverride};
+pub use transfers::TransferRequest;
 pub use usage::{Outcome, TOP_OUTCOMES, Usage};
 pub(crate) use validate::is_e164;

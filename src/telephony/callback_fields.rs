@@ -26,6 +26,12 @@ pub enum BadField {
         max: u64,
         value: String,
     },
+    #[error("{name} must be one of {expected}, not {value:?}")]
+    NotOneOf {
+        name: &'static str,
+        expected: &'static str,
+        value: String,
+    },
 }
 
 /// `value` as a URL on Twilio's API host `host`, over https, with no credentials in it.
@@ -67,7 +73,7 @@ pub fn seconds(name: &'static str, value: Option<&str>, max: u64) -> Result<Dura
 }
 
 /// A refused value as the error quotes it: at most 100 characters.
-fn shortened(value: &str) -> String {
+pub(super) fn shortened(value: &str) -> String {
     value.chars().take(100).collect()
 }
 

@@ -32,6 +32,7 @@ pub mod recovery;
 pub mod route;
 pub mod streams;
 pub mod tokens;
+pub mod transfer;
 
 pub use admission::{Admission, Admitted};
 pub use attach::{AgentConnections, Attacher};
@@ -45,3 +46,4 @@ pub use recorder::CallRecorder;
 pub use route::InboundCall;
 pub use streams::Streams;
 pub use tokens::{Outstanding, StreamTokens};
+pub use transfer::{DialReport, Handover, Whisper};

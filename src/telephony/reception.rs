@@ -30,6 +30,7 @@ use super::metrics::{ErrorKind, Metrics};
 use super::recorder::CallRecorder;
 use super::route::{self, InboundCall, Intake, Lookup, Refusal, Route};
 use super::tokens::StreamTokens;
+use super::transfer::Handover;
 
 /// How the voice webhook answers a call.
 #[derive(Debug, Clone, PartialEq, Eq)]
@@ -55,6 +56,8 @@ pub enum AfterStream {
     /// The call ended as it should.
     HangUp,
     Fallback(Fallback),
+    /// The agent handed the caller to a person (see `telephony::transfer`).
+    Transfer(Handover),
 }
 
 /// The services behind Twilio's voice webhooks.
@@ -219,6 +222,9 @@ impl Reception {
     /// The media stream of `call_sid` (a call to `to`) is over: hang up if the call ended as
     /// it should; if the agent failed, the line's fallback.
     pub async fn after_stream(&self, call_sid: &str, to: &str) -> AfterStream {
+        if self.ended_for_transfer(call_sid).await {
+            return self.hand_over(call_sid, to).await;
+        }
         let wants_fallback = match self.recorder.outcome(call_sid) {
             Some(reason) => reason.wants_fallback(),
             // The stream may have run on another instance: its end is in the call record.

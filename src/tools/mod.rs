@@ -24,6 +24,9 @@
 //! | `get_booking_details` | [`changes`] | `booking_id` | [`booking::find_by_reference()`](crate::booking::find_by_reference()) | [`changes::Details`] |
 //! | `upsert_contact` | [`crm`] | `phone`, `name?`, `email?` | the store | [`crm::ContactView`] |
 //! | `log_call` | [`crm`] | `disposition`, `summary?` | the store | [`crm::CallLogged`] |
+//! | `transfer_call` | [`transfer`] | `reason`, `summary?` | the call's timeline; the session ends the stream as `transferred` | [`transfer::TransferStarted`] |
+//!
+//! `transfer_call` is a client tool only (like the session's `end_call`): it ends the stream.
 
 pub mod book;
 pub mod catalog;
@@ -38,6 +41,7 @@ pub mod schema;
 mod scope;
 pub mod seed;
 pub mod slots;
+pub mod transfer;
 pub mod view;
 
 use std::sync::Arc;
@@ -47,6 +51,7 @@ use futures::future::BoxFuture;
 use jiff::Timestamp;
 use serde::Serialize;
 
+use crate::call::tools::TRANSFER_CALL;
 use crate::call::{CallControl, ToolCall, ToolContext, ToolOutcome, ToolRegistry};
 use crate::store::Store;
 
@@ -139,6 +144,9 @@ impl Toolbox {
     pub async fn outcome(&self, ctx: &ToolContext, call: &ToolCall) -> ToolOutcome {
         if let Some(outcome) = CallControl::outcome(call) {
             return outcome;
+        }
+        if call.name == TRANSFER_CALL {
+            return transfer::outcome(&self.inner.store, ctx, call, self.now()).await;
         }
         let started = Instant::now();
         let result = self.run(ctx, call).await;

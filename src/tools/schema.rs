@@ -148,11 +148,16 @@ pub fn elevenlabs_tools_with(public_url: &str, secret: &WebhookSecret) -> Value 
     })
 }
 
-/// The booking tools and `end_call` as client tools.
+/// `transfer_call` as a client tool: the caller is handed to a person (see `tools::transfer`).
+pub fn transfer_call_spec() -> ToolSpec {
+    ToolSpec::from(super::transfer::TRANSFER_CALL_DEFINITION)
+}
+
+/// The booking tools, `end_call` and `transfer_call` as client tools.
 pub fn client_tools() -> Vec<Value> {
     tool_specs()
         .into_iter()
-        .chain([end_call_spec()])
+        .chain([end_call_spec(), transfer_call_spec()])
         .map(|spec| {
             json!({
                 "type": "client",
@@ -242,7 +247,10 @@ mod tests {
 
     #[test]
     fn every_property_is_described_and_every_required_one_exists() {
-        for spec in tool_specs().into_iter().chain([end_call_spec()]) {
+        for spec in tool_specs()
+            .into_iter()
+            .chain([end_call_spec(), transfer_call_spec()])
+        {
             assert_eq!(spec.parameters["type"], "object", "{}", spec.name);
             let properties = spec.parameters["properties"].as_object().unwrap();
             for (name, property) in properties {
@@ -259,7 +267,10 @@ mod tests {
 
     #[test]
     fn parameter_schemas_stay_within_what_elevenlabs_accepts() {
-        for spec in tool_specs().into_iter().chain([end_call_spec()]) {
+        for spec in tool_specs()
+            .into_iter()
+            .chain([end_call_spec(), transfer_call_spec()])
+        {
             let schema = spec.parameters.as_object().unwrap();
             let mut keys: Vec<&str> = schema.keys().map(String::as_str).collect();
             keys.sort_unstable();
@@ -294,13 +305,19 @@ mod tests {
     #[test]
     fn client_tools_wait_for_the_answer_and_include_end_call() {
         let tools = client_tools();
-        assert_eq!(tools.len(), ToolName::ALL.len() + 1);
+        assert_eq!(tools.len(), ToolName::ALL.len() + 2);
         assert!(
             tools
                 .iter()
                 .all(|tool| tool["type"] == "client" && tool["expects_response"] == true)
         );
         assert!(tools.iter().any(|tool| tool["name"] == "end_call"));
+        let transfer = tools
+            .iter()
+            .find(|tool| tool["name"] == "transfer_call")
+            .expect("transfer_call is a client tool");
+        assert_eq!(transfer["parameters"]["required"], json!(["reason"]));
+        assert_eq!(transfer["parameters"]["properties"]["summary"]["type"], "string");
         let timeout = tools[0]["response_timeout_secs"].as_u64().unwrap();
         assert!((1..=120).contains(&timeout));
     }
@@ -313,6 +330,10 @@ mod tests {
         );
         assert_eq!(tools.len(), ToolName::ALL.len());
         assert!(tools.iter().all(|tool| tool["name"] != "end_call"));
+        assert!(
+            tools.iter().all(|tool| tool["name"] != "transfer_call"),
+            "a transfer ends the stream: only the call's own socket can ask for it"
+        );
         let create = tools
             .iter()
             .find(|tool| tool["name"] == "create_booking")
@@ -353,7 +374,7 @@ mod tests {
     #[test]
     fn the_combined_output_has_both_variants() {
         let all = elevenlabs_tools("https://x.example");
-        assert_eq!(all["client_tools"].as_array().unwrap().len(), 8);
+        assert_eq!(all["client_tools"].as_array().unwrap().len(), 9);
         assert_eq!(all["webhook_tools"].as_array().unwrap().len(), 7);
         assert_eq!(
             all["webhook_tools"][0]["api_schema"]["request_headers"]["X-Voice-Secret"]["secret_id"],

@@ -51,6 +51,15 @@ pub enum Verb {
         length_secs: u32,
     },
     Hangup,
+    /// `<Dial action callerId timeout><Number url>…</Number></Dial>`: one number, whose
+    /// answerer first hears the TwiML at `url` (a whisper), then is connected.
+    DialNumber {
+        number: String,
+        url: Option<String>,
+        caller_id: Option<String>,
+        timeout_secs: Option<u32>,
+        action: Option<String>,
+    },
 }
 
 impl Response {
@@ -156,6 +165,21 @@ fn render_verb(out: &mut String, verb: &Verb) {
             let _ = write!(out, r#"<Pause length="{length_secs}" />"#);
         }
         Verb::Hangup => out.push_str("<Hangup />"),
+        Verb::DialNumber {
+            number,
+            url,
+            caller_id,
+            timeout_secs,
+            action,
+        } => {
+            out.push_str("<Dial");
+            attr(out, "action", action.as_deref());
+            attr(out, "callerId", caller_id.as_deref());
+            attr(out, "timeout", timeout_secs.map(|t| t.to_string()).as_deref());
+            out.push_str("><Number");
+            attr(out, "url", url.as_deref());
+            let _ = write!(out, ">{}</Number></Dial>", escape(number));
+        }
     }
 }
 
@@ -421,6 +445,31 @@ mod tests {
         assert_eq!(parameters[0].1, "9".repeat(495));
         assert_eq!(parameters[1].1, "é".repeat(495), "cut on a character, not a byte");
         assert_eq!(parameters[2], ("to", "+15550100"), "short values are untouched");
+    }
+
+    #[test]
+    fn a_dial_with_a_whisper_renders_as_twilio_python_does() {
+        let doc = Response::new()
+            .verb(Verb::DialNumber {
+                number: "+15550100999".into(),
+                url: Some("https://b.example/twilio/whisper?call=CA1&x=<y>".into()),
+                caller_id: Some("+15550100001".into()),
+                timeout_secs: Some(25),
+                action: Some("https://b.example/twilio/transfer-action".into()),
+            })
+            .render();
+        // twilio-python 9.13: VoiceResponse().dial(action=…, caller_id=…, timeout=25)
+        //   .number("+15550100999", url=…); attributes sorted by name.
+        assert!(doc.ends_with(concat!(
+            r#"<Response><Dial action="https://b.example/twilio/transfer-action" callerId="+15550100001" timeout="25">"#,
+            r#"<Number url="https://b.example/twilio/whisper?call=CA1&amp;x=&lt;y&gt;">+15550100999</Number></Dial></Response>"#
+        )), "{doc}");
+        let parsed = roxmltree::Document::parse(&doc).unwrap();
+        let number = parsed.descendants().find(|n| n.has_tag_name("Number")).unwrap();
+        assert_eq!(
+            number.attribute("url"),
+            Some("https://b.example/twilio/whisper?call=CA1&x=<y>")
+        );
     }
 
     #[test]

@@ -16,3 +16,4 @@ mod openapi;
 #[allow(dead_code)] // the SDK checks' finders are used by the sdk binary
 mod python;
 mod support;
+mod transfer;

@@ -19,4 +19,5 @@ mod replays;
 mod serve_cli;
 mod sockets;
 mod support;
+mod transfer;
 mod webhooks;

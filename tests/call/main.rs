@@ -9,3 +9,4 @@ mod fuzz;
 mod holds;
 mod session;
 mod support;
+mod transfer;

@@ -257,6 +257,7 @@ fn end_call_waits_for_the_goodbye_to_play() {
             result: "ok".into(),
             is_error: false,
             end_call: true,
+            transfer: false,
         },
     );
     // The goodbye arrives after the tool result.
@@ -282,6 +283,7 @@ fn end_call_hangs_up_anyway_if_playback_is_never_confirmed() {
             result: "ok".into(),
             is_error: false,
             end_call: true,
+            transfer: false,
         },
     );
     h.advance(Duration::from_secs(14));

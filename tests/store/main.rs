@@ -12,3 +12,4 @@ mod health;
 mod metering;
 mod records;
 mod setup;
+mod transfers;

@@ -8,3 +8,4 @@ mod http;
 mod latency;
 mod support;
 mod team;
+mod transfer;

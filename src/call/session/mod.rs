@@ -221,7 +221,11 @@ impl<L: CallerLeg> Session<L> {
         }
         self.arm_tool_timer();
         if outcome.end_call {
-            self.begin_ending(now, EndReason::AgentEnded);
+            let reason = match outcome.transfer {
+                true => EndReason::Transferred,
+                false => EndReason::AgentEnded,
+            };
+            self.begin_ending(now, reason);
         }
     }
 
@@ -514,7 +518,8 @@ impl<L: CallerLeg> Session<L> {
     fn begin_ending(&mut self, now: Instant, reason: EndReason) {
         match self.phase {
             Phase::Live => {
-                let agent_may_speak = reason == EndReason::AgentEnded && !self.agent.closed;
+                let agent_may_speak =
+                    matches!(reason, EndReason::AgentEnded | EndReason::Transferred) && !self.agent.closed;
                 self.phase = Phase::Ending(Ending {
                     since: now,
                     reason,

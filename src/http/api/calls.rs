@@ -70,11 +70,12 @@ pub struct CallEventBody {
     #[schema(format = DateTime)]
     pub at: String,
     /// `answered`, `stream_started`, `agent_connected`, `tool_call`, `agent_error`, `ended`,
-    /// `twilio_duration`, `voicemail`.
+    /// `twilio_duration`, `voicemail`, `transfer_requested`, `transferred`.
     pub kind: String,
     /// What the entry says: `answered` {from, to}; `agent_connected` {conversation_id};
     /// `tool_call` {name, outcome: ok|error|timed_out, elapsed_ms, message?}; `ended` {reason,
-    /// duration_seconds}; `twilio_duration` {seconds}; `voicemail` {recording_url, length_seconds}.
+    /// duration_seconds}; `twilio_duration` {seconds}; `voicemail` {recording_url, length_seconds};
+    /// `transfer_requested` {reason, summary}; `transferred` {reason, answered, dial_status}.
     #[schema(value_type = Object)]
     pub detail: serde_json::Value,
 }
@@ -119,7 +120,7 @@ pub struct CallListParams {
     /// `inbound` or `outbound`.
     pub direction: Option<String>,
     /// `caller_hung_up`, `agent_ended`, `upstream_failed`, `time_limit`, `server`, `no_start`,
-    /// `instance_lost` or `twilio_completed`.
+    /// `transferred`, `instance_lost` or `twilio_completed`.
     pub end_reason: Option<String>,
     /// Calls answered at or after this instant (RFC 3339 with offset).
     pub started_from: Option<String>,

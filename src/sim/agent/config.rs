@@ -62,6 +62,9 @@ pub struct SimAgentConfig {
     /// Longest conversation; ElevenLabs' default `max_duration_seconds` is 600.
     pub max_duration: Option<Duration>,
     pub script: ScriptTiming,
+    /// Script mode: the caller's first request is for a person; the agent calls
+    /// `transfer_call` with this reason (and goes on with the booking if it is refused).
+    pub transfer_reason: Option<String>,
 }
 
 impl Default for SimAgentConfig {
@@ -76,6 +79,7 @@ impl Default for SimAgentConfig {
             signed_url_ttl: Duration::from_secs(15 * 60),
             max_duration: Some(Duration::from_secs(600)),
             script: ScriptTiming::default(),
+            transfer_reason: None,
         }
     }
 }

@@ -109,12 +109,10 @@ impl Connection {
         let now = Instant::now();
         let mode = match &shared.voice {
             Some(voice) => Mode::Script {
-                conversation: Box::new(Conversation::new(
-                    voice.clone(),
-                    config.script.clone(),
-                    config.input_format,
-                    now,
-                )),
+                conversation: Box::new(
+                    Conversation::new(voice.clone(), config.script.clone(), config.input_format, now)
+                        .with_transfer(config.transfer_reason.clone()),
+                ),
                 outbox: Outbox::new(config.output_format, &config.script, now),
             },
             None => Mode::Echo(

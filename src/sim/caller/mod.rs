@@ -11,6 +11,7 @@
 
 pub mod playout;
 pub mod stream;
+pub mod transfer;
 pub mod webhook;
 
 use std::time::{Duration, Instant};
@@ -25,6 +26,7 @@ use crate::wire::twilio::StreamMessage;
 use crate::wire::twiml;
 use playout::Playout;
 use stream::{CallerMessages, FRAME, FRAME_BYTES, echo_marks};
+pub use transfer::{TransferAnswer, TransferReport};
 pub use webhook::{InboundCall, Webhooks, random_sid};
 
 const B64: base64::engine::GeneralPurpose = base64::engine::general_purpose::STANDARD;
@@ -53,6 +55,8 @@ pub struct CallerConfig {
     pub linger: Duration,
     /// Keep both sides' audio for a WAV.
     pub record: bool,
+    /// How the person answers when the bridge hands the call to one (`<Dial>`).
+    pub transfer_answer: TransferAnswer,
 }
 
 impl CallerConfig {
@@ -69,6 +73,7 @@ impl CallerConfig {
             max_duration: Duration::from_secs(120),
             linger: Duration::from_secs(15),
             record: false,
+            transfer_answer: TransferAnswer::default(),
         }
     }
 }
@@ -107,6 +112,8 @@ pub struct CallReport {
     pub duration: Duration,
     /// Interleaved stereo PCM (caller, heard) at 8 kHz, when recording.
     pub recording: Vec<i16>,
+    /// The transfer to a person the connect action answered with, followed as Twilio would.
+    pub transfer: Option<TransferReport>,
 }
 
 #[derive(Debug, thiserror::Error)]
@@ -243,7 +250,9 @@ pub async fn place_call(
     if ended_by_bridge {
         // Twilio requests the <Connect action> URL once the stream is over.
         if let Some(action) = &connect.action {
-            report.action = Some(hooks.post(action, &call.params("in-progress")).await?);
+            let next = hooks.post(action, &call.params("in-progress")).await?;
+            report.transfer = transfer::follow(&hooks, &call, config.transfer_answer, &next).await?;
+            report.action = Some(next);
         }
     } else {
         let stop = messages.stop(&config.account_sid, &call_sid);

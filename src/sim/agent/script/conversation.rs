@@ -21,7 +21,7 @@ use serde_json::{Value, json};
 use super::lines::{CALLER_SCRIPT, UNSCRIPTED_CALLER_TEXT, sentence};
 use super::offer::{Utterance, offer};
 use super::tools::{
-    Slot, Tool, available_slots_params, booking_params, earliest_slot, first_event_type_slug,
+    Slot, Tool, available_slots_params, booking_params, earliest_slot, first_event_type_slug, transfer_params,
 };
 use super::vars::CallVariables;
 use super::voice::Voice;
@@ -78,6 +78,8 @@ enum Stage {
     AnythingElse,
     /// Goodbye said; the call ends.
     Ending,
+    /// Asking the bridge to hand the caller to a person.
+    Transferring,
 }
 
 #[derive(Debug)]
@@ -118,6 +120,9 @@ pub struct Conversation {
     idle_counted: Duration,
     outputs: VecDeque<Output>,
     stats: ScriptStats,
+    /// When set, the caller's first request is for a person: the agent calls `transfer_call`
+    /// with this reason (taken once; a refused transfer goes on with the booking).
+    transfer_reason: Option<String>,
 }
 
 impl Conversation {
@@ -143,9 +148,16 @@ impl Conversation {
             idle_counted: Duration::ZERO,
             outputs: VecDeque::new(),
             stats: ScriptStats::default(),
+            transfer_reason: None,
         };
         conversation.say(&["greeting"]);
         conversation
+    }
+
+    /// Has the agent hand the caller to a person after their first turn, for `reason`.
+    pub fn with_transfer(mut self, reason: Option<String>) -> Self {
+        self.transfer_reason = reason;
+        self
     }
 
     /// The dynamic variables of `conversation_initiation_client_data`.
@@ -287,6 +299,12 @@ impl Conversation {
         }
         self.next_line += 1;
         match std::mem::replace(&mut self.stage, Stage::Ending) {
+            Stage::Greeted if self.transfer_reason.is_some() => {
+                let reason = self.transfer_reason.take().unwrap_or_default();
+                let event_id = self.say(&["checking"]);
+                self.call_tool(Tool::TransferCall, transfer_params(&reason), event_id, now);
+                self.stage = Stage::Transferring;
+            }
             Stage::Greeted => {
                 let event_id = self.say(&["checking"]);
                 self.call_tool(Tool::ListEventTypes, json!({}), event_id, now);
@@ -318,7 +336,11 @@ impl Conversation {
                 self.stage = Stage::Ending;
             }
             // Only entered with a tool pending, which returned above.
-            stage @ (Stage::ListingTypes | Stage::FindingSlots | Stage::Booking | Stage::Ending) => {
+            stage @ (Stage::ListingTypes
+            | Stage::FindingSlots
+            | Stage::Booking
+            | Stage::Ending
+            | Stage::Transferring) => {
                 self.stage = stage;
             }
         }
@@ -351,20 +373,38 @@ impl Conversation {
                 // The slot could not be had, and it was the first one open.
                 None => self.wrap_up(&["no_openings", "anything_else"]),
             },
-            Tool::EndCall => {
-                let clock = self.vad.now_ms();
-                let end = self.speaking.map_or(0, |s| s.ends_at_ms).max(clock);
-                let wait = match outcome {
-                    // The client hangs up once the goodbye has played; give it time to.
-                    Some(_) => self.timing.hangup_grace.as_millis() as u64,
-                    // The client cannot end the call, so the agent does, as ElevenLabs' own
-                    // `end_call` system tool would.
-                    None => CLOSE_TAIL_MS,
-                };
-                let close_ms = end + wait;
-                self.close_at = Some((close_ms, now + Duration::from_millis(close_ms - clock)));
-            }
+            // Under way: the agent says goodbye, and the bridge ends the stream once it has
+            // played. Refused: the agent goes on looking for a booking.
+            Tool::TransferCall => match outcome {
+                Some(_) => {
+                    self.say(&["goodbye"]);
+                    self.stage = Stage::Ending;
+                    self.close_after_goodbye(true, now);
+                }
+                None => {
+                    let event_id = self.next_event_id();
+                    self.call_tool(Tool::ListEventTypes, json!({}), event_id, now);
+                    self.stage = Stage::ListingTypes;
+                }
+            },
+            Tool::EndCall => self.close_after_goodbye(outcome.is_some(), now),
         }
+    }
+
+    /// Closes the conversation once the goodbye has played: after a grace for the client to
+    /// hang up if it can (`client_ends`), or soon after if it cannot.
+    fn close_after_goodbye(&mut self, client_ends: bool, now: Instant) {
+        let clock = self.vad.now_ms();
+        let end = self.speaking.map_or(0, |s| s.ends_at_ms).max(clock);
+        let wait = match client_ends {
+            // The client hangs up once the goodbye has played; give it time to.
+            true => self.timing.hangup_grace.as_millis() as u64,
+            // The client cannot end the call, so the agent does, as ElevenLabs' own
+            // `end_call` system tool would.
+            false => CLOSE_TAIL_MS,
+        };
+        let close_ms = end + wait;
+        self.close_at = Some((close_ms, now + Duration::from_millis(close_ms - clock)));
     }
 
     fn wrap_up(&mut self, clips: &[&'static str]) {

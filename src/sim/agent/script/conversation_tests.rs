@@ -369,3 +369,45 @@ fn a_client_that_stops_streaming_is_still_hung_up_on_and_stalls_shift_nothing() 
     h.drain();
     assert_eq!(h.take_log(), ["close: 1000"]);
 }
+
+#[test]
+fn asked_to_transfer_the_agent_calls_transfer_call_and_says_goodbye_when_it_is_under_way() {
+    let mut h = Harness::new(ScriptTiming::default());
+    h.conversation = Conversation::new(voice(), ScriptTiming::default(), AudioFormat::Ulaw8000, h.now)
+        .with_transfer(Some("an invoice".into()));
+    h.take_log();
+    h.drain();
+    h.take_log();
+    h.silence(5000);
+    h.say("book");
+    assert_eq!(
+        h.take_log(),
+        [
+            caller(0),
+            agent(sentence("checking")),
+            "speech: 3".into(),
+            "tool: transfer_call".into()
+        ]
+    );
+    let (_, params) = h.answer(r#"{"transferring":true}"#, false);
+    assert_eq!(params["reason"], "an invoice");
+    assert_eq!(h.take_log(), [agent(sentence("goodbye")), "speech: 4".into()]);
+    // The client ends the stream; were it not to, the agent closes after the grace period.
+    h.silence(20000);
+    assert_eq!(h.take_log(), ["close: 1000".to_owned()]);
+}
+
+#[test]
+fn a_refused_transfer_goes_on_with_the_booking() {
+    let mut h = Harness::new(ScriptTiming::default());
+    h.conversation = Conversation::new(voice(), ScriptTiming::default(), AudioFormat::Ulaw8000, h.now)
+        .with_transfer(Some("an invoice".into()));
+    h.drain();
+    h.take_log();
+    h.silence(5000);
+    h.say("book");
+    h.take_log();
+    h.answer("No one can take the call right now.", true);
+    assert_eq!(h.take_log(), ["tool: list_event_types".to_owned()]);
+    assert_eq!(h.conversation.stats().tool_failures, 1);
+}

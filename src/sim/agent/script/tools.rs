@@ -19,6 +19,7 @@ pub enum Tool {
     GetAvailableSlots,
     CreateBooking,
     EndCall,
+    TransferCall,
 }
 
 impl Tool {
@@ -28,6 +29,7 @@ impl Tool {
             Tool::GetAvailableSlots => "get_available_slots",
             Tool::CreateBooking => "create_booking",
             Tool::EndCall => "end_call",
+            Tool::TransferCall => "transfer_call",
         }
     }
 }
@@ -62,6 +64,14 @@ pub fn booking_params(event_type_slug: &str, slot: &Slot, vars: &CallVariables) 
         params["invitee_phone"] = json!(phone);
     }
     params
+}
+
+/// `transfer_call`'s parameters: why the caller wants a person, and the call so far.
+pub fn transfer_params(reason: &str) -> Value {
+    json!({
+        "reason": reason,
+        "summary": "The caller asked to speak with a person.",
+    })
 }
 
 /// The slug of the first event type listed.
