@@ -37,6 +37,7 @@ mod plans;
 mod query_plans;
 mod row;
 mod schedule;
+mod stream_tokens;
 pub mod testing;
 mod usage;
 mod validate;

@@ -20,6 +20,7 @@ use crate::wire::elevenlabs::InitiationClientData;
 use super::directory::Directory;
 use super::initiation::initiation_data;
 use super::metrics::{ErrorKind, Metrics};
+use super::redemptions::SharedRedemptions;
 use super::tokens::{StreamTokens, TokenError};
 
 /// Opens agent connections: ahead of the stream (pre-warmed during the voice webhook), or when
@@ -95,6 +96,8 @@ pub struct Attacher {
     pub tokens: Arc<StreamTokens>,
     pub connections: AgentConnections,
     pub metrics: Arc<Metrics>,
+    /// The tokens redeemed by every instance: checked after this instance's own ledger.
+    pub redemptions: SharedRedemptions,
 }
 
 /// The attach of one stream; records the call's sid in `span` once the stream names it.
@@ -133,6 +136,7 @@ impl Attacher {
     ) -> Result<Attached<AgentSocket>, AttachError> {
         let token = started.parameters.get("token").map(String::as_str);
         let claims = self.tokens.redeem(token, &started.call_sid, now)?;
+        self.redemptions.redeem(&claims, now).await?;
         let line = self
             .directory
             .line_of_agent(&AgentId::from(claims.agent_id.clone()))

@@ -19,4 +19,5 @@ mod replays;
 mod serve_cli;
 mod sockets;
 mod support;
+mod token_instances;
 mod webhooks;
