@@ -39,6 +39,8 @@ pub enum CallEventKind {
     Voicemail,
     /// Twilio's status callback gave the call's length (`seconds`).
     TwilioDuration,
+    /// The caller answered whether the call may be recorded (`consented`).
+    RecordConsent,
     /// The call ended (from the row): `reason`, `duration_seconds`.
     Ended,
     /// A kind this build does not know, kept as stored.
@@ -55,6 +57,7 @@ impl CallEventKind {
             CallEventKind::AgentError => "agent_error",
             CallEventKind::Voicemail => "voicemail",
             CallEventKind::TwilioDuration => "twilio_duration",
+            CallEventKind::RecordConsent => "record_consent",
             CallEventKind::Ended => "ended",
             CallEventKind::Other(kind) => kind,
         }
@@ -69,6 +72,7 @@ impl CallEventKind {
             "agent_error" => CallEventKind::AgentError,
             "voicemail" => CallEventKind::Voicemail,
             "twilio_duration" => CallEventKind::TwilioDuration,
+            "record_consent" => CallEventKind::RecordConsent,
             "ended" => CallEventKind::Ended,
             _ => CallEventKind::Other(kind),
         }
@@ -149,6 +153,7 @@ mod tests {
             CallEventKind::AgentError,
             CallEventKind::Voicemail,
             CallEventKind::TwilioDuration,
+            CallEventKind::RecordConsent,
             CallEventKind::Ended,
         ] {
             assert_eq!(CallEventKind::from_stored(kind.as_str().to_owned()), kind);

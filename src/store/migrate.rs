@@ -47,6 +47,11 @@ const MIGRATIONS: &[(i64, &str, &str)] = &[
         "stream token redemptions",
         include_str!("../../migrations/0012_stream_token_redemptions.sql"),
     ),
+    (
+        16,
+        "call consent",
+        include_str!("../../migrations/0016_call_consent.sql"),
+    ),
 ];
 
 /// (version, SQL) of the migrations whose SQLite text differs from the portable one in

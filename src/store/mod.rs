@@ -14,6 +14,7 @@ mod agents;
 mod api_keys;
 mod backend;
 mod bookings;
+mod call_consent;
 mod call_events;
 mod call_log;
 mod call_timeline;
