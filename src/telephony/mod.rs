@@ -21,6 +21,7 @@ pub mod attach;
 pub mod callback_fields;
 pub mod directory;
 pub mod fallback;
+pub mod greeting;
 #[cfg(test)]
 mod fixtures;
 pub mod initiation;
