@@ -18,7 +18,7 @@ use crate::upstream::{AgentSocket, ElevenLabsClient, Held, Prewarm, UpstreamErro
 use crate::wire::elevenlabs::InitiationClientData;
 
 use super::directory::Directory;
-use super::initiation::initiation_data;
+use super::initiation::look_up_and_build;
 use super::metrics::{ErrorKind, Metrics};
 use super::redemptions::SharedRedemptions;
 use super::tokens::{StreamTokens, TokenError};
@@ -42,13 +42,19 @@ impl AgentConnections {
         }
     }
 
-    /// Starts connecting `agent` in the background, held under `key` for the stream to claim.
-    pub fn prewarm(&self, key: String, agent: &Agent, init: InitiationClientData) {
+    /// Starts connecting `agent` in the background, held under `key` for the stream to claim;
+    /// what the agent is told is made by `init` first, in the same task.
+    pub fn prewarm(
+        &self,
+        key: String,
+        agent: &Agent,
+        init: impl Future<Output = InitiationClientData> + Send + 'static,
+    ) {
         let client = self.elevenlabs.clone();
         let agent_id = agent.elevenlabs_agent_id.clone();
         self.prewarm.open(
             key,
-            async move { client.connect(&agent_id, &init).await },
+            async move { client.connect(&agent_id, &init.await).await },
             self.hold_for,
         );
     }
@@ -162,9 +168,11 @@ impl Attacher {
             None => {
                 self.metrics.prewarm(false);
                 tracing::info!("no pre-warmed agent connection; opening one now");
-                let from = from.as_deref().unwrap_or("anonymous");
-                let to = to.as_deref().unwrap_or_default();
-                let init = initiation_data(agent, &line.account, &started.call_sid, from, to, now);
+                let from = from.clone().unwrap_or_else(|| "anonymous".to_owned());
+                let to = to.clone().unwrap_or_default();
+                let store = self.directory.store().clone();
+                let call_sid = started.call_sid.clone();
+                let init = look_up_and_build(store, line.clone(), call_sid, from, to, now).await;
                 let (socket, connect_time) = self
                     .connections
                     .elevenlabs

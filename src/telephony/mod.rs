@@ -18,12 +18,13 @@
 mod admission;
 mod agent_cache;
 pub mod attach;
+pub mod call_facts;
 pub mod callback_fields;
 pub mod directory;
 pub mod fallback;
-pub mod greeting;
 #[cfg(test)]
 mod fixtures;
+pub mod greeting;
 pub mod initiation;
 pub mod metrics;
 pub mod observers;

@@ -10,6 +10,7 @@ mod crash;
 mod drain;
 mod e2e;
 mod front_door;
+mod greeting;
 mod health;
 mod loadtest;
 mod output;
