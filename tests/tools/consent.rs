@@ -103,3 +103,35 @@ async fn an_answer_it_cannot_read_or_a_call_it_cannot_find_is_said_not_saved() {
     })
     .await;
 }
+
+#[test]
+fn switchboard_tools_schema_lists_it_as_a_client_tool_with_its_json_schema() {
+    let output = std::process::Command::new(env!("CARGO_BIN_EXE_switchboard"))
+        .args(["tools", "schema", "--variant", "client"])
+        .env_remove("SWITCHBOARD_PUBLIC_URL")
+        .output()
+        .unwrap();
+    assert!(output.status.success(), "{output:?}");
+    let tools: serde_json::Value = serde_json::from_slice(&output.stdout).unwrap();
+    let consent = tools
+        .as_array()
+        .unwrap()
+        .iter()
+        .find(|tool| tool["name"] == "record_consent")
+        .unwrap_or_else(|| panic!("record_consent in {tools}"));
+    assert_eq!(consent["type"], "client");
+    assert_eq!(consent["expects_response"], true);
+    assert_eq!(
+        consent["parameters"],
+        json!({
+            "type": "object",
+            "properties": {
+                "consented": {
+                    "type": "boolean",
+                    "description": "True if the caller agrees to the call being recorded, false if not.",
+                },
+            },
+            "required": ["consented"],
+        })
+    );
+}
