@@ -105,6 +105,7 @@ impl App {
         let recorder = CallRecorder::start(store.clone(), metrics.clone(), &workers);
         let progress_every = config.call.progress_every();
         crate::manage::idempotency::start_purge(store.clone(), &workers);
+        crate::telephony::redemptions::start_purge(store.clone(), &workers);
         recovery::start(
             store.clone(),
             metrics.clone(),
@@ -150,6 +151,7 @@ impl App {
                 tokens: tokens.clone(),
                 connections: connections.clone(),
                 metrics: metrics.clone(),
+                redemptions: crate::telephony::redemptions::SharedRedemptions::new(store.clone()),
             },
             calls: calls.clone(),
         });

@@ -39,6 +39,8 @@ pub enum CallEventKind {
     Voicemail,
     /// Twilio's status callback gave the call's length (`seconds`).
     TwilioDuration,
+    /// The caller answered whether the call may be recorded (`consented`).
+    RecordConsent,
     /// The call ended (from the row): `reason`, `duration_seconds`.
     Ended,
     /// The agent asked to hand the caller to a person (`transfer_call`): `reason`, `summary`.
@@ -59,6 +61,7 @@ impl CallEventKind {
             CallEventKind::AgentError => "agent_error",
             CallEventKind::Voicemail => "voicemail",
             CallEventKind::TwilioDuration => "twilio_duration",
+            CallEventKind::RecordConsent => "record_consent",
             CallEventKind::Ended => "ended",
             CallEventKind::TransferRequested => "transfer_requested",
             CallEventKind::Transferred => "transferred",
@@ -75,6 +78,7 @@ impl CallEventKind {
             "agent_error" => CallEventKind::AgentError,
             "voicemail" => CallEventKind::Voicemail,
             "twilio_duration" => CallEventKind::TwilioDuration,
+            "record_consent" => CallEventKind::RecordConsent,
             "ended" => CallEventKind::Ended,
             "transfer_requested" => CallEventKind::TransferRequested,
             "transferred" => CallEventKind::Transferred,
@@ -157,6 +161,7 @@ mod tests {
             CallEventKind::AgentError,
             CallEventKind::Voicemail,
             CallEventKind::TwilioDuration,
+            CallEventKind::RecordConsent,
             CallEventKind::Ended,
             CallEventKind::TransferRequested,
             CallEventKind::Transferred,

@@ -66,6 +66,8 @@ pub struct CallRecord {
     pub carrier_duration: Option<Duration>,
     /// The fallback voicemail's recording.
     pub voicemail_url: Option<String>,
+    /// The caller's answer to whether the call may be recorded; `None` until they answer.
+    pub record_consent: Option<bool>,
 }
 
 /// The end reason of a call closed from its last progress because its instance stopped.
@@ -106,7 +108,7 @@ macro_rules! call_columns {
     () => {
         "id, account_id, agent_id, call_sid, direction, from_number, to_number, started_at, ended_at, \
          end_reason, duration_ms, conversation_id, progress_at, progress_ms, carrier_duration_ms, \
-         voicemail_url"
+         voicemail_url, record_consent"
     };
 }
 pub(super) use call_columns;
@@ -130,6 +132,7 @@ impl CallRecord {
             progress: row::opt_count::<u64>(row, "progress_ms")?.map(Duration::from_millis),
             carrier_duration: row::opt_count::<u64>(row, "carrier_duration_ms")?.map(Duration::from_millis),
             voicemail_url: row::opt_text(row, "voicemail_url")?,
+            record_consent: row::opt_int(row, "record_consent")?.map(|flag| flag == 1),
         })
     }
 }
@@ -166,6 +169,7 @@ impl Store {
             progress: None,
             carrier_duration: None,
             voicemail_url: None,
+            record_consent: None,
         };
         let done = sqlx::query(
             "INSERT INTO calls (id, account_id, agent_id, call_sid, direction, from_number, to_number, \

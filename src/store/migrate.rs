@@ -48,9 +48,19 @@ const MIGRATIONS: &[(i64, &str, &str)] = &[
         include_str!("../../migrations/0011_account_reception.sql"),
     ),
     (
+        12,
+        "stream token redemptions",
+        include_str!("../../migrations/0012_stream_token_redemptions.sql"),
+    ),
+    (
         14,
         "one transfer per call",
         include_str!("../../migrations/0014_one_transfer_per_call.sql"),
+    ),
+    (
+        16,
+        "call consent",
+        include_str!("../../migrations/0016_call_consent.sql"),
     ),
 ];
 

@@ -44,7 +44,12 @@ pub struct TestStore {
 /// Owns a test database; dropping it deletes the database.
 enum Cleanup {
     SqliteDir(PathBuf),
-    PostgresDatabase { server_url: String, name: String },
+    PostgresDatabase {
+        server_url: String,
+        name: String,
+    },
+    /// Another store's database (its URL), which that store deletes.
+    Shared(String),
 }
 
 impl Deref for TestStore {
@@ -63,9 +68,29 @@ impl TestStore {
     /// The URL another `Store` can use to open the same database (e.g. to simulate a second
     /// instance, or a restart).
     pub fn url(&self) -> String {
-        match &self.cleanup {
+        self.cleanup.url()
+    }
+
+    /// A second store on this one's database, as another instance opens it; the database is
+    /// still deleted when this one is dropped, so this one must outlive it.
+    pub async fn another_instance(&self) -> TestStore {
+        let url = self.url();
+        match Store::connect_with(&url, test_options()).await {
+            Ok(store) => TestStore {
+                store,
+                cleanup: Cleanup::Shared(url),
+            },
+            Err(error) => panic!("cannot open the test database again: {error}"),
+        }
+    }
+}
+
+impl Cleanup {
+    fn url(&self) -> String {
+        match self {
             Cleanup::SqliteDir(dir) => sqlite_url(dir),
             Cleanup::PostgresDatabase { server_url, name } => database_url(server_url, name),
+            Cleanup::Shared(url) => url.clone(),
         }
     }
 }
@@ -79,6 +104,7 @@ impl std::fmt::Debug for Cleanup {
                 .field("server_url", &redact_url(server_url))
                 .field("name", name)
                 .finish(),
+            Cleanup::Shared(url) => f.debug_tuple("Shared").field(&redact_url(url)).finish(),
         }
     }
 }
@@ -114,6 +140,7 @@ impl Drop for Cleanup {
                     eprintln!("test database {name} was not dropped");
                 }
             }
+            Cleanup::Shared(_) => {}
         }
     }
 }
@@ -184,10 +211,7 @@ pub struct EmptyDatabase {
 impl EmptyDatabase {
     /// The URL to connect to it with (the SQLite file is created on first connection).
     pub fn url(&self) -> String {
-        match &self.cleanup {
-            Cleanup::SqliteDir(dir) => sqlite_url(dir),
-            Cleanup::PostgresDatabase { server_url, name } => database_url(server_url, name),
-        }
+        self.cleanup.url()
     }
 }
 

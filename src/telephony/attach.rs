@@ -18,8 +18,9 @@ use crate::upstream::{AgentSocket, ElevenLabsClient, Held, Prewarm, UpstreamErro
 use crate::wire::elevenlabs::InitiationClientData;
 
 use super::directory::Directory;
-use super::initiation::initiation_data;
+use super::initiation::look_up_and_build;
 use super::metrics::{ErrorKind, Metrics};
+use super::redemptions::SharedRedemptions;
 use super::tokens::{StreamTokens, TokenError};
 
 /// Opens agent connections: ahead of the stream (pre-warmed during the voice webhook), or when
@@ -41,13 +42,19 @@ impl AgentConnections {
         }
     }
 
-    /// Starts connecting `agent` in the background, held under `key` for the stream to claim.
-    pub fn prewarm(&self, key: String, agent: &Agent, init: InitiationClientData) {
+    /// Starts connecting `agent` in the background, held under `key` for the stream to claim;
+    /// what the agent is told is made by `init` first, in the same task.
+    pub fn prewarm(
+        &self,
+        key: String,
+        agent: &Agent,
+        init: impl Future<Output = InitiationClientData> + Send + 'static,
+    ) {
         let client = self.elevenlabs.clone();
         let agent_id = agent.elevenlabs_agent_id.clone();
         self.prewarm.open(
             key,
-            async move { client.connect(&agent_id, &init).await },
+            async move { client.connect(&agent_id, &init.await).await },
             self.hold_for,
         );
     }
@@ -95,6 +102,8 @@ pub struct Attacher {
     pub tokens: Arc<StreamTokens>,
     pub connections: AgentConnections,
     pub metrics: Arc<Metrics>,
+    /// The tokens redeemed by every instance: checked after this instance's own ledger.
+    pub redemptions: SharedRedemptions,
 }
 
 /// The attach of one stream; records the call's sid in `span` once the stream names it.
@@ -133,6 +142,7 @@ impl Attacher {
     ) -> Result<Attached<AgentSocket>, AttachError> {
         let token = started.parameters.get("token").map(String::as_str);
         let claims = self.tokens.redeem(token, &started.call_sid, now)?;
+        self.redemptions.redeem(&claims, now).await?;
         let line = self
             .directory
             .line_of_agent(&AgentId::from(claims.agent_id.clone()))
@@ -158,9 +168,11 @@ impl Attacher {
             None => {
                 self.metrics.prewarm(false);
                 tracing::info!("no pre-warmed agent connection; opening one now");
-                let from = from.as_deref().unwrap_or("anonymous");
-                let to = to.as_deref().unwrap_or_default();
-                let init = initiation_data(agent, &line.account, &started.call_sid, from, to, now);
+                let from = from.clone().unwrap_or_else(|| "anonymous".to_owned());
+                let to = to.clone().unwrap_or_default();
+                let store = self.directory.store().clone();
+                let call_sid = started.call_sid.clone();
+                let init = look_up_and_build(store, line.clone(), call_sid, from, to, now).await;
                 let (socket, connect_time) = self
                     .connections
                     .elevenlabs

@@ -77,6 +77,11 @@ impl Directory {
         }
     }
 
+    /// The store the lookups read.
+    pub fn store(&self) -> &Store {
+        &self.store
+    }
+
     /// The line that answers calls to `number`, if any.
     pub async fn line(&self, number: &str) -> Result<Option<Line>, StoreError> {
         self.cached(CacheKey::Number(number.to_owned()), async {

@@ -8,7 +8,7 @@
 //! | [`CallRecorder`] | the call records, written by one worker through a pool of their own (progress while a call runs, its end retried); how each call ended, for its connect action |
 //! | [`recovery`] | closes the records of calls whose instance stopped, from their last progress |
 //! | [`Observers`] | the fan-out of a call's events: log lines, the recorder, the live feed |
-//! | [`StreamTokens`] | the one-time tokens that tie a media stream to its webhook |
+//! | [`StreamTokens`] | the one-time tokens that tie a media stream to its webhook; their redemptions shared by every instance through the store ([`redemptions`]) |
 //! | [`Admission`] | whether new calls are taken (not while draining), and the answers under way a drain waits for |
 //! | [`Metrics`] | the process's metrics, the calls' own included |
 //!
@@ -18,17 +18,20 @@
 mod admission;
 mod agent_cache;
 pub mod attach;
+pub mod call_facts;
 pub mod callback_fields;
 pub mod directory;
 pub mod fallback;
 #[cfg(test)]
 mod fixtures;
+pub mod greeting;
 pub mod initiation;
 pub mod metrics;
 pub mod observers;
 pub mod reception;
 pub mod recorder;
 pub mod recovery;
+pub mod redemptions;
 pub mod route;
 pub mod streams;
 pub mod tokens;

@@ -25,7 +25,7 @@ use super::attach::AgentConnections;
 use super::callback_fields::{self, BadField, MAX_CALL_SECS, MAX_RECORDING_SECS};
 use super::directory::Directory;
 use super::fallback::{self, Fallback};
-use super::initiation::initiation_data;
+use super::initiation::look_up_and_build;
 use super::metrics::{ErrorKind, Metrics};
 use super::recorder::CallRecorder;
 use super::route::{self, InboundCall, Intake, Lookup, Refusal, Route};
@@ -151,12 +151,13 @@ impl Reception {
 
         let (token, claims) = self.tokens.issue(&call.call_sid, line.agent.id.as_str(), now);
         drop(place);
-        let init = initiation_data(
-            &line.agent,
-            &line.account,
-            &call.call_sid,
-            &call.from,
-            &call.to,
+        // The call's facts are looked up in the pre-warm's task: the answer does not wait.
+        let init = look_up_and_build(
+            self.store.clone(),
+            line.clone(),
+            call.call_sid.clone(),
+            call.from.clone(),
+            call.to.clone(),
             now,
         );
         self.connections.prewarm(claims.nonce, &line.agent, init);

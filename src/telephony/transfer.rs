@@ -268,6 +268,7 @@ mod tests {
                 progress: None,
                 carrier_duration: None,
                 voicemail_url: None,
+                record_consent: None,
             },
             reason: reason.into(),
             summary: None,

@@ -24,6 +24,7 @@
 //! | `get_booking_details` | [`changes`] | `booking_id` | [`booking::find_by_reference()`](crate::booking::find_by_reference()) | [`changes::Details`] |
 //! | `upsert_contact` | [`crm`] | `phone`, `name?`, `email?` | the store | [`crm::ContactView`] |
 //! | `log_call` | [`crm`] | `disposition`, `summary?` | the store | [`crm::CallLogged`] |
+//! | `record_consent` | [`consent`] | `consented` | the store (the call's row and timeline) | [`consent::ConsentRecorded`] |
 //! | `transfer_call` | [`transfer`] | `reason`, `summary?` | the call's timeline; the session ends the stream as `transferred` | [`transfer::TransferStarted`] |
 //!
 //! `transfer_call` is a client tool only (like the session's `end_call`): it ends the stream.
@@ -32,6 +33,7 @@ pub mod book;
 pub mod catalog;
 pub mod changes;
 mod clock;
+pub mod consent;
 pub mod crm;
 mod definition;
 mod error;
@@ -136,6 +138,9 @@ impl Toolbox {
             }
             ToolName::UpsertContact => json(crm::upsert_contact(store, &scope, parameters).await?),
             ToolName::LogCall => json(crm::log_call(store, &scope, ctx, parameters).await?),
+            ToolName::RecordConsent => {
+                json(consent::record_consent(store, &scope, ctx, parameters, now).await?)
+            }
         }
     }
 

@@ -24,7 +24,7 @@
 use serde_json::{Map, Value, json};
 
 use super::definition::{Definition, NoParameters, parameters_of};
-use super::{book, catalog, changes, crm, slots};
+use super::{book, catalog, changes, consent, crm, slots};
 
 /// The booking tools, by the names the agent calls them.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Hash)]
@@ -36,10 +36,11 @@ pub enum ToolName {
     GetBookingDetails,
     UpsertContact,
     LogCall,
+    RecordConsent,
 }
 
 impl ToolName {
-    pub const ALL: [ToolName; 7] = [
+    pub const ALL: [ToolName; 8] = [
         ToolName::ListEventTypes,
         ToolName::GetAvailableSlots,
         ToolName::CreateBooking,
@@ -47,6 +48,7 @@ impl ToolName {
         ToolName::GetBookingDetails,
         ToolName::UpsertContact,
         ToolName::LogCall,
+        ToolName::RecordConsent,
     ];
 
     pub fn as_str(self) -> &'static str {
@@ -67,6 +69,7 @@ impl ToolName {
             ToolName::GetBookingDetails => changes::GET_BOOKING_DETAILS,
             ToolName::UpsertContact => crm::UPSERT_CONTACT,
             ToolName::LogCall => crm::LOG_CALL,
+            ToolName::RecordConsent => consent::RECORD_CONSENT,
         }
     }
 }
@@ -375,11 +378,11 @@ mod tests {
     fn the_combined_output_has_both_variants() {
         let all = elevenlabs_tools("https://x.example");
         assert_eq!(all["client_tools"].as_array().unwrap().len(), 9);
-        assert_eq!(all["webhook_tools"].as_array().unwrap().len(), 7);
+        assert_eq!(all["webhook_tools"].as_array().unwrap().len(), 8);
         assert_eq!(
             all["webhook_tools"][0]["api_schema"]["request_headers"]["X-Voice-Secret"]["secret_id"],
             SECRET_ID_PLACEHOLDER
         );
-        assert_eq!(parameter_schemas().as_object().unwrap().len(), 7);
+        assert_eq!(parameter_schemas().as_object().unwrap().len(), 8);
     }
 }

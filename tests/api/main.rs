@@ -8,6 +8,7 @@ mod calendar;
 mod calendar_agent;
 mod calendar_refusals;
 mod calls;
+mod consent;
 mod contacts;
 mod error_shape;
 mod isolation;

@@ -161,10 +161,10 @@ async fn an_agent_failing_mid_call_ends_the_stream_into_the_fallback() {
 
 const STREAM: &str = "MZ00000000000000000000000000000042";
 
-type TwilioSocket = WebSocketStream<MaybeTlsStream<TcpStream>>;
+pub(crate) type TwilioSocket = WebSocketStream<MaybeTlsStream<TcpStream>>;
 
 /// The media-stream handshake, signed as Twilio signs it.
-async fn handshake(bridge: &TestBridge, stream_url: &str) -> TwilioSocket {
+pub(crate) async fn handshake(bridge: &TestBridge, stream_url: &str) -> TwilioSocket {
     let mut request = stream_url.into_client_request().unwrap();
     request.headers_mut().insert(
         "X-Twilio-Signature",
@@ -173,7 +173,7 @@ async fn handshake(bridge: &TestBridge, stream_url: &str) -> TwilioSocket {
     tokio_tungstenite::connect_async(request).await.unwrap().0
 }
 
-fn start(call_sid: &str, connect: &twiml::ParsedConnect) -> String {
+pub(crate) fn start(call_sid: &str, connect: &twiml::ParsedConnect) -> String {
     StreamMessage::Start {
         sequence_number: "1".into(),
         stream_sid: STREAM.into(),
@@ -199,7 +199,7 @@ async fn open_stream(bridge: &TestBridge, call_sid: &str) -> TwilioSocket {
 }
 
 /// Reads until the bridge closes the stream; false if it does not within `within`.
-async fn closed_by_bridge(
+pub(crate) async fn closed_by_bridge(
     stream: &mut (impl StreamExt<Item = Result<TwilioMessage, WsError>> + Unpin),
     within: Duration,
 ) -> bool {

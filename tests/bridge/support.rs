@@ -50,9 +50,27 @@ impl TestBridge {
         adjust: impl FnOnce(&mut Config),
     ) -> TestBridge {
         let business = testing::seed_business(&store).await;
+        let auth_token = format!("token-{}", rand::random::<u64>());
+        TestBridge::serve(store, business, auth_token, elevenlabs_base, adjust).await
+    }
+
+    /// A second instance of this bridge's deployment: its own server and memory, the same
+    /// database (and business) and Twilio auth token.
+    pub async fn another_instance(&self, elevenlabs_base: &str) -> TestBridge {
+        let store = self.store.another_instance().await;
+        let (business, auth_token) = (self.business.clone(), self.auth_token.clone());
+        TestBridge::serve(store, business, auth_token, elevenlabs_base, |_| {}).await
+    }
+
+    async fn serve(
+        store: TestStore,
+        business: Business,
+        auth_token: String,
+        elevenlabs_base: &str,
+        adjust: impl FnOnce(&mut Config),
+    ) -> TestBridge {
         let listener = TcpListener::bind("127.0.0.1:0").await.unwrap();
         let addr = listener.local_addr().unwrap();
-        let auth_token = format!("token-{}", rand::random::<u64>());
         let base_url = format!("http://{addr}");
         let env = [
             ("SWITCHBOARD_LISTEN", addr.to_string()),

@@ -4,6 +4,7 @@
 mod booking;
 mod catalog;
 mod changes;
+mod consent;
 mod http;
 mod latency;
 mod support;

@@ -38,6 +38,9 @@ pub struct CallBody {
     pub conversation_id: Option<String>,
     /// The fallback voicemail's recording.
     pub voicemail_url: Option<String>,
+    /// Whether the caller agreed to the call being recorded, as they last answered when asked
+    /// (accounts that record calls ask); null until they answer.
+    pub record_consent: Option<bool>,
 }
 
 impl From<CallRecord> for CallBody {
@@ -60,6 +63,7 @@ impl From<CallRecord> for CallBody {
             twilio_duration_seconds: call.carrier_duration.map(|duration| duration.as_secs()),
             conversation_id: call.conversation_id,
             voicemail_url: call.voicemail_url,
+            record_consent: call.record_consent,
         }
     }
 }
@@ -70,12 +74,13 @@ pub struct CallEventBody {
     #[schema(format = DateTime)]
     pub at: String,
     /// `answered`, `stream_started`, `agent_connected`, `tool_call`, `agent_error`, `ended`,
-    /// `twilio_duration`, `voicemail`, `transfer_requested`, `transferred`.
+    /// `twilio_duration`, `voicemail`, `transfer_requested`, `transferred`, `record_consent`.
     pub kind: String,
     /// What the entry says: `answered` {from, to}; `agent_connected` {conversation_id};
     /// `tool_call` {name, outcome: ok|error|timed_out, elapsed_ms, message?}; `ended` {reason,
     /// duration_seconds}; `twilio_duration` {seconds}; `voicemail` {recording_url, length_seconds};
     /// `transfer_requested` {reason, summary}; `transferred` {reason, answered, dial_status}.
+    /// `record_consent` {consented}.
     #[schema(value_type = Object)]
     pub detail: serde_json::Value,
 }
