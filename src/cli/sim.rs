@@ -47,6 +47,10 @@ pub enum SimCommand {
         /// with this reason.
         #[arg(long)]
         transfer_reason: Option<String>,
+        /// With `--transfer-reason`: only conversations with this ElevenLabs agent id ask for a
+        /// person (repeatable; every agent when left out).
+        #[arg(long = "transfer-agent", value_name = "AGENT_ID")]
+        transfer_agents: Vec<String>,
     },
     /// Play Twilio's part of one inbound call: signed webhook, media stream, a recorded script.
     Caller {
@@ -92,6 +96,7 @@ pub async fn run(command: SimCommand) -> anyhow::Result<()> {
             ping_interval,
             max_duration,
             transfer_reason,
+            transfer_agents,
         } => {
             let parse = |f: &str| {
                 f.parse::<AudioFormat>()
@@ -106,6 +111,7 @@ pub async fn run(command: SimCommand) -> anyhow::Result<()> {
                 ping_interval: (ping_interval > 0).then(|| Duration::from_secs(ping_interval)),
                 max_duration: (max_duration > 0).then(|| Duration::from_secs(max_duration)),
                 transfer_reason: transfer_reason.filter(|reason| !reason.trim().is_empty()),
+                transfer_agents,
                 ..SimAgentConfig::default()
             };
             let listener = tokio::net::TcpListener::bind(&listen)

@@ -377,7 +377,7 @@ mod tests {
     #[test]
     fn the_combined_output_has_both_variants() {
         let all = elevenlabs_tools("https://x.example");
-        assert_eq!(all["client_tools"].as_array().unwrap().len(), 9);
+        assert_eq!(all["client_tools"].as_array().unwrap().len(), 10);
         assert_eq!(all["webhook_tools"].as_array().unwrap().len(), 8);
         assert_eq!(
             all["webhook_tools"][0]["api_schema"]["request_headers"]["X-Voice-Secret"]["secret_id"],

@@ -65,6 +65,17 @@ pub struct SimAgentConfig {
     /// Script mode: the caller's first request is for a person; the agent calls
     /// `transfer_call` with this reason (and goes on with the booking if it is refused).
     pub transfer_reason: Option<String>,
+    /// With `transfer_reason`: the ElevenLabs agent ids whose conversations ask for a person;
+    /// empty for every agent (one stand-in can serve a receptionist and a front desk).
+    pub transfer_agents: Vec<String>,
+}
+
+impl SimAgentConfig {
+    /// The reason a conversation with `agent_id` asks for a person, if it does.
+    pub fn transfer_reason_for(&self, agent_id: &str) -> Option<String> {
+        let chosen = self.transfer_agents.is_empty() || self.transfer_agents.iter().any(|id| id == agent_id);
+        self.transfer_reason.clone().filter(|_| chosen)
+    }
 }
 
 impl Default for SimAgentConfig {
@@ -80,6 +91,7 @@ impl Default for SimAgentConfig {
             max_duration: Some(Duration::from_secs(600)),
             script: ScriptTiming::default(),
             transfer_reason: None,
+            transfer_agents: Vec::new(),
         }
     }
 }
@@ -153,6 +165,17 @@ mod tests {
         }
         let err = "loud".parse::<SimMode>().unwrap_err();
         assert!(err.to_string().contains("\"loud\""), "{err}");
+    }
+
+    #[test]
+    fn a_transfer_is_asked_for_by_the_agents_named_or_by_every_agent() {
+        let mut config = SimAgentConfig::default();
+        assert_eq!(config.transfer_reason_for("agent_a"), None, "no reason, no transfer");
+        config.transfer_reason = Some("a person".into());
+        assert_eq!(config.transfer_reason_for("agent_a").as_deref(), Some("a person"));
+        config.transfer_agents = vec!["agent_b".into()];
+        assert_eq!(config.transfer_reason_for("agent_a"), None);
+        assert_eq!(config.transfer_reason_for("agent_b").as_deref(), Some("a person"));
     }
 
     #[test]

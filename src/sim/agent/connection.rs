@@ -71,9 +71,11 @@ struct Pinger {
     rtt_ms: Option<u64>,
 }
 
-pub async fn run(socket: WebSocket, shared: Arc<Shared>, admission: Result<(), Refusal>) {
+/// Holds the conversation `admission` allowed, with its ElevenLabs agent id.
+pub async fn run(socket: WebSocket, shared: Arc<Shared>, admission: Result<String, Refusal>) {
     let conversation_id = format!("conv_{}", uuid::Uuid::new_v4().simple());
-    let mut connection = Connection::new(socket, &shared, conversation_id);
+    let agent_id = admission.as_deref().unwrap_or_default();
+    let mut connection = Connection::new(socket, &shared, conversation_id, agent_id);
     if let Err(refusal) = admission {
         tracing::info!(reason = %refusal.message, "conversation refused");
         fail(
@@ -104,14 +106,14 @@ struct Connection {
 }
 
 impl Connection {
-    fn new(socket: WebSocket, shared: &Shared, conversation_id: String) -> Self {
+    fn new(socket: WebSocket, shared: &Shared, conversation_id: String, agent_id: &str) -> Self {
         let config = &shared.config;
         let now = Instant::now();
         let mode = match &shared.voice {
             Some(voice) => Mode::Script {
                 conversation: Box::new(
                     Conversation::new(voice.clone(), config.script.clone(), config.input_format, now)
-                        .with_transfer(config.transfer_reason.clone()),
+                        .with_transfer(config.transfer_reason_for(agent_id)),
                 ),
                 outbox: Outbox::new(config.output_format, &config.script, now),
             },

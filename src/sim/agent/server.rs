@@ -84,17 +84,18 @@ async fn conversation(
         .on_upgrade(move |socket| connection::run(socket, shared, admission))
 }
 
-/// Whether a socket may hold a conversation. The refusal is told over the socket, as
-/// ElevenLabs closes with 1008 rather than failing the upgrade. The spec's `ErrorType` has
-/// no value for authorization; `http_exception` is our choice for a bad signature.
-fn admit(shared: &Shared, query: &HashMap<String, String>) -> Result<(), Refusal> {
+/// Whether a socket may hold a conversation, and with which agent. The refusal is told over
+/// the socket, as ElevenLabs closes with 1008 rather than failing the upgrade. The spec's
+/// `ErrorType` has no value for authorization; `http_exception` is our choice for a bad
+/// signature.
+fn admit(shared: &Shared, query: &HashMap<String, String>) -> Result<String, Refusal> {
     let Some(agent_id) = query.get("agent_id").filter(|id| !id.is_empty()) else {
         return Err(Refusal {
             error_type: "missing_fields",
             message: "Missing required query parameter: agent_id".into(),
         });
     };
-    match query.get("conversation_signature") {
+    let admitted = match query.get("conversation_signature") {
         Some(signature) => shared
             .signatures
             .redeem(signature, agent_id, Instant::now())
@@ -107,7 +108,8 @@ fn admit(shared: &Shared, query: &HashMap<String, String>) -> Result<(), Refusal
             message: "This agent is private: open the conversation with a signed URL".into(),
         }),
         None => Ok(()),
-    }
+    };
+    admitted.map(|()| agent_id.clone())
 }
 
 /// The 401 for a request without the configured `xi-api-key`, if it lacks it.
