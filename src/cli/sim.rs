@@ -10,7 +10,7 @@ use crate::audio::AudioFormat;
 use crate::audio::fixtures::FixtureDir;
 use crate::audio::wav::Wav;
 use crate::sim::agent::SimAgentConfig;
-use crate::sim::caller::{CallerConfig, CallerEvent, place_call};
+use crate::sim::caller::{CallerConfig, CallerEvent, Keys, NotAKey, place_call};
 
 #[derive(Debug, Subcommand)]
 pub enum SimCommand {
@@ -69,7 +69,18 @@ pub enum SimCommand {
         /// Hang up after this many seconds.
         #[arg(long, default_value_t = 120)]
         max_duration: u64,
+        /// Keys to press: 0-9, * and #; w waits. The first keys answer the number's menu, one
+        /// per menu (a w lets the menu time out, as a caller who says nothing); the rest are
+        /// pressed during the call once the agent has been heard, a w waiting half a second.
+        /// `--dtmf 2` picks choice 2 of the menu; `--dtmf 2ww5` picks it, then presses 5 a
+        /// second into the call; `--dtmf w5` presses 5 when the second menu is said.
+        #[arg(long, default_value = "", value_parser = parse_keys)]
+        dtmf: Keys,
     },
+}
+
+fn parse_keys(text: &str) -> Result<Keys, NotAKey> {
+    text.parse()
 }
 
 pub async fn run(command: SimCommand) -> anyhow::Result<()> {
@@ -121,6 +132,7 @@ pub async fn run(command: SimCommand) -> anyhow::Result<()> {
             fixtures,
             record,
             max_duration,
+            dtmf,
         } => {
             if let Some(path) = &record {
                 // Fail now rather than after the call if the recording cannot be written.
@@ -131,6 +143,7 @@ pub async fn run(command: SimCommand) -> anyhow::Result<()> {
             config.from = from;
             config.max_duration = Duration::from_secs(max_duration);
             config.record = record.is_some();
+            config.dtmf = dtmf;
             for name in &say {
                 config.utterances.push(
                     fixtures

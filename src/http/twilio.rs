@@ -41,6 +41,7 @@ where
         .route("/twilio/connect-action", post(connect_action))
         .route("/twilio/voicemail", post(voicemail))
         .route("/twilio/call-status", post(call_status))
+        .route("/twilio/menu", post(super::menu::menu))
 }
 
 /// `POST /twilio/voice`: a call to one of our numbers.

@@ -42,6 +42,11 @@ const MIGRATIONS: &[(i64, &str, &str)] = &[
         include_str!("../../migrations/0008_agent_active_hours.sql"),
     ),
     (10, "records", include_str!("../../migrations/0010_records.sql")),
+    (
+        15,
+        "number menus",
+        include_str!("../../migrations/0015_number_menus.sql"),
+    ),
 ];
 
 /// (version, SQL) of the migrations whose SQLite text differs from the portable one in

@@ -1,7 +1,7 @@
 //! TwiML documents: the few verbs the bridge answers with, every value XML-escaped.
 //!
 //! Shapes follow twilio.com/docs/voice/twiml (`<Connect>`, `<Stream>`, `<Parameter>`, `<Say>`,
-//! `<Record>`, `<Dial>`, `<Hangup>`, `<Pause>`). The output matches what twilio-python's
+//! `<Record>`, `<Dial>`, `<Hangup>`, `<Pause>`, `<Gather>`, `<Redirect>`). The output matches what twilio-python's
 //! `VoiceResponse` renders, which a test checks.
 //!
 //! Values may come from callers (a `From` header can hold anything), so every document is
@@ -51,6 +51,20 @@ pub enum Verb {
         length_secs: u32,
     },
     Hangup,
+    /// `<Gather>` listening for keys and speech (`input`: `dtmf`, `speech`, `dtmf speech`),
+    /// with `say` said meanwhile; what was heard is posted to `action`.
+    Gather {
+        action: String,
+        input: String,
+        num_digits: Option<u32>,
+        timeout_secs: Option<u32>,
+        hints: Option<String>,
+        say: Vec<String>,
+    },
+    /// `<Redirect method="POST">`: the next TwiML document is asked of `url`.
+    Redirect {
+        url: String,
+    },
 }
 
 impl Response {
@@ -156,6 +170,29 @@ fn render_verb(out: &mut String, verb: &Verb) {
             let _ = write!(out, r#"<Pause length="{length_secs}" />"#);
         }
         Verb::Hangup => out.push_str("<Hangup />"),
+        Verb::Gather {
+            action,
+            input,
+            num_digits,
+            timeout_secs,
+            hints,
+            say,
+        } => {
+            out.push_str("<Gather");
+            attr(out, "action", Some(action));
+            attr(out, "hints", hints.as_deref());
+            attr(out, "input", Some(input));
+            attr(out, "numDigits", num_digits.map(|n| n.to_string()).as_deref());
+            attr(out, "timeout", timeout_secs.map(|t| t.to_string()).as_deref());
+            out.push('>');
+            for sentence in say {
+                let _ = write!(out, "<Say>{}</Say>", escape(sentence));
+            }
+            out.push_str("</Gather>");
+        }
+        Verb::Redirect { url } => {
+            let _ = write!(out, r#"<Redirect method="POST">{}</Redirect>"#, escape(url));
+        }
     }
 }
 

@@ -11,6 +11,7 @@ mod calls;
 mod contacts;
 mod error_shape;
 mod isolation;
+mod menus;
 mod openapi;
 #[path = "../sdk/python.rs"]
 #[allow(dead_code)] // the SDK checks' finders are used by the sdk binary

@@ -12,6 +12,7 @@ mod e2e;
 mod front_door;
 mod health;
 mod loadtest;
+mod menu;
 mod output;
 mod prewarm;
 mod reception;
