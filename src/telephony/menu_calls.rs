@@ -6,7 +6,7 @@
 
 use jiff::Timestamp;
 
-use crate::store::{AccountId, AgentId, MenuTarget, NumberMenu, StoreError};
+use crate::store::{AccountId, Agent, AgentId, MenuTarget, NumberMenu, StoreError};
 
 use super::directory::{Directory, Line};
 use super::fallback::{Fallback, Then};
@@ -70,6 +70,19 @@ impl MenuPrompt {
 }
 
 impl Reception {
+    /// The agent a call through a menu was connected to, from the call's row (for the line's
+    /// fallback once its stream is over).
+    pub(super) async fn chosen_agent(&self, call_sid: &str) -> Option<Agent> {
+        let call = self.store.call_by_sid(call_sid).await.ok().flatten()?;
+        let line = self
+            .directory
+            .line_of_agent(&call.agent_id)
+            .await
+            .ok()
+            .flatten()?;
+        Some(line.agent)
+    }
+
     /// The menu a call to a number no agent answers hears, if the number has one (`None`:
     /// the number is not in service). A failed lookup is an apology.
     pub(super) async fn menu_for(&self, call: &InboundCall) -> Option<Answer> {

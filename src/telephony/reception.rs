@@ -256,7 +256,11 @@ impl Reception {
             call_sid,
             "stream ended without the agent finishing; playing the fallback"
         );
-        let agent = self.directory.agent_for_number(to).await.ok().flatten();
+        let agent = match self.directory.agent_for_number(to).await.ok().flatten() {
+            Some(agent) => Some(agent),
+            // A menu's number: the agent the caller chose.
+            None => self.chosen_agent(call_sid).await,
+        };
         AfterStream::Fallback(Fallback::for_agent(agent.as_ref(), &self.call_config))
     }
 

@@ -8,20 +8,29 @@ use std::time::Duration;
 
 use switchboard::audio::{AudioFormat, FixtureDir};
 use switchboard::sim::caller::{CallReport, CallerConfig, place_call};
-use switchboard::store::{Agent, MenuChoice, MenuTarget, NewAgent, NewMenu};
+use switchboard::store::{Agent, FallbackMode, MenuChoice, MenuTarget, NewAgent, NewMenu};
 
 use switchboard::telephony::fallback::DRAINING;
 
-use crate::support::{TestBridge, echo_agent};
+use crate::support::{DEAD_UPSTREAM, TestBridge, echo_agent};
 
 const MENU_NUMBER: &str = "+15550100900";
 const PERSON: &str = "+15550100777";
+/// Where Bea's callers are dialled when she cannot answer.
+const BEAS_DESK: &str = "+15550100888";
 
 /// A bridge whose account has two agents (Ava answers her own number too) and a menu on
-/// another number: 1 Ava, 2 Bea, 5 a person.
+/// another number: 1 Ava, 2 Bea (whose callers are dialled through to a person when she cannot
+/// answer), 5 a person.
 async fn bridge_with_menu() -> (TestBridge, Agent) {
-    let agent = echo_agent(AudioFormat::Ulaw8000).await;
-    let bridge = TestBridge::start(&agent).await;
+    bridge_with_menu_on(&echo_agent(AudioFormat::Ulaw8000).await, |_| {}).await
+}
+
+async fn bridge_with_menu_on(
+    elevenlabs: &str,
+    adjust: impl FnOnce(&mut switchboard::config::Config),
+) -> (TestBridge, Agent) {
+    let bridge = TestBridge::start_with(elevenlabs, adjust).await;
     let store = bridge.store.store();
     let account_id = bridge.business.account.id.clone();
     let bea = store
@@ -30,6 +39,8 @@ async fn bridge_with_menu() -> (TestBridge, Agent) {
             NewAgent {
                 name: "Bea".into(),
                 elevenlabs_agent_id: "agent_bea".into(),
+                fallback_mode: FallbackMode::Dial,
+                fallback_number: Some(BEAS_DESK.into()),
                 ..NewAgent::default()
             },
         )
@@ -260,4 +271,44 @@ async fn the_menu_action_must_be_signed() {
         .await
         .unwrap();
     assert_eq!(refused.status().as_u16(), 403);
+}
+
+/// The chosen agent's line stays its own: when Bea's agent cannot be reached, her caller gets
+/// her fallback (dialled through to her desk), as a direct call to her would.
+#[tokio::test]
+async fn a_chosen_agent_that_fails_hands_over_to_its_own_fallback() {
+    let (bridge, bea) = bridge_with_menu_on(DEAD_UPSTREAM, |_| {}).await;
+    let report = call_menu(&bridge, "2").await;
+    assert!(report.ended_by_bridge, "the bridge ended the stream");
+    assert_eq!(answered_by(&bridge, &report).await, bea.id.as_str());
+    let action = report.action.expect("the connect action was asked");
+    let doc = roxmltree::Document::parse(&action).unwrap();
+    let number = doc.descendants().find(|n| n.has_tag_name("Number"));
+    assert_eq!(number.and_then(|n| n.text()), Some(BEAS_DESK), "{action}");
+}
+
+/// A full server refuses the choice like any call: the chosen agent's line hears `busy`
+/// and its fallback.
+#[tokio::test]
+async fn a_full_server_refuses_the_choice_with_the_agents_fallback() {
+    let (bridge, _) = bridge_with_menu_on(&echo_agent(AudioFormat::Ulaw8000).await, |config| {
+        config.call.max_calls = 1;
+    })
+    .await;
+    // A direct call to Ava, answered: its stream is on its way and holds the one place.
+    bridge.answer_webhook("CAfirstcall").await;
+    let voice = crate::support::voice_params("CAmenufull", MENU_NUMBER);
+    let menu = bridge
+        .hooks
+        .post(&bridge.url("/twilio/voice"), &voice)
+        .await
+        .unwrap();
+    let (action, _) = gather(&menu);
+    let mut pressed = voice.clone();
+    pressed.push(("Digits", "2"));
+    let answer = bridge.hooks.post(&action, &pressed).await.unwrap();
+    assert!(!answer.contains("<Connect"), "{answer}");
+    let busy = switchboard::wire::twiml::escape(&bridge.server.app.config.call.busy).into_owned();
+    assert!(answer.contains(&busy), "{answer}");
+    assert!(answer.contains(BEAS_DESK), "Bea's fallback: {answer}");
 }
