@@ -43,6 +43,11 @@ const MIGRATIONS: &[(i64, &str, &str)] = &[
     ),
     (10, "records", include_str!("../../migrations/0010_records.sql")),
     (
+        11,
+        "account reception",
+        include_str!("../../migrations/0011_account_reception.sql"),
+    ),
+    (
         15,
         "number menus",
         include_str!("../../migrations/0015_number_menus.sql"),
