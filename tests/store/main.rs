@@ -9,5 +9,6 @@ mod call_records;
 mod connect;
 mod crm;
 mod health;
+mod menus;
 mod records;
 mod setup;
