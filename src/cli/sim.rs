@@ -185,6 +185,12 @@ pub async fn run(command: SimCommand) -> anyhow::Result<()> {
                 report.marks_echoed,
                 report.clears
             );
+            for (n, menu) in report.menu_answers.iter().enumerate() {
+                println!("menu answer {}: {menu}", n + 1);
+            }
+            if report.digits_sent > 0 {
+                println!("keys pressed during the call: {}", report.digits_sent);
+            }
             if let Some(action) = &report.action {
                 println!("connect action answered: {action}");
             }

@@ -1,7 +1,7 @@
 //! TwiML documents: the few verbs the bridge answers with, every value XML-escaped.
 //!
 //! Shapes follow twilio.com/docs/voice/twiml (`<Connect>`, `<Stream>`, `<Parameter>`, `<Say>`,
-//! `<Record>`, `<Dial>`, `<Hangup>`, `<Pause>`, `<Gather>`, `<Redirect>`). The output matches what twilio-python's
+//! `<Record>`, `<Dial>`, `<Hangup>`, `<Pause>`). The output matches what twilio-python's
 //! `VoiceResponse` renders, which a test checks.
 //!
 //! Values may come from callers (a `From` header can hold anything), so every document is
