@@ -10,7 +10,7 @@ use crate::audio::AudioFormat;
 use crate::audio::fixtures::FixtureDir;
 use crate::audio::wav::Wav;
 use crate::sim::agent::SimAgentConfig;
-use crate::sim::caller::{CallerConfig, CallerEvent, TransferAnswer, place_call};
+use crate::sim::caller::{CallerConfig, CallerEvent, Keys, NotAKey, TransferAnswer, place_call};
 
 #[derive(Debug, Subcommand)]
 pub enum SimCommand {
@@ -80,7 +80,18 @@ pub enum SimCommand {
         /// When the bridge transfers the call to a person: `answered`, `no-answer` or `busy`.
         #[arg(long, default_value = "answered")]
         transfer_answer: TransferAnswer,
+        /// Keys to press: 0-9, * and #; w waits. The first keys answer the number's menu, one
+        /// per menu (a w lets the menu time out, as a caller who says nothing); the rest are
+        /// pressed during the call once the agent has been heard, a w waiting half a second.
+        /// `--dtmf 2` picks choice 2 of the menu; `--dtmf 2ww5` picks it, then presses 5 a
+        /// second into the call; `--dtmf w5` presses 5 when the second menu is said.
+        #[arg(long, default_value = "", value_parser = parse_keys)]
+        dtmf: Keys,
     },
+}
+
+fn parse_keys(text: &str) -> Result<Keys, NotAKey> {
+    text.parse()
 }
 
 pub async fn run(command: SimCommand) -> anyhow::Result<()> {
@@ -137,6 +148,7 @@ pub async fn run(command: SimCommand) -> anyhow::Result<()> {
             record,
             max_duration,
             transfer_answer,
+            dtmf,
         } => {
             if let Some(path) = &record {
                 // Fail now rather than after the call if the recording cannot be written.
@@ -148,6 +160,7 @@ pub async fn run(command: SimCommand) -> anyhow::Result<()> {
             config.max_duration = Duration::from_secs(max_duration);
             config.record = record.is_some();
             config.transfer_answer = transfer_answer;
+            config.dtmf = dtmf;
             for name in &say {
                 config.utterances.push(
                     fixtures
@@ -189,6 +202,12 @@ pub async fn run(command: SimCommand) -> anyhow::Result<()> {
                 report.marks_echoed,
                 report.clears
             );
+            for (n, menu) in report.menu_answers.iter().enumerate() {
+                println!("menu answer {}: {menu}", n + 1);
+            }
+            if report.digits_sent > 0 {
+                println!("keys pressed during the call: {}", report.digits_sent);
+            }
             if let Some(action) = &report.action {
                 println!("connect action answered: {action}");
             }

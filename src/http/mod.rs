@@ -7,6 +7,7 @@
 //! |---|---|
 //! | `POST /twilio/voice` | a call comes in: the routing decision, rendered as `<Connect><Stream>` or a refusal |
 //! | `GET /twilio/stream` | Twilio's media stream (WebSocket), run by `telephony::Streams` |
+//! | `POST /twilio/menu` | a caller's key or words after a number's menu (`<Gather>`): the menu again, the chosen agent, or a person |
 //! | `POST /twilio/connect-action` | the stream ended: hang up or fall back |
 //! | `POST /twilio/voicemail` | a fallback voicemail was recorded |
 //! | `POST /twilio/call-status` | the number's status callback: the call's final length |
@@ -15,6 +16,7 @@
 
 pub mod api;
 pub mod error;
+pub mod menu;
 pub mod ops;
 pub mod render;
 pub mod signed;

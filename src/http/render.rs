@@ -20,6 +20,7 @@ pub fn answer(answer: &Answer, public_url: &str) -> Twiml {
             ],
         }),
         Answer::Refuse(fallback) => self::fallback(fallback, public_url),
+        Answer::Menu(menu) => super::menu::render(menu, public_url),
     };
     Twiml(response.render())
 }

@@ -44,6 +44,7 @@ where
         .route("/twilio/call-status", post(call_status))
         .route("/twilio/whisper", post(whisper))
         .route("/twilio/transfer-action", post(transfer_action))
+        .route("/twilio/menu", post(super::menu::menu))
 }
 
 /// `POST /twilio/voice`: a call to one of our numbers.

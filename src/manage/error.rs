@@ -120,6 +120,10 @@ fn conflict_of(constraint: Constraint) -> ManageError {
             "in_use",
             "The row is referenced by other rows, or refers to one that does not exist in this account.",
         ),
+        Constraint::MenuPhoneNumber => ManageError::conflict(
+            "number_has_menu",
+            "This phone number answers with a menu; delete the menu to give the number to an agent.",
+        ),
         other => ManageError::conflict("conflict", format!("Conflict: {other}.")),
     }
 }

@@ -24,6 +24,7 @@ pub mod hosts;
 pub mod idempotency;
 pub mod input;
 pub mod keys;
+pub mod menus;
 pub mod schedules;
 pub mod usage;
 

@@ -106,6 +106,13 @@ impl Store {
             return Ok(before);
         }
         agent.validate()?;
+        if let Some(number) = agent
+            .phone_number
+            .as_deref()
+            .filter(|_| agent.phone_number != before.phone_number)
+        {
+            super::menus::refuse_menu_number(&mut tx, self.backend(), number).await?;
+        }
         agent.updated_at = row::now().max(before.updated_at);
         sqlx::query(
             "UPDATE agents SET name = $3, phone_number = $4, elevenlabs_agent_id = $5, timezone = $6, \

@@ -221,10 +221,15 @@ impl Store {
     pub async fn create_agent(&self, account_id: &AccountId, new: NewAgent) -> StoreResult<Agent> {
         let agent = new.into_agent(account_id);
         agent.validate()?;
+        let mut tx = self.begin_write().await?;
+        if let Some(number) = &agent.phone_number {
+            super::menus::refuse_menu_number(&mut tx, self.backend(), number).await?;
+        }
         agent
             .bind_all(sqlx::query(INSERT_AGENT))
-            .execute(&self.pool)
+            .execute(&mut *tx)
             .await?;
+        tx.commit().await?;
         self.agents_changed();
         Ok(agent)
     }
@@ -257,6 +262,9 @@ impl Store {
                 .await?;
         if live >= i64::from(max_agents) {
             return Ok(None);
+        }
+        if let Some(number) = &agent.phone_number {
+            super::menus::refuse_menu_number(&mut tx, self.backend(), number).await?;
         }
         agent
             .bind_all(sqlx::query(INSERT_AGENT))

@@ -83,6 +83,8 @@ pub enum Constraint {
     /// Another uniqueness rule, as the backend names it (a PostgreSQL constraint name, or
     /// SQLite's column list such as `accounts.id`).
     Other(String),
+    /// The phone number has a menu (a number answers by a menu or by an agent, not both).
+    MenuPhoneNumber,
 }
 
 impl fmt::Display for Constraint {
@@ -98,6 +100,7 @@ impl fmt::Display for Constraint {
             Constraint::ForeignKey(Some(name)) => write!(f, "referenced row missing ({name})"),
             Constraint::ForeignKey(None) => f.write_str("referenced row missing"),
             Constraint::Other(name) => write!(f, "unique rule {name}"),
+            Constraint::MenuPhoneNumber => f.write_str("phone number already has a menu"),
         }
     }
 }

@@ -58,6 +58,11 @@ const MIGRATIONS: &[(i64, &str, &str)] = &[
         include_str!("../../migrations/0014_one_transfer_per_call.sql"),
     ),
     (
+        15,
+        "number menus",
+        include_str!("../../migrations/0015_number_menus.sql"),
+    ),
+    (
         16,
         "call consent",
         include_str!("../../migrations/0016_call_consent.sql"),

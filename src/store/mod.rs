@@ -31,6 +31,7 @@ mod hosts;
 mod idempotency;
 mod ids;
 mod in_use;
+mod menus;
 mod migrate;
 mod opening_ranges;
 mod page;
@@ -71,6 +72,7 @@ pub use idempotency::IdempotentStart;
 pub use ids::CallEventId;
 pub use ids::{AccountId, ActivityId, AgentId, ApiKeyId, BookingId, CallId, ContactId, EventTypeId, HostId};
 pub use in_use::{Deletion, InUse};
+pub use menus::{MAX_MENU_CHOICES, MenuChoice, MenuTarget, NewMenu, NumberMenu};
 pub use migrate::latest_version as latest_schema_version;
 pub use opening_ranges::{MinuteRange, WeeklyRange};
 pub use opening_ranges::{

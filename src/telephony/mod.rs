@@ -2,7 +2,7 @@
 //!
 //! | service | what |
 //! |---|---|
-//! | [`Reception`] | Twilio's voice webhooks: inbound routing ([`route`], a pure decision), the stream token, the pre-warmed agent, the call's record; the fallback after a stream; voicemail |
+//! | [`Reception`] | Twilio's voice webhooks: inbound routing ([`route`], a pure decision), the stream token, the pre-warmed agent, the call's record; the fallback after a stream; voicemail; a number's menu ([`menu`], pure rules) |
 //! | [`Streams`] | runs an accepted media stream to its end: the session, the agent attached when the stream starts ([`attach`]), the call counted for the drain |
 //! | [`Directory`] | which agent a number, a stream's token or a webhook tool's reference names; the call path's lookups cached briefly |
 //! | [`CallRecorder`] | the call records, written by one worker through a pool of their own (progress while a call runs, its end retried); how each call ended, for its connect action |
@@ -26,6 +26,8 @@ pub mod fallback;
 mod fixtures;
 pub mod greeting;
 pub mod initiation;
+pub mod menu;
+mod menu_calls;
 pub mod metrics;
 pub mod observers;
 pub mod reception;
@@ -42,6 +44,7 @@ pub use attach::{AgentConnections, Attacher};
 pub use callback_fields::BadField;
 pub use directory::{Directory, Line, ResolveError};
 pub use fallback::{Fallback, Then};
+pub use menu_calls::{Destination, MenuAnswer, MenuPrompt};
 pub use metrics::{ConnectionRefusal, ErrorKind, Metrics};
 pub use observers::{LiveEvent, LiveFeed, LogLines, Observers};
 pub use reception::{AfterStream, Answer, CallStatus, Connect, Reception};

@@ -26,6 +26,7 @@ use super::callback_fields::{self, BadField, MAX_CALL_SECS, MAX_RECORDING_SECS};
 use super::directory::Directory;
 use super::fallback::{self, Fallback};
 use super::initiation::look_up_and_build;
+use super::menu_calls::{Destination, MenuAnswer};
 use super::metrics::{ErrorKind, Metrics};
 use super::recorder::CallRecorder;
 use super::route::{self, InboundCall, Intake, Lookup, Refusal, Route};
@@ -39,6 +40,8 @@ pub enum Answer {
     Connect(Connect),
     /// Not connected: what the caller hears instead.
     Refuse(Fallback),
+    /// The number's menu: the caller is asked to choose, or sent to a person.
+    Menu(MenuAnswer),
 }
 
 /// The parameters a connected call's media stream carries back to us.
@@ -87,6 +90,16 @@ pub struct CallStatus<'a> {
 impl Reception {
     /// A call comes in; `None` when the webhook did not say which call or which number.
     pub async fn answer(&self, call: Option<InboundCall>, now: Timestamp) -> Answer {
+        self.answer_to(call, Destination::Number, now).await
+    }
+
+    /// A call comes in for `destination`: the number called, or an agent its menu chose.
+    pub(super) async fn answer_to(
+        &self,
+        call: Option<InboundCall>,
+        destination: Destination,
+        now: Timestamp,
+    ) -> Answer {
         let Some(call) = call else {
             tracing::warn!("voice webhook without CallSid or To");
             return Answer::Refuse(Fallback::not_in_service(&self.call_config));
@@ -95,8 +108,14 @@ impl Reception {
         let admitted = self.admission.admit();
         let found = match admitted {
             None => Ok(None),
-            Some(_) => self.directory.line(&call.to).await,
+            Some(_) => destination.line(&self.directory, &call.to).await,
         };
+        // A number no agent answers may have a menu.
+        if let (Some(_), Ok(None), Destination::Number) = (&admitted, &found, &destination)
+            && let Some(menu) = self.menu_for(&call).await
+        {
+            return menu;
+        }
         let lookup = match &found {
             Ok(Some(line)) => Lookup::Found(line),
             Ok(None) => Lookup::NotFound,
@@ -244,7 +263,11 @@ impl Reception {
             call_sid,
             "stream ended without the agent finishing; playing the fallback"
         );
-        let agent = self.directory.agent_for_number(to).await.ok().flatten();
+        let agent = match self.directory.agent_for_number(to).await.ok().flatten() {
+            Some(agent) => Some(agent),
+            // A menu's number: the agent the caller chose.
+            None => self.chosen_agent(call_sid).await,
+        };
         AfterStream::Fallback(Fallback::for_agent(agent.as_ref(), &self.call_config))
     }
 

@@ -60,6 +60,20 @@ pub enum Verb {
         timeout_secs: Option<u32>,
         action: Option<String>,
     },
+    /// `<Gather>` listening for keys and speech (`input`: `dtmf`, `speech`, `dtmf speech`),
+    /// with `say` said meanwhile; what was heard is posted to `action`.
+    Gather {
+        action: String,
+        input: String,
+        num_digits: Option<u32>,
+        timeout_secs: Option<u32>,
+        hints: Option<String>,
+        say: Vec<String>,
+    },
+    /// `<Redirect method="POST">`: the next TwiML document is asked of `url`.
+    Redirect {
+        url: String,
+    },
 }
 
 impl Response {
@@ -179,6 +193,29 @@ fn render_verb(out: &mut String, verb: &Verb) {
             out.push_str("><Number");
             attr(out, "url", url.as_deref());
             let _ = write!(out, ">{}</Number></Dial>", escape(number));
+        }
+        Verb::Gather {
+            action,
+            input,
+            num_digits,
+            timeout_secs,
+            hints,
+            say,
+        } => {
+            out.push_str("<Gather");
+            attr(out, "action", Some(action));
+            attr(out, "hints", hints.as_deref());
+            attr(out, "input", Some(input));
+            attr(out, "numDigits", num_digits.map(|n| n.to_string()).as_deref());
+            attr(out, "timeout", timeout_secs.map(|t| t.to_string()).as_deref());
+            out.push('>');
+            for sentence in say {
+                let _ = write!(out, "<Say>{}</Say>", escape(sentence));
+            }
+            out.push_str("</Gather>");
+        }
+        Verb::Redirect { url } => {
+            let _ = write!(out, r#"<Redirect method="POST">{}</Redirect>"#, escape(url));
         }
     }
 }

@@ -23,10 +23,12 @@ struct Rows {
     contact: String,
     call: String,
     key: String,
+    /// The number of A's menu.
+    menu: String,
 }
 
 impl Rows {
-    fn all(&self) -> [&str; 8] {
+    fn all(&self) -> [&str; 9] {
         [
             &self.account,
             &self.agent,
@@ -36,6 +38,7 @@ impl Rows {
             &self.contact,
             &self.call,
             &self.key,
+            &self.menu,
         ]
     }
 
@@ -54,11 +57,13 @@ impl Rows {
             Some("calls") => &self.call,
             Some("keys") => &self.key,
             Some("plans") => "pro",
+            Some("menus") => &self.menu,
             other => panic!("no row of account A for {other:?} in {path}: add one to `populate`"),
         };
         path.trim_start_matches("/api/v1")
             .replace("{id}", id)
             .replace("{name}", id)
+            .replace("{phone_number}", id)
             .replace("{date}", "2031-01-06")
     }
 }
@@ -117,7 +122,16 @@ async fn populate(api: &TestApi, a: &Business) -> Rows {
         .await
         .unwrap()
         .expect("a new call");
+    let menu = "+14155550900".to_owned();
+    api.put(
+        &format!("/menus/{menu}"),
+        &a.key,
+        json!({"prompt": "Hello.", "choices": [{"digit": 1, "label": "Ava", "agent_id": a.demo.agent_id.to_string()}]}),
+    )
+    .await
+    .expect(201);
     Rows {
+        menu,
         account: a.demo.account_id.to_string(),
         agent: a.demo.agent_id.to_string(),
         host: a.demo.host_id.to_string(),
@@ -157,6 +171,9 @@ fn body_for(method: &Method, path: &str, rows: &Rows) -> Option<Value> {
         ("PUT", "/api/v1/hosts/{id}/weekly-hours") => json!({"ranges": []}),
         ("POST", "/api/v1/keys") => json!({"name": "mallory"}),
         ("PATCH", "/api/v1/plans/{name}") => json!({"max_agents": 99}),
+        ("PUT", "/api/v1/menus/{phone_number}") => {
+            json!({"prompt": "Mine", "choices": [{"digit": 1, "label": "me", "agent_id": rows.agent}]})
+        }
         _ => return None,
     };
     Some(body)
@@ -173,6 +190,8 @@ enum Expect {
     BadReference,
     /// B's own rows: fine, as long as none of A's shows.
     OwnRows,
+    /// A's number: refused, as an invalid reference or a conflict.
+    Taken,
 }
 
 fn expect_for(method: &Method, path: &str) -> Expect {
@@ -183,7 +202,11 @@ fn expect_for(method: &Method, path: &str) -> Expect {
         (method.as_str(), path),
         ("POST", "/api/v1/bookings") | ("POST", "/api/v1/event-types")
     );
-    if path.contains('{') {
+    if (method.as_str(), path) == ("PUT", "/api/v1/menus/{phone_number}") {
+        // Setting A's number's menu, naming A's agent: the agent is not found (422), and the
+        // number is A's (409); A's menu reads the same afterwards.
+        Expect::Taken
+    } else if path.contains('{') {
         Expect::NotFound
     } else if refers_to_a_in_body {
         Expect::BadReference
@@ -217,6 +240,8 @@ async fn snapshot(api: &TestApi, key: &str, rows: &Rows) -> BTreeMap<String, Val
         format!("/calls/{}", rows.call),
         "/keys".to_owned(),
         "/usage".to_owned(),
+        "/menus".to_owned(),
+        format!("/menus/{}", rows.menu),
     ];
     for path in paths {
         let mut body = api.get(&path, key).await.expect(200);
@@ -273,6 +298,9 @@ async fn no_key_reads_or_writes_another_accounts_rows() {
                     Expect::NotFound => assert_eq!(status, 404, "{method} {filled}: {text}"),
                     Expect::BadReference => {
                         assert!(matches!(status, 404 | 422), "{method} {filled}: {status} {text}")
+                    }
+                    Expect::Taken => {
+                        assert!(matches!(status, 409 | 422), "{method} {filled}: {status} {text}")
                     }
                     Expect::OwnRows => {
                         assert!(answer.status.is_success(), "{method} {filled}: {status} {text}");

@@ -12,6 +12,7 @@ mod consent;
 mod contacts;
 mod error_shape;
 mod isolation;
+mod menus;
 mod openapi;
 #[path = "../sdk/python.rs"]
 #[allow(dead_code)] // the SDK checks' finders are used by the sdk binary

@@ -13,6 +13,7 @@ mod front_door;
 mod greeting;
 mod health;
 mod loadtest;
+mod menu;
 mod output;
 mod prewarm;
 mod reception;

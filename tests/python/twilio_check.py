@@ -11,7 +11,7 @@ import json
 import sys
 
 from twilio.request_validator import RequestValidator
-from twilio.twiml.voice_response import Connect, Dial, Record, Say, Stream, VoiceResponse
+from twilio.twiml.voice_response import Connect, Dial, Gather, Record, Say, Stream, VoiceResponse
 
 
 class MultiDict:
@@ -78,6 +78,19 @@ def twiml(doc):
             response.pause(length=verb["length"])
         elif kind == "hangup":
             response.hangup()
+        elif kind == "gather":
+            gather = Gather(
+                action=verb["action"],
+                input=verb["input"],
+                num_digits=verb.get("num_digits"),
+                timeout=verb.get("timeout"),
+                hints=verb.get("hints"),
+            )
+            for text in verb["say"]:
+                gather.say(text)
+            response.append(gather)
+        elif kind == "redirect":
+            response.redirect(verb["url"], method="POST")
         else:
             raise ValueError(f"unknown verb {kind}")
     return str(response)

@@ -290,6 +290,24 @@ fn twiml_matches_what_twilio_python_builds() {
             Response::new().verb(Verb::Pause { length_secs: 2 }).hangup(),
             json!([{"verb": "pause", "length": 2}, {"verb": "hangup"}]),
         ),
+        (
+            Response::new()
+                .verb(Verb::Gather {
+                    action: "https://bridge.example.com/twilio/menu?silences=0&misses=1".into(),
+                    input: "dtmf speech".into(),
+                    num_digits: Some(1),
+                    timeout_secs: Some(5),
+                    hints: Some("billing, pay, the front desk".into()),
+                    say: vec![tricky.into(), "For billing, press 2 or say billing.".into()],
+                })
+                .verb(Verb::Redirect {
+                    url: "https://bridge.example.com/twilio/menu?silences=0&misses=1".into(),
+                }),
+            json!([{"verb": "gather", "action": "https://bridge.example.com/twilio/menu?silences=0&misses=1",
+                    "input": "dtmf speech", "num_digits": 1, "timeout": 5, "hints": "billing, pay, the front desk",
+                    "say": [tricky, "For billing, press 2 or say billing."]},
+                   {"verb": "redirect", "url": "https://bridge.example.com/twilio/menu?silences=0&misses=1"}]),
+        ),
     ];
     let request = json!({"twiml": documents.iter().map(|(_, d)| d.clone()).collect::<Vec<_>>()});
     let answer = ask_python(&python, &request);

@@ -9,6 +9,7 @@ mod call_records;
 mod connect;
 mod crm;
 mod health;
+mod menus;
 mod metering;
 mod records;
 mod setup;

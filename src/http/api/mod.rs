@@ -23,6 +23,7 @@ pub mod extract;
 pub mod hosts;
 pub mod idempotency;
 pub mod keys;
+pub mod menus;
 pub mod page;
 pub mod plans;
 pub mod schedules;
@@ -103,6 +104,7 @@ fn documented() -> OpenApiRouter<ApiState> {
         .merge(contacts::routes())
         .merge(calls::routes())
         .merge(usage::routes())
+        .merge(menus::routes())
 }
 
 /// The OpenAPI document of the API.

@@ -170,7 +170,11 @@ mod tests {
     #[test]
     fn a_transfer_is_asked_for_by_the_agents_named_or_by_every_agent() {
         let mut config = SimAgentConfig::default();
-        assert_eq!(config.transfer_reason_for("agent_a"), None, "no reason, no transfer");
+        assert_eq!(
+            config.transfer_reason_for("agent_a"),
+            None,
+            "no reason, no transfer"
+        );
         config.transfer_reason = Some("a person".into());
         assert_eq!(config.transfer_reason_for("agent_a").as_deref(), Some("a person"));
         config.transfer_agents = vec!["agent_b".into()];

@@ -1,6 +1,7 @@
 //! `switchboard sim caller`: plays Twilio's part of one inbound call against a bridge.
 //!
-//! It posts the signed voice webhook, follows the `<Connect><Stream>` it gets back, opens the
+//! It posts the signed voice webhook, answers a number's menu (`<Gather>`) with its keys
+//! ([`keys`]), follows the `<Connect><Stream>` it gets back, opens the
 //! media stream with a signed handshake, and speaks a script of recorded utterances in
 //! real-time 20 ms μ-law frames (silence in between, as Twilio sends). What the bridge sends
 //! back is played the way Twilio plays it (see [`playout`]): in order, in real time, marks
@@ -9,6 +10,7 @@
 //! action>` URL as Twilio would. Both sides can be recorded to a stereo WAV (caller left,
 //! what the caller heard right).
 
+pub mod keys;
 pub mod playout;
 pub mod stream;
 pub mod transfer;
@@ -24,6 +26,7 @@ use tokio_tungstenite::tungstenite::Message;
 use crate::audio::ulaw;
 use crate::wire::twilio::StreamMessage;
 use crate::wire::twiml;
+pub use keys::{Keys, NotAKey};
 use playout::Playout;
 use stream::{CallerMessages, FRAME, FRAME_BYTES, echo_marks};
 pub use transfer::{TransferAnswer, TransferReport};
@@ -57,6 +60,9 @@ pub struct CallerConfig {
     pub record: bool,
     /// How the person answers when the bridge hands the call to one (`<Dial>`).
     pub transfer_answer: TransferAnswer,
+    /// Keys pressed: one per menu (`<Gather>`), then the rest during the stream, once the
+    /// agent has been heard (see [`keys`]).
+    pub dtmf: Keys,
 }
 
 impl CallerConfig {
@@ -74,6 +80,7 @@ impl CallerConfig {
             linger: Duration::from_secs(15),
             record: false,
             transfer_answer: TransferAnswer::default(),
+            dtmf: Keys::default(),
         }
     }
 }
@@ -97,6 +104,11 @@ pub struct CallReport {
     pub answer: String,
     /// The TwiML of the `<Connect action>` request, if the bridge ended the stream.
     pub action: Option<String>,
+    /// The TwiML of each request a menu led to (its `<Gather>` action or `<Redirect>`), in
+    /// order; the call went on with the last.
+    pub menu_answers: Vec<String>,
+    /// Keys pressed during the stream (`dtmf` messages sent).
+    pub digits_sent: u64,
     /// True when the bridge closed the stream; false when the caller hung up.
     pub ended_by_bridge: bool,
     pub turns_spoken: usize,
@@ -124,6 +136,8 @@ pub enum CallerError {
     Twiml(String),
     #[error("media stream: {0}")]
     Stream(String),
+    #[error(transparent)]
+    Menu(#[from] keys::MenuError),
 }
 
 /// Places one call. `events` receives progress if given.
@@ -148,12 +162,17 @@ pub async fn place_call(
     emit(CallerEvent::Answered {
         call_sid: call_sid.clone(),
     });
+    let mut keys = config.dtmf.clone();
+    let menu_answers = keys::follow_menus(&hooks, &call, &answer, &mut keys).await?;
+    let answered = menu_answers.last().unwrap_or(&answer).clone();
     let mut report = CallReport {
         call_sid: call_sid.clone(),
         answer: answer.clone(),
+        menu_answers,
         ..CallReport::default()
     };
-    let Some(connect) = twiml::parse_connect(&answer).map_err(|e| CallerError::Twiml(e.to_string()))? else {
+    let Some(connect) = twiml::parse_connect(&answered).map_err(|e| CallerError::Twiml(e.to_string()))?
+    else {
         return Ok(report); // no stream: the bridge said something and hung up
     };
 
@@ -195,6 +214,16 @@ pub async fn place_call(
                 if playout.played_bytes() > before && report.first_audio_after.is_none() {
                     report.first_audio_after = Some(began.elapsed());
                     emit(CallerEvent::AgentAudio);
+                }
+                // Keys are pressed once the agent has been heard.
+                if report.first_audio_after.is_some()
+                    && let Some(key) = keys.in_frame()
+                {
+                    let dtmf = messages.dtmf(&key.to_string());
+                    if socket.send(dtmf.into()).await.is_err() {
+                        break true;
+                    }
+                    report.digits_sent += 1;
                 }
                 let (frame, started_turn) = turns.next_frame(audible);
                 if let Some(turn) = started_turn {
