@@ -14,6 +14,7 @@ mod agents;
 mod api_keys;
 mod backend;
 mod bookings;
+mod call_admission;
 mod call_events;
 mod call_log;
 mod call_timeline;
@@ -50,6 +51,7 @@ pub use api_keys::{ApiKey, NewApiKey};
 pub use bookings::{
     Booking, BookingFilter, BookingStatus, REFERENCE_ALPHABET, REFERENCE_LEN, normalize_reference,
 };
+pub use call_admission::CallAdmission;
 pub use call_events::{CallEvent, CallEventKind, NewCallEvent};
 pub use call_log::CallFilter;
 pub use call_timeline::CallTimeline;

@@ -44,7 +44,14 @@ pub struct TestStore {
 /// Owns a test database; dropping it deletes the database.
 enum Cleanup {
     SqliteDir(PathBuf),
-    PostgresDatabase { server_url: String, name: String },
+    PostgresDatabase {
+        server_url: String,
+        name: String,
+    },
+    /// Another store's database, opened again: left to that store.
+    Shared {
+        url: String,
+    },
 }
 
 impl Deref for TestStore {
@@ -66,6 +73,20 @@ impl TestStore {
         match &self.cleanup {
             Cleanup::SqliteDir(dir) => sqlite_url(dir),
             Cleanup::PostgresDatabase { server_url, name } => database_url(server_url, name),
+            Cleanup::Shared { url } => url.clone(),
+        }
+    }
+
+    /// A second store on this database, as another instance sharing it opens it; dropping it
+    /// leaves the database to this one.
+    pub async fn another_instance(&self) -> TestStore {
+        let url = self.url();
+        match Store::connect_with(&url, test_options()).await {
+            Ok(store) => TestStore {
+                store,
+                cleanup: Cleanup::Shared { url },
+            },
+            Err(error) => panic!("cannot open the test database again: {error}"),
         }
     }
 }
@@ -79,6 +100,7 @@ impl std::fmt::Debug for Cleanup {
                 .field("server_url", &redact_url(server_url))
                 .field("name", name)
                 .finish(),
+            Cleanup::Shared { url } => f.debug_tuple("Shared").field(&redact_url(url)).finish(),
         }
     }
 }
@@ -89,6 +111,7 @@ impl Drop for Cleanup {
             Cleanup::SqliteDir(dir) => {
                 let _ = std::fs::remove_dir_all(dir);
             }
+            Cleanup::Shared { .. } => {}
             Cleanup::PostgresDatabase { server_url, name } => {
                 // Drop runs outside any async context we could borrow (possibly while a test
                 // unwinds), so the DROP DATABASE gets a thread and a runtime of its own. FORCE
@@ -187,6 +210,7 @@ impl EmptyDatabase {
         match &self.cleanup {
             Cleanup::SqliteDir(dir) => sqlite_url(dir),
             Cleanup::PostgresDatabase { server_url, name } => database_url(server_url, name),
+            Cleanup::Shared { url } => url.clone(),
         }
     }
 }
