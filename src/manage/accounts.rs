@@ -11,6 +11,8 @@ use crate::store::{
 };
 
 const MAX_ACCOUNT_NAME_CHARS: usize = 100;
+/// Long enough for any booking page's address, short enough to read out.
+const MAX_BOOKING_URL_CHARS: usize = 500;
 
 /// A new account, as the operator asks for it.
 #[derive(Debug, Clone)]
@@ -82,6 +84,9 @@ impl Accounts {
         if let Some(name) = &change.name {
             check_name(name)?;
         }
+        if let Some(Some(url)) = &change.booking_url {
+            check_booking_url(url)?;
+        }
         Ok(self.store.update_account(id, change).await?)
     }
 
@@ -99,6 +104,22 @@ pub fn period_of(account: &Account, now: Timestamp) -> ManageResult<BillingPerio
     let zone = crate::timezone::zone(&account.timezone)
         .map_err(|refused| ManageError::invalid("timezone", refused.to_string()))?;
     Ok(billing_period(account.created_at, &zone, now))
+}
+
+/// A booking page callers can be sent to: an absolute `http` or `https` address.
+fn check_booking_url(url: &str) -> ManageResult<()> {
+    let invalid = |message: &str| ManageError::invalid("booking_url", message.to_owned());
+    if url.chars().count() > MAX_BOOKING_URL_CHARS {
+        return Err(invalid(&format!(
+            "must be at most {MAX_BOOKING_URL_CHARS} characters"
+        )));
+    }
+    match url::Url::parse(url) {
+        Ok(parsed) if matches!(parsed.scheme(), "http" | "https") && parsed.host().is_some() => Ok(()),
+        _ => Err(invalid(
+            "must be an absolute http or https address, like https://example.com/book",
+        )),
+    }
 }
 
 fn check_name(name: &str) -> ManageResult<()> {

@@ -19,6 +19,10 @@ pub struct Account {
     /// IANA zone in which the account's billing period turns.
     pub timezone: String,
     pub created_at: Timestamp,
+    /// The business's online booking page, told to callers the agent cannot take.
+    pub booking_url: Option<String>,
+    /// The account records its calls: callers are asked for consent first.
+    pub record_calls: bool,
 }
 
 #[derive(Debug, Clone)]
@@ -33,11 +37,14 @@ pub struct AccountChange {
     pub name: Option<String>,
     pub plan: Option<String>,
     pub timezone: Option<String>,
+    /// `Some(None)` removes the booking page.
+    pub booking_url: Option<Option<String>>,
+    pub record_calls: Option<bool>,
 }
 
 macro_rules! account_columns {
     () => {
-        "id, name, plan, timezone, created_at"
+        "id, name, plan, timezone, created_at, booking_url, record_calls"
     };
 }
 
@@ -49,6 +56,8 @@ impl Account {
             plan: row::text(row, "plan")?,
             timezone: row::text(row, "timezone")?,
             created_at: row::instant(row, "created_at")?,
+            booking_url: row::opt_text(row, "booking_url")?,
+            record_calls: row::flag(row, "record_calls")?,
         })
     }
 }
@@ -69,6 +78,8 @@ impl Store {
             plan: new.plan,
             timezone: timezone.to_owned(),
             created_at: row::now(),
+            booking_url: None,
+            record_calls: false,
         };
         sqlx::query(
             "INSERT INTO accounts (id, name, plan, timezone, created_at) VALUES ($1, $2, $3, $4, $5)",
@@ -124,13 +135,24 @@ impl Store {
             validate::timezone(&timezone)?;
             account.timezone = timezone;
         }
-        sqlx::query("UPDATE accounts SET name = $2, plan = $3, timezone = $4 WHERE id = $1")
-            .bind(id.as_str())
-            .bind(&account.name)
-            .bind(&account.plan)
-            .bind(&account.timezone)
-            .execute(&self.pool)
-            .await?;
+        if let Some(booking_url) = change.booking_url {
+            account.booking_url = booking_url;
+        }
+        if let Some(record_calls) = change.record_calls {
+            account.record_calls = record_calls;
+        }
+        sqlx::query(
+            "UPDATE accounts SET name = $2, plan = $3, timezone = $4, booking_url = $5, \
+             record_calls = $6 WHERE id = $1",
+        )
+        .bind(id.as_str())
+        .bind(&account.name)
+        .bind(&account.plan)
+        .bind(&account.timezone)
+        .bind(account.booking_url.as_deref())
+        .bind(i64::from(account.record_calls))
+        .execute(&self.pool)
+        .await?;
         Ok(account)
     }
 

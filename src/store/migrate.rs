@@ -43,6 +43,11 @@ const MIGRATIONS: &[(i64, &str, &str)] = &[
     ),
     (10, "records", include_str!("../../migrations/0010_records.sql")),
     (
+        11,
+        "account reception",
+        include_str!("../../migrations/0011_account_reception.sql"),
+    ),
+    (
         17,
         "call routing",
         include_str!("../../migrations/0017_call_routing.sql"),

@@ -40,6 +40,8 @@ pub(crate) fn line() -> Line {
             plan: "pro".into(),
             timezone: "UTC".into(),
             created_at: Timestamp::UNIX_EPOCH,
+            booking_url: None,
+            record_calls: false,
         },
         hours: ActiveHours::new(false, "UTC", AfterHours::Voicemail, None, None, Vec::new()).unwrap(),
     }

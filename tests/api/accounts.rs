@@ -48,6 +48,72 @@ async fn the_operator_makes_an_account_whose_key_reads_its_plan_and_period() {
 }
 
 #[tokio::test]
+async fn a_business_sets_its_booking_page_and_call_recording() {
+    on_each_backend(|api| async move {
+        let account = api.account("Dental Care", "pro").await;
+        let own = api.get("/account", &account.key).await.expect(200);
+        assert_eq!(own["account"]["booking_url"], serde_json::Value::Null);
+        assert_eq!(own["account"]["record_calls"], false);
+
+        let set = api
+            .patch(
+                "/account",
+                &account.key,
+                json!({"booking_url": "https://dental.example/book", "record_calls": true}),
+            )
+            .await
+            .expect(200);
+        assert_eq!(set["booking_url"], "https://dental.example/book");
+        assert_eq!(set["record_calls"], true);
+        assert_eq!(set["plan"], "pro", "what was left out stays");
+        let own = api.get("/account", &account.key).await.expect(200);
+        assert_eq!(own["account"]["booking_url"], "https://dental.example/book");
+        assert_eq!(own["account"]["record_calls"], true);
+
+        for (bad, why) in [
+            ("dental.example/book", "no scheme"),
+            ("ftp://dental.example/book", "not http"),
+            ("https://", "no host"),
+        ] {
+            let refused = api
+                .patch("/account", &account.key, json!({"booking_url": bad}))
+                .await
+                .error(422);
+            assert_eq!(refused["field"], "booking_url", "{why}: {refused}");
+        }
+        let long = format!("https://dental.example/{}", "a".repeat(500));
+        let refused = api
+            .patch("/account", &account.key, json!({"booking_url": long}))
+            .await
+            .error(422);
+        assert_eq!(refused["field"], "booking_url");
+        let plan = api
+            .patch("/account", &account.key, json!({"plan": "business"}))
+            .await
+            .error(422);
+        assert!(plan["message"].as_str().unwrap().contains("plan"), "{plan}");
+        let own = api.get("/account", &account.key).await.expect(200);
+        assert_eq!(
+            own["account"]["booking_url"], "https://dental.example/book",
+            "refusals change nothing"
+        );
+        assert_eq!(own["plan"]["name"], "pro");
+
+        let cleared = api
+            .patch(
+                &format!("/accounts/{}", account.id),
+                &api.operator,
+                json!({"booking_url": null, "record_calls": false}),
+            )
+            .await
+            .expect(200);
+        assert_eq!(cleared["booking_url"], serde_json::Value::Null);
+        assert_eq!(cleared["record_calls"], false);
+    })
+    .await;
+}
+
+#[tokio::test]
 async fn bad_accounts_are_refused_naming_the_field() {
     on_each_backend(|api| async move {
         let unknown_plan = api

@@ -134,6 +134,7 @@ fn body_for(method: &Method, path: &str, rows: &Rows) -> Option<Value> {
     let body = match (method.as_str(), path) {
         ("POST", "/api/v1/accounts") => json!({"name": "Mallory"}),
         ("PATCH", "/api/v1/accounts/{id}") => json!({"plan": "free"}),
+        ("PATCH", "/api/v1/account") => json!({"booking_url": "https://mallory.example/book"}),
         ("POST", "/api/v1/agents") => json!({"name": "Mallory", "elevenlabs_agent_id": "agent_m"}),
         ("PATCH", "/api/v1/agents/{id}") => json!({"name": "Mallory"}),
         ("PATCH", "/api/v1/agents/{id}/active-hours") => json!({"enabled": false}),

@@ -37,9 +37,10 @@ pub enum AccountsCommand {
         /// The account's id.
         id: String,
     },
-    /// Renames an account, or moves it to another plan or time zone.
+    /// Renames an account, moves it to another plan or time zone, or sets its booking page or
+    /// call recording.
     #[command(group(clap::ArgGroup::new("change").required(true).multiple(true)
-        .args(["name", "plan", "timezone"])))]
+        .args(["name", "plan", "timezone", "booking_url", "no_booking_url", "record_calls"])))]
     Set {
         /// The account's id.
         id: String,
@@ -49,6 +50,15 @@ pub enum AccountsCommand {
         plan: Option<String>,
         #[arg(long, value_name = "Area/City")]
         timezone: Option<String>,
+        /// The business's online booking page, told to callers the agent cannot take.
+        #[arg(long, value_name = "URL", conflicts_with = "no_booking_url")]
+        booking_url: Option<String>,
+        /// Removes the booking page.
+        #[arg(long)]
+        no_booking_url: bool,
+        /// Whether the account records its calls (callers are asked for consent first).
+        #[arg(long, value_name = "true|false")]
+        record_calls: Option<bool>,
     },
 }
 
@@ -128,8 +138,22 @@ pub async fn run(command: AccountsCommand, accounts: &Accounts, out: Output) -> 
             name,
             plan,
             timezone,
+            booking_url,
+            no_booking_url,
+            record_calls,
         } => {
-            let change = AccountChange { name, plan, timezone };
+            let booking_url = match (booking_url, no_booking_url) {
+                (Some(url), _) => Some(Some(url)),
+                (None, true) => Some(None),
+                (None, false) => None,
+            };
+            let change = AccountChange {
+                name,
+                plan,
+                timezone,
+                booking_url,
+                record_calls,
+            };
             let account = AccountBody::from(accounts.update(&AccountId::from(id), change).await.or_flag()?);
             out.emit(&account, |account| fields(&account_pairs(account)))
         }
@@ -143,5 +167,7 @@ fn account_pairs(account: &AccountBody) -> Vec<(&'static str, String)> {
         ("plan", account.plan.clone()),
         ("timezone", account.timezone.clone()),
         ("created_at", account.created_at.clone()),
+        ("booking_url", account.booking_url.clone().unwrap_or_default()),
+        ("record_calls", account.record_calls.to_string()),
     ]
 }

@@ -13,6 +13,7 @@ use utoipa::ToSchema;
 use utoipa_axum::{router::OpenApiRouter, routes};
 
 use super::auth::{AccountKey, OperatorKey};
+use super::extract::nullable;
 use super::keys::IssuedKeyBody;
 use super::plans::PlanBody;
 use super::{ApiJson, ApiQuery, ApiResult, ApiState, Created, ListQuery, Listed, rfc3339};
@@ -29,6 +30,12 @@ pub struct AccountBody {
     pub timezone: String,
     #[schema(format = DateTime)]
     pub created_at: String,
+    /// The business's online booking page, told to callers the agent cannot take; null when
+    /// there is none.
+    #[schema(format = "uri")]
+    pub booking_url: Option<String>,
+    /// Whether the account records its calls (callers are asked for consent first).
+    pub record_calls: bool,
 }
 
 impl From<Account> for AccountBody {
@@ -39,6 +46,8 @@ impl From<Account> for AccountBody {
             plan: account.plan,
             timezone: account.timezone,
             created_at: rfc3339(account.created_at),
+            booking_url: account.booking_url,
+            record_calls: account.record_calls,
         }
     }
 }
@@ -109,13 +118,31 @@ pub struct AccountPatch {
     pub name: Option<String>,
     pub plan: Option<String>,
     pub timezone: Option<String>,
+    /// An absolute http or https address, at most 500 characters; null removes it.
+    #[serde(default, deserialize_with = "nullable")]
+    #[schema(value_type = Option<String>, max_length = 500)]
+    pub booking_url: Option<Option<String>>,
+    pub record_calls: Option<bool>,
+}
+
+/// Changes a business makes to its own account; a field left out stays as it is.
+#[derive(Debug, Deserialize, ToSchema)]
+#[serde(deny_unknown_fields)]
+pub struct OwnAccountPatch {
+    #[schema(min_length = 1, max_length = 100)]
+    pub name: Option<String>,
+    /// An absolute http or https address, at most 500 characters; null removes it.
+    #[serde(default, deserialize_with = "nullable")]
+    #[schema(value_type = Option<String>, max_length = 500)]
+    pub booking_url: Option<Option<String>>,
+    pub record_calls: Option<bool>,
 }
 
 pub(super) fn routes() -> OpenApiRouter<ApiState> {
     OpenApiRouter::new()
         .routes(routes!(list_accounts, create_account))
         .routes(routes!(get_account, update_account))
-        .routes(routes!(own_account))
+        .routes(routes!(own_account, update_own_account))
 }
 
 /// Every account, oldest first (operator).
@@ -182,6 +209,8 @@ async fn update_account(
         name: patch.name,
         plan: patch.plan,
         timezone: patch.timezone,
+        booking_url: patch.booking_url,
+        record_calls: patch.record_calls,
     };
     Ok(Json(
         state.accounts.update(&AccountId::from(id), change).await?.into(),
@@ -197,4 +226,25 @@ async fn own_account(
 ) -> ApiResult<Json<AccountDetail>> {
     let view = state.accounts.get(&scope.account_id, Timestamp::now()).await?;
     Ok(Json(view.into()))
+}
+
+/// Renames the key's own account, or sets its booking page or call recording (the plan and
+/// time zone are the operator's).
+#[utoipa::path(patch, path = "/account", tag = "accounts", operation_id = "update_own_account",
+    request_body = OwnAccountPatch,
+    responses((status = 200, description = "The account as it is now", body = AccountBody)))]
+async fn update_own_account(
+    AccountKey(scope): AccountKey,
+    State(state): State<ApiState>,
+    ApiJson(patch): ApiJson<OwnAccountPatch>,
+) -> ApiResult<Json<AccountBody>> {
+    let change = AccountChange {
+        name: patch.name,
+        booking_url: patch.booking_url,
+        record_calls: patch.record_calls,
+        ..AccountChange::default()
+    };
+    Ok(Json(
+        state.accounts.update(&scope.account_id, change).await?.into(),
+    ))
 }

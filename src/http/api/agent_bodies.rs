@@ -4,6 +4,7 @@
 use serde::{Deserialize, Serialize};
 use utoipa::ToSchema;
 
+use super::extract::nullable;
 use super::plans::PlanBody;
 use super::rfc3339;
 use crate::hours::{ActiveHours, RangeInput, day_name, time_text};
@@ -11,15 +12,6 @@ use crate::manage::HoursPatch;
 use crate::manage::agent_fields::fallback_mode_word;
 use crate::manage::agents::{AgentDetail, AgentInput, AgentList, AgentPatch, FallbackInput};
 use crate::store::{Agent, EventType};
-
-/// A field that may be null: absent is `None`, null is `Some(None)`.
-fn nullable<'de, D, T>(deserializer: D) -> Result<Option<Option<T>>, D::Error>
-where
-    D: serde::Deserializer<'de>,
-    T: Deserialize<'de>,
-{
-    Option::<T>::deserialize(deserializer).map(Some)
-}
 
 /// What a caller gets when the agent cannot take the call.
 #[derive(Debug, Serialize, Deserialize, ToSchema)]

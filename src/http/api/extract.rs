@@ -8,8 +8,8 @@ use axum::http::StatusCode;
 use axum::http::header::CONTENT_TYPE;
 use axum::http::request::Parts;
 use axum::response::{IntoResponse, Response};
-use serde::Serialize;
 use serde::de::DeserializeOwned;
+use serde::{Deserialize, Serialize};
 
 use super::error::ApiFailure;
 
@@ -110,6 +110,16 @@ impl<T: Serialize> IntoResponse for Created<T> {
 }
 
 /// serde's messages start lower-case and end without a full stop.
+/// For `#[serde(default, deserialize_with = "nullable")]`: a field that may be null, where
+/// absent is `None` (left as it is) and null is `Some(None)` (removed).
+pub fn nullable<'de, D, T>(deserializer: D) -> Result<Option<Option<T>>, D::Error>
+where
+    D: serde::Deserializer<'de>,
+    T: Deserialize<'de>,
+{
+    Option::<T>::deserialize(deserializer).map(Some)
+}
+
 fn sentence(message: &str) -> String {
     let mut chars = message.chars();
     let mut out: String = match chars.next() {
