@@ -7,7 +7,7 @@
 
 use jiff::{SignedDuration, Timestamp};
 
-use crate::store::{Account, CallAdmission, NewCallRecord, StoreError};
+use crate::store::{CallAdmission, NewCallRecord, StoreError};
 
 use super::directory::Line;
 use super::fallback::Fallback;
@@ -15,11 +15,6 @@ use super::metrics::{CallRefusal, ErrorKind};
 use super::reception::Reception;
 use super::recovery::silent_limit;
 use super::route::{InboundCall, MinutesLeft, TurnAway};
-
-/// The account's booking page, where a caller is sent to book online.
-fn booking_page(_account: &Account) -> Option<&str> {
-    None
-}
 
 impl Reception {
     /// What is left of the line's account's minute pool at `now` (kept a few seconds per
@@ -73,7 +68,7 @@ impl Reception {
             reason = refusal.label(),
             "the line's agent does not take this call"
         );
-        let booking_url = booking_page(&line.account);
+        let booking_url = line.account.booking_url.as_deref();
         match why {
             TurnAway::AfterHours(behavior) | TurnAway::Inactive(behavior) => {
                 Fallback::after_hours(behavior, line.hours.message.as_deref(), &line.agent, booking_url)

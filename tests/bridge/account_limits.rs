@@ -12,7 +12,7 @@ use switchboard::store::testing::{self, TestStore};
 use switchboard::store::{CallDirection, NewCallRecord, PlanChange};
 use switchboard::telephony::{Answer, CallRefusal, InboundCall};
 
-use crate::routing::{ReadVerb, names, read_twiml};
+use crate::routing::{ReadVerb, names, read_twiml, set_booking_page};
 use crate::support::{DEAD_UPSTREAM, TestBridge, voice_params};
 
 /// Writes an ended call of `seconds` answered at `at` on the bridge's agent.
@@ -75,6 +75,7 @@ async fn with_under_a_minute_left_the_caller_hears_where_to_book_and_no_stream_s
         },
     )
     .await;
+    set_booking_page(&bridge, Some("https://book.example/adler")).await;
     // 61 seconds are two started minutes: past the limit of one.
     past_call(
         &bridge,
@@ -86,7 +87,7 @@ async fn with_under_a_minute_left_the_caller_hears_where_to_book_and_no_stream_s
     let verbs = post_voice(&bridge, "CAempty", bridge.number()).await;
     assert_eq!(names(&verbs), ["Say", "Say", "Hangup"], "{verbs:?}");
     assert!(verbs[0].text.contains("unavailable"), "{verbs:?}");
-    assert!(verbs[1].text.contains("book"), "{verbs:?}");
+    assert!(verbs[1].text.contains("https://book.example/adler"), "{verbs:?}");
     let row = bridge.store.call_by_sid("CAempty").await.unwrap().unwrap();
     assert_eq!(row.end_reason.as_deref(), Some("out_of_minutes"));
     let app = &bridge.server.app;

@@ -5,7 +5,7 @@
 //! with no range is never open, disabled hours always are.
 
 use jiff::Timestamp;
-use switchboard::store::{AfterHoursMode, AgentChanges, AgentHours, FallbackMode};
+use switchboard::store::{AccountChange, AfterHoursMode, AgentChanges, AgentHours, FallbackMode};
 use switchboard::telephony::CallRefusal;
 
 use crate::support::{DEAD_UPSTREAM, TestBridge, voice_params};
@@ -168,13 +168,34 @@ async fn after_hours_a_message_is_said_and_the_call_ends() {
     assert_eq!(verbs[0].text, "We open at nine. Goodbye.");
 }
 
+/// Gives the seeded account a booking page (`None`: none).
+pub async fn set_booking_page(bridge: &TestBridge, url: Option<&str>) {
+    bridge
+        .store
+        .update_account(
+            &bridge.business.account.id,
+            AccountChange {
+                booking_url: Some(url.map(str::to_owned)),
+                ..AccountChange::default()
+            },
+        )
+        .await
+        .unwrap();
+}
+
 #[tokio::test]
 async fn after_hours_a_redirect_says_where_to_book_and_ends_the_call() {
     let bridge = TestBridge::start(DEAD_UPSTREAM).await;
     closed_with(&bridge, AfterHoursMode::Redirect, None).await;
+    let without_page = call_in(&bridge, "CAnopage").await;
+    assert_eq!(names(&without_page), ["Say", "Say", "Hangup"], "{without_page:?}");
+    assert!(without_page[1].text.contains("website"), "{without_page:?}");
+    assert!(!without_page[1].text.contains("http"), "{without_page:?}");
+
+    set_booking_page(&bridge, Some("https://book.example/adler")).await;
     let verbs = call_in(&bridge, "CAredirect").await;
     assert_eq!(names(&verbs), ["Say", "Say", "Hangup"], "{verbs:?}");
-    assert!(verbs[1].text.contains("book"), "{verbs:?}");
+    assert!(verbs[1].text.contains("https://book.example/adler"), "{verbs:?}");
 }
 
 #[tokio::test]
