@@ -11,4 +11,4 @@ ALTER TABLE agent_active_hours ADD CONSTRAINT agent_active_hours_behavior_check
 
 -- An account's live calls, counted in the transaction that admits each new one (at most the
 -- plan's max_concurrent_calls): only the rows of calls not ended.
-CREATE INDEX calls_live_idx ON calls (account_id, started_at) WHERE ended_at IS NULL;
+CREATE INDEX calls_live_idx ON calls (account_id) WHERE ended_at IS NULL;

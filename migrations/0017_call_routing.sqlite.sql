@@ -47,4 +47,4 @@ DROP TABLE agent_active_ranges_kept;
 DROP TABLE agent_active_hours_kept;
 
 -- An account's live calls, counted in the transaction that admits each new one.
-CREATE INDEX calls_live_idx ON calls (account_id, started_at) WHERE ended_at IS NULL;
+CREATE INDEX calls_live_idx ON calls (account_id) WHERE ended_at IS NULL;
