@@ -23,6 +23,7 @@ use crate::telephony::{
     Admission, AgentConnections, Attacher, CallRecorder, Directory, LiveFeed, LogLines, Metrics, Observers,
     Reception, StreamTokens, Streams, recovery,
 };
+use crate::telephony::{MinutePools, minute_pool};
 use crate::tools::Toolbox;
 use crate::upstream::{ElevenLabsClient, Prewarm};
 use crate::wire::signature::RequestValidator;
@@ -130,6 +131,7 @@ impl App {
             metrics: metrics.clone(),
             admission: admission.clone(),
             recording_host: api_host(&config.twilio.api_base),
+            minute_pools: Arc::new(MinutePools::new(store.clone(), minute_pool::DEFAULT_TTL)),
         });
         let streams = Arc::new(Streams {
             driver: DriverDeps {

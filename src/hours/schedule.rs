@@ -26,12 +26,20 @@ pub enum AfterHours {
     Voicemail,
     /// A message (the agent's own, or a default one), then the call ends.
     Message,
-    /// The call is forwarded to another number.
+    /// The caller is told where to book online (the account's booking page), then the call
+    /// ends.
     Redirect,
+    /// The call is handed to a person: the agent's escalation number (its fallback number).
+    Transfer,
 }
 
 impl AfterHours {
-    pub const ALL: [AfterHours; 3] = [AfterHours::Voicemail, AfterHours::Message, AfterHours::Redirect];
+    pub const ALL: [AfterHours; 4] = [
+        AfterHours::Voicemail,
+        AfterHours::Message,
+        AfterHours::Redirect,
+        AfterHours::Transfer,
+    ];
 
     /// The word a client and the store use.
     pub fn as_str(&self) -> &'static str {
@@ -39,6 +47,7 @@ impl AfterHours {
             AfterHours::Voicemail => "voicemail",
             AfterHours::Message => "message",
             AfterHours::Redirect => "redirect",
+            AfterHours::Transfer => "transfer",
         }
     }
 
@@ -74,7 +83,7 @@ impl DayRange {
 }
 
 /// An agent's active hours, checked.
-#[derive(Debug, Clone)]
+#[derive(Debug, Clone, PartialEq, Eq)]
 pub struct ActiveHours {
     /// When false the agent answers at any time and the schedule is kept for later.
     pub enabled: bool,
@@ -84,7 +93,8 @@ pub struct ActiveHours {
     pub after_hours: AfterHours,
     /// What `Message` says (a default sentence when `None`); kept with other behaviors too.
     pub message: Option<String>,
-    /// Where `Redirect` forwards the call (E.164, checked by the caller of `new`).
+    /// A number kept with the hours (E.164, checked by the caller of `new`); no behavior
+    /// dials it: `Transfer` goes to the agent's escalation number.
     pub redirect_number: Option<String>,
     /// Sorted by day (Monday first), then start.
     pub schedule: Vec<DayRange>,
@@ -131,7 +141,7 @@ impl ActiveHours {
             refused(
                 "afterHoursBehavior",
                 format!(
-                    "{:?} is not one of \"voicemail\", \"message\", \"redirect\"",
+                    "{:?} is not one of \"voicemail\", \"message\", \"redirect\", \"transfer\"",
                     input.after_hours_behavior
                 ),
             )
@@ -179,7 +189,7 @@ impl ActiveHours {
     }
 
     /// Active hours from checked parts (as stored): the zone must be known, every range
-    /// non-empty, a redirect needs its number, a message at most 500 characters.
+    /// non-empty, a message at most 500 characters.
     pub fn new(
         enabled: bool,
         timezone_name: &str,
@@ -215,12 +225,6 @@ impl ActiveHours {
                     format!("{chars} characters are more than the {MAX_MESSAGE_CHARS} allowed"),
                 ));
             }
-        }
-        if after_hours == AfterHours::Redirect && redirect_number.is_none() {
-            return Err(refused(
-                "redirectNumber",
-                "required when afterHoursBehavior is \"redirect\"",
-            ));
         }
         schedule.sort_by_key(DayRange::sort_key);
         Ok(ActiveHours {
@@ -362,11 +366,16 @@ mod tests {
         unknown.after_hours_behavior = "hang up".into();
         assert_eq!(field_of(ActiveHours::parse(&unknown)), "afterHoursBehavior");
 
-        let mut redirect = input(&[]);
-        redirect.after_hours_behavior = "redirect".into();
-        assert_eq!(field_of(ActiveHours::parse(&redirect)), "redirectNumber");
-        redirect.redirect_number = Some("+14155550123".into());
-        assert!(ActiveHours::parse(&redirect).is_ok());
+        // A redirect sends the caller to the booking page, a transfer to the agent's
+        // escalation number: neither needs a number of its own.
+        for behavior in ["redirect", "transfer"] {
+            let mut without_number = input(&[]);
+            without_number.after_hours_behavior = behavior.into();
+            assert_eq!(
+                ActiveHours::parse(&without_number).unwrap().after_hours.as_str(),
+                behavior
+            );
+        }
 
         let mut long = input(&[]);
         long.message = Some("a".repeat(MAX_MESSAGE_CHARS + 1));

@@ -81,7 +81,8 @@ pub fn as_written(schedule: &[DayRange]) -> Vec<RangeInput> {
         .collect()
 }
 
-fn read_back(timezone: &str, stored: Option<AgentHours>) -> Result<ActiveHours, HoursError> {
+/// The hours as stored, read in `timezone` (the agent's); never set: open at any time.
+pub fn read_back(timezone: &str, stored: Option<AgentHours>) -> Result<ActiveHours, HoursError> {
     let Some(stored) = stored else {
         return ActiveHours::new(false, timezone, AfterHours::Voicemail, None, None, Vec::new());
     };
@@ -89,6 +90,7 @@ fn read_back(timezone: &str, stored: Option<AgentHours>) -> Result<ActiveHours, 
         AfterHoursMode::Voicemail => AfterHours::Voicemail,
         AfterHoursMode::Message => AfterHours::Message,
         AfterHoursMode::Redirect => AfterHours::Redirect,
+        AfterHoursMode::Transfer => AfterHours::Transfer,
     };
     let schedule = stored
         .schedule
@@ -116,6 +118,7 @@ fn to_stored(hours: &ActiveHours) -> AgentHours {
             AfterHours::Voicemail => AfterHoursMode::Voicemail,
             AfterHours::Message => AfterHoursMode::Message,
             AfterHours::Redirect => AfterHoursMode::Redirect,
+            AfterHours::Transfer => AfterHoursMode::Transfer,
         },
         after_hours_message: hours.message.clone(),
         redirect_number: hours.redirect_number.clone(),

@@ -235,11 +235,18 @@ async fn active_hours_are_patched_in_part_in_the_agents_timezone() {
         let (store, scope) = (store.clone(), scope.clone());
         async move { set_active_hours(&store, &scope, id, patch).await }
     };
-    let no_number = HoursPatch {
+    let transfer = HoursPatch {
+        after_hours_behavior: Some("transfer".into()),
         redirect_number: Some(None),
         ..HoursPatch::default()
     };
-    assert_eq!(invalid_field(bad(no_number).await), "redirectNumber");
+    let transfer = set_active_hours(&store, &scope, id, transfer).await.unwrap();
+    assert_eq!(transfer.after_hours, crate::hours::AfterHours::Transfer);
+    assert_eq!(
+        active_hours(&store, &scope, id).await.unwrap().after_hours,
+        crate::hours::AfterHours::Transfer,
+        "stored and read back"
+    );
     let malformed = HoursPatch {
         redirect_number: Some(Some("555".into())),
         ..HoursPatch::default()

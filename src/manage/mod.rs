@@ -30,7 +30,7 @@ pub mod usage;
 
 pub use accounts::{AccountRequest, AccountView, Accounts};
 pub use agent_fields::AgentAllowance;
-pub use agent_hours::{HoursPatch, active_hours, set_active_hours};
+pub use agent_hours::{HoursPatch, active_hours, read_back as read_active_hours, set_active_hours};
 pub use agents::Agents;
 pub use billing::{BillingPeriod, billing_period};
 pub use error::{ManageError, ManageResult};

@@ -153,6 +153,8 @@ impl Store {
         .bind(i64::from(account.record_calls))
         .execute(&self.pool)
         .await?;
+        // The call path keeps each line's account (its booking page, its zone) with its agent.
+        self.agents_changed();
         Ok(account)
     }
 

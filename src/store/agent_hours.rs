@@ -18,8 +18,10 @@ use super::validate;
 pub enum AfterHoursMode {
     Voicemail,
     Message,
-    /// Forwarded to `redirect_number`.
+    /// Told where to book online.
     Redirect,
+    /// Handed to the agent's escalation number.
+    Transfer,
 }
 
 impl StoredWord for AfterHoursMode {
@@ -28,6 +30,7 @@ impl StoredWord for AfterHoursMode {
             AfterHoursMode::Voicemail => "voicemail",
             AfterHoursMode::Message => "message",
             AfterHoursMode::Redirect => "redirect",
+            AfterHoursMode::Transfer => "transfer",
         }
     }
 
@@ -36,6 +39,7 @@ impl StoredWord for AfterHoursMode {
             "voicemail" => Some(AfterHoursMode::Voicemail),
             "message" => Some(AfterHoursMode::Message),
             "redirect" => Some(AfterHoursMode::Redirect),
+            "transfer" => Some(AfterHoursMode::Transfer),
             _ => None,
         }
     }
@@ -48,7 +52,7 @@ pub struct AgentHours {
     pub enabled: bool,
     pub after_hours: AfterHoursMode,
     pub after_hours_message: Option<String>,
-    /// E.164; required for `Redirect`.
+    /// E.164; kept, dialled by no behavior.
     pub redirect_number: Option<String>,
     /// By weekday, then start.
     pub schedule: Vec<WeeklyRange>,
@@ -60,12 +64,6 @@ impl AgentHours {
     fn validate(&self) -> StoreResult<()> {
         if let Some(number) = &self.redirect_number {
             validate::e164("redirect number", number)?;
-        }
-        if self.after_hours == AfterHoursMode::Redirect && self.redirect_number.is_none() {
-            return Err(StoreError::invalid(
-                "redirect number",
-                "required when calls are redirected after hours",
-            ));
         }
         for weekly in &self.schedule {
             super::opening_ranges::check_range(weekly.range)
@@ -193,9 +191,8 @@ impl Store {
             .await?;
         }
         tx.commit().await?;
-        if timezone.is_some() {
-            self.agents_changed();
-        }
+        // The call path keeps each line's hours with its agent: forget them all.
+        self.agents_changed();
         Ok(hours)
     }
 }
@@ -210,6 +207,7 @@ mod tests {
             AfterHoursMode::Voicemail,
             AfterHoursMode::Message,
             AfterHoursMode::Redirect,
+            AfterHoursMode::Transfer,
         ] {
             assert_eq!(AfterHoursMode::from_stored(mode.as_stored()), Some(mode));
         }

@@ -67,14 +67,21 @@ const MIGRATIONS: &[(i64, &str, &str)] = &[
         "call consent",
         include_str!("../../migrations/0016_call_consent.sql"),
     ),
+    (
+        17,
+        "call routing",
+        include_str!("../../migrations/0017_call_routing.sql"),
+    ),
 ];
 
 /// (version, SQL) of the migrations whose SQLite text differs from the portable one in
 /// `MIGRATIONS`: what PostgreSQL does with one `ALTER TABLE` (dropping a NOT NULL), SQLite
 /// does by rebuilding the table. A database is one backend all its life, so each records the
 /// checksum of its own text.
-const SQLITE_MIGRATIONS: &[(i64, &str)] =
-    &[(7, include_str!("../../migrations/0007_agent_profile.sqlite.sql"))];
+const SQLITE_MIGRATIONS: &[(i64, &str)] = &[
+    (7, include_str!("../../migrations/0007_agent_profile.sqlite.sql")),
+    (17, include_str!("../../migrations/0017_call_routing.sqlite.sql")),
+];
 
 fn migrator(backend: Backend) -> Migrator {
     migrator_with(backend, |_, sql| sql)
@@ -233,6 +240,63 @@ mod tests {
             .execute(&store.pool)
             .await;
             assert!(orphan.is_err(), "the links' reference to agents still holds");
+            store.close().await;
+        }
+    }
+
+    #[tokio::test]
+    async fn an_agents_active_hours_survive_the_call_routing_upgrade_and_may_transfer() {
+        sqlx::any::install_default_drivers();
+        for database in [Some(testing::empty_sqlite()), testing::empty_postgres().await]
+            .into_iter()
+            .flatten()
+        {
+            let url = database.url();
+            let backend = if url.starts_with("sqlite") {
+                Backend::Sqlite
+            } else {
+                Backend::Postgres
+            };
+            eprintln!("backend: {backend:?}");
+            let pool = AnyPool::connect(&url).await.unwrap();
+            migrator_before(backend, 17).run(&pool).await.unwrap();
+            for statement in [
+                "INSERT INTO accounts (id, name, plan, created_at) VALUES ('acc', 'Harbor', 'pro', 1000)",
+                "INSERT INTO agents (id, account_id, name, phone_number, elevenlabs_agent_id, timezone, \
+                 fallback_mode, created_at, updated_at) \
+                 VALUES ('agent', 'acc', 'Ava', '+15550100001', 'el_1', 'Europe/Berlin', 'voicemail', 1234, 1234)",
+                "INSERT INTO agent_active_hours (account_id, agent_id, enabled, after_hours_behavior, \
+                 after_hours_message, redirect_number, updated_at) \
+                 VALUES ('acc', 'agent', 1, 'redirect', 'Closed.', '+15550100003', 5000)",
+                "INSERT INTO agent_active_ranges (agent_id, weekday, start_minute, end_minute) \
+                 VALUES ('agent', 1, 540, 1020), ('agent', 5, 1320, 120)",
+            ] {
+                sqlx::query(statement).execute(&pool).await.unwrap();
+            }
+            migrator(backend).run(&pool).await.unwrap();
+            pool.close().await;
+
+            let store = Store::connect_with(&url, testing::test_options()).await.unwrap();
+            let (account, agent) = ("acc".into(), AgentId::from("agent"));
+            let kept = store.agent_hours(&account, &agent).await.unwrap().expect("kept");
+            assert_eq!(kept.after_hours, crate::store::AfterHoursMode::Redirect);
+            assert_eq!(kept.after_hours_message.as_deref(), Some("Closed."));
+            assert_eq!(kept.redirect_number.as_deref(), Some("+15550100003"));
+            assert_eq!(kept.schedule.len(), 2, "the ranges are kept");
+            let mut transfer = kept.clone();
+            transfer.after_hours = crate::store::AfterHoursMode::Transfer;
+            transfer.redirect_number = None;
+            store
+                .set_agent_hours(&account, &agent, transfer, None)
+                .await
+                .unwrap();
+            let read = store.agent_hours(&account, &agent).await.unwrap().unwrap();
+            assert_eq!(read.after_hours, crate::store::AfterHoursMode::Transfer);
+            assert_eq!(read.schedule, kept.schedule);
+            let unknown = sqlx::query("UPDATE agent_active_hours SET after_hours_behavior = 'hang_up'")
+                .execute(&store.pool)
+                .await;
+            assert!(unknown.is_err(), "the behaviors are still checked");
             store.close().await;
         }
     }

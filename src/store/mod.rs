@@ -14,6 +14,7 @@ mod agents;
 mod api_keys;
 mod backend;
 mod bookings;
+mod call_admission;
 mod call_consent;
 mod call_events;
 mod call_log;
@@ -55,6 +56,7 @@ pub use api_keys::{ApiKey, NewApiKey};
 pub use bookings::{
     Booking, BookingFilter, BookingStatus, REFERENCE_ALPHABET, REFERENCE_LEN, normalize_reference,
 };
+pub use call_admission::CallAdmission;
 pub use call_events::{CallEvent, CallEventKind, NewCallEvent};
 pub use call_log::CallFilter;
 pub use call_progress::CallProgress;

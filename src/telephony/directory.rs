@@ -4,12 +4,14 @@
 //!
 //! The lookups of the call path (by number, by agent id) go through a short-lived cache
 //! ([`AgentCache`]): a call's webhook, its stream and its connect action look up the same
-//! agent, and a busy number is called over and over.
+//! agent, and a busy number is called over and over. A line carries the agent's active hours,
+//! read with it and cached with it (a change of the hours through the store forgets them).
 
 use std::sync::Arc;
 use std::time::{Duration, Instant};
 
 use crate::call::ToolContext;
+use crate::hours::ActiveHours;
 use crate::store::{Account, Agent, AgentId, Store, StoreError};
 
 use super::agent_cache::{AgentCache, CacheKey};
@@ -23,6 +25,8 @@ const DEFAULT_CAPACITY: usize = 10_000;
 pub struct Line {
     pub agent: Agent,
     pub account: Account,
+    /// When the agent answers, in its time zone (never set: at any time).
+    pub hours: ActiveHours,
 }
 
 /// Whom a webhook tool call is for, as ElevenLabs fills it in from the call's system
@@ -118,7 +122,14 @@ impl Directory {
         let line = match find.await? {
             Some(agent) => {
                 let account = self.store.account(&agent.account_id).await?;
-                Some(Line { agent, account })
+                let stored = self.store.agent_hours(&agent.account_id, &agent.id).await?;
+                let hours = crate::manage::read_active_hours(&agent.timezone, stored)
+                    .map_err(|refused| StoreError::invalid("active hours", refused.to_string()))?;
+                Some(Line {
+                    agent,
+                    account,
+                    hours,
+                })
             }
             None => None,
         };

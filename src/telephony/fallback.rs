@@ -3,6 +3,7 @@
 //! knows TwiML.
 
 use crate::config::CallConfig;
+use crate::hours::AfterHours;
 use crate::store::{Agent, FallbackMode};
 
 /// Said when the server is draining and turns a new call away.
@@ -15,6 +16,14 @@ const LEAVE_A_MESSAGE: &str = "Please leave a message after the tone, and we wil
 const NO_MESSAGE: &str = "We did not get a message. Goodbye.";
 /// Said once a voicemail is recorded.
 pub const THANKS: &str = "Thank you. Goodbye.";
+/// Said first outside the agent's active hours.
+const CLOSED: &str = "Thank you for calling. We are closed right now.";
+/// The after-hours message when the agent has none of its own.
+const CLOSED_CALL_AGAIN: &str = "Please call again during our opening hours. Goodbye.";
+/// Said when the account's minute pool is used up.
+const ASSISTANT_UNAVAILABLE: &str = "Sorry, our assistant is unavailable right now.";
+/// Where to book when the account has no booking page.
+const BOOK_ON_OUR_WEBSITE: &str = "You can also book an appointment on our website. Goodbye.";
 
 /// How long a transfer rings before it gives up.
 const TRANSFER_RING_SECS: u32 = 20;
@@ -89,6 +98,48 @@ impl Fallback {
         Fallback::instead_of_agent(agent, config.apology.clone())
     }
 
+    /// Outside the agent's active hours (or with the agent switched off): what it does after
+    /// hours. `voicemail`: a greeting, then a recording; `message`: the agent's message (or a
+    /// default one), then the call ends; `redirect`: where to book online, then the call ends;
+    /// `transfer`: a transfer to the agent's escalation number, a voicemail without one.
+    pub fn after_hours(
+        behavior: AfterHours,
+        message: Option<&str>,
+        agent: &Agent,
+        booking_url: Option<&str>,
+    ) -> Self {
+        match (behavior, &agent.fallback_number) {
+            (AfterHours::Message, _) => match message {
+                Some(message) => Fallback::goodbye([message]),
+                None => Fallback::goodbye([CLOSED, CLOSED_CALL_AGAIN]),
+            },
+            // SMS: once the bridge sends texts, the caller also gets the booking page's link
+            // by text message after this call.
+            (AfterHours::Redirect, _) => Fallback::goodbye([CLOSED.to_owned(), book_online(booking_url)]),
+            (AfterHours::Transfer, Some(number)) => Fallback {
+                say: vec![CLOSED.into(), TRANSFERRING.into()],
+                then: Then::Transfer {
+                    number: number.clone(),
+                    caller_id: agent.phone_number.clone(),
+                    ring_secs: TRANSFER_RING_SECS,
+                },
+            },
+            (AfterHours::Voicemail | AfterHours::Transfer, _) => Fallback {
+                say: vec![CLOSED.into(), LEAVE_A_MESSAGE.into()],
+                then: Then::Voicemail {
+                    max_secs: VOICEMAIL_MAX_SECS,
+                    if_silent: NO_MESSAGE.into(),
+                },
+            },
+        }
+    }
+
+    /// The account's minute pool is used up: the assistant is unavailable, where to book
+    /// online, then the call ends.
+    pub fn out_of_minutes(booking_url: Option<&str>) -> Self {
+        Fallback::goodbye([ASSISTANT_UNAVAILABLE.to_owned(), book_online(booking_url)])
+    }
+
     /// `apology`, then the line's own fallback.
     fn instead_of_agent(agent: Option<&Agent>, apology: String) -> Self {
         let Some(agent) = agent else {
@@ -112,6 +163,14 @@ impl Fallback {
             },
             _ => Fallback::goodbye([apology.as_str(), CALL_AGAIN]),
         }
+    }
+}
+
+/// Where to book online: the account's booking page, or its website when it has none.
+fn book_online(booking_url: Option<&str>) -> String {
+    match booking_url {
+        Some(url) => format!("You can book an appointment online at {url}. Goodbye."),
+        None => BOOK_ON_OUR_WEBSITE.to_owned(),
     }
 }
 
@@ -159,5 +218,62 @@ mod tests {
         let dial = Fallback::for_agent(Some(&agent(FallbackMode::Dial, None)), &config);
         assert_eq!(dial.then, Then::HangUp);
         assert_eq!(Fallback::for_agent(None, &config).then, Then::HangUp);
+    }
+
+    #[test]
+    fn after_hours_each_behavior_says_what_it_does() {
+        let voicemail_line = agent(FallbackMode::Voicemail, None);
+        let voicemail = Fallback::after_hours(AfterHours::Voicemail, Some("Hi"), &voicemail_line, None);
+        assert_eq!(voicemail.say, [CLOSED, LEAVE_A_MESSAGE]);
+        assert!(matches!(voicemail.then, Then::Voicemail { max_secs: 120, .. }));
+
+        let message = Fallback::after_hours(
+            AfterHours::Message,
+            Some("We open at nine."),
+            &voicemail_line,
+            None,
+        );
+        assert_eq!(message, Fallback::goodbye(["We open at nine."]));
+        let default = Fallback::after_hours(AfterHours::Message, None, &voicemail_line, None);
+        assert_eq!(default, Fallback::goodbye([CLOSED, CLOSED_CALL_AGAIN]));
+
+        let redirect = Fallback::after_hours(
+            AfterHours::Redirect,
+            None,
+            &voicemail_line,
+            Some("https://book.example/harbor"),
+        );
+        assert_eq!(redirect.then, Then::HangUp);
+        assert!(
+            redirect.say[1].contains("https://book.example/harbor"),
+            "{redirect:?}"
+        );
+        let no_page = Fallback::after_hours(AfterHours::Redirect, None, &voicemail_line, None);
+        assert_eq!(no_page.say, [CLOSED, BOOK_ON_OUR_WEBSITE]);
+
+        let escalation = agent(FallbackMode::Voicemail, Some("+15550100009"));
+        let transfer = Fallback::after_hours(AfterHours::Transfer, None, &escalation, None);
+        assert_eq!(
+            transfer.then,
+            Then::Transfer {
+                number: "+15550100009".into(),
+                caller_id: Some("+15550100001".into()),
+                ring_secs: 20,
+            }
+        );
+        let nobody = Fallback::after_hours(AfterHours::Transfer, None, &voicemail_line, None);
+        assert_eq!(nobody, voicemail, "no escalation number: a voicemail");
+    }
+
+    #[test]
+    fn out_of_minutes_says_the_assistant_is_unavailable_and_where_to_book() {
+        let with_page = Fallback::out_of_minutes(Some("https://book.example/harbor"));
+        assert_eq!(with_page.say[0], ASSISTANT_UNAVAILABLE);
+        assert!(with_page.say[1].contains("https://book.example/harbor"));
+        assert_eq!(with_page.then, Then::HangUp);
+        assert_eq!(
+            Fallback::out_of_minutes(None).say,
+            [ASSISTANT_UNAVAILABLE, BOOK_ON_OUR_WEBSITE]
+        );
     }
 }

@@ -1,7 +1,9 @@
 //! Values the unit tests of this layer share.
 
 use jiff::Timestamp;
+use jiff::civil::Weekday;
 
+use crate::hours::{ActiveHours, AfterHours, DayRange};
 use crate::store::{Account, Agent, FallbackMode};
 
 use super::directory::Line;
@@ -41,5 +43,26 @@ pub(crate) fn line() -> Line {
             booking_url: None,
             record_calls: false,
         },
+        hours: ActiveHours::new(false, "UTC", AfterHours::Voicemail, None, None, Vec::new()).unwrap(),
+    }
+}
+
+/// The voicemail line open in `zone` during `ranges` (`HH:MM`), `behavior` after hours.
+pub(crate) fn line_open(zone: &str, ranges: &[(Weekday, &str, &str)], behavior: AfterHours) -> Line {
+    let minute = |text: &str| {
+        let (hours, minutes) = text.split_once(':').unwrap();
+        hours.parse::<u16>().unwrap() * 60 + minutes.parse::<u16>().unwrap()
+    };
+    let schedule = ranges
+        .iter()
+        .map(|&(day, start, end)| DayRange {
+            day,
+            start_minute: minute(start),
+            end_minute: minute(end),
+        })
+        .collect();
+    Line {
+        hours: ActiveHours::new(true, zone, behavior, None, None, schedule).unwrap(),
+        ..line()
     }
 }

@@ -77,6 +77,38 @@ impl ConnectionRefusal {
     }
 }
 
+/// Why a call to a known line reached no agent (its caller heard something friendly instead).
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum CallRefusal {
+    /// Outside the agent's active hours.
+    AfterHours,
+    /// The agent is switched off.
+    AgentInactive,
+    /// The account's minute pool had less than a minute left.
+    OutOfMinutes,
+    /// The account had its plan's `max_concurrent_calls` calls up.
+    AccountBusy,
+}
+
+impl CallRefusal {
+    const ALL: [CallRefusal; 4] = [
+        CallRefusal::AfterHours,
+        CallRefusal::AgentInactive,
+        CallRefusal::OutOfMinutes,
+        CallRefusal::AccountBusy,
+    ];
+
+    /// The metric's label, and the end reason on the call's record.
+    pub fn label(self) -> &'static str {
+        match self {
+            CallRefusal::AfterHours => "after_hours",
+            CallRefusal::AgentInactive => "agent_inactive",
+            CallRefusal::OutOfMinutes => "out_of_minutes",
+            CallRefusal::AccountBusy => "account_busy",
+        }
+    }
+}
+
 /// Every metric of the process. Shared as `Arc<Metrics>`.
 pub struct Metrics {
     /// What the call drivers count.
@@ -90,6 +122,7 @@ pub struct Metrics {
     /// Connections the HTTP listener holds open, media streams included.
     http_connections: AtomicU64,
     http_refused: LabeledCounters<{ ConnectionRefusal::ALL.len() }>,
+    calls_refused: LabeledCounters<{ CallRefusal::ALL.len() }>,
 }
 
 impl Default for Metrics {
@@ -103,6 +136,7 @@ impl Default for Metrics {
             errors: LabeledCounters::new(ErrorKind::ALL.map(ErrorKind::label)),
             http_connections: AtomicU64::new(0),
             http_refused: LabeledCounters::new(ConnectionRefusal::ALL.map(ConnectionRefusal::label)),
+            calls_refused: LabeledCounters::new(CallRefusal::ALL.map(CallRefusal::label)),
         }
     }
 }
@@ -154,6 +188,14 @@ impl Metrics {
 
     pub fn http_refused_count(&self, why: ConnectionRefusal) -> u64 {
         self.http_refused.get(why as usize)
+    }
+
+    pub fn call_refused(&self, why: CallRefusal) {
+        self.calls_refused.add(why as usize);
+    }
+
+    pub fn call_refused_count(&self, why: CallRefusal) -> u64 {
+        self.calls_refused.get(why as usize)
     }
 
     /// The Prometheus text exposition of every metric; `prewarm_waiting` is the number of
@@ -225,6 +267,14 @@ impl Metrics {
         );
         self.http_refused
             .render(&mut out, "switchboard_http_connections_refused_total", "limit");
+        family(
+            &mut out,
+            "switchboard_calls_refused_total",
+            "counter",
+            "Calls to a known line that reached no agent, by why: after hours, agent inactive, out of minutes, account busy.",
+        );
+        self.calls_refused
+            .render(&mut out, "switchboard_calls_refused_total", "reason");
         out
     }
 }
@@ -241,6 +291,9 @@ mod tests {
         for (i, why) in ConnectionRefusal::ALL.iter().enumerate() {
             assert_eq!(*why as usize, i, "{why:?}");
         }
+        for (i, why) in CallRefusal::ALL.iter().enumerate() {
+            assert_eq!(*why as usize, i, "{why:?}");
+        }
     }
 
     #[test]
@@ -252,7 +305,10 @@ mod tests {
         m.calls_recovered(2);
         m.http_connection(true);
         m.http_refused(ConnectionRefusal::MaxConnectionsPerAddress);
+        m.call_refused(CallRefusal::OutOfMinutes);
         let text = m.render(3);
+        assert!(text.contains("switchboard_calls_refused_total{reason=\"out_of_minutes\"} 1\n"));
+        assert!(text.contains("switchboard_calls_refused_total{reason=\"account_busy\"} 0\n"));
         assert!(text.contains("switchboard_http_connections 1\n"), "{text}");
         assert!(text.contains(
             "switchboard_http_connections_refused_total{limit=\"max_connections_per_address\"} 1\n"

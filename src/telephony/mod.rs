@@ -2,7 +2,8 @@
 //!
 //! | service | what |
 //! |---|---|
-//! | [`Reception`] | Twilio's voice webhooks: inbound routing ([`route`], a pure decision), the stream token, the pre-warmed agent, the call's record; the fallback after a stream; voicemail; a number's menu ([`menu`], pure rules) |
+//! | [`Reception`] | Twilio's voice webhooks: inbound routing ([`route`], a pure decision: active hours at the call's instant, the account's minute pool, the server's capacity), the account's calls at once (kept by the database with the call's record, `account_gates`), the stream token, the pre-warmed agent; the fallback after a stream; voicemail; a number's menu ([`menu`], pure rules) |
+//! | [`MinutePools`] | what is left of each account's minute pool, read briefly cached |
 //! | [`Streams`] | runs an accepted media stream to its end: the session, the agent attached when the stream starts ([`attach`]), the call counted for the drain |
 //! | [`Directory`] | which agent a number, a stream's token or a webhook tool's reference names; the call path's lookups cached briefly |
 //! | [`CallRecorder`] | the call records, written by one worker through a pool of their own (progress while a call runs, its end retried); how each call ended, for its connect action |
@@ -15,6 +16,7 @@
 //! Answers are data ([`Answer`], [`Fallback`]); `http` renders them. The services are built
 //! once, by `app`.
 
+mod account_gates;
 mod admission;
 mod agent_cache;
 pub mod attach;
@@ -29,6 +31,7 @@ pub mod initiation;
 pub mod menu;
 mod menu_calls;
 pub mod metrics;
+pub mod minute_pool;
 pub mod observers;
 pub mod reception;
 pub mod recorder;
@@ -45,7 +48,8 @@ pub use callback_fields::BadField;
 pub use directory::{Directory, Line, ResolveError};
 pub use fallback::{Fallback, Then};
 pub use menu_calls::{Destination, MenuAnswer, MenuPrompt};
-pub use metrics::{ConnectionRefusal, ErrorKind, Metrics};
+pub use metrics::{CallRefusal, ConnectionRefusal, ErrorKind, Metrics};
+pub use minute_pool::MinutePools;
 pub use observers::{LiveEvent, LiveFeed, LogLines, Observers};
 pub use reception::{AfterStream, Answer, CallStatus, Connect, Reception};
 pub use recorder::CallRecorder;

@@ -16,7 +16,7 @@ use jiff::Timestamp;
 
 use crate::call::EndReason;
 use crate::config::CallConfig;
-use crate::store::{CallDirection, CallUpdate, NewCallRecord, Store, StoreError};
+use crate::store::{CallAdmission, CallUpdate, Store, StoreError};
 
 use std::sync::atomic::Ordering;
 
@@ -28,8 +28,9 @@ use super::fallback::{self, Fallback};
 use super::initiation::look_up_and_build;
 use super::menu_calls::{Destination, MenuAnswer};
 use super::metrics::{ErrorKind, Metrics};
+use super::minute_pool::MinutePools;
 use super::recorder::CallRecorder;
-use super::route::{self, InboundCall, Intake, Lookup, Refusal, Route};
+use super::route::{self, InboundCall, Intake, Lookup, MinutesLeft, Refusal, Route};
 use super::tokens::StreamTokens;
 use super::transfer::Handover;
 
@@ -75,6 +76,8 @@ pub struct Reception {
     pub admission: Arc<Admission>,
     /// Twilio's API host, where every recording it reports lives (`api.twilio.com`).
     pub recording_host: String,
+    /// The accounts' minute pools, read as calls come in.
+    pub minute_pools: Arc<MinutePools>,
 }
 
 /// What Twilio's status callback says about a call.
@@ -121,6 +124,11 @@ impl Reception {
             Ok(None) => Lookup::NotFound,
             Err(_) => Lookup::Failed,
         };
+        let minutes = match lookup {
+            Lookup::Found(line) => self.minutes_left(line, now).await,
+            _ => Ok(MinutesLeft::Unlimited),
+        };
+        let lookup = if minutes.is_err() { Lookup::Failed } else { lookup };
         // Held until the stream token is issued: from then on the token counts this call.
         let place = match (&admitted, lookup) {
             (Some(_), Lookup::Found(_)) => self.take_place(now),
@@ -131,8 +139,9 @@ impl Reception {
             (Some(_), None, Lookup::Found(_)) => Intake::Full,
             _ => Intake::Open,
         };
-        let line = match route::route(intake, lookup) {
+        let line = match route::route(intake, lookup, now, minutes.unwrap_or(MinutesLeft::Unlimited)) {
             Route::Connect(line) => line,
+            Route::TurnAway(line, why) => return Answer::Refuse(self.turn_away(line, why, &call, now).await),
             Route::Refuse(refusal) => {
                 return Answer::Refuse(self.refuse(refusal, &call, lookup, found.as_ref().err()));
             }
@@ -141,28 +150,18 @@ impl Reception {
         // The call's row first: it says whether this CallSid was answered before (a replay gets
         // nothing: no token, no agent connection), and every later write of the call (its
         // conversation id, progress, end) updates it; those start only once the stream does.
-        let new_call = NewCallRecord {
-            agent_id: line.agent.id.clone(),
-            call_sid: call.call_sid.clone(),
-            direction: CallDirection::Inbound,
-            from_number: call.from.clone(),
-            to_number: call.to.clone(),
-            started_at: now,
-        };
-        match self
-            .recorder
-            .call_answered(&line.agent.account_id, new_call)
-            .await
-        {
-            Ok(Some(_)) => {}
-            Ok(None) => {
+        // It is written only if the account has a place under its plan's calls at once.
+        match self.admit_on_account(line, &call, now).await {
+            Ok(CallAdmission::Answered(_)) => {}
+            Ok(CallAdmission::Full { .. }) => return Answer::Refuse(self.account_busy(line)),
+            Ok(CallAdmission::Repeat) => {
                 self.metrics.error(ErrorKind::Replayed);
                 tracing::warn!(call_sid = %call.call_sid, "voice webhook for a call already answered refused");
                 return Answer::Refuse(Fallback::hang_up());
             }
             Err(e) => {
-                // Counted by the recorder. Without its record a call could be answered twice,
-                // and its stream would not find the store either: the caller hears an apology.
+                // Counted. Without its record a call could be answered twice, and its stream
+                // would not find the store either: the caller hears an apology.
                 tracing::error!(error = %e, "could not record the call's start; the caller hears an apology");
                 return Answer::Refuse(Fallback::unavailable(&self.call_config));
             }

@@ -343,6 +343,23 @@ async fn an_agents_event_types_and_hours_are_set_and_bad_ones_named() {
             value_of(text.text(), "schedule"),
             "monday 09:00-17:00, tuesday 10:00-12:00"
         );
+        let transfer = admin(
+            &store,
+            &[
+                "agents",
+                "hours",
+                &agent_id,
+                "--account",
+                &account_id,
+                "--after-hours-behavior",
+                "transfer",
+                "--json",
+            ],
+        )
+        .await
+        .json();
+        assert_eq!(transfer["afterHoursBehavior"], "transfer");
+        assert_eq!(transfer["schedule"], hours["schedule"], "left out, kept");
 
         let bad = admin(
             &store,

@@ -338,7 +338,6 @@ async fn bad_fields_are_refused_naming_the_field() {
         assert_eq!(unknown_type["field"], "event_type_ids");
         let hours = [
             (json!({"afterHoursBehavior": "hang_up"}), "afterHoursBehavior"),
-            (json!({"afterHoursBehavior": "redirect"}), "redirectNumber"),
             (json!({"redirectNumber": "0800"}), "redirectNumber"),
             (json!({"timezone": "CET"}), "timezone"),
             (
@@ -516,6 +515,21 @@ async fn event_types_and_active_hours_are_set_and_read_back() {
         assert_eq!(redirect["schedule"], set["schedule"], "left out, kept");
         assert_eq!(redirect["afterHoursMessage"], "We open at nine.");
         assert_eq!(redirect["enabled"], false);
+
+        let transfer = api
+            .patch(
+                &format!("{path}/active-hours"),
+                &account.key,
+                json!({"afterHoursBehavior": "transfer", "redirectNumber": null}),
+            )
+            .await
+            .expect(200);
+        assert_eq!(transfer["afterHoursBehavior"], "transfer");
+        let read = api
+            .get(&format!("{path}/active-hours"), &account.key)
+            .await
+            .expect(200);
+        assert_eq!(read["afterHoursBehavior"], "transfer", "stored");
     })
     .await;
 }

@@ -4,6 +4,7 @@
 //! limits, short load tests, and what the bridge writes out (TwiML, logs) when callers send
 //! hostile values.
 
+mod account_limits;
 mod attach;
 mod cli;
 mod crash;
@@ -18,6 +19,7 @@ mod output;
 mod prewarm;
 mod reception;
 mod replays;
+mod routing;
 mod serve_cli;
 mod sockets;
 mod support;

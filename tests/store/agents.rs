@@ -463,7 +463,17 @@ async fn active_hours_are_kept_whole_and_set_the_agents_timezone() {
             redirect_number: None,
             ..hours.clone()
         };
-        let refused = store.set_agent_hours(account, agent, no_number, None).await;
+        // A redirect tells the caller where to book online: no number of its own needed.
+        let kept = store
+            .set_agent_hours(account, agent, no_number, None)
+            .await
+            .unwrap();
+        assert_eq!(kept.redirect_number, None);
+        let malformed = AgentHours {
+            redirect_number: Some("555".into()),
+            ..hours.clone()
+        };
+        let refused = store.set_agent_hours(account, agent, malformed, None).await;
         assert!(matches!(refused, Err(StoreError::Invalid { .. })), "{refused:?}");
         let bad_zone = store
             .set_agent_hours(account, agent, hours.clone(), Some("EST"))

@@ -4,6 +4,7 @@
 mod agents;
 mod booking_tx;
 mod calendar;
+mod call_admission;
 mod call_path;
 mod call_records;
 mod connect;

@@ -85,13 +85,14 @@ pub enum AgentsCommand {
         /// The agent's time zone, in which its hours are read.
         #[arg(long, value_name = "Area/City")]
         timezone: Option<String>,
-        /// `voicemail`, `message` or `redirect` (with `--redirect-number`).
+        /// `voicemail`, `message`, `redirect` (where to book online) or `transfer` (to the
+        /// agent's escalation number).
         #[arg(long, value_name = "MODE")]
         after_hours_behavior: Option<String>,
         /// What `message` says; empty for the default sentence.
         #[arg(long, value_name = "TEXT")]
         after_hours_message: Option<String>,
-        /// E.164; empty to clear.
+        /// E.164, kept with the hours (no behavior dials it); empty to clear.
         #[arg(long, value_name = "E164")]
         redirect_number: Option<String>,
         #[command(flatten)]

@@ -232,6 +232,23 @@ pub struct DayRangeBody {
     pub end: String,
 }
 
+/// What a caller gets outside the agent's active hours (its `afterHoursBehavior`): a voicemail
+/// greeting and a recording; the agent's message, then the call ends; where to book online
+/// (the account's booking page), then the call ends; or a transfer to the agent's escalation
+/// number (`fallback.number`; a voicemail without one).
+#[derive(Debug, ToSchema)]
+#[schema(rename_all = "lowercase")]
+#[allow(
+    dead_code,
+    reason = "the document's enum; the field is read as text to name it when refused"
+)]
+pub enum AfterHoursBehavior {
+    Voicemail,
+    Message,
+    Redirect,
+    Transfer,
+}
+
 /// An agent's active hours, read in its time zone.
 #[derive(Debug, Serialize, ToSchema)]
 #[serde(rename_all = "camelCase")]
@@ -240,9 +257,10 @@ pub struct ActiveHoursBody {
     pub enabled: bool,
     /// The agent's IANA time zone.
     pub timezone: String,
-    /// `voicemail`, `message` or `redirect`.
+    #[schema(value_type = AfterHoursBehavior, inline)]
     pub after_hours_behavior: String,
     pub after_hours_message: Option<String>,
+    /// Kept as given; no behavior dials it (a transfer goes to the agent's escalation number).
     pub redirect_number: Option<String>,
     /// By day, Monday first.
     pub schedule: Vec<DayRangeBody>,
@@ -276,13 +294,13 @@ pub struct ActiveHoursPatchBody {
     pub enabled: Option<bool>,
     /// Sets the agent's time zone.
     pub timezone: Option<String>,
-    /// `voicemail`, `message` or `redirect` (which needs `redirectNumber`).
+    #[schema(value_type = Option<AfterHoursBehavior>, inline)]
     pub after_hours_behavior: Option<String>,
     /// What `message` says, at most 500 characters; null for the default sentence.
     #[serde(default, deserialize_with = "nullable")]
     #[schema(value_type = Option<String>, max_length = 500)]
     pub after_hours_message: Option<Option<String>>,
-    /// E.164.
+    /// E.164; kept, dialled by no behavior.
     #[serde(default, deserialize_with = "nullable")]
     #[schema(value_type = Option<String>)]
     pub redirect_number: Option<Option<String>>,
