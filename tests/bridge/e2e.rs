@@ -171,7 +171,7 @@ async fn a_barge_in_clears_twilio_at_once() {
 /// The demo binary: one whole scripted booking call, exit status 0 only if the booking was
 /// made and the agent ended the call. Takes about 40 s of real time.
 #[test]
-fn the_demo_books_an_appointment() {
+fn the_demo_books_an_appointment_then_shows_a_call_after_hours_and_a_transfer() {
     let dir = tempfile::tempdir().unwrap();
     let wav = dir.path().join("demo.wav");
     let out = std::process::Command::new(env!("CARGO_BIN_EXE_switchboard"))
@@ -194,6 +194,18 @@ fn the_demo_books_an_appointment() {
         "booking, read back from the database",
         "status      Confirmed",
         "<Hangup />",
+        // After hours: Ava's voicemail, the message kept on the call.
+        "── call 2: after hours",
+        "switchboard says › Thank you for calling. We are closed right now.",
+        "caller leaves a message after the beep",
+        "the call's record: ended after_hours, voicemail https://api.twilio.com/",
+        // The front desk hands the caller to a person, with a whisper.
+        "── call 3: a transfer to a person",
+        "tool   › transfer_call",
+        "call ended: transferred",
+        "connect action: <Dial> +15550100299",
+        "whisper to the person › Call from Jane Doe",
+        "the call's record: ended transferred",
     ] {
         assert!(stdout.contains(expected), "missing {expected:?} in:\n{stdout}");
     }

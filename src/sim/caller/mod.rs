@@ -109,6 +109,9 @@ pub struct CallReport {
     pub menu_answers: Vec<String>,
     /// Keys pressed during the stream (`dtmf` messages sent).
     pub digits_sent: u64,
+    /// When the answer itself recorded a message (`<Record>`, as after hours): what its
+    /// action answered once a message was left.
+    pub voicemail: Option<String>,
     /// True when the bridge closed the stream; false when the caller hung up.
     pub ended_by_bridge: bool,
     pub turns_spoken: usize,
@@ -173,7 +176,11 @@ pub async fn place_call(
     };
     let Some(connect) = twiml::parse_connect(&answered).map_err(|e| CallerError::Twiml(e.to_string()))?
     else {
-        return Ok(report); // no stream: the bridge said something and hung up
+        // No stream: the bridge said something, then hung up or took a message.
+        if let Some(action) = transfer::record_action(&answered)? {
+            report.voicemail = Some(transfer::leave_a_message(&hooks, &call, &action).await?);
+        }
+        return Ok(report);
     };
 
     let stream_sid = random_sid("MZ");

@@ -151,7 +151,7 @@ pub async fn follow(
 }
 
 /// Posts the `<Record action>` as Twilio does once a message is recorded.
-async fn leave_a_message(
+pub(super) async fn leave_a_message(
     hooks: &Webhooks,
     call: &InboundCall<'_>,
     action: &str,
@@ -221,7 +221,7 @@ fn parse_dial(xml: &str) -> Result<Option<Dial>, CallerError> {
 }
 
 /// The `action` of the first `<Record>` in `xml`.
-fn record_action(xml: &str) -> Result<Option<String>, CallerError> {
+pub(super) fn record_action(xml: &str) -> Result<Option<String>, CallerError> {
     let mut reader = quick_xml::Reader::from_str(xml);
     loop {
         match reader.read_event().map_err(xml_error)? {

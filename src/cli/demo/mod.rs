@@ -1,29 +1,31 @@
-//! `switchboard demo`: one whole call on loopback, with nothing but this binary.
+//! `switchboard demo`: whole calls on loopback, with nothing but this binary.
 //!
 //! It starts the simulated ElevenLabs agent (script mode by default), a real `serve` on a
 //! temporary SQLite database with the demo business seeded, and the simulated caller, then
-//! plays one booking call: the transcript as it happens, the tool calls, the booking read back
-//! from the database, the relay latency inside the bridge, and a stereo WAV of the call.
+//! plays three calls: a booking (the transcript as it happens, the tool calls, the booking read
+//! back from the database, the relay latency inside the bridge, and a stereo WAV of the call;
+//! `booking_call`), a call after hours that leaves a voicemail (`after_hours`), and a call the
+//! front desk's agent hands to a person (`transfer`).
 //! `--serve` keeps the server and the agent running for calls by hand and load tests; the
 //! commands it suggests name this binary as the shell will find it (its full path when it is
 //! not on `PATH`, as after `cargo run`).
 
 use std::path::PathBuf;
-use std::time::{Duration, Instant};
+use std::time::Duration;
 
 use anyhow::{Context, bail};
 use clap::Args;
 use tokio::net::TcpListener;
 
+mod after_hours;
+mod booking_call;
+mod live;
+mod transfer;
+
 use crate::app::{App, Server};
-use crate::audio::fixtures::FixtureDir;
-use crate::audio::wav::Wav;
-use crate::call::Event;
-use crate::call::metrics::Direction;
 use crate::config::Config;
 use crate::sim::agent::{SimAgentConfig, SimMode};
-use crate::sim::caller::{CallerConfig, place_call};
-use crate::store::Store;
+use crate::store::{AccountChange, AgentId, FallbackMode, NewAgent, Store};
 use crate::tools::seed::{DemoBusiness, seed_demo_business};
 
 /// The demo business's number and its agent on the simulated ElevenLabs.
@@ -31,7 +33,16 @@ pub const DEMO_NUMBER: &str = "+15550100200";
 pub const DEMO_AGENT: &str = "agent_harbor_dental_ava";
 const DEMO_TIMEZONE: &str = "America/New_York";
 const CALLER_NUMBER: &str = "+15005550006";
+/// What the booking call's caller says, one clip per turn.
 const SCRIPT: [&str; 5] = ["book", "when", "yes", "name", "bye"];
+/// The business's booking page, told to callers no agent takes.
+const BOOKING_PAGE: &str = "https://harbor-dental.example/book";
+/// The front desk: a second agent, whose callers ask for a person.
+const FRONT_DESK_NUMBER: &str = "+15550100201";
+const FRONT_DESK_AGENT: &str = "agent_harbor_dental_front_desk";
+/// The person the front desk hands calls to (its escalation number).
+const OFFICE_MANAGER: &str = "+15550100299";
+const TRANSFER_REASON: &str = "wants to book a cleaning with a person";
 
 #[derive(Debug, Args)]
 pub struct DemoArgs {
@@ -57,6 +68,7 @@ struct Demo {
     server: Server,
     store: Store,
     business: DemoBusiness,
+    front_desk: AgentId,
     agent_url: String,
     auth_token: String,
     _dir: tempfile::TempDir,
@@ -83,10 +95,18 @@ pub async fn run(args: DemoArgs) -> anyhow::Result<()> {
     };
     let demo = start(mode, format, listen).await?;
     if args.serve {
-        serve_until_stopped(demo, mode).await
-    } else {
-        one_call(demo, mode, &args.wav).await
+        return serve_until_stopped(demo, mode).await;
     }
+    // Fail now rather than after the call if the recording cannot be written.
+    std::fs::File::create(&args.wav).with_context(|| format!("creating {}", args.wav.display()))?;
+    let calls = async {
+        booking_call::run(&demo, mode, &args.wav).await?;
+        after_hours::run(&demo).await?;
+        transfer::run(&demo).await
+    };
+    let played = calls.await;
+    demo.server.shutdown(Duration::from_secs(5)).await?;
+    played
 }
 
 async fn start(mode: SimMode, format: crate::audio::AudioFormat, listen: &str) -> anyhow::Result<Demo> {
@@ -100,6 +120,8 @@ async fn start(mode: SimMode, format: crate::audio::AudioFormat, listen: &str) -
         input_format: format,
         output_format: format,
         api_key: Some(api_key.clone()),
+        transfer_reason: Some(TRANSFER_REASON.into()),
+        transfer_agents: vec![FRONT_DESK_AGENT.into()],
         ..SimAgentConfig::default()
     };
     tokio::spawn(async move {
@@ -111,6 +133,7 @@ async fn start(mode: SimMode, format: crate::audio::AudioFormat, listen: &str) -
     let database_url = format!("sqlite://{}?mode=rwc", dir.path().join("demo.db").display());
     let store = Store::connect(&database_url).await?;
     let business = seed_demo_business(&store, DEMO_NUMBER, DEMO_AGENT, DEMO_TIMEZONE).await?;
+    let front_desk = add_front_desk(&store, &business).await?;
 
     let listener = TcpListener::bind(listen)
         .await
@@ -135,6 +158,7 @@ async fn start(mode: SimMode, format: crate::audio::AudioFormat, listen: &str) -
         server,
         store,
         business,
+        front_desk,
         agent_url,
         auth_token,
         _dir: dir,
@@ -146,6 +170,10 @@ async fn serve_until_stopped(demo: Demo, mode: SimMode) -> anyhow::Result<()> {
     println!("switchboard demo server (simulated agent in {mode} mode); Ctrl-C stops it\n");
     println!("  voice webhook   {}/twilio/voice", config.public_url);
     println!("  demo number     {DEMO_NUMBER}");
+    println!(
+        "  front desk      {FRONT_DESK_NUMBER}  agent id {}  (its callers ask for a person: {OFFICE_MANAGER})",
+        demo.front_desk
+    );
     println!("  auth token      {}", demo.auth_token);
     println!(
         "  agent id        {}  (ElevenLabs: {DEMO_AGENT})",
@@ -177,6 +205,29 @@ async fn serve_until_stopped(demo: Demo, mode: SimMode) -> anyhow::Result<()> {
     Ok(())
 }
 
+/// The booking page, the business plan (unlimited minutes and 20 calls at once, so a load test
+/// against `--serve` meets the server's limits, not the plan's), and a second agent at the
+/// front desk that hands callers to the office manager.
+async fn add_front_desk(store: &Store, business: &DemoBusiness) -> anyhow::Result<AgentId> {
+    let change = AccountChange {
+        plan: Some("business".into()),
+        booking_url: Some(Some(BOOKING_PAGE.into())),
+        ..AccountChange::default()
+    };
+    store.update_account(&business.account_id, change).await?;
+    let desk = NewAgent {
+        name: "Front desk".into(),
+        phone_number: Some(FRONT_DESK_NUMBER.into()),
+        elevenlabs_agent_id: FRONT_DESK_AGENT.into(),
+        timezone: DEMO_TIMEZONE.into(),
+        first_message: Some("Harbor Dental, front desk. How can I help?".into()),
+        fallback_mode: FallbackMode::Dial,
+        fallback_number: Some(OFFICE_MANAGER.into()),
+        ..NewAgent::default()
+    };
+    Ok(store.create_agent(&business.account_id, desk).await?.id)
+}
+
 /// How a shell finds this binary: `switchboard` if `PATH` leads to it, else its full path.
 fn program_name() -> String {
     let exe = std::env::current_exe().ok();
@@ -202,187 +253,6 @@ fn name_on_path(exe: &std::path::Path, path: Option<&std::ffi::OsStr>) -> String
         Some(candidate) if same(&candidate) => name.to_string_lossy().into_owned(),
         _ => exe.display().to_string(),
     }
-}
-
-async fn one_call(demo: Demo, mode: SimMode, wav: &std::path::Path) -> anyhow::Result<()> {
-    // Fail now rather than after the call if the recording cannot be written.
-    std::fs::File::create(wav).with_context(|| format!("creating {}", wav.display()))?;
-    let app = &demo.server.app;
-    println!("switchboard demo: one call to Harbor Dental, entirely on this machine\n");
-    println!(
-        "  bridge      {}  (SQLite, demo business seeded)",
-        app.config.public_url
-    );
-    println!(
-        "  sim agent   {}  (ElevenLabs stand-in, {mode} mode)",
-        demo.agent_url
-    );
-    println!("  caller      {CALLER_NUMBER} → {DEMO_NUMBER}\n");
-
-    let began = Instant::now();
-    let mut events = app.live.subscribe();
-    let printer = tokio::spawn(async move {
-        let mut booking_reference = None;
-        let mut ended = None;
-        while let Ok(record) = events.recv().await {
-            let at = record.at.saturating_duration_since(began).as_secs_f64();
-            match record.event {
-                Event::Started(started) => println!("[{at:6.2}s] stream started    {}", started.call_sid),
-                Event::ConversationStarted {
-                    conversation_id,
-                    input,
-                    output,
-                } => {
-                    println!("[{at:6.2}s] agent connected   {conversation_id} ({input} in, {output} out)")
-                }
-                Event::AgentSaid(text) => println!("[{at:6.2}s] agent  › {text}"),
-                Event::CallerSaid(text) => println!("[{at:6.2}s] caller › {text}"),
-                Event::Interrupted { .. } => println!("[{at:6.2}s] barge-in: playback cleared"),
-                Event::ToolCall(call) => println!("[{at:6.2}s] tool   › {} {}", call.name, call.parameters),
-                Event::ToolFinished {
-                    name,
-                    result,
-                    is_error,
-                    elapsed,
-                    ..
-                } => {
-                    let shown: String = result.chars().take(160).collect();
-                    let more = if result.chars().count() > 160 { "…" } else { "" };
-                    let verdict = if is_error { "error" } else { "ok" };
-                    println!(
-                        "[{at:6.2}s] tool   ‹ {name} {verdict} in {} ms: {shown}{more}",
-                        elapsed.as_millis()
-                    );
-                    if name == "create_booking" && !is_error {
-                        booking_reference = serde_json::from_str::<serde_json::Value>(&result)
-                            .ok()
-                            .and_then(|v| v["booking_id"].as_str().map(str::to_owned));
-                    }
-                }
-                Event::Ended { reason, duration, .. } => {
-                    println!(
-                        "[{at:6.2}s] call ended: {} after {:.1} s",
-                        reason.label(),
-                        duration.as_secs_f64()
-                    );
-                    ended = Some(reason);
-                    break;
-                }
-                _ => {}
-            }
-        }
-        (booking_reference, ended)
-    });
-
-    let fixtures = FixtureDir::bundled();
-    let mut caller = CallerConfig::new(
-        format!("{}/twilio/voice", app.config.public_url),
-        &demo.auth_token,
-        DEMO_NUMBER,
-    );
-    caller.from = CALLER_NUMBER.into();
-    caller.record = true;
-    caller.max_duration = Duration::from_secs(150);
-    for name in SCRIPT {
-        caller.utterances.push(fixtures.caller(name)?);
-    }
-    let mut report = place_call(&caller, None).await?;
-    let (reference, ended) = tokio::time::timeout(Duration::from_secs(5), printer)
-        .await
-        .context("the call did not end")??;
-
-    Wav::pcm16(8000, 2, std::mem::take(&mut report.recording)).write_file(wav)?;
-    println!();
-    let booking = match &reference {
-        Some(reference) => {
-            demo.store
-                .booking_by_reference(&demo.business.account_id, reference)
-                .await?
-        }
-        None => None,
-    };
-    match &booking {
-        Some(b) => {
-            let event_type = demo
-                .store
-                .event_type(&demo.business.account_id, &b.event_type_id)
-                .await?;
-            let host = demo.store.host(&demo.business.account_id, &b.host_id).await?;
-            let tz = jiff::tz::TimeZone::get(&b.timezone)?;
-            let local = b.start_at.to_zoned(tz);
-            println!("booking, read back from the database");
-            println!("  reference   {}", b.reference);
-            println!(
-                "  what        {} ({} min) with {}",
-                event_type.name, event_type.duration_min, host.name
-            );
-            println!(
-                "  when        {} ({})  = {}",
-                local.strftime("%A, %B %-d, %-I:%M %p"),
-                b.timezone,
-                b.start_at
-            );
-            println!(
-                "  who         {}, {}",
-                b.invitee_name,
-                b.invitee_phone.as_deref().unwrap_or("-")
-            );
-            println!("  status      {:?}", b.status);
-        }
-        None => println!("no booking was made"),
-    }
-    println!();
-    println!("relay latency inside the bridge, per 20 ms frame");
-    for (label, direction) in [
-        ("caller → agent", Direction::CallerToAgent),
-        ("agent → caller", Direction::AgentToCaller),
-    ] {
-        let h = app.metrics.calls.relay_latency(direction);
-        let q = |p| {
-            h.quantile(p)
-                .map_or("-".to_string(), |d| format!("{} µs", d.as_micros()))
-        };
-        println!(
-            "  {label}   p50 {:>8}   p99 {:>8}   ({} frames)",
-            q(0.5),
-            q(0.99),
-            h.count()
-        );
-    }
-    let connect = app
-        .metrics
-        .upstream_connect
-        .quantile(0.5)
-        .map_or(0, |d| d.as_millis());
-    println!("  agent connection pre-warmed during the webhook ({connect} ms to connect)");
-    if let Some(first) = report.first_audio_after {
-        println!(
-            "  first agent audio heard {} ms after the stream started",
-            first.as_millis()
-        );
-    }
-    println!();
-    println!(
-        "connect action answered: {}",
-        report.action.as_deref().unwrap_or("(not requested)")
-    );
-    println!(
-        "conversation written to {} (stereo, 8 kHz: caller left, agent right)",
-        wav.display()
-    );
-    demo.server.shutdown(Duration::from_secs(5)).await?;
-
-    let agent_ended = ended.as_ref().is_some_and(|r| r.label() == "agent_ended");
-    if booking.is_none() || !agent_ended || report.turns_spoken != SCRIPT.len() {
-        bail!(
-            "the demo call did not go as scripted (booking: {}, ended: {:?}, caller turns: {}/{})",
-            booking.is_some(),
-            ended.map(|r| r.label()),
-            report.turns_spoken,
-            SCRIPT.len()
-        );
-    }
-    Ok(())
 }
 
 #[cfg(test)]
