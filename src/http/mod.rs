@@ -16,7 +16,6 @@
 
 pub mod api;
 pub mod error;
-pub mod menu;
 pub mod ops;
 pub mod render;
 pub mod signed;

@@ -1,8 +1,11 @@
-//! The application layer's answers as TwiML: a connected call's `<Connect><Stream>`, and a
-//! fallback's sentences and last step. The URLs Twilio is sent to are built here, from the
+//! The application layer's answers as TwiML: a connected call's `<Connect><Stream>`, a
+//! fallback's sentences and last step, and a number's menu (a `<Gather>` that says it and
+//! listens for a key or words, then a `<Redirect>` to the same action, which Twilio follows
+//! when the caller gives nothing, so the reception can repeat the menu or take its default). The URLs Twilio is sent to are built here, from the
 //! public URL, since the routes are this layer's.
 
-use crate::telephony::{AfterStream, Answer, Fallback, Handover, Then, Whisper};
+use crate::telephony::menu::Attempt;
+use crate::telephony::{AfterStream, Answer, Fallback, Handover, MenuAnswer, MenuPrompt, Then, Whisper};
 use crate::wire::twiml::{Response, Verb};
 
 use super::error::Twiml;
@@ -20,7 +23,7 @@ pub fn answer(answer: &Answer, public_url: &str) -> Twiml {
             ],
         }),
         Answer::Refuse(fallback) => self::fallback(fallback, public_url),
-        Answer::Menu(menu) => super::menu::render(menu, public_url),
+        Answer::Menu(menu) => self::menu(menu, public_url),
     };
     Twiml(response.render())
 }
@@ -110,4 +113,69 @@ pub fn websocket_base(public_url: &str) -> String {
 /// The media-stream URL put in the TwiML.
 pub fn stream_url(public_url: &str) -> String {
     format!("{}/twilio/stream", websocket_base(public_url))
+}
+
+/// How long Twilio waits for a key or words after a menu is said, in seconds.
+pub const GATHER_TIMEOUT_SECS: u32 = 5;
+
+/// The menu's TwiML.
+pub fn menu(menu: &MenuAnswer, public_url: &str) -> Response {
+    match menu {
+        MenuAnswer::Ask(prompt) => ask(prompt, public_url),
+        MenuAnswer::Dial(dial) => fallback(dial, public_url),
+    }
+}
+
+fn ask(prompt: &MenuPrompt, public_url: &str) -> Response {
+    let action = action_url(public_url, prompt.attempt);
+    Response::new()
+        .verb(Verb::Gather {
+            action: action.clone(),
+            input: "dtmf speech".into(),
+            num_digits: Some(1),
+            timeout_secs: Some(GATHER_TIMEOUT_SECS),
+            hints: Some(prompt.hints.clone()).filter(|hints| !hints.is_empty()),
+            say: prompt.sentences.clone(),
+        })
+        .verb(Verb::Redirect { url: action })
+}
+
+/// Where Twilio posts the caller's answer to a menu said at `attempt`.
+pub fn action_url(public_url: &str, attempt: Attempt) -> String {
+    format!(
+        "{public_url}/twilio/menu?silences={}&misses={}",
+        attempt.silences, attempt.misses
+    )
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn the_menu_is_a_gather_then_a_redirect_to_the_same_action() {
+        let prompt = MenuPrompt {
+            sentences: vec![
+                "Hello & welcome.".into(),
+                "For sales, press 1 or say sales.".into(),
+            ],
+            hints: "sales, buy".into(),
+            attempt: Attempt {
+                silences: 1,
+                misses: 0,
+            },
+        };
+        let doc = ask(&prompt, "https://b.example").render();
+        assert_eq!(
+            doc,
+            concat!(
+                r#"<?xml version="1.0" encoding="UTF-8"?><Response>"#,
+                r#"<Gather action="https://b.example/twilio/menu?silences=1&amp;misses=0" hints="sales, buy" "#,
+                r#"input="dtmf speech" numDigits="1" timeout="5">"#,
+                r#"<Say>Hello &amp; welcome.</Say><Say>For sales, press 1 or say sales.</Say></Gather>"#,
+                r#"<Redirect method="POST">https://b.example/twilio/menu?silences=1&amp;misses=0</Redirect>"#,
+                r#"</Response>"#
+            )
+        );
+    }
 }

@@ -1,6 +1,7 @@
 //! Twilio's voice webhooks: the incoming call, the end of its media stream, a voicemail, and
 //! the call's status callback (its final length); for a call handed to a person, the whisper
-//! and the end of the transfer's dial.
+//! and the end of the transfer's dial; for a number's menu, what the caller answered to it
+//! (where the caller is in the menu travels in the action URL's query, which Twilio signs).
 //!
 //! Each answers with TwiML, also when something is wrong on our side: a 5xx would make Twilio
 //! play its own "application error" message, whereas TwiML lets the caller hear a sentence
@@ -14,6 +15,7 @@ use axum::Router;
 use axum::extract::{FromRef, Query, State};
 use axum::routing::post;
 use jiff::Timestamp;
+use serde::Deserialize;
 use tracing::Instrument;
 
 use axum::http::StatusCode;
@@ -21,6 +23,7 @@ use axum::http::StatusCode;
 use super::error::{ApiError, Twiml};
 use super::render;
 use super::signed::{SignedForm, TwilioAuth};
+use crate::telephony::menu::{Attempt, MenuInput};
 use crate::telephony::{BadField, CallStatus, DialReport, InboundCall, Reception};
 
 /// What the voice webhooks need.
@@ -44,7 +47,7 @@ where
         .route("/twilio/call-status", post(call_status))
         .route("/twilio/whisper", post(whisper))
         .route("/twilio/transfer-action", post(transfer_action))
-        .route("/twilio/menu", post(super::menu::menu))
+        .route("/twilio/menu", post(menu))
 }
 
 /// `POST /twilio/voice`: a call to one of our numbers.
@@ -132,4 +135,37 @@ async fn transfer_action(State(twilio): State<TwilioState>, form: SignedForm) ->
 fn bad_field(refused: BadField) -> ApiError {
     tracing::warn!(%refused, "Twilio callback with a bad value refused");
     ApiError::new(StatusCode::BAD_REQUEST, refused.to_string())
+}
+
+/// The action URL's query.
+#[derive(Debug, Default, Deserialize)]
+pub struct MenuQuery {
+    #[serde(default)]
+    silences: u8,
+    #[serde(default)]
+    misses: u8,
+}
+
+/// `POST /twilio/menu`: the caller answered (or did not answer) a number's menu.
+pub async fn menu(
+    State(twilio): State<TwilioState>,
+    Query(query): Query<MenuQuery>,
+    form: SignedForm,
+) -> Twiml {
+    let span = tracing::info_span!("call", sid = form.get("CallSid").unwrap_or_default());
+    let call = InboundCall::from_fields(form.get("CallSid"), form.get("From"), form.get("To"));
+    let input = MenuInput {
+        digits: form.get("Digits"),
+        speech: form.get("SpeechResult"),
+    };
+    let attempt = Attempt {
+        silences: query.silences,
+        misses: query.misses,
+    };
+    let answer = twilio
+        .reception
+        .menu_choice(call, input, attempt, Timestamp::now())
+        .instrument(span)
+        .await;
+    render::answer(&answer, &twilio.public_url)
 }

@@ -18,7 +18,6 @@ use std::time::Duration;
 use jiff::Timestamp;
 
 use super::Store;
-use super::calls::duration_ms;
 use super::error::StoreResult;
 use super::row;
 
@@ -50,7 +49,7 @@ impl Store {
             let done = sqlx::query(RECORD_PROGRESS)
                 .bind(&call.call_sid)
                 .bind(row::millis(call.at))
-                .bind(duration_ms(call.connected))
+                .bind(row::duration_ms(call.connected))
                 .execute(&mut *tx)
                 .await?;
             written += done.rows_affected();

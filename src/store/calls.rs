@@ -137,11 +137,6 @@ impl CallRecord {
     }
 }
 
-/// Durations are stored in whole milliseconds; anything past i64 is clamped (292 million years).
-pub(super) fn duration_ms(duration: Duration) -> i64 {
-    i64::try_from(duration.as_millis()).unwrap_or(i64::MAX)
-}
-
 impl Store {
     /// Logs a call as it starts, once: one INSERT, which does nothing when the unique index on
     /// `call_sid` already holds the call (`None`: a repeated webhook), checked against the
@@ -207,7 +202,7 @@ impl Store {
         .bind(call_sid)
         .bind(row::millis(ended_at))
         .bind(end_reason)
-        .bind(duration_ms(duration))
+        .bind(row::duration_ms(duration))
         .bind(LOST_END_REASON)
         .bind(CARRIER_END_REASON)
         .fetch_optional(&self.pool)
@@ -232,7 +227,7 @@ impl Store {
         sqlx::query(super::call_progress::RECORD_PROGRESS)
             .bind(call_sid)
             .bind(row::millis(at))
-            .bind(duration_ms(connected))
+            .bind(row::duration_ms(connected))
             .execute(&self.pool)
             .await?;
         Ok(())
@@ -279,7 +274,7 @@ impl Store {
             call_columns!()
         ))
         .bind(call_sid)
-        .bind(duration_ms(duration))
+        .bind(row::duration_ms(duration))
         .bind(row::millis(at))
         .bind(CARRIER_END_REASON)
         .bind(LOST_END_REASON)
@@ -402,7 +397,7 @@ mod tests {
 
     #[test]
     fn durations_are_whole_milliseconds_and_never_overflow() {
-        assert_eq!(duration_ms(Duration::from_micros(1_999)), 1);
-        assert_eq!(duration_ms(Duration::MAX), i64::MAX);
+        assert_eq!(row::duration_ms(Duration::from_micros(1_999)), 1);
+        assert_eq!(row::duration_ms(Duration::MAX), i64::MAX);
     }
 }

@@ -16,6 +16,11 @@ pub(crate) fn millis(instant: Timestamp) -> i64 {
     instant.as_millisecond()
 }
 
+/// Durations are stored in whole milliseconds; anything past i64 is clamped (292 million years).
+pub(crate) fn duration_ms(duration: std::time::Duration) -> i64 {
+    i64::try_from(duration.as_millis()).unwrap_or(i64::MAX)
+}
+
 /// The instant as it will read back: truncated to whole milliseconds.
 pub(crate) fn stored_precision(instant: Timestamp) -> Timestamp {
     Timestamp::from_millisecond(instant.as_millisecond()).expect("a truncated instant stays in range")

@@ -20,7 +20,7 @@ use crate::wire::elevenlabs::InitiationClientData;
 use super::directory::Directory;
 use super::initiation::look_up_and_build;
 use super::metrics::{ErrorKind, Metrics};
-use super::redemptions::SharedRedemptions;
+use super::redemptions::{SharedRedemptionError, SharedRedemptions};
 use super::tokens::{StreamTokens, TokenError};
 
 /// Opens agent connections: ahead of the stream (pre-warmed during the voice webhook), or when
@@ -76,6 +76,20 @@ pub enum AttachError {
     AgentGone(String),
     #[error("agent connection failed: {0}")]
     Upstream(#[from] UpstreamError),
+}
+
+/// A token another instance (or this one) redeemed is reused; a redemption the database could
+/// not record refuses the stream (fail closed).
+impl From<SharedRedemptionError> for AttachError {
+    fn from(error: SharedRedemptionError) -> Self {
+        match error {
+            SharedRedemptionError::Reused => AttachError::Token(TokenError::Reused),
+            SharedRedemptionError::Unrecorded(error) => {
+                tracing::error!(%error, "could not record the stream token's redemption; the stream is refused");
+                AttachError::Store(error)
+            }
+        }
+    }
 }
 
 impl AttachFailure for AttachError {

@@ -6,26 +6,18 @@
 
 use jiff::Timestamp;
 
-use crate::store::{AccountId, Agent, AgentId, MenuTarget, NumberMenu, StoreError};
+use crate::store::{Agent, MenuTarget, NumberMenu, StoreError};
 
+use super::answer::{Answer, Destination, MenuAnswer, MenuPrompt};
 use super::directory::{Directory, Line};
 use super::fallback::{Fallback, Then};
 use super::menu::{self, Attempt, MenuInput, Step};
 use super::metrics::ErrorKind;
-use super::reception::{Answer, Reception};
+use super::reception::Reception;
 use super::route::InboundCall;
 
 /// How long a person chosen in a menu rings before Twilio gives up.
 pub const PERSON_RING_SECS: u32 = 30;
-
-/// Whose line answers a call.
-#[derive(Debug, Clone, PartialEq, Eq)]
-pub enum Destination {
-    /// The agent whose number was called.
-    Number,
-    /// An agent of `account_id`, chosen in that account's menu.
-    Agent { id: AgentId, account_id: AccountId },
-}
 
 impl Destination {
     /// The line that answers; `None` for a number no agent answers, or a chosen agent that is
@@ -39,24 +31,6 @@ impl Destination {
                 .filter(|line| &line.agent.account_id == account_id && line.agent.deleted_at.is_none())),
         }
     }
-}
-
-/// How the webhooks answer a call in a menu.
-#[derive(Debug, Clone, PartialEq, Eq)]
-pub enum MenuAnswer {
-    /// Say the menu and listen for a key or words.
-    Ask(MenuPrompt),
-    /// Dial a person.
-    Dial(Fallback),
-}
-
-/// A menu to say, and where the caller is in it.
-#[derive(Debug, Clone, PartialEq, Eq)]
-pub struct MenuPrompt {
-    pub sentences: Vec<String>,
-    /// The words speech recognition should expect.
-    pub hints: String,
-    pub attempt: Attempt,
 }
 
 impl MenuPrompt {

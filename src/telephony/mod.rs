@@ -19,6 +19,7 @@
 mod account_gates;
 mod admission;
 mod agent_cache;
+pub mod answer;
 pub mod attach;
 pub mod call_facts;
 pub mod callback_fields;
@@ -43,17 +44,17 @@ pub mod tokens;
 pub mod transfer;
 
 pub use admission::{Admission, Admitted};
+pub use answer::{AfterStream, Answer, Connect, Destination, Handover, MenuAnswer, MenuPrompt, Whisper};
 pub use attach::{AgentConnections, Attacher};
 pub use callback_fields::BadField;
 pub use directory::{Directory, Line, ResolveError};
 pub use fallback::{Fallback, Then};
-pub use menu_calls::{Destination, MenuAnswer, MenuPrompt};
 pub use metrics::{CallRefusal, ConnectionRefusal, ErrorKind, Metrics};
 pub use minute_pool::MinutePools;
 pub use observers::{LiveEvent, LiveFeed, LogLines, Observers};
-pub use reception::{AfterStream, Answer, CallStatus, Connect, Reception};
+pub use reception::{CallStatus, Reception};
 pub use recorder::CallRecorder;
 pub use route::InboundCall;
 pub use streams::Streams;
 pub use tokens::{Outstanding, StreamTokens};
-pub use transfer::{DialReport, Handover, Whisper};
+pub use transfer::DialReport;

@@ -21,48 +21,17 @@ use crate::store::{CallAdmission, CallUpdate, Store, StoreError};
 use std::sync::atomic::Ordering;
 
 use super::admission::{Admission, Place};
+use super::answer::{AfterStream, Answer, Connect, Destination};
 use super::attach::AgentConnections;
 use super::callback_fields::{self, BadField, MAX_CALL_SECS, MAX_RECORDING_SECS};
 use super::directory::Directory;
 use super::fallback::{self, Fallback};
 use super::initiation::look_up_and_build;
-use super::menu_calls::{Destination, MenuAnswer};
 use super::metrics::{ErrorKind, Metrics};
 use super::minute_pool::MinutePools;
 use super::recorder::CallRecorder;
 use super::route::{self, InboundCall, Intake, Lookup, MinutesLeft, Refusal, Route};
 use super::tokens::StreamTokens;
-use super::transfer::Handover;
-
-/// How the voice webhook answers a call.
-#[derive(Debug, Clone, PartialEq, Eq)]
-pub enum Answer {
-    /// Stream the call's audio to us, with these parameters for the stream's `start`.
-    Connect(Connect),
-    /// Not connected: what the caller hears instead.
-    Refuse(Fallback),
-    /// The number's menu: the caller is asked to choose, or sent to a person.
-    Menu(MenuAnswer),
-}
-
-/// The parameters a connected call's media stream carries back to us.
-#[derive(Debug, Clone, PartialEq, Eq)]
-pub struct Connect {
-    /// The one-time token the stream redeems ([`StreamTokens`]).
-    pub token: String,
-    pub from: String,
-    pub to: String,
-}
-
-/// What follows a media stream's end.
-#[derive(Debug, Clone, PartialEq, Eq)]
-pub enum AfterStream {
-    /// The call ended as it should.
-    HangUp,
-    Fallback(Fallback),
-    /// The agent handed the caller to a person (see `telephony::transfer`).
-    Transfer(Handover),
-}
 
 /// The services behind Twilio's voice webhooks.
 pub struct Reception {

@@ -14,8 +14,7 @@ use jiff::{SignedDuration, Timestamp};
 use crate::shutdown::Shutdown;
 use crate::store::{Store, StoreError};
 
-use super::attach::AttachError;
-use super::tokens::{Claims, TokenError};
+use super::tokens::Claims;
 
 /// How far apart the instances' clocks may be without a replay slipping through once a
 /// record is purged.
@@ -58,18 +57,6 @@ impl SharedRedemptions {
         {
             true => Ok(()),
             false => Err(SharedRedemptionError::Reused),
-        }
-    }
-}
-
-impl From<SharedRedemptionError> for AttachError {
-    fn from(error: SharedRedemptionError) -> Self {
-        match error {
-            SharedRedemptionError::Reused => AttachError::Token(TokenError::Reused),
-            SharedRedemptionError::Unrecorded(error) => {
-                tracing::error!(%error, "could not record the stream token's redemption; the stream is refused");
-                AttachError::Store(error)
-            }
         }
     }
 }

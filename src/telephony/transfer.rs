@@ -15,10 +15,11 @@ use serde_json::json;
 use crate::call::EndReason;
 use crate::store::{CallEventKind, CallUpdate, NewCallEvent, TransferRequest};
 
+use super::answer::{AfterStream, Handover, Whisper};
 use super::callback_fields::{self, BadField, MAX_CALL_SECS};
 use super::fallback::{Fallback, Then};
 use super::metrics::ErrorKind;
-use super::reception::{AfterStream, Reception};
+use super::reception::Reception;
 
 /// How long the person's phone rings before the caller is offered the voicemail.
 pub const TRANSFER_RING_SECS: u32 = 25;
@@ -29,24 +30,6 @@ const NOBODY_ANSWERED: &str = "Sorry, no one could take your call right now.";
 const LEAVE_A_MESSAGE: &str = "Please leave a message after the tone, and we will call you back.";
 const NO_MESSAGE: &str = "We did not get a message. Goodbye.";
 const CONNECTING: &str = "Connecting you now.";
-
-/// The `<Dial>` that hands a caller to a person.
-#[derive(Debug, Clone, PartialEq, Eq)]
-pub struct Handover {
-    /// The call being handed over: the whisper's URL names it.
-    pub call_sid: String,
-    /// The agent's escalation number.
-    pub number: String,
-    /// The line's own number, shown to the person.
-    pub caller_id: String,
-    pub ring_secs: u32,
-}
-
-/// What the person who answers hears before the caller is connected.
-#[derive(Debug, Clone, PartialEq, Eq)]
-pub struct Whisper {
-    pub say: Vec<String>,
-}
 
 /// How the transfer's dial ended (`DialCallStatus`).
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
