@@ -39,6 +39,29 @@ impl Shutdown {
         self.tracker.spawn(task)
     }
 
+    /// Runs `round` as one of the group's tasks: at once, then every `period` (a round that
+    /// runs late delays the next rather than bunching them), until the group is told to stop.
+    /// A round under way finishes first, so a sweep is never cut off halfway.
+    pub fn spawn_every<F, R>(&self, period: std::time::Duration, mut round: F)
+    where
+        F: FnMut() -> R + Send + 'static,
+        R: Future<Output = ()> + Send + 'static,
+    {
+        let stopping = self.clone();
+        self.spawn(async move {
+            let mut ticks = tokio::time::interval(period);
+            ticks.set_missed_tick_behavior(tokio::time::MissedTickBehavior::Delay);
+            loop {
+                tokio::select! {
+                    biased;
+                    () = stopping.stopping() => return,
+                    _ = ticks.tick() => {}
+                }
+                round().await;
+            }
+        });
+    }
+
     /// `task`, counted until it finishes (for a future something else spawns, such as the
     /// task hyper runs an upgraded connection on).
     pub fn track<F: Future>(&self, task: F) -> TrackedFuture<F> {

@@ -15,18 +15,9 @@ const SWEEP_EVERY: Duration = Duration::from_secs(3600);
 
 /// Starts the sweep as one of the `workers`.
 pub fn start_purge(store: Store, workers: &Shutdown) {
-    let stopping = workers.clone();
-    workers.spawn(async move {
-        let mut ticks = tokio::time::interval(SWEEP_EVERY);
-        ticks.set_missed_tick_behavior(tokio::time::MissedTickBehavior::Delay);
-        loop {
-            tokio::select! {
-                biased;
-                () = stopping.stopping() => return,
-                _ = ticks.tick() => {}
-            }
-            purge(&store, Timestamp::now()).await;
-        }
+    workers.spawn_every(SWEEP_EVERY, move || {
+        let store = store.clone();
+        async move { purge(&store, Timestamp::now()).await }
     });
 }
 

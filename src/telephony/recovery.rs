@@ -36,20 +36,11 @@ pub fn start(
     every: Duration,
     workers: &Shutdown,
 ) {
-    let stopping = workers.clone();
-    workers.spawn(async move {
-        let mut ticks = tokio::time::interval(every);
-        ticks.set_missed_tick_behavior(tokio::time::MissedTickBehavior::Delay);
-        let mut first = true;
-        loop {
-            tokio::select! {
-                biased;
-                () = stopping.stopping() => return,
-                _ = ticks.tick() => {}
-            }
-            sweep(&store, &metrics, silent_limit, first).await;
-            first = false;
-        }
+    let mut first = true;
+    workers.spawn_every(every, move || {
+        let (store, metrics) = (store.clone(), metrics.clone());
+        let at_start = std::mem::replace(&mut first, false);
+        async move { sweep(&store, &metrics, silent_limit, at_start).await }
     });
 }
 

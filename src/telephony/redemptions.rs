@@ -64,18 +64,9 @@ impl SharedRedemptions {
 /// Starts the sweep of expired redemptions as one of the `workers`: at start, then every ten
 /// minutes, until they stop.
 pub fn start_purge(store: Store, workers: &Shutdown) {
-    let stopping = workers.clone();
-    workers.spawn(async move {
-        let mut ticks = tokio::time::interval(SWEEP_EVERY);
-        ticks.set_missed_tick_behavior(tokio::time::MissedTickBehavior::Delay);
-        loop {
-            tokio::select! {
-                biased;
-                () = stopping.stopping() => return,
-                _ = ticks.tick() => {}
-            }
-            purge(&store, Timestamp::now()).await;
-        }
+    workers.spawn_every(SWEEP_EVERY, move || {
+        let store = store.clone();
+        async move { purge(&store, Timestamp::now()).await }
     });
 }
 
