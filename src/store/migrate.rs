@@ -72,6 +72,11 @@ const MIGRATIONS: &[(i64, &str, &str)] = &[
         "call routing",
         include_str!("../../migrations/0017_call_routing.sql"),
     ),
+    (
+        22,
+        "provisioning runs",
+        include_str!("../../migrations/0022_provisioning_runs.sql"),
+    ),
 ];
 
 /// (version, SQL) of the migrations whose SQLite text differs from the portable one in
