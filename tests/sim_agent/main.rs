@@ -5,6 +5,7 @@ mod auth;
 mod caller;
 mod client;
 mod echo;
+mod failures;
 mod protocol;
 mod rest;
 mod script;

@@ -14,6 +14,9 @@
 //! - the REST API for provisioning (`rest`): agents (`/v1/convai/agents…`) and workspace
 //!   tools (`/v1/convai/tools…`), validated as ElevenLabs validates them, kept in memory.
 //!
+//! Any of these can be told to fail (`--fail RULE`, [`SimAgent::failures`], `POST
+//! /sim/failures`; see `sim::failures`), answering ElevenLabs' `{"detail": …}` for the status.
+//!
 //! The bridge connects to it exactly as to ElevenLabs, and the official Python SDK can hold
 //! a conversation with it (`tests/sdk/elevenlabs.rs`).
 //!
@@ -47,6 +50,7 @@ mod vad;
 use std::sync::Arc;
 
 use crate::audio::FormatConverter;
+use crate::sim::failures::{self, FailurePlan};
 pub use config::{ScriptTiming, SimAgentConfig, SimMode, UnknownMode, VadConfig};
 pub use script::{AGENT_SENTENCES, CALLER_SCRIPT, VoiceError};
 
@@ -120,13 +124,22 @@ impl SimAgent {
         &self.shared.workspace
     }
 
+    /// The requests it is told to fail; rules added here apply at once.
+    pub fn failures(&self) -> &FailurePlan {
+        &self.shared.config.failures
+    }
+
     /// Every route, ready to be served or nested in another router.
     pub fn router(&self) -> axum::Router {
         let rest = rest::router(rest::RestState {
             workspace: self.shared.workspace.clone(),
             api_key: self.shared.config.api_key.clone(),
         });
-        server::router(self.shared.clone()).merge(rest)
+        let injector = failures::Injector::new(self.failures().clone(), rest::injected_failure);
+        server::router(self.shared.clone())
+            .merge(rest)
+            .layer(axum::middleware::from_fn_with_state(injector, failures::layer))
+            .merge(failures::control_router(self.failures().clone()))
     }
 
     /// Serves on `listener` until the task is dropped or the listener fails.
