@@ -12,7 +12,7 @@ use crate::audio::wav::Wav;
 use crate::sim::agent::SimAgentConfig;
 use crate::sim::caller::{CallerConfig, CallerEvent, Keys, NotAKey, TransferAnswer, place_call};
 use crate::sim::failures::{BadFailureRule, FailureRule};
-use crate::sim::twilio::{SimTwilio, SimTwilioConfig};
+use crate::sim::twilio::{CalleeScript, SimTwilio, SimTwilioConfig};
 
 #[derive(Debug, Subcommand)]
 pub enum SimCommand {
@@ -111,6 +111,16 @@ pub enum SimCommand {
         /// e.g. `POST /2010-04-01/Accounts/*/IncomingPhoneNumbers.json=2:503` (repeatable).
         #[arg(long = "fail", value_name = "RULE", value_parser = parse_rule)]
         failures: Vec<FailureRule>,
+        /// What the callee of a call placed through the API says once its stream opens, in
+        /// order (names in fixtures/caller); it speaks first, as a person answering.
+        #[arg(long, value_delimiter = ',', default_value = "book,bye")]
+        callee_say: Vec<String>,
+        /// Fixture directory.
+        #[arg(long)]
+        fixtures: Option<PathBuf>,
+        /// The callee hangs up after this many seconds on the stream.
+        #[arg(long, default_value_t = 120)]
+        callee_max_duration: u64,
     },
 }
 
@@ -131,11 +141,27 @@ pub async fn run(command: SimCommand) -> anyhow::Result<()> {
             numbers,
             unsubscribed,
             failures,
+            callee_say,
+            fixtures,
+            callee_max_duration,
         } => {
+            let fixtures = fixtures.map(FixtureDir::new).unwrap_or_else(FixtureDir::bundled);
+            let mut callee = CalleeScript {
+                max_duration: Duration::from_secs(callee_max_duration),
+                ..CalleeScript::default()
+            };
+            for name in callee_say.iter().filter(|name| !name.is_empty()) {
+                callee.clips.push(
+                    fixtures
+                        .caller(name)
+                        .with_context(|| format!("callee clip {name:?}"))?,
+                );
+            }
             let config = SimTwilioConfig {
                 numbers,
                 unsubscribed,
                 failures,
+                callee,
                 ..SimTwilioConfig::new(account_sid, auth_token)
             };
             let sim = SimTwilio::new(config)?;
