@@ -169,17 +169,7 @@ async fn twiml_without_a_stream_ends_the_call_and_the_default_callback_is_comple
 
 #[tokio::test]
 async fn a_call_in_progress_is_hung_up_by_an_update() {
-    let agent = echo_agent(AudioFormat::Ulaw8000).await;
-    let bridge = TestBridge::start(&agent).await;
-    let mut setup = owning(&bridge.auth_token);
-    // A callee who would stay on the line for a long time.
-    setup.callee = CalleeScript {
-        clips: Vec::new(),
-        max_duration: Duration::from_secs(600),
-        linger: Duration::from_secs(600),
-    };
-    let twilio = Twilio::start_with_token(setup, &bridge.auth_token).await;
-    let voice = bridge.url("/twilio/voice");
+    let (bridge, twilio, voice) = a_long_call().await;
     let (_, placed) = twilio
         .post(
             "Calls.json",
@@ -265,4 +255,70 @@ async fn calls_are_listed_by_page_and_bad_ones_refused() {
         404,
         20404,
     );
+}
+
+/// A bridge with the echo agent, and a stand-in whose callee would stay on the line.
+async fn a_long_call() -> (TestBridge, Twilio, String) {
+    let agent = echo_agent(AudioFormat::Ulaw8000).await;
+    let bridge = TestBridge::start(&agent).await;
+    let mut setup = owning(&bridge.auth_token);
+    setup.callee = CalleeScript {
+        clips: Vec::new(),
+        max_duration: Duration::from_secs(600),
+        linger: Duration::from_secs(600),
+    };
+    let twilio = Twilio::start_with_token(setup, &bridge.auth_token).await;
+    let voice = bridge.url("/twilio/voice");
+    (bridge, twilio, voice)
+}
+
+#[tokio::test]
+async fn a_call_in_progress_is_redirected_to_new_twiml() {
+    let (bridge, twilio, voice) = a_long_call().await;
+    let receiver = Receiver::start(
+        &bridge.auth_token,
+        &[("/next", "<Response><Say>Goodbye.</Say></Response>")],
+    )
+    .await;
+    let (_, placed) = twilio
+        .post(
+            "Calls.json",
+            &[("To", bridge.number()), ("From", OURS), ("Url", &voice)],
+        )
+        .await;
+    let sid = placed["sid"].as_str().unwrap().to_owned();
+    let fetched = twilio
+        .sim
+        .wait_for(|ledger| ledger.webhooks.iter().any(|w| w.url == voice).then_some(()));
+    tokio::time::timeout(PATIENCE, fetched).await.unwrap();
+
+    let (status, _) = twilio
+        .post(&format!("Calls/{sid}.json"), &[("Url", &receiver.url("/next"))])
+        .await;
+    assert_eq!(status, 200);
+    let next = receiver.wait_for("/next", 1).await;
+    assert!(next[0].signed);
+    assert_eq!(next[0].get("CallSid"), Some(sid.as_str()));
+    assert_eq!(next[0].get("Direction"), Some("outbound-api"));
+    let ended = call_ended(&twilio, &sid).await;
+    assert!(ended.callee.is_none(), "{:?}", ended.callee);
+}
+
+#[tokio::test]
+async fn a_call_ends_at_its_time_limit() {
+    let (bridge, twilio, voice) = a_long_call().await;
+    let (status, placed) = twilio
+        .post(
+            "Calls.json",
+            &[
+                ("To", bridge.number()),
+                ("From", OURS),
+                ("Url", &voice),
+                ("TimeLimit", "1"),
+            ],
+        )
+        .await;
+    assert_eq!(status, 201, "{placed}");
+    let ended = call_ended(&twilio, placed["sid"].as_str().unwrap()).await;
+    assert!(ended.callee.is_none(), "cut off at the limit: {:?}", ended.callee);
 }
