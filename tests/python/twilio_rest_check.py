@@ -39,6 +39,9 @@ def main():
     client = client_for(setup, setup["auth_token"])
     done = {}
 
+    account = client.api.v2010.accounts(setup["account_sid"]).fetch()
+    assert account.sid == setup["account_sid"] and account.status == "active", account
+
     offered = client.available_phone_numbers("US").local.list(area_code=415, sms_enabled=True, limit=3)
     assert len(offered) == 3, offered
     assert all(n.phone_number.startswith("+1415") for n in offered), [n.phone_number for n in offered]
