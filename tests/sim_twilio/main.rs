@@ -7,6 +7,7 @@
 #[allow(dead_code)] // the bridge's helpers are shared with the bridge binary
 mod bridge_support;
 mod calls;
+mod cli;
 mod failures;
 mod messages;
 mod numbers;
