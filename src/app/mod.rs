@@ -6,6 +6,7 @@ mod config_agents;
 mod connection_clock;
 mod connection_limits;
 mod listener;
+pub mod provisioning;
 mod server;
 
 use std::sync::Arc;
@@ -63,6 +64,8 @@ pub struct App {
     pub admission: Arc<Admission>,
     /// The booking tools, also served over HTTP for ElevenLabs webhook tools.
     pub toolbox: Toolbox,
+    /// The agents' use cases, provisioning their ElevenLabs agents when that is on.
+    pub agents: crate::manage::Agents,
     /// The calls in flight and the agent connections held for them: drained first.
     pub calls: Shutdown,
     /// Background workers (the call recorder, the lost calls' recovery): stopped once the
@@ -114,6 +117,11 @@ impl App {
             progress_every,
             &workers,
         );
+        let provisioner = crate::provision::Provisioner::new(
+            store.clone(),
+            provisioning::with_vendor_undos(crate::provision::Undoers::default(), &config, &store),
+        );
+        let agents = provisioning::agents(&config, &store, &provisioner);
         let live = LiveFeed::new(LIVE_FEED_CAPACITY);
         let directory = Directory::with_cache(
             store.clone(),
@@ -169,6 +177,7 @@ impl App {
             connections,
             admission,
             toolbox,
+            agents,
             calls,
             workers,
         }
@@ -201,7 +210,9 @@ impl App {
         };
         http::router()
             .merge(http::api::routes(
-                http::api::ApiState::new(self.store.clone()).trusting(&self.config.http.trusted_proxies),
+                http::api::ApiState::new(self.store.clone())
+                    .with_agents(self.agents.clone())
+                    .trusting(&self.config.http.trusted_proxies),
             ))
             .with_state(state)
     }

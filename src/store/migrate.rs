@@ -72,6 +72,11 @@ const MIGRATIONS: &[(i64, &str, &str)] = &[
         "call routing",
         include_str!("../../migrations/0017_call_routing.sql"),
     ),
+    (
+        18,
+        "elevenlabs tools",
+        include_str!("../../migrations/0018_elevenlabs_tools.sql"),
+    ),
 ];
 
 /// (version, SQL) of the migrations whose SQLite text differs from the portable one in
