@@ -14,6 +14,8 @@ use std::sync::Arc;
 use axum::Router;
 use axum::extract::FromRef;
 
+use crate::provision::{Provisioner, Undoers};
+
 use crate::call::SessionConfig;
 use crate::call::driver::DriverDeps;
 use crate::config::{Config, DatabaseConfig};
@@ -66,6 +68,8 @@ pub struct App {
     pub toolbox: Toolbox,
     /// The agents' use cases, provisioning their ElevenLabs agents when that is on.
     pub agents: crate::manage::Agents,
+    /// Runs the vendor requests that create an agent or put a number on it.
+    pub provisioner: Provisioner,
     /// The calls in flight and the agent connections held for them: drained first.
     pub calls: Shutdown,
     /// Background workers (the call recorder, the lost calls' recovery): stopped once the
@@ -117,10 +121,11 @@ impl App {
             progress_every,
             &workers,
         );
-        let provisioner = crate::provision::Provisioner::new(
+        let provisioner = Provisioner::new(
             store.clone(),
-            provisioning::with_vendor_undos(crate::provision::Undoers::default(), &config, &store),
+            provisioning::with_vendor_undos(Undoers::default(), &config, &store),
         );
+        crate::provision::recovery::start(provisioner.clone(), &workers);
         let agents = provisioning::agents(&config, &store, &provisioner);
         let live = LiveFeed::new(LIVE_FEED_CAPACITY);
         let directory = Directory::with_cache(
@@ -178,6 +183,7 @@ impl App {
             admission,
             toolbox,
             agents,
+            provisioner,
             calls,
             workers,
         }

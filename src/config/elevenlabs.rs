@@ -68,7 +68,8 @@ impl AgentProvisioning {
             ));
         }
         Ok(AgentProvisioning {
-            provision_agents: flag("ELEVENLABS_PROVISION_AGENTS", file.provision_agents)?.unwrap_or(has_api_key),
+            provision_agents: flag("ELEVENLABS_PROVISION_AGENTS", file.provision_agents)?
+                .unwrap_or(has_api_key),
             bursting: flag("ELEVENLABS_BURSTING", file.bursting)?.unwrap_or(false),
             record_voice: flag("ELEVENLABS_RECORD_VOICE", file.record_voice)?.unwrap_or(false),
             retention_days,
@@ -120,7 +121,8 @@ mod tests {
         let bad = |name: &'static str, value: &'static str| {
             move |asked: &str| (asked == name).then(|| value.to_owned())
         };
-        let e = AgentProvisioning::load(file.clone(), true, &bad("ELEVENLABS_BURSTING", "maybe")).unwrap_err();
+        let e =
+            AgentProvisioning::load(file.clone(), true, &bad("ELEVENLABS_BURSTING", "maybe")).unwrap_err();
         assert!(e.to_string().contains("ELEVENLABS_BURSTING"), "{e}");
         let e = AgentProvisioning::load(file, true, &bad("ELEVENLABS_RETENTION_DAYS", "-5")).unwrap_err();
         assert!(e.to_string().contains("retention_days"), "{e}");

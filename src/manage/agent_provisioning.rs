@@ -102,10 +102,17 @@ impl AgentProvisioning {
             None => None,
         };
         let purpose = match &adopted {
-            Some(agent) => format!("adopt ElevenLabs agent {} as agent {:?}", agent.agent_id, new.name),
+            Some(agent) => format!(
+                "adopt ElevenLabs agent {} as agent {:?}",
+                agent.agent_id, new.name
+            ),
             None => format!("create agent {:?}", new.name),
         };
-        let mut run = self.provisioner.begin(&scope.account_id, &purpose).await.map_err(failed)?;
+        let mut run = self
+            .provisioner
+            .begin(&scope.account_id, &purpose)
+            .await
+            .map_err(failed)?;
         let tool_ids = self
             .elevenlabs
             .ensure_tools(&mut run, &scope.account_id)
@@ -181,41 +188,33 @@ impl AgentProvisioning {
         }
     }
 
-    /// Deletes the agent, then its ElevenLabs agent (retried by the run's recovery when
-    /// ElevenLabs fails; the row stays deleted).
+    /// Deletes the agent, then its ElevenLabs agent. When ElevenLabs fails, the row stays
+    /// deleted and the failure is logged: the step's "if interrupted" undo (the same deletion)
+    /// is tried at once, and retried by the run's recovery while it fails.
     pub async fn delete(&self, store: &Store, scope: &Scope, id: &AgentId) -> ManageResult<()> {
         let agent = store.agent(&scope.account_id, id).await?;
         store.delete_agent(&scope.account_id, id).await?;
         let elevenlabs_id = agent.elevenlabs_agent_id;
-        let step = format!("delete ElevenLabs agent {elevenlabs_id}");
         let outcome = async {
             let mut run = self
                 .provisioner
                 .begin(&scope.account_id, &format!("delete agent {:?}", agent.name))
                 .await?;
-            // The deletion is recorded as this step's undo before it is tried, so that a
-            // failure (or a crash) leaves it to the recovery, which retries failed undos.
             run.step(
-                Step {
-                    name: step.clone(),
-                    if_interrupted: Some(elevenlabs_agents::delete_agent(&elevenlabs_id)),
-                },
-                async { Ok::<_, std::convert::Infallible>(()) },
-                |_| Some(elevenlabs_agents::delete_agent(&elevenlabs_id)),
+                Step::new(format!("delete ElevenLabs agent {elevenlabs_id}"))
+                    .if_interrupted(elevenlabs_agents::delete_agent(&elevenlabs_id)),
+                self.elevenlabs.delete(&elevenlabs_id),
+                |_| None,
             )
             .await?;
-            match self.elevenlabs.api.delete_agent(&elevenlabs_id).await {
-                Ok(()) => run.finish().await,
-                Err(error) if error.is_not_found() => run.finish().await,
-                Err(error) => Err(run.fail(&step, &error).await),
-            }
+            run.finish().await
         }
         .await;
         if let Err(error) = outcome {
             tracing::warn!(
                 agent = %id,
                 %error,
-                "the agent is deleted; its ElevenLabs agent is left to the provisioning recovery"
+                "the agent is deleted; deleting its ElevenLabs agent is left to the provisioning recovery"
             );
         }
         Ok(())
@@ -225,10 +224,8 @@ impl AgentProvisioning {
 /// A refusal after the run's ElevenLabs steps: the run rolled back. The refusal stands when
 /// the rollback undid everything; otherwise the run's failure says what is left.
 async fn refused_after(run: Run, step: &str, refusal: ManageError) -> ManageError {
-    let failure = run.fail(step, &refusal).await;
-    if failure.rolled_back() {
-        refusal
-    } else {
-        failed(failure)
+    match run.fail(step, &refusal).await {
+        ProvisionError::Failed { rollback, .. } if rollback.is_complete() => refusal,
+        failure => failed(failure),
     }
 }

@@ -81,7 +81,12 @@ pub fn display_name(profile: &AgentProfile) -> String {
 
 /// The body that creates the agent, or that a PATCH sends to make an agent switchboard's:
 /// `{name, tags, conversation_config, platform_settings}`.
-pub fn agent_body(profile: &AgentProfile, settings: AgentSettings, tool_ids: &[String], tags: &[String]) -> Value {
+pub fn agent_body(
+    profile: &AgentProfile,
+    settings: AgentSettings,
+    tool_ids: &[String],
+    tags: &[String],
+) -> Value {
     json!({
         "name": display_name(profile),
         "tags": tags,
@@ -272,8 +277,14 @@ mod tests {
         );
         let prompt = config["agent"]["prompt"]["prompt"].as_str().unwrap();
         assert!(prompt.contains("You are an AI assistant"), "{prompt}");
-        assert!(prompt.contains("You are Ava, the receptionist of Harbor Dental"), "{prompt}");
-        assert!(prompt.contains("{{today}}") && prompt.contains("{{timezone}}"), "{prompt}");
+        assert!(
+            prompt.contains("You are Ava, the receptionist of Harbor Dental"),
+            "{prompt}"
+        );
+        assert!(
+            prompt.contains("{{today}}") && prompt.contains("{{timezone}}"),
+            "{prompt}"
+        );
         assert!(
             prompt.ends_with("About the business:\nOpen weekdays. Ask for { {insurance} }."),
             "the business's braces are no variable: {prompt}"
@@ -288,9 +299,20 @@ mod tests {
             config["agent"]["first_message"],
             "Thank you for calling Harbor Dental. I'm an AI assistant. How can I help you today?"
         );
-        assert!(config["tts"].get("voice_id").is_none(), "the agent's voice is kept");
-        assert!(config["tts"].get("model_id").is_none(), "English keeps the default model");
-        assert!(!config["agent"]["prompt"]["prompt"].as_str().unwrap().contains("About"));
+        assert!(
+            config["tts"].get("voice_id").is_none(),
+            "the agent's voice is kept"
+        );
+        assert!(
+            config["tts"].get("model_id").is_none(),
+            "English keeps the default model"
+        );
+        assert!(
+            !config["agent"]["prompt"]["prompt"]
+                .as_str()
+                .unwrap()
+                .contains("About")
+        );
     }
 
     #[test]

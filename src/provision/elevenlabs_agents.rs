@@ -25,7 +25,11 @@ pub struct ElevenLabsAgents {
 
 impl ElevenLabsAgents {
     /// The account's tools, ensured within `run` (see `elevenlabs_tools`).
-    pub async fn ensure_tools(&self, run: &mut Run, account: &AccountId) -> Result<Vec<String>, ProvisionError> {
+    pub async fn ensure_tools(
+        &self,
+        run: &mut Run,
+        account: &AccountId,
+    ) -> Result<Vec<String>, ProvisionError> {
         elevenlabs_tools::ensure_tools(&self.api, &self.store, run, account).await
     }
 
@@ -48,17 +52,22 @@ impl ElevenLabsAgents {
             &agent_config::tags(account.as_str(), &marker),
         );
         run.step(
-            Step {
-                name: format!("create the ElevenLabs agent {name:?}"),
-                if_interrupted: Some(Undo {
-                    kind: DELETE_AGENTS_TAGGED.to_owned(),
-                    data: json!({"marker": marker, "name": name}),
-                }),
-            },
+            Step::new(format!("create the ElevenLabs agent {name:?}")).if_interrupted(Undo::new(
+                DELETE_AGENTS_TAGGED,
+                json!({"marker": marker, "name": name}),
+            )),
             self.api.create_agent(&body),
             |agent_id| Some(delete_agent(agent_id)),
         )
         .await
+    }
+
+    /// Deletes the ElevenLabs agent; one already gone counts as deleted.
+    pub async fn delete(&self, agent_id: &str) -> Result<(), ElevenLabsError> {
+        match self.api.delete_agent(agent_id).await {
+            Err(error) if error.is_not_found() => Ok(()),
+            done => done,
+        }
     }
 
     /// The ElevenLabs agent as it is, read outside any run (nothing changes); `None` when
@@ -94,10 +103,10 @@ impl ElevenLabsAgents {
         );
         let agent_id = current.agent_id.clone();
         run.step(
-            Step {
-                name: format!("change ElevenLabs agent {agent_id} to switchboard's configuration"),
-                if_interrupted: Some(restore.clone()),
-            },
+            Step::new(format!(
+                "change ElevenLabs agent {agent_id} to switchboard's configuration"
+            ))
+            .if_interrupted(restore.clone()),
             self.api.patch_agent(&agent_id, &body),
             move |_| Some(restore),
         )
@@ -118,16 +127,10 @@ fn as_patch(agent: &AgentRecord) -> Value {
 
 /// The undo that deletes an agent.
 pub fn delete_agent(agent_id: &str) -> Undo {
-    Undo {
-        kind: DELETE_AGENT.to_owned(),
-        data: json!({ "agent_id": agent_id }),
-    }
+    Undo::new(DELETE_AGENT, json!({ "agent_id": agent_id }))
 }
 
 /// The undo that PATCHes `patch` onto the agent.
 pub fn restore_agent(agent_id: &str, patch: Value) -> Undo {
-    Undo {
-        kind: RESTORE_AGENT.to_owned(),
-        data: json!({ "agent_id": agent_id, "patch": patch }),
-    }
+    Undo::new(RESTORE_AGENT, json!({ "agent_id": agent_id, "patch": patch }))
 }

@@ -81,16 +81,13 @@ async fn still_known(api: &ElevenLabsApi, id: &str) -> Result<bool, ElevenLabsEr
 }
 
 fn plain_step(name: impl Into<String>) -> Step {
-    Step {
-        name: name.into(),
-        if_interrupted: None,
-    }
+    Step::new(name)
 }
 
 /// The undo of a tool's creation: the tool deleted, its id forgotten if still kept.
 pub fn delete_tool(account: &AccountId, name: &str, tool_id: &str) -> Undo {
-    Undo {
-        kind: DELETE_TOOL.to_owned(),
-        data: json!({"account_id": account.as_str(), "tool_name": name, "tool_id": tool_id}),
-    }
+    Undo::new(
+        DELETE_TOOL,
+        json!({"account_id": account.as_str(), "tool_name": name, "tool_id": tool_id}),
+    )
 }

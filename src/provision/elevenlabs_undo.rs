@@ -59,7 +59,10 @@ impl UndoAction for ElevenLabsUndo {
         async move {
             match self.kind {
                 Kind::DeleteAgent => gone_is_done(self.api.delete_agent(text(data, "agent_id")?).await),
-                Kind::DeleteAgentsTagged => self.delete_tagged(text(data, "marker")?, text(data, "name")?).await,
+                Kind::DeleteAgentsTagged => {
+                    self.delete_tagged(text(data, "marker")?, text(data, "name")?)
+                        .await
+                }
                 Kind::RestoreAgent => {
                     let patch = data.get("patch").ok_or("the undo has no patch")?;
                     gone_is_done(

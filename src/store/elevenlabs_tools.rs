@@ -21,7 +21,12 @@ impl Store {
     }
 
     /// Keeps `tool_id` as the account's tool `tool_name`, replacing the one kept before.
-    pub async fn set_elevenlabs_tool(&self, account_id: &AccountId, tool_name: &str, tool_id: &str) -> StoreResult<()> {
+    pub async fn set_elevenlabs_tool(
+        &self,
+        account_id: &AccountId,
+        tool_name: &str,
+        tool_id: &str,
+    ) -> StoreResult<()> {
         sqlx::query(
             "INSERT INTO elevenlabs_tools (account_id, tool_name, tool_id, created_at) \
              VALUES ($1, $2, $3, $4) \
@@ -65,17 +70,34 @@ mod tests {
             let account = testing::other_account(&store).await.id;
             let other = testing::other_account(&store).await.id;
             assert!(store.elevenlabs_tools(&account).await.unwrap().is_empty());
-            store.set_elevenlabs_tool(&account, "create_booking", "tool_1").await.unwrap();
-            store.set_elevenlabs_tool(&other, "create_booking", "tool_9").await.unwrap();
-            store.set_elevenlabs_tool(&account, "create_booking", "tool_2").await.unwrap();
+            store
+                .set_elevenlabs_tool(&account, "create_booking", "tool_1")
+                .await
+                .unwrap();
+            store
+                .set_elevenlabs_tool(&other, "create_booking", "tool_9")
+                .await
+                .unwrap();
+            store
+                .set_elevenlabs_tool(&account, "create_booking", "tool_2")
+                .await
+                .unwrap();
             let kept = store.elevenlabs_tools(&account).await.unwrap();
             assert_eq!(kept.get("create_booking").map(String::as_str), Some("tool_2"));
             assert_eq!(kept.len(), 1);
             assert!(
-                !store.forget_elevenlabs_tool(&account, "create_booking", "tool_1").await.unwrap(),
+                !store
+                    .forget_elevenlabs_tool(&account, "create_booking", "tool_1")
+                    .await
+                    .unwrap(),
                 "a replaced id is not the kept one"
             );
-            assert!(store.forget_elevenlabs_tool(&account, "create_booking", "tool_2").await.unwrap());
+            assert!(
+                store
+                    .forget_elevenlabs_tool(&account, "create_booking", "tool_2")
+                    .await
+                    .unwrap()
+            );
             assert!(store.elevenlabs_tools(&account).await.unwrap().is_empty());
             assert_eq!(store.elevenlabs_tools(&other).await.unwrap().len(), 1);
         })

@@ -77,6 +77,11 @@ const MIGRATIONS: &[(i64, &str, &str)] = &[
         "elevenlabs tools",
         include_str!("../../migrations/0018_elevenlabs_tools.sql"),
     ),
+    (
+        22,
+        "provisioning runs",
+        include_str!("../../migrations/0022_provisioning_runs.sql"),
+    ),
 ];
 
 /// (version, SQL) of the migrations whose SQLite text differs from the portable one in

@@ -178,7 +178,13 @@ impl ElevenLabsApi {
     /// returns its id.
     pub async fn create_agent(&self, body: &Value) -> Result<String, ElevenLabsError> {
         let created: Created = self
-            .send("create the agent", Method::POST, "/v1/convai/agents/create", &[], Some(body))
+            .send(
+                "create the agent",
+                Method::POST,
+                "/v1/convai/agents/create",
+                &[],
+                Some(body),
+            )
             .await?;
         Ok(created.agent_id)
     }
@@ -261,7 +267,11 @@ impl ElevenLabsApi {
     }
 
     /// Replaces the tool's configuration.
-    pub async fn patch_tool(&self, tool_id: &str, tool_config: &Value) -> Result<ToolRecord, ElevenLabsError> {
+    pub async fn patch_tool(
+        &self,
+        tool_id: &str,
+        tool_config: &Value,
+    ) -> Result<ToolRecord, ElevenLabsError> {
         self.send(
             &format!("change tool {tool_id}"),
             Method::PATCH,
@@ -324,7 +334,9 @@ impl ElevenLabsApi {
         path: &str,
         query: &[(&str, String)],
     ) -> Result<(), ElevenLabsError> {
-        self.exchange(operation, method, path, query, None).await.map(drop)
+        self.exchange(operation, method, path, query, None)
+            .await
+            .map(drop)
     }
 
     /// The body of a successful answer, or the refusal in words.

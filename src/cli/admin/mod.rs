@@ -25,8 +25,8 @@ use clap::{Args, Subcommand};
 
 pub use failure::UsageError;
 
-use crate::config::Config;
 use crate::app::provisioning;
+use crate::config::Config;
 use crate::manage::{Accounts, Keys};
 use crate::provision::{Provisioner, Undoers};
 use output::Output;
@@ -91,7 +91,10 @@ pub async fn run(args: AdminArgs) -> anyhow::Result<()> {
         Resource::Accounts(command) => accounts::run(command, &accounts, out).await,
         Resource::Keys(command) => keys::run(command, &accounts, &keys, out).await,
         Resource::Agents(command) => {
-            let provisioner = Provisioner::new(store.clone(), provisioning::with_vendor_undos(Undoers::default(), &config, &store));
+            let provisioner = Provisioner::new(
+                store.clone(),
+                provisioning::with_vendor_undos(Undoers::default(), &config, &store),
+            );
             let agents = provisioning::agents(&config, &store, &provisioner);
             agents::run(command, &accounts, &agents, out).await
         }
