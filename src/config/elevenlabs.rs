@@ -67,9 +67,16 @@ impl AgentProvisioning {
                 "must be a number of days, or -1 to keep conversations",
             ));
         }
+        let provision_agents = flag("ELEVENLABS_PROVISION_AGENTS", file.provision_agents)?;
+        if provision_agents == Some(true) && !has_api_key {
+            return Err(invalid(
+                "elevenlabs.provision_agents",
+                "true".into(),
+                "provisioning agents needs ELEVENLABS_API_KEY (or elevenlabs.api_key in the config file)",
+            ));
+        }
         Ok(AgentProvisioning {
-            provision_agents: flag("ELEVENLABS_PROVISION_AGENTS", file.provision_agents)?
-                .unwrap_or(has_api_key),
+            provision_agents: provision_agents.unwrap_or(has_api_key),
             bursting: flag("ELEVENLABS_BURSTING", file.bursting)?.unwrap_or(false),
             record_voice: flag("ELEVENLABS_RECORD_VOICE", file.record_voice)?.unwrap_or(false),
             retention_days,
@@ -99,6 +106,15 @@ mod tests {
         );
         let without = AgentProvisioning::load(FileProvisioning::default(), false, &none).unwrap();
         assert!(!without.provision_agents);
+        let asked = FileProvisioning {
+            provision_agents: Some(true),
+            ..FileProvisioning::default()
+        };
+        let e = AgentProvisioning::load(asked, false, &none).unwrap_err();
+        assert!(
+            e.to_string().contains("ELEVENLABS_API_KEY"),
+            "asked for without a key: {e}"
+        );
     }
 
     #[test]

@@ -13,7 +13,7 @@
 //!   replaces arrays whole, and answers with the agent); `GET /v1/convai/agents?page_size&search&cursor`
 //!   → `{agents: [{agent_id, name, tags, …}], next_cursor, has_more}`.
 //! - `POST /v1/convai/tools` `{tool_config}` → `{id, tool_config, …}`; `GET`/`PATCH`/`DELETE
-//!   /v1/convai/tools/{id}`; `GET /v1/convai/tools?search&page_size&cursor` → `{tools, next_cursor, has_more}`.
+//!   /v1/convai/tools/{id}` (`?force=true` takes a deleted tool off its agents); `GET /v1/convai/tools?search&page_size&cursor` → `{tools, next_cursor, has_more}`.
 
 use std::time::Duration;
 
@@ -282,12 +282,13 @@ impl ElevenLabsApi {
         .await
     }
 
+    /// Deletes the tool, taking it off the agents that list it (`force=true`).
     pub async fn delete_tool(&self, tool_id: &str) -> Result<(), ElevenLabsError> {
         self.send_for_nothing(
             &format!("delete tool {tool_id}"),
             Method::DELETE,
             &format!("/v1/convai/tools/{}", segment(tool_id)),
-            &[],
+            &[("force", "true".to_owned())],
         )
         .await
     }
