@@ -68,16 +68,14 @@ fn failed(error: ProvisionError) -> ManageError {
 }
 
 impl AgentProvisioning {
-    /// The ElevenLabs agent `id` as it is; unknown to ElevenLabs is a refusal naming `field`.
-    async fn known_agent(&self, field: &str, id: &str) -> ManageResult<AgentRecord> {
+    /// The ElevenLabs agent `id` as it is; unknown to ElevenLabs is a refusal naming `field`,
+    /// ending with `what_to_do`.
+    async fn known_agent(&self, field: &str, id: &str, what_to_do: &str) -> ManageResult<AgentRecord> {
         match self.elevenlabs.find(id).await {
             Ok(Some(agent)) => Ok(agent),
             Ok(None) => Err(ManageError::invalid(
                 field,
-                format!(
-                    "ElevenLabs does not know agent {id:?} in this workspace; give the id of an \
-                     existing agent, or leave the field out to have one created"
-                ),
+                format!("ElevenLabs does not know agent {id:?} in this workspace; {what_to_do}"),
             )),
             Err(error) => Err(ManageError::ProvisioningFailed {
                 message: format!("{error}. Nothing was changed."),
@@ -98,7 +96,14 @@ impl AgentProvisioning {
         let account = store.account(&scope.account_id).await?;
         let profile = profile_of_new(&account.name, &new);
         let adopted = match adopt {
-            Some(id) => Some(self.known_agent("elevenlabs_agent_id", &id).await?),
+            Some(id) => Some(
+                self.known_agent(
+                    "elevenlabs_agent_id",
+                    &id,
+                    "give the id of an existing agent, or leave the field out to have one created",
+                )
+                .await?,
+            ),
             None => None,
         };
         let purpose = match &adopted {
@@ -163,7 +168,11 @@ impl AgentProvisioning {
             return Ok(store.update_agent(&scope.account_id, id, changes).await?);
         }
         let current = self
-            .known_agent("elevenlabs_agent_id", &after.elevenlabs_agent_id)
+            .known_agent(
+                "elevenlabs_agent_id",
+                &after.elevenlabs_agent_id,
+                "give the id of an existing agent in elevenlabs_agent_id",
+            )
             .await?;
         let mut run = self
             .provisioner
