@@ -6,6 +6,7 @@ mod config_agents;
 mod connection_clock;
 mod connection_limits;
 mod listener;
+pub mod provisioning;
 mod server;
 
 use std::sync::Arc;
@@ -65,6 +66,8 @@ pub struct App {
     pub admission: Arc<Admission>,
     /// The booking tools, also served over HTTP for ElevenLabs webhook tools.
     pub toolbox: Toolbox,
+    /// The agents' use cases, provisioning their ElevenLabs agents when that is on.
+    pub agents: crate::manage::Agents,
     /// Runs the vendor requests that create an agent or put a number on it.
     pub provisioner: Provisioner,
     /// The calls in flight and the agent connections held for them: drained first.
@@ -118,8 +121,12 @@ impl App {
             progress_every,
             &workers,
         );
-        let provisioner = Provisioner::new(store.clone(), Undoers::default());
+        let provisioner = Provisioner::new(
+            store.clone(),
+            provisioning::with_vendor_undos(Undoers::default(), &config, &store),
+        );
         crate::provision::recovery::start(provisioner.clone(), &workers);
+        let agents = provisioning::agents(&config, &store, &provisioner);
         let live = LiveFeed::new(LIVE_FEED_CAPACITY);
         let directory = Directory::with_cache(
             store.clone(),
@@ -175,6 +182,7 @@ impl App {
             connections,
             admission,
             toolbox,
+            agents,
             provisioner,
             calls,
             workers,
@@ -208,7 +216,9 @@ impl App {
         };
         http::router()
             .merge(http::api::routes(
-                http::api::ApiState::new(self.store.clone()).trusting(&self.config.http.trusted_proxies),
+                http::api::ApiState::new(self.store.clone())
+                    .with_agents(self.agents.clone())
+                    .trusting(&self.config.http.trusted_proxies),
             ))
             .with_state(state)
     }

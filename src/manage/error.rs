@@ -44,6 +44,11 @@ pub enum ManageError {
     /// Stored data this build cannot use (a host's unknown time zone, a broken event type).
     #[error("internal error: {0}")]
     Internal(String),
+
+    /// A vendor refused or failed a provisioning run: what failed, in words, and whether
+    /// everything the run did was undone.
+    #[error("{message}")]
+    ProvisioningFailed { message: String },
 }
 
 pub type ManageResult<T> = Result<T, ManageError>;
@@ -73,6 +78,7 @@ impl ManageError {
             ManageError::Forbidden { .. } => "forbidden",
             ManageError::Refused { code, .. } => code,
             ManageError::Internal(_) => "internal",
+            ManageError::ProvisioningFailed { .. } => "provisioning_failed",
             ManageError::Store(StoreError::Invalid { .. }) => "invalid",
             ManageError::Store(StoreError::NotFound { .. }) => "not_found",
             ManageError::Store(StoreError::Conflict { .. }) => "conflict",

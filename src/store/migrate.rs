@@ -73,6 +73,11 @@ const MIGRATIONS: &[(i64, &str, &str)] = &[
         include_str!("../../migrations/0017_call_routing.sql"),
     ),
     (
+        18,
+        "elevenlabs tools",
+        include_str!("../../migrations/0018_elevenlabs_tools.sql"),
+    ),
+    (
         22,
         "provisioning runs",
         include_str!("../../migrations/0022_provisioning_runs.sql"),
