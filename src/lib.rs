@@ -30,4 +30,5 @@ pub mod timezone;
 pub mod tls;
 pub mod tools;
 pub mod upstream;
+pub mod vendor;
 pub mod wire;
