@@ -41,6 +41,15 @@ pub enum ManageError {
         alternatives: Vec<jiff::Zoned>,
     },
 
+    /// A step at a vendor failed while provisioning: what failed, in words, and whether what
+    /// was done before it was undone.
+    #[error("{message}")]
+    ProvisioningFailed { message: String },
+
+    /// The server lacks the settings this needs (numbers without Twilio credentials).
+    #[error("{message}")]
+    NotConfigured { message: String },
+
     /// Stored data this build cannot use (a host's unknown time zone, a broken event type).
     #[error("internal error: {0}")]
     Internal(String),
@@ -73,6 +82,8 @@ impl ManageError {
             ManageError::Forbidden { .. } => "forbidden",
             ManageError::Refused { code, .. } => code,
             ManageError::Internal(_) => "internal",
+            ManageError::ProvisioningFailed { .. } => "provisioning_failed",
+            ManageError::NotConfigured { .. } => "not_configured",
             ManageError::Store(StoreError::Invalid { .. }) => "invalid",
             ManageError::Store(StoreError::NotFound { .. }) => "not_found",
             ManageError::Store(StoreError::Conflict { .. }) => "conflict",
@@ -123,6 +134,14 @@ fn conflict_of(constraint: Constraint) -> ManageError {
         Constraint::MenuPhoneNumber => ManageError::conflict(
             "number_has_menu",
             "This phone number answers with a menu; delete the menu to give the number to an agent.",
+        ),
+        Constraint::AgentHasNumber => ManageError::conflict(
+            "agent_has_number",
+            "The agent already has a phone number; remove it first to give it another.",
+        ),
+        Constraint::NumberHeld => ManageError::conflict(
+            "number_held",
+            "This phone number was given up by another account and is held until its release.",
         ),
         other => ManageError::conflict("conflict", format!("Conflict: {other}.")),
     }

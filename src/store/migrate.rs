@@ -72,6 +72,16 @@ const MIGRATIONS: &[(i64, &str, &str)] = &[
         "call routing",
         include_str!("../../migrations/0017_call_routing.sql"),
     ),
+    (
+        20,
+        "agent numbers",
+        include_str!("../../migrations/0020_agent_numbers.sql"),
+    ),
+    (
+        21,
+        "number holds",
+        include_str!("../../migrations/0021_number_holds.sql"),
+    ),
 ];
 
 /// (version, SQL) of the migrations whose SQLite text differs from the portable one in
