@@ -22,6 +22,7 @@ pub mod http;
 pub mod loadtest;
 pub mod manage;
 pub mod metrics;
+pub mod provision;
 pub mod shutdown;
 pub mod sim;
 pub mod store;

@@ -114,6 +114,13 @@ impl From<ManageError> for ApiFailure {
                 alternatives: Some(alternatives.iter().map(super::rfc3339_zoned).collect()),
                 ..ApiFailure::new(StatusCode::CONFLICT, code, message)
             },
+            ManageError::ProvisioningFailed { message } => {
+                tracing::warn!(%message, "API request: provisioning at a vendor failed");
+                ApiFailure::new(StatusCode::BAD_GATEWAY, code, message)
+            }
+            ManageError::NotConfigured { message } => {
+                ApiFailure::new(StatusCode::SERVICE_UNAVAILABLE, code, message)
+            }
             ManageError::Internal(message) => {
                 tracing::error!(%message, "API request failed on stored data");
                 ApiFailure::internal()
