@@ -13,6 +13,8 @@ use std::sync::Arc;
 use axum::Router;
 use axum::extract::FromRef;
 
+use crate::provision::{Provisioner, Undoers};
+
 use crate::call::SessionConfig;
 use crate::call::driver::DriverDeps;
 use crate::config::{Config, DatabaseConfig};
@@ -63,6 +65,8 @@ pub struct App {
     pub admission: Arc<Admission>,
     /// The booking tools, also served over HTTP for ElevenLabs webhook tools.
     pub toolbox: Toolbox,
+    /// Runs the vendor requests that create an agent or put a number on it.
+    pub provisioner: Provisioner,
     /// The calls in flight and the agent connections held for them: drained first.
     pub calls: Shutdown,
     /// Background workers (the call recorder, the lost calls' recovery): stopped once the
@@ -114,6 +118,8 @@ impl App {
             progress_every,
             &workers,
         );
+        let provisioner = Provisioner::new(store.clone(), Undoers::default());
+        crate::provision::recovery::start(provisioner.clone(), &workers);
         let live = LiveFeed::new(LIVE_FEED_CAPACITY);
         let directory = Directory::with_cache(
             store.clone(),
@@ -169,6 +175,7 @@ impl App {
             connections,
             admission,
             toolbox,
+            provisioner,
             calls,
             workers,
         }

@@ -79,6 +79,10 @@ row_id!(
     CallId
 );
 row_id!(
+    /// One provisioning run: the vendor requests that create or change an agent or a number.
+    ProvisioningRunId
+);
+row_id!(
     /// A key to the REST API, an account's or the operator's.
     ApiKeyId
 );

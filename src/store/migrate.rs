@@ -82,6 +82,11 @@ const MIGRATIONS: &[(i64, &str, &str)] = &[
         "number holds",
         include_str!("../../migrations/0021_number_holds.sql"),
     ),
+    (
+        22,
+        "provisioning runs",
+        include_str!("../../migrations/0022_provisioning_runs.sql"),
+    ),
 ];
 
 /// (version, SQL) of the migrations whose SQLite text differs from the portable one in

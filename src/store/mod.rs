@@ -39,6 +39,7 @@ mod number_holds;
 mod opening_ranges;
 mod page;
 mod plans;
+mod provisioning;
 #[cfg(test)]
 mod query_plans;
 mod row;
@@ -75,7 +76,10 @@ pub use host_tx::{HostTx, NewBooking};
 pub use hosts::{Host, HostUpdate, NewHost};
 pub use idempotency::IdempotentStart;
 pub use ids::CallEventId;
-pub use ids::{AccountId, ActivityId, AgentId, ApiKeyId, BookingId, CallId, ContactId, EventTypeId, HostId};
+pub use ids::{
+    AccountId, ActivityId, AgentId, ApiKeyId, BookingId, CallId, ContactId, EventTypeId, HostId,
+    ProvisioningRunId,
+};
 pub use in_use::{Deletion, InUse};
 pub use menus::{MAX_MENU_CHOICES, MenuChoice, MenuTarget, NewMenu, NumberMenu};
 pub use migrate::latest_version as latest_schema_version;
@@ -86,6 +90,7 @@ pub use opening_ranges::{
 };
 pub use page::{DEFAULT_PAGE_LIMIT, MAX_PAGE_LIMIT, Page, PageRequest};
 pub use plans::{Plan, PlanChange};
+pub use provisioning::{ProvisioningRun, ProvisioningStep, RunState, StepState};
 pub use schedule::{Blackout, DateOverride};
 pub use transfers::TransferRequest;
 pub use usage::{Outcome, TOP_OUTCOMES, Usage};
