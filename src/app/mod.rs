@@ -13,7 +13,10 @@ use std::sync::Arc;
 use axum::Router;
 use axum::extract::FromRef;
 
-use crate::provision::{Provisioner, Undoers};
+use crate::manage::phone::Phones;
+use crate::provision::numbers::TwilioNumbers;
+use crate::provision::{Provisioner, Undoers, number_holds};
+use crate::vendor::twilio::TwilioClient;
 
 use crate::call::SessionConfig;
 use crate::call::driver::DriverDeps;
@@ -67,6 +70,8 @@ pub struct App {
     pub toolbox: Toolbox,
     /// Runs the vendor requests that create an agent or put a number on it.
     pub provisioner: Provisioner,
+    /// The agents' numbers at Twilio (provisioned only with Twilio credentials).
+    pub phones: Phones,
     /// The calls in flight and the agent connections held for them: drained first.
     pub calls: Shutdown,
     /// Background workers (the call recorder, the lost calls' recovery): stopped once the
@@ -118,7 +123,23 @@ impl App {
             progress_every,
             &workers,
         );
-        let provisioner = Provisioner::new(store.clone(), Undoers::default());
+        let twilio_numbers = TwilioClient::from_config(&config.twilio)
+            .map(|twilio| TwilioNumbers::new(twilio, store.clone(), &config.public_url));
+        let mut undoers = Undoers::default();
+        if let Some(numbers) = &twilio_numbers {
+            undoers = numbers.register(undoers);
+            number_holds::start(
+                store.clone(),
+                numbers.twilio.clone(),
+                number_holds::ROUND_EVERY,
+                &workers,
+            );
+        }
+        let provisioner = Provisioner::new(store.clone(), undoers);
+        let phones = match twilio_numbers {
+            Some(numbers) => Phones::new(store.clone()).with_twilio(provisioner.clone(), numbers),
+            None => Phones::new(store.clone()),
+        };
         crate::provision::recovery::start(provisioner.clone(), &workers);
         let live = LiveFeed::new(LIVE_FEED_CAPACITY);
         let directory = Directory::with_cache(
@@ -176,6 +197,7 @@ impl App {
             admission,
             toolbox,
             provisioner,
+            phones,
             calls,
             workers,
         }
@@ -208,7 +230,9 @@ impl App {
         };
         http::router()
             .merge(http::api::routes(
-                http::api::ApiState::new(self.store.clone()).trusting(&self.config.http.trusted_proxies),
+                http::api::ApiState::new(self.store.clone())
+                    .trusting(&self.config.http.trusted_proxies)
+                    .with_phones(self.phones.clone()),
             ))
             .with_state(state)
     }

@@ -8,6 +8,7 @@
 //! ([`Undo`]) carried out by the actions registered per kind ([`Undoers`]).
 
 pub mod number_holds;
+pub mod numbers;
 pub mod recovery;
 mod run;
 mod undo;
