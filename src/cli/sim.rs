@@ -11,6 +11,8 @@ use crate::audio::fixtures::FixtureDir;
 use crate::audio::wav::Wav;
 use crate::sim::agent::SimAgentConfig;
 use crate::sim::caller::{CallerConfig, CallerEvent, Keys, NotAKey, TransferAnswer, place_call};
+use crate::sim::failures::{BadFailureRule, FailureRule};
+use crate::sim::twilio::{CalleeScript, SimTwilio, SimTwilioConfig};
 
 #[derive(Debug, Subcommand)]
 pub enum SimCommand {
@@ -88,6 +90,42 @@ pub enum SimCommand {
         #[arg(long, default_value = "", value_parser = parse_keys)]
         dtmf: Keys,
     },
+    /// Serve Twilio's REST API (numbers, messages, calls) for one account: point
+    /// TWILIO_API_BASE here.
+    Twilio {
+        #[arg(long, default_value = "127.0.0.1:8091")]
+        listen: String,
+        /// The account's SID (`AC` and 32 hex digits), the Basic auth user.
+        #[arg(long, env = "TWILIO_ACCOUNT_SID")]
+        account_sid: String,
+        /// The account's auth token: the Basic auth password and the webhooks' signing key.
+        #[arg(long, env = "TWILIO_AUTH_TOKEN", hide_env_values = true)]
+        auth_token: String,
+        /// A number the account owns from the start, in E.164 (repeatable).
+        #[arg(long = "number", value_name = "E164")]
+        numbers: Vec<String>,
+        /// A recipient who replied STOP: messages to it are refused with 21610 (repeatable).
+        #[arg(long = "unsubscribed", value_name = "E164")]
+        unsubscribed: Vec<String>,
+        /// Fail matching requests: `METHOD /path[=times[:status]]`, `*` for one path segment,
+        /// e.g. `POST /2010-04-01/Accounts/*/IncomingPhoneNumbers.json=2:503` (repeatable).
+        #[arg(long = "fail", value_name = "RULE", value_parser = parse_rule)]
+        failures: Vec<FailureRule>,
+        /// What the callee of a call placed through the API says once its stream opens, in
+        /// order (names in fixtures/caller); it speaks first, as a person answering.
+        #[arg(long, value_delimiter = ',', default_value = "book,bye")]
+        callee_say: Vec<String>,
+        /// Fixture directory.
+        #[arg(long)]
+        fixtures: Option<PathBuf>,
+        /// The callee hangs up after this many seconds on the stream.
+        #[arg(long, default_value_t = 120)]
+        callee_max_duration: u64,
+    },
+}
+
+fn parse_rule(text: &str) -> Result<FailureRule, BadFailureRule> {
+    text.parse()
 }
 
 fn parse_keys(text: &str) -> Result<Keys, NotAKey> {
@@ -96,6 +134,48 @@ fn parse_keys(text: &str) -> Result<Keys, NotAKey> {
 
 pub async fn run(command: SimCommand) -> anyhow::Result<()> {
     match command {
+        SimCommand::Twilio {
+            listen,
+            account_sid,
+            auth_token,
+            numbers,
+            unsubscribed,
+            failures,
+            callee_say,
+            fixtures,
+            callee_max_duration,
+        } => {
+            let fixtures = fixtures.map(FixtureDir::new).unwrap_or_else(FixtureDir::bundled);
+            let mut callee = CalleeScript {
+                max_duration: Duration::from_secs(callee_max_duration),
+                ..CalleeScript::default()
+            };
+            for name in callee_say.iter().filter(|name| !name.is_empty()) {
+                callee.clips.push(
+                    fixtures
+                        .caller(name)
+                        .with_context(|| format!("callee clip {name:?}"))?,
+                );
+            }
+            let config = SimTwilioConfig {
+                numbers,
+                unsubscribed,
+                failures,
+                callee,
+                ..SimTwilioConfig::new(account_sid, auth_token)
+            };
+            let sim = SimTwilio::new(config)?;
+            let listener = tokio::net::TcpListener::bind(&listen)
+                .await
+                .with_context(|| format!("binding {listen}"))?;
+            tracing::info!(
+                "simulated Twilio REST API for {} on http://{}; point TWILIO_API_BASE here",
+                sim.account_sid(),
+                listener.local_addr()?
+            );
+            crate::sim::twilio::serve(listener, sim).await?;
+            Ok(())
+        }
         SimCommand::Agent {
             listen,
             mode,

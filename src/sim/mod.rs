@@ -1,7 +1,8 @@
 //! Stand-ins for the remote ends of a call, shipped as product features so that no one needs
 //! a Twilio or ElevenLabs account to run, demo or load-test switchboard: the caller (Twilio's
-//! side) and the agent (ElevenLabs' side).
+//! side), the agent (ElevenLabs' side) and Twilio's REST API (`twilio`).
 
 pub mod agent;
 pub mod caller;
 pub mod failures;
+pub mod twilio;

@@ -63,6 +63,11 @@ pub struct CallerConfig {
     /// Keys pressed: one per menu (`<Gather>`), then the rest during the stream, once the
     /// agent has been heard (see [`keys`]).
     pub dtmf: Keys,
+    /// The call's SID; a new one when `None`.
+    pub call_sid: Option<String>,
+    /// Twilio's `Direction` on the connect action: `inbound`, or `outbound-api` for a call
+    /// placed through the REST API, whose callee this plays.
+    pub direction: &'static str,
 }
 
 impl CallerConfig {
@@ -81,6 +86,8 @@ impl CallerConfig {
             record: false,
             transfer_answer: TransferAnswer::default(),
             dtmf: Keys::default(),
+            call_sid: None,
+            direction: "inbound",
         }
     }
 }
@@ -148,13 +155,8 @@ pub async fn place_call(
     config: &CallerConfig,
     events: Option<mpsc::UnboundedSender<CallerEvent>>,
 ) -> Result<CallReport, CallerError> {
-    let emit = |e: CallerEvent| {
-        if let Some(tx) = &events {
-            let _ = tx.send(e);
-        }
-    };
     let hooks = Webhooks::new(&config.auth_token);
-    let call_sid = random_sid("CA");
+    let call_sid = config.call_sid.clone().unwrap_or_else(|| random_sid("CA"));
     let call = InboundCall {
         call_sid: &call_sid,
         account_sid: &config.account_sid,
@@ -162,6 +164,31 @@ pub async fn place_call(
         to: &config.to,
     };
     let answer = hooks.post(&config.webhook_url, &call.params("ringing")).await?;
+    follow_answer(config, &call_sid, answer, events).await
+}
+
+/// Plays the call from the TwiML its webhook answered: its menus, then its stream (or the
+/// message it takes). The REST stand-in starts here for a call it placed, having fetched
+/// the TwiML itself.
+pub(crate) async fn follow_answer(
+    config: &CallerConfig,
+    call_sid: &str,
+    answer: String,
+    events: Option<mpsc::UnboundedSender<CallerEvent>>,
+) -> Result<CallReport, CallerError> {
+    let emit = |e: CallerEvent| {
+        if let Some(tx) = &events {
+            let _ = tx.send(e);
+        }
+    };
+    let hooks = Webhooks::new(&config.auth_token);
+    let call_sid = call_sid.to_owned();
+    let call = InboundCall {
+        call_sid: &call_sid,
+        account_sid: &config.account_sid,
+        from: &config.from,
+        to: &config.to,
+    };
     emit(CallerEvent::Answered {
         call_sid: call_sid.clone(),
     });
@@ -286,7 +313,8 @@ pub async fn place_call(
     if ended_by_bridge {
         // Twilio requests the <Connect action> URL once the stream is over.
         if let Some(action) = &connect.action {
-            let next = hooks.post(action, &call.params("in-progress")).await?;
+            let params = call.params_as("in-progress", config.direction);
+            let next = hooks.post(action, &params).await?;
             report.transfer = transfer::follow(&hooks, &call, config.transfer_answer, &next).await?;
             report.action = Some(next);
         }

@@ -45,13 +45,19 @@ pub struct InboundCall<'a> {
 impl<'a> InboundCall<'a> {
     /// The parameters, with the call's status (`ringing` when it comes in).
     pub fn params(&self, call_status: &'a str) -> [(&'a str, &'a str); 7] {
+        self.params_as(call_status, "inbound")
+    }
+
+    /// The parameters with another `Direction` (`outbound-api` for a call placed through the
+    /// REST API).
+    pub fn params_as(&self, call_status: &'a str, direction: &'a str) -> [(&'a str, &'a str); 7] {
         [
             ("CallSid", self.call_sid),
             ("AccountSid", self.account_sid),
             ("From", self.from),
             ("To", self.to),
             ("CallStatus", call_status),
-            ("Direction", "inbound"),
+            ("Direction", direction),
             ("ApiVersion", "2010-04-01"),
         ]
     }

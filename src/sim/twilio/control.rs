@@ -1,0 +1,119 @@
+//! The stand-in's own endpoints, beside Twilio's API, for tests in other processes and people
+//! at a demo: `GET /sim/requests` (every REST request so far), `GET /sim/state` (the numbers,
+//! messages and calls), `POST /sim/calls/inbound` (ring one of the numbers, see
+//! [`super::ring`]) and `POST /sim/failures` (from `crate::sim::failures`).
+
+use axum::Json;
+use axum::Router;
+use axum::extract::State;
+use axum::http::StatusCode;
+use axum::response::{IntoResponse, Response};
+use axum::routing::{get, post};
+use serde::{Deserialize, Serialize};
+
+use super::ring::{InboundRing, RingError};
+use crate::audio::fixtures::FixtureDir;
+use crate::sim::caller::Keys;
+
+use super::SimTwilio;
+use super::account::Ledger;
+use super::requests::RecordedRequest;
+
+pub fn control_router(sim: SimTwilio) -> Router {
+    Router::new()
+        .route("/sim/requests", get(requests))
+        .route("/sim/state", get(state))
+        .route("/sim/calls/inbound", post(ring))
+        .with_state(sim.clone())
+        .merge(crate::sim::failures::control_router(sim.failures().clone()))
+}
+
+async fn requests(State(sim): State<SimTwilio>) -> Json<Vec<RecordedRequest>> {
+    Json(sim.requests().all())
+}
+
+async fn state(State(sim): State<SimTwilio>) -> Json<Ledger> {
+    Json(sim.state())
+}
+
+/// `POST /sim/calls/inbound`.
+#[derive(Debug, Deserialize)]
+#[serde(deny_unknown_fields)]
+struct RingBody {
+    to: String,
+    #[serde(default = "default_from")]
+    from: String,
+    /// Caller clips to say, by name (`fixtures/caller`).
+    #[serde(default)]
+    say: Vec<String>,
+    /// Keys to press, as `sim caller --dtmf`.
+    #[serde(default)]
+    dtmf: String,
+}
+
+fn default_from() -> String {
+    "+15005550006".into()
+}
+
+/// What the call came to.
+#[derive(Debug, Serialize)]
+struct RingAnswer {
+    call_sid: String,
+    stream_sid: String,
+    /// The TwiML the number's VoiceUrl answered.
+    answer: String,
+    turns_spoken: usize,
+    heard_ms: u64,
+    ended_by_bridge: bool,
+}
+
+async fn ring(
+    State(sim): State<SimTwilio>,
+    body: Result<Json<RingBody>, axum::extract::rejection::JsonRejection>,
+) -> Response {
+    let Json(body) = match body {
+        Ok(body) => body,
+        Err(rejection) => return bad_request(rejection.body_text()),
+    };
+    let mut ring = InboundRing::new(body.to, body.from);
+    match body.dtmf.parse::<Keys>() {
+        Ok(keys) => ring.caller.dtmf = keys,
+        Err(error) => return bad_request(error.to_string()),
+    }
+    let fixtures = FixtureDir::bundled();
+    for name in &body.say {
+        match fixtures.caller(name) {
+            Ok(clip) => ring.caller.utterances.push(clip),
+            Err(error) => return bad_request(format!("caller clip {name:?}: {error}")),
+        }
+    }
+    match sim.ring(ring).await {
+        Ok(report) => Json(RingAnswer {
+            call_sid: report.call_sid,
+            stream_sid: report.stream_sid,
+            answer: report.answer,
+            turns_spoken: report.turns_spoken,
+            heard_ms: report.heard.as_millis() as u64,
+            ended_by_bridge: report.ended_by_bridge,
+        })
+        .into_response(),
+        Err(error @ (RingError::NotOurs(_) | RingError::NoVoiceUrl(_))) => (
+            StatusCode::NOT_FOUND,
+            Json(serde_json::json!({"error": error.to_string()})),
+        )
+            .into_response(),
+        Err(error) => (
+            StatusCode::BAD_GATEWAY,
+            Json(serde_json::json!({"error": error.to_string()})),
+        )
+            .into_response(),
+    }
+}
+
+fn bad_request(message: String) -> Response {
+    (
+        StatusCode::BAD_REQUEST,
+        Json(serde_json::json!({"error": message})),
+    )
+        .into_response()
+}

@@ -1,0 +1,9 @@
+//! `switchboard sim twilio` over real HTTP: Twilio's REST API for numbers, messages and
+//! calls, its authentication, errors and pages, the requests it keeps and the failures it
+//! is told to answer; calls it places answered by its simulated callee through a real
+//! bridge, and calls it rings into a number.
+
+mod failures;
+mod numbers;
+mod rest;
+mod support;
