@@ -137,7 +137,7 @@ fn conflict_of(constraint: Constraint) -> ManageError {
         ),
         Constraint::AgentHasNumber => ManageError::conflict(
             "agent_has_number",
-            "The agent already has a phone number; remove it first to give it another.",
+            "The agent already has a phone number from Twilio; give it up first (DELETE /agents/{id}/phone).",
         ),
         Constraint::NumberHeld => ManageError::conflict(
             "number_held",

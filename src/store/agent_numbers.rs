@@ -95,6 +95,27 @@ fn from_row(row: &AnyRow) -> StoreResult<AgentNumber> {
     })
 }
 
+/// Inside an agent's write: `Conflict(AgentHasNumber)` when its number was given through
+/// Twilio (it is given up with `give_up_agent_number`, never simply changed).
+pub(super) async fn refuse_twilio_number(
+    conn: &mut sqlx::AnyConnection,
+    account_id: &AccountId,
+    agent_id: &AgentId,
+) -> StoreResult<()> {
+    let known: Option<String> =
+        sqlx::query_scalar("SELECT phone_number FROM agent_numbers WHERE account_id = $1 AND agent_id = $2")
+            .bind(account_id.as_str())
+            .bind(agent_id.as_str())
+            .fetch_optional(conn)
+            .await?;
+    match known {
+        Some(_) => Err(StoreError::Conflict {
+            constraint: Constraint::AgentHasNumber,
+        }),
+        None => Ok(()),
+    }
+}
+
 impl Store {
     /// The Twilio side of the agent's number, if it was given one through Twilio.
     pub async fn agent_number(

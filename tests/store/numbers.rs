@@ -74,6 +74,17 @@ async fn a_number_attached_gives_it_up_into_a_hold_the_same_account_may_end() {
             Constraint::AgentHasNumber,
             "one number per agent"
         );
+        let patch = |number: Option<String>| AgentChanges {
+            phone_number: Some(number),
+            ..AgentChanges::default()
+        };
+        for changed in [None, Some(unique_phone_number())] {
+            assert_eq!(
+                conflict(store.update_agent(account, &agent.id, patch(changed)).await),
+                Constraint::AgentHasNumber,
+                "a number given through Twilio is given up, not changed"
+            );
+        }
         assert_eq!(
             conflict(
                 store
