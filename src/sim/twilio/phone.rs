@@ -30,6 +30,11 @@ impl NanpNumber {
         NanpNumber::new(area_code, exchange, (national % 10_000) as u16)
     }
 
+    /// The ten national digits as a number.
+    pub fn national(&self) -> u64 {
+        self.national
+    }
+
     pub fn area_code(&self) -> u16 {
         (self.national / 10_000_000) as u16
     }
@@ -91,9 +96,15 @@ fn keypad_digit(letter: u8) -> u8 {
 }
 
 /// Whether the number's digits (with its country code 1) hold the pattern anywhere.
+/// Searches try this on many numbers, so it works on a stack buffer.
 pub fn matches_pattern(number: &NanpNumber, pattern: &[Option<u8>]) -> bool {
-    let digits = format!("1{:010}", number.national);
-    digits.as_bytes().windows(pattern.len()).any(|window| {
+    let mut digits = [b'1'; 11];
+    let mut rest = number.national;
+    for digit in digits[1..].iter_mut().rev() {
+        *digit = b'0' + (rest % 10) as u8;
+        rest /= 10;
+    }
+    digits.windows(pattern.len()).any(|window| {
         window
             .iter()
             .zip(pattern)
