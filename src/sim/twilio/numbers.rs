@@ -193,6 +193,7 @@ impl NumberChoice {
     pub fn read(params: &Params) -> Result<Self, TwilioError> {
         if let Some(text) = params.non_empty("PhoneNumber") {
             return NanpNumber::parse(text.trim())
+                .filter(NanpNumber::is_dialable)
                 .map(NumberChoice::Exact)
                 .ok_or_else(|| TwilioError::invalid_phone_number(text));
         }
