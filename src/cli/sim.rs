@@ -16,8 +16,10 @@ use crate::sim::twilio::{CalleeScript, SimTwilio, SimTwilioConfig};
 
 #[derive(Debug, Subcommand)]
 pub enum SimCommand {
-    /// Serve the ElevenLabs Conversational AI API (signed URL + WebSocket) with a simulated
-    /// agent: `script` holds the demo booking conversation, `echo` returns the caller's audio.
+    /// Serve the ElevenLabs Conversational AI API (signed URL + WebSocket, and the REST API
+    /// for agents and tools) with a simulated agent: `script` holds the demo booking
+    /// conversation, `echo` returns the caller's audio. Agents made over REST talk in their
+    /// own formats, with their own first message, tools and overrides.
     Agent {
         #[arg(long, default_value = "127.0.0.1:8090")]
         listen: String,

@@ -2,6 +2,7 @@
 //! protocol work and of the ElevenLabs and Twilio stand-ins.
 
 mod elevenlabs;
+mod elevenlabs_rest;
 mod python;
 mod twilio;
 mod twilio_rest;

@@ -4,6 +4,7 @@
 mod auth;
 mod caller;
 mod client;
+mod configured;
 mod echo;
 mod failures;
 mod protocol;

@@ -41,11 +41,13 @@ mod connection;
 mod echo;
 mod outbox;
 mod outgoing;
+mod profile;
 pub mod rest;
 mod script;
 mod server;
 mod signature;
 mod vad;
+mod voices;
 
 use std::sync::Arc;
 
@@ -56,8 +58,8 @@ pub use script::{AGENT_SENTENCES, CALLER_SCRIPT, VoiceError};
 
 use connection::Shared;
 pub use rest::Workspace;
-use script::Voice;
 use signature::Signatures;
+use voices::Voices;
 
 /// Why the simulated agent cannot start.
 #[derive(Debug, thiserror::Error)]
@@ -96,21 +98,21 @@ impl SimAgent {
             output,
             source,
         })?;
-        let voice = match config.mode {
+        let voices = match config.mode {
             SimMode::Script => {
-                let voice = Voice::load(&config.fixtures, config.output_format).map_err(|source| {
+                let voices = Voices::load(&config.fixtures, config.output_format).map_err(|source| {
                     SimAgentError::Voice {
                         dir: config.fixtures.root().to_owned(),
                         source,
                     }
                 })?;
-                Some(Arc::new(voice))
+                Some(voices)
             }
             SimMode::Echo => None,
         };
         let shared = Shared {
             signatures: Signatures::new(config.signed_url_ttl),
-            voice,
+            voices,
             workspace: Workspace::default(),
             config,
         };

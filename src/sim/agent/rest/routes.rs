@@ -35,7 +35,14 @@ pub fn router(state: RestState) -> Router {
             "/v1/convai/tools/{tool_id}",
             get(get_tool).patch(update_tool).delete(delete_tool),
         )
+        .method_not_allowed_fallback(method_not_allowed)
         .with_state(state)
+}
+
+/// FastAPI's answer to a known path with another method.
+async fn method_not_allowed() -> Response {
+    let body = json!({"detail": "Method Not Allowed"});
+    (StatusCode::METHOD_NOT_ALLOWED, axum::Json(body)).into_response()
 }
 
 type Params = Query<Vec<(String, String)>>;
