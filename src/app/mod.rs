@@ -14,7 +14,10 @@ use std::sync::Arc;
 use axum::Router;
 use axum::extract::FromRef;
 
-use crate::provision::{Provisioner, Undoers};
+use crate::manage::phone::Phones;
+use crate::provision::numbers::TwilioNumbers;
+use crate::provision::{Provisioner, Undoers, number_holds};
+use crate::vendor::twilio::TwilioClient;
 
 use crate::call::SessionConfig;
 use crate::call::driver::DriverDeps;
@@ -70,6 +73,8 @@ pub struct App {
     pub agents: crate::manage::Agents,
     /// Runs the vendor requests that create an agent or put a number on it.
     pub provisioner: Provisioner,
+    /// The agents' numbers at Twilio (provisioned only with Twilio credentials).
+    pub phones: Phones,
     /// The calls in flight and the agent connections held for them: drained first.
     pub calls: Shutdown,
     /// Background workers (the call recorder, the lost calls' recovery): stopped once the
@@ -121,10 +126,23 @@ impl App {
             progress_every,
             &workers,
         );
-        let provisioner = Provisioner::new(
-            store.clone(),
-            provisioning::with_vendor_undos(Undoers::default(), &config, &store),
-        );
+        let twilio_numbers = TwilioClient::from_config(&config.twilio)
+            .map(|twilio| TwilioNumbers::new(twilio, store.clone(), &config.public_url));
+        let mut undoers = provisioning::with_vendor_undos(Undoers::default(), &config, &store);
+        if let Some(numbers) = &twilio_numbers {
+            undoers = numbers.register(undoers);
+            number_holds::start(
+                store.clone(),
+                numbers.twilio.clone(),
+                number_holds::ROUND_EVERY,
+                &workers,
+            );
+        }
+        let provisioner = Provisioner::new(store.clone(), undoers);
+        let phones = match twilio_numbers {
+            Some(numbers) => Phones::new(store.clone()).with_twilio(provisioner.clone(), numbers),
+            None => Phones::new(store.clone()),
+        };
         crate::provision::recovery::start(provisioner.clone(), &workers);
         let agents = provisioning::agents(&config, &store, &provisioner);
         let live = LiveFeed::new(LIVE_FEED_CAPACITY);
@@ -184,6 +202,7 @@ impl App {
             toolbox,
             agents,
             provisioner,
+            phones,
             calls,
             workers,
         }
@@ -218,7 +237,8 @@ impl App {
             .merge(http::api::routes(
                 http::api::ApiState::new(self.store.clone())
                     .with_agents(self.agents.clone())
-                    .trusting(&self.config.http.trusted_proxies),
+                    .trusting(&self.config.http.trusted_proxies)
+                    .with_phones(self.phones.clone()),
             ))
             .with_state(state)
     }

@@ -202,6 +202,7 @@ impl AgentProvisioning {
     /// is tried at once, and retried by the run's recovery while it fails.
     pub async fn delete(&self, store: &Store, scope: &Scope, id: &AgentId) -> ManageResult<()> {
         let agent = store.agent(&scope.account_id, id).await?;
+        super::phone::give_up(store, scope, id, jiff::Timestamp::now()).await?; // its number held 30 days
         store.delete_agent(&scope.account_id, id).await?;
         let elevenlabs_id = agent.elevenlabs_agent_id;
         let outcome = async {

@@ -223,8 +223,9 @@ fn checked_changes(patch: AgentPatch) -> ManageResult<AgentChanges> {
     })
 }
 
-/// Deletes the agent (see `Store::delete_agent` for what stays).
+/// Deletes the agent (see `Store::delete_agent` for what stays); its number is held first.
 pub async fn delete(store: &Store, scope: &Scope, id: &str) -> ManageResult<()> {
+    super::phone::give_up(store, scope, &AgentId::from(id), Timestamp::now()).await?; // its number held 30 days
     Ok(store.delete_agent(&scope.account_id, &AgentId::from(id)).await?)
 }
 

@@ -41,14 +41,18 @@ pub enum ManageError {
         alternatives: Vec<jiff::Zoned>,
     },
 
+    /// A step at a vendor failed while provisioning: what failed, in words, and whether what
+    /// was done before it was undone.
+    #[error("{message}")]
+    ProvisioningFailed { message: String },
+
+    /// The server lacks the settings this needs (numbers without Twilio credentials).
+    #[error("{message}")]
+    NotConfigured { message: String },
+
     /// Stored data this build cannot use (a host's unknown time zone, a broken event type).
     #[error("internal error: {0}")]
     Internal(String),
-
-    /// A vendor refused or failed a provisioning run: what failed, in words, and whether
-    /// everything the run did was undone.
-    #[error("{message}")]
-    ProvisioningFailed { message: String },
 }
 
 pub type ManageResult<T> = Result<T, ManageError>;
@@ -79,6 +83,7 @@ impl ManageError {
             ManageError::Refused { code, .. } => code,
             ManageError::Internal(_) => "internal",
             ManageError::ProvisioningFailed { .. } => "provisioning_failed",
+            ManageError::NotConfigured { .. } => "not_configured",
             ManageError::Store(StoreError::Invalid { .. }) => "invalid",
             ManageError::Store(StoreError::NotFound { .. }) => "not_found",
             ManageError::Store(StoreError::Conflict { .. }) => "conflict",
@@ -129,6 +134,14 @@ fn conflict_of(constraint: Constraint) -> ManageError {
         Constraint::MenuPhoneNumber => ManageError::conflict(
             "number_has_menu",
             "This phone number answers with a menu; delete the menu to give the number to an agent.",
+        ),
+        Constraint::AgentHasNumber => ManageError::conflict(
+            "agent_has_number",
+            "The agent already has a phone number from Twilio; give it up first (DELETE /agents/{id}/phone).",
+        ),
+        Constraint::NumberHeld => ManageError::conflict(
+            "number_held",
+            "This phone number was given up by another account and is held until its release.",
         ),
         other => ManageError::conflict("conflict", format!("Conflict: {other}.")),
     }

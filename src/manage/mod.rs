@@ -26,6 +26,7 @@ pub mod idempotency;
 pub mod input;
 pub mod keys;
 pub mod menus;
+pub mod phone;
 pub mod schedules;
 pub mod usage;
 

@@ -11,6 +11,8 @@ pub mod agent_config;
 pub mod elevenlabs_agents;
 pub mod elevenlabs_tools;
 pub mod elevenlabs_undo;
+pub mod number_holds;
+pub mod numbers;
 pub mod recovery;
 mod run;
 mod undo;

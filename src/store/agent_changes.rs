@@ -82,7 +82,8 @@ pub(super) async fn lock_agent(
 impl Store {
     /// Makes `changes` to the agent and returns it as stored. The result must keep every rule
     /// of a new agent (a dialled fallback needs its number, ...): `Invalid` otherwise, and
-    /// `Conflict(AgentPhoneNumber)` for a number another agent answers.
+    /// `Conflict(AgentPhoneNumber)` for a number another agent answers. A number given through
+    /// Twilio is not changed here (`Conflict(AgentHasNumber)`): it is given up into its hold.
     pub async fn update_agent(
         &self,
         account_id: &AccountId,
@@ -106,6 +107,9 @@ impl Store {
             return Ok(before);
         }
         agent.validate()?;
+        if agent.phone_number != before.phone_number {
+            super::agent_numbers::refuse_twilio_number(&mut tx, account_id, id).await?;
+        }
         if let Some(number) = agent
             .phone_number
             .as_deref()

@@ -85,6 +85,10 @@ pub enum Constraint {
     Other(String),
     /// The phone number has a menu (a number answers by a menu or by an agent, not both).
     MenuPhoneNumber,
+    /// The agent already has a phone number (one per agent).
+    AgentHasNumber,
+    /// The number is held after another account's agent gave it up, or its release is due.
+    NumberHeld,
 }
 
 impl fmt::Display for Constraint {
@@ -101,6 +105,8 @@ impl fmt::Display for Constraint {
             Constraint::ForeignKey(None) => f.write_str("referenced row missing"),
             Constraint::Other(name) => write!(f, "unique rule {name}"),
             Constraint::MenuPhoneNumber => f.write_str("phone number already has a menu"),
+            Constraint::AgentHasNumber => f.write_str("agent already has a phone number"),
+            Constraint::NumberHeld => f.write_str("phone number held for another account"),
         }
     }
 }
@@ -139,6 +145,16 @@ const NAMED_UNIQUE_RULES: &[(&str, &str, Constraint)] = &[
         Constraint::ContactPhone,
     ),
     ("calls_call_sid_key", "calls.call_sid", Constraint::CallSid),
+    (
+        "agent_numbers_number_idx",
+        "agent_numbers.phone_number",
+        Constraint::AgentPhoneNumber,
+    ),
+    (
+        "number_holds_live_idx",
+        "number_holds.phone_number",
+        Constraint::NumberHeld,
+    ),
 ];
 
 const SQLITE_UNIQUE_PREFIX: &str = "UNIQUE constraint failed: ";

@@ -78,6 +78,16 @@ const MIGRATIONS: &[(i64, &str, &str)] = &[
         include_str!("../../migrations/0018_elevenlabs_tools.sql"),
     ),
     (
+        20,
+        "agent numbers",
+        include_str!("../../migrations/0020_agent_numbers.sql"),
+    ),
+    (
+        21,
+        "number holds",
+        include_str!("../../migrations/0021_number_holds.sql"),
+    ),
+    (
         22,
         "provisioning runs",
         include_str!("../../migrations/0022_provisioning_runs.sql"),

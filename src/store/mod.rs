@@ -10,6 +10,7 @@ mod accounts;
 mod activities;
 mod agent_changes;
 mod agent_hours;
+mod agent_numbers;
 mod agents;
 mod api_keys;
 mod backend;
@@ -35,6 +36,7 @@ mod ids;
 mod in_use;
 mod menus;
 mod migrate;
+mod number_holds;
 mod opening_ranges;
 mod page;
 mod plans;
@@ -53,6 +55,7 @@ pub use accounts::{Account, AccountChange, NewAccount};
 pub use activities::{Activity, ActivityKind, NewActivity};
 pub use agent_changes::AgentChanges;
 pub use agent_hours::{AfterHoursMode, AgentHours};
+pub use agent_numbers::{AgentNumber, GivenUp, NewAgentNumber, NumberHooks};
 pub use agents::{Agent, FallbackMode, NewAgent};
 pub use api_keys::{ApiKey, NewApiKey};
 pub use bookings::{
@@ -81,6 +84,7 @@ pub use ids::{
 pub use in_use::{Deletion, InUse};
 pub use menus::{MAX_MENU_CHOICES, MenuChoice, MenuTarget, NewMenu, NumberMenu};
 pub use migrate::latest_version as latest_schema_version;
+pub use number_holds::NumberHold;
 pub use opening_ranges::{MinuteRange, WeeklyRange};
 pub use opening_ranges::{
     RangeProblem, check_day_ranges, check_range, check_weekly_ranges, clock_time, weekday_name,

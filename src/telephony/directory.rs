@@ -103,6 +103,12 @@ impl Directory {
         .await
     }
 
+    /// Whether `number` was given up by its agent and is held until its release (asked only
+    /// for numbers no agent or menu answers, so it is not cached).
+    pub async fn is_held(&self, number: &str) -> Result<bool, StoreError> {
+        Ok(self.store.live_hold(number).await?.is_some())
+    }
+
     /// The agent that answers calls to `number`, if any.
     pub async fn agent_for_number(&self, number: &str) -> Result<Option<Agent>, StoreError> {
         Ok(self.line(number).await?.map(|line| line.agent))

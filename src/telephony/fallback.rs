@@ -8,6 +8,8 @@ use crate::store::{Agent, FallbackMode};
 
 /// Said when the server is draining and turns a new call away.
 pub const DRAINING: &str = "Sorry, we can't take your call at this moment. Please call back in a minute.";
+/// Said when a number given up by its agent is called during its hold.
+pub const NO_LONGER_IN_SERVICE: &str = "The number you have called is no longer in service.";
 /// Said after the apology when the line cannot be looked up.
 const TRY_LATER: &str = "Please try again later.";
 const CALL_AGAIN: &str = "Please call again later. Goodbye.";
@@ -73,6 +75,11 @@ impl Fallback {
     /// A number nobody answers here.
     pub fn not_in_service(config: &CallConfig) -> Self {
         Fallback::goodbye([config.not_in_service.as_str()])
+    }
+
+    /// A number given up by its agent, held until its release.
+    pub fn no_longer_in_service() -> Self {
+        Fallback::goodbye([NO_LONGER_IN_SERVICE])
     }
 
     /// Something on our side failed before the call could be connected.

@@ -90,6 +90,9 @@ impl Reception {
         }
         let lookup = match &found {
             Ok(Some(line)) => Lookup::Found(line),
+            Ok(None) if admitted.is_some() && destination == Destination::Number => {
+                self.held_or_not_found(&call.to).await
+            }
             Ok(None) => Lookup::NotFound,
             Err(_) => Lookup::Failed,
         };
@@ -189,7 +192,9 @@ impl Reception {
                 );
                 match lookup {
                     Lookup::Found(line) => Fallback::at_capacity(&line.agent, &self.call_config),
-                    Lookup::NotFound | Lookup::Failed => Fallback::for_agent(None, &self.call_config),
+                    Lookup::NotFound | Lookup::Held | Lookup::Failed => {
+                        Fallback::for_agent(None, &self.call_config)
+                    }
                 }
             }
             Refusal::NotInService => {
@@ -197,12 +202,30 @@ impl Reception {
                 tracing::warn!(to = %call.to, "call to a number no agent answers");
                 Fallback::not_in_service(&self.call_config)
             }
+            Refusal::NoLongerInService => {
+                self.metrics.error(ErrorKind::UnknownNumber);
+                tracing::info!(to = %call.to, "call to a number held after its agent gave it up: no longer in service");
+                Fallback::no_longer_in_service()
+            }
             Refusal::Unavailable => {
                 self.metrics.error(ErrorKind::Store);
                 if let Some(e) = lookup_error {
                     tracing::error!(error = %e, "agent lookup failed; the caller hears an apology");
                 }
                 Fallback::unavailable(&self.call_config)
+            }
+        }
+    }
+
+    /// A number no agent or menu answers: held after its agent gave it up, or not known. A
+    /// failed lookup of the hold is an apology, as any failed lookup.
+    async fn held_or_not_found(&self, to: &str) -> Lookup<'static> {
+        match self.directory.is_held(to).await {
+            Ok(true) => Lookup::Held,
+            Ok(false) => Lookup::NotFound,
+            Err(e) => {
+                tracing::error!(error = %e, "number hold lookup failed; the caller hears an apology");
+                Lookup::Failed
             }
         }
     }

@@ -47,6 +47,8 @@ pub enum Lookup<'a> {
     Found(&'a Line),
     /// No agent answers the number.
     NotFound,
+    /// No agent answers the number: it was given up and is held until its release.
+    Held,
     /// The lookup failed (the database is down).
     Failed,
 }
@@ -98,6 +100,8 @@ pub enum Refusal {
     AtCapacity,
     /// The number reaches no agent.
     NotInService,
+    /// The number was given up by its agent and is held: it is no longer in service.
+    NoLongerInService,
     /// Our side failed before the call could be connected.
     Unavailable,
 }
@@ -123,6 +127,7 @@ pub fn route(intake: Intake, lookup: Lookup<'_>, now: Timestamp, minutes: Minute
     let line = match (intake, lookup) {
         (Intake::Draining, _) => return Route::Refuse(Refusal::Draining),
         (_, Lookup::NotFound) => return Route::Refuse(Refusal::NotInService),
+        (_, Lookup::Held) => return Route::Refuse(Refusal::NoLongerInService),
         (_, Lookup::Failed) => return Route::Refuse(Refusal::Unavailable),
         (_, Lookup::Found(line)) => line,
     };
@@ -172,9 +177,28 @@ mod tests {
     }
 
     #[test]
+    fn a_held_number_is_no_longer_in_service_whatever_the_load() {
+        for intake in [Intake::Open, Intake::Full] {
+            assert_eq!(
+                route(intake, Lookup::Held, noon(), ANY),
+                Route::Refuse(Refusal::NoLongerInService)
+            );
+        }
+        assert_eq!(
+            route(Intake::Draining, Lookup::Held, noon(), ANY),
+            Route::Refuse(Refusal::Draining)
+        );
+    }
+
+    #[test]
     fn a_draining_server_refuses_every_call() {
         let line = line();
-        for lookup in [Lookup::Found(&line), Lookup::NotFound, Lookup::Failed] {
+        for lookup in [
+            Lookup::Found(&line),
+            Lookup::NotFound,
+            Lookup::Held,
+            Lookup::Failed,
+        ] {
             assert_eq!(
                 route(Intake::Draining, lookup, noon(), ANY),
                 Route::Refuse(Refusal::Draining)

@@ -4,3 +4,4 @@
 //! accounts or the store.
 
 pub mod elevenlabs;
+pub mod twilio;

@@ -14,6 +14,9 @@ mod error_shape;
 mod isolation;
 mod menus;
 mod openapi;
+mod phone;
+mod phone_failures;
+mod phone_support;
 #[path = "../sdk/python.rs"]
 #[allow(dead_code)] // the SDK checks' finders are used by the sdk binary
 mod python;

@@ -20,10 +20,13 @@ fn owning(auth_token: &str) -> SimTwilioConfig {
     setup
 }
 
-/// A callee who says one clip, then hangs up a second later.
-fn one_line_callee() -> CalleeScript {
+/// A callee who says two clips, then hangs up a second later. It takes its second turn only
+/// once it has heard the other end answer (the echo of its first), so two turns spoken means
+/// the bridge's audio reached it.
+fn two_line_callee() -> CalleeScript {
+    let fixtures = FixtureDir::bundled();
     CalleeScript {
-        clips: vec![FixtureDir::bundled().caller("book").unwrap()],
+        clips: vec![fixtures.caller("book").unwrap(), fixtures.caller("bye").unwrap()],
         max_duration: Duration::from_secs(60),
         linger: Duration::from_secs(1),
     }
@@ -46,7 +49,7 @@ async fn a_call_to_the_bridge_is_answered_by_the_callee_over_a_stream() {
     let bridge = TestBridge::start(&agent).await;
     let receiver = Receiver::start(&bridge.auth_token, &[]).await;
     let mut setup = owning(&bridge.auth_token);
-    setup.callee = one_line_callee();
+    setup.callee = two_line_callee();
     let twilio = Twilio::start_with_token(setup, &bridge.auth_token).await;
 
     // The bridge routes by the number called, so the callee here is the agent's number.
@@ -76,7 +79,7 @@ async fn a_call_to_the_bridge_is_answered_by_the_callee_over_a_stream() {
     let callee = ended.callee.clone().expect("the callee streamed");
     assert_eq!(callee.error, None);
     assert!(callee.stream_sid.starts_with("MZ"), "{callee:?}");
-    assert_eq!(callee.turns_spoken, 1);
+    assert_eq!(callee.turns_spoken, 2);
     assert!(
         callee.heard_ms > 0,
         "the echo agent's audio reached the callee: {callee:?}"

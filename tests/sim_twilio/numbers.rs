@@ -106,7 +106,8 @@ async fn a_number_owned_from_the_start_is_listed_and_never_offered() {
         numbers_of(&page, "available_phone_numbers").remove(0)
     };
     let mut setup = config();
-    setup.numbers = vec![first_offer.clone(), OWNED.into()];
+    // Tests make numbers up (`+1555` and seven random digits), so any exchange is taken.
+    setup.numbers = vec![first_offer.clone(), OWNED.into(), "+15550123456".into()];
     let twilio = Twilio::start(setup).await;
     let (_, page) = twilio
         .get(
@@ -124,6 +125,13 @@ async fn a_number_owned_from_the_start_is_listed_and_never_offered() {
     let number = &owned["incoming_phone_numbers"][0];
     assert_eq!(number["voice_url"], "");
     assert_eq!(number["status"], "in-use");
+    let (_, made_up) = twilio
+        .get("IncomingPhoneNumbers.json", &[("PhoneNumber", "+15550123456")])
+        .await;
+    assert_eq!(
+        made_up["incoming_phone_numbers"][0]["phone_number"],
+        "+15550123456"
+    );
     assert_error(
         &twilio
             .post("IncomingPhoneNumbers.json", &[("PhoneNumber", OWNED)])

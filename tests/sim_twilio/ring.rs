@@ -50,7 +50,9 @@ async fn an_inbound_call_to_a_provisioned_number_reaches_the_agent() {
         )
         .await;
     assert_eq!(status, 200);
-    ring.caller.utterances = vec![FixtureDir::bundled().caller("book").unwrap()];
+    // The second clip is said only once the agent (the echo of the first) has been heard.
+    let fixtures = FixtureDir::bundled();
+    ring.caller.utterances = vec![fixtures.caller("book").unwrap(), fixtures.caller("bye").unwrap()];
     ring.caller.agent_speaks_first = false;
     ring.caller.linger = Duration::from_secs(1);
     let report = tokio::time::timeout(PATIENCE, twilio.sim.ring(ring))
@@ -58,7 +60,7 @@ async fn an_inbound_call_to_a_provisioned_number_reaches_the_agent() {
         .unwrap()
         .expect("the call goes through");
     assert!(report.stream_sid.starts_with("MZ"), "{}", report.answer);
-    assert_eq!(report.turns_spoken, 1);
+    assert_eq!(report.turns_spoken, 2);
     assert!(report.heard > Duration::ZERO, "the agent's audio came back");
 
     let state = twilio.sim.state();

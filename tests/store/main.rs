@@ -12,6 +12,7 @@ mod crm;
 mod health;
 mod menus;
 mod metering;
+mod numbers;
 mod records;
 mod setup;
 mod transfers;

@@ -115,9 +115,11 @@ impl From<ManageError> for ApiFailure {
                 ..ApiFailure::new(StatusCode::CONFLICT, code, message)
             },
             ManageError::ProvisioningFailed { message } => {
-                tracing::warn!(%message, "API request: provisioning failed");
+                tracing::warn!(%message, "API request: provisioning at a vendor failed");
                 ApiFailure::new(StatusCode::BAD_GATEWAY, code, message)
             }
+            // A 4xx: the request cannot succeed on this server until it is configured.
+            ManageError::NotConfigured { message } => ApiFailure::new(StatusCode::CONFLICT, code, message),
             ManageError::Internal(message) => {
                 tracing::error!(%message, "API request failed on stored data");
                 ApiFailure::internal()

@@ -25,6 +25,7 @@ pub mod idempotency;
 pub mod keys;
 pub mod menus;
 pub mod page;
+pub mod phone;
 pub mod plans;
 pub mod schedules;
 pub mod usage;
@@ -49,6 +50,7 @@ pub use error::{ApiFailure, ApiResult, ErrorBody};
 pub use extract::{ApiJson, ApiQuery, Created};
 pub use page::{ListQuery, Listed};
 
+use crate::manage::phone::Phones;
 use crate::manage::{Accounts, Agents, Keys};
 use crate::store::Store;
 
@@ -65,6 +67,8 @@ pub struct ApiState {
     pub accounts: Accounts,
     pub agents: Agents,
     pub keys: Keys,
+    /// The agents' numbers at Twilio (not configured unless [`ApiState::with_phones`]).
+    pub phones: Phones,
     pub auth_failures: Arc<AuthFailures>,
     /// Proxies whose `X-Forwarded-For` names the client (`[http] trusted_proxies`).
     pub trusted_proxies: Arc<[ipnet::IpNet]>,
@@ -76,6 +80,7 @@ impl ApiState {
             accounts: Accounts::new(store.clone()),
             agents: Agents::new(store.clone()),
             keys: Keys::new(store.clone()),
+            phones: Phones::new(store.clone()),
             store,
             auth_failures: Arc::new(AuthFailures::default()),
             trusted_proxies: Arc::from([]),
@@ -85,6 +90,12 @@ impl ApiState {
     /// The state with `agents` (provisioning at ElevenLabs, for one) in place of the plain ones.
     pub fn with_agents(mut self, agents: Agents) -> ApiState {
         self.agents = agents;
+        self
+    }
+
+    /// The state with the agents' numbers provisioned by `phones`.
+    pub fn with_phones(mut self, phones: Phones) -> ApiState {
+        self.phones = phones;
         self
     }
 
@@ -111,6 +122,7 @@ fn documented() -> OpenApiRouter<ApiState> {
         .merge(calls::routes())
         .merge(usage::routes())
         .merge(menus::routes())
+        .merge(phone::routes())
 }
 
 /// The OpenAPI document of the API.

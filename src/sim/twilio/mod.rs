@@ -95,7 +95,7 @@ pub enum SimTwilioError {
     AccountSid(String),
     #[error("the auth token must not be empty")]
     AuthToken,
-    #[error("{0:?} is not a North American number in E.164 (`+14155550123`)")]
+    #[error("{0:?} is not a North American number in E.164 (`+1` and ten digits, the first 2-9)")]
     Number(String),
     #[error("{0} is listed twice among the account's numbers")]
     DuplicateNumber(String),

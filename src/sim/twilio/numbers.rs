@@ -193,6 +193,7 @@ impl NumberChoice {
     pub fn read(params: &Params) -> Result<Self, TwilioError> {
         if let Some(text) = params.non_empty("PhoneNumber") {
             return NanpNumber::parse(text.trim())
+                .filter(NanpNumber::is_dialable)
                 .map(NumberChoice::Exact)
                 .ok_or_else(|| TwilioError::invalid_phone_number(text));
         }
@@ -217,8 +218,8 @@ pub fn read_area_code(text: &str) -> Result<u16, TwilioError> {
         .ok_or_else(|| TwilioError::invalid_area_code(text))
 }
 
-/// Buys the number chosen, for an account owning `owned`: 21422 when it is already owned,
-/// 21452 when the area code has none left.
+/// Buys the number chosen, for an account owning `owned`: 21422 when it is already owned or
+/// in an area code with no numbers, 21452 when buying by such an area code.
 pub fn buy(
     account_sid: &str,
     choice: NumberChoice,
@@ -231,7 +232,7 @@ pub fn buy(
         owned.iter().any(|number| number.phone_number == text)
     };
     let number = match choice {
-        NumberChoice::Exact(number) if is_owned(&number) => {
+        NumberChoice::Exact(number) if is_owned(&number) || !available::in_service(number.area_code()) => {
             return Err(TwilioError::number_unavailable(&number.to_string()));
         }
         NumberChoice::Exact(number) => number,
@@ -299,6 +300,13 @@ mod tests {
             now(),
         );
         assert_eq!(again.unwrap_err().code, 21422);
+        let nowhere = NumberChoice::read(&Params::parse(b"PhoneNumber=%2B19115550123")).unwrap();
+        assert_eq!(
+            buy(ACCOUNT, nowhere, NumberSettings::default(), &[], now())
+                .unwrap_err()
+                .code,
+            21422
+        );
         let by_area = NumberChoice::read(&Params::parse(b"AreaCode=415")).unwrap();
         let a = buy(ACCOUNT, by_area, NumberSettings::default(), &[], now()).unwrap();
         let b = buy(

@@ -1,6 +1,8 @@
-//! North American numbers as the stand-in reads them: `+1` and ten digits, the area code and
-//! exchange each starting 2-9 (the North American Numbering Plan). Only these are sold and
-//! accepted as the account's own; any E.164 number can be a message's or call's other end.
+//! North American numbers as the stand-in reads them: `+1` and ten digits, the area code
+//! starting 2-9. Only numbers whose exchange also starts 2-9 (the North American Numbering
+//! Plan's rule for a dialable number) are sold; an account may own any from the start, as
+//! tests give it made-up numbers such as `+1555…`. Any E.164 number can be a message's or
+//! call's other end.
 
 /// A valid NANP number in E.164, e.g. `+14155550123`.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, PartialOrd, Ord)]
@@ -18,16 +20,24 @@ impl NanpNumber {
         })
     }
 
-    /// Reads `+1NXXNXXXXXX`; nothing else (no spaces, no missing `+1`).
+    /// Reads `+1NXXXXXXXXX`; nothing else (no spaces, no missing `+1`).
     pub fn parse(text: &str) -> Option<Self> {
         let digits = text.strip_prefix("+1")?;
         if digits.len() != 10 || !digits.bytes().all(|b| b.is_ascii_digit()) {
             return None;
         }
         let national: u64 = digits.parse().ok()?;
-        let area_code = (national / 10_000_000) as u16;
-        let exchange = (national / 10_000 % 1000) as u16;
-        NanpNumber::new(area_code, exchange, (national % 10_000) as u16)
+        (national / 1_000_000_000 >= 2).then_some(NanpNumber { national })
+    }
+
+    /// Whether the exchange starts 2-9, as in every number that can be sold.
+    pub fn is_dialable(&self) -> bool {
+        self.national / 10_000 % 1000 >= 200
+    }
+
+    /// The ten national digits as a number.
+    pub fn national(&self) -> u64 {
+        self.national
     }
 
     pub fn area_code(&self) -> u16 {
@@ -91,9 +101,15 @@ fn keypad_digit(letter: u8) -> u8 {
 }
 
 /// Whether the number's digits (with its country code 1) hold the pattern anywhere.
+/// Searches try this on many numbers, so it works on a stack buffer.
 pub fn matches_pattern(number: &NanpNumber, pattern: &[Option<u8>]) -> bool {
-    let digits = format!("1{:010}", number.national);
-    digits.as_bytes().windows(pattern.len()).any(|window| {
+    let mut digits = [b'1'; 11];
+    let mut rest = number.national;
+    for digit in digits[1..].iter_mut().rev() {
+        *digit = b'0' + (rest % 10) as u8;
+        rest /= 10;
+    }
+    digits.windows(pattern.len()).any(|window| {
         window
             .iter()
             .zip(pattern)
@@ -111,12 +127,17 @@ mod tests {
         assert_eq!(number.to_string(), "+14155550123");
         assert_eq!(number.area_code(), 415);
         assert_eq!(number.friendly(), "(415) 555-0123");
+        assert!(number.is_dialable());
+        let made_up = NanpNumber::parse("+15550123456").unwrap();
+        assert!(
+            !made_up.is_dialable(),
+            "an exchange starting 0 is read, but not dialable"
+        );
         for bad in [
             "4155550123",
             "+1415555012",
             "+141555501234",
             "+11155550123",
-            "+14151550123",
             "+1415555012x",
             "+44 20 7946 0958",
         ] {
