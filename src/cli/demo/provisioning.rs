@@ -61,8 +61,8 @@ pub(super) async fn run(demo: &Demo) -> anyhow::Result<()> {
         .map(|tool| tool.tool_config.name().to_owned())
         .collect();
     let formats = (
-        serde_json::to_value(&config.asr.user_input_audio_format)?,
-        serde_json::to_value(&config.tts.agent_output_audio_format)?,
+        serde_json::to_value(config.asr.user_input_audio_format)?,
+        serde_json::to_value(config.tts.agent_output_audio_format)?,
     );
     println!(
         "  ElevenLabs agent         {elevenlabs_id} ({} in, {} out)",
