@@ -17,6 +17,7 @@ mod openapi;
 mod phone;
 mod phone_failures;
 mod phone_support;
+mod provisioned_call;
 #[path = "../sdk/python.rs"]
 #[allow(dead_code)] // the SDK checks' finders are used by the sdk binary
 mod python;

@@ -171,7 +171,7 @@ async fn a_barge_in_clears_twilio_at_once() {
 /// The demo binary: one whole scripted booking call, exit status 0 only if the booking was
 /// made and the agent ended the call. Takes about 40 s of real time.
 #[test]
-fn the_demo_books_an_appointment_then_shows_a_call_after_hours_and_a_transfer() {
+fn the_demo_books_an_appointment_then_shows_a_call_after_hours_a_transfer_and_a_new_agent_provisioned() {
     let dir = tempfile::tempdir().unwrap();
     let wav = dir.path().join("demo.wav");
     let out = std::process::Command::new(env!("CARGO_BIN_EXE_switchboard"))
@@ -198,7 +198,8 @@ fn the_demo_books_an_appointment_then_shows_a_call_after_hours_and_a_transfer() 
         "── call 2: after hours",
         "switchboard says › Thank you for calling. We are closed right now.",
         "caller leaves a message after the beep",
-        "the call's record: ended after_hours, voicemail https://api.twilio.com/",
+        // Kept where the bridge's (simulated) Twilio keeps recordings.
+        "the call's record: ended after_hours, voicemail https://127.0.0.1/",
         // The front desk hands the caller to a person, with a whisper.
         "── call 3: a transfer to a person",
         "tool   › transfer_call",
@@ -206,6 +207,13 @@ fn the_demo_books_an_appointment_then_shows_a_call_after_hours_and_a_transfer() 
         "connect action: <Dial> +15550100299",
         "whisper to the person › Call from Jane Doe",
         "the call's record: ended transferred",
+        // A new agent made through the API: provisioned at both stand-ins, then rung.
+        "── 4: a new agent, provisioned through the API",
+        "(ulaw_8000 in, ulaw_8000 out)",
+        "create_booking, update_booking",
+        "its voice URL          http://127.0.0.1:",
+        "agent  › Hi Jane Doe! Harbor Dental's evening line, this is Max.",
+        "ended caller_hung_up",
     ] {
         assert!(stdout.contains(expected), "missing {expected:?} in:\n{stdout}");
     }

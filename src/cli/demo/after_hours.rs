@@ -48,6 +48,8 @@ pub(super) async fn run(demo: &Demo) -> anyhow::Result<()> {
         DEMO_NUMBER,
     );
     caller.from = CALLER_NUMBER.into();
+    // The message is kept where the bridge's Twilio keeps recordings: the simulated one.
+    caller.recording_host = demo.twilio_host();
     let report = place_call(&caller, None).await?;
     for sentence in says(&report.answer)? {
         println!("  switchboard says › {sentence}");

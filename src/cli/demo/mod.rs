@@ -202,6 +202,16 @@ async fn start(mode: SimMode, format: crate::audio::AudioFormat, listen: &str) -
     })
 }
 
+impl Demo {
+    /// The simulated Twilio's host (its recordings' URLs are on it).
+    fn twilio_host(&self) -> String {
+        url::Url::parse(&self.twilio_url)
+            .ok()
+            .and_then(|url| url.host_str().map(str::to_owned))
+            .unwrap_or_else(|| "127.0.0.1".to_owned())
+    }
+}
+
 async fn serve_until_stopped(demo: Demo, mode: SimMode) -> anyhow::Result<()> {
     let config = &demo.server.app.config;
     println!("switchboard demo server (simulated agent in {mode} mode); Ctrl-C stops it\n");

@@ -10,7 +10,6 @@ use serde_json::{Value, json};
 
 use super::live::{self, Seen};
 use super::{CALLER_NUMBER, Demo};
-use crate::audio::fixtures::FixtureDir;
 use crate::sim::twilio::InboundRing;
 
 const NEW_AGENT_GREETING: &str = "Harbor Dental's evening line, this is Max. How can I help?";
@@ -66,7 +65,8 @@ pub(super) async fn run(demo: &Demo) -> anyhow::Result<()> {
     );
     println!(
         "  ElevenLabs agent         {elevenlabs_id} ({} in, {} out)",
-        formats.0, formats.1
+        formats.0.as_str().unwrap_or("?"),
+        formats.1.as_str().unwrap_or("?")
     );
     println!("    tools                  {}", tools.join(", "));
     if formats != (json!("ulaw_8000"), json!("ulaw_8000")) || !tools.iter().any(|t| t == "create_booking") {
@@ -97,8 +97,8 @@ pub(super) async fn run(demo: &Demo) -> anyhow::Result<()> {
     let began = Instant::now();
     let printer = live::print_call(app.live.subscribe(), began);
     let mut ring = InboundRing::new(&number, CALLER_NUMBER);
-    ring.caller.utterances.push(FixtureDir::bundled().caller("bye")?);
-    ring.caller.linger = Duration::from_secs(5);
+    // The caller hears the new agent's greeting, then hangs up.
+    ring.caller.linger = Duration::from_secs(2);
     ring.caller.max_duration = Duration::from_secs(30);
     let report = demo.twilio.ring(ring).await.context("ringing the new number")?;
     let Seen { ended, .. } = tokio::time::timeout(Duration::from_secs(10), printer)

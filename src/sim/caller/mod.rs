@@ -68,6 +68,9 @@ pub struct CallerConfig {
     /// Twilio's `Direction` on the connect action: `inbound`, or `outbound-api` for a call
     /// placed through the REST API, whose callee this plays.
     pub direction: &'static str,
+    /// The host of the recordings' URLs (Twilio's API host, which the bridge checks them
+    /// against): `api.twilio.com`, or the Twilio stand-in's when the bridge is pointed at it.
+    pub recording_host: String,
 }
 
 impl CallerConfig {
@@ -88,6 +91,7 @@ impl CallerConfig {
             dtmf: Keys::default(),
             call_sid: None,
             direction: "inbound",
+            recording_host: "api.twilio.com".into(),
         }
     }
 }
@@ -181,7 +185,7 @@ pub(crate) async fn follow_answer(
             let _ = tx.send(e);
         }
     };
-    let hooks = Webhooks::new(&config.auth_token);
+    let hooks = Webhooks::new(&config.auth_token).with_recording_host(&config.recording_host);
     let call_sid = call_sid.to_owned();
     let call = InboundCall {
         call_sid: &call_sid,
@@ -391,7 +395,8 @@ impl<'c> Turns<'c> {
             } else {
                 self.speaking = Some(end);
             }
-        } else if self.next >= self.utterances.len() {
+        } else if self.next >= self.utterances.len() && (self.next > 0 || self.agent_answered) {
+            // A caller with nothing to say first waits to hear the agent, however late it is.
             self.frames_after_script = self.frames_after_script.saturating_add(1);
         }
         (&self.frame, started)
@@ -406,5 +411,31 @@ impl<'c> Turns<'c> {
         self.next >= self.utterances.len()
             && self.speaking.is_none()
             && self.frames_after_script > self.linger_frames
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn a_caller_with_nothing_to_say_waits_to_hear_the_agent_before_lingering() {
+        let mut config = CallerConfig::new("http://bridge/twilio/voice", "token", "+15550100200");
+        config.linger = Duration::from_millis(100);
+        let mut turns = Turns::new(&config);
+        for _ in 0..500 {
+            turns.next_frame(false);
+        }
+        assert!(
+            !turns.done_lingering(),
+            "ten silent seconds: still waiting for the agent"
+        );
+        turns.next_frame(true);
+        for _ in 0..4 {
+            turns.next_frame(false);
+        }
+        assert!(!turns.done_lingering());
+        turns.next_frame(false);
+        assert!(turns.done_lingering(), "100 ms after the agent was heard");
     }
 }

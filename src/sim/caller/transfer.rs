@@ -158,8 +158,8 @@ pub(super) async fn leave_a_message(
 ) -> Result<String, CallerError> {
     let recording_sid = random_sid("RE");
     let url = format!(
-        "https://api.twilio.com/2010-04-01/Accounts/{}/Recordings/{recording_sid}",
-        call.account_sid
+        "https://{}/2010-04-01/Accounts/{}/Recordings/{recording_sid}",
+        hooks.recording_host, call.account_sid
     );
     let seconds = MESSAGE_SECS.to_string();
     let mut params = call.params("in-progress").to_vec();

@@ -68,6 +68,8 @@ impl<'a> InboundCall<'a> {
 pub struct Webhooks {
     http: reqwest::Client,
     signer: RequestValidator,
+    /// The host of the recordings' URLs posted (Twilio's API host).
+    pub recording_host: String,
 }
 
 impl Webhooks {
@@ -76,7 +78,15 @@ impl Webhooks {
         Webhooks {
             http: reqwest::Client::new(),
             signer: RequestValidator::new(auth_token),
+            recording_host: "api.twilio.com".into(),
         }
+    }
+
+    /// The same, with recordings on `host` (the Twilio stand-in's, where the bridge is
+    /// pointed at it).
+    pub fn with_recording_host(mut self, host: &str) -> Self {
+        self.recording_host = host.to_owned();
+        self
     }
 
     /// The `X-Twilio-Signature` for a request to `url` with `params`.
