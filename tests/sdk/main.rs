@@ -2,5 +2,6 @@
 //! protocol work and of the ElevenLabs stand-in.
 
 mod elevenlabs;
+mod elevenlabs_rest;
 mod python;
 mod twilio;

@@ -38,6 +38,8 @@ pub struct Caller {
     pub tools: ToolAnswer,
     pub on_end_call: OnEndCall,
     pub variables: Value,
+    /// Sent as `conversation_config_override` when not null.
+    pub overrides: Value,
 }
 
 #[derive(Debug, Clone, PartialEq)]
@@ -160,6 +162,7 @@ impl Caller {
             tools,
             on_end_call,
             variables: bridge_variables(),
+            overrides: Value::Null,
         }
     }
 
@@ -171,11 +174,12 @@ impl Caller {
             .collect();
         let frame_bytes = self.input.bytes_per_frame();
         let silence = self.in_input_format(&[0xFF; 160]);
-        client
-            .send_json(
-                json!({"type": "conversation_initiation_client_data", "dynamic_variables": self.variables}),
-            )
-            .await;
+        let mut initiation =
+            json!({"type": "conversation_initiation_client_data", "dynamic_variables": self.variables});
+        if !self.overrides.is_null() {
+            initiation["conversation_config_override"] = self.overrides.clone();
+        }
+        client.send_json(initiation).await;
 
         let mut t = Transcript::default();
         let mut clock_ms = 0u64;

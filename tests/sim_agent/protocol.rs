@@ -154,7 +154,7 @@ async fn a_conversation_past_its_maximum_duration_is_closed_normally() {
 async fn other_paths_answer_not_found_in_the_apis_shape() {
     let sim = Sim::start(echo_config()).await;
     let response = http_client()
-        .get(sim.http("/v1/convai/agents"))
+        .get(sim.http("/v1/convai/knowledge-base"))
         .send()
         .await
         .unwrap();
@@ -162,6 +162,16 @@ async fn other_paths_answer_not_found_in_the_apis_shape() {
     assert_eq!(
         response.json::<serde_json::Value>().await.unwrap(),
         json!({"detail": "Not Found"})
+    );
+    let response = http_client()
+        .put(sim.http("/v1/convai/agents/agent_1"))
+        .send()
+        .await
+        .unwrap();
+    assert_eq!(response.status(), 405);
+    assert_eq!(
+        response.json::<serde_json::Value>().await.unwrap(),
+        json!({"detail": "Method Not Allowed"})
     );
     // A plain GET of the socket path is not an upgrade.
     let response = http_client()

@@ -20,8 +20,11 @@ use super::config::SimAgentConfig;
 use super::echo::Echo;
 use super::outbox::Outbox;
 use super::outgoing;
+use super::profile::Profile;
+use super::rest::Workspace;
 use super::script::{Conversation, Output, Voice};
 use super::signature::Signatures;
+use super::voices::Voices;
 use crate::wire::elevenlabs::ClientMessage;
 
 /// How long to wait for the client's half of a closing handshake.
@@ -31,9 +34,11 @@ const CLOSE_WAIT: Duration = Duration::from_secs(2);
 #[derive(Debug)]
 pub struct Shared {
     pub config: SimAgentConfig,
-    /// The agent's clips in its output format; loaded in script mode only.
-    pub voice: Option<Arc<Voice>>,
+    /// The agent's clips in each output format used; script mode only.
+    pub voices: Option<Voices>,
     pub signatures: Signatures,
+    /// The agents and tools made over the REST API.
+    pub workspace: Workspace,
 }
 
 /// Why a socket is refused right after opening: sent as an `error` event, then a 1008 close.
@@ -75,7 +80,23 @@ struct Pinger {
 pub async fn run(socket: WebSocket, shared: Arc<Shared>, admission: Result<String, Refusal>) {
     let conversation_id = format!("conv_{}", uuid::Uuid::new_v4().simple());
     let agent_id = admission.as_deref().unwrap_or_default();
-    let mut connection = Connection::new(socket, &shared, conversation_id, agent_id);
+    let profile = Profile::for_agent(&shared.config, &shared.workspace, agent_id);
+    let voice = match shared
+        .voices
+        .as_ref()
+        .map(|voices| voices.get(profile.output))
+        .transpose()
+    {
+        Ok(voice) => voice,
+        Err(error) => {
+            tracing::warn!(%error, format = %profile.output, "no voice in the agent's format");
+            let mut socket = socket;
+            let message = "The agent's voice could not be prepared";
+            fail(&mut socket, 1011, "internal_error", message, None).await;
+            return;
+        }
+    };
+    let mut connection = Connection::new(socket, &shared, conversation_id, agent_id, profile, voice);
     if let Err(refusal) = admission {
         tracing::info!(reason = %refusal.message, "conversation refused");
         fail(
@@ -89,7 +110,7 @@ pub async fn run(socket: WebSocket, shared: Arc<Shared>, admission: Result<Strin
         return;
     }
     tracing::info!(conversation_id = %connection.conversation_id, mode = %shared.config.mode, "conversation started");
-    let ended = connection.converse(&shared.config).await;
+    let ended = connection.converse().await;
     connection.log_end(ended);
 }
 
@@ -98,6 +119,11 @@ struct Connection {
     conversation_id: String,
     started: Instant,
     mode: Mode,
+    /// What this conversation runs with: its agent's settings, or the sim's.
+    profile: Profile,
+    /// An agent made over REST speaks first once the client's initiation data (with its
+    /// variables and overrides) is in, or the caller talks.
+    greeting_due: bool,
     pinger: Pinger,
     initiated: bool,
     /// Decoded caller audio in script mode, reused across chunks.
@@ -106,20 +132,33 @@ struct Connection {
 }
 
 impl Connection {
-    fn new(socket: WebSocket, shared: &Shared, conversation_id: String, agent_id: &str) -> Self {
+    fn new(
+        socket: WebSocket,
+        shared: &Shared,
+        conversation_id: String,
+        agent_id: &str,
+        profile: Profile,
+        voice: Option<Arc<Voice>>,
+    ) -> Self {
         let config = &shared.config;
         let now = Instant::now();
-        let mode = match &shared.voice {
-            Some(voice) => Mode::Script {
-                conversation: Box::new(
-                    Conversation::new(voice.clone(), config.script.clone(), config.input_format, now)
-                        .with_transfer(config.transfer_reason_for(agent_id)),
-                ),
-                outbox: Outbox::new(config.output_format, &config.script, now),
-            },
+        let made_over_rest = profile.agent.is_some();
+        let mode = match voice {
+            Some(voice) => {
+                let (timing, input) = (config.script.clone(), profile.input);
+                let conversation = match &profile.agent {
+                    Some(rules) => Conversation::silent(voice, timing, input, now)
+                        .with_tools(Some(rules.client_tools.clone())),
+                    None => Conversation::new(voice, timing, input, now),
+                };
+                Mode::Script {
+                    conversation: Box::new(conversation.with_transfer(config.transfer_reason_for(agent_id))),
+                    outbox: Outbox::new(profile.output, &config.script, now),
+                }
+            }
             None => Mode::Echo(
-                Echo::new(config.input_format, config.output_format)
-                    .expect("the formats were checked when the server was built"),
+                Echo::new(profile.input, profile.output)
+                    .expect("every format the API accepts converts to every other"),
             ),
         };
         let interval = config.ping_interval.filter(|p| !p.is_zero()).map(|period| {
@@ -132,6 +171,8 @@ impl Connection {
             conversation_id,
             started: now,
             mode,
+            greeting_due: made_over_rest,
+            profile,
             pinger: Pinger {
                 interval,
                 last_id: 0,
@@ -144,18 +185,15 @@ impl Connection {
         }
     }
 
-    async fn converse(&mut self, config: &SimAgentConfig) -> Ended {
-        let metadata = outgoing::metadata(&self.conversation_id, config.input_format, config.output_format);
+    async fn converse(&mut self) -> Ended {
+        let metadata = outgoing::metadata(&self.conversation_id, self.profile.input, self.profile.output);
         if let Err(ended) = send(&mut self.socket, metadata).await {
             return ended;
         }
         // Timers live across iterations: creating one per message would register it with
         // the runtime's timer wheel (a lock) for every audio frame.
-        let max_duration = sleep_until(
-            config
-                .max_duration
-                .map(|max| tokio::time::Instant::from_std(self.started + max)),
-        );
+        let mut limit = self.profile.max_duration;
+        let max_duration = tokio::time::sleep_until(self.deadline(limit));
         tokio::pin!(max_duration);
         let wake_timer = tokio::time::sleep(Duration::ZERO);
         tokio::pin!(wake_timer);
@@ -163,6 +201,11 @@ impl Connection {
         loop {
             if let Err(ended) = self.pump_script().await {
                 return ended;
+            }
+            if self.profile.max_duration != limit {
+                // An override from the client's initiation data.
+                limit = self.profile.max_duration;
+                max_duration.as_mut().reset(self.deadline(limit));
             }
             let wake = self.next_wake();
             if wake != armed {
@@ -185,7 +228,7 @@ impl Connection {
                     Ok(())
                 }
                 () = next_tick(&mut self.pinger.interval) => self.ping().await,
-                () = &mut max_duration => {
+                () = &mut max_duration, if limit.is_some() => {
                     let message = "Conversation has exceeded maximum duration";
                     fail(&mut self.socket, 1000, "max_duration_exceeded", message, None).await;
                     Err(Ended("maximum duration"))
@@ -223,10 +266,20 @@ impl Connection {
             ClientMessage::ConversationInitiationClientData(data) => {
                 if self.initiated {
                     self.counters.repeated_initiations += 1;
-                } else if let Mode::Script { conversation, .. } = &mut self.mode {
-                    conversation.set_variables(data.dynamic_variables);
+                    return Ok(());
                 }
                 self.initiated = true;
+                if let Some(overrides) = &data.conversation_config_override
+                    && let Err(refused) = self.profile.apply_override(overrides)
+                {
+                    tracing::info!(field = %refused.0, "override not enabled for the agent");
+                    fail(&mut self.socket, 1008, "override_error", &refused.message(), None).await;
+                    return Err(Ended("an override the agent does not enable"));
+                }
+                self.greet_if_due(&data.dynamic_variables);
+                if let Mode::Script { conversation, .. } = &mut self.mode {
+                    conversation.set_variables(data.dynamic_variables);
+                }
             }
             ClientMessage::Pong { event_id } => self.pinger.on_pong(event_id, now),
             ClientMessage::ClientToolResult {
@@ -260,6 +313,8 @@ impl Connection {
     }
 
     async fn on_audio(&mut self, chunk_base64: &str, now: Instant) -> Result<(), Ended> {
+        // A caller talking before any initiation data: the agent greets without variables.
+        self.greet_if_due(&Default::default());
         match &mut self.mode {
             Mode::Echo(echo) => match echo.answer(chunk_base64) {
                 Ok(Some(answer)) => send(&mut self.socket, answer).await,
@@ -276,6 +331,27 @@ impl Connection {
                 Ok(())
             }
         }
+    }
+
+    /// The first message of an agent made over REST, with the client's `variables`.
+    fn greet_if_due(&mut self, variables: &std::collections::BTreeMap<String, serde_json::Value>) {
+        if !std::mem::take(&mut self.greeting_due) {
+            return;
+        }
+        if let (Mode::Script { conversation, .. }, Some(rules)) = (&mut self.mode, &self.profile.agent)
+            && let Some(text) = rules.greeting(variables)
+        {
+            conversation.greet(text);
+        }
+    }
+
+    /// When a conversation that started at `started` must end, at the latest.
+    fn deadline(&self, limit: Option<Duration>) -> tokio::time::Instant {
+        // Far enough to never come: the branch is disabled without a limit.
+        let at = limit.map_or(self.started + Duration::from_secs(86_400 * 365), |max| {
+            self.started + max
+        });
+        tokio::time::Instant::from_std(at)
     }
 
     /// Moves what the script wants said into the outbox and sends what is due.
@@ -393,13 +469,6 @@ async fn close(socket: &mut WebSocket, code: u16, reason: &str) {
     }
     let drain = async { while let Some(Ok(_)) = socket.recv().await {} };
     let _ = tokio::time::timeout(CLOSE_WAIT, drain).await;
-}
-
-async fn sleep_until(deadline: Option<tokio::time::Instant>) {
-    match deadline {
-        Some(deadline) => tokio::time::sleep_until(deadline).await,
-        None => std::future::pending().await,
-    }
 }
 
 async fn next_tick(interval: &mut Option<Interval>) {

@@ -11,7 +11,7 @@
 //! Only then, because a client that stalls and then catches up with a burst of audio would
 //! otherwise have the same time counted twice and fall out of step with the agent.
 
-use std::collections::{BTreeMap, VecDeque};
+use std::collections::{BTreeMap, BTreeSet, VecDeque};
 use std::sync::Arc;
 use std::time::{Duration, Instant};
 
@@ -59,6 +59,8 @@ pub struct ScriptStats {
     pub tool_calls: u32,
     pub tool_failures: u32,
     pub unmatched_tool_results: u32,
+    /// Tools the script wanted that the agent does not have.
+    pub tools_missing: u32,
 }
 
 /// Where the conversation stands; each stage names what the agent waits for.
@@ -123,13 +125,23 @@ pub struct Conversation {
     /// When set, the caller's first request is for a person: the agent calls `transfer_call`
     /// with this reason (taken once; a refused transfer goes on with the booking).
     transfer_reason: Option<String>,
+    /// The client tools the agent has, by name; `None` for every tool. Asked to call another,
+    /// the agent goes on as if it had failed, without telling the client.
+    tools: Option<BTreeSet<String>>,
 }
 
 impl Conversation {
     /// A conversation whose greeting is ready to send.
     pub fn new(voice: Arc<Voice>, timing: ScriptTiming, input: AudioFormat, now: Instant) -> Self {
+        let mut conversation = Conversation::silent(voice, timing, input, now);
+        conversation.say(&["greeting"]);
+        conversation
+    }
+
+    /// A conversation that has said nothing yet: [`Self::greet`] opens it, or the caller does.
+    pub fn silent(voice: Arc<Voice>, timing: ScriptTiming, input: AudioFormat, now: Instant) -> Self {
         let vad = Vad::new(&timing.vad, input.sample_rate());
-        let mut conversation = Conversation {
+        Conversation {
             voice,
             timing,
             decoder: SampleDecoder::new(input),
@@ -149,9 +161,22 @@ impl Conversation {
             outputs: VecDeque::new(),
             stats: ScriptStats::default(),
             transfer_reason: None,
-        };
-        conversation.say(&["greeting"]);
-        conversation
+            tools: None,
+        }
+    }
+
+    /// Says the greeting clip, as `text`.
+    pub fn greet(&mut self, text: String) {
+        self.speak(Utterance {
+            clips: vec!["greeting"],
+            text,
+        });
+    }
+
+    /// Limits the client tools the agent calls to these names.
+    pub fn with_tools(mut self, tools: Option<BTreeSet<String>>) -> Self {
+        self.tools = tools;
+        self
     }
 
     /// Has the agent hand the caller to a person after their first turn, for `reason`.
@@ -419,6 +444,20 @@ impl Conversation {
     fn call_tool(&mut self, tool: Tool, parameters: Value, event_id: u64, now: Instant) {
         // Bridges use the id as an idempotency key, so it must be unique beyond this call.
         let call_id = format!("toolu_{}", uuid::Uuid::new_v4().simple());
+        if self
+            .tools
+            .as_ref()
+            .is_some_and(|tools| !tools.contains(tool.name()))
+        {
+            // Not one of the agent's tools: it fails at once (on the next tick), unasked.
+            self.stats.tools_missing += 1;
+            self.pending = Some(PendingTool {
+                call_id,
+                tool,
+                deadline: now,
+            });
+            return;
+        }
         self.stats.tool_calls += 1;
         self.outputs.push_back(Output::Message(outgoing::client_tool_call(
             tool.name(),
