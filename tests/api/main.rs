@@ -14,6 +14,7 @@ mod error_shape;
 mod isolation;
 mod menus;
 mod openapi;
+mod provisioning;
 #[path = "../sdk/python.rs"]
 #[allow(dead_code)] // the SDK checks' finders are used by the sdk binary
 mod python;
