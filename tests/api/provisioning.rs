@@ -500,3 +500,36 @@ async fn an_interrupted_creation_deletes_only_the_agents_carrying_its_marker() {
     assert_eq!(stand_in.agent_ids().await, [other]);
     undoers.run(&undo).await.expect("nothing left to delete is done");
 }
+
+#[tokio::test]
+async fn a_deletion_elevenlabs_fails_keeps_the_row_deleted_and_is_retried_by_the_recovery() {
+    on_each_backend(|api, stand_in| async move {
+        let account = api.account("Harbor Dental", "pro").await;
+        let made = api
+            .post("/agents", &account.key, json!({"name": "Ava"}))
+            .await
+            .expect(201);
+        let id = made["elevenlabs_agent_id"].as_str().unwrap().to_owned();
+        // The deletion and its retry at once both fail.
+        stand_in.fail("DELETE", "/v1/convai/agents/*", 2).await;
+        api.delete(&format!("/agents/{}", made["id"].as_str().unwrap()), &account.key)
+            .await
+            .expect(204);
+        assert!(
+            agents_of(&api, &account).await.is_empty(),
+            "the row stays deleted"
+        );
+        assert_eq!(stand_in.agent_ids().await, [id], "ElevenLabs failed to delete it");
+
+        let store = api.store.store();
+        let provisioner = Provisioner::new(
+            store.clone(),
+            with_elevenlabs_undos(Undoers::default(), stand_in.api.clone(), store),
+        );
+        let later = Timestamp::now() + recovery::STALE_AFTER + SignedDuration::from_secs(1);
+        let round = recovery::recover(&provisioner, later).await.unwrap();
+        assert_eq!(round.rolled_back, 1, "{round:?}");
+        assert!(stand_in.agent_ids().await.is_empty(), "the recovery deleted it");
+    })
+    .await;
+}
