@@ -6,5 +6,6 @@ mod calendar;
 mod errors;
 mod keys;
 mod plans;
+mod provisioning;
 mod server;
 mod support;

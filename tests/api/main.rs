@@ -18,6 +18,7 @@ mod phone;
 mod phone_failures;
 mod phone_support;
 mod provisioned_call;
+mod provisioning;
 #[path = "../sdk/python.rs"]
 #[allow(dead_code)] // the SDK checks' finders are used by the sdk binary
 mod python;
