@@ -16,6 +16,7 @@ mod hours;
 mod keys;
 mod list;
 mod output;
+mod phone;
 mod plans;
 mod schedule_args;
 
@@ -62,6 +63,9 @@ enum Resource {
     /// An account's voice agents.
     #[command(subcommand)]
     Agents(agents::AgentsCommand),
+    /// An agent's number at Twilio: attach one, buy one, give it up into its hold.
+    #[command(subcommand)]
+    Phone(phone::PhoneCommand),
     /// The people (or rooms) whose time is booked.
     #[command(subcommand)]
     Hosts(hosts::HostsCommand),
@@ -89,6 +93,9 @@ pub async fn run(args: AdminArgs) -> anyhow::Result<()> {
         Resource::Accounts(command) => accounts::run(command, &accounts, out).await,
         Resource::Keys(command) => keys::run(command, &accounts, &keys, out).await,
         Resource::Agents(command) => agents::run(command, &accounts, &Agents::new(store.clone()), out).await,
+        Resource::Phone(command) => {
+            phone::run(command, &accounts, &phone::phones(&config, &store), out).await
+        }
         Resource::Hosts(command) => hosts::run(command, &accounts, &store, out).await,
         Resource::Hours(command) => hours::run(command, &accounts, &store, out).await,
         Resource::EventTypes(command) => event_types::run(command, &accounts, &store, out).await,
