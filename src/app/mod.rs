@@ -6,6 +6,7 @@ mod config_agents;
 mod connection_clock;
 mod connection_limits;
 mod listener;
+pub mod provisioning;
 mod server;
 
 use std::sync::Arc;
@@ -14,9 +15,7 @@ use axum::Router;
 use axum::extract::FromRef;
 
 use crate::manage::phone::Phones;
-use crate::provision::numbers::TwilioNumbers;
 use crate::provision::{Provisioner, Undoers, number_holds};
-use crate::vendor::twilio::TwilioClient;
 
 use crate::call::SessionConfig;
 use crate::call::driver::DriverDeps;
@@ -68,6 +67,8 @@ pub struct App {
     pub admission: Arc<Admission>,
     /// The booking tools, also served over HTTP for ElevenLabs webhook tools.
     pub toolbox: Toolbox,
+    /// The agents' use cases, provisioning their ElevenLabs agents when that is on.
+    pub agents: crate::manage::Agents,
     /// Runs the vendor requests that create an agent or put a number on it.
     pub provisioner: Provisioner,
     /// The agents' numbers at Twilio (provisioned only with Twilio credentials).
@@ -123,11 +124,11 @@ impl App {
             progress_every,
             &workers,
         );
-        let twilio_numbers = TwilioClient::from_config(&config.twilio)
-            .map(|twilio| TwilioNumbers::new(twilio, store.clone(), &config.public_url));
-        let mut undoers = Undoers::default();
-        if let Some(numbers) = &twilio_numbers {
-            undoers = numbers.register(undoers);
+        let provisioner = Provisioner::new(
+            store.clone(),
+            provisioning::with_vendor_undos(Undoers::default(), &config, &store),
+        );
+        if let Some(numbers) = provisioning::twilio_numbers(&config, &store) {
             number_holds::start(
                 store.clone(),
                 numbers.twilio.clone(),
@@ -135,12 +136,9 @@ impl App {
                 &workers,
             );
         }
-        let provisioner = Provisioner::new(store.clone(), undoers);
-        let phones = match twilio_numbers {
-            Some(numbers) => Phones::new(store.clone()).with_twilio(provisioner.clone(), numbers),
-            None => Phones::new(store.clone()),
-        };
+        let phones = provisioning::phones(&config, &store, &provisioner);
         crate::provision::recovery::start(provisioner.clone(), &workers);
+        let agents = provisioning::agents(&config, &store, &provisioner);
         let live = LiveFeed::new(LIVE_FEED_CAPACITY);
         let directory = Directory::with_cache(
             store.clone(),
@@ -196,6 +194,7 @@ impl App {
             connections,
             admission,
             toolbox,
+            agents,
             provisioner,
             phones,
             calls,
@@ -231,8 +230,9 @@ impl App {
         http::router()
             .merge(http::api::routes(
                 http::api::ApiState::new(self.store.clone())
-                    .trusting(&self.config.http.trusted_proxies)
-                    .with_phones(self.phones.clone()),
+                    .with_agents(self.agents.clone())
+                    .with_phones(self.phones.clone())
+                    .trusting(&self.config.http.trusted_proxies),
             ))
             .with_state(state)
     }

@@ -11,7 +11,7 @@ use crate::audio::fixtures::FixtureDir;
 use crate::audio::wav::Wav;
 use crate::sim::agent::SimAgentConfig;
 use crate::sim::caller::{CallerConfig, CallerEvent, Keys, NotAKey, TransferAnswer, place_call};
-use crate::sim::failures::{BadFailureRule, FailureRule};
+use crate::sim::failures::{BadFailureRule, FailurePlan, FailureRule};
 use crate::sim::twilio::{CalleeScript, SimTwilio, SimTwilioConfig};
 
 #[derive(Debug, Subcommand)]
@@ -53,6 +53,13 @@ pub enum SimCommand {
         /// person (repeatable; every agent when left out).
         #[arg(long = "transfer-agent", value_name = "AGENT_ID")]
         transfer_agents: Vec<String>,
+        /// Fail matching requests instead of answering them (repeatable):
+        /// `METHOD /path[=times[:status]]`, `*` for one path segment, e.g.
+        /// `--fail 'POST /v1/convai/agents/create'` (once, 500) or
+        /// `--fail 'DELETE /v1/convai/agents/*=2:503'`. More can be added at run time with
+        /// `POST /sim/failures`.
+        #[arg(long = "fail", value_name = "RULE")]
+        fail: Vec<FailureRule>,
     },
     /// Play Twilio's part of one inbound call: signed webhook, media stream, a recorded script.
     Caller {
@@ -188,7 +195,12 @@ pub async fn run(command: SimCommand) -> anyhow::Result<()> {
             max_duration,
             transfer_reason,
             transfer_agents,
+            fail,
         } => {
+            let failures = FailurePlan::default();
+            for rule in fail {
+                failures.add(rule);
+            }
             let parse = |f: &str| {
                 f.parse::<AudioFormat>()
                     .with_context(|| format!("audio format {f:?}"))
@@ -203,6 +215,7 @@ pub async fn run(command: SimCommand) -> anyhow::Result<()> {
                 max_duration: (max_duration > 0).then(|| Duration::from_secs(max_duration)),
                 transfer_reason: transfer_reason.filter(|reason| !reason.trim().is_empty()),
                 transfer_agents,
+                failures,
                 ..SimAgentConfig::default()
             };
             let listener = tokio::net::TcpListener::bind(&listen)
@@ -303,5 +316,45 @@ pub async fn run(command: SimCommand) -> anyhow::Result<()> {
             }
             Ok(())
         }
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use clap::Parser;
+
+    #[derive(Debug, Parser)]
+    struct Sim {
+        #[command(subcommand)]
+        command: SimCommand,
+    }
+
+    #[test]
+    fn agent_takes_repeatable_fail_rules_and_refuses_bad_ones() {
+        let sim = Sim::try_parse_from([
+            "sim",
+            "agent",
+            "--fail",
+            "POST /v1/convai/agents/create",
+            "--fail",
+            "DELETE /v1/convai/agents/*=2:503",
+        ])
+        .unwrap();
+        let SimCommand::Agent { fail, .. } = sim.command else {
+            panic!("parsed as another command");
+        };
+        assert_eq!(fail.len(), 2);
+        let plan = FailurePlan::default();
+        fail.into_iter().for_each(|rule| plan.add(rule));
+        let delete = axum::http::Method::DELETE;
+        assert_eq!(
+            plan.take(&delete, "/v1/convai/agents/agent_1")
+                .map(|s| s.as_u16()),
+            Some(503)
+        );
+
+        let error = Sim::try_parse_from(["sim", "agent", "--fail", "POST v1/convai/tools"]).unwrap_err();
+        assert!(error.to_string().contains("must start with `/`"), "{error}");
     }
 }

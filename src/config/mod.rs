@@ -22,6 +22,7 @@
 //! | `TWILIO_API_BASE` | `twilio.api_base` | `https://api.twilio.com` |
 //! | `ELEVENLABS_API_KEY` | `elevenlabs.api_key` | none (public agents only) |
 //! | `ELEVENLABS_API_BASE` | `elevenlabs.api_base` | `https://api.elevenlabs.io` |
+//! | `ELEVENLABS_PROVISION_AGENTS`, … | `elevenlabs.provision_agents`, … | see `elevenlabs` |
 //! | `SWITCHBOARD_HTTP_MAX_CONNECTIONS` | `http.max_connections` | 0: from the file-descriptor limit |
 //! | `SWITCHBOARD_HTTP_MAX_CONNECTIONS_PER_ADDRESS` | `http.max_connections_per_address` | 0: none (set it when clients connect directly) |
 //! | `SWITCHBOARD_HTTP_HEADER_READ_TIMEOUT_SECS` | `http.header_read_timeout_secs` | 10 |
@@ -41,11 +42,13 @@ use serde::Deserialize;
 mod agents;
 mod call;
 mod database;
+mod elevenlabs;
 mod http;
 
 pub use agents::{AgentConfig, AgentFallback};
 pub use call::CallConfig;
 pub use database::DatabaseConfig;
+pub use elevenlabs::AgentProvisioning;
 pub use http::HttpConfig;
 
 /// A secret value: usable, but never printed by `Debug` or `Display`.
@@ -123,6 +126,8 @@ pub struct TwilioConfig {
 pub struct ElevenLabsConfig {
     pub api_key: Option<Secret>,
     pub api_base: String,
+    /// Whether and how agents are provisioned at ElevenLabs.
+    pub provisioning: AgentProvisioning,
 }
 
 /// Per-call behaviour.
@@ -163,6 +168,10 @@ struct FileTwilio {
 struct FileElevenLabs {
     api_key: Option<Secret>,
     api_base: Option<String>,
+    provision_agents: Option<bool>,
+    bursting: Option<bool>,
+    record_voice: Option<bool>,
+    retention_days: Option<i32>,
 }
 
 impl Config {
@@ -231,15 +240,27 @@ impl Config {
                 .trim_end_matches('/')
                 .to_owned(),
         };
+        let elevenlabs_key = env("ELEVENLABS_API_KEY")
+            .filter(|v| !v.is_empty())
+            .map(Secret)
+            .or(file.elevenlabs.api_key);
+        let provisioning = AgentProvisioning::load(
+            elevenlabs::FileProvisioning {
+                provision_agents: file.elevenlabs.provision_agents,
+                bursting: file.elevenlabs.bursting,
+                record_voice: file.elevenlabs.record_voice,
+                retention_days: file.elevenlabs.retention_days,
+            },
+            elevenlabs_key.as_ref().is_some_and(|key| !key.is_empty()),
+            &env,
+        )?;
         let elevenlabs = ElevenLabsConfig {
-            api_key: env("ELEVENLABS_API_KEY")
-                .filter(|v| !v.is_empty())
-                .map(Secret)
-                .or(file.elevenlabs.api_key),
+            api_key: elevenlabs_key,
             api_base: pick("ELEVENLABS_API_BASE", file.elevenlabs.api_base)
                 .unwrap_or_else(|| "https://api.elevenlabs.io".into())
                 .trim_end_matches('/')
                 .to_owned(),
+            provisioning,
         };
         let http = file.http.with_env(&env)?;
         let mut call = file.call;

@@ -26,7 +26,7 @@ fn pro() -> AgentAllowance {
 fn input(name: &str) -> AgentInput {
     AgentInput {
         name: name.into(),
-        elevenlabs_agent_id: "agent_web".into(),
+        elevenlabs_agent_id: Some("agent_web".into()),
         ..AgentInput::default()
     }
 }
@@ -131,11 +131,21 @@ async fn refusals_name_the_json_field() {
         ..input("Ava")
     };
     assert_eq!(invalid_field(create(bad_number).await), "phone_number");
-    let no_el = AgentInput {
-        elevenlabs_agent_id: String::new(),
+    let empty_el = AgentInput {
+        elevenlabs_agent_id: Some(String::new()),
         ..input("Ava")
     };
-    assert_eq!(invalid_field(create(no_el).await), "elevenlabs_agent_id");
+    assert_eq!(invalid_field(create(empty_el).await), "elevenlabs_agent_id");
+    let no_el = AgentInput {
+        elevenlabs_agent_id: None,
+        ..input("Ava")
+    };
+    let refused = create(no_el).await.unwrap_err();
+    assert!(
+        refused.to_string().contains("does not create ElevenLabs agents"),
+        "without provisioning the id is required, and the refusal says why: {refused}"
+    );
+    assert_eq!(invalid_field(Err::<(), _>(refused)), "elevenlabs_agent_id");
 
     let patch = |patch: AgentPatch| {
         let (store, scope) = (store.clone(), scope.clone());

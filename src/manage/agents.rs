@@ -1,5 +1,7 @@
 //! The agents of an account: list, create (within the plan), read with what it offers and its
-//! active hours, change, delete, and choose the event types it offers.
+//! active hours, change, delete, and choose the event types it offers. With provisioning on
+//! (`agent_provisioning`), creating, changing and deleting an agent does the same to its
+//! ElevenLabs agent.
 
 use crate::store::{
     Agent, AgentChanges, AgentId, EventType, EventTypeId, FallbackMode, NewAgent, Page, PageRequest, Plan,
@@ -8,6 +10,7 @@ use crate::store::{
 
 use super::agent_fields::{self as fields, AgentAllowance, MAX_BUSINESS_CONTEXT_CHARS, MAX_GREETING_CHARS};
 use super::agent_hours::{self, HoursPatch};
+use super::agent_provisioning::AgentProvisioning;
 use super::usage::{self, UsageReport};
 use super::{ManageError, ManageResult, Scope};
 use crate::hours::ActiveHours;
@@ -17,7 +20,9 @@ use jiff::Timestamp;
 #[derive(Debug, Clone, Default, PartialEq, Eq)]
 pub struct AgentInput {
     pub name: String,
-    pub elevenlabs_agent_id: String,
+    /// An ElevenLabs agent to use (adopted: made switchboard's, when provisioning is on);
+    /// `None` has one created, which needs provisioning.
+    pub elevenlabs_agent_id: Option<String>,
     /// The first thing the agent says (the ElevenLabs agent's own when `None`).
     pub greeting: Option<String>,
     pub business_context: Option<String>,
@@ -84,7 +89,10 @@ pub async fn create(
     input: AgentInput,
     allowance: &AgentAllowance,
 ) -> ManageResult<Agent> {
-    let new = checked_new(input)?;
+    let Some(elevenlabs_agent_id) = input.elevenlabs_agent_id.clone() else {
+        return Err(needs_elevenlabs_agent_id());
+    };
+    let new = checked_new(input, Some(&elevenlabs_agent_id))?;
     if new.phone_number.is_some() {
         fields::may_have_phone_number(allowance)?;
     }
@@ -95,12 +103,26 @@ pub async fn create(
         .ok_or_else(|| fields::agent_limit_reached(allowance))
 }
 
-fn checked_new(input: AgentInput) -> ManageResult<NewAgent> {
+/// The refusal of a new agent without an ElevenLabs agent when provisioning is off.
+pub fn needs_elevenlabs_agent_id() -> ManageError {
+    ManageError::invalid(
+        "elevenlabs_agent_id",
+        "required: this server does not create ElevenLabs agents (no ElevenLabs API key is \
+         configured, or [elevenlabs] provision_agents is off); give the id of an existing agent",
+    )
+}
+
+/// The new agent's fields checked, with `elevenlabs_agent_id` (checked as an id; `None`
+/// leaves it empty, for one still to be created).
+fn checked_new(input: AgentInput, elevenlabs_agent_id: Option<&str>) -> ManageResult<NewAgent> {
     let (fallback_mode, fallback_number) =
         checked_fallback(input.fallback)?.unwrap_or((FallbackMode::Voicemail, None));
     Ok(NewAgent {
         name: fields::name(&input.name)?,
-        elevenlabs_agent_id: fields::platform_id("elevenlabs_agent_id", &input.elevenlabs_agent_id)?,
+        elevenlabs_agent_id: elevenlabs_agent_id
+            .map(|id| fields::platform_id("elevenlabs_agent_id", id))
+            .transpose()?
+            .unwrap_or_default(),
         first_message: input
             .greeting
             .map(|text| fields::text("greeting", &text, MAX_GREETING_CHARS))
@@ -235,6 +257,8 @@ pub async fn set_event_types(
 #[derive(Clone)]
 pub struct Agents {
     store: Store,
+    /// `None`: nothing is called at ElevenLabs.
+    provisioning: Option<AgentProvisioning>,
 }
 
 /// A page of agents with the plan they share and how much of it is taken: the agents, and the
@@ -260,7 +284,16 @@ impl From<&Plan> for AgentAllowance {
 
 impl Agents {
     pub fn new(store: Store) -> Agents {
-        Agents { store }
+        Agents {
+            store,
+            provisioning: None,
+        }
+    }
+
+    /// The same use cases, each keeping the agent's ElevenLabs agent in step.
+    pub fn provisioning(mut self, provisioning: AgentProvisioning) -> Agents {
+        self.provisioning = Some(provisioning);
+        self
     }
 
     async fn allowance(&self, scope: &Scope) -> ManageResult<AgentAllowance> {
@@ -281,7 +314,18 @@ impl Agents {
 
     pub async fn create(&self, scope: &Scope, input: AgentInput) -> ManageResult<Agent> {
         let allowance = self.allowance(scope).await?;
-        create(&self.store, scope, input, &allowance).await
+        let Some(provisioning) = &self.provisioning else {
+            return create(&self.store, scope, input, &allowance).await;
+        };
+        let adopt = input.elevenlabs_agent_id.clone();
+        let new = checked_new(input, adopt.as_deref())?;
+        if new.phone_number.is_some() {
+            fields::may_have_phone_number(&allowance)?;
+        }
+        fields::may_add_agent(&allowance, self.store.count_agents(&scope.account_id).await?)?;
+        provisioning
+            .create(&self.store, scope, new, adopt, &allowance)
+            .await
     }
 
     pub async fn get(&self, scope: &Scope, id: &str) -> ManageResult<AgentDetail> {
@@ -290,11 +334,23 @@ impl Agents {
 
     pub async fn update(&self, scope: &Scope, id: &str, patch: AgentPatch) -> ManageResult<Agent> {
         let allowance = self.allowance(scope).await?;
-        update(&self.store, scope, id, patch, &allowance).await
+        let Some(provisioning) = &self.provisioning else {
+            return update(&self.store, scope, id, patch, &allowance).await;
+        };
+        let changes = checked_changes(patch)?;
+        if matches!(changes.phone_number, Some(Some(_))) {
+            fields::may_have_phone_number(&allowance)?;
+        }
+        provisioning
+            .update(&self.store, scope, &AgentId::from(id), changes)
+            .await
     }
 
     pub async fn delete(&self, scope: &Scope, id: &str) -> ManageResult<()> {
-        delete(&self.store, scope, id).await
+        match &self.provisioning {
+            Some(provisioning) => provisioning.delete(&self.store, scope, &AgentId::from(id)).await,
+            None => delete(&self.store, scope, id).await,
+        }
     }
 
     pub async fn set_event_types(

@@ -41,11 +41,6 @@ pub enum ManageError {
         alternatives: Vec<jiff::Zoned>,
     },
 
-    /// A step at a vendor failed while provisioning: what failed, in words, and whether what
-    /// was done before it was undone.
-    #[error("{message}")]
-    ProvisioningFailed { message: String },
-
     /// The server lacks the settings this needs (numbers without Twilio credentials).
     #[error("{message}")]
     NotConfigured { message: String },
@@ -53,6 +48,11 @@ pub enum ManageError {
     /// Stored data this build cannot use (a host's unknown time zone, a broken event type).
     #[error("internal error: {0}")]
     Internal(String),
+
+    /// A vendor refused or failed a provisioning run: what failed, in words, and whether
+    /// everything the run did was undone.
+    #[error("{message}")]
+    ProvisioningFailed { message: String },
 }
 
 pub type ManageResult<T> = Result<T, ManageError>;

@@ -9,6 +9,7 @@
 pub mod accounts;
 pub mod agent_fields;
 mod agent_hours;
+pub mod agent_provisioning;
 #[cfg(test)]
 mod agent_tests;
 pub mod agents;

@@ -7,6 +7,10 @@
 //! ([`recovery`]) at the next start, by whichever instance claims it. The undos are data
 //! ([`Undo`]) carried out by the actions registered per kind ([`Undoers`]).
 
+pub mod agent_config;
+pub mod elevenlabs_agents;
+pub mod elevenlabs_tools;
+pub mod elevenlabs_undo;
 pub mod number_holds;
 pub mod numbers;
 pub mod recovery;

@@ -73,6 +73,11 @@ const MIGRATIONS: &[(i64, &str, &str)] = &[
         include_str!("../../migrations/0017_call_routing.sql"),
     ),
     (
+        18,
+        "elevenlabs tools",
+        include_str!("../../migrations/0018_elevenlabs_tools.sql"),
+    ),
+    (
         20,
         "agent numbers",
         include_str!("../../migrations/0020_agent_numbers.sql"),

@@ -24,6 +24,7 @@ mod call_timeline;
 mod calls;
 mod connect;
 mod contacts;
+mod elevenlabs_tools;
 mod error;
 mod event_types;
 mod filters;

@@ -27,7 +27,7 @@ pub mod directory;
 pub mod fallback;
 #[cfg(test)]
 mod fixtures;
-pub mod greeting;
+pub use crate::greeting;
 pub mod initiation;
 pub mod menu;
 mod menu_calls;

@@ -299,12 +299,13 @@ async fn bad_fields_are_refused_naming_the_field() {
             .post("/agents", &account.key, json!({"name": "Ava"}))
             .await
             .error(422);
+        assert_eq!(missing["field"], "elevenlabs_agent_id", "{missing}");
         assert!(
             missing["message"]
                 .as_str()
                 .unwrap()
-                .contains("elevenlabs_agent_id"),
-            "{missing}"
+                .contains("does not create ElevenLabs agents"),
+            "without provisioning the id is required, and the refusal says why: {missing}"
         );
         assert_eq!(
             api.get("/agents", &account.key).await.expect(200)["data"],

@@ -7,7 +7,7 @@ use std::time::Duration;
 use base64::Engine;
 use futures::{SinkExt, StreamExt};
 use serde_json::Value;
-use switchboard::sim::agent::{SimAgentConfig, SimMode, router};
+use switchboard::sim::agent::{SimAgent, SimAgentConfig, SimMode};
 use switchboard::wire::elevenlabs::AgentMessage;
 use tokio::net::TcpStream;
 use tokio_tungstenite::tungstenite::Message;
@@ -33,6 +33,8 @@ pub fn echo_config() -> SimAgentConfig {
 /// A sim agent served on a loopback port for as long as this lives.
 pub struct Sim {
     pub addr: SocketAddr,
+    /// The running sim, to read its workspace.
+    pub agent: SimAgent,
     task: tokio::task::JoinHandle<()>,
 }
 
@@ -46,11 +48,12 @@ impl Sim {
     pub async fn start(config: SimAgentConfig) -> Sim {
         let listener = tokio::net::TcpListener::bind("127.0.0.1:0").await.unwrap();
         let addr = listener.local_addr().unwrap();
-        let app = router(config).expect("the sim agent starts");
+        let agent = SimAgent::new(config).expect("the sim agent starts");
+        let app = agent.router();
         let task = tokio::spawn(async move {
             axum::serve(listener, app).await.unwrap();
         });
-        Sim { addr, task }
+        Sim { addr, agent, task }
     }
 
     pub fn http(&self, path_and_query: &str) -> String {

@@ -1,9 +1,11 @@
 //! `switchboard sim agent` over real sockets: the signed-URL flow, the conversation
-//! protocol, echo mode and script mode, driven by a tokio-tungstenite client.
+//! protocol, echo mode and script mode, the REST API for agents and tools, driven by a tokio-tungstenite client.
 
 mod auth;
 mod caller;
 mod client;
 mod echo;
+mod failures;
 mod protocol;
+mod rest;
 mod script;

@@ -59,6 +59,34 @@ async fn only_the_accounts_sid_and_token_get_in() {
 }
 
 #[tokio::test]
+async fn the_account_reads_itself() {
+    let twilio = Twilio::start(config()).await;
+    let url = format!("{}/2010-04-01/Accounts/{ACCOUNT_SID}.json", twilio.base);
+    let (status, account) = read(
+        twilio
+            .raw()
+            .get(&url)
+            .basic_auth(ACCOUNT_SID, Some(AUTH_TOKEN))
+            .send()
+            .await
+            .unwrap(),
+    )
+    .await;
+    assert_eq!(status, 200);
+    assert_eq!(account["sid"], ACCOUNT_SID);
+    assert_eq!(account["status"], "active");
+    assert_eq!(account["uri"], format!("/2010-04-01/Accounts/{ACCOUNT_SID}.json"));
+    let wrong = twilio
+        .raw()
+        .get(&url)
+        .basic_auth(ACCOUNT_SID, Some("nope"))
+        .send()
+        .await
+        .unwrap();
+    assert_error(&read(wrong).await, 401, 20003);
+}
+
+#[tokio::test]
 async fn unknown_paths_and_methods_get_twilios_errors() {
     let twilio = Twilio::start(config()).await;
     assert_error(&twilio.get("Queues.json", &[]).await, 404, 20404);

@@ -34,9 +34,10 @@ pub enum AgentsCommand {
         /// 1 to 100 characters.
         #[arg(long)]
         name: String,
-        /// The ElevenLabs agent that holds the conversation.
+        /// An existing ElevenLabs agent to hold the conversation (made switchboard's when
+        /// provisioning is on); left out, one is created.
         #[arg(long, value_name = "ID")]
-        elevenlabs_agent_id: String,
+        elevenlabs_agent_id: Option<String>,
         #[command(flatten)]
         fields: AgentFields,
     },

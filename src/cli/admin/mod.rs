@@ -26,8 +26,10 @@ use clap::{Args, Subcommand};
 
 pub use failure::UsageError;
 
+use crate::app::provisioning;
 use crate::config::Config;
-use crate::manage::{Accounts, Agents, Keys};
+use crate::manage::{Accounts, Keys};
+use crate::provision::{Provisioner, Undoers};
 use output::Output;
 
 #[derive(Debug, Args)]
@@ -92,9 +94,21 @@ pub async fn run(args: AdminArgs) -> anyhow::Result<()> {
         Resource::Plans(command) => plans::run(command, &accounts, out).await,
         Resource::Accounts(command) => accounts::run(command, &accounts, out).await,
         Resource::Keys(command) => keys::run(command, &accounts, &keys, out).await,
-        Resource::Agents(command) => agents::run(command, &accounts, &Agents::new(store.clone()), out).await,
+        Resource::Agents(command) => {
+            let provisioner = Provisioner::new(
+                store.clone(),
+                provisioning::with_vendor_undos(Undoers::default(), &config, &store),
+            );
+            let agents = provisioning::agents(&config, &store, &provisioner);
+            agents::run(command, &accounts, &agents, out).await
+        }
         Resource::Phone(command) => {
-            phone::run(command, &accounts, &phone::phones(&config, &store), out).await
+            let provisioner = Provisioner::new(
+                store.clone(),
+                provisioning::with_vendor_undos(Undoers::default(), &config, &store),
+            );
+            let phones = provisioning::phones(&config, &store, &provisioner);
+            phone::run(command, &accounts, &phones, out).await
         }
         Resource::Hosts(command) => hosts::run(command, &accounts, &store, out).await,
         Resource::Hours(command) => hours::run(command, &accounts, &store, out).await,

@@ -6,14 +6,9 @@
 use clap::Subcommand;
 use jiff::Timestamp;
 
-use crate::config::Config;
 use crate::http::api::phone::{AgentPhoneBody, GivenUpBody};
 use crate::manage::Accounts;
 use crate::manage::phone::{PhoneRequest, Phones};
-use crate::provision::numbers::TwilioNumbers;
-use crate::provision::{Provisioner, Undoers};
-use crate::store::Store;
-use crate::vendor::twilio::TwilioClient;
 
 use super::account_arg::AccountArg;
 use super::failure::OrFlag;
@@ -50,19 +45,6 @@ pub enum PhoneCommand {
         #[command(flatten)]
         account: AccountArg,
     },
-}
-
-/// The numbers service as `serve` builds it, with Twilio when it is configured.
-pub fn phones(config: &Config, store: &Store) -> Phones {
-    let phones = Phones::new(store.clone());
-    match TwilioClient::from_config(&config.twilio) {
-        Some(twilio) => {
-            let numbers = TwilioNumbers::new(twilio, store.clone(), &config.public_url);
-            let provisioner = Provisioner::new(store.clone(), numbers.register(Undoers::default()));
-            phones.with_twilio(provisioner, numbers)
-        }
-        None => phones,
-    }
 }
 
 pub async fn run(

@@ -1,12 +1,15 @@
 //! `switchboard demo`: whole calls on loopback, with nothing but this binary.
 //!
-//! It starts the simulated ElevenLabs agent (script mode by default), a real `serve` on a
-//! temporary SQLite database with the demo business seeded, and the simulated caller, then
-//! plays three calls: a booking (the transcript as it happens, the tool calls, the booking read
-//! back from the database, the relay latency inside the bridge, and a stereo WAV of the call;
-//! `booking_call`), a call after hours that leaves a voicemail (`after_hours`), and a call the
-//! front desk's agent hands to a person (`transfer`).
-//! `--serve` keeps the server and the agent running for calls by hand and load tests; the
+//! It starts the three stand-ins (the simulated ElevenLabs, script mode by default, with its
+//! agents and tools API; the simulated Twilio's REST API; the simulated caller), a real `serve`
+//! on a temporary SQLite database with the demo business seeded and pointed at both vendors'
+//! stand-ins, then plays three calls: a booking (the transcript as it happens, the tool calls,
+//! the booking read back from the database, the relay latency inside the bridge, and a stereo
+//! WAV of the call; `booking_call`), a call after hours that leaves a voicemail
+//! (`after_hours`), and a call the front desk's agent hands to a person (`transfer`); and last
+//! a new agent made through the REST API, provisioned at both stand-ins and rung
+//! (`provisioning`).
+//! `--serve` keeps the server and the stand-ins running for calls by hand and load tests; the
 //! commands it suggests name this binary as the shell will find it (its full path when it is
 //! not on `PATH`, as after `cargo run`).
 
@@ -20,11 +23,14 @@ use tokio::net::TcpListener;
 mod after_hours;
 mod booking_call;
 mod live;
+mod provisioning;
 mod transfer;
 
 use crate::app::{App, Server};
 use crate::config::Config;
-use crate::sim::agent::{SimAgentConfig, SimMode};
+use crate::manage::keys::Keys;
+use crate::sim::agent::{SimAgent, SimAgentConfig, SimMode};
+use crate::sim::twilio::{SimTwilio, SimTwilioConfig};
 use crate::store::{AccountChange, AgentId, FallbackMode, NewAgent, Store};
 use crate::tools::seed::{DemoBusiness, seed_demo_business};
 
@@ -71,6 +77,13 @@ struct Demo {
     front_desk: AgentId,
     agent_url: String,
     auth_token: String,
+    /// The simulated ElevenLabs (its conversations and its REST API).
+    agent: SimAgent,
+    /// The simulated Twilio's REST API.
+    twilio: SimTwilio,
+    twilio_url: String,
+    /// The demo account's API key.
+    api_key: String,
     _dir: tempfile::TempDir,
 }
 
@@ -102,7 +115,8 @@ pub async fn run(args: DemoArgs) -> anyhow::Result<()> {
     let calls = async {
         booking_call::run(&demo, mode, &args.wav).await?;
         after_hours::run(&demo).await?;
-        transfer::run(&demo).await
+        transfer::run(&demo).await?;
+        provisioning::run(&demo).await
     };
     let played = calls.await;
     demo.server.shutdown(Duration::from_secs(5)).await?;
@@ -124,8 +138,10 @@ async fn start(mode: SimMode, format: crate::audio::AudioFormat, listen: &str) -
         transfer_agents: vec![FRONT_DESK_AGENT.into()],
         ..SimAgentConfig::default()
     };
+    let agent = SimAgent::new(agent_config)?;
+    let serving = agent.clone();
     tokio::spawn(async move {
-        if let Err(e) = crate::sim::agent::serve(agent_listener, agent_config).await {
+        if let Err(e) = serving.serve(agent_listener).await {
             eprintln!("the simulated agent stopped: {e}");
         }
     });
@@ -140,6 +156,17 @@ async fn start(mode: SimMode, format: crate::audio::AudioFormat, listen: &str) -
         .with_context(|| format!("binding {listen}"))?;
     let addr = listener.local_addr()?;
     let auth_token = format!("demo{:028x}", rand::random::<u128>() >> 16);
+    // The simulated Twilio account: the same token signs its webhooks and opens its REST API.
+    let account_sid = format!("AC{:032x}", rand::random::<u128>());
+    let twilio = SimTwilio::new(SimTwilioConfig::new(&account_sid, &auth_token))?;
+    let twilio_listener = TcpListener::bind("127.0.0.1:0").await?;
+    let twilio_url = format!("http://{}", twilio_listener.local_addr()?);
+    let serving = twilio.clone();
+    tokio::spawn(async move {
+        if let Err(e) = crate::sim::twilio::serve(twilio_listener, serving).await {
+            eprintln!("the simulated Twilio stopped: {e}");
+        }
+    });
     let tool_secret = format!("demo-tools-{:016x}", rand::random::<u64>());
     let env = [
         ("SWITCHBOARD_LISTEN", addr.to_string()),
@@ -147,6 +174,8 @@ async fn start(mode: SimMode, format: crate::audio::AudioFormat, listen: &str) -
         ("SWITCHBOARD_DATABASE_URL", database_url),
         ("SWITCHBOARD_TOOL_SECRET", tool_secret),
         ("TWILIO_AUTH_TOKEN", auth_token.clone()),
+        ("TWILIO_ACCOUNT_SID", account_sid),
+        ("TWILIO_API_BASE", twilio_url.clone()),
         ("ELEVENLABS_API_BASE", agent_url.clone()),
         ("ELEVENLABS_API_KEY", api_key),
     ];
@@ -154,6 +183,10 @@ async fn start(mode: SimMode, format: crate::audio::AudioFormat, listen: &str) -
         env.iter().find(|(k, _)| *k == name).map(|(_, v)| v.clone())
     })?;
     let server = Server::start(listener, App::new(config, store.clone()))?;
+    let api_key = Keys::new(store.clone())
+        .issue(Some(&business.account_id), "demo")
+        .await?
+        .secret;
     Ok(Demo {
         server,
         store,
@@ -161,6 +194,10 @@ async fn start(mode: SimMode, format: crate::audio::AudioFormat, listen: &str) -
         front_desk,
         agent_url,
         auth_token,
+        agent,
+        twilio,
+        twilio_url,
+        api_key,
         _dir: dir,
     })
 }
@@ -183,7 +220,16 @@ async fn serve_until_stopped(demo: Demo, mode: SimMode) -> anyhow::Result<()> {
         "  tool secret     {}",
         config.tool_secret.as_ref().map_or("", |s| s.expose())
     );
-    println!("  sim agent       {}", demo.agent_url);
+    println!(
+        "  sim agent       {}  (ElevenLabs: conversations and the agents and tools API)",
+        demo.agent_url
+    );
+    println!(
+        "  sim twilio      {}  (Twilio's REST API; account {})",
+        demo.twilio_url,
+        demo.twilio.account_sid()
+    );
+    println!("  API key         {}", demo.api_key);
     println!("  metrics         {}/metrics\n", config.public_url);
     let program = program_name();
     println!(
@@ -200,6 +246,17 @@ async fn serve_until_stopped(demo: Demo, mode: SimMode) -> anyhow::Result<()> {
             "      for a load test, start the demo with an echo agent instead: {program} demo --serve --agent-mode echo"
         ),
     }
+    println!(
+        "      curl -s -H 'Authorization: Bearer {key}' -H 'Content-Type: application/json' \\\n        \
+         -d '{{\"name\":\"Max\",\"greeting\":\"Harbor Dental, this is Max.\"}}' {url}/api/v1/agents",
+        key = demo.api_key,
+        url = config.public_url
+    );
+    println!(
+        "      (an agent made at the simulated ElevenLabs; then POST {{\"buy\":{{\"country\":\"US\",\"area_code\":\"415\"}}}} \
+         to {url}/api/v1/agents/<id>/phone buys it a number at the simulated Twilio)",
+        url = config.public_url
+    );
     super::serve::shutdown_signal().await;
     demo.server.shutdown(Duration::from_secs(10)).await?;
     Ok(())

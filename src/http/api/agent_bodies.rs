@@ -90,8 +90,10 @@ pub struct NewAgentBody {
     /// 1 to 100 characters.
     #[schema(min_length = 1, max_length = 100)]
     pub name: String,
-    /// The ElevenLabs agent that holds the conversation.
-    pub elevenlabs_agent_id: String,
+    /// An existing ElevenLabs agent to hold the conversation; with provisioning on it is
+    /// adopted (changed to switchboard's configuration). Left out, switchboard creates one
+    /// (422 when this server does not provision agents).
+    pub elevenlabs_agent_id: Option<String>,
     /// At most 500 characters.
     #[schema(max_length = 500)]
     pub greeting: Option<String>,

@@ -13,7 +13,7 @@ use super::agent_bodies::{
     AgentPatchBody, AgentUsageBody, EventTypeIdsBody, NewAgentBody,
 };
 use super::auth::AccountKey;
-use super::{ApiJson, ApiQuery, ApiResult, ApiState, Created, ListQuery, Listed};
+use super::{ApiJson, ApiQuery, ApiResult, ApiState, Created, ErrorBody, ListQuery, Listed};
 
 pub(super) fn routes() -> OpenApiRouter<ApiState> {
     OpenApiRouter::new()
@@ -47,10 +47,13 @@ async fn list_agents(
 }
 
 /// Makes an agent; 403 `plan_limit` past the plan's agents, or for a number on a plan without
-/// numbers.
+/// numbers. With provisioning on, its ElevenLabs agent is created (or, given
+/// `elevenlabs_agent_id`, adopted) with the booking tools; 502 `provisioning_failed` when
+/// ElevenLabs fails, after undoing what was done.
 #[utoipa::path(post, path = "/agents", tag = "agents", operation_id = "create_agent",
     request_body = NewAgentBody,
-    responses((status = 201, description = "The agent", body = AgentBody)))]
+    responses((status = 201, description = "The agent", body = AgentBody),
+        (status = 502, description = "ElevenLabs failed; nothing was left behind, or the message says what was", body = ErrorBody)))]
 async fn create_agent(
     AccountKey(scope): AccountKey,
     State(state): State<ApiState>,
@@ -71,11 +74,13 @@ async fn get_agent(
     Ok(Json(state.agents.get(&scope, &id).await?.into()))
 }
 
-/// Changes an agent's fields.
+/// Changes an agent's fields; with provisioning on, a change to what its ElevenLabs agent
+/// carries (name, greeting, business context, voice, language) is made there first.
 #[utoipa::path(patch, path = "/agents/{id}", tag = "agents", operation_id = "update_agent",
     params(("id" = String, Path, description = "The agent's id")),
     request_body = AgentPatchBody,
-    responses((status = 200, description = "The agent as it is now", body = AgentBody)))]
+    responses((status = 200, description = "The agent as it is now", body = AgentBody),
+        (status = 502, description = "ElevenLabs failed; nothing was changed, or the message says what was", body = ErrorBody)))]
 async fn update_agent(
     AccountKey(scope): AccountKey,
     State(state): State<ApiState>,
@@ -86,6 +91,8 @@ async fn update_agent(
 }
 
 /// Deletes an agent: it stops answering, its number is free, its calls keep their history.
+/// With provisioning on, its ElevenLabs agent is deleted too (retried later when ElevenLabs
+/// fails).
 #[utoipa::path(delete, path = "/agents/{id}", tag = "agents", operation_id = "delete_agent",
     params(("id" = String, Path, description = "The agent's id")),
     responses((status = 204, description = "Deleted")))]

@@ -93,6 +93,12 @@ impl ApiState {
         self
     }
 
+    /// The state with `agents` (provisioning at ElevenLabs, for one) in place of the plain ones.
+    pub fn with_agents(mut self, agents: Agents) -> ApiState {
+        self.agents = agents;
+        self
+    }
+
     /// The state with `proxies` trusted to name their clients.
     pub fn trusting(mut self, proxies: &[ipnet::IpNet]) -> ApiState {
         self.trusted_proxies = Arc::from(proxies);

@@ -6,6 +6,7 @@ use std::str::FromStr;
 use std::time::Duration;
 
 use crate::audio::{AudioFormat, FixtureDir};
+use crate::sim::failures::FailurePlan;
 
 /// How the simulated agent answers the caller.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Default)]
@@ -68,6 +69,9 @@ pub struct SimAgentConfig {
     /// With `transfer_reason`: the ElevenLabs agent ids whose conversations ask for a person;
     /// empty for every agent (one stand-in can serve a receptionist and a front desk).
     pub transfer_agents: Vec<String>,
+    /// Requests to fail instead of answering (`--fail`); shared, so whoever made the config
+    /// can add rules while the server runs.
+    pub failures: FailurePlan,
 }
 
 impl SimAgentConfig {
@@ -92,6 +96,7 @@ impl Default for SimAgentConfig {
             script: ScriptTiming::default(),
             transfer_reason: None,
             transfer_agents: Vec::new(),
+            failures: FailurePlan::default(),
         }
     }
 }

@@ -20,6 +20,7 @@ use super::config::SimAgentConfig;
 use super::echo::Echo;
 use super::outbox::Outbox;
 use super::outgoing;
+use super::rest::Workspace;
 use super::script::{Conversation, Output, Voice};
 use super::signature::Signatures;
 use crate::wire::elevenlabs::ClientMessage;
@@ -34,6 +35,8 @@ pub struct Shared {
     /// The agent's clips in its output format; loaded in script mode only.
     pub voice: Option<Arc<Voice>>,
     pub signatures: Signatures,
+    /// The agents and tools made over the REST API.
+    pub workspace: Workspace,
 }
 
 /// Why a socket is refused right after opening: sent as an `error` event, then a 1008 close.

@@ -11,6 +11,12 @@
 //!   accepts every client message type, and refuses bad input with an `error` event and a
 //!   1008 close, as ElevenLabs does.
 //!
+//! - the REST API for provisioning (`rest`): agents (`/v1/convai/agents…`) and workspace
+//!   tools (`/v1/convai/tools…`), validated as ElevenLabs validates them, kept in memory.
+//!
+//! Any of these can be told to fail (`--fail RULE`, [`SimAgent::failures`], `POST
+//! /sim/failures`; see `sim::failures`), answering ElevenLabs' `{"detail": …}` for the status.
+//!
 //! The bridge connects to it exactly as to ElevenLabs, and the official Python SDK can hold
 //! a conversation with it (`tests/sdk/elevenlabs.rs`).
 //!
@@ -35,6 +41,7 @@ mod connection;
 mod echo;
 mod outbox;
 mod outgoing;
+pub mod rest;
 mod script;
 mod server;
 mod signature;
@@ -43,10 +50,12 @@ mod vad;
 use std::sync::Arc;
 
 use crate::audio::FormatConverter;
+use crate::sim::failures::{self, FailurePlan};
 pub use config::{ScriptTiming, SimAgentConfig, SimMode, UnknownMode, VadConfig};
 pub use script::{AGENT_SENTENCES, CALLER_SCRIPT, VoiceError};
 
 use connection::Shared;
+pub use rest::Workspace;
 use script::Voice;
 use signature::Signatures;
 
@@ -68,46 +77,94 @@ pub enum SimAgentError {
     },
 }
 
-/// The server's routes, ready to be served or nested in another router. Loads and converts
-/// the agent's clips up front in script mode, so a missing fixture fails here, not mid-call.
-pub fn router(config: SimAgentConfig) -> Result<axum::Router, SimAgentError> {
-    let (input, output) = (config.input_format, config.output_format);
-    // Every connection builds its converter from these; a rate that cannot be framed in
-    // 20 ms (only possible for a hand-made `AudioFormat::Pcm`) is refused here, once.
-    FormatConverter::new(input, output).map_err(|source| SimAgentError::Formats {
-        input,
-        output,
-        source,
-    })?;
-    let voice = match config.mode {
-        SimMode::Script => {
-            let voice = Voice::load(&config.fixtures, config.output_format).map_err(|source| {
-                SimAgentError::Voice {
-                    dir: config.fixtures.root().to_owned(),
-                    source,
-                }
-            })?;
-            Some(Arc::new(voice))
+/// A simulated ElevenLabs: its conversation server and REST API over one in-memory
+/// workspace, which in-process tests and the demo can read.
+#[derive(Clone)]
+pub struct SimAgent {
+    shared: Arc<Shared>,
+}
+
+impl SimAgent {
+    /// Loads and converts the agent's clips up front in script mode, so a missing fixture
+    /// fails here, not mid-call.
+    pub fn new(config: SimAgentConfig) -> Result<SimAgent, SimAgentError> {
+        let (input, output) = (config.input_format, config.output_format);
+        // Every connection builds its converter from these; a rate that cannot be framed in
+        // 20 ms (only possible for a hand-made `AudioFormat::Pcm`) is refused here, once.
+        FormatConverter::new(input, output).map_err(|source| SimAgentError::Formats {
+            input,
+            output,
+            source,
+        })?;
+        let voice = match config.mode {
+            SimMode::Script => {
+                let voice = Voice::load(&config.fixtures, config.output_format).map_err(|source| {
+                    SimAgentError::Voice {
+                        dir: config.fixtures.root().to_owned(),
+                        source,
+                    }
+                })?;
+                Some(Arc::new(voice))
+            }
+            SimMode::Echo => None,
+        };
+        let shared = Shared {
+            signatures: Signatures::new(config.signed_url_ttl),
+            voice,
+            workspace: Workspace::default(),
+            config,
+        };
+        Ok(SimAgent {
+            shared: Arc::new(shared),
+        })
+    }
+
+    /// The agents and tools made over the REST API.
+    pub fn workspace(&self) -> &Workspace {
+        &self.shared.workspace
+    }
+
+    /// The requests it is told to fail; rules added here apply at once.
+    pub fn failures(&self) -> &FailurePlan {
+        &self.shared.config.failures
+    }
+
+    /// Every route, ready to be served or nested in another router.
+    pub fn router(&self) -> axum::Router {
+        let rest = rest::router(rest::RestState {
+            workspace: self.shared.workspace.clone(),
+            api_key: self.shared.config.api_key.clone(),
+        });
+        let injector = failures::Injector::new(self.failures().clone(), rest::injected_failure);
+        server::router(self.shared.clone())
+            .merge(rest)
+            .layer(axum::middleware::from_fn_with_state(injector, failures::layer))
+            .merge(failures::control_router(self.failures().clone()))
+    }
+
+    /// Serves on `listener` until the task is dropped or the listener fails.
+    pub async fn serve(self, listener: tokio::net::TcpListener) -> std::io::Result<()> {
+        let router = self.router();
+        if let Ok(address) = listener.local_addr() {
+            tracing::info!(%address, "sim agent listening");
         }
-        SimMode::Echo => None,
-    };
-    let shared = Shared {
-        signatures: Signatures::new(config.signed_url_ttl),
-        voice,
-        config,
-    };
-    Ok(server::router(Arc::new(shared)))
+        // Echo mode is for latency measurement: Nagle's algorithm would hold small answers back.
+        let listener = axum::serve::ListenerExt::tap_io(listener, |stream| {
+            let _ = stream.set_nodelay(true);
+        });
+        axum::serve(listener, router).await
+    }
+}
+
+/// The server's routes, ready to be served or nested in another router.
+pub fn router(config: SimAgentConfig) -> Result<axum::Router, SimAgentError> {
+    Ok(SimAgent::new(config)?.router())
 }
 
 /// Serves the simulated agent on `listener` until the task is dropped or the listener fails.
 pub async fn serve(listener: tokio::net::TcpListener, config: SimAgentConfig) -> std::io::Result<()> {
-    let router = router(config).map_err(std::io::Error::other)?;
-    if let Ok(address) = listener.local_addr() {
-        tracing::info!(%address, "sim agent listening");
-    }
-    // Echo mode is for latency measurement: Nagle's algorithm would hold small answers back.
-    let listener = axum::serve::ListenerExt::tap_io(listener, |stream| {
-        let _ = stream.set_nodelay(true);
-    });
-    axum::serve(listener, router).await
+    SimAgent::new(config)
+        .map_err(std::io::Error::other)?
+        .serve(listener)
+        .await
 }

@@ -20,7 +20,6 @@ use axum::routing::get;
 use serde_json::json;
 use subtle::ConstantTimeEq;
 
-use super::config::SimAgentConfig;
 use super::connection::{self, Refusal, Shared};
 use crate::wire::elevenlabs::SignedUrl;
 
@@ -47,7 +46,7 @@ async fn signed_url(
     headers: HeaderMap,
     uri: Uri,
 ) -> Response {
-    if let Some(refusal) = api_key_refusal(&shared.config, &headers) {
+    if let Some(refusal) = api_key_refusal(shared.config.api_key.as_deref(), &headers) {
         return refusal;
     }
     let Some(agent_id) = query.get("agent_id").filter(|id| !id.is_empty()) else {
@@ -112,9 +111,12 @@ fn admit(shared: &Shared, query: &HashMap<String, String>) -> Result<String, Ref
     admitted.map(|()| agent_id.clone())
 }
 
-/// The 401 for a request without the configured `xi-api-key`, if it lacks it.
-fn api_key_refusal(config: &SimAgentConfig, headers: &HeaderMap) -> Option<Response> {
-    let expected = config.api_key.as_ref()?;
+/// The 401 for a request without the configured `xi-api-key` (`expected`), if it lacks it.
+pub(in crate::sim::agent) fn api_key_refusal(
+    expected: Option<&str>,
+    headers: &HeaderMap,
+) -> Option<Response> {
+    let expected = expected?;
     let Some(given) = headers.get("xi-api-key") else {
         return Some(unauthorized(
             "needs_authorization",

@@ -47,6 +47,7 @@ pub struct Account {
     pub unsubscribed: Vec<String>,
     /// How the callee of a call placed through the API behaves.
     pub callee: CalleeScript,
+    created: Timestamp,
     ledger: Mutex<Ledger>,
     /// Bumped after every change, for [`Account::wait_for`].
     changes: watch::Sender<u64>,
@@ -84,6 +85,7 @@ impl Account {
             auth_token,
             unsubscribed,
             callee,
+            created: now,
             changes: watch::Sender::new(0),
         }
     }
@@ -126,6 +128,31 @@ impl Account {
     /// The path of a resource of this account, for links and 404s.
     pub fn path(&self, rest: &str) -> String {
         format!("/2010-04-01/Accounts/{}/{rest}", self.sid)
+    }
+
+    /// `GET /2010-04-01/Accounts/{sid}.json`: the account itself (the `Account` schema), the
+    /// cheapest way for a client to check its credentials.
+    pub fn resource(&self) -> Value {
+        let uri = format!("/2010-04-01/Accounts/{}", self.sid);
+        let sub = |name: &str| format!("{uri}/{name}.json");
+        let created = super::time::rfc2822(self.created);
+        serde_json::json!({
+            "auth_token": self.auth_token,
+            "date_created": created,
+            "date_updated": created,
+            "friendly_name": "switchboard sim twilio",
+            "owner_account_sid": self.sid,
+            "sid": self.sid,
+            "status": "active",
+            "subresource_uris": {
+                "available_phone_numbers": sub("AvailablePhoneNumbers"),
+                "calls": sub("Calls"),
+                "incoming_phone_numbers": sub("IncomingPhoneNumbers"),
+                "messages": sub("Messages"),
+            },
+            "type": "Full",
+            "uri": format!("{uri}.json"),
+        })
     }
 
     /// `GET /AvailablePhoneNumbers/{country}/Local.json`.

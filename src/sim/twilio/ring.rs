@@ -4,6 +4,8 @@
 //! call is kept in the account's calls (`direction` `inbound`), and when it ends the number's
 //! `StatusCallback`, if set, gets `completed` with `CallDuration`, as Twilio posts it.
 //! This is how a test proves that a number provisioned for an agent reaches the agent.
+//! The webhook is always posted: a number set to `VoiceMethod=GET` is posted all the same,
+//! since the simulated caller only posts.
 
 use std::time::Instant;
 

@@ -23,6 +23,7 @@ type Answer<T> = Result<T, TwilioError>;
 pub fn rest_router(account: Arc<Account>, log: RequestLog, plan: FailurePlan) -> Router {
     const ACCOUNT: &str = "/2010-04-01/Accounts/{account_sid}";
     Router::new()
+        .route("/2010-04-01/Accounts/{account_sid}", get(fetch_account))
         .route(
             &format!("{ACCOUNT}/AvailablePhoneNumbers/{{country}}/Local.json"),
             get(available_numbers),
@@ -75,6 +76,17 @@ async fn not_found(uri: Uri) -> TwilioError {
 
 async fn method_not_allowed(method: Method) -> TwilioError {
     TwilioError::method_not_allowed(method.as_str())
+}
+
+async fn fetch_account(
+    State(account): State<Arc<Account>>,
+    Path(file): Path<String>,
+    uri: Uri,
+) -> Answer<Json<serde_json::Value>> {
+    if sid_of(&file, &uri)? != account.sid {
+        return Err(TwilioError::not_found(uri.path()));
+    }
+    Ok(Json(account.resource()))
 }
 
 async fn available_numbers(

@@ -1,4 +1,6 @@
-//! The agent's first message, built from its greeting so that every call opens the same way:
+//! The agent's first message, built from its greeting so that every call opens the same way
+//! (said per call by `telephony::initiation`, and the ElevenLabs agent's own in
+//! `provision::agent_config`):
 //! the caller is told they are talking to an AI assistant (added when the greeting does not
 //! say so), a caller the business knows is greeted by name, and when the account records
 //! calls the caller is asked whether that is all right (the answer comes back through the
