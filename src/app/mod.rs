@@ -15,9 +15,7 @@ use axum::Router;
 use axum::extract::FromRef;
 
 use crate::manage::phone::Phones;
-use crate::provision::numbers::TwilioNumbers;
 use crate::provision::{Provisioner, Undoers, number_holds};
-use crate::vendor::twilio::TwilioClient;
 
 use crate::call::SessionConfig;
 use crate::call::driver::DriverDeps;
@@ -126,11 +124,11 @@ impl App {
             progress_every,
             &workers,
         );
-        let twilio_numbers = TwilioClient::from_config(&config.twilio)
-            .map(|twilio| TwilioNumbers::new(twilio, store.clone(), &config.public_url));
-        let mut undoers = provisioning::with_vendor_undos(Undoers::default(), &config, &store);
-        if let Some(numbers) = &twilio_numbers {
-            undoers = numbers.register(undoers);
+        let provisioner = Provisioner::new(
+            store.clone(),
+            provisioning::with_vendor_undos(Undoers::default(), &config, &store),
+        );
+        if let Some(numbers) = provisioning::twilio_numbers(&config, &store) {
             number_holds::start(
                 store.clone(),
                 numbers.twilio.clone(),
@@ -138,11 +136,7 @@ impl App {
                 &workers,
             );
         }
-        let provisioner = Provisioner::new(store.clone(), undoers);
-        let phones = match twilio_numbers {
-            Some(numbers) => Phones::new(store.clone()).with_twilio(provisioner.clone(), numbers),
-            None => Phones::new(store.clone()),
-        };
+        let phones = provisioning::phones(&config, &store, &provisioner);
         crate::provision::recovery::start(provisioner.clone(), &workers);
         let agents = provisioning::agents(&config, &store, &provisioner);
         let live = LiveFeed::new(LIVE_FEED_CAPACITY);
@@ -237,8 +231,8 @@ impl App {
             .merge(http::api::routes(
                 http::api::ApiState::new(self.store.clone())
                     .with_agents(self.agents.clone())
-                    .trusting(&self.config.http.trusted_proxies)
-                    .with_phones(self.phones.clone()),
+                    .with_phones(self.phones.clone())
+                    .trusting(&self.config.http.trusted_proxies),
             ))
             .with_state(state)
     }

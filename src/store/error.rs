@@ -315,7 +315,11 @@ mod tests {
 
     #[test]
     fn named_rules_exist_in_the_schema() {
-        let schema = include_str!("../../migrations/0001_init.sql");
+        let schema = concat!(
+            include_str!("../../migrations/0001_init.sql"),
+            include_str!("../../migrations/0020_agent_numbers.sql"),
+            include_str!("../../migrations/0021_number_holds.sql"),
+        );
         for (pg_name, _, _) in NAMED_UNIQUE_RULES {
             assert!(schema.contains(pg_name), "{pg_name} is not in the schema");
         }

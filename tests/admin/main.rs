@@ -5,6 +5,7 @@ mod agents;
 mod calendar;
 mod errors;
 mod keys;
+mod phone;
 mod plans;
 mod provisioning;
 mod server;

@@ -6,12 +6,18 @@
 
 use jiff::{SignedDuration, Timestamp};
 use serde_json::json;
+use switchboard::config::Secret;
 use switchboard::provision::number_holds::{self, ReleaseRound};
+use switchboard::sim::agent::{SimAgent, SimAgentConfig};
 use switchboard::store::testing;
 
-use super::phone_support::{BUSINESS_VOICE_URL, OWNED, agent, agents_number, on_each_backend, voice_webhook};
+use super::phone_support::{
+    ACCOUNT_SID, AUTH_TOKEN, BUSINESS_VOICE_URL, OWNED, SimServer, agent, agents_number, on_each_backend,
+    voice_webhook,
+};
 use super::support::TestApi;
 
+const ELEVENLABS_KEY: &str = "xi-phone-tests";
 const NO_LONGER_IN_SERVICE: &str = "The number you have called is no longer in service.";
 
 #[tokio::test]
@@ -300,4 +306,76 @@ async fn numbers_need_a_plan_with_numbers_and_twilio_credentials() {
             .contains("TWILIO_ACCOUNT_SID"),
         "{refused}"
     );
+}
+
+#[tokio::test]
+async fn deleting_an_agent_provisioned_at_elevenlabs_holds_its_number_too() {
+    for store in [Some(testing::sqlite().await), testing::postgres().await]
+        .into_iter()
+        .flatten()
+    {
+        let twilio = SimServer::start().await;
+        let elevenlabs = SimAgent::new(SimAgentConfig {
+            api_key: Some(ELEVENLABS_KEY.into()),
+            ..SimAgentConfig::default()
+        })
+        .unwrap();
+        let listener = tokio::net::TcpListener::bind("127.0.0.1:0").await.unwrap();
+        let elevenlabs_base = format!("http://{}", listener.local_addr().unwrap());
+        let router = elevenlabs.router();
+        let served = tokio::spawn(async move { axum::serve(listener, router).await.unwrap() });
+        let twilio_base = twilio.base.clone();
+        let api = TestApi::start_with(store, move |config| {
+            config.twilio.account_sid = Some(ACCOUNT_SID.into());
+            config.twilio.auth_token = Secret::new(AUTH_TOKEN);
+            config.twilio.api_base = twilio_base;
+            config.elevenlabs.api_key = Some(Secret::new(ELEVENLABS_KEY));
+            config.elevenlabs.api_base = elevenlabs_base;
+            config.elevenlabs.provisioning.provision_agents = true;
+        })
+        .await;
+        let account = api.account("Harbor Dental", "pro").await;
+        let made = api
+            .post("/agents", &account.key, json!({"name": "Max"}))
+            .await
+            .expect(201);
+        let (max, elevenlabs_id) = (
+            made["id"].as_str().unwrap(),
+            made["elevenlabs_agent_id"].as_str().unwrap(),
+        );
+        assert!(elevenlabs.workspace().agent(elevenlabs_id).is_some());
+        let number = api
+            .post(
+                &format!("/agents/{max}/phone"),
+                &account.key,
+                json!({"buy": {"country": "US"}}),
+            )
+            .await
+            .expect(201)["phone_number"]
+            .as_str()
+            .unwrap()
+            .to_owned();
+
+        api.delete(&format!("/agents/{max}"), &account.key)
+            .await
+            .expect(204);
+        assert!(
+            elevenlabs.workspace().agent(elevenlabs_id).is_none(),
+            "deleted at ElevenLabs"
+        );
+        let hold = api
+            .store
+            .store()
+            .live_hold(&number)
+            .await
+            .unwrap()
+            .expect("its number is held");
+        assert!(hold.bought);
+        assert!(
+            voice_webhook(&api, &number, "CAheld0004")
+                .await
+                .contains(NO_LONGER_IN_SERVICE)
+        );
+        served.abort();
+    }
 }

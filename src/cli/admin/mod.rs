@@ -16,6 +16,7 @@ mod hours;
 mod keys;
 mod list;
 mod output;
+mod phone;
 mod plans;
 mod schedule_args;
 
@@ -64,6 +65,9 @@ enum Resource {
     /// An account's voice agents.
     #[command(subcommand)]
     Agents(agents::AgentsCommand),
+    /// An agent's number at Twilio: attach one, buy one, give it up into its hold.
+    #[command(subcommand)]
+    Phone(phone::PhoneCommand),
     /// The people (or rooms) whose time is booked.
     #[command(subcommand)]
     Hosts(hosts::HostsCommand),
@@ -97,6 +101,14 @@ pub async fn run(args: AdminArgs) -> anyhow::Result<()> {
             );
             let agents = provisioning::agents(&config, &store, &provisioner);
             agents::run(command, &accounts, &agents, out).await
+        }
+        Resource::Phone(command) => {
+            let provisioner = Provisioner::new(
+                store.clone(),
+                provisioning::with_vendor_undos(Undoers::default(), &config, &store),
+            );
+            let phones = provisioning::phones(&config, &store, &provisioner);
+            phone::run(command, &accounts, &phones, out).await
         }
         Resource::Hosts(command) => hosts::run(command, &accounts, &store, out).await,
         Resource::Hours(command) => hours::run(command, &accounts, &store, out).await,

@@ -87,15 +87,15 @@ impl ApiState {
         }
     }
 
-    /// The state with `agents` (provisioning at ElevenLabs, for one) in place of the plain ones.
-    pub fn with_agents(mut self, agents: Agents) -> ApiState {
-        self.agents = agents;
-        self
-    }
-
     /// The state with the agents' numbers provisioned by `phones`.
     pub fn with_phones(mut self, phones: Phones) -> ApiState {
         self.phones = phones;
+        self
+    }
+
+    /// The state with `agents` (provisioning at ElevenLabs, for one) in place of the plain ones.
+    pub fn with_agents(mut self, agents: Agents) -> ApiState {
+        self.agents = agents;
         self
     }
 
