@@ -32,5 +32,5 @@ pub mod timezone;
 pub mod tls;
 pub mod tools;
 pub mod upstream;
-pub mod vendor;
+pub mod vendor_api;
 pub mod wire;

@@ -12,8 +12,8 @@ use crate::provision::elevenlabs_undo::with_elevenlabs_undos;
 use crate::provision::numbers::TwilioNumbers;
 use crate::provision::{Provisioner, Undoers};
 use crate::store::Store;
-use crate::vendor::elevenlabs::ElevenLabsApi;
-use crate::vendor::twilio::TwilioClient;
+use crate::vendor_api::elevenlabs::ElevenLabsApi;
+use crate::vendor_api::twilio::TwilioClient;
 
 /// The longest conversation an ElevenLabs agent allows when the bridge sets no limit
 /// (`[call] max_call_secs = 0`).

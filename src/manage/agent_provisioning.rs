@@ -19,7 +19,7 @@ use crate::provision::agent_config::AgentProfile;
 use crate::provision::elevenlabs_agents::{self, ElevenLabsAgents};
 use crate::provision::{ProvisionError, Provisioner, Run, Step};
 use crate::store::{Agent, AgentChanges, AgentId, NewAgent, Store};
-use crate::vendor::elevenlabs::AgentRecord;
+use crate::vendor_api::elevenlabs::AgentRecord;
 
 use super::agent_fields::{self as fields, AgentAllowance};
 use super::{ManageError, ManageResult, Scope};

@@ -13,7 +13,7 @@ use crate::provision::Provisioner;
 use crate::provision::number_holds::HOLD;
 use crate::provision::numbers::{NumberError, NumberSource, TwilioNumbers};
 use crate::store::{AgentId, AgentNumber, GivenUp, Store};
-use crate::vendor::twilio::AvailableSearch;
+use crate::vendor_api::twilio::AvailableSearch;
 
 use super::agent_fields::{self as fields, AgentAllowance};
 use super::{ManageError, ManageResult, Scope};

@@ -8,7 +8,7 @@
 use serde_json::{Value, json};
 
 use crate::store::{AccountId, Store};
-use crate::vendor::elevenlabs::{AgentRecord, ElevenLabsApi, ElevenLabsError};
+use crate::vendor_api::elevenlabs::{AgentRecord, ElevenLabsApi, ElevenLabsError};
 
 use super::agent_config::{self, AgentProfile, AgentSettings};
 use super::elevenlabs_tools;

@@ -12,7 +12,7 @@ use serde_json::{Value, json};
 
 use crate::store::{AccountId, Store};
 use crate::tools::schema;
-use crate::vendor::elevenlabs::{ElevenLabsApi, ElevenLabsError};
+use crate::vendor_api::elevenlabs::{ElevenLabsApi, ElevenLabsError};
 
 use super::elevenlabs_undo::DELETE_TOOL;
 use super::{ProvisionError, Run, Step, Undo};

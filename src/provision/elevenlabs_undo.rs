@@ -15,7 +15,7 @@ use futures::future::BoxFuture;
 use serde_json::Value;
 
 use crate::store::{AccountId, Store};
-use crate::vendor::elevenlabs::{ElevenLabsApi, ElevenLabsError};
+use crate::vendor_api::elevenlabs::{ElevenLabsApi, ElevenLabsError};
 
 use super::{UndoAction, Undoers};
 

@@ -15,7 +15,7 @@ use jiff::{SignedDuration, Timestamp};
 
 use crate::shutdown::Shutdown;
 use crate::store::{NumberHold, Store, StoreError};
-use crate::vendor::twilio::{TwilioClient, VoiceHooks};
+use crate::vendor_api::twilio::{TwilioClient, VoiceHooks};
 
 /// How long a number given up stays the account's: callers hear it is no longer in service,
 /// and the account may attach it again.

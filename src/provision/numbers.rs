@@ -22,7 +22,7 @@ use serde_json::json;
 use crate::store::{
     AccountId, AgentId, AgentNumber, NewAgentNumber, NumberHold, NumberHooks, Store, StoreError,
 };
-use crate::vendor::twilio::{AvailableSearch, TwilioClient, VoiceHooks};
+use crate::vendor_api::twilio::{AvailableSearch, TwilioClient, VoiceHooks};
 
 use super::{ProvisionError, Run, Step, Undo, UndoAction, Undoers};
 

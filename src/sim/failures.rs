@@ -2,7 +2,8 @@
 //! fail with 500". Every rollback path of provisioning is tested by failing one vendor request
 //! at a time, so both REST stand-ins share this plan.
 //!
-//! A rule is written as `METHOD /path[=times[:status]]`: `*` stands for one path segment,
+//! A rule is written as `METHOD /path[=times[:status]]`: `*` stands for one path segment
+//! (within a segment, as in `PN*.json`, for the rest of it),
 //! `times` defaults to 1 and `status` to 500. Rules come from repeatable `--fail` flags, from
 //! in-process tests through [`FailurePlan::add`], or at run time from `POST /sim/failures`
 //! ([`control_router`]). A request matching a rule gets the stand-in's own error body for the
@@ -78,9 +79,21 @@ impl FailureRule {
         let pattern_matches = self.segments.iter().all(|expected| {
             given
                 .next()
-                .is_some_and(|segment| expected == "*" || expected == segment)
+                .is_some_and(|segment| segment_matches(expected, segment))
         });
         pattern_matches && given.next().is_none()
+    }
+}
+
+/// `*` alone stands for any segment; within one (`*.json`, `PN*`) for any run of characters.
+fn segment_matches(pattern: &str, segment: &str) -> bool {
+    match pattern.split_once('*') {
+        None => pattern == segment,
+        Some((prefix, suffix)) => {
+            segment.len() >= prefix.len() + suffix.len()
+                && segment.starts_with(prefix)
+                && segment.ends_with(suffix)
+        }
     }
 }
 
@@ -300,6 +313,21 @@ mod tests {
         assert!(!rule.matches(&Method::DELETE, "/v1/convai/agents"));
         assert!(!rule.matches(&Method::DELETE, "/v1/convai/agents/agent_1/link"));
         assert!(!rule.matches(&Method::GET, "/v1/convai/agents/agent_1"));
+        let number: FailureRule = "DELETE /2010-04-01/Accounts/*/IncomingPhoneNumbers/PN*.json"
+            .parse()
+            .unwrap();
+        assert!(number.matches(
+            &Method::DELETE,
+            "/2010-04-01/Accounts/AC1/IncomingPhoneNumbers/PN42.json"
+        ));
+        assert!(!number.matches(
+            &Method::DELETE,
+            "/2010-04-01/Accounts/AC1/IncomingPhoneNumbers/PN42"
+        ));
+        assert!(!number.matches(
+            &Method::DELETE,
+            "/2010-04-01/Accounts/AC1/IncomingPhoneNumbers/.json"
+        ));
     }
 
     #[test]

@@ -6,7 +6,7 @@ use tokio::net::TcpListener;
 use switchboard::config::Secret;
 use switchboard::sim::agent::SimAgentConfig;
 use switchboard::store::testing::TestStore;
-use switchboard::vendor::elevenlabs::ElevenLabsApi;
+use switchboard::vendor_api::elevenlabs::ElevenLabsApi;
 
 use crate::support::{admin, admin_in, on_each_backend, text_at};
 

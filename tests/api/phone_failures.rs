@@ -11,7 +11,7 @@ use switchboard::provision::numbers::{NumberError, NumberSource, RELEASE_MARKED,
 use switchboard::provision::{Provisioner, Step, Undo, Undoers, recovery};
 use switchboard::sim::failures::FailureRule;
 use switchboard::store::{AccountId, AgentChanges, AgentId};
-use switchboard::vendor::twilio::AvailableSearch;
+use switchboard::vendor_api::twilio::AvailableSearch;
 
 use super::phone_support::{BUSINESS_VOICE_URL, OWNED, SimServer, agent, agents_number, on_each_backend};
 use super::support::{TestAccount, TestApi};

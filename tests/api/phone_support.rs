@@ -7,7 +7,7 @@ use serde_json::{Value, json};
 use switchboard::config::Secret;
 use switchboard::sim::twilio::{IncomingNumber, SimTwilio, SimTwilioConfig};
 use switchboard::store::testing::{self, TestStore};
-use switchboard::vendor::twilio::TwilioClient;
+use switchboard::vendor_api::twilio::TwilioClient;
 use switchboard::wire::signature::RequestValidator;
 
 use super::support::{TestAccount, TestApi};
@@ -52,7 +52,7 @@ impl SimServer {
                 .client()
                 .set_hooks(
                     &sid,
-                    &switchboard::vendor::twilio::VoiceHooks {
+                    &switchboard::vendor_api::twilio::VoiceHooks {
                         voice_url: BUSINESS_VOICE_URL.into(),
                         voice_method: "GET".into(),
                         status_callback: String::new(),

@@ -20,7 +20,7 @@ use switchboard::provision::elevenlabs_undo::{DELETE_AGENTS_TAGGED, with_elevenl
 use switchboard::provision::{Provisioner, Undo, Undoers, recovery};
 use switchboard::sim::agent::SimAgentConfig;
 use switchboard::store::testing::{self, TestStore};
-use switchboard::vendor::elevenlabs::{AgentRecord, ElevenLabsApi};
+use switchboard::vendor_api::elevenlabs::{AgentRecord, ElevenLabsApi};
 
 const KEY: &str = "xi-provisioning-tests";
 
