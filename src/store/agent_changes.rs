@@ -6,10 +6,8 @@
 //! deleted, and on PostgreSQL it takes the row's lock, so two changes at once apply one after
 //! the other instead of one undoing the other (SQLite's `BEGIN IMMEDIATE` serializes them).
 
-use sqlx::AnyConnection;
-
 use super::Store;
-use super::agents::{Agent, FallbackMode, agent_columns};
+use super::agents::{Agent, FallbackMode, agent_columns, lock_agent};
 use super::error::{StoreError, StoreResult};
 use super::ids::{AccountId, AgentId, EventTypeId};
 use super::row::{self, StoredWord};
@@ -57,26 +55,6 @@ impl AgentChanges {
         set(&mut agent.active, self.active);
         agent
     }
-}
-
-/// Writes the agent's row unchanged inside the caller's transaction: `NotFound` when the
-/// agent is not the account's or is deleted, and the row's lock on PostgreSQL.
-pub(super) async fn lock_agent(
-    conn: &mut AnyConnection,
-    account_id: &AccountId,
-    id: &AgentId,
-) -> StoreResult<()> {
-    let done = sqlx::query(
-        "UPDATE agents SET updated_at = updated_at WHERE account_id = $1 AND id = $2 AND deleted_at IS NULL",
-    )
-    .bind(account_id.as_str())
-    .bind(id.as_str())
-    .execute(conn)
-    .await?;
-    if done.rows_affected() == 0 {
-        return Err(StoreError::NotFound { what: "agent" });
-    }
-    Ok(())
 }
 
 impl Store {

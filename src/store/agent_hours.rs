@@ -5,7 +5,7 @@
 use jiff::Timestamp;
 
 use super::Store;
-use super::agent_changes::lock_agent;
+use super::agents::lock_agent;
 use super::error::{StoreError, StoreResult};
 use super::ids::{AccountId, AgentId};
 use super::opening_ranges::{MinuteRange, WeeklyRange};

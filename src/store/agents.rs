@@ -2,6 +2,7 @@
 //! types each one offers.
 
 use jiff::Timestamp;
+use sqlx::AnyConnection;
 use sqlx::any::AnyRow;
 
 use super::error::{StoreError, StoreResult};
@@ -420,6 +421,26 @@ impl Store {
         .await?;
         Ok(done.rows_affected() > 0)
     }
+}
+
+/// Writes the agent's row unchanged inside the caller's transaction: `NotFound` when the
+/// agent is not the account's or is deleted, and the row's lock on PostgreSQL.
+pub(super) async fn lock_agent(
+    conn: &mut AnyConnection,
+    account_id: &AccountId,
+    id: &AgentId,
+) -> StoreResult<()> {
+    let done = sqlx::query(
+        "UPDATE agents SET updated_at = updated_at WHERE account_id = $1 AND id = $2 AND deleted_at IS NULL",
+    )
+    .bind(account_id.as_str())
+    .bind(id.as_str())
+    .execute(conn)
+    .await?;
+    if done.rows_affected() == 0 {
+        return Err(StoreError::NotFound { what: "agent" });
+    }
+    Ok(())
 }
 
 #[cfg(test)]

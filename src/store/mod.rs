@@ -48,6 +48,7 @@ mod schedule;
 mod stream_tokens;
 pub mod testing;
 mod transfers;
+mod twilio_numbers;
 mod usage;
 mod validate;
 
@@ -55,7 +56,7 @@ pub use accounts::{Account, AccountChange, NewAccount};
 pub use activities::{Activity, ActivityKind, NewActivity};
 pub use agent_changes::AgentChanges;
 pub use agent_hours::{AfterHoursMode, AgentHours};
-pub use agent_numbers::{AgentNumber, GivenUp, NewAgentNumber, NumberHooks};
+pub use agent_numbers::{GivenUp, NewAgentNumber};
 pub use agents::{Agent, FallbackMode, NewAgent};
 pub use api_keys::{ApiKey, NewApiKey};
 pub use bookings::{
@@ -94,5 +95,6 @@ pub use plans::{Plan, PlanChange};
 pub use provisioning::{ProvisioningRun, ProvisioningStep, RunState, StepState};
 pub use schedule::{Blackout, DateOverride};
 pub use transfers::TransferRequest;
+pub use twilio_numbers::{AgentNumber, NumberHooks};
 pub use usage::{Outcome, TOP_OUTCOMES, Usage};
 pub(crate) use validate::is_e164;

@@ -12,10 +12,10 @@ use sqlx::AnyConnection;
 use sqlx::any::AnyRow;
 
 use super::Store;
-use super::agent_numbers::{AgentNumber, NumberHooks};
 use super::error::{Constraint, StoreError, StoreResult};
 use super::ids::AccountId;
 use super::row;
+use super::twilio_numbers::{AgentNumber, NumberHooks};
 
 /// A held number.
 #[derive(Debug, Clone, PartialEq, Eq)]
