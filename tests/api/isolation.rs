@@ -153,6 +153,7 @@ fn body_for(method: &Method, path: &str, rows: &Rows) -> Option<Value> {
         ("PATCH", "/api/v1/agents/{id}") => json!({"name": "Mallory"}),
         ("PATCH", "/api/v1/agents/{id}/active-hours") => json!({"enabled": false}),
         ("PUT", "/api/v1/agents/{id}/event-types") => json!({"event_type_ids": [rows.event_type]}),
+        ("POST", "/api/v1/agents/{id}/phone") => json!({"buy": {"country": "US", "area_code": "415"}}),
         ("POST", "/api/v1/bookings") => {
             json!({"event_type_id": rows.event_type, "start": "2031-01-07T15:00:00Z",
                                                 "invitee_name": "Mallory"})
