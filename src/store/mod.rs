@@ -19,6 +19,7 @@ mod call_admission;
 mod call_consent;
 mod call_events;
 mod call_log;
+mod call_outcome;
 mod call_progress;
 mod call_timeline;
 mod calls;
@@ -65,6 +66,7 @@ pub use bookings::{
 pub use call_admission::CallAdmission;
 pub use call_events::{CallEvent, CallEventKind, NewCallEvent};
 pub use call_log::CallFilter;
+pub use call_outcome::{CallOutcome, UnknownOutcome};
 pub use call_progress::CallProgress;
 pub use call_timeline::CallTimeline;
 pub use calls::{
