@@ -128,6 +128,8 @@ async fn insert_with(
         carrier_duration: None,
         voicemail_url: None,
         record_consent: None,
+        outcome: None,
+        booking_id: None,
     };
     let done = sqlx::query(
         "INSERT INTO calls (id, account_id, agent_id, call_sid, direction, from_number, to_number, \

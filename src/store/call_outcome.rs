@@ -7,6 +7,11 @@
 use std::fmt;
 use std::str::FromStr;
 
+use super::Store;
+use super::error::{StoreError, StoreResult};
+use super::ids::{AccountId, BookingId, CallId};
+use super::row::StoredWord;
+
 /// A call's outcome. One per call; decided from what happened in it (its tool calls, how it
 /// ended), never from what the agent said.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Hash)]
@@ -79,6 +84,42 @@ impl FromStr for CallOutcome {
             .into_iter()
             .find(|outcome| outcome.as_str() == word)
             .ok_or_else(|| UnknownOutcome(word.to_owned()))
+    }
+}
+
+impl StoredWord for CallOutcome {
+    fn as_stored(&self) -> &'static str {
+        self.as_str()
+    }
+
+    fn from_stored(word: &str) -> Option<Self> {
+        word.parse().ok()
+    }
+}
+
+impl Store {
+    /// Writes what a call came to and the booking it made or changed. Written again with the
+    /// same values changes nothing; a later, better-informed writer (a voicemail after the
+    /// stream, a transfer's outcome) replaces it.
+    pub async fn set_call_outcome(
+        &self,
+        account_id: &AccountId,
+        call_id: &CallId,
+        outcome: CallOutcome,
+        booking_id: Option<&BookingId>,
+    ) -> StoreResult<()> {
+        let done =
+            sqlx::query("UPDATE calls SET outcome = $3, booking_id = $4 WHERE account_id = $1 AND id = $2")
+                .bind(account_id.as_str())
+                .bind(call_id.as_str())
+                .bind(outcome.as_str())
+                .bind(booking_id.map(BookingId::as_str))
+                .execute(&self.pool)
+                .await?;
+        if done.rows_affected() == 0 {
+            return Err(StoreError::NotFound { what: "call" });
+        }
+        Ok(())
     }
 }
 

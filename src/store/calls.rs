@@ -14,8 +14,9 @@ use sqlx::any::AnyRow;
 use super::Store;
 use super::activities::{Activity, ActivityKind, NewActivity, insert_activity_with};
 use super::call_events::{self, CallEventKind, NewCallEvent};
+use super::call_outcome::CallOutcome;
 use super::error::{StoreError, StoreResult};
-use super::ids::{AccountId, AgentId, CallId};
+use super::ids::{AccountId, AgentId, BookingId, CallId};
 use super::row::{self, StoredWord};
 use super::validate;
 
@@ -68,6 +69,10 @@ pub struct CallRecord {
     pub voicemail_url: Option<String>,
     /// The caller's answer to whether the call may be recorded; `None` until they answer.
     pub record_consent: Option<bool>,
+    /// What the call came to; `None` until its end is written.
+    pub outcome: Option<CallOutcome>,
+    /// The booking the call made or changed.
+    pub booking_id: Option<BookingId>,
 }
 
 /// The end reason of a call closed from its last progress because its instance stopped.
@@ -108,7 +113,7 @@ macro_rules! call_columns {
     () => {
         "id, account_id, agent_id, call_sid, direction, from_number, to_number, started_at, ended_at, \
          end_reason, duration_ms, conversation_id, progress_at, progress_ms, carrier_duration_ms, \
-         voicemail_url, record_consent"
+         voicemail_url, record_consent, outcome, booking_id"
     };
 }
 pub(super) use call_columns;
@@ -133,6 +138,8 @@ impl CallRecord {
             carrier_duration: row::opt_count::<u64>(row, "carrier_duration_ms")?.map(Duration::from_millis),
             voicemail_url: row::opt_text(row, "voicemail_url")?,
             record_consent: row::opt_int(row, "record_consent")?.map(|flag| flag == 1),
+            outcome: row::opt_word(row, "outcome")?,
+            booking_id: row::opt_text(row, "booking_id")?.map(BookingId::from),
         })
     }
 }
@@ -165,6 +172,8 @@ impl Store {
             carrier_duration: None,
             voicemail_url: None,
             record_consent: None,
+            outcome: None,
+            booking_id: None,
         };
         let done = sqlx::query(
             "INSERT INTO calls (id, account_id, agent_id, call_sid, direction, from_number, to_number, \

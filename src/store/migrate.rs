@@ -92,6 +92,11 @@ const MIGRATIONS: &[(i64, &str, &str)] = &[
         "provisioning runs",
         include_str!("../../migrations/0022_provisioning_runs.sql"),
     ),
+    (
+        23,
+        "call outcome",
+        include_str!("../../migrations/0023_call_outcome.sql"),
+    ),
 ];
 
 /// (version, SQL) of the migrations whose SQLite text differs from the portable one in

@@ -144,6 +144,15 @@ pub(crate) fn word<T: StoredWord>(row: &AnyRow, column: &'static str) -> StoreRe
     T::from_stored(&stored).ok_or_else(|| StoreError::invalid(column, format!("unknown value {stored:?}")))
 }
 
+pub(crate) fn opt_word<T: StoredWord>(row: &AnyRow, column: &'static str) -> StoreResult<Option<T>> {
+    opt_text(row, column)?
+        .map(|stored| {
+            T::from_stored(&stored)
+                .ok_or_else(|| StoreError::invalid(column, format!("unknown value {stored:?}")))
+        })
+        .transpose()
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;

@@ -252,6 +252,8 @@ mod tests {
                 carrier_duration: None,
                 voicemail_url: None,
                 record_consent: None,
+                outcome: None,
+                booking_id: None,
             },
             reason: reason.into(),
             summary: None,

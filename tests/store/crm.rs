@@ -6,7 +6,8 @@ use std::time::Duration;
 use jiff::Timestamp;
 use switchboard::store::testing::{on_each_backend, other_account, seed_business};
 use switchboard::store::{
-    ActivityKind, CallDirection, Constraint, ContactUpsert, NewActivity, NewCallRecord, StoreError,
+    ActivityKind, BookingId, CallDirection, CallOutcome, Constraint, ContactUpsert, NewActivity,
+    NewCallRecord, StoreError,
 };
 
 #[tokio::test]
@@ -251,10 +252,27 @@ async fn calls_are_logged_at_start_and_finished_once() {
                 .await,
             Err(StoreError::NotFound { what: "call" })
         ));
-        assert_eq!(store.recent_calls(account, 10).await.unwrap(), [finished]);
+        assert_eq!(store.recent_calls(account, 10).await.unwrap(), [finished.clone()]);
+
+        // Its outcome, written under its own account only.
+        assert_eq!(finished.outcome, None);
+        let booking = BookingId::generate();
+        store
+            .set_call_outcome(account, &call.id, CallOutcome::BookingCreated, Some(&booking))
+            .await
+            .unwrap();
+        let read = store.call_by_sid(&call.call_sid).await.unwrap().unwrap();
+        assert_eq!(read.outcome, Some(CallOutcome::BookingCreated));
+        assert_eq!(read.booking_id, Some(booking));
+        let other = other_account(&store).await;
+        assert!(matches!(
+            store
+                .set_call_outcome(&other.id, &call.id, CallOutcome::NoAction, None)
+                .await,
+            Err(StoreError::NotFound { what: "call" })
+        ));
 
         // A call must be logged under the agent's own account.
-        let other = other_account(&store).await;
         let foreign = store
             .insert_call(
                 &other.id,
