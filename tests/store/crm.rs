@@ -252,7 +252,10 @@ async fn calls_are_logged_at_start_and_finished_once() {
                 .await,
             Err(StoreError::NotFound { what: "call" })
         ));
-        assert_eq!(store.recent_calls(account, 10).await.unwrap(), [finished.clone()]);
+        assert_eq!(
+            store.recent_calls(account, 10).await.unwrap(),
+            std::slice::from_ref(&finished)
+        );
 
         // Its outcome, written under its own account only.
         assert_eq!(finished.outcome, None);
