@@ -116,11 +116,16 @@ async fn the_control_endpoint_rings_a_number() {
         .await
         .unwrap();
     assert_eq!(bad.status(), 400);
-    // The echo agent says nothing first, and the caller says nothing: the bridge answers, the
-    // stream opens, and the caller hangs up after its linger.
+    // The echo agent says nothing first, and the caller says nothing and does not wait for it:
+    // the bridge answers, the stream opens, and the caller hangs up after its linger.
     let rung = http
         .post(format!("{}/sim/calls/inbound", twilio.base))
-        .json(&serde_json::json!({"to": bridge.number(), "from": "+15005550006"}))
+        .json(&serde_json::json!({
+            "to": bridge.number(),
+            "from": "+15005550006",
+            "agent_speaks_first": false,
+            "linger_ms": 500,
+        }))
         .send()
         .await
         .unwrap();

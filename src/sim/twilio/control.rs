@@ -49,6 +49,18 @@ struct RingBody {
     /// Keys to press, as `sim caller --dtmf`.
     #[serde(default)]
     dtmf: String,
+    /// Whether the caller waits to hear the agent before it speaks (and, with nothing to say,
+    /// before it starts lingering), as `sim caller --agent-speaks-first`.
+    #[serde(default = "agent_speaks_first")]
+    agent_speaks_first: bool,
+    /// How long the caller stays on after its last clip, in ms (the sim caller's default when
+    /// absent).
+    #[serde(default)]
+    linger_ms: Option<u64>,
+}
+
+fn agent_speaks_first() -> bool {
+    true
 }
 
 fn default_from() -> String {
@@ -76,6 +88,10 @@ async fn ring(
         Err(rejection) => return bad_request(rejection.body_text()),
     };
     let mut ring = InboundRing::new(body.to, body.from);
+    ring.caller.agent_speaks_first = body.agent_speaks_first;
+    if let Some(linger_ms) = body.linger_ms {
+        ring.caller.linger = std::time::Duration::from_millis(linger_ms);
+    }
     match body.dtmf.parse::<Keys>() {
         Ok(keys) => ring.caller.dtmf = keys,
         Err(error) => return bad_request(error.to_string()),
