@@ -13,6 +13,7 @@ pub mod agent_provisioning;
 #[cfg(test)]
 mod agent_tests;
 pub mod agents;
+pub mod analytics;
 pub mod availability;
 pub mod billing;
 pub mod bookings;

@@ -12,6 +12,7 @@ mod agent_changes;
 mod agent_hours;
 mod agent_numbers;
 mod agents;
+mod analytics;
 mod api_keys;
 mod backend;
 mod bookings;
@@ -59,6 +60,7 @@ pub use agent_changes::AgentChanges;
 pub use agent_hours::{AfterHoursMode, AgentHours};
 pub use agent_numbers::{GivenUp, NewAgentNumber};
 pub use agents::{Agent, FallbackMode, NewAgent};
+pub use analytics::{AgentMinutes, CallFigures};
 pub use api_keys::{ApiKey, NewApiKey};
 pub use bookings::{
     Booking, BookingFilter, BookingStatus, REFERENCE_ALPHABET, REFERENCE_LEN, normalize_reference,

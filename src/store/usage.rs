@@ -28,7 +28,7 @@ use super::row;
 pub const TOP_OUTCOMES: u32 = 5;
 
 /// A call's length in whole seconds, in SQL, from the best source the row has.
-const CALL_SECONDS: &str = "(COALESCE(carrier_duration_ms, duration_ms, progress_ms, 0) / 1000)";
+pub(super) const CALL_SECONDS: &str = "(COALESCE(carrier_duration_ms, duration_ms, progress_ms, 0) / 1000)";
 
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub struct Usage {

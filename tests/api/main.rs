@@ -2,6 +2,7 @@
 
 mod accounts;
 mod agents;
+mod analytics;
 mod bookings;
 mod business;
 mod calendar;

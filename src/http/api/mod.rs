@@ -11,6 +11,7 @@
 pub mod accounts;
 pub mod agent_bodies;
 pub mod agents;
+pub mod analytics;
 pub mod auth;
 pub mod availability;
 pub mod bookings;
@@ -121,6 +122,7 @@ fn documented() -> OpenApiRouter<ApiState> {
         .merge(contacts::routes())
         .merge(calls::routes())
         .merge(usage::routes())
+        .merge(analytics::routes())
         .merge(menus::routes())
         .merge(phone::routes())
 }
