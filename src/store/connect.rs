@@ -206,6 +206,15 @@ impl Store {
         self.records.close().await;
     }
 
+    /// Closes both pools to new work at once, without waiting for the connections in use:
+    /// every later acquire fails, so nothing opens a new connection. sqlx marks a pool closed
+    /// as `close` is called, before its future is polled; the future, which waits for the
+    /// connections to come back, is dropped here.
+    pub(crate) fn close_now(&self) {
+        drop(self.pool.close());
+        drop(self.records.close());
+    }
+
     /// A transaction that will write. On SQLite it starts with `BEGIN IMMEDIATE`, which takes
     /// the database's write lock at once and waits for it on the busy timeout. A plain
     /// (deferred) transaction that reads first and writes later cannot wait: if another
@@ -454,6 +463,18 @@ pub fn redact_url(url: &str) -> String {
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    #[tokio::test]
+    async fn a_store_closed_now_refuses_new_work_at_once() {
+        let store = Store::connect("sqlite::memory:").await.unwrap();
+        store.ping().await.unwrap();
+        store.close_now();
+        assert!(store.pool.is_closed() && store.records.is_closed());
+        assert!(
+            store.ping().await.is_err(),
+            "no connection is handed out after the close"
+        );
+    }
 
     #[test]
     fn passwords_never_survive_redaction() {

@@ -52,6 +52,17 @@ enum Cleanup {
     Shared(String),
 }
 
+impl Drop for TestStore {
+    /// The pools close before the database goes. Clones of the store may still be held by
+    /// tasks of the test's runtime (a server, a worker); if they could still connect, a
+    /// connection half way through its authentication when the runtime's only thread blocks
+    /// on the DROP DATABASE below would hold the drop, which waits for every backend to
+    /// acknowledge it, until PostgreSQL's `authentication_timeout` (a minute) ends it.
+    fn drop(&mut self) {
+        self.store.close_now();
+    }
+}
+
 impl Deref for TestStore {
     type Target = Store;
 
@@ -119,28 +130,101 @@ impl Drop for Cleanup {
                 // Drop runs outside any async context we could borrow (possibly while a test
                 // unwinds), so the DROP DATABASE gets a thread and a runtime of its own. FORCE
                 // ends the pool's connections, which this store no longer needs.
+                //
+                // The wait for it is bounded: a connection another task of the test's runtime
+                // was opening when the test ended sits in PostgreSQL's authentication until
+                // that runtime runs again, and the DROP waits for every backend, so waiting
+                // here (on the runtime's thread) would hold both for `authentication_timeout`.
+                // Past the bound the drop finishes in the background once the runtime moves on;
+                // one the process did not live to finish is swept by a later run
+                // (`sweep_stale_databases`).
                 let (server_url, database) = (server_url.clone(), name.clone());
-                let dropped = std::thread::spawn(move || {
-                    let runtime = tokio::runtime::Builder::new_current_thread()
-                        .enable_all()
-                        .build()?;
-                    runtime.block_on(async {
-                        let mut admin = PgConnection::connect(&server_url).await?;
-                        sqlx::raw_sql(sqlx::AssertSqlSafe(format!(
-                            "DROP DATABASE IF EXISTS \"{database}\" WITH (FORCE)"
-                        )))
-                        .execute(&mut admin)
-                        .await?;
-                        admin.close().await?;
-                        Ok::<_, Box<dyn std::error::Error + Send + Sync>>(())
-                    })
-                })
-                .join();
-                if !matches!(dropped, Ok(Ok(()))) {
-                    eprintln!("test database {name} was not dropped");
+                let (done, finished) = std::sync::mpsc::channel();
+                std::thread::spawn(move || {
+                    let dropped = drop_database(&server_url, &database);
+                    let _ = done.send(dropped);
+                });
+                match finished.recv_timeout(DROP_WAIT) {
+                    Ok(Ok(())) => {}
+                    Ok(Err(error)) => eprintln!("test database {name} was not dropped: {error}"),
+                    Err(_) => eprintln!("test database {name} is being dropped in the background"),
                 }
             }
             Cleanup::Shared(_) => {}
+        }
+    }
+}
+
+/// How long dropping a test store waits for its database to go before leaving it to a thread.
+const DROP_WAIT: std::time::Duration = std::time::Duration::from_secs(3);
+/// Test databases older than this are left over from a run that ended first; a new run drops
+/// them.
+const STALE_AFTER_SECS: u64 = 3600;
+const TEST_DATABASE_PREFIX: &str = "switchboard_test_";
+
+type DropResult = Result<(), Box<dyn std::error::Error + Send + Sync>>;
+
+fn drop_database(server_url: &str, database: &str) -> DropResult {
+    let runtime = tokio::runtime::Builder::new_current_thread()
+        .enable_all()
+        .build()?;
+    runtime.block_on(async {
+        let mut admin = PgConnection::connect(server_url).await?;
+        sqlx::raw_sql(sqlx::AssertSqlSafe(format!(
+            "DROP DATABASE IF EXISTS \"{database}\" WITH (FORCE)"
+        )))
+        .execute(&mut admin)
+        .await?;
+        admin.close().await?;
+        Ok(())
+    })
+}
+
+/// A new test database's name: the prefix, the creation time in Unix seconds, a UUID.
+fn test_database_name(now_secs: u64) -> String {
+    format!(
+        "{TEST_DATABASE_PREFIX}{now_secs}_{}",
+        uuid::Uuid::new_v4().simple()
+    )
+}
+
+/// Whether `name` is a test database created over [`STALE_AFTER_SECS`] before `now_secs`.
+fn is_stale_test_database(name: &str, now_secs: u64) -> bool {
+    name.strip_prefix(TEST_DATABASE_PREFIX)
+        .and_then(|rest| rest.split_once('_'))
+        .and_then(|(secs, _)| secs.parse::<u64>().ok())
+        .is_some_and(|created| now_secs.saturating_sub(created) > STALE_AFTER_SECS)
+}
+
+fn unix_now_secs() -> u64 {
+    std::time::SystemTime::now()
+        .duration_since(std::time::UNIX_EPOCH)
+        .map_or(0, |since| since.as_secs())
+}
+
+/// Drops the test databases earlier runs left behind, once per process.
+async fn sweep_stale_databases(admin: &mut PgConnection) {
+    static SWEPT: std::sync::atomic::AtomicBool = std::sync::atomic::AtomicBool::new(false);
+    if SWEPT.swap(true, std::sync::atomic::Ordering::Relaxed) {
+        return;
+    }
+    let Ok(names) = sqlx::query_scalar::<_, String>(
+        "SELECT datname FROM pg_database WHERE datname LIKE 'switchboard\\_test\\_%'",
+    )
+    .fetch_all(&mut *admin)
+    .await
+    else {
+        return;
+    };
+    let now = unix_now_secs();
+    for name in names.iter().filter(|name| is_stale_test_database(name, now)) {
+        let dropped = sqlx::raw_sql(sqlx::AssertSqlSafe(format!(
+            "DROP DATABASE IF EXISTS \"{name}\" WITH (FORCE)"
+        )))
+        .execute(&mut *admin)
+        .await;
+        if let Err(error) = dropped {
+            eprintln!("stale test database {name} was not dropped: {error}");
         }
     }
 }
@@ -232,10 +316,11 @@ pub async fn empty_postgres() -> Option<EmptyDatabase> {
         url::Url::parse(&server_url).is_ok(),
         "{POSTGRES_URL_VAR} is not a URL: {shown}"
     );
-    let name = format!("switchboard_test_{}", uuid::Uuid::new_v4().simple());
+    let name = test_database_name(unix_now_secs());
     let mut admin = PgConnection::connect(&server_url)
         .await
         .unwrap_or_else(|e| panic!("cannot connect to {shown}: {e}"));
+    sweep_stale_databases(&mut admin).await;
     sqlx::raw_sql(sqlx::AssertSqlSafe(format!("CREATE DATABASE \"{name}\"")))
         .execute(&mut admin)
         .await
@@ -428,5 +513,27 @@ pub fn event_type(slug: &str, name: &str) -> EventType {
         active: true,
         secret: false,
         created_at: jiff::Timestamp::UNIX_EPOCH,
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn only_test_databases_older_than_an_hour_are_stale() {
+        let now = 1_800_000_000;
+        let fresh = test_database_name(now - 60);
+        let old = test_database_name(now - STALE_AFTER_SECS - 1);
+        assert!(!is_stale_test_database(&fresh, now));
+        assert!(is_stale_test_database(&old, now));
+        for other in [
+            "switchboard",
+            "postgres",
+            "switchboard_test_0123456789abcdef0123456789abcdef",
+            "switchboard_test_soon_0123",
+        ] {
+            assert!(!is_stale_test_database(other, now), "{other}");
+        }
     }
 }
