@@ -197,3 +197,33 @@ async fn transcripts_past_their_accounts_retention_are_purged_and_the_call_stays
     })
     .await;
 }
+
+#[tokio::test]
+async fn a_voicemail_after_the_stream_makes_the_outcome_voicemail() {
+    on_each_backend(|store| async move {
+        let agent = seed_business(&store).await.agent;
+        let call = open_call(&store, &agent, "CAvoicemail").await;
+        store
+            .set_first_call_outcome(&agent.account_id, &call.id, CallOutcome::Failed, None)
+            .await
+            .unwrap();
+        store
+            .record_voicemail(
+                "CAvoicemail",
+                "https://api.twilio.com/rec/RE1",
+                std::time::Duration::from_secs(9),
+            )
+            .await
+            .unwrap();
+        let row = store.call_by_sid("CAvoicemail").await.unwrap().unwrap();
+        assert_eq!(row.outcome, Some(CallOutcome::Voicemail));
+        assert!(
+            !store
+                .set_first_call_outcome(&agent.account_id, &call.id, CallOutcome::NoAction, None)
+                .await
+                .unwrap(),
+            "a later end keeps the voicemail"
+        );
+    })
+    .await;
+}
