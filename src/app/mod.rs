@@ -116,6 +116,7 @@ impl App {
         let recorder = CallRecorder::start(store.clone(), metrics.clone(), &workers);
         let progress_every = config.call.progress_every();
         crate::manage::idempotency::start_purge(store.clone(), &workers);
+        crate::manage::transcript_retention::start_purge(store.clone(), &workers);
         crate::telephony::redemptions::start_purge(store.clone(), &workers);
         recovery::start(
             store.clone(),
@@ -232,7 +233,8 @@ impl App {
                 http::api::ApiState::new(self.store.clone())
                     .with_agents(self.agents.clone())
                     .with_phones(self.phones.clone())
-                    .trusting(&self.config.http.trusted_proxies),
+                    .trusting(&self.config.http.trusted_proxies)
+                    .pricing(self.config.call.price_per_minute_usd),
             ))
             .with_state(state)
     }

@@ -48,6 +48,9 @@ pub struct CallConfig {
     pub max_calls: usize,
     /// Said before the line's fallback when every call this server may take is taken.
     pub busy: String,
+    /// What a minute of a call costs, in US dollars, for each call's cost estimate (started
+    /// minutes times this).
+    pub price_per_minute_usd: f64,
 }
 
 impl Default for CallConfig {
@@ -65,6 +68,10 @@ impl Default for CallConfig {
             agent_inactivity_timeout_secs: 20,
             max_calls: 1000,
             busy: "Sorry, all our lines are busy right now.".into(),
+            // ElevenLabs Agents' example rate, about $0.08 a minute (platform-2026.md §4.1),
+            // plus Twilio's US local inbound voice list price, $0.0085 a minute (§4 has no
+            // Twilio row; twilio.com/en-us/voice/pricing/us).
+            price_per_minute_usd: 0.0885,
         }
     }
 }
@@ -72,6 +79,13 @@ impl Default for CallConfig {
 impl CallConfig {
     /// Refuses the settings no call can run well with.
     pub fn check(&self) -> Result<(), ConfigError> {
+        if !(self.price_per_minute_usd.is_finite() && self.price_per_minute_usd >= 0.0) {
+            return Err(invalid(
+                "call.price_per_minute_usd",
+                self.price_per_minute_usd.to_string(),
+                "must be a price of zero or more US dollars",
+            ));
+        }
         if self.progress_secs > MAX_PROGRESS_SECS {
             return Err(invalid(
                 "call.progress_secs",

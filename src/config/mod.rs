@@ -30,6 +30,7 @@
 //! | `SWITCHBOARD_HTTP_REQUEST_TIMEOUT_SECS` | `http.request_timeout_secs` | 30 |
 //! | `SWITCHBOARD_HTTP_TRUSTED_PROXIES` | `http.trusted_proxies` | none (comma-separated addresses or networks whose `X-Forwarded-For` names the client) |
 //! | `SWITCHBOARD_MAX_CALLS` | `call.max_calls` | 1000 (0: no limit) |
+//! | `SWITCHBOARD_PRICE_PER_MINUTE_USD` | `call.price_per_minute_usd` | 0.0885 (a call's cost estimate per started minute) |
 //!
 //! The file is named by `--config` or `SWITCHBOARD_CONFIG`. Agents (until they are managed
 //! through the API) are listed in it as `[[agents]]` tables.
@@ -270,6 +271,12 @@ impl Config {
                 .trim()
                 .parse()
                 .map_err(|e: std::num::ParseIntError| invalid("SWITCHBOARD_MAX_CALLS", text.clone(), e))?;
+        }
+        if let Some(text) = env("SWITCHBOARD_PRICE_PER_MINUTE_USD").filter(|v| !v.is_empty()) {
+            call.price_per_minute_usd = text.trim().parse().map_err(|e: std::num::ParseFloatError| {
+                invalid("SWITCHBOARD_PRICE_PER_MINUTE_USD", text.clone(), e)
+            })?;
+            call.check()?;
         }
         if let Some(agent) = file
             .agents

@@ -13,6 +13,8 @@ use crate::store::{
 const MAX_ACCOUNT_NAME_CHARS: usize = 100;
 /// Long enough for any booking page's address, short enough to read out.
 const MAX_BOOKING_URL_CHARS: usize = 500;
+/// A hundred years: the longest transcript retention taken (null keeps them for good).
+const MAX_TRANSCRIPT_RETENTION_DAYS: u32 = 36_500;
 
 /// A new account, as the operator asks for it.
 #[derive(Debug, Clone)]
@@ -86,6 +88,14 @@ impl Accounts {
         }
         if let Some(Some(url)) = &change.booking_url {
             check_booking_url(url)?;
+        }
+        if let Some(Some(days)) = change.transcript_retention_days
+            && !(1..=MAX_TRANSCRIPT_RETENTION_DAYS).contains(&days)
+        {
+            return Err(ManageError::invalid(
+                "transcript_retention_days",
+                format!("must be 1 to {MAX_TRANSCRIPT_RETENTION_DAYS} days, or null to keep transcripts"),
+            ));
         }
         Ok(self.store.update_account(id, change).await?)
     }

@@ -1,9 +1,12 @@
 //! An account's call log: calls listed with filters, newest first, and one call with its
-//! timeline (see `store::call_events` for where each entry comes from).
+//! timeline (see `store::call_events` for where each entry comes from), its transcript and
+//! tool calls (`store::call_transcripts`) and its cost estimate.
+
+use std::time::Duration;
 
 use crate::call::EndReason;
 use crate::store::{
-    AgentId, CARRIER_END_REASON, CallDirection, CallFilter, CallId, CallRecord, CallTimeline,
+    AgentId, CARRIER_END_REASON, CallDirection, CallFilter, CallId, CallRecord, CallTimeline, CallTurn,
     LOST_END_REASON, Page, PageRequest, Store,
 };
 
@@ -52,9 +55,51 @@ pub async fn list(
     Ok(store.calls(&scope.account_id, &filter, page).await?)
 }
 
-/// The account's call `id` with its timeline.
-pub async fn get(store: &Store, scope: &Scope, id: &str) -> ManageResult<CallTimeline> {
-    Ok(store.call_timeline(&scope.account_id, &CallId::from(id)).await?)
+/// A call with everything known of it.
+#[derive(Debug, Clone)]
+pub struct CallDetail {
+    pub timeline: CallTimeline,
+    /// Its turns and tool calls, in order; empty once past the account's retention.
+    pub transcript: Vec<CallTurn>,
+    pub cost: CostEstimate,
+}
+
+/// What a call cost, estimated: its started minutes at the configured price.
+#[derive(Debug, Clone, Copy, PartialEq)]
+pub struct CostEstimate {
+    pub minutes: u64,
+    pub per_minute_usd: f64,
+    pub total_usd: f64,
+}
+
+/// The estimate for a call connected for `connected`: every started minute counts, and the
+/// total is rounded to a hundredth of a cent.
+pub fn cost_estimate(connected: Duration, per_minute_usd: f64) -> CostEstimate {
+    let minutes =
+        connected.as_secs().div_ceil(60) + u64::from(connected.as_secs() == 0 && !connected.is_zero());
+    let total = minutes as f64 * per_minute_usd;
+    CostEstimate {
+        minutes,
+        per_minute_usd,
+        total_usd: (total * 10_000.0).round() / 10_000.0,
+    }
+}
+
+/// The account's call `id` with its timeline, transcript and cost estimate.
+pub async fn get(store: &Store, scope: &Scope, id: &str, per_minute_usd: f64) -> ManageResult<CallDetail> {
+    let call_id = CallId::from(id);
+    let timeline = store.call_timeline(&scope.account_id, &call_id).await?;
+    let transcript = store.call_transcript(&scope.account_id, &call_id).await?;
+    let connected = timeline
+        .call
+        .duration
+        .or(timeline.call.progress)
+        .unwrap_or_default();
+    Ok(CallDetail {
+        cost: cost_estimate(connected, per_minute_usd),
+        timeline,
+        transcript,
+    })
 }
 
 fn direction(text: &str) -> ManageResult<CallDirection> {
@@ -85,6 +130,17 @@ fn end_reason(text: &str) -> ManageResult<String> {
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    #[test]
+    fn a_calls_cost_counts_every_started_minute() {
+        assert_eq!(cost_estimate(Duration::ZERO, 0.0885).minutes, 0);
+        assert_eq!(cost_estimate(Duration::from_millis(400), 0.0885).minutes, 1);
+        assert_eq!(cost_estimate(Duration::from_secs(60), 0.0885).minutes, 1);
+        let estimate = cost_estimate(Duration::from_secs(61), 0.0885);
+        assert_eq!(estimate.minutes, 2);
+        assert_eq!(estimate.total_usd, 0.177);
+        assert_eq!(cost_estimate(Duration::from_secs(150), 0.1).total_usd, 0.3);
+    }
 
     #[test]
     fn filters_take_only_known_words() {

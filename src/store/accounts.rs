@@ -23,6 +23,10 @@ pub struct Account {
     pub booking_url: Option<String>,
     /// The account records its calls: callers are asked for consent first.
     pub record_calls: bool,
+    /// Call transcripts older than this many days are deleted; `None` keeps them.
+    pub transcript_retention_days: Option<u32>,
+    /// Card numbers, emails and phone numbers are replaced before a transcript is stored.
+    pub redact_transcripts: bool,
 }
 
 #[derive(Debug, Clone)]
@@ -40,11 +44,15 @@ pub struct AccountChange {
     /// `Some(None)` removes the booking page.
     pub booking_url: Option<Option<String>>,
     pub record_calls: Option<bool>,
+    /// `Some(None)` keeps transcripts for good.
+    pub transcript_retention_days: Option<Option<u32>>,
+    pub redact_transcripts: Option<bool>,
 }
 
 macro_rules! account_columns {
     () => {
-        "id, name, plan, timezone, created_at, booking_url, record_calls"
+        "id, name, plan, timezone, created_at, booking_url, record_calls, transcript_retention_days, \
+         redact_transcripts"
     };
 }
 
@@ -58,6 +66,8 @@ impl Account {
             created_at: row::instant(row, "created_at")?,
             booking_url: row::opt_text(row, "booking_url")?,
             record_calls: row::flag(row, "record_calls")?,
+            transcript_retention_days: row::opt_count::<u32>(row, "transcript_retention_days")?,
+            redact_transcripts: row::flag(row, "redact_transcripts")?,
         })
     }
 }
@@ -80,6 +90,8 @@ impl Store {
             created_at: row::now(),
             booking_url: None,
             record_calls: false,
+            transcript_retention_days: None,
+            redact_transcripts: false,
         };
         sqlx::query(
             "INSERT INTO accounts (id, name, plan, timezone, created_at) VALUES ($1, $2, $3, $4, $5)",
@@ -141,9 +153,21 @@ impl Store {
         if let Some(record_calls) = change.record_calls {
             account.record_calls = record_calls;
         }
+        if let Some(days) = change.transcript_retention_days {
+            if days == Some(0) {
+                return Err(StoreError::invalid(
+                    "transcript_retention_days",
+                    "must be at least 1 day (or null to keep transcripts)",
+                ));
+            }
+            account.transcript_retention_days = days;
+        }
+        if let Some(redact) = change.redact_transcripts {
+            account.redact_transcripts = redact;
+        }
         sqlx::query(
             "UPDATE accounts SET name = $2, plan = $3, timezone = $4, booking_url = $5, \
-             record_calls = $6 WHERE id = $1",
+             record_calls = $6, transcript_retention_days = $7, redact_transcripts = $8 WHERE id = $1",
         )
         .bind(id.as_str())
         .bind(&account.name)
@@ -151,6 +175,8 @@ impl Store {
         .bind(&account.timezone)
         .bind(account.booking_url.as_deref())
         .bind(i64::from(account.record_calls))
+        .bind(account.transcript_retention_days.map(i64::from))
+        .bind(i64::from(account.redact_transcripts))
         .execute(&self.pool)
         .await?;
         // The call path keeps each line's account (its booking page, its zone) with its agent.

@@ -303,8 +303,9 @@ impl Store {
         Ok(CallUpdate::New(CallRecord::from_row(&row)?))
     }
 
-    /// Keeps the fallback voicemail of a call, once: the recording on the call's row and a
-    /// `voicemail` activity in its account's log, in one transaction.
+    /// Keeps the fallback voicemail of a call, once: the recording on the call's row (its
+    /// outcome becomes `voicemail`) and a `voicemail` activity in its account's log, in one
+    /// transaction.
     pub async fn record_voicemail(
         &self,
         call_sid: &str,
@@ -314,7 +315,8 @@ impl Store {
         validate::not_blank("recording url", recording_url)?;
         let mut tx = self.begin_write().await?;
         let row = sqlx::query(
-            "UPDATE calls SET voicemail_url = $2 WHERE call_sid = $1 AND voicemail_url IS NULL \
+            "UPDATE calls SET voicemail_url = $2, outcome = 'voicemail' \
+             WHERE call_sid = $1 AND voicemail_url IS NULL \
              RETURNING account_id, from_number",
         )
         .bind(call_sid)

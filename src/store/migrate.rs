@@ -97,6 +97,16 @@ const MIGRATIONS: &[(i64, &str, &str)] = &[
         "call outcome",
         include_str!("../../migrations/0023_call_outcome.sql"),
     ),
+    (
+        24,
+        "call transcripts",
+        include_str!("../../migrations/0024_call_transcripts.sql"),
+    ),
+    (
+        25,
+        "transcript settings",
+        include_str!("../../migrations/0025_transcript_settings.sql"),
+    ),
 ];
 
 /// (version, SQL) of the migrations whose SQLite text differs from the portable one in

@@ -23,6 +23,7 @@ mod call_log;
 mod call_outcome;
 mod call_progress;
 mod call_timeline;
+mod call_transcripts;
 mod calls;
 mod connect;
 mod contacts;
@@ -71,6 +72,7 @@ pub use call_log::CallFilter;
 pub use call_outcome::{CallOutcome, UnknownOutcome};
 pub use call_progress::CallProgress;
 pub use call_timeline::CallTimeline;
+pub use call_transcripts::{CallTurn, ToolTurn, TurnRole};
 pub use calls::{
     CARRIER_END_REASON, CallDirection, CallRecord, CallUpdate, LOST_END_REASON, LostCalls, NewCallRecord,
 };

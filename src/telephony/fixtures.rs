@@ -42,6 +42,8 @@ pub(crate) fn line() -> Line {
             created_at: Timestamp::UNIX_EPOCH,
             booking_url: None,
             record_calls: false,
+            transcript_retention_days: None,
+            redact_transcripts: false,
         },
         hours: ActiveHours::new(false, "UTC", AfterHours::Voicemail, None, None, Vec::new()).unwrap(),
     }

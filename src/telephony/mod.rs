@@ -6,7 +6,7 @@
 //! | [`MinutePools`] | what is left of each account's minute pool, read briefly cached |
 //! | [`Streams`] | runs an accepted media stream to its end: the session, the agent attached when the stream starts ([`attach`]), the call counted for the drain |
 //! | [`Directory`] | which agent a number, a stream's token or a webhook tool's reference names; the call path's lookups cached briefly |
-//! | [`CallRecorder`] | the call records, written by one worker through a pool of their own (progress while a call runs, its end retried); how each call ended, for its connect action |
+//! | [`CallRecorder`] | the call records, written by one worker through a pool of their own (progress while a call runs, its end retried); how each call ended, for its connect action; at the end the call's record ([`call_end`]: transcript ([`transcript`], [`redact`]), outcome ([`outcome`], pure), contact, CRM activity) and the [`AfterCall`] listeners |
 //! | [`recovery`] | closes the records of calls whose instance stopped, from their last progress |
 //! | [`Observers`] | the fan-out of a call's events: log lines, the recorder, the live feed |
 //! | [`StreamTokens`] | the one-time tokens that tie a media stream to its webhook; their redemptions shared by every instance through the store ([`redemptions`]) |
@@ -21,6 +21,7 @@ mod admission;
 mod agent_cache;
 pub mod answer;
 pub mod attach;
+pub mod call_end;
 pub mod call_facts;
 pub mod callback_fields;
 pub mod directory;
@@ -34,18 +35,22 @@ mod menu_calls;
 pub mod metrics;
 pub mod minute_pool;
 pub mod observers;
+pub mod outcome;
 pub mod reception;
 pub mod recorder;
 pub mod recovery;
+pub mod redact;
 pub mod redemptions;
 pub mod route;
 pub mod streams;
 pub mod tokens;
+pub mod transcript;
 pub mod transfer;
 
 pub use admission::{Admission, Admitted};
 pub use answer::{AfterStream, Answer, Connect, Destination, Handover, MenuAnswer, MenuPrompt, Whisper};
 pub use attach::{AgentConnections, Attacher};
+pub use call_end::{AfterCall, AfterCallListeners, RecordedCall};
 pub use callback_fields::BadField;
 pub use directory::{Directory, Line, ResolveError};
 pub use fallback::{Fallback, Then};

@@ -19,6 +19,10 @@
 //! connecting, each tool call's outcome, agent errors; a handful of rows per call, through the
 //! same worker, never for an audio frame. A lost timeline entry is logged and not retried: the
 //! call's row, not its timeline, is what its minutes are counted from.
+//!
+//! At the call's end it writes the call's record (`telephony::call_end`): the transcript it
+//! kept from the call's utterances and tool calls (`telephony::transcript`), the outcome, the
+//! contact and the CRM activity; then tells the [`AfterCallListeners`] registered with it.
 
 use std::collections::HashMap;
 use std::sync::{Arc, Mutex};
@@ -35,7 +39,9 @@ use crate::store::{
     StoreResult,
 };
 
+use super::call_end::{self, AfterCallListeners};
 use super::metrics::{ErrorKind, Metrics};
+use super::transcript::{Draft, Transcripts};
 
 /// How long an ended call's outcome is kept for its connect-action request.
 const OUTCOME_TTL: Duration = Duration::from_secs(600);
@@ -66,6 +72,12 @@ enum Write {
         call_sid: String,
         event: NewCallEvent,
     },
+    /// The call's record at its end, after its `Finished`.
+    Record {
+        call_sid: String,
+        draft: Box<Draft>,
+        end_reason: &'static str,
+    },
     /// Answered once every write queued before it is done.
     Written(oneshot::Sender<()>),
 }
@@ -86,6 +98,9 @@ pub struct CallRecorder {
     outcomes: Mutex<HashMap<String, Outcome>>,
     /// Notified when a connect action is answered.
     answered: Notify,
+    /// The running calls' transcripts.
+    transcripts: Transcripts,
+    after_call: Arc<AfterCallListeners>,
 }
 
 impl CallRecorder {
@@ -96,9 +111,11 @@ impl CallRecorder {
         let (writes, queue) = mpsc::unbounded_channel();
         // The worker writes through the records' own pool: a backlog of its writes never
         // holds a connection the call path needs (the answer's row uses the main one).
+        let after_call = Arc::new(AfterCallListeners::default());
         let writer = Writer {
             store: store.for_records(),
             metrics: metrics.clone(),
+            after_call: after_call.clone(),
         };
         workers.spawn(writer.write_in_order(queue, workers.clone()));
         Arc::new(CallRecorder {
@@ -107,7 +124,14 @@ impl CallRecorder {
             writes,
             outcomes: Mutex::new(HashMap::new()),
             answered: Notify::new(),
+            transcripts: Transcripts::default(),
+            after_call,
         })
+    }
+
+    /// Who hears of each call once its record is written: register listeners here.
+    pub fn after_call(&self) -> &AfterCallListeners {
+        &self.after_call
     }
 
     /// Writes the row of a call being answered; `None` when the call already has one (a
@@ -218,6 +242,16 @@ impl CallObserver for CallRecorder {
             }
             _ => {}
         }
+        if let Some(draft) = self.transcripts.note(call_sid, event, Instant::now()) {
+            let Event::Ended { reason, .. } = event else {
+                return;
+            };
+            self.write(Write::Record {
+                call_sid: call_sid.to_owned(),
+                draft: Box::new(draft),
+                end_reason: reason.label(),
+            });
+        }
     }
 }
 
@@ -283,6 +317,7 @@ fn shortened(message: &str) -> String {
 struct Writer {
     store: Store,
     metrics: Arc<Metrics>,
+    after_call: Arc<AfterCallListeners>,
 }
 
 impl Writer {
@@ -350,6 +385,25 @@ impl Writer {
                 reason,
                 duration,
             } => self.finish(&call_sid, at, reason, duration).await,
+            Write::Record {
+                call_sid,
+                draft,
+                end_reason,
+            } => {
+                let written = call_end::write_record(
+                    &self.store,
+                    &self.after_call,
+                    &call_sid,
+                    *draft,
+                    end_reason,
+                    Timestamp::now(),
+                )
+                .await;
+                if let Err(e) = written {
+                    self.metrics.error(ErrorKind::Store);
+                    tracing::warn!(error = %e, %call_sid, "could not write the call's record");
+                }
+            }
             Write::Event { call_sid, event } => {
                 if let Err(e) = self.store.insert_call_event(&call_sid, &event).await {
                     self.metrics.error(ErrorKind::Store);
@@ -402,8 +456,8 @@ impl Writer {
 mod tests {
     use super::*;
     use crate::call::SessionStats;
-    use crate::store::CallDirection;
     use crate::store::testing::{self, seed_business};
+    use crate::store::{ActivityKind, CallDirection, CallOutcome, CallTurn, TurnRole};
 
     /// Waits (bounded) until `done` holds.
     async fn until(mut done: impl AsyncFnMut() -> bool) {
@@ -564,5 +618,106 @@ mod tests {
         assert!(timed_out.get("message").is_none(), "a reply is not logged");
         assert_eq!(timeline.events[5].detail["duration_seconds"], 42);
         assert_eq!(metrics.error_count(ErrorKind::Store), 0);
+    }
+
+    #[tokio::test]
+    async fn a_calls_record_is_written_once_at_its_end_with_its_transcript_outcome_and_crm_activity() {
+        use crate::audio::AudioFormat;
+        use crate::call::ToolCall;
+
+        let store = testing::sqlite().await;
+        let business = seed_business(&store).await;
+        let new = NewCallRecord {
+            agent_id: business.agent.id.clone(),
+            call_sid: "CArecord".into(),
+            direction: CallDirection::Inbound,
+            from_number: "+4930123456".into(),
+            to_number: business.agent.phone_number.clone().unwrap(),
+            started_at: Timestamp::now(),
+        };
+        let call = store
+            .insert_call(&business.account.id, new)
+            .await
+            .unwrap()
+            .unwrap();
+        let events = [
+            Event::ConversationStarted {
+                conversation_id: "conv_1".into(),
+                input: AudioFormat::Ulaw8000,
+                output: AudioFormat::Ulaw8000,
+            },
+            Event::AgentSaid("Hello, how can I help?".into()),
+            Event::CallerSaid("Any time free on Tuesday?".into()),
+            Event::ToolCall(ToolCall {
+                id: "tc1".into(),
+                name: "get_available_slots".into(),
+                parameters: serde_json::json!({"date": "2026-03-03"}),
+            }),
+            Event::ToolFinished {
+                id: "tc1".into(),
+                name: "get_available_slots".into(),
+                result: "{\"slots\":[]}".into(),
+                is_error: false,
+                timed_out: false,
+                elapsed: Duration::from_millis(30),
+            },
+            Event::Ended {
+                reason: EndReason::CallerHungUp,
+                duration: Duration::from_secs(61),
+                stats: SessionStats::default(),
+            },
+        ];
+        // Two instances see the same call end (a redelivered end): the record is written once.
+        for _ in 0..2 {
+            let metrics = Arc::new(Metrics::new());
+            let workers = Shutdown::new();
+            let recorder = CallRecorder::start(store.store(), metrics.clone(), &workers);
+            for event in &events {
+                recorder.on_event(Some("CArecord"), event);
+            }
+            workers.stop();
+            workers.finished().await;
+            assert_eq!(metrics.error_count(ErrorKind::Store), 0);
+        }
+
+        let turns = store
+            .call_transcript(&business.account.id, &call.id)
+            .await
+            .unwrap();
+        assert_eq!(turns.len(), 3, "{turns:?}");
+        assert!(
+            matches!(&turns[0], CallTurn::Said { role: TurnRole::Agent, text, .. } if text == "Hello, how can I help?")
+        );
+        assert!(matches!(
+            &turns[1],
+            CallTurn::Said {
+                role: TurnRole::Caller,
+                ..
+            }
+        ));
+        let CallTurn::Tool { call: tool, .. } = &turns[2] else {
+            panic!("a tool turn: {turns:?}");
+        };
+        assert_eq!(tool.name, "get_available_slots");
+        assert_eq!(tool.arguments, serde_json::json!({"date": "2026-03-03"}));
+        assert_eq!(tool.elapsed_ms, 30);
+        let recorded = store.call_by_sid("CArecord").await.unwrap().unwrap();
+        assert_eq!(recorded.outcome, Some(CallOutcome::InfoProvided));
+        let contact = store
+            .contact_by_phone(&business.account.id, "+4930123456")
+            .await
+            .unwrap()
+            .expect("the caller's contact");
+        let activities = store
+            .activities_for_contact(&business.account.id, &contact.id, 10)
+            .await
+            .unwrap();
+        assert_eq!(activities.len(), 1, "{activities:?}");
+        assert_eq!(activities[0].kind, ActivityKind::Call);
+        assert_eq!(activities[0].summary, "Asked for open times");
+        assert_eq!(
+            activities[0].detail.as_ref().unwrap()["disposition"],
+            "info_provided"
+        );
     }
 }

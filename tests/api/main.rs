@@ -8,6 +8,7 @@ mod business;
 mod calendar;
 mod calendar_agent;
 mod calendar_refusals;
+mod call_record;
 mod calls;
 mod consent;
 mod contacts;

@@ -7,6 +7,7 @@ mod calendar;
 mod call_admission;
 mod call_path;
 mod call_records;
+mod call_transcripts;
 mod connect;
 mod crm;
 mod health;

@@ -37,10 +37,11 @@ pub enum AccountsCommand {
         /// The account's id.
         id: String,
     },
-    /// Renames an account, moves it to another plan or time zone, or sets its booking page or
-    /// call recording.
+    /// Renames an account, moves it to another plan or time zone, or sets its booking page,
+    /// call recording, or transcript retention and redaction.
     #[command(group(clap::ArgGroup::new("change").required(true).multiple(true)
-        .args(["name", "plan", "timezone", "booking_url", "no_booking_url", "record_calls"])))]
+        .args(["name", "plan", "timezone", "booking_url", "no_booking_url", "record_calls",
+               "transcript_retention_days", "keep_transcripts", "redact_transcripts"])))]
     Set {
         /// The account's id.
         id: String,
@@ -59,6 +60,15 @@ pub enum AccountsCommand {
         /// Whether the account records its calls (callers are asked for consent first).
         #[arg(long, value_name = "true|false")]
         record_calls: Option<bool>,
+        /// Days call transcripts are kept before they are deleted (the calls stay).
+        #[arg(long, value_name = "DAYS", conflicts_with = "keep_transcripts")]
+        transcript_retention_days: Option<u32>,
+        /// Keeps call transcripts for good.
+        #[arg(long)]
+        keep_transcripts: bool,
+        /// Whether card numbers, emails and phone numbers are replaced in stored transcripts.
+        #[arg(long, value_name = "true|false")]
+        redact_transcripts: Option<bool>,
     },
 }
 
@@ -141,6 +151,9 @@ pub async fn run(command: AccountsCommand, accounts: &Accounts, out: Output) -> 
             booking_url,
             no_booking_url,
             record_calls,
+            transcript_retention_days,
+            keep_transcripts,
+            redact_transcripts,
         } => {
             let booking_url = match (booking_url, no_booking_url) {
                 (Some(url), _) => Some(Some(url)),
@@ -153,6 +166,12 @@ pub async fn run(command: AccountsCommand, accounts: &Accounts, out: Output) -> 
                 timezone,
                 booking_url,
                 record_calls,
+                transcript_retention_days: match (transcript_retention_days, keep_transcripts) {
+                    (Some(days), _) => Some(Some(days)),
+                    (None, true) => Some(None),
+                    (None, false) => None,
+                },
+                redact_transcripts,
             };
             let account = AccountBody::from(accounts.update(&AccountId::from(id), change).await.or_flag()?);
             out.emit(&account, |account| fields(&account_pairs(account)))
@@ -169,5 +188,13 @@ fn account_pairs(account: &AccountBody) -> Vec<(&'static str, String)> {
         ("created_at", account.created_at.clone()),
         ("booking_url", account.booking_url.clone().unwrap_or_default()),
         ("record_calls", account.record_calls.to_string()),
+        (
+            "transcript_retention_days",
+            account
+                .transcript_retention_days
+                .map(|days| days.to_string())
+                .unwrap_or_default(),
+        ),
+        ("redact_transcripts", account.redact_transcripts.to_string()),
     ]
 }

@@ -22,6 +22,7 @@ use tokio::net::TcpListener;
 
 mod after_hours;
 mod booking_call;
+mod call_records;
 mod live;
 mod provisioning;
 mod transfer;
@@ -214,6 +215,12 @@ impl Demo {
 
 async fn serve_until_stopped(demo: Demo, mode: SimMode) -> anyhow::Result<()> {
     let config = &demo.server.app.config;
+    // Each call's transcript and outcome, printed once its record is written.
+    demo.server
+        .app
+        .recorder
+        .after_call()
+        .register(std::sync::Arc::new(call_records::PrintRecords));
     println!("switchboard demo server (simulated agent in {mode} mode); Ctrl-C stops it\n");
     println!("  voice webhook   {}/twilio/voice", config.public_url);
     println!("  demo number     {DEMO_NUMBER}");
@@ -240,7 +247,8 @@ async fn serve_until_stopped(demo: Demo, mode: SimMode) -> anyhow::Result<()> {
         demo.twilio.account_sid()
     );
     println!("  API key         {}", demo.api_key);
-    println!("  metrics         {}/metrics\n", config.public_url);
+    println!("  metrics         {}/metrics", config.public_url);
+    println!("  call records    printed below as each call ends (transcript, tool calls, outcome)\n");
     let program = program_name();
     println!(
         "try:  {program} sim caller --webhook {}/twilio/voice --to {DEMO_NUMBER} --auth-token {}",

@@ -36,6 +36,12 @@ pub struct AccountBody {
     pub booking_url: Option<String>,
     /// Whether the account records its calls (callers are asked for consent first).
     pub record_calls: bool,
+    /// Call transcripts (turns and tool calls) older than this many days are deleted; the
+    /// call's row and outcome stay. Null keeps them.
+    pub transcript_retention_days: Option<u32>,
+    /// Whether card numbers, emails and phone numbers are replaced by `[card]`, `[email]` and
+    /// `[phone]` before a call's transcript is stored.
+    pub redact_transcripts: bool,
 }
 
 impl From<Account> for AccountBody {
@@ -48,6 +54,8 @@ impl From<Account> for AccountBody {
             created_at: rfc3339(account.created_at),
             booking_url: account.booking_url,
             record_calls: account.record_calls,
+            transcript_retention_days: account.transcript_retention_days,
+            redact_transcripts: account.redact_transcripts,
         }
     }
 }
@@ -123,6 +131,12 @@ pub struct AccountPatch {
     #[schema(value_type = Option<String>, max_length = 500)]
     pub booking_url: Option<Option<String>>,
     pub record_calls: Option<bool>,
+    /// Days call transcripts are kept, 1 to 36500; null keeps them for good.
+    #[serde(default, deserialize_with = "nullable")]
+    #[schema(value_type = Option<u32>, minimum = 1, maximum = 36500)]
+    pub transcript_retention_days: Option<Option<u32>>,
+    /// Replace card numbers, emails and phone numbers in transcripts before they are stored.
+    pub redact_transcripts: Option<bool>,
 }
 
 /// Changes a business makes to its own account; a field left out stays as it is.
@@ -136,6 +150,12 @@ pub struct OwnAccountPatch {
     #[schema(value_type = Option<String>, max_length = 500)]
     pub booking_url: Option<Option<String>>,
     pub record_calls: Option<bool>,
+    /// Days call transcripts are kept, 1 to 36500; null keeps them for good.
+    #[serde(default, deserialize_with = "nullable")]
+    #[schema(value_type = Option<u32>, minimum = 1, maximum = 36500)]
+    pub transcript_retention_days: Option<Option<u32>>,
+    /// Replace card numbers, emails and phone numbers in transcripts before they are stored.
+    pub redact_transcripts: Option<bool>,
 }
 
 pub(super) fn routes() -> OpenApiRouter<ApiState> {
@@ -211,6 +231,8 @@ async fn update_account(
         timezone: patch.timezone,
         booking_url: patch.booking_url,
         record_calls: patch.record_calls,
+        transcript_retention_days: patch.transcript_retention_days,
+        redact_transcripts: patch.redact_transcripts,
     };
     Ok(Json(
         state.accounts.update(&AccountId::from(id), change).await?.into(),
@@ -228,8 +250,8 @@ async fn own_account(
     Ok(Json(view.into()))
 }
 
-/// Renames the key's own account, or sets its booking page or call recording (the plan and
-/// time zone are the operator's).
+/// Renames the key's own account, or sets its booking page, call recording or transcript
+/// retention and redaction (the plan and time zone are the operator's).
 #[utoipa::path(patch, path = "/account", tag = "accounts", operation_id = "update_own_account",
     request_body = OwnAccountPatch,
     responses((status = 200, description = "The account as it is now", body = AccountBody)))]
@@ -242,6 +264,8 @@ async fn update_own_account(
         name: patch.name,
         booking_url: patch.booking_url,
         record_calls: patch.record_calls,
+        transcript_retention_days: patch.transcript_retention_days,
+        redact_transcripts: patch.redact_transcripts,
         ..AccountChange::default()
     };
     Ok(Json(

@@ -1,6 +1,6 @@
 //! `/calls`: an account's call log with filters, and one call with its timeline (answered, the
 //! stream and the agent connecting, each tool call's outcome, the voicemail, the end with its
-//! reason and length, Twilio's own length).
+//! reason and length, Twilio's own length), its outcome, transcript, tool calls and cost.
 
 use axum::Json;
 use axum::extract::{Path, State};
@@ -10,8 +10,8 @@ use utoipa_axum::{router::OpenApiRouter, routes};
 
 use super::auth::AccountKey;
 use super::{ApiQuery, ApiResult, ApiState, ListQuery, Listed, rfc3339};
-use crate::manage::calls::{self, CallQuery};
-use crate::store::{CallDirection, CallEvent, CallRecord, CallTimeline};
+use crate::manage::calls::{self, CallDetail, CallQuery, CostEstimate};
+use crate::store::{CallDirection, CallEvent, CallRecord, CallTurn};
 
 #[derive(Debug, Serialize, ToSchema)]
 pub struct CallBody {
@@ -41,6 +41,11 @@ pub struct CallBody {
     /// Whether the caller agreed to the call being recorded, as they last answered when asked
     /// (accounts that record calls ask); null until they answer.
     pub record_consent: Option<bool>,
+    /// What the call came to: `booking_created`, `booking_changed`, `info_provided`,
+    /// `voicemail`, `transferred`, `no_action` or `failed`; null until its end is written.
+    pub outcome: Option<String>,
+    /// The booking the call made or changed (its id at `/bookings/{id}`).
+    pub booking_id: Option<String>,
 }
 
 impl From<CallRecord> for CallBody {
@@ -64,6 +69,8 @@ impl From<CallRecord> for CallBody {
             conversation_id: call.conversation_id,
             voicemail_url: call.voicemail_url,
             record_consent: call.record_consent,
+            outcome: call.outcome.map(|outcome| outcome.as_str().to_owned()),
+            booking_id: call.booking_id.map(|id| id.as_str().to_owned()),
         }
     }
 }
@@ -95,18 +102,95 @@ impl From<CallEvent> for CallEventBody {
     }
 }
 
-/// A call with its timeline, oldest entry first.
+/// One turn of the conversation as the bridge saw it.
+#[derive(Debug, Serialize, ToSchema)]
+pub struct TurnBody {
+    /// `agent` or `caller`.
+    pub role: String,
+    pub text: String,
+    /// Milliseconds from the call's start.
+    pub at_ms: u64,
+}
+
+/// A tool call the agent made and what it was told.
+#[derive(Debug, Serialize, ToSchema)]
+pub struct ToolCallBody {
+    pub name: String,
+    /// The arguments the agent sent.
+    #[schema(value_type = Object)]
+    pub arguments: serde_json::Value,
+    /// What the agent was told.
+    pub result: String,
+    pub is_error: bool,
+    pub timed_out: bool,
+    pub elapsed_ms: u64,
+    /// Milliseconds from the call's start to its answer.
+    pub at_ms: u64,
+}
+
+/// What the call cost, estimated: its started minutes at the configured price
+/// (`call.price_per_minute_usd`).
+#[derive(Debug, Serialize, ToSchema)]
+pub struct CostEstimateBody {
+    pub minutes: u64,
+    pub per_minute_usd: f64,
+    pub total_usd: f64,
+}
+
+impl From<CostEstimate> for CostEstimateBody {
+    fn from(cost: CostEstimate) -> CostEstimateBody {
+        CostEstimateBody {
+            minutes: cost.minutes,
+            per_minute_usd: cost.per_minute_usd,
+            total_usd: cost.total_usd,
+        }
+    }
+}
+
+/// A call with its timeline (oldest entry first), its transcript and tool calls in order
+/// (empty once past the account's transcript retention), and its cost estimate.
 #[derive(Debug, Serialize, ToSchema)]
 pub struct CallDetailBody {
     pub call: CallBody,
     pub events: Vec<CallEventBody>,
+    pub transcript: Vec<TurnBody>,
+    pub tool_calls: Vec<ToolCallBody>,
+    pub cost_estimate: CostEstimateBody,
 }
 
-impl From<CallTimeline> for CallDetailBody {
-    fn from(timeline: CallTimeline) -> CallDetailBody {
+impl From<CallDetail> for CallDetailBody {
+    fn from(detail: CallDetail) -> CallDetailBody {
+        let mut transcript = Vec::new();
+        let mut tool_calls = Vec::new();
+        for turn in detail.transcript {
+            match turn {
+                CallTurn::Said { role, text, at_ms } => transcript.push(TurnBody {
+                    role: role.as_str().to_owned(),
+                    text,
+                    at_ms,
+                }),
+                CallTurn::Tool { call, at_ms } => tool_calls.push(ToolCallBody {
+                    name: call.name,
+                    arguments: call.arguments,
+                    result: call.result,
+                    is_error: call.is_error,
+                    timed_out: call.timed_out,
+                    elapsed_ms: call.elapsed_ms,
+                    at_ms,
+                }),
+            }
+        }
         CallDetailBody {
-            call: timeline.call.into(),
-            events: timeline.events.into_iter().map(CallEventBody::from).collect(),
+            call: detail.timeline.call.into(),
+            events: detail
+                .timeline
+                .events
+                .into_iter()
+                .map(CallEventBody::from)
+                .collect(),
+            transcript,
+            tool_calls,
+            cost_estimate: detail.cost.into(),
         }
     }
 }
@@ -164,14 +248,15 @@ async fn list_calls(
     Ok(Json(Listed::from_page(found, CallBody::from)))
 }
 
-/// One call with its timeline.
+/// One call with its timeline, transcript, tool calls and cost estimate.
 #[utoipa::path(get, path = "/calls/{id}", tag = "calls", operation_id = "get_call",
     params(("id" = String, Path, description = "The call's id")),
-    responses((status = 200, description = "The call and its timeline", body = CallDetailBody)))]
+    responses((status = 200, description = "The call, its timeline, transcript and cost", body = CallDetailBody)))]
 async fn get_call(
     AccountKey(scope): AccountKey,
     State(state): State<ApiState>,
     Path(id): Path<String>,
 ) -> ApiResult<Json<CallDetailBody>> {
-    Ok(Json(calls::get(&state.store, &scope, &id).await?.into()))
+    let detail = calls::get(&state.store, &scope, &id, state.price_per_minute_usd).await?;
+    Ok(Json(detail.into()))
 }

@@ -73,6 +73,8 @@ pub struct ApiState {
     pub auth_failures: Arc<AuthFailures>,
     /// Proxies whose `X-Forwarded-For` names the client (`[http] trusted_proxies`).
     pub trusted_proxies: Arc<[ipnet::IpNet]>,
+    /// A call minute's price for the calls' cost estimates (`call.price_per_minute_usd`).
+    pub price_per_minute_usd: f64,
 }
 
 impl ApiState {
@@ -85,6 +87,7 @@ impl ApiState {
             store,
             auth_failures: Arc::new(AuthFailures::default()),
             trusted_proxies: Arc::from([]),
+            price_per_minute_usd: crate::config::CallConfig::default().price_per_minute_usd,
         }
     }
 
@@ -103,6 +106,12 @@ impl ApiState {
     /// The state with `proxies` trusted to name their clients.
     pub fn trusting(mut self, proxies: &[ipnet::IpNet]) -> ApiState {
         self.trusted_proxies = Arc::from(proxies);
+        self
+    }
+
+    /// Prices the calls' cost estimates at `per_minute_usd` a minute.
+    pub fn pricing(mut self, per_minute_usd: f64) -> ApiState {
+        self.price_per_minute_usd = per_minute_usd;
         self
     }
 }
