@@ -117,6 +117,7 @@ impl App {
         let progress_every = config.call.progress_every();
         crate::manage::idempotency::start_purge(store.clone(), &workers);
         crate::telephony::redemptions::start_purge(store.clone(), &workers);
+        crate::telephony::recordings::start_purge(store.clone(), &workers);
         recovery::start(
             store.clone(),
             metrics.clone(),

@@ -23,6 +23,8 @@ pub struct Account {
     pub booking_url: Option<String>,
     /// The account records its calls: callers are asked for consent first.
     pub record_calls: bool,
+    /// Days its calls' recordings are kept; `None` keeps them.
+    pub recording_retention_days: Option<u32>,
 }
 
 #[derive(Debug, Clone)]
@@ -40,11 +42,14 @@ pub struct AccountChange {
     /// `Some(None)` removes the booking page.
     pub booking_url: Option<Option<String>>,
     pub record_calls: Option<bool>,
+    /// `Some(None)` keeps recordings for good.
+    pub recording_retention_days: Option<Option<u32>>,
 }
 
 macro_rules! account_columns {
     () => {
-        "id, name, plan, timezone, created_at, booking_url, record_calls"
+        "id, name, plan, timezone, created_at, booking_url, record_calls, \
+         recording_retention_days"
     };
 }
 
@@ -58,6 +63,7 @@ impl Account {
             created_at: row::instant(row, "created_at")?,
             booking_url: row::opt_text(row, "booking_url")?,
             record_calls: row::flag(row, "record_calls")?,
+            recording_retention_days: row::opt_count(row, "recording_retention_days")?,
         })
     }
 }
@@ -80,6 +86,7 @@ impl Store {
             created_at: row::now(),
             booking_url: None,
             record_calls: false,
+            recording_retention_days: None,
         };
         sqlx::query(
             "INSERT INTO accounts (id, name, plan, timezone, created_at) VALUES ($1, $2, $3, $4, $5)",
@@ -141,9 +148,18 @@ impl Store {
         if let Some(record_calls) = change.record_calls {
             account.record_calls = record_calls;
         }
+        if let Some(days) = change.recording_retention_days {
+            if days == Some(0) {
+                return Err(StoreError::Invalid {
+                    what: "recording_retention_days",
+                    reason: "must be at least 1 day (or none, to keep recordings)".into(),
+                });
+            }
+            account.recording_retention_days = days;
+        }
         sqlx::query(
             "UPDATE accounts SET name = $2, plan = $3, timezone = $4, booking_url = $5, \
-             record_calls = $6 WHERE id = $1",
+             record_calls = $6, recording_retention_days = $7 WHERE id = $1",
         )
         .bind(id.as_str())
         .bind(&account.name)
@@ -151,6 +167,7 @@ impl Store {
         .bind(&account.timezone)
         .bind(account.booking_url.as_deref())
         .bind(i64::from(account.record_calls))
+        .bind(account.recording_retention_days.map(i64::from))
         .execute(&self.pool)
         .await?;
         // The call path keeps each line's account (its booking page, its zone) with its agent.

@@ -42,6 +42,7 @@ pub(crate) fn line() -> Line {
             created_at: Timestamp::UNIX_EPOCH,
             booking_url: None,
             record_calls: false,
+            recording_retention_days: None,
         },
         hours: ActiveHours::new(false, "UTC", AfterHours::Voicemail, None, None, Vec::new()).unwrap(),
     }

@@ -40,7 +40,8 @@ pub enum AccountsCommand {
     /// Renames an account, moves it to another plan or time zone, or sets its booking page or
     /// call recording.
     #[command(group(clap::ArgGroup::new("change").required(true).multiple(true)
-        .args(["name", "plan", "timezone", "booking_url", "no_booking_url", "record_calls"])))]
+        .args(["name", "plan", "timezone", "booking_url", "no_booking_url", "record_calls",
+            "recording_retention_days", "keep_recordings"])))]
     Set {
         /// The account's id.
         id: String,
@@ -59,6 +60,12 @@ pub enum AccountsCommand {
         /// Whether the account records its calls (callers are asked for consent first).
         #[arg(long, value_name = "true|false")]
         record_calls: Option<bool>,
+        /// Days a call's recording is kept (at least 1).
+        #[arg(long, value_name = "DAYS", conflicts_with = "keep_recordings")]
+        recording_retention_days: Option<u32>,
+        /// Keeps recordings for good (no retention).
+        #[arg(long)]
+        keep_recordings: bool,
     },
 }
 
@@ -141,6 +148,8 @@ pub async fn run(command: AccountsCommand, accounts: &Accounts, out: Output) -> 
             booking_url,
             no_booking_url,
             record_calls,
+            recording_retention_days,
+            keep_recordings,
         } => {
             let booking_url = match (booking_url, no_booking_url) {
                 (Some(url), _) => Some(Some(url)),
@@ -153,6 +162,11 @@ pub async fn run(command: AccountsCommand, accounts: &Accounts, out: Output) -> 
                 timezone,
                 booking_url,
                 record_calls,
+                recording_retention_days: match (recording_retention_days, keep_recordings) {
+                    (Some(days), _) => Some(Some(days)),
+                    (None, true) => Some(None),
+                    (None, false) => None,
+                },
             };
             let account = AccountBody::from(accounts.update(&AccountId::from(id), change).await.or_flag()?);
             out.emit(&account, |account| fields(&account_pairs(account)))
@@ -169,5 +183,11 @@ fn account_pairs(account: &AccountBody) -> Vec<(&'static str, String)> {
         ("created_at", account.created_at.clone()),
         ("booking_url", account.booking_url.clone().unwrap_or_default()),
         ("record_calls", account.record_calls.to_string()),
+        (
+            "recording_retention_days",
+            account
+                .recording_retention_days
+                .map_or_else(String::new, |days| days.to_string()),
+        ),
     ]
 }

@@ -36,6 +36,8 @@ pub struct AccountBody {
     pub booking_url: Option<String>,
     /// Whether the account records its calls (callers are asked for consent first).
     pub record_calls: bool,
+    /// Days a call's recording is kept; null keeps recordings.
+    pub recording_retention_days: Option<u32>,
 }
 
 impl From<Account> for AccountBody {
@@ -48,6 +50,7 @@ impl From<Account> for AccountBody {
             created_at: rfc3339(account.created_at),
             booking_url: account.booking_url,
             record_calls: account.record_calls,
+            recording_retention_days: account.recording_retention_days,
         }
     }
 }
@@ -123,6 +126,10 @@ pub struct AccountPatch {
     #[schema(value_type = Option<String>, max_length = 500)]
     pub booking_url: Option<Option<String>>,
     pub record_calls: Option<bool>,
+    /// Days a call's recording is kept, at least 1; null keeps recordings.
+    #[serde(default, deserialize_with = "nullable")]
+    #[schema(value_type = Option<u32>, minimum = 1)]
+    pub recording_retention_days: Option<Option<u32>>,
 }
 
 /// Changes a business makes to its own account; a field left out stays as it is.
@@ -136,6 +143,10 @@ pub struct OwnAccountPatch {
     #[schema(value_type = Option<String>, max_length = 500)]
     pub booking_url: Option<Option<String>>,
     pub record_calls: Option<bool>,
+    /// Days a call's recording is kept, at least 1; null keeps recordings.
+    #[serde(default, deserialize_with = "nullable")]
+    #[schema(value_type = Option<u32>, minimum = 1)]
+    pub recording_retention_days: Option<Option<u32>>,
 }
 
 pub(super) fn routes() -> OpenApiRouter<ApiState> {
@@ -211,6 +222,7 @@ async fn update_account(
         timezone: patch.timezone,
         booking_url: patch.booking_url,
         record_calls: patch.record_calls,
+        recording_retention_days: patch.recording_retention_days,
     };
     Ok(Json(
         state.accounts.update(&AccountId::from(id), change).await?.into(),
@@ -242,6 +254,7 @@ async fn update_own_account(
         name: patch.name,
         booking_url: patch.booking_url,
         record_calls: patch.record_calls,
+        recording_retention_days: patch.recording_retention_days,
         ..AccountChange::default()
     };
     Ok(Json(

@@ -12,6 +12,7 @@ use super::auth::AccountKey;
 use super::{ApiQuery, ApiResult, ApiState, ListQuery, Listed, rfc3339};
 use crate::manage::calls::{self, CallQuery};
 use crate::store::{CallDirection, CallEvent, CallRecord, CallTimeline};
+use crate::telephony::recordings;
 
 #[derive(Debug, Serialize, ToSchema)]
 pub struct CallBody {
@@ -100,6 +101,8 @@ impl From<CallEvent> for CallEventBody {
 pub struct CallDetailBody {
     pub call: CallBody,
     pub events: Vec<CallEventBody>,
+    /// Whether the call has a recording, at `/calls/{id}/recording`.
+    pub has_recording: bool,
 }
 
 impl From<CallTimeline> for CallDetailBody {
@@ -107,6 +110,7 @@ impl From<CallTimeline> for CallDetailBody {
         CallDetailBody {
             call: timeline.call.into(),
             events: timeline.events.into_iter().map(CallEventBody::from).collect(),
+            has_recording: false,
         }
     }
 }
@@ -173,5 +177,10 @@ async fn get_call(
     State(state): State<ApiState>,
     Path(id): Path<String>,
 ) -> ApiResult<Json<CallDetailBody>> {
-    Ok(Json(calls::get(&state.store, &scope, &id).await?.into()))
+    let detail = calls::get(&state.store, &scope, &id).await?;
+    let has_recording = recordings::exists(&state.store, &scope, &id).await?;
+    Ok(Json(CallDetailBody {
+        has_recording,
+        ..detail.into()
+    }))
 }

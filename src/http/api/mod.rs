@@ -27,6 +27,7 @@ pub mod menus;
 pub mod page;
 pub mod phone;
 pub mod plans;
+pub mod recordings;
 pub mod schedules;
 pub mod usage;
 
@@ -123,6 +124,7 @@ fn documented() -> OpenApiRouter<ApiState> {
         .merge(usage::routes())
         .merge(menus::routes())
         .merge(phone::routes())
+        .merge(recordings::routes())
 }
 
 /// The OpenAPI document of the API.
