@@ -36,6 +36,7 @@ pub mod minute_pool;
 pub mod observers;
 pub mod reception;
 pub mod recorder;
+pub mod recording_mix;
 pub mod recordings;
 pub mod recovery;
 pub mod redemptions;
