@@ -25,6 +25,20 @@ use super::recording_mix::TwoLegMix;
 
 const SWEEP_EVERY: Duration = Duration::from_secs(3600);
 
+/// A finished call's recording was kept or dropped: the call's CallSid and the decision.
+pub type Decided = (String, KeepDecision);
+
+/// Where each call's decision is announced, for whoever watches (the tests wait on it).
+fn announcements() -> &'static tokio::sync::broadcast::Sender<Decided> {
+    static DECIDED: std::sync::OnceLock<tokio::sync::broadcast::Sender<Decided>> = std::sync::OnceLock::new();
+    DECIDED.get_or_init(|| tokio::sync::broadcast::channel(64).0)
+}
+
+/// The decisions on calls' recordings from now on, as each call's encoder makes them.
+pub fn decisions() -> tokio::sync::broadcast::Receiver<Decided> {
+    announcements().subscribe()
+}
+
 /// Whether a finished call's recording is kept.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
 pub enum KeepDecision {
@@ -35,6 +49,8 @@ pub enum KeepDecision {
     NoAnswer,
     /// The caller said no (their latest answer).
     Refused,
+    /// The recording could not be made or stored.
+    Lost,
 }
 
 /// The rule: kept only when the account records calls and the caller's latest answer is yes.
@@ -52,20 +68,25 @@ pub fn keep_decision(account_records: bool, consent: Option<bool>) -> KeepDecisi
 pub fn start(store: Store, call_sid: String) -> RecordingTap {
     let (tap, chunks) = recording_tap();
     tokio::spawn(async move {
-        match encode(chunks).await {
+        let decision = match encode(chunks).await {
             Ok(Some((duration_ms, audio))) => {
                 let finished = FinishedRecording {
-                    call_sid,
+                    call_sid: call_sid.clone(),
                     duration_ms,
                     audio,
                 };
-                keep_or_drop(&store, finished, Timestamp::now()).await;
+                keep_or_drop(&store, finished, Timestamp::now()).await
             }
             Ok(None) => {
-                tracing::warn!(%call_sid, "recording dropped: the encoder fell behind the call")
+                tracing::warn!(%call_sid, "recording dropped: the encoder fell behind the call");
+                KeepDecision::Lost
             }
-            Err(error) => tracing::error!(%call_sid, %error, "recording dropped: encoding failed"),
-        }
+            Err(error) => {
+                tracing::error!(%call_sid, %error, "recording dropped: encoding failed");
+                KeepDecision::Lost
+            }
+        };
+        let _ = announcements().send((call_sid, decision));
     });
     tap
 }
@@ -113,18 +134,18 @@ pub async fn keep_or_drop(store: &Store, finished: FinishedRecording, now: Times
         Ok(Some(call)) => call,
         Ok(None) => {
             tracing::warn!(call_sid = %finished.call_sid, "recording dropped: the call has no record");
-            return KeepDecision::NoAnswer;
+            return KeepDecision::Lost;
         }
         Err(error) => {
             tracing::warn!(call_sid = %finished.call_sid, %error, "recording dropped: could not read the call");
-            return KeepDecision::NoAnswer;
+            return KeepDecision::Lost;
         }
     };
     let records = match store.account(&call.account_id).await {
         Ok(account) => account.record_calls,
         Err(error) => {
             tracing::warn!(call_sid = %finished.call_sid, %error, "recording dropped: could not read the account");
-            return KeepDecision::NoAnswer;
+            return KeepDecision::Lost;
         }
     };
     let decision = keep_decision(records, call.record_consent);
@@ -146,7 +167,7 @@ pub async fn keep_or_drop(store: &Store, finished: FinishedRecording, now: Times
         }
         Err(error) => {
             tracing::error!(call_sid = %finished.call_sid, %error, "recording lost: could not store it");
-            KeepDecision::NoAnswer
+            KeepDecision::Lost
         }
     }
 }
