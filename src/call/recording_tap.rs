@@ -157,6 +157,11 @@ impl TapChunks {
         self.full.recv().await
     }
 
+    /// The next chunk if one is waiting, without waiting (for a caller that drains in a loop).
+    pub fn try_next(&mut self) -> Option<Vec<u8>> {
+        self.full.try_recv().ok()
+    }
+
     /// Gives a chunk's buffer back to the tap.
     pub fn recycle(&self, mut buffer: Vec<u8>) {
         buffer.clear();
