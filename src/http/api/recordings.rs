@@ -5,6 +5,7 @@
 use axum::extract::{Path, State};
 use axum::http::header;
 use axum::response::IntoResponse;
+use utoipa::ToSchema;
 use utoipa_axum::{router::OpenApiRouter, routes};
 
 use super::auth::AccountKey;
@@ -13,6 +14,11 @@ use crate::telephony::recordings;
 
 /// The media type of a kept recording.
 pub const OGG_AUDIO: &str = "audio/ogg";
+
+/// An Ogg/Opus file, as bytes (documentation only: the body is the file itself).
+#[derive(ToSchema)]
+#[schema(value_type = String, format = Binary)]
+pub struct OggOpusFile(pub Vec<u8>);
 
 pub(super) fn routes() -> OpenApiRouter<ApiState> {
     OpenApiRouter::new().routes(routes!(get_call_recording))
@@ -23,7 +29,7 @@ pub(super) fn routes() -> OpenApiRouter<ApiState> {
     operation_id = "get_call_recording",
     params(("id" = String, Path, description = "The call's id")),
     responses((status = 200, description = "The recording (Ogg/Opus, 8 kHz stereo: left the caller, right the agent)",
-        content_type = "audio/ogg", body = Vec<u8>)))]
+        content_type = "audio/ogg", body = OggOpusFile)))]
 async fn get_call_recording(
     AccountKey(scope): AccountKey,
     State(state): State<ApiState>,
