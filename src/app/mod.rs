@@ -118,6 +118,7 @@ impl App {
         crate::manage::idempotency::start_purge(store.clone(), &workers);
         crate::manage::transcript_retention::start_purge(store.clone(), &workers);
         crate::telephony::redemptions::start_purge(store.clone(), &workers);
+        crate::telephony::recordings::start_purge(store.clone(), &workers);
         recovery::start(
             store.clone(),
             metrics.clone(),

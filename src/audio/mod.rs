@@ -12,6 +12,7 @@ pub mod decode;
 mod error;
 pub mod fixtures;
 pub mod format;
+pub mod ogg_opus;
 mod pcm;
 pub mod resample;
 pub mod transcode;

@@ -42,6 +42,8 @@ pub struct Attached<S: Socket> {
     pub closed: Option<Closed>,
     /// Whom the tools work for in this call.
     pub tool_context: ToolContext,
+    /// Where the call's audio is copied, when the call is recorded; `None` costs nothing.
+    pub recording: Option<super::recording_tap::RecordingTap>,
 }
 
 /// A socket's end, as the session hears of it.
@@ -414,6 +416,9 @@ impl<L: CallerLeg, C: Socket, A: Socket> Relay<'_, L, C, A> {
             Ok(attached) => {
                 self.agent = Some(attached.socket);
                 self.tool_context = attached.tool_context;
+                if let Some(tap) = attached.recording {
+                    self.session.record_to(tap);
+                }
                 let now = Instant::now();
                 self.session.on_agent_attached(now, attached.dropped);
                 // What each held message became, to count and time it once it is written.

@@ -8,6 +8,7 @@ pub mod event;
 pub mod leg;
 pub mod metrics;
 pub mod outbox;
+pub mod recording_tap;
 pub mod session;
 pub mod socket;
 pub mod tools;

@@ -8,6 +8,7 @@ use std::time::Instant;
 
 use super::event::{BadInput, Event, SessionStats, Transmit};
 use super::metrics::Direction;
+use super::recording_tap::RecordingTap;
 
 /// Output waiting for the driver, and the counters reported when the call ends.
 #[derive(Debug)]
@@ -20,6 +21,8 @@ pub struct Outbox {
     pub stats: SessionStats,
     /// The kinds of bad input already described (one bit per [`BadInput`]).
     reported: u32,
+    /// Where the call's audio is copied when the call is recorded.
+    pub(crate) tap: Option<RecordingTap>,
 }
 
 impl Default for Outbox {
@@ -30,6 +33,7 @@ impl Default for Outbox {
             released: VecDeque::new(),
             stats: SessionStats::default(),
             reported: 0,
+            tap: None,
         }
     }
 }
@@ -45,6 +49,30 @@ impl Outbox {
     #[inline]
     pub fn to_agent(&mut self, message: String) {
         self.transmits.push_back(Transmit::Agent(message));
+    }
+
+    /// A frame of the caller's μ-law, for the recording (if the call is recorded).
+    #[inline]
+    pub fn record_caller(&mut self, ulaw: &[u8]) {
+        if let Some(tap) = self.tap.as_mut() {
+            tap.caller(ulaw);
+        }
+    }
+
+    /// Agent audio sent to the caller as μ-law, for the recording.
+    #[inline]
+    pub fn record_agent(&mut self, ulaw: &[u8]) {
+        if let Some(tap) = self.tap.as_mut() {
+            tap.agent(ulaw);
+        }
+    }
+
+    /// The caller's side was told to clear its unplayed audio, for the recording.
+    #[inline]
+    pub fn record_clear(&mut self) {
+        if let Some(tap) = self.tap.as_mut() {
+            tap.clear();
+        }
     }
 
     #[inline]

@@ -27,6 +27,8 @@ pub struct Account {
     pub transcript_retention_days: Option<u32>,
     /// Card numbers, emails and phone numbers are replaced before a transcript is stored.
     pub redact_transcripts: bool,
+    /// Days its calls' recordings are kept; `None` keeps them.
+    pub recording_retention_days: Option<u32>,
 }
 
 #[derive(Debug, Clone)]
@@ -47,12 +49,14 @@ pub struct AccountChange {
     /// `Some(None)` keeps transcripts for good.
     pub transcript_retention_days: Option<Option<u32>>,
     pub redact_transcripts: Option<bool>,
+    /// `Some(None)` keeps recordings for good.
+    pub recording_retention_days: Option<Option<u32>>,
 }
 
 macro_rules! account_columns {
     () => {
         "id, name, plan, timezone, created_at, booking_url, record_calls, transcript_retention_days, \
-         redact_transcripts"
+         redact_transcripts, recording_retention_days"
     };
 }
 
@@ -68,6 +72,7 @@ impl Account {
             record_calls: row::flag(row, "record_calls")?,
             transcript_retention_days: row::opt_count::<u32>(row, "transcript_retention_days")?,
             redact_transcripts: row::flag(row, "redact_transcripts")?,
+            recording_retention_days: row::opt_count(row, "recording_retention_days")?,
         })
     }
 }
@@ -92,6 +97,7 @@ impl Store {
             record_calls: false,
             transcript_retention_days: None,
             redact_transcripts: false,
+            recording_retention_days: None,
         };
         sqlx::query(
             "INSERT INTO accounts (id, name, plan, timezone, created_at) VALUES ($1, $2, $3, $4, $5)",
@@ -165,9 +171,19 @@ impl Store {
         if let Some(redact) = change.redact_transcripts {
             account.redact_transcripts = redact;
         }
+        if let Some(days) = change.recording_retention_days {
+            if days == Some(0) {
+                return Err(StoreError::invalid(
+                    "recording_retention_days",
+                    "must be at least 1 day (or null to keep recordings)",
+                ));
+            }
+            account.recording_retention_days = days;
+        }
         sqlx::query(
             "UPDATE accounts SET name = $2, plan = $3, timezone = $4, booking_url = $5, \
-             record_calls = $6, transcript_retention_days = $7, redact_transcripts = $8 WHERE id = $1",
+             record_calls = $6, transcript_retention_days = $7, redact_transcripts = $8, \
+             recording_retention_days = $9 WHERE id = $1",
         )
         .bind(id.as_str())
         .bind(&account.name)
@@ -177,6 +193,7 @@ impl Store {
         .bind(i64::from(account.record_calls))
         .bind(account.transcript_retention_days.map(i64::from))
         .bind(i64::from(account.redact_transcripts))
+        .bind(account.recording_retention_days.map(i64::from))
         .execute(&self.pool)
         .await?;
         // The call path keeps each line's account (its booking page, its zone) with its agent.

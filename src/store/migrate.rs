@@ -107,6 +107,16 @@ const MIGRATIONS: &[(i64, &str, &str)] = &[
         "transcript settings",
         include_str!("../../migrations/0025_transcript_settings.sql"),
     ),
+    (
+        28,
+        "call recordings",
+        include_str!("../../migrations/0028_call_recordings.sql"),
+    ),
+    (
+        29,
+        "recording retention",
+        include_str!("../../migrations/0029_recording_retention.sql"),
+    ),
 ];
 
 /// (version, SQL) of the migrations whose SQLite text differs from the portable one in
@@ -116,6 +126,10 @@ const MIGRATIONS: &[(i64, &str, &str)] = &[
 const SQLITE_MIGRATIONS: &[(i64, &str)] = &[
     (7, include_str!("../../migrations/0007_agent_profile.sqlite.sql")),
     (17, include_str!("../../migrations/0017_call_routing.sqlite.sql")),
+    (
+        28,
+        include_str!("../../migrations/0028_call_recordings.sqlite.sql"),
+    ),
 ];
 
 fn migrator(backend: Backend) -> Migrator {

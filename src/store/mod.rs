@@ -22,6 +22,7 @@ mod call_events;
 mod call_log;
 mod call_outcome;
 mod call_progress;
+mod call_recordings;
 mod call_timeline;
 mod call_transcripts;
 mod calls;
@@ -71,6 +72,7 @@ pub use call_events::{CallEvent, CallEventKind, NewCallEvent};
 pub use call_log::CallFilter;
 pub use call_outcome::{CallOutcome, UnknownOutcome};
 pub use call_progress::CallProgress;
+pub use call_recordings::{CallRecording, NewCallRecording};
 pub use call_timeline::CallTimeline;
 pub use call_transcripts::{CallTurn, ToolTurn, TurnRole};
 pub use calls::{

@@ -20,6 +20,7 @@ use crate::wire::elevenlabs::InitiationClientData;
 use super::directory::Directory;
 use super::initiation::look_up_and_build;
 use super::metrics::{ErrorKind, Metrics};
+use super::recordings;
 use super::redemptions::{SharedRedemptionError, SharedRedemptions};
 use super::tokens::{StreamTokens, TokenError};
 
@@ -215,6 +216,12 @@ impl Attacher {
             dropped: warm.dropped,
             closed,
             tool_context,
+            // Only a call on an account that records calls has a tap; consent is checked at
+            // its end (see `recordings`).
+            recording: line
+                .account
+                .record_calls
+                .then(|| recordings::start(self.directory.store().clone(), started.call_sid.clone())),
         })
     }
 }

@@ -44,6 +44,7 @@ pub(crate) fn line() -> Line {
             record_calls: false,
             transcript_retention_days: None,
             redact_transcripts: false,
+            recording_retention_days: None,
         },
         hours: ActiveHours::new(false, "UTC", AfterHours::Voicemail, None, None, Vec::new()).unwrap(),
     }

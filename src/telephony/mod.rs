@@ -38,6 +38,8 @@ pub mod observers;
 pub mod outcome;
 pub mod reception;
 pub mod recorder;
+pub mod recording_mix;
+pub mod recordings;
 pub mod recovery;
 pub mod redact;
 pub mod redemptions;

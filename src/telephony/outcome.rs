@@ -75,7 +75,7 @@ pub struct Decision {
 /// A voicemail is written later by the voicemail's own callback.
 pub fn decide(tools: &[ToolUse<'_>], agent_connected: bool, ending: Ending) -> Decision {
     let succeeded = || tools.iter().filter(|tool| !tool.failed);
-    if let Some(created) = succeeded().filter(|tool| tool.name == CREATE_BOOKING).last() {
+    if let Some(created) = succeeded().rfind(|tool| tool.name == CREATE_BOOKING) {
         return Decision {
             outcome: CallOutcome::BookingCreated,
             booking: Some(BookingKey {
@@ -84,7 +84,7 @@ pub fn decide(tools: &[ToolUse<'_>], agent_connected: bool, ending: Ending) -> D
             }),
         };
     }
-    if let Some(changed) = succeeded().filter(|tool| tool.name == UPDATE_BOOKING).last() {
+    if let Some(changed) = succeeded().rfind(|tool| tool.name == UPDATE_BOOKING) {
         let cancelled = matches!(changed.arguments.get("cancel"), Some(Value::Bool(true)))
             || matches!(changed.arguments.get("cancel"), Some(Value::String(word)) if word.eq_ignore_ascii_case("true") || word.eq_ignore_ascii_case("yes"));
         let reference = changed

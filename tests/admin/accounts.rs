@@ -84,6 +84,27 @@ async fn an_account_is_made_with_a_working_key_then_listed_shown_and_changed() {
             (stored.name.as_str(), stored.plan.as_str()),
             ("Harbour Dental", "business")
         );
+
+        let kept = admin(
+            &store,
+            &[
+                "accounts",
+                "set",
+                &id,
+                "--recording-retention-days",
+                "30",
+                "--json",
+            ],
+        )
+        .await
+        .json();
+        assert_eq!(kept["recording_retention_days"], 30);
+        let forever = admin(&store, &["accounts", "set", &id, "--keep-recordings", "--json"])
+            .await
+            .json();
+        assert_eq!(forever["recording_retention_days"], serde_json::Value::Null);
+        let stored = store.account(&AccountId::from(id.clone())).await.unwrap();
+        assert_eq!(stored.recording_retention_days, None);
     })
     .await;
 }

@@ -8,7 +8,7 @@ use std::collections::BTreeMap;
 
 use reqwest::Method;
 use serde_json::{Value, json};
-use switchboard::store::{AccountId, AgentId, CallDirection, NewCallRecord};
+use switchboard::store::{AccountId, AgentId, CallDirection, NewCallRecord, NewCallRecording};
 
 use crate::business::{Business, business};
 use crate::support::{TestApi, on_each_backend};
@@ -122,6 +122,17 @@ async fn populate(api: &TestApi, a: &Business) -> Rows {
         .await
         .unwrap()
         .expect("a new call");
+    // The call's recording: B's key must not get it at `/calls/{id}/recording`.
+    store
+        .save_call_recording(&NewCallRecording {
+            call_id: call.id.clone(),
+            account_id: call.account_id.clone(),
+            duration_ms: 20,
+            audio: b"OggS recording".to_vec(),
+            created_at: jiff::Timestamp::now(),
+        })
+        .await
+        .unwrap();
     let menu = "+14155550900".to_owned();
     api.put(
         &format!("/menus/{menu}"),

@@ -24,5 +24,6 @@ mod provisioning;
 #[path = "../sdk/python.rs"]
 #[allow(dead_code)] // the SDK checks' finders are used by the sdk binary
 mod python;
+mod recordings;
 mod support;
 mod transfer;

@@ -18,6 +18,7 @@ mod menu;
 mod output;
 mod prewarm;
 mod reception;
+mod recording;
 mod replays;
 mod routing;
 mod serve_cli;

@@ -155,6 +155,7 @@ impl Attach for TestAttach {
         })?;
         let received = Instant::now().checked_sub(HELD_FOR).unwrap_or_else(Instant::now);
         Ok(Attached {
+            recording: None,
             socket,
             held: std::mem::take(&mut self.held)
                 .into_iter()

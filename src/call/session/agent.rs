@@ -167,6 +167,7 @@ impl AgentSide {
     #[inline]
     fn relay_caller_audio(&mut self, payload: &str, out: &mut Outbox) {
         out.stats.caller_frames += 1;
+        out.record_caller(&self.scratch);
         if self.passthrough {
             out.to_agent(elevenlabs::user_audio_chunk_json_b64(payload));
             return;
@@ -226,11 +227,13 @@ impl AgentSide {
         }
         let sent = if self.passthrough {
             leg.play_base64(payload, self.scratch.len(), out);
+            out.record_agent(&self.scratch);
             self.scratch.len()
         } else {
             self.converted.clear();
             transcoder.agent_to_caller(&self.scratch, &mut self.converted);
             leg.play(&self.converted, out);
+            out.record_agent(&self.converted);
             self.converted.len()
         };
         out.stats.agent_chunks += 1;
@@ -261,6 +264,7 @@ impl AgentSide {
             transcoder.flush_agent_to_caller(&mut self.converted);
             if !self.converted.is_empty() {
                 leg.play(&self.converted, out);
+                out.record_agent(&self.converted);
                 out.stats.agent_bytes += self.converted.len() as u64;
             }
         }
@@ -277,6 +281,7 @@ impl AgentSide {
         let cut = self.interrupted_up_to.map_or(event_id, |c| c.max(event_id));
         self.interrupted_up_to = Some(cut);
         leg.clear(out);
+        out.record_clear();
         self.burst_open = false;
         if let Some(transcoder) = self.transcoder.as_mut() {
             transcoder.reset_agent_to_caller();

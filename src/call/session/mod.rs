@@ -120,6 +120,12 @@ impl<L: CallerLeg> Session<L> {
         }
     }
 
+    /// Copies the call's audio from now on into `tap`: the caller's frames and the agent's
+    /// audio as the caller is sent it, and each barge-in's clear.
+    pub fn record_to(&mut self, tap: crate::call::recording_tap::RecordingTap) {
+        self.out.tap = Some(tap);
+    }
+
     // -----------------------------------------------------------------------------------------
     // Inputs
     // -----------------------------------------------------------------------------------------

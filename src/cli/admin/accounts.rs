@@ -38,10 +38,11 @@ pub enum AccountsCommand {
         id: String,
     },
     /// Renames an account, moves it to another plan or time zone, or sets its booking page,
-    /// call recording, or transcript retention and redaction.
+    /// call recording, transcript retention and redaction, or recording retention.
     #[command(group(clap::ArgGroup::new("change").required(true).multiple(true)
         .args(["name", "plan", "timezone", "booking_url", "no_booking_url", "record_calls",
-               "transcript_retention_days", "keep_transcripts", "redact_transcripts"])))]
+               "transcript_retention_days", "keep_transcripts", "redact_transcripts",
+               "recording_retention_days", "keep_recordings"])))]
     Set {
         /// The account's id.
         id: String,
@@ -69,6 +70,12 @@ pub enum AccountsCommand {
         /// Whether card numbers, emails and phone numbers are replaced in stored transcripts.
         #[arg(long, value_name = "true|false")]
         redact_transcripts: Option<bool>,
+        /// Days a call's recording is kept (at least 1).
+        #[arg(long, value_name = "DAYS", conflicts_with = "keep_recordings")]
+        recording_retention_days: Option<u32>,
+        /// Keeps recordings for good (no retention).
+        #[arg(long)]
+        keep_recordings: bool,
     },
 }
 
@@ -154,6 +161,8 @@ pub async fn run(command: AccountsCommand, accounts: &Accounts, out: Output) -> 
             transcript_retention_days,
             keep_transcripts,
             redact_transcripts,
+            recording_retention_days,
+            keep_recordings,
         } => {
             let booking_url = match (booking_url, no_booking_url) {
                 (Some(url), _) => Some(Some(url)),
@@ -172,6 +181,11 @@ pub async fn run(command: AccountsCommand, accounts: &Accounts, out: Output) -> 
                     (None, false) => None,
                 },
                 redact_transcripts,
+                recording_retention_days: match (recording_retention_days, keep_recordings) {
+                    (Some(days), _) => Some(Some(days)),
+                    (None, true) => Some(None),
+                    (None, false) => None,
+                },
             };
             let account = AccountBody::from(accounts.update(&AccountId::from(id), change).await.or_flag()?);
             out.emit(&account, |account| fields(&account_pairs(account)))
@@ -196,5 +210,11 @@ fn account_pairs(account: &AccountBody) -> Vec<(&'static str, String)> {
                 .unwrap_or_default(),
         ),
         ("redact_transcripts", account.redact_transcripts.to_string()),
+        (
+            "recording_retention_days",
+            account
+                .recording_retention_days
+                .map_or_else(String::new, |days| days.to_string()),
+        ),
     ]
 }

@@ -42,6 +42,8 @@ pub struct AccountBody {
     /// Whether card numbers, emails and phone numbers are replaced by `[card]`, `[email]` and
     /// `[phone]` before a call's transcript is stored.
     pub redact_transcripts: bool,
+    /// Days a call's recording is kept; null keeps recordings.
+    pub recording_retention_days: Option<u32>,
 }
 
 impl From<Account> for AccountBody {
@@ -56,6 +58,7 @@ impl From<Account> for AccountBody {
             record_calls: account.record_calls,
             transcript_retention_days: account.transcript_retention_days,
             redact_transcripts: account.redact_transcripts,
+            recording_retention_days: account.recording_retention_days,
         }
     }
 }
@@ -137,6 +140,10 @@ pub struct AccountPatch {
     pub transcript_retention_days: Option<Option<u32>>,
     /// Replace card numbers, emails and phone numbers in transcripts before they are stored.
     pub redact_transcripts: Option<bool>,
+    /// Days a call's recording is kept, at least 1; null keeps recordings.
+    #[serde(default, deserialize_with = "nullable")]
+    #[schema(value_type = Option<u32>, minimum = 1)]
+    pub recording_retention_days: Option<Option<u32>>,
 }
 
 /// Changes a business makes to its own account; a field left out stays as it is.
@@ -156,6 +163,10 @@ pub struct OwnAccountPatch {
     pub transcript_retention_days: Option<Option<u32>>,
     /// Replace card numbers, emails and phone numbers in transcripts before they are stored.
     pub redact_transcripts: Option<bool>,
+    /// Days a call's recording is kept, at least 1; null keeps recordings.
+    #[serde(default, deserialize_with = "nullable")]
+    #[schema(value_type = Option<u32>, minimum = 1)]
+    pub recording_retention_days: Option<Option<u32>>,
 }
 
 pub(super) fn routes() -> OpenApiRouter<ApiState> {
@@ -233,6 +244,7 @@ async fn update_account(
         record_calls: patch.record_calls,
         transcript_retention_days: patch.transcript_retention_days,
         redact_transcripts: patch.redact_transcripts,
+        recording_retention_days: patch.recording_retention_days,
     };
     Ok(Json(
         state.accounts.update(&AccountId::from(id), change).await?.into(),
@@ -266,6 +278,7 @@ async fn update_own_account(
         record_calls: patch.record_calls,
         transcript_retention_days: patch.transcript_retention_days,
         redact_transcripts: patch.redact_transcripts,
+        recording_retention_days: patch.recording_retention_days,
         ..AccountChange::default()
     };
     Ok(Json(

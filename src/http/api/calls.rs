@@ -12,6 +12,7 @@ use super::auth::AccountKey;
 use super::{ApiQuery, ApiResult, ApiState, ListQuery, Listed, rfc3339};
 use crate::manage::calls::{self, CallDetail, CallQuery, CostEstimate};
 use crate::store::{CallDirection, CallEvent, CallRecord, CallTurn};
+use crate::telephony::recordings;
 
 #[derive(Debug, Serialize, ToSchema)]
 pub struct CallBody {
@@ -156,6 +157,8 @@ pub struct CallDetailBody {
     pub transcript: Vec<TurnBody>,
     pub tool_calls: Vec<ToolCallBody>,
     pub cost_estimate: CostEstimateBody,
+    /// Whether the call has a recording, at `/calls/{id}/recording`.
+    pub has_recording: bool,
 }
 
 impl From<CallDetail> for CallDetailBody {
@@ -191,6 +194,7 @@ impl From<CallDetail> for CallDetailBody {
             transcript,
             tool_calls,
             cost_estimate: detail.cost.into(),
+            has_recording: false,
         }
     }
 }
@@ -258,5 +262,9 @@ async fn get_call(
     Path(id): Path<String>,
 ) -> ApiResult<Json<CallDetailBody>> {
     let detail = calls::get(&state.store, &scope, &id, state.price_per_minute_usd).await?;
-    Ok(Json(detail.into()))
+    let has_recording = recordings::exists(&state.store, &scope, &id).await?;
+    Ok(Json(CallDetailBody {
+        has_recording,
+        ..detail.into()
+    }))
 }

@@ -28,6 +28,7 @@ pub mod menus;
 pub mod page;
 pub mod phone;
 pub mod plans;
+pub mod recordings;
 pub mod schedules;
 pub mod usage;
 
@@ -134,6 +135,7 @@ fn documented() -> OpenApiRouter<ApiState> {
         .merge(analytics::routes())
         .merge(menus::routes())
         .merge(phone::routes())
+        .merge(recordings::routes())
 }
 
 /// The OpenAPI document of the API.
