@@ -75,7 +75,7 @@ pub struct Decision {
 /// A voicemail is written later by the voicemail's own callback.
 pub fn decide(tools: &[ToolUse<'_>], agent_connected: bool, ending: Ending) -> Decision {
     let succeeded = || tools.iter().filter(|tool| !tool.failed);
-    if let Some(created) = succeeded().filter(|tool| tool.name == CREATE_BOOKING).last() {
+    if let Some(created) = succeeded().rfind(|tool| tool.name == CREATE_BOOKING) {
         return Decision {
             outcome: CallOutcome::BookingCreated,
             booking: Some(BookingKey {
@@ -84,9 +84,8 @@ pub fn decide(tools: &[ToolUse<'_>], agent_connected: bool, ending: Ending) -> D
             }),
         };
     }
-    if let Some(changed) = succeeded().filter(|tool| tool.name == UPDATE_BOOKING).last() {
-        let cancelled = matches!(changed.arguments.get("cancel"), Some(Value::Bool(true)))
-            || matches!(changed.arguments.get("cancel"), Some(Value::String(word)) if word.eq_ignore_ascii_case("true") || word.eq_ignore_ascii_case("yes"));
+    if let Some(changed) = succeeded().rfind(|tool| tool.name == UPDATE_BOOKING) {
+        let cancelled = is_cancellation(changed.arguments);
         let reference = changed
             .arguments
             .get("booking_id")
@@ -113,6 +112,16 @@ pub fn decide(tools: &[ToolUse<'_>], agent_connected: bool, ending: Ending) -> D
     Decision {
         outcome,
         booking: None,
+    }
+}
+
+/// Whether `update_booking`'s arguments cancel the booking (`cancel: true`, or "true"/"yes"
+/// as text, which the tool takes too).
+pub fn is_cancellation(arguments: &Value) -> bool {
+    match arguments.get("cancel") {
+        Some(Value::Bool(cancel)) => *cancel,
+        Some(Value::String(word)) => word.eq_ignore_ascii_case("true") || word.eq_ignore_ascii_case("yes"),
+        _ => false,
     }
 }
 
