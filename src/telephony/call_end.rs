@@ -230,10 +230,8 @@ pub fn summary(outcome: CallOutcome, turns: &[CallTurn], booking: Option<&Bookin
             line
         }
         CallOutcome::BookingChanged => {
-            let cancelled = succeeded("update_booking").is_some_and(|call| {
-                matches!(call.arguments.get("cancel"), Some(Value::Bool(true)))
-                    || matches!(call.arguments.get("cancel"), Some(Value::String(word)) if word.eq_ignore_ascii_case("true") || word.eq_ignore_ascii_case("yes"))
-            });
+            let cancelled =
+                succeeded("update_booking").is_some_and(|call| outcome::is_cancellation(&call.arguments));
             let verb = if cancelled { "Cancelled" } else { "Moved" };
             match reference {
                 Some(reference) => format!("{verb} booking {reference}"),

@@ -85,8 +85,7 @@ pub fn decide(tools: &[ToolUse<'_>], agent_connected: bool, ending: Ending) -> D
         };
     }
     if let Some(changed) = succeeded().rfind(|tool| tool.name == UPDATE_BOOKING) {
-        let cancelled = matches!(changed.arguments.get("cancel"), Some(Value::Bool(true)))
-            || matches!(changed.arguments.get("cancel"), Some(Value::String(word)) if word.eq_ignore_ascii_case("true") || word.eq_ignore_ascii_case("yes"));
+        let cancelled = is_cancellation(changed.arguments);
         let reference = changed
             .arguments
             .get("booking_id")
@@ -113,6 +112,16 @@ pub fn decide(tools: &[ToolUse<'_>], agent_connected: bool, ending: Ending) -> D
     Decision {
         outcome,
         booking: None,
+    }
+}
+
+/// Whether `update_booking`'s arguments cancel the booking (`cancel: true`, or "true"/"yes"
+/// as text, which the tool takes too).
+pub fn is_cancellation(arguments: &Value) -> bool {
+    match arguments.get("cancel") {
+        Some(Value::Bool(cancel)) => *cancel,
+        Some(Value::String(word)) => word.eq_ignore_ascii_case("true") || word.eq_ignore_ascii_case("yes"),
+        _ => false,
     }
 }
 
