@@ -57,6 +57,17 @@ pub async fn get(store: &Store, scope: &Scope, id: &str) -> ManageResult<CallTim
     Ok(store.call_timeline(&scope.account_id, &CallId::from(id)).await?)
 }
 
+/// What ElevenLabs reported after the call's conversation, when it has reported.
+pub async fn analysis(
+    store: &Store,
+    timeline: &CallTimeline,
+) -> ManageResult<Option<crate::store::PostCallAnalysis>> {
+    match timeline.call.conversation_id.as_deref() {
+        Some(conversation_id) => Ok(store.post_call_analysis(conversation_id).await?),
+        None => Ok(None),
+    }
+}
+
 fn direction(text: &str) -> ManageResult<CallDirection> {
     match text.trim() {
         "inbound" => Ok(CallDirection::Inbound),

@@ -97,6 +97,11 @@ const MIGRATIONS: &[(i64, &str, &str)] = &[
         "call outcome",
         include_str!("../../migrations/0023_call_outcome.sql"),
     ),
+    (
+        26,
+        "post-call analyses",
+        include_str!("../../migrations/0026_post_call_analyses.sql"),
+    ),
 ];
 
 /// (version, SQL) of the migrations whose SQLite text differs from the portable one in

@@ -34,6 +34,7 @@ mod menu_calls;
 pub mod metrics;
 pub mod minute_pool;
 pub mod observers;
+pub mod post_call;
 pub mod reception;
 pub mod recorder;
 pub mod recovery;

@@ -11,7 +11,7 @@ use utoipa_axum::{router::OpenApiRouter, routes};
 use super::auth::AccountKey;
 use super::{ApiQuery, ApiResult, ApiState, ListQuery, Listed, rfc3339};
 use crate::manage::calls::{self, CallQuery};
-use crate::store::{CallDirection, CallEvent, CallRecord, CallTimeline};
+use crate::store::{CallDirection, CallEvent, CallRecord, CallTimeline, PostCallAnalysis};
 
 #[derive(Debug, Serialize, ToSchema)]
 pub struct CallBody {
@@ -100,6 +100,43 @@ impl From<CallEvent> for CallEventBody {
 pub struct CallDetailBody {
     pub call: CallBody,
     pub events: Vec<CallEventBody>,
+    /// What ElevenLabs reported after the conversation; null until it has.
+    pub analysis: Option<CallAnalysisBody>,
+}
+
+/// ElevenLabs' post-call analysis of a call's conversation.
+#[derive(Debug, Serialize, ToSchema)]
+pub struct CallAnalysisBody {
+    pub conversation_id: String,
+    /// `success`, `failure` or `unknown`.
+    pub call_successful: Option<String>,
+    pub transcript_summary: Option<String>,
+    pub call_summary_title: Option<String>,
+    /// Per criterion id, as ElevenLabs sent it.
+    #[schema(value_type = Object)]
+    pub evaluation_criteria_results: serde_json::Value,
+    /// Per data collection id, as ElevenLabs sent it.
+    #[schema(value_type = Object)]
+    pub data_collection_results: serde_json::Value,
+    /// ElevenLabs' length of the conversation.
+    pub call_duration_secs: Option<i64>,
+    /// ElevenLabs' cost, in credits.
+    pub cost: Option<i64>,
+}
+
+impl From<PostCallAnalysis> for CallAnalysisBody {
+    fn from(analysis: PostCallAnalysis) -> CallAnalysisBody {
+        CallAnalysisBody {
+            conversation_id: analysis.conversation_id,
+            call_successful: analysis.call_successful,
+            transcript_summary: analysis.transcript_summary,
+            call_summary_title: analysis.call_summary_title,
+            evaluation_criteria_results: analysis.evaluation_criteria_results,
+            data_collection_results: analysis.data_collection_results,
+            call_duration_secs: analysis.call_duration_secs,
+            cost: analysis.cost,
+        }
+    }
 }
 
 impl From<CallTimeline> for CallDetailBody {
@@ -107,6 +144,7 @@ impl From<CallTimeline> for CallDetailBody {
         CallDetailBody {
             call: timeline.call.into(),
             events: timeline.events.into_iter().map(CallEventBody::from).collect(),
+            analysis: None,
         }
     }
 }
@@ -173,5 +211,9 @@ async fn get_call(
     State(state): State<ApiState>,
     Path(id): Path<String>,
 ) -> ApiResult<Json<CallDetailBody>> {
-    Ok(Json(calls::get(&state.store, &scope, &id).await?.into()))
+    let timeline = calls::get(&state.store, &scope, &id).await?;
+    let analysis = calls::analysis(&state.store, &timeline).await?;
+    let mut body = CallDetailBody::from(timeline);
+    body.analysis = analysis.map(CallAnalysisBody::from);
+    Ok(Json(body))
 }
