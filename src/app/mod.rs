@@ -20,7 +20,7 @@ use crate::provision::{Provisioner, Undoers, number_holds};
 use crate::call::SessionConfig;
 use crate::call::driver::DriverDeps;
 use crate::config::{Config, DatabaseConfig};
-use crate::http::{self, OpsState, StreamState, ToolsState, TwilioAuth, TwilioState};
+use crate::http::{self, ElevenLabsWebhookState, OpsState, StreamState, ToolsState, TwilioAuth, TwilioState};
 use crate::shutdown::Shutdown;
 use crate::store::{Store, StoreOptions};
 use crate::telephony::{
@@ -88,6 +88,7 @@ pub struct AppState {
     stream: StreamState,
     tools: ToolsState,
     ops: OpsState,
+    elevenlabs_webhook: ElevenLabsWebhookState,
 }
 
 impl App {
@@ -227,6 +228,16 @@ impl App {
                 store: self.store.clone(),
                 metrics: self.metrics.clone(),
                 connections: self.connections.clone(),
+            },
+            elevenlabs_webhook: ElevenLabsWebhookState {
+                webhooks: crate::telephony::post_call::PostCallWebhooks::new(
+                    self.store.clone(),
+                    self.config
+                        .elevenlabs
+                        .webhook_secret
+                        .iter()
+                        .map(|s| s.expose().to_owned()),
+                ),
             },
         };
         http::router()

@@ -22,6 +22,7 @@
 //! | `TWILIO_API_BASE` | `twilio.api_base` | `https://api.twilio.com` |
 //! | `ELEVENLABS_API_KEY` | `elevenlabs.api_key` | none (public agents only) |
 //! | `ELEVENLABS_API_BASE` | `elevenlabs.api_base` | `https://api.elevenlabs.io` |
+//! | `ELEVENLABS_WEBHOOK_SECRET` | `elevenlabs.webhook_secret` | none (post-call webhooks refused) |
 //! | `ELEVENLABS_PROVISION_AGENTS`, … | `elevenlabs.provision_agents`, … | see `elevenlabs` |
 //! | `SWITCHBOARD_HTTP_MAX_CONNECTIONS` | `http.max_connections` | 0: from the file-descriptor limit |
 //! | `SWITCHBOARD_HTTP_MAX_CONNECTIONS_PER_ADDRESS` | `http.max_connections_per_address` | 0: none (set it when clients connect directly) |
@@ -129,6 +130,8 @@ pub struct ElevenLabsConfig {
     pub api_base: String,
     /// Whether and how agents are provisioned at ElevenLabs.
     pub provisioning: AgentProvisioning,
+    /// The secret of a post-call webhook set up by hand (`ELEVENLABS_WEBHOOK_SECRET`).
+    pub webhook_secret: Option<Secret>,
 }
 
 /// Per-call behaviour.
@@ -173,6 +176,7 @@ struct FileElevenLabs {
     bursting: Option<bool>,
     record_voice: Option<bool>,
     retention_days: Option<i32>,
+    webhook_secret: Option<Secret>,
 }
 
 impl Config {
@@ -262,6 +266,10 @@ impl Config {
                 .trim_end_matches('/')
                 .to_owned(),
             provisioning,
+            webhook_secret: env("ELEVENLABS_WEBHOOK_SECRET")
+                .filter(|secret| !secret.is_empty())
+                .map(Secret)
+                .or(file.elevenlabs.webhook_secret),
         };
         let http = file.http.with_env(&env)?;
         let mut call = file.call;

@@ -11,10 +11,12 @@
 //! | `POST /twilio/connect-action` | the stream ended: hang up or fall back |
 //! | `POST /twilio/voicemail` | a fallback voicemail was recorded |
 //! | `POST /twilio/call-status` | the number's status callback: the call's final length |
+//! | `POST /webhooks/elevenlabs` | ElevenLabs' signed post-call webhooks, merged per conversation (`telephony::post_call`) |
 //! | `POST /tools/{name}` | the booking tools, for ElevenLabs webhook (server) tools |
 //! | `GET /healthz`, `/readyz`, `/metrics` | operations |
 
 pub mod api;
+pub mod elevenlabs_webhook;
 pub mod error;
 pub mod ops;
 pub mod render;
@@ -26,6 +28,7 @@ pub mod twilio;
 use axum::Router;
 use axum::extract::FromRef;
 
+pub use elevenlabs_webhook::ElevenLabsWebhookState;
 pub use ops::OpsState;
 pub use signed::TwilioAuth;
 pub use stream::StreamState;
@@ -41,10 +44,12 @@ where
     StreamState: FromRef<S>,
     ToolsState: FromRef<S>,
     OpsState: FromRef<S>,
+    ElevenLabsWebhookState: FromRef<S>,
 {
     Router::new()
         .merge(twilio::routes())
         .merge(stream::routes())
         .merge(tools::routes())
         .merge(ops::routes())
+        .merge(elevenlabs_webhook::routes())
 }

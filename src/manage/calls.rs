@@ -102,6 +102,17 @@ pub async fn get(store: &Store, scope: &Scope, id: &str, per_minute_usd: f64) ->
     })
 }
 
+/// What ElevenLabs reported after the call's conversation, when it has reported.
+pub async fn analysis(
+    store: &Store,
+    timeline: &CallTimeline,
+) -> ManageResult<Option<crate::store::PostCallAnalysis>> {
+    match timeline.call.conversation_id.as_deref() {
+        Some(conversation_id) => Ok(store.post_call_analysis(conversation_id).await?),
+        None => Ok(None),
+    }
+}
+
 fn direction(text: &str) -> ManageResult<CallDirection> {
     match text.trim() {
         "inbound" => Ok(CallDirection::Inbound),

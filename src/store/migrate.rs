@@ -108,6 +108,11 @@ const MIGRATIONS: &[(i64, &str, &str)] = &[
         include_str!("../../migrations/0025_transcript_settings.sql"),
     ),
     (
+        26,
+        "post-call analyses",
+        include_str!("../../migrations/0026_post_call_analyses.sql"),
+    ),
+    (
         28,
         "call recordings",
         include_str!("../../migrations/0028_call_recordings.sql"),

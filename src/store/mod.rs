@@ -44,6 +44,7 @@ mod number_holds;
 mod opening_ranges;
 mod page;
 mod plans;
+mod post_call;
 mod provisioning;
 #[cfg(test)]
 mod query_plans;
@@ -100,6 +101,7 @@ pub use opening_ranges::{
 };
 pub use page::{DEFAULT_PAGE_LIMIT, MAX_PAGE_LIMIT, Page, PageRequest};
 pub use plans::{Plan, PlanChange};
+pub use post_call::PostCallAnalysis;
 pub use provisioning::{ProvisioningRun, ProvisioningStep, RunState, StepState};
 pub use schedule::{Blackout, DateOverride};
 pub use transfers::TransferRequest;

@@ -36,6 +36,7 @@ pub mod metrics;
 pub mod minute_pool;
 pub mod observers;
 pub mod outcome;
+pub mod post_call;
 pub mod reception;
 pub mod recorder;
 pub mod recording_mix;

@@ -19,6 +19,7 @@ mod openapi;
 mod phone;
 mod phone_failures;
 mod phone_support;
+mod post_call_webhooks;
 mod provisioned_call;
 mod provisioning;
 #[path = "../sdk/python.rs"]

@@ -11,7 +11,7 @@ use utoipa_axum::{router::OpenApiRouter, routes};
 use super::auth::AccountKey;
 use super::{ApiQuery, ApiResult, ApiState, ListQuery, Listed, rfc3339};
 use crate::manage::calls::{self, CallDetail, CallQuery, CostEstimate};
-use crate::store::{CallDirection, CallEvent, CallRecord, CallTurn};
+use crate::store::{CallDirection, CallEvent, CallRecord, CallTurn, PostCallAnalysis};
 use crate::telephony::recordings;
 
 #[derive(Debug, Serialize, ToSchema)]
@@ -159,6 +159,43 @@ pub struct CallDetailBody {
     pub cost_estimate: CostEstimateBody,
     /// Whether the call has a recording, at `/calls/{id}/recording`.
     pub has_recording: bool,
+    /// What ElevenLabs reported after the conversation; null until it has.
+    pub analysis: Option<CallAnalysisBody>,
+}
+
+/// ElevenLabs' post-call analysis of a call's conversation.
+#[derive(Debug, Serialize, ToSchema)]
+pub struct CallAnalysisBody {
+    pub conversation_id: String,
+    /// `success`, `failure` or `unknown`.
+    pub call_successful: Option<String>,
+    pub transcript_summary: Option<String>,
+    pub call_summary_title: Option<String>,
+    /// Per criterion id, as ElevenLabs sent it.
+    #[schema(value_type = Object)]
+    pub evaluation_criteria_results: serde_json::Value,
+    /// Per data collection id, as ElevenLabs sent it.
+    #[schema(value_type = Object)]
+    pub data_collection_results: serde_json::Value,
+    /// ElevenLabs' length of the conversation.
+    pub call_duration_secs: Option<i64>,
+    /// ElevenLabs' cost, in credits.
+    pub cost: Option<i64>,
+}
+
+impl From<PostCallAnalysis> for CallAnalysisBody {
+    fn from(analysis: PostCallAnalysis) -> CallAnalysisBody {
+        CallAnalysisBody {
+            conversation_id: analysis.conversation_id,
+            call_successful: analysis.call_successful,
+            transcript_summary: analysis.transcript_summary,
+            call_summary_title: analysis.call_summary_title,
+            evaluation_criteria_results: analysis.evaluation_criteria_results,
+            data_collection_results: analysis.data_collection_results,
+            call_duration_secs: analysis.call_duration_secs,
+            cost: analysis.cost,
+        }
+    }
 }
 
 impl From<CallDetail> for CallDetailBody {
@@ -195,6 +232,7 @@ impl From<CallDetail> for CallDetailBody {
             tool_calls,
             cost_estimate: detail.cost.into(),
             has_recording: false,
+            analysis: None,
         }
     }
 }
@@ -263,8 +301,10 @@ async fn get_call(
 ) -> ApiResult<Json<CallDetailBody>> {
     let detail = calls::get(&state.store, &scope, &id, state.price_per_minute_usd).await?;
     let has_recording = recordings::exists(&state.store, &scope, &id).await?;
+    let analysis = calls::analysis(&state.store, &detail.timeline).await?;
     Ok(Json(CallDetailBody {
         has_recording,
+        analysis: analysis.map(CallAnalysisBody::from),
         ..detail.into()
     }))
 }

@@ -15,6 +15,8 @@ mod from_agent;
 #[cfg(test)]
 mod tests;
 mod to_agent;
+pub mod webhook;
+pub mod webhook_signature;
 
 pub use from_agent::*;
 pub use to_agent::*;

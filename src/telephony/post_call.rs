@@ -1,0 +1,147 @@
+//! ElevenLabs' post-call reports: a signed webhook body is checked, parsed and merged into
+//! the store's per-conversation analysis, which a call's API body joins by its
+//! `conversation_id`. The first report wins; a redelivery is answered the same and changes
+//! nothing.
+//!
+//! `post_call_audio` is not stored: each one is dropped with a log line. A
+//! `call_initiation_failure` (only sent for calls ElevenLabs places itself) is logged.
+
+use std::sync::Arc;
+
+use crate::store::{PostCallAnalysis, Store, StoreError};
+use crate::wire::elevenlabs::webhook::{ConversationReport, WebhookEvent};
+use crate::wire::elevenlabs::webhook_signature::{self, SignatureError};
+
+/// What became of a webhook body that passed its signature.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub enum Received {
+    /// A conversation's analysis was stored.
+    Merged,
+    /// The conversation's analysis was already stored: nothing changed.
+    AlreadyMerged,
+    /// Accepted and logged, nothing stored (audio, an initiation failure, an unknown type).
+    Logged,
+}
+
+/// Why a webhook body was refused.
+#[derive(Debug, thiserror::Error)]
+pub enum PostCallError {
+    #[error("{0}")]
+    Signature(#[from] SignatureError),
+    #[error("the webhook body is not a valid ElevenLabs event: {0}")]
+    Malformed(String),
+    #[error(transparent)]
+    Store(#[from] StoreError),
+}
+
+/// Receives ElevenLabs' post-call webhooks with the secrets they may be signed with.
+#[derive(Clone)]
+pub struct PostCallWebhooks {
+    store: Store,
+    secrets: Arc<Vec<Vec<u8>>>,
+}
+
+impl std::fmt::Debug for PostCallWebhooks {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        // The secrets are never printed.
+        f.debug_struct("PostCallWebhooks")
+            .field("secrets", &self.secrets.len())
+            .finish()
+    }
+}
+
+impl PostCallWebhooks {
+    /// `secrets`: every secret a delivery may be signed with; blank ones are ignored, and
+    /// with none every delivery is refused.
+    pub fn new(store: Store, secrets: impl IntoIterator<Item = String>) -> Self {
+        let secrets = secrets
+            .into_iter()
+            .filter(|secret| !secret.trim().is_empty())
+            .map(String::into_bytes)
+            .collect();
+        PostCallWebhooks {
+            store,
+            secrets: Arc::new(secrets),
+        }
+    }
+
+    /// Checks `signature` (the `ElevenLabs-Signature` header) over the raw `body` at `now`
+    /// (unix seconds) before reading anything of the body, then merges it.
+    pub async fn receive(
+        &self,
+        signature: Option<&str>,
+        body: &[u8],
+        now: i64,
+    ) -> Result<Received, PostCallError> {
+        let secrets: Vec<&[u8]> = self.secrets.iter().map(Vec::as_slice).collect();
+        webhook_signature::verify(&secrets, signature, body, now)?;
+        let event = WebhookEvent::parse(body).map_err(|error| PostCallError::Malformed(error.to_string()))?;
+        match event {
+            WebhookEvent::PostCallTranscription {
+                event_timestamp,
+                data,
+            } => self.merge(&data, event_timestamp).await,
+            WebhookEvent::PostCallAudio { data, .. } => {
+                tracing::info!(
+                    conversation_id = %data.conversation_id,
+                    audio_base64_bytes = data.full_audio.len(),
+                    "post-call audio dropped: switchboard does not keep ElevenLabs' audio"
+                );
+                Ok(Received::Logged)
+            }
+            WebhookEvent::CallInitiationFailure { data, .. } => {
+                tracing::warn!(
+                    conversation_id = data.conversation_id.as_deref().unwrap_or(""),
+                    agent_id = data.agent_id.as_deref().unwrap_or(""),
+                    reason = data.failure_reason.as_deref().unwrap_or("unknown"),
+                    "ElevenLabs could not start a call"
+                );
+                Ok(Received::Logged)
+            }
+            WebhookEvent::Unknown { kind } => {
+                tracing::info!(%kind, "ElevenLabs webhook of an unknown type ignored");
+                Ok(Received::Logged)
+            }
+        }
+    }
+
+    /// Merges a conversation's report (from the webhook or from the conversation API).
+    pub async fn merge(
+        &self,
+        report: &ConversationReport,
+        event_timestamp: i64,
+    ) -> Result<Received, PostCallError> {
+        let analysis = analysis_of(report, event_timestamp);
+        let new = self.store.record_post_call_analysis(&analysis).await?;
+        tracing::info!(conversation_id = %report.conversation_id, new, "post-call analysis received");
+        Ok(if new {
+            Received::Merged
+        } else {
+            Received::AlreadyMerged
+        })
+    }
+}
+
+/// The stored analysis of a conversation's report.
+pub fn analysis_of(report: &ConversationReport, event_timestamp: i64) -> PostCallAnalysis {
+    let analysis = report.analysis.as_ref();
+    let metadata = report.metadata.as_ref();
+    let object = |value: Option<&serde_json::Value>| {
+        value
+            .filter(|value| value.is_object())
+            .cloned()
+            .unwrap_or_else(|| serde_json::json!({}))
+    };
+    PostCallAnalysis {
+        conversation_id: report.conversation_id.clone(),
+        agent_id: report.agent_id.clone(),
+        call_successful: analysis.and_then(|a| a.call_successful.clone()),
+        transcript_summary: analysis.and_then(|a| a.transcript_summary.clone()),
+        call_summary_title: analysis.and_then(|a| a.call_summary_title.clone()),
+        evaluation_criteria_results: object(analysis.and_then(|a| a.evaluation_criteria_results.as_ref())),
+        data_collection_results: object(analysis.and_then(|a| a.data_collection_results.as_ref())),
+        call_duration_secs: metadata.and_then(|m| m.call_duration_secs),
+        cost: metadata.and_then(|m| m.cost),
+        event_timestamp,
+    }
+}
