@@ -15,4 +15,5 @@ mod metering;
 mod numbers;
 mod records;
 mod setup;
+mod sms;
 mod transfers;
