@@ -4,15 +4,17 @@
 //! Below `app`/`http`, above `store`/`vendor_api`. The rules are pure and take `now`:
 //! `templates` (the kinds, their built-in texts and the `{{variable}}` renderer), `keywords`
 //! (what an inbound text's body means, as Twilio's Advanced Opt-Out reads it), `opt_outs`
-//! (whether the account may text or call a number) and `retry`
+//! (whether the account may text or call a number), `sender` (the outbox worker's round) and `retry`
 //! (when an outbox job is due, its backoff, and which send failures are worth another try).
 
 pub mod keywords;
 pub mod opt_outs;
 pub mod retry;
+pub mod sender;
 pub mod templates;
 
 pub use keywords::{Keyword, classify};
 pub use opt_outs::OptOuts;
 pub use retry::{Backoff, SendFailure, Verdict};
+pub use sender::{Attempted, Sender};
 pub use templates::{FollowUpKind, RenderError, Template, TemplateError};
