@@ -225,3 +225,56 @@ async fn an_opt_out_is_per_account_and_the_latest_change_wins() {
     })
     .await;
 }
+
+#[tokio::test]
+async fn a_call_earns_one_follow_up_however_often_its_end_is_told() {
+    use switchboard::messaging::FollowUps;
+    use switchboard::store::{CallDirection, CallOutcome, NewCallRecord};
+    on_each_backend(|store| async move {
+        let business = seed_business(&store).await;
+        let account = business.account.id.clone();
+        let ours = business.agent.phone_number.clone().unwrap();
+        let mut calls = Vec::new();
+        for (sid, outcome) in [("CA1", CallOutcome::InfoProvided), ("CA2", CallOutcome::Failed)] {
+            let new = NewCallRecord {
+                agent_id: business.agent.id.clone(),
+                call_sid: sid.into(),
+                direction: CallDirection::Inbound,
+                from_number: "+4915112345678".into(),
+                to_number: ours.clone(),
+                started_at: at(0),
+            };
+            let call = store.insert_call(&account, new).await.unwrap().unwrap();
+            store
+                .set_call_outcome(&account, &call.id, outcome, None)
+                .await
+                .unwrap();
+            calls.push(store.call_by_sid(sid).await.unwrap().unwrap());
+        }
+        let follow_ups = FollowUps::new(store.clone());
+        // Off by default.
+        assert!(follow_ups.call_ended(&calls[0]).await.unwrap().is_none());
+        store.set_sms_follow_ups(&account, true).await.unwrap();
+        for _ in 0..3 {
+            follow_ups.call_ended(&calls[0]).await.unwrap().expect("a text");
+        }
+        // A failed call gets none.
+        assert!(follow_ups.call_ended(&calls[1]).await.unwrap().is_none());
+        let jobs = store.sms_jobs(&account).await.unwrap();
+        assert_eq!(jobs.len(), 1);
+        assert_eq!(
+            (jobs[0].from_number.as_str(), jobs[0].to_number.as_str()),
+            (ours.as_str(), "+4915112345678")
+        );
+        assert!(
+            jobs[0].body.starts_with("Thanks for calling Praxis Adler."),
+            "{}",
+            jobs[0].body
+        );
+        assert_eq!(
+            jobs[0].idempotency_key,
+            format!("follow_up:{}", calls[0].id.as_str())
+        );
+    })
+    .await;
+}
