@@ -22,6 +22,7 @@ pub mod hours;
 pub mod http;
 pub mod loadtest;
 pub mod manage;
+pub mod messaging;
 pub mod metrics;
 pub mod provision;
 pub mod shutdown;

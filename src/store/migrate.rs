@@ -122,6 +122,21 @@ const MIGRATIONS: &[(i64, &str, &str)] = &[
         "recording retention",
         include_str!("../../migrations/0029_recording_retention.sql"),
     ),
+    (
+        30,
+        "sms templates",
+        include_str!("../../migrations/0030_sms_templates.sql"),
+    ),
+    (
+        31,
+        "sms outbox",
+        include_str!("../../migrations/0031_sms_outbox.sql"),
+    ),
+    (
+        32,
+        "sms opt outs",
+        include_str!("../../migrations/0032_sms_opt_outs.sql"),
+    ),
 ];
 
 /// (version, SQL) of the migrations whose SQLite text differs from the portable one in

@@ -405,6 +405,70 @@ impl TwilioClient {
     }
 }
 
+/// A message Twilio has: its SID, status, the numbers and the body.
+#[derive(Debug, Clone, Deserialize, PartialEq, Eq)]
+pub struct SentMessage {
+    pub sid: String,
+    pub status: String,
+    #[serde(default)]
+    pub to: Option<String>,
+    #[serde(default)]
+    pub from: Option<String>,
+    #[serde(default)]
+    pub body: Option<String>,
+}
+
+#[derive(Deserialize)]
+struct MessagesPage {
+    #[serde(default)]
+    messages: Vec<SentMessage>,
+}
+
+/// A text to send (`POST /Messages.json`, twilio-oai `CreateMessage`).
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct OutgoingMessage<'a> {
+    pub to: &'a str,
+    pub from: &'a str,
+    pub body: &'a str,
+    /// Where Twilio posts the message's status changes.
+    pub status_callback: &'a str,
+}
+
+impl TwilioClient {
+    /// Sends a text; Twilio answers 201 with the message, `queued` or `accepted`. A refusal
+    /// carries Twilio's code (21610: the recipient texted STOP to `from`).
+    pub async fn send_message(&self, message: &OutgoingMessage<'_>) -> Result<SentMessage, TwilioError> {
+        let form = [
+            ("To", message.to),
+            ("From", message.from),
+            ("Body", message.body),
+            ("StatusCallback", message.status_callback),
+        ];
+        let request = self.http.post(self.url("Messages.json")).form(&form);
+        self.send(request, 201).await
+    }
+
+    /// The messages sent from `from` to `to` on or after `since`'s day (`DateSent>=`, a date),
+    /// the newest first: what a resend looks at after a send whose answer never came.
+    pub async fn messages_between(
+        &self,
+        from: &str,
+        to: &str,
+        since: jiff::Timestamp,
+    ) -> Result<Vec<SentMessage>, TwilioError> {
+        let day = since.to_zoned(jiff::tz::TimeZone::UTC).date().to_string();
+        let query = [
+            ("To", to),
+            ("From", from),
+            ("DateSent>", day.as_str()),
+            ("PageSize", PAGE_SIZE),
+        ];
+        let request = self.http.get(self.url("Messages.json")).query(&query);
+        let page: MessagesPage = self.send(request, 200).await?;
+        Ok(page.messages)
+    }
+}
+
 /// A path segment from a value the caller gave (a SID, a country), escaped.
 fn segment(value: &str) -> String {
     percent_encoding::utf8_percent_encode(value, percent_encoding::NON_ALPHANUMERIC).to_string()

@@ -11,6 +11,7 @@ mod cli;
 mod failures;
 mod messages;
 mod numbers;
+mod outbox;
 mod rest;
 mod ring;
 mod support;

@@ -16,4 +16,5 @@ mod metering;
 mod numbers;
 mod records;
 mod setup;
+mod sms;
 mod transfers;
