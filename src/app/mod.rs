@@ -5,6 +5,7 @@
 mod config_agents;
 mod connection_clock;
 mod connection_limits;
+pub mod follow_ups;
 mod listener;
 pub mod provisioning;
 mod server;
@@ -120,6 +121,7 @@ impl App {
         crate::manage::transcript_retention::start_purge(store.clone(), &workers);
         crate::telephony::redemptions::start_purge(store.clone(), &workers);
         crate::telephony::recordings::start_purge(store.clone(), &workers);
+        follow_ups::start(&config, &store, &recorder, &workers);
         recovery::start(
             store.clone(),
             metrics.clone(),

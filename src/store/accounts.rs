@@ -29,6 +29,8 @@ pub struct Account {
     pub redact_transcripts: bool,
     /// Days its calls' recordings are kept; `None` keeps them.
     pub recording_retention_days: Option<u32>,
+    /// Callers get a text after their calls.
+    pub sms_follow_ups: bool,
 }
 
 #[derive(Debug, Clone)]
@@ -51,12 +53,13 @@ pub struct AccountChange {
     pub redact_transcripts: Option<bool>,
     /// `Some(None)` keeps recordings for good.
     pub recording_retention_days: Option<Option<u32>>,
+    pub sms_follow_ups: Option<bool>,
 }
 
 macro_rules! account_columns {
     () => {
         "id, name, plan, timezone, created_at, booking_url, record_calls, transcript_retention_days, \
-         redact_transcripts, recording_retention_days"
+         redact_transcripts, recording_retention_days, sms_follow_ups"
     };
 }
 
@@ -73,6 +76,7 @@ impl Account {
             transcript_retention_days: row::opt_count::<u32>(row, "transcript_retention_days")?,
             redact_transcripts: row::flag(row, "redact_transcripts")?,
             recording_retention_days: row::opt_count(row, "recording_retention_days")?,
+            sms_follow_ups: row::flag(row, "sms_follow_ups")?,
         })
     }
 }
@@ -98,6 +102,7 @@ impl Store {
             transcript_retention_days: None,
             redact_transcripts: false,
             recording_retention_days: None,
+            sms_follow_ups: false,
         };
         sqlx::query(
             "INSERT INTO accounts (id, name, plan, timezone, created_at) VALUES ($1, $2, $3, $4, $5)",
@@ -180,10 +185,13 @@ impl Store {
             }
             account.recording_retention_days = days;
         }
+        if let Some(on) = change.sms_follow_ups {
+            account.sms_follow_ups = on;
+        }
         sqlx::query(
             "UPDATE accounts SET name = $2, plan = $3, timezone = $4, booking_url = $5, \
              record_calls = $6, transcript_retention_days = $7, redact_transcripts = $8, \
-             recording_retention_days = $9 WHERE id = $1",
+             recording_retention_days = $9, sms_follow_ups = $10 WHERE id = $1",
         )
         .bind(id.as_str())
         .bind(&account.name)
@@ -194,6 +202,7 @@ impl Store {
         .bind(account.transcript_retention_days.map(i64::from))
         .bind(i64::from(account.redact_transcripts))
         .bind(account.recording_retention_days.map(i64::from))
+        .bind(i64::from(account.sms_follow_ups))
         .execute(&self.pool)
         .await?;
         // The call path keeps each line's account (its booking page, its zone) with its agent.

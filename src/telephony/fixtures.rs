@@ -45,6 +45,7 @@ pub(crate) fn line() -> Line {
             transcript_retention_days: None,
             redact_transcripts: false,
             recording_retention_days: None,
+            sms_follow_ups: false,
         },
         hours: ActiveHours::new(false, "UTC", AfterHours::Voicemail, None, None, Vec::new()).unwrap(),
     }

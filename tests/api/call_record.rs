@@ -22,15 +22,15 @@ use tokio::sync::mpsc;
 
 use crate::support::TestApi;
 
-const CALLER: &str = "+15005550006";
-const AGENT: &str = "agent_harbor_dental_ava";
+pub const CALLER: &str = "+15005550006";
+pub const AGENT: &str = "agent_harbor_dental_ava";
 /// What the caller says, one clip per turn: the scripted agent's booking conversation.
-const SCRIPT: [&str; 5] = ["book", "when", "yes", "name", "bye"];
+pub const SCRIPT: [&str; 5] = ["book", "when", "yes", "name", "bye"];
 /// Long enough for any loaded machine.
-const PATIENCE: Duration = Duration::from_secs(120);
+pub const PATIENCE: Duration = Duration::from_secs(120);
 
 /// Hands each recorded call to the test.
-struct Recorded(mpsc::UnboundedSender<RecordedCall>);
+pub struct Recorded(pub mpsc::UnboundedSender<RecordedCall>);
 
 impl AfterCall for Recorded {
     fn call_recorded(&self, call: &RecordedCall) {
@@ -38,7 +38,7 @@ impl AfterCall for Recorded {
     }
 }
 
-async fn scripted_agent() -> String {
+pub async fn scripted_agent() -> String {
     let listener = TcpListener::bind("127.0.0.1:0").await.unwrap();
     let url = format!("http://{}", listener.local_addr().unwrap());
     let config = SimAgentConfig {

@@ -1,6 +1,7 @@
 //! The management REST API over real HTTP against a running server, on SQLite and PostgreSQL.
 
 mod accounts;
+mod after_call;
 mod agents;
 mod analytics;
 mod bookings;

@@ -42,7 +42,7 @@ pub enum AccountsCommand {
     #[command(group(clap::ArgGroup::new("change").required(true).multiple(true)
         .args(["name", "plan", "timezone", "booking_url", "no_booking_url", "record_calls",
                "transcript_retention_days", "keep_transcripts", "redact_transcripts",
-               "recording_retention_days", "keep_recordings"])))]
+               "recording_retention_days", "keep_recordings", "sms_follow_ups"])))]
     Set {
         /// The account's id.
         id: String,
@@ -76,6 +76,9 @@ pub enum AccountsCommand {
         /// Keeps recordings for good (no retention).
         #[arg(long)]
         keep_recordings: bool,
+        /// Whether callers get a text after their calls (needs Twilio credentials).
+        #[arg(long, value_name = "true|false")]
+        sms_follow_ups: Option<bool>,
     },
 }
 
@@ -163,6 +166,7 @@ pub async fn run(command: AccountsCommand, accounts: &Accounts, out: Output) -> 
             redact_transcripts,
             recording_retention_days,
             keep_recordings,
+            sms_follow_ups,
         } => {
             let booking_url = match (booking_url, no_booking_url) {
                 (Some(url), _) => Some(Some(url)),
@@ -186,6 +190,7 @@ pub async fn run(command: AccountsCommand, accounts: &Accounts, out: Output) -> 
                     (None, true) => Some(None),
                     (None, false) => None,
                 },
+                sms_follow_ups,
             };
             let account = AccountBody::from(accounts.update(&AccountId::from(id), change).await.or_flag()?);
             out.emit(&account, |account| fields(&account_pairs(account)))
@@ -216,5 +221,6 @@ fn account_pairs(account: &AccountBody) -> Vec<(&'static str, String)> {
                 .recording_retention_days
                 .map_or_else(String::new, |days| days.to_string()),
         ),
+        ("sms_follow_ups", account.sms_follow_ups.to_string()),
     ]
 }

@@ -44,6 +44,9 @@ pub struct AccountBody {
     pub redact_transcripts: bool,
     /// Days a call's recording is kept; null keeps recordings.
     pub recording_retention_days: Option<u32>,
+    /// Whether callers get a text after their call (a booking's confirmation, a recap, a
+    /// follow-up), from the agent's number.
+    pub sms_follow_ups: bool,
 }
 
 impl From<Account> for AccountBody {
@@ -59,6 +62,7 @@ impl From<Account> for AccountBody {
             transcript_retention_days: account.transcript_retention_days,
             redact_transcripts: account.redact_transcripts,
             recording_retention_days: account.recording_retention_days,
+            sms_follow_ups: account.sms_follow_ups,
         }
     }
 }
@@ -144,6 +148,8 @@ pub struct AccountPatch {
     #[serde(default, deserialize_with = "nullable")]
     #[schema(value_type = Option<u32>, minimum = 1)]
     pub recording_retention_days: Option<Option<u32>>,
+    /// Text callers after their calls (needs Twilio credentials on the server).
+    pub sms_follow_ups: Option<bool>,
 }
 
 /// Changes a business makes to its own account; a field left out stays as it is.
@@ -167,6 +173,8 @@ pub struct OwnAccountPatch {
     #[serde(default, deserialize_with = "nullable")]
     #[schema(value_type = Option<u32>, minimum = 1)]
     pub recording_retention_days: Option<Option<u32>>,
+    /// Text callers after their calls (needs Twilio credentials on the server).
+    pub sms_follow_ups: Option<bool>,
 }
 
 pub(super) fn routes() -> OpenApiRouter<ApiState> {
@@ -245,6 +253,7 @@ async fn update_account(
         transcript_retention_days: patch.transcript_retention_days,
         redact_transcripts: patch.redact_transcripts,
         recording_retention_days: patch.recording_retention_days,
+        sms_follow_ups: patch.sms_follow_ups,
     };
     Ok(Json(
         state.accounts.update(&AccountId::from(id), change).await?.into(),
@@ -279,6 +288,7 @@ async fn update_own_account(
         transcript_retention_days: patch.transcript_retention_days,
         redact_transcripts: patch.redact_transcripts,
         recording_retention_days: patch.recording_retention_days,
+        sms_follow_ups: patch.sms_follow_ups,
         ..AccountChange::default()
     };
     Ok(Json(

@@ -1,0 +1,173 @@
+//! After the call, over the whole path with the stand-ins: a caller books a cleaning with the
+//! scripted agent through switchboard; the call's record is written; ElevenLabs' signed
+//! post-call report arrives three times and is merged once; and the caller gets exactly one
+//! text, from the agent's number through Twilio's stand-in, with the booking's day and time
+//! in the booking's zone.
+
+use std::sync::Arc;
+use std::time::Duration;
+
+use jiff::Timestamp;
+use serde_json::json;
+use switchboard::audio::FixtureDir;
+use switchboard::config::Secret;
+use switchboard::manage::Keys;
+use switchboard::sim::caller::{CallerConfig, place_call};
+use switchboard::store::testing::{self, TestStore};
+use switchboard::store::{SmsStatus, Store};
+use switchboard::tools::seed::seed_demo_business;
+use switchboard::wire::elevenlabs::webhook_signature::sign;
+use tokio::sync::mpsc;
+
+use crate::call_record::{AGENT, CALLER, PATIENCE, Recorded, SCRIPT, scripted_agent};
+use crate::phone_support::{ACCOUNT_SID, AUTH_TOKEN, OWNED, SimServer};
+use crate::support::TestApi;
+
+const WEBHOOK_SECRET: &str = "wsec_after_call_tests";
+
+#[tokio::test]
+async fn a_booking_call_texts_its_caller_once_however_often_its_report_comes() {
+    a_booking_call_is_followed_up(testing::sqlite().await).await;
+    if let Some(store) = testing::postgres().await {
+        a_booking_call_is_followed_up(store).await;
+    }
+}
+
+async fn a_booking_call_is_followed_up(store: TestStore) {
+    let agent_url = scripted_agent().await;
+    let twilio = SimServer::start().await;
+    let twilio_base = twilio.base.clone();
+    let api = TestApi::start_with(store, move |config| {
+        config.elevenlabs.api_base = agent_url;
+        config.elevenlabs.webhook_secret = Some(Secret::new(WEBHOOK_SECRET));
+        config.twilio.account_sid = Some(ACCOUNT_SID.into());
+        config.twilio.auth_token = Secret::new(AUTH_TOKEN);
+        config.twilio.api_base = twilio_base;
+    })
+    .await;
+    // The agent answers one of the Twilio account's own numbers, which its texts come from.
+    let number = OWNED[0];
+    let business = seed_demo_business(&api.store.store(), number, AGENT, "America/New_York")
+        .await
+        .unwrap();
+    let key = Keys::new(api.store.store())
+        .issue(Some(&business.account_id), "after-call")
+        .await
+        .unwrap()
+        .secret;
+    let turned_on = api
+        .patch("/account", &key, json!({"sms_follow_ups": true}))
+        .await
+        .expect(200);
+    assert_eq!(turned_on["sms_follow_ups"], true);
+    let (recorded, mut records) = mpsc::unbounded_channel();
+    api.server
+        .app
+        .recorder
+        .after_call()
+        .register(Arc::new(Recorded(recorded)));
+
+    let fixtures = FixtureDir::bundled();
+    let mut caller = CallerConfig::new(format!("{}/twilio/voice", api.base_url), AUTH_TOKEN, number);
+    caller.from = CALLER.into();
+    caller.max_duration = Duration::from_secs(150);
+    for clip in SCRIPT {
+        caller.utterances.push(fixtures.caller(clip).unwrap());
+    }
+    tokio::time::timeout(PATIENCE, place_call(&caller, None))
+        .await
+        .expect("the call ends")
+        .expect("the call is answered");
+    let heard = tokio::time::timeout(PATIENCE, records.recv())
+        .await
+        .expect("the call's record is written")
+        .expect("a recorded call");
+    let call = heard.call;
+    let conversation_id = call.conversation_id.clone().expect("the agent's conversation");
+
+    // ElevenLabs' report, delivered three times, as a webhook without retries may be resent.
+    let report = json!({
+        "type": "post_call_transcription",
+        "event_timestamp": Timestamp::now().as_second(),
+        "data": {
+            "agent_id": "agent_el_demo",
+            "conversation_id": conversation_id,
+            "status": "done",
+            "transcript": [],
+            "metadata": {"start_time_unix_secs": call.started_at.as_second(), "call_duration_secs": 40, "cost": 120},
+            "analysis": {"call_successful": "success", "transcript_summary": "Jane Doe booked a cleaning."}
+        }
+    })
+    .to_string();
+    for _ in 0..3 {
+        let delivered = reqwest::Client::new()
+            .post(format!("{}/webhooks/elevenlabs", api.base_url))
+            .header("content-type", "application/json")
+            .header(
+                "ElevenLabs-Signature",
+                sign(
+                    WEBHOOK_SECRET.as_bytes(),
+                    Timestamp::now().as_second(),
+                    report.as_bytes(),
+                ),
+            )
+            .body(report.clone())
+            .send()
+            .await
+            .unwrap();
+        assert_eq!(delivered.status(), 200);
+    }
+    let read = api.get(&format!("/calls/{}", call.id), &key).await.expect(200);
+    assert_eq!(read["call"]["outcome"], "booking_created", "{read:#}");
+    assert_eq!(
+        read["analysis"]["transcript_summary"],
+        "Jane Doe booked a cleaning."
+    );
+
+    // The text: one job for the call, sent once, to the caller from the agent's number.
+    let store = api.store.store();
+    let job = sent_follow_up(&store, &format!("follow_up:{}", call.id)).await;
+    assert_eq!(
+        (job.to_number.as_str(), job.from_number.as_str()),
+        (CALLER, number)
+    );
+    assert_eq!(store.sms_jobs(&business.account_id).await.unwrap().len(), 1);
+    let texts: Vec<_> = twilio
+        .sim
+        .state()
+        .messages
+        .into_iter()
+        .filter(|message| message.to == CALLER)
+        .collect();
+    assert_eq!(texts.len(), 1, "{texts:#?}");
+    let text = &texts[0];
+    assert_eq!(text.from.as_deref(), Some(number));
+    assert_eq!(text.body, job.body);
+    assert!(text.body.contains("Cleaning"), "{}", text.body);
+    assert!(
+        text.body.contains("America/New_York"),
+        "the booking's zone: {}",
+        text.body
+    );
+}
+
+/// The follow-up job with `key` once the outbox's worker has sent it.
+async fn sent_follow_up(store: &Store, key: &str) -> switchboard::store::SmsJob {
+    let sent = async {
+        loop {
+            // The job appears once the call's record is written, and is sent by the outbox's
+            // worker, woken by the enqueue: this waits for both, however slow the machine.
+            if let Ok(job) = store.sms_job_by_key(key).await {
+                match job.status {
+                    SmsStatus::Sent => return job,
+                    SmsStatus::Failed | SmsStatus::Skipped => panic!("the follow-up was not sent: {job:#?}"),
+                    SmsStatus::Pending | SmsStatus::Sending => {}
+                }
+            }
+            tokio::time::sleep(Duration::from_millis(50)).await;
+        }
+    };
+    tokio::time::timeout(PATIENCE, sent)
+        .await
+        .expect("the follow-up is sent")
+}
