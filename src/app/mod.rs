@@ -90,6 +90,7 @@ pub struct AppState {
     tools: ToolsState,
     ops: OpsState,
     elevenlabs_webhook: ElevenLabsWebhookState,
+    sms: http::SmsState,
 }
 
 impl App {
@@ -230,6 +231,10 @@ impl App {
                 store: self.store.clone(),
                 metrics: self.metrics.clone(),
                 connections: self.connections.clone(),
+            },
+            sms: http::SmsState {
+                texts: crate::messaging::InboundTexts::new(self.store.clone()),
+                store: self.store.clone(),
             },
             elevenlabs_webhook: ElevenLabsWebhookState {
                 webhooks: crate::telephony::post_call::PostCallWebhooks::new(

@@ -11,6 +11,8 @@
 //! | `POST /twilio/connect-action` | the stream ended: hang up or fall back |
 //! | `POST /twilio/voicemail` | a fallback voicemail was recorded |
 //! | `POST /twilio/call-status` | the number's status callback: the call's final length |
+//! | `POST /twilio/sms` | a text to one of our numbers: STOP / START kept as the caller's opt-out (`messaging::inbound`) |
+//! | `POST /twilio/sms-status` | a follow-up text's delivery status, never moving back (`messaging::delivery`) |
 //! | `POST /webhooks/elevenlabs` | ElevenLabs' signed post-call webhooks, merged per conversation (`telephony::post_call`) |
 //! | `POST /tools/{name}` | the booking tools, for ElevenLabs webhook (server) tools |
 //! | `GET /healthz`, `/readyz`, `/metrics` | operations |
@@ -24,6 +26,7 @@ pub mod signed;
 pub mod stream;
 pub mod tools;
 pub mod twilio;
+pub mod twilio_sms;
 
 use axum::Router;
 use axum::extract::FromRef;
@@ -34,6 +37,7 @@ pub use signed::TwilioAuth;
 pub use stream::StreamState;
 pub use tools::ToolsState;
 pub use twilio::TwilioState;
+pub use twilio_sms::SmsState;
 
 /// Every route, for any app state each router's narrow state can be taken from.
 pub fn router<S>() -> Router<S>
@@ -45,6 +49,7 @@ where
     ToolsState: FromRef<S>,
     OpsState: FromRef<S>,
     ElevenLabsWebhookState: FromRef<S>,
+    SmsState: FromRef<S>,
 {
     Router::new()
         .merge(twilio::routes())
@@ -52,4 +57,5 @@ where
         .merge(tools::routes())
         .merge(ops::routes())
         .merge(elevenlabs_webhook::routes())
+        .merge(twilio_sms::routes())
 }

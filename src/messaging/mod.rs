@@ -8,7 +8,9 @@
 //! (whether the account may text or call a number), `sender` (the outbox worker's round) and `retry`
 //! (when an outbox job is due, its backoff, and which send failures are worth another try).
 
+pub mod delivery;
 pub mod follow_ups;
+pub mod inbound;
 pub mod keywords;
 pub mod opt_outs;
 pub mod retry;
@@ -16,6 +18,7 @@ pub mod sender;
 pub mod templates;
 
 pub use follow_ups::FollowUps;
+pub use inbound::{InboundTexts, IncomingText, Received};
 pub use keywords::{Keyword, classify};
 pub use opt_outs::OptOuts;
 pub use retry::{Backoff, SendFailure, Verdict};

@@ -238,6 +238,41 @@ impl Store {
         Ok(claimed)
     }
 
+    /// The job whose message Twilio named `message_sid`.
+    pub async fn sms_job_by_message_sid(&self, message_sid: &str) -> StoreResult<Option<SmsJob>> {
+        let row = sqlx::query(concat!(
+            "SELECT ",
+            job_columns!(),
+            " FROM sms_outbox WHERE message_sid = $1"
+        ))
+        .bind(message_sid)
+        .fetch_optional(&self.pool)
+        .await?;
+        row::optional(row, from_row)
+    }
+
+    /// Replaces the job's `MessageStatus` (and `ErrorCode`) if it is still `seen`, so two
+    /// callbacks racing cannot both win; whether it was replaced.
+    pub async fn set_sms_message_status(
+        &self,
+        id: &str,
+        seen: Option<&str>,
+        status: &str,
+        error_code: Option<&str>,
+    ) -> StoreResult<bool> {
+        let done = sqlx::query(
+            "UPDATE sms_outbox SET message_status = $3, error_code = COALESCE($4, error_code) \
+             WHERE id = $1 AND COALESCE(message_status, '') = $2",
+        )
+        .bind(id)
+        .bind(seen.unwrap_or(""))
+        .bind(status)
+        .bind(error_code)
+        .execute(&self.pool)
+        .await?;
+        Ok(done.rows_affected() == 1)
+    }
+
     /// Twilio accepted the claimed job's message as `message_sid` (with its first status).
     pub async fn mark_sms_sent(
         &self,

@@ -2,7 +2,8 @@
 //! scripted agent through switchboard; the call's record is written; ElevenLabs' signed
 //! post-call report arrives three times and is merged once; and the caller gets exactly one
 //! text, from the agent's number through Twilio's stand-in, with the booking's day and time
-//! in the booking's zone.
+//! in the booking's zone, whose delivery Twilio reports back. The caller then texts STOP, and
+//! the next follow-up to that number is not sent.
 
 use std::sync::Arc;
 use std::time::Duration;
@@ -12,11 +13,13 @@ use serde_json::json;
 use switchboard::audio::FixtureDir;
 use switchboard::config::Secret;
 use switchboard::manage::Keys;
+use switchboard::messaging::FollowUps;
 use switchboard::sim::caller::{CallerConfig, place_call};
 use switchboard::store::testing::{self, TestStore};
-use switchboard::store::{SmsStatus, Store};
+use switchboard::store::{CallDirection, CallOutcome, NewCallRecord, SmsStatus, Store};
 use switchboard::tools::seed::seed_demo_business;
 use switchboard::wire::elevenlabs::webhook_signature::sign;
+use switchboard::wire::signature::RequestValidator;
 use tokio::sync::mpsc;
 
 use crate::call_record::{AGENT, CALLER, PATIENCE, Recorded, SCRIPT, scripted_agent};
@@ -149,6 +152,106 @@ async fn a_booking_call_is_followed_up(store: TestStore) {
         "the booking's zone: {}",
         text.body
     );
+    // Twilio's delivery report, signed, comes back to `/twilio/sms-status`.
+    let delivered = job_where(&store, &job.idempotency_key, |job| {
+        job.message_status.as_deref() == Some("delivered")
+    })
+    .await;
+    assert_eq!(delivered.message_sid, job.message_sid);
+
+    // STOP from the caller: a forged one changes nothing, Twilio's signed one opts them out.
+    let stop = [
+        ("From", CALLER),
+        ("To", number),
+        ("Body", " Stop "),
+        ("AccountSid", ACCOUNT_SID),
+    ];
+    assert_eq!(text_in(&api, &stop, "forged").await, 403);
+    assert!(!store.is_opted_out(&business.account_id, CALLER).await.unwrap());
+    let url = format!("{}/twilio/sms", api.base_url);
+    let signature = RequestValidator::new(AUTH_TOKEN).sign(&url, &stop);
+    assert_eq!(text_in(&api, &stop, &signature).await, 200);
+    assert!(store.is_opted_out(&business.account_id, CALLER).await.unwrap());
+
+    // The caller's next call earns a follow-up, which is not sent.
+    let next = store
+        .insert_call(
+            &business.account_id,
+            NewCallRecord {
+                agent_id: call.agent_id.clone(),
+                call_sid: format!("{}_next", call.call_sid),
+                direction: CallDirection::Inbound,
+                from_number: CALLER.into(),
+                to_number: number.into(),
+                started_at: Timestamp::now(),
+            },
+        )
+        .await
+        .unwrap()
+        .unwrap();
+    store
+        .set_call_outcome(
+            &business.account_id,
+            &next.id,
+            CallOutcome::BookingCreated,
+            call.booking_id.as_ref(),
+        )
+        .await
+        .unwrap();
+    let next = store.call_by_sid(&next.call_sid).await.unwrap().unwrap();
+    FollowUps::new(store.clone())
+        .call_ended(&next)
+        .await
+        .unwrap()
+        .expect("a booking earns a follow-up");
+    let skipped = job_where(&store, &format!("follow_up:{}", next.id), |job| {
+        job.status != SmsStatus::Pending && job.status != SmsStatus::Sending
+    })
+    .await;
+    assert_eq!(skipped.status, SmsStatus::Skipped, "{skipped:#?}");
+    assert_eq!(skipped.last_error.as_deref(), Some("the recipient opted out"));
+    let texts = twilio
+        .sim
+        .state()
+        .messages
+        .into_iter()
+        .filter(|m| m.to == CALLER)
+        .count();
+    assert_eq!(texts, 1, "no second text after STOP");
+}
+
+/// Posts an incoming text's form to `/twilio/sms` with `signature`; the status.
+async fn text_in(api: &TestApi, form: &[(&str, &str)], signature: &str) -> u16 {
+    reqwest::Client::new()
+        .post(format!("{}/twilio/sms", api.base_url))
+        .header("X-Twilio-Signature", signature)
+        .form(form)
+        .send()
+        .await
+        .unwrap()
+        .status()
+        .as_u16()
+}
+
+/// The job with `key` once `ready` holds for it.
+async fn job_where(
+    store: &Store,
+    key: &str,
+    ready: impl Fn(&switchboard::store::SmsJob) -> bool,
+) -> switchboard::store::SmsJob {
+    let found = async {
+        loop {
+            if let Ok(job) = store.sms_job_by_key(key).await
+                && ready(&job)
+            {
+                return job;
+            }
+            tokio::time::sleep(Duration::from_millis(50)).await;
+        }
+    };
+    tokio::time::timeout(PATIENCE, found)
+        .await
+        .expect("the job gets there")
 }
 
 /// The follow-up job with `key` once the outbox's worker has sent it.
