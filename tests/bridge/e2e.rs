@@ -193,6 +193,9 @@ fn the_demo_books_an_appointment_then_shows_a_call_after_hours_a_transfer_and_a_
         "call ended: agent_ended",
         "booking, read back from the database",
         "status      Confirmed",
+        // The caller's text after the booking, from the practice's number.
+        "text to the caller, sent through Twilio's stand-in",
+        "from +15550100200  to ",
         "<Hangup />",
         // After hours: Ava's voicemail, the message kept on the call.
         "── call 2: after hours",

@@ -91,6 +91,17 @@ pub(super) async fn run(demo: &Demo, mode: SimMode, wav: &Path) -> anyhow::Resul
         }
         None => println!("no booking was made"),
     }
+    if booking.is_some() {
+        println!();
+        match follow_up_text(demo).await {
+            Some(text) => {
+                println!("text to the caller, sent through Twilio's stand-in");
+                println!("  from {}  to {}", text.from.as_deref().unwrap_or("-"), text.to);
+                println!("  {}", text.body);
+            }
+            None => println!("no text reached the caller"),
+        }
+    }
     println!();
     println!("relay latency inside the bridge, per 20 ms frame");
     for (label, direction) in [
@@ -142,4 +153,24 @@ pub(super) async fn run(demo: &Demo, mode: SimMode, wav: &Path) -> anyhow::Resul
         );
     }
     Ok(())
+}
+
+/// The follow-up text the caller got through the simulated Twilio, once the call's record was
+/// written and the outbox's worker sent it (`None` after 30 s).
+async fn follow_up_text(demo: &Demo) -> Option<crate::sim::twilio::Message> {
+    let arrived = async {
+        loop {
+            let sent = demo
+                .twilio
+                .state()
+                .messages
+                .into_iter()
+                .find(|m| m.to == CALLER_NUMBER);
+            if let Some(text) = sent {
+                return text;
+            }
+            tokio::time::sleep(Duration::from_millis(50)).await;
+        }
+    };
+    tokio::time::timeout(Duration::from_secs(30), arrived).await.ok()
 }

@@ -159,7 +159,10 @@ async fn start(mode: SimMode, format: crate::audio::AudioFormat, listen: &str) -
     let auth_token = format!("demo{:028x}", rand::random::<u128>() >> 16);
     // The simulated Twilio account: the same token signs its webhooks and opens its REST API.
     let account_sid = format!("AC{:032x}", rand::random::<u128>());
-    let twilio = SimTwilio::new(SimTwilioConfig::new(&account_sid, &auth_token))?;
+    // The business's numbers are the account's, so its follow-up texts can come from them.
+    let mut twilio_config = SimTwilioConfig::new(&account_sid, &auth_token);
+    twilio_config.numbers = vec![DEMO_NUMBER.into(), FRONT_DESK_NUMBER.into()];
+    let twilio = SimTwilio::new(twilio_config)?;
     let twilio_listener = TcpListener::bind("127.0.0.1:0").await?;
     let twilio_url = format!("http://{}", twilio_listener.local_addr()?);
     let serving = twilio.clone();
@@ -280,13 +283,14 @@ async fn serve_until_stopped(demo: Demo, mode: SimMode) -> anyhow::Result<()> {
     Ok(())
 }
 
-/// The booking page, the business plan (unlimited minutes and 20 calls at once, so a load test
+/// The booking page, texts after calls, the business plan (unlimited minutes and 20 calls at once, so a load test
 /// against `--serve` meets the server's limits, not the plan's), and a second agent at the
 /// front desk that hands callers to the office manager.
 async fn add_front_desk(store: &Store, business: &DemoBusiness) -> anyhow::Result<AgentId> {
     let change = AccountChange {
         plan: Some("business".into()),
         booking_url: Some(Some(BOOKING_PAGE.into())),
+        sms_follow_ups: Some(true),
         ..AccountChange::default()
     };
     store.update_account(&business.account_id, change).await?;
