@@ -25,5 +25,8 @@ fuzz_target!(|input: Input<'_>| {
     assert_eq!(verify(&[input.secret], Some(&signed), input.body, now), Ok(now));
     let mut other = input.body.to_vec();
     other.push(b' ');
-    assert_eq!(verify(&[input.secret], Some(&signed), &other, now), Err(SignatureError::Mismatch));
+    assert_eq!(
+        verify(&[input.secret], Some(&signed), &other, now),
+        Err(SignatureError::Mismatch)
+    );
 });
