@@ -1,6 +1,7 @@
 //! The figures a business owner asks of their calls over a range: calls, the share an agent
 //! took, their average length, what they came to, the rates that follow (booking conversion,
-//! transfers, voicemails) and each agent's minutes.
+//! transfers, voicemails), each agent's minutes, and the account's follow-up texts (sent,
+//! delivered, failed, the delivery rate) and opt-outs.
 //!
 //! The range defaults to the billing period that holds `now`; a range is at most
 //! [`MAX_RANGE_DAYS`] long. The counting is `store::analytics`'s; the ratios are here, pure
@@ -8,7 +9,7 @@
 
 use jiff::{SignedDuration, Timestamp};
 
-use crate::store::{AgentId, AgentMinutes, CallFigures, CallOutcome, Store};
+use crate::store::{AgentId, AgentMinutes, CallFigures, CallOutcome, Store, TextFigures};
 
 use super::Scope;
 use super::accounts::period_of;
@@ -50,6 +51,10 @@ pub struct AnalyticsReport {
     /// Calls that ended in a voicemail per call; `None` without calls.
     pub voicemail_rate: Option<f64>,
     pub minutes_by_agent: Vec<AgentMinutes>,
+    /// The account's follow-up texts in the range (all its agents' whatever `agent_id`).
+    pub texts: TextFigures,
+    /// Texts delivered per text sent; `None` without texts sent.
+    pub text_delivery_rate: Option<f64>,
 }
 
 /// The account's report for the query, with the billing period holding `now` as the default
@@ -90,10 +95,11 @@ pub async fn report_for(
         }
         None => None,
     };
-    let figures = store
-        .call_figures(&scope.account_id, from, to, agent_id.as_ref())
-        .await?;
-    Ok(report(from, to, agent_id, figures))
+    let (figures, texts) = tokio::try_join!(
+        store.call_figures(&scope.account_id, from, to, agent_id.as_ref()),
+        store.text_figures(&scope.account_id, from, to),
+    )?;
+    Ok(report(from, to, agent_id, figures, texts))
 }
 
 /// The rates from the counts.
@@ -102,6 +108,7 @@ pub fn report(
     to: Timestamp,
     agent_id: Option<AgentId>,
     figures: CallFigures,
+    texts: TextFigures,
 ) -> AnalyticsReport {
     let per_call = |count: u64| ratio(count, figures.calls);
     AnalyticsReport {
@@ -118,6 +125,8 @@ pub fn report(
         voicemail_rate: per_call(figures.outcome(CallOutcome::Voicemail)),
         outcomes: figures.outcomes,
         minutes_by_agent: figures.by_agent,
+        text_delivery_rate: ratio(texts.delivered, texts.sent),
+        texts,
     }
 }
 
@@ -166,6 +175,12 @@ mod tests {
                     (CallOutcome::Voicemail, 2),
                 ],
             ),
+            TextFigures {
+                sent: 4,
+                delivered: 3,
+                failed: 1,
+                opt_outs: 1,
+            },
         );
         assert_eq!(report.answer_rate, Some(0.75));
         assert_eq!(report.booking_conversion, Some(0.5));
@@ -177,12 +192,13 @@ mod tests {
             "553 s over 6 calls, rounded"
         );
         assert_eq!(report.outcomes.len(), CallOutcome::ALL.len());
+        assert_eq!(report.text_delivery_rate, Some(0.75));
     }
 
     #[test]
     fn a_range_without_calls_has_no_rates_rather_than_zero_or_nan() {
         let at: Timestamp = "2026-11-01T00:00:00Z".parse().unwrap();
-        let report = report(at, at, None, figures(0, 0, 0, &[]));
+        let report = report(at, at, None, figures(0, 0, 0, &[]), TextFigures::default());
         assert_eq!(
             (
                 report.answer_rate,
@@ -193,7 +209,14 @@ mod tests {
             (None, None, None, None)
         );
         assert_eq!(report.avg_duration_seconds, None);
-        let unanswered = super::report(at, at, None, figures(3, 0, 0, &[(CallOutcome::Failed, 3)]));
+        assert_eq!(report.text_delivery_rate, None);
+        let unanswered = super::report(
+            at,
+            at,
+            None,
+            figures(3, 0, 0, &[(CallOutcome::Failed, 3)]),
+            TextFigures::default(),
+        );
         assert_eq!(unanswered.answer_rate, Some(0.0));
         assert_eq!(unanswered.booking_conversion, None);
     }

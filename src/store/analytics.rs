@@ -33,6 +33,20 @@ pub struct CallFigures {
     pub by_agent: Vec<AgentMinutes>,
 }
 
+/// The account's follow-up texts over a range (texts are the account's, not an agent's):
+/// counted by when they were enqueued, and the numbers that opted out in it.
+#[derive(Debug, Clone, PartialEq, Eq, Default)]
+pub struct TextFigures {
+    /// Texts Twilio accepted.
+    pub sent: u64,
+    /// Of those, the ones Twilio reported delivered (or read).
+    pub delivered: u64,
+    /// Texts given up, or reported undelivered or failed by Twilio.
+    pub failed: u64,
+    /// Numbers that opted out of the account's texts and calls in the range, and still are.
+    pub opt_outs: u64,
+}
+
 /// One agent's share of the range.
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub struct AgentMinutes {
@@ -52,6 +66,42 @@ impl CallFigures {
 }
 
 impl Store {
+    /// The account's follow-up texts enqueued in `[from, to)`, and its opt-outs in it.
+    pub async fn text_figures(
+        &self,
+        account_id: &AccountId,
+        from: Timestamp,
+        to: Timestamp,
+    ) -> StoreResult<TextFigures> {
+        let mut texts = Conditions::of_account(account_id);
+        texts.int_range("created_at", Some(row::millis(from)), Some(row::millis(to)));
+        let counted = texts
+            .select(
+                "CAST(COALESCE(SUM(CASE WHEN status = 'sent' THEN 1 ELSE 0 END), 0) AS BIGINT) AS sent, \
+                 CAST(COALESCE(SUM(CASE WHEN status = 'sent' AND message_status IN ('delivered', 'read') \
+                 THEN 1 ELSE 0 END), 0) AS BIGINT) AS delivered, \
+                 CAST(COALESCE(SUM(CASE WHEN status = 'failed' OR message_status IN ('undelivered', 'failed') \
+                 THEN 1 ELSE 0 END), 0) AS BIGINT) AS failed",
+                "sms_outbox",
+                "",
+            )
+            .fetch_one(&self.pool)
+            .await?;
+        let mut opted = Conditions::of_account(account_id);
+        opted.int_range("changed_at", Some(row::millis(from)), Some(row::millis(to)));
+        opted.and("opted_out = 1".into());
+        let opt_outs = opted
+            .select("COUNT(*) AS opt_outs", "sms_opt_outs", "")
+            .fetch_one(&self.pool)
+            .await?;
+        Ok(TextFigures {
+            sent: row::count(&counted, "sent")?,
+            delivered: row::count(&counted, "delivered")?,
+            failed: row::count(&counted, "failed")?,
+            opt_outs: row::count(&opt_outs, "opt_outs")?,
+        })
+    }
+
     /// The account's calls answered in `[from, to)`, of `agent` only when given.
     pub async fn call_figures(
         &self,

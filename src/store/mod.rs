@@ -66,7 +66,7 @@ pub use agent_changes::AgentChanges;
 pub use agent_hours::{AfterHoursMode, AgentHours};
 pub use agent_numbers::{GivenUp, NewAgentNumber};
 pub use agents::{Agent, FallbackMode, NewAgent};
-pub use analytics::{AgentMinutes, CallFigures};
+pub use analytics::{AgentMinutes, CallFigures, TextFigures};
 pub use api_keys::{ApiKey, NewApiKey};
 pub use bookings::{
     Booking, BookingFilter, BookingStatus, REFERENCE_ALPHABET, REFERENCE_LEN, normalize_reference,

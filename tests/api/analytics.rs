@@ -6,7 +6,7 @@ use std::time::Duration;
 
 use jiff::{SignedDuration, Timestamp};
 use serde_json::json;
-use switchboard::store::{CallDirection, CallOutcome, NewCallRecord, Store};
+use switchboard::store::{CallDirection, CallOutcome, NewCallRecord, NewSms, OptOutSource, SmsStatus, Store};
 
 use crate::business::{Business, business};
 use crate::support::on_each_backend;
@@ -112,6 +112,63 @@ async fn a_range_reports_its_calls_rates_outcomes_and_minutes_by_agent() {
             "2 + 2 + 1 + 1 + 1 started minutes"
         );
         assert_eq!(report["from"], "2026-03-02T00:00:00Z");
+        assert_eq!(
+            report["texts"],
+            json!({"sent": 0, "delivered": 0, "failed": 0, "delivery_rate": null, "opt_outs": 0})
+        );
+
+        // Follow-up texts: two sent (one delivered, one undelivered), one given up, one still
+        // waiting, one outside the range; a caller who opted out in the range.
+        let account = &business.demo.account_id;
+        let text = |name: &str, at: Timestamp| {
+            let store = store.clone();
+            let new = NewSms {
+                account_id: account.clone(),
+                idempotency_key: format!("analytics:{name}:{}", business.demo.agent_id),
+                to_number: "+4930111111".into(),
+                from_number: "+14155550100".into(),
+                body: "Thanks for calling.".into(),
+            };
+            async move { store.enqueue_sms(new, at).await.unwrap().0 }
+        };
+        let delivered = text("delivered", at(1)).await;
+        store
+            .mark_sms_sent(&delivered.id, "SM1", "queued", at(1))
+            .await
+            .unwrap();
+        assert!(
+            store
+                .set_sms_message_status(&delivered.id, Some("queued"), "delivered", None)
+                .await
+                .unwrap()
+        );
+        let undelivered = text("undelivered", at(2)).await;
+        store
+            .mark_sms_sent(&undelivered.id, "SM2", "queued", at(2))
+            .await
+            .unwrap();
+        assert!(
+            store
+                .set_sms_message_status(&undelivered.id, Some("queued"), "undelivered", Some("30003"))
+                .await
+                .unwrap()
+        );
+        let given_up = text("given_up", at(3)).await;
+        store
+            .finish_sms_unsent(&given_up.id, SmsStatus::Failed, "refused", Some("21211"), at(3))
+            .await
+            .unwrap();
+        text("waiting", at(4)).await;
+        text("later", at(48)).await;
+        store
+            .set_opt_out(account, "+4930111111", true, OptOutSource::Keyword, at(5))
+            .await
+            .unwrap();
+        let report = api.get(&format!("/analytics?{range}"), key).await.expect(200);
+        assert_eq!(
+            report["texts"],
+            json!({"sent": 2, "delivered": 1, "failed": 2, "delivery_rate": 0.5, "opt_outs": 1})
+        );
 
         // One agent: the same calls; another account's agent is not found.
         let agent = business.demo.agent_id.to_string();

@@ -56,6 +56,23 @@ pub struct AnalyticsBody {
     pub voicemail_rate: Option<f64>,
     /// Each agent with calls in the range, the most minutes first.
     pub minutes_by_agent: Vec<AgentMinutesBody>,
+    /// The account's follow-up texts enqueued in the range (for all its agents, even with
+    /// `agent`), and the callers who opted out in it.
+    pub texts: TextsBody,
+}
+
+#[derive(Debug, Serialize, ToSchema)]
+pub struct TextsBody {
+    /// Texts Twilio accepted.
+    pub sent: u64,
+    /// Of those, the ones Twilio reported delivered.
+    pub delivered: u64,
+    /// Texts given up, or reported undelivered or failed.
+    pub failed: u64,
+    /// `delivered / sent`, 0 to 1; null without texts sent.
+    pub delivery_rate: Option<f64>,
+    /// Callers who opted out (STOP, or Twilio's 21610) in the range and still are.
+    pub opt_outs: u64,
 }
 
 #[derive(Debug, Serialize, ToSchema)]
@@ -93,6 +110,13 @@ impl From<AnalyticsReport> for AnalyticsBody {
                     calls: agent.calls,
                 })
                 .collect(),
+            texts: TextsBody {
+                sent: report.texts.sent,
+                delivered: report.texts.delivered,
+                failed: report.texts.failed,
+                delivery_rate: report.text_delivery_rate,
+                opt_outs: report.texts.opt_outs,
+            },
         }
     }
 }
