@@ -313,7 +313,7 @@ impl ElevenLabsApi {
         Ok(tools)
     }
 
-    async fn send<T: DeserializeOwned>(
+    pub(super) async fn send<T: DeserializeOwned>(
         &self,
         operation: &str,
         method: Method,
@@ -328,7 +328,7 @@ impl ElevenLabsApi {
         })
     }
 
-    async fn send_for_nothing(
+    pub(super) async fn send_for_nothing(
         &self,
         operation: &str,
         method: Method,
@@ -375,7 +375,7 @@ impl ElevenLabsApi {
 }
 
 /// An id as one path segment.
-fn segment(id: &str) -> String {
+pub(super) fn segment(id: &str) -> String {
     percent_encoding::utf8_percent_encode(id, percent_encoding::NON_ALPHANUMERIC).to_string()
 }
 

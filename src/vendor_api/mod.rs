@@ -4,4 +4,5 @@
 //! accounts or the store.
 
 pub mod elevenlabs;
+pub mod elevenlabs_webhooks;
 pub mod twilio;
