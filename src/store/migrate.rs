@@ -137,6 +137,16 @@ const MIGRATIONS: &[(i64, &str, &str)] = &[
         "sms opt outs",
         include_str!("../../migrations/0032_sms_opt_outs.sql"),
     ),
+    (
+        27,
+        "elevenlabs webhooks",
+        include_str!("../../migrations/0027_elevenlabs_webhooks.sql"),
+    ),
+    (
+        33,
+        "post call fetches",
+        include_str!("../../migrations/0033_post_call_fetches.sql"),
+    ),
 ];
 
 /// (version, SQL) of the migrations whose SQLite text differs from the portable one in
@@ -193,7 +203,11 @@ pub(crate) async fn run(pool: &AnyPool, backend: Backend) -> StoreResult<()> {
 
 /// The newest schema version this build knows.
 pub fn latest_version() -> i64 {
-    MIGRATIONS.last().map_or(0, |&(version, _, _)| version)
+    MIGRATIONS
+        .iter()
+        .map(|&(version, _, _)| version)
+        .max()
+        .unwrap_or(0)
 }
 
 #[cfg(test)]
@@ -387,6 +401,11 @@ mod tests {
                     .await
                     .unwrap();
             let known: Vec<i64> = MIGRATIONS.iter().map(|&(version, _, _)| version).collect();
+            let known = {
+                let mut known = known;
+                known.sort();
+                known
+            };
             assert_eq!(versions, known);
             again.close().await;
         }

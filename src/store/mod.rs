@@ -29,6 +29,7 @@ mod calls;
 mod connect;
 mod contacts;
 mod elevenlabs_tools;
+mod elevenlabs_webhooks;
 mod error;
 mod event_types;
 mod filters;
@@ -45,6 +46,7 @@ mod opening_ranges;
 mod page;
 mod plans;
 mod post_call;
+mod post_call_fetches;
 mod provisioning;
 #[cfg(test)]
 mod query_plans;
@@ -84,6 +86,7 @@ pub use calls::{
 };
 pub use connect::{Backend, PoolUsage, Store, StoreOptions, redact_url, sqlite_file};
 pub use contacts::{Contact, ContactChanges, ContactUpsert, NewContact};
+pub use elevenlabs_webhooks::KeptWebhook;
 pub use error::{Constraint, StoreError, StoreResult};
 pub use event_types::{EventType, EventTypeUpdate, NewEventType};
 pub use host_tx::{HostTx, NewBooking};
@@ -105,6 +108,7 @@ pub use opening_ranges::{
 pub use page::{DEFAULT_PAGE_LIMIT, MAX_PAGE_LIMIT, Page, PageRequest};
 pub use plans::{Plan, PlanChange};
 pub use post_call::PostCallAnalysis;
+pub use post_call_fetches::{MissingReport, MissingReportQuery};
 pub use provisioning::{ProvisioningRun, ProvisioningStep, RunState, StepState};
 pub use schedule::{Blackout, DateOverride};
 pub use sms_opt_outs::OptOutSource;

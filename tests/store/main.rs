@@ -14,6 +14,7 @@ mod health;
 mod menus;
 mod metering;
 mod numbers;
+mod post_call_reports;
 mod records;
 mod setup;
 mod sms;
