@@ -6,9 +6,9 @@ use switchboard::sim::agent::SimAgentConfig;
 
 use super::client::{Sim, echo_config, http_client};
 
-const KEY: &str = "sk_rest_0123456789";
+pub(super) const KEY: &str = "sk_rest_0123456789";
 
-fn private() -> SimAgentConfig {
+pub(super) fn private() -> SimAgentConfig {
     SimAgentConfig {
         api_key: Some(KEY.into()),
         ..echo_config()
@@ -16,7 +16,7 @@ fn private() -> SimAgentConfig {
 }
 
 /// Sends `method path` with the key and `body`, answers the status and the JSON (or null).
-async fn call(sim: &Sim, method: &str, path: &str, body: Option<Value>) -> (u16, Value) {
+pub(super) async fn call(sim: &Sim, method: &str, path: &str, body: Option<Value>) -> (u16, Value) {
     let method = reqwest::Method::from_bytes(method.as_bytes()).unwrap();
     let mut request = http_client()
         .request(method, sim.http(path))

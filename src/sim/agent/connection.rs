@@ -21,7 +21,7 @@ use super::echo::Echo;
 use super::outbox::Outbox;
 use super::outgoing;
 use super::profile::Profile;
-use super::rest::Workspace;
+use super::rest::{ConversationRecord, Workspace};
 use super::script::{Conversation, Output, Voice};
 use super::signature::Signatures;
 use super::voices::Voices;
@@ -110,8 +110,14 @@ pub async fn run(socket: WebSocket, shared: Arc<Shared>, admission: Result<Strin
         return;
     }
     tracing::info!(conversation_id = %connection.conversation_id, mode = %shared.config.mode, "conversation started");
+    shared.workspace.conversations().put(connection.record.clone());
     let ended = connection.converse().await;
     connection.log_end(ended);
+    let mut record = connection.record;
+    record.done = true;
+    record.call_duration_secs = connection.started.elapsed().as_secs() as i64;
+    record.termination_reason = ended.0.to_owned();
+    shared.workspace.conversations().put(record);
 }
 
 struct Connection {
@@ -129,6 +135,8 @@ struct Connection {
     /// Decoded caller audio in script mode, reused across chunks.
     scratch: Vec<u8>,
     counters: Counters,
+    /// What `GET /v1/convai/conversations/{id}` and the post-call webhook report.
+    record: ConversationRecord,
 }
 
 impl Connection {
@@ -142,6 +150,11 @@ impl Connection {
     ) -> Self {
         let config = &shared.config;
         let now = Instant::now();
+        let mut record = ConversationRecord::new(&conversation_id, agent_id, unix_now());
+        if let Some(agent) = shared.workspace.agent(agent_id) {
+            record.agent_name = Some(agent.name);
+            record.platform_settings = agent.platform_settings;
+        }
         let made_over_rest = profile.agent.is_some();
         let mode = match voice {
             Some(voice) => {
@@ -182,6 +195,7 @@ impl Connection {
             initiated: false,
             scratch: Vec::new(),
             counters: Counters::default(),
+            record,
         }
     }
 
@@ -269,6 +283,8 @@ impl Connection {
                     return Ok(());
                 }
                 self.initiated = true;
+                self.record.user_id.clone_from(&data.user_id);
+                self.record.dynamic_variables.clone_from(&data.dynamic_variables);
                 if let Some(overrides) = &data.conversation_config_override
                     && let Err(refused) = self.profile.apply_override(overrides)
                 {
@@ -288,6 +304,9 @@ impl Connection {
                 is_error,
             } => match &mut self.mode {
                 Mode::Script { conversation, .. } => {
+                    let at = self.started.elapsed().as_secs() as i64;
+                    self.record
+                        .observe_tool_result(&tool_call_id, &result, is_error, at);
                     conversation.on_tool_result(&tool_call_id, &result, is_error, now);
                 }
                 Mode::Echo(_) => self.counters.ignored_messages += 1,
@@ -361,7 +380,11 @@ impl Connection {
         };
         while let Some(output) = conversation.poll_output() {
             match output {
-                Output::Message(message) => outbox.push_message(message),
+                Output::Message(message) => {
+                    let at = self.started.elapsed().as_secs() as i64;
+                    self.record.observe_sent(&message, at);
+                    outbox.push_message(message);
+                }
                 Output::Speech { event_id, audio } => outbox.push_speech(event_id, audio),
                 Output::Interrupt { event_id } => {
                     outbox.drop_audio_up_to(event_id);
@@ -439,6 +462,12 @@ impl Pinger {
             self.rtt_ms = Some(micros.div_ceil(1000).max(1));
         }
     }
+}
+
+fn unix_now() -> i64 {
+    std::time::SystemTime::now()
+        .duration_since(std::time::UNIX_EPOCH)
+        .map_or(0, |elapsed| elapsed.as_secs() as i64)
 }
 
 async fn send(socket: &mut WebSocket, text: String) -> Result<(), Ended> {

@@ -14,6 +14,21 @@ pub fn tool_id() -> String {
     make("tool_")
 }
 
+/// A workspace webhook's id: 32 lowercase hex digits.
+pub fn webhook_id() -> String {
+    uuid::Uuid::new_v4().simple().to_string()
+}
+
+/// A webhook's HMAC secret: `wsec_` and 64 hex digits (256 random bits).
+pub fn webhook_secret() -> String {
+    let mut rng = rand::rng();
+    let mut secret = String::from("wsec_");
+    for _ in 0..32 {
+        secret.push_str(&format!("{:02x}", rng.random::<u8>()));
+    }
+    secret
+}
+
 fn make(prefix: &str) -> String {
     let mut rng = rand::rng();
     let mut id = String::with_capacity(prefix.len() + 28);

@@ -90,6 +90,8 @@ pub fn refusal(refusal: Refusal) -> Response {
         Refusal::NotFound { kind, id } => {
             let (status, noun) = match kind {
                 "agent" => ("agent_not_found", "Agent"),
+                "webhook" => ("webhook_not_found", "Webhook"),
+                "conversation" => ("conversation_not_found", "Conversation"),
                 _ => ("tool_not_found", "Tool"),
             };
             let body =

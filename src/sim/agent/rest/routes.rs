@@ -35,6 +35,7 @@ pub fn router(state: RestState) -> Router {
             "/v1/convai/tools/{tool_id}",
             get(get_tool).patch(update_tool).delete(delete_tool),
         )
+        .merge(super::webhook_routes::routes())
         .method_not_allowed_fallback(method_not_allowed)
         .with_state(state)
 }
@@ -45,25 +46,25 @@ async fn method_not_allowed() -> Response {
     (StatusCode::METHOD_NOT_ALLOWED, axum::Json(body)).into_response()
 }
 
-type Params = Query<Vec<(String, String)>>;
+pub(super) type Params = Query<Vec<(String, String)>>;
 
-fn now_unix() -> i64 {
+pub(super) fn now_unix() -> i64 {
     SystemTime::now()
         .duration_since(UNIX_EPOCH)
         .map_or(0, |elapsed| elapsed.as_secs() as i64)
 }
 
 /// The request's JSON body, or pydantic's `json_invalid`.
-fn json_body(body: &Bytes) -> Result<Value, Refusal> {
+pub(super) fn json_body(body: &Bytes) -> Result<Value, Refusal> {
     serde_json::from_slice(body).map_err(|error| Refusal::Invalid(json_invalid(&error)))
 }
 
-fn respond(result: Result<Value, Refusal>) -> Response {
+pub(super) fn respond(result: Result<Value, Refusal>) -> Response {
     result.map_or_else(render::refusal, render::ok)
 }
 
 /// The 401 for a request without the workspace's `xi-api-key`, if it lacks it.
-fn unauthorized(state: &RestState, headers: &HeaderMap) -> Option<Response> {
+pub(super) fn unauthorized(state: &RestState, headers: &HeaderMap) -> Option<Response> {
     crate::sim::agent::server::api_key_refusal(state.api_key.as_deref(), headers)
 }
 
@@ -224,19 +225,22 @@ async fn list_tools(State(state): State<RestState>, headers: HeaderMap, Query(pa
     }))
 }
 
-fn values<'a>(params: &'a [(String, String)], name: &'static str) -> impl Iterator<Item = &'a str> {
+pub(super) fn values<'a>(
+    params: &'a [(String, String)],
+    name: &'static str,
+) -> impl Iterator<Item = &'a str> {
     params
         .iter()
         .filter(move |(key, _)| key == name)
         .map(|(_, value)| value.as_str())
 }
 
-fn first<'a>(params: &'a [(String, String)], name: &'static str) -> Option<&'a str> {
+pub(super) fn first<'a>(params: &'a [(String, String)], name: &'static str) -> Option<&'a str> {
     values(params, name).next()
 }
 
 /// `page_size` (1 to 100, default 30), `cursor` and `search`, checked as FastAPI does.
-fn page_request(params: &[(String, String)]) -> Result<PageRequest, Refusal> {
+pub(super) fn page_request(params: &[(String, String)]) -> Result<PageRequest, Refusal> {
     let page_size = match first(params, "page_size") {
         None => 30,
         Some(text) => {
@@ -270,7 +274,7 @@ fn page_request(params: &[(String, String)]) -> Result<PageRequest, Refusal> {
 }
 
 /// A boolean query parameter, read as pydantic reads one.
-fn query_bool(params: &[(String, String)], name: &'static str) -> Result<Option<bool>, Refusal> {
+pub(super) fn query_bool(params: &[(String, String)], name: &'static str) -> Result<Option<bool>, Refusal> {
     let Some(text) = first(params, name) else {
         return Ok(None);
     };

@@ -10,11 +10,13 @@ use serde::Deserialize;
 use serde_json::{Map, Value, json};
 
 use super::conversation_config::ConversationConfig;
+use super::conversations::ConversationStore;
 use super::ids;
 use super::merge::merge;
 use super::platform_settings::PlatformSettings;
 use super::tool_config::{ResponseMock, ToolConfig, ToolRequest, read_tool_request};
 use super::validation::{FieldError, read};
+use super::webhooks::WebhookRegistry;
 
 /// An agent as the workspace holds it, with every default filled in.
 #[derive(Debug, Clone, PartialEq)]
@@ -109,6 +111,8 @@ struct UpdateAgent {
 #[derive(Debug, Clone, Default)]
 pub struct Workspace {
     state: Arc<Mutex<State>>,
+    webhooks: WebhookRegistry,
+    conversations: ConversationStore,
 }
 
 #[derive(Debug, Default)]
@@ -150,6 +154,29 @@ impl Workspace {
         // A panic while holding the lock leaves whole records behind: every change below is
         // made on a copy and stored in one step, so the state is still usable.
         self.state.lock().unwrap_or_else(|poisoned| poisoned.into_inner())
+    }
+
+    /// The workspace webhooks post-call events go to.
+    pub fn webhooks(&self) -> &WebhookRegistry {
+        &self.webhooks
+    }
+
+    /// The conversations hosted lately.
+    pub fn conversations(&self) -> &ConversationStore {
+        &self.conversations
+    }
+
+    /// Whether any agent sends its post-call events to `webhook_id`.
+    pub fn webhook_in_use(&self, webhook_id: &str) -> bool {
+        self.lock().agents.values().any(|agent| {
+            agent
+                .platform_settings
+                .workspace_overrides
+                .webhooks
+                .post_call_webhook_id
+                .as_deref()
+                == Some(webhook_id)
+        })
     }
 
     pub fn create_agent(&self, body: &Value, now_unix: i64) -> Result<String, Refusal> {
