@@ -74,6 +74,8 @@ pub struct App {
     pub provisioner: Provisioner,
     /// The agents' numbers at Twilio (provisioned only with Twilio credentials).
     pub phones: Phones,
+    /// ElevenLabs' post-call reports: the webhook's receiver (its secrets).
+    pub post_call: crate::telephony::post_call::PostCallWebhooks,
     /// The calls in flight and the agent connections held for them: drained first.
     pub calls: Shutdown,
     /// Background workers (the call recorder, the lost calls' recovery): stopped once the
@@ -144,7 +146,20 @@ impl App {
         }
         let phones = provisioning::phones(&config, &store, &provisioner);
         crate::provision::recovery::start(provisioner.clone(), &workers);
-        let agents = provisioning::agents(&config, &store, &provisioner);
+        let post_call_secret = provisioning::post_call_secret(&config, &store);
+        let post_call = crate::telephony::post_call::PostCallWebhooks::new(
+            store.clone(),
+            config
+                .elevenlabs
+                .webhook_secret
+                .iter()
+                .map(|s| s.expose().to_owned()),
+        )
+        .with_provisioned_secret(post_call_secret.clone());
+        if let Some((reconciler, every)) = provisioning::reconciler(&config, &store, post_call.clone()) {
+            crate::telephony::post_call_reconciler::start(reconciler, every, &workers);
+        }
+        let agents = provisioning::agents_reporting_to(&config, &store, &provisioner, &post_call_secret);
         let live = LiveFeed::new(LIVE_FEED_CAPACITY);
         let directory = Directory::with_cache(
             store.clone(),
@@ -203,6 +218,7 @@ impl App {
             agents,
             provisioner,
             phones,
+            post_call,
             calls,
             workers,
         }
@@ -237,14 +253,7 @@ impl App {
                 store: self.store.clone(),
             },
             elevenlabs_webhook: ElevenLabsWebhookState {
-                webhooks: crate::telephony::post_call::PostCallWebhooks::new(
-                    self.store.clone(),
-                    self.config
-                        .elevenlabs
-                        .webhook_secret
-                        .iter()
-                        .map(|s| s.expose().to_owned()),
-                ),
+                webhooks: self.post_call.clone(),
             },
         };
         http::router()

@@ -6,6 +6,8 @@
 //! | `ELEVENLABS_BURSTING` | `elevenlabs.bursting` | `false` (calls above the plan's concurrency are refused, not billed at twice the rate) |
 //! | `ELEVENLABS_RECORD_VOICE` | `elevenlabs.record_voice` | `false` (ElevenLabs keeps no recording of the caller) |
 //! | `ELEVENLABS_RETENTION_DAYS` | `elevenlabs.retention_days` | `30` (ElevenLabs deletes a conversation's transcript after it; -1 keeps it) |
+//! | `ELEVENLABS_REGISTER_WEBHOOK` | `elevenlabs.register_webhook` | `true` (provisioning creates the workspace webhook for `{public_url}/webhooks/elevenlabs` and every agent reports to it) |
+//! | `ELEVENLABS_RECONCILE_EVERY_SECS` | `elevenlabs.reconcile_every_secs` | `180` (with a key: how often post-call reports that never came are fetched; 0 never) |
 
 use serde::Deserialize;
 
@@ -22,9 +24,14 @@ pub struct AgentProvisioning {
     pub record_voice: bool,
     /// Days ElevenLabs keeps a conversation; -1 forever.
     pub retention_days: i32,
+    /// Provisioning registers the workspace webhook post-call reports come to.
+    pub register_webhook: bool,
+    /// Seconds between the rounds that fetch missing post-call reports; 0 never.
+    pub reconcile_every_secs: u64,
 }
 
 pub const DEFAULT_RETENTION_DAYS: i32 = 30;
+pub const DEFAULT_RECONCILE_EVERY_SECS: u64 = 180;
 
 /// The `[elevenlabs]` keys of the file that belong here.
 #[derive(Debug, Default, Clone, Deserialize)]
@@ -33,6 +40,8 @@ pub(super) struct FileProvisioning {
     pub bursting: Option<bool>,
     pub record_voice: Option<bool>,
     pub retention_days: Option<i32>,
+    pub register_webhook: Option<bool>,
+    pub reconcile_every_secs: Option<u64>,
 }
 
 impl AgentProvisioning {
@@ -67,6 +76,13 @@ impl AgentProvisioning {
                 "must be a number of days, or -1 to keep conversations",
             ));
         }
+        let reconcile_every_secs = match value("ELEVENLABS_RECONCILE_EVERY_SECS") {
+            Some((name, text)) => text
+                .trim()
+                .parse()
+                .map_err(|e: std::num::ParseIntError| invalid(name, text.clone(), e))?,
+            None => file.reconcile_every_secs.unwrap_or(DEFAULT_RECONCILE_EVERY_SECS),
+        };
         let provision_agents = flag("ELEVENLABS_PROVISION_AGENTS", file.provision_agents)?;
         if provision_agents == Some(true) && !has_api_key {
             return Err(invalid(
@@ -80,6 +96,8 @@ impl AgentProvisioning {
             bursting: flag("ELEVENLABS_BURSTING", file.bursting)?.unwrap_or(false),
             record_voice: flag("ELEVENLABS_RECORD_VOICE", file.record_voice)?.unwrap_or(false),
             retention_days,
+            register_webhook: flag("ELEVENLABS_REGISTER_WEBHOOK", file.register_webhook)?.unwrap_or(true),
+            reconcile_every_secs,
         })
     }
 }
@@ -102,6 +120,8 @@ mod tests {
                 bursting: false,
                 record_voice: false,
                 retention_days: DEFAULT_RETENTION_DAYS,
+                register_webhook: true,
+                reconcile_every_secs: DEFAULT_RECONCILE_EVERY_SECS,
             }
         );
         let without = AgentProvisioning::load(FileProvisioning::default(), false, &none).unwrap();
@@ -124,13 +144,18 @@ mod tests {
             bursting: Some(true),
             record_voice: None,
             retention_days: Some(7),
+            register_webhook: Some(false),
+            reconcile_every_secs: None,
         };
         let env = |name: &str| match name {
             "ELEVENLABS_PROVISION_AGENTS" => Some("false".to_owned()),
             "ELEVENLABS_RETENTION_DAYS" => Some("-1".to_owned()),
+            "ELEVENLABS_RECONCILE_EVERY_SECS" => Some("60".to_owned()),
             _ => None,
         };
         let loaded = AgentProvisioning::load(file.clone(), true, &env).unwrap();
+        assert!(!loaded.register_webhook, "the file's choice stays");
+        assert_eq!(loaded.reconcile_every_secs, 60);
         assert!(!loaded.provision_agents);
         assert!(loaded.bursting, "the file's value stays");
         assert_eq!(loaded.retention_days, -1);
@@ -140,6 +165,13 @@ mod tests {
         let e =
             AgentProvisioning::load(file.clone(), true, &bad("ELEVENLABS_BURSTING", "maybe")).unwrap_err();
         assert!(e.to_string().contains("ELEVENLABS_BURSTING"), "{e}");
+        let e = AgentProvisioning::load(
+            file.clone(),
+            true,
+            &bad("ELEVENLABS_RECONCILE_EVERY_SECS", "soon"),
+        )
+        .unwrap_err();
+        assert!(e.to_string().contains("ELEVENLABS_RECONCILE_EVERY_SECS"), "{e}");
         let e = AgentProvisioning::load(file, true, &bad("ELEVENLABS_RETENTION_DAYS", "-5")).unwrap_err();
         assert!(e.to_string().contains("retention_days"), "{e}");
     }

@@ -177,6 +177,8 @@ struct FileElevenLabs {
     record_voice: Option<bool>,
     retention_days: Option<i32>,
     webhook_secret: Option<Secret>,
+    register_webhook: Option<bool>,
+    reconcile_every_secs: Option<u64>,
 }
 
 impl Config {
@@ -255,6 +257,8 @@ impl Config {
                 bursting: file.elevenlabs.bursting,
                 record_voice: file.elevenlabs.record_voice,
                 retention_days: file.elevenlabs.retention_days,
+                register_webhook: file.elevenlabs.register_webhook,
+                reconcile_every_secs: file.elevenlabs.reconcile_every_secs,
             },
             elevenlabs_key.as_ref().is_some_and(|key| !key.is_empty()),
             &env,

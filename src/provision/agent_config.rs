@@ -17,7 +17,12 @@
 //! - `call_limits.bursting_enabled` and `privacy.{record_voice, retention_days}` as the
 //!   operator chose (`[elevenlabs]`);
 //! - `prompt.tool_ids`: the whole list, since a PATCH replaces arrays;
-//! - `tags`: `switchboard`, the account, and the run's marker (so a run's agent is found again).
+//! - `tags`: `switchboard`, the account, and the run's marker (so a run's agent is found again);
+//! - `platform_settings.workspace_overrides.webhooks` ([`with_post_call_webhook`]): the
+//!   workspace webhook provisioning keeps, for the `transcript` event only, as JSON (the
+//!   SDK's `ConvAiWebhooks`). No `audio`: switchboard records calls itself from Twilio's
+//!   media (`telephony::recordings`) and drops ElevenLabs' audio, so asking for it would only
+//!   send megabytes of base64 MP3 per call to be thrown away.
 
 use serde_json::{Map, Value, json};
 
@@ -30,6 +35,8 @@ pub const SWITCHBOARD_TAG: &str = "switchboard";
 /// ElevenLabs' TTS model for agents that speak another language than English (its default,
 /// `eleven_flash_v2`, speaks English only).
 pub const MULTILINGUAL_TTS_MODEL: &str = "eleven_flash_v2_5";
+/// The post-call events an agent's conversations are reported with.
+pub const POST_CALL_EVENTS: [&str; 1] = ["transcript"];
 /// The events the call session reads from the agent.
 pub const CLIENT_EVENTS: [&str; 8] = [
     "conversation_initiation_metadata",
@@ -145,6 +152,19 @@ pub fn platform_settings(settings: AgentSettings) -> Value {
             "retention_days": settings.retention_days,
         },
     })
+}
+
+/// `body` (an [`agent_body`]) whose conversations are reported to the workspace webhook
+/// `webhook_id`: `platform_settings.workspace_overrides.webhooks`.
+pub fn with_post_call_webhook(mut body: Value, webhook_id: &str) -> Value {
+    body["platform_settings"]["workspace_overrides"] = json!({
+        "webhooks": {
+            "post_call_webhook_id": webhook_id,
+            "events": POST_CALL_EVENTS,
+            "transcript_format": "json",
+        },
+    });
+    body
 }
 
 /// The agent's own first message: the greeting with the AI disclosure (each call replaces it
@@ -266,6 +286,25 @@ mod tests {
         assert_eq!(config["tts"]["model_id"], MULTILINGUAL_TTS_MODEL);
         assert_eq!(body["name"], "Harbor Dental / Ava");
         assert_eq!(body["tags"], json!(["switchboard", "account:acc-1", "sb-run-1"]));
+    }
+
+    #[test]
+    fn the_agent_reports_its_transcripts_to_the_kept_workspace_webhook() {
+        let body = agent_body(&profile(), settings(), &tool_ids(), &tags("acc-1", "sb-run-1"));
+        assert!(body["platform_settings"].get("workspace_overrides").is_none());
+        let body = with_post_call_webhook(body, "wh_123");
+        assert_eq!(
+            body["platform_settings"]["workspace_overrides"],
+            json!({"webhooks": {
+                "post_call_webhook_id": "wh_123",
+                "events": ["transcript"],
+                "transcript_format": "json",
+            }})
+        );
+        assert_eq!(
+            body["platform_settings"]["auth"]["enable_auth"], true,
+            "the rest of the platform settings stay"
+        );
     }
 
     #[test]

@@ -3,7 +3,9 @@
 //! configuration and tool list, the undo PATCHing back what it held), deleted.
 //!
 //! [`ElevenLabsAgents`] holds what these steps need: the REST client, the store (for the
-//! account's tools) and the operator's settings.
+//! account's tools) and the operator's settings; and, when post-call reports are received,
+//! the workspace webhook's secret, so that every agent created or changed names the workspace
+//! webhook ensured in the same run (`elevenlabs_webhook`).
 
 use serde_json::{Value, json};
 
@@ -13,6 +15,8 @@ use crate::vendor_api::elevenlabs::{AgentRecord, ElevenLabsApi, ElevenLabsError}
 use super::agent_config::{self, AgentProfile, AgentSettings};
 use super::elevenlabs_tools;
 use super::elevenlabs_undo::{DELETE_AGENT, DELETE_AGENTS_TAGGED, RESTORE_AGENT};
+use super::elevenlabs_webhook;
+use super::post_call_secret::PostCallSecret;
 use super::{ProvisionError, Run, Step, Undo};
 
 /// The ElevenLabs side of provisioning an agent.
@@ -21,6 +25,9 @@ pub struct ElevenLabsAgents {
     pub api: ElevenLabsApi,
     pub store: Store,
     pub settings: AgentSettings,
+    /// The workspace webhook's secret for `{public_url}/webhooks/elevenlabs`; `None` leaves
+    /// the agents' post-call webhooks alone.
+    pub post_call: Option<PostCallSecret>,
 }
 
 impl ElevenLabsAgents {
@@ -31,6 +38,19 @@ impl ElevenLabsAgents {
         account: &AccountId,
     ) -> Result<Vec<String>, ProvisionError> {
         elevenlabs_tools::ensure_tools(&self.api, &self.store, run, account).await
+    }
+
+    /// `body` reporting to the workspace webhook, ensured within `run`; unchanged when
+    /// post-call reports are not received.
+    async fn reporting_after_calls(&self, run: &mut Run, body: Value) -> Result<Value, ProvisionError> {
+        match &self.post_call {
+            Some(secret) => {
+                let webhook_id =
+                    elevenlabs_webhook::ensure_webhook(&self.api, secret, &self.store, run).await?;
+                Ok(agent_config::with_post_call_webhook(body, &webhook_id))
+            }
+            None => Ok(body),
+        }
     }
 
     /// Creates the ElevenLabs agent of `profile` with the tools `tool_ids`; its id. Undone by
@@ -51,6 +71,7 @@ impl ElevenLabsAgents {
             tool_ids,
             &agent_config::tags(account.as_str(), &marker),
         );
+        let body = self.reporting_after_calls(run, body).await?;
         run.step(
             Step::new(format!("create the ElevenLabs agent {name:?}")).if_interrupted(Undo::new(
                 DELETE_AGENTS_TAGGED,
@@ -97,6 +118,7 @@ impl ElevenLabsAgents {
             tool_ids,
             &agent_config::tags(account.as_str(), &run.marker()),
         );
+        let body = self.reporting_after_calls(run, body).await?;
         let restore = restore_agent(
             &current.agent_id,
             agent_config::restoring_patch(&as_patch(current), &body),

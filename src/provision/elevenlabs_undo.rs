@@ -7,6 +7,8 @@
 //! | `elevenlabs.delete_agents_tagged` | `{marker, name}` | deletes every agent named `name` that carries the tag `marker` (a creation whose answer was never recorded) |
 //! | `elevenlabs.restore_agent` | `{agent_id, patch}` | PATCHes back what the agent held |
 //! | `elevenlabs.delete_tool` | `{account_id, tool_name, tool_id}` | deletes the tool, forgets its id if still kept |
+//! | `elevenlabs.delete_webhook` | `{webhook_url, webhook_id}` | deletes the workspace webhook, forgets it if still kept |
+//! | `elevenlabs.delete_webhooks_named` | `{name, webhook_url}` | deletes every workspace webhook named `name` delivering to `webhook_url` (a creation whose answer was never recorded) |
 
 use std::sync::Arc;
 
@@ -23,6 +25,8 @@ pub const DELETE_AGENT: &str = "elevenlabs.delete_agent";
 pub const DELETE_AGENTS_TAGGED: &str = "elevenlabs.delete_agents_tagged";
 pub const RESTORE_AGENT: &str = "elevenlabs.restore_agent";
 pub const DELETE_TOOL: &str = "elevenlabs.delete_tool";
+pub const DELETE_WEBHOOK: &str = "elevenlabs.delete_webhook";
+pub const DELETE_WEBHOOKS_NAMED: &str = "elevenlabs.delete_webhooks_named";
 
 /// `undoers` with the ElevenLabs undos added.
 pub fn with_elevenlabs_undos(undoers: Undoers, api: ElevenLabsApi, store: Store) -> Undoers {
@@ -38,6 +42,8 @@ pub fn with_elevenlabs_undos(undoers: Undoers, api: ElevenLabsApi, store: Store)
         .with(DELETE_AGENTS_TAGGED, undo(Kind::DeleteAgentsTagged))
         .with(RESTORE_AGENT, undo(Kind::RestoreAgent))
         .with(DELETE_TOOL, undo(Kind::DeleteTool))
+        .with(DELETE_WEBHOOK, undo(Kind::DeleteWebhook))
+        .with(DELETE_WEBHOOKS_NAMED, undo(Kind::DeleteWebhooksNamed))
 }
 
 #[derive(Debug, Clone, Copy)]
@@ -46,6 +52,8 @@ enum Kind {
     DeleteAgentsTagged,
     RestoreAgent,
     DeleteTool,
+    DeleteWebhook,
+    DeleteWebhooksNamed,
 }
 
 struct ElevenLabsUndo {
@@ -73,6 +81,11 @@ impl UndoAction for ElevenLabsUndo {
                     )
                 }
                 Kind::DeleteTool => self.delete_tool(data).await,
+                Kind::DeleteWebhook => self.delete_webhook(data).await,
+                Kind::DeleteWebhooksNamed => {
+                    self.delete_webhooks_named(text(data, "name")?, text(data, "webhook_url")?)
+                        .await
+                }
             }
         }
         .boxed()
@@ -104,6 +117,33 @@ impl ElevenLabsUndo {
             .await
             .map(drop)
             .map_err(|e| format!("forget the tool's id: {e}"))
+    }
+}
+
+impl ElevenLabsUndo {
+    async fn delete_webhook(&self, data: &Value) -> Result<(), String> {
+        let webhook_id = text(data, "webhook_id")?;
+        gone_is_done(self.api.delete_workspace_webhook(webhook_id).await)?;
+        self.store
+            .forget_elevenlabs_webhook(text(data, "webhook_url")?, webhook_id)
+            .await
+            .map(drop)
+            .map_err(|e| format!("forget the workspace webhook: {e}"))
+    }
+
+    async fn delete_webhooks_named(&self, name: &str, webhook_url: &str) -> Result<(), String> {
+        let webhooks = self
+            .api
+            .list_workspace_webhooks()
+            .await
+            .map_err(|e| e.to_string())?;
+        for webhook in webhooks
+            .iter()
+            .filter(|w| w.name == name && w.webhook_url == webhook_url)
+        {
+            gone_is_done(self.api.delete_workspace_webhook(&webhook.webhook_id).await)?;
+        }
+        Ok(())
     }
 }
 

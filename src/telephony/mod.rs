@@ -37,6 +37,7 @@ pub mod minute_pool;
 pub mod observers;
 pub mod outcome;
 pub mod post_call;
+pub mod post_call_reconciler;
 pub mod reception;
 pub mod recorder;
 pub mod recording_mix;

@@ -8,6 +8,8 @@
 
 use std::sync::Arc;
 
+use crate::config::Secret;
+use crate::provision::post_call_secret::PostCallSecret;
 use crate::store::{PostCallAnalysis, Store, StoreError};
 use crate::wire::elevenlabs::webhook::{ConversationReport, WebhookEvent};
 use crate::wire::elevenlabs::webhook_signature::{self, SignatureError};
@@ -39,6 +41,8 @@ pub enum PostCallError {
 pub struct PostCallWebhooks {
     store: Store,
     secrets: Arc<Vec<Vec<u8>>>,
+    /// The secret of the workspace webhook provisioning keeps, besides the configured ones.
+    provisioned: Option<PostCallSecret>,
 }
 
 impl std::fmt::Debug for PostCallWebhooks {
@@ -62,7 +66,15 @@ impl PostCallWebhooks {
         PostCallWebhooks {
             store,
             secrets: Arc::new(secrets),
+            provisioned: None,
         }
+    }
+
+    /// Also accepts deliveries signed with the secret of the workspace webhook provisioning
+    /// keeps (read as [`PostCallSecret`] says: no database read per delivery).
+    pub fn with_provisioned_secret(mut self, provisioned: PostCallSecret) -> Self {
+        self.provisioned = Some(provisioned);
+        self
     }
 
     /// Checks `signature` (the `ElevenLabs-Signature` header) over the raw `body` at `now`
@@ -73,8 +85,7 @@ impl PostCallWebhooks {
         body: &[u8],
         now: i64,
     ) -> Result<Received, PostCallError> {
-        let secrets: Vec<&[u8]> = self.secrets.iter().map(Vec::as_slice).collect();
-        webhook_signature::verify(&secrets, signature, body, now)?;
+        self.verify(signature, body, now).await?;
         let event = WebhookEvent::parse(body).map_err(|error| PostCallError::Malformed(error.to_string()))?;
         match event {
             WebhookEvent::PostCallTranscription {
@@ -119,6 +130,38 @@ impl PostCallWebhooks {
         } else {
             Received::AlreadyMerged
         })
+    }
+}
+
+impl PostCallWebhooks {
+    /// The signature checked with the configured secrets and the provisioned one; when none
+    /// matches, once more with the provisioned secret read again if it changed.
+    async fn verify(&self, signature: Option<&str>, body: &[u8], now: i64) -> Result<(), PostCallError> {
+        let Some(provisioned) = &self.provisioned else {
+            return Ok(self.verify_with(None, signature, body, now)?);
+        };
+        let held = provisioned.current().await?;
+        match self.verify_with(held.as_ref(), signature, body, now) {
+            Err(refused @ (SignatureError::Mismatch | SignatureError::NoSecret)) => {
+                match provisioned.reread_after_mismatch().await? {
+                    Some(newer) => Ok(self.verify_with(Some(&newer), signature, body, now)?),
+                    None => Err(refused.into()),
+                }
+            }
+            verified => Ok(verified?),
+        }
+    }
+
+    fn verify_with(
+        &self,
+        provisioned: Option<&Secret>,
+        signature: Option<&str>,
+        body: &[u8],
+        now: i64,
+    ) -> Result<(), SignatureError> {
+        let mut secrets: Vec<&[u8]> = self.secrets.iter().map(Vec::as_slice).collect();
+        secrets.extend(provisioned.map(|secret| secret.expose().as_bytes()));
+        webhook_signature::verify(&secrets, signature, body, now).map(drop)
     }
 }
 

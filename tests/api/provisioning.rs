@@ -436,6 +436,7 @@ async fn a_run_cut_short_after_its_elevenlabs_agent_was_made_is_undone_by_the_re
                 retention_days: 30,
                 max_duration_secs: 3600,
             },
+            post_call: None,
         };
         let profile = switchboard::provision::agent_config::AgentProfile {
             business_name: "Harbor Dental".into(),
