@@ -266,3 +266,28 @@ async fn a_failed_delivery_is_lost_unless_retries_are_enabled() {
     .await;
     assert_eq!(redeliver(&sim, &conversation_id, 1).await.0, 409);
 }
+
+#[tokio::test]
+async fn a_delivery_waiting_to_retry_ends_with_the_stand_ins_shutdown() {
+    let sim = Sim::start(SimAgentConfig {
+        webhook_retry_after: Duration::from_secs(3600),
+        ..fast_private()
+    })
+    .await;
+    let mut receiver = Receiver::start().await;
+    let (webhook_id, secret) = webhook(&sim, &receiver.url).await;
+    set_retry(&sim, &webhook_id, true).await;
+    let agent_id = booking_agent(&sim, sending_transcripts_to(&webhook_id)).await;
+    receiver.answers.lock().unwrap().push_back(503);
+    hold_conversation(&sim, &agent_id).await;
+    verified(&receiver.next().await, &secret);
+    failure_noted(&sim, &webhook_id, 503).await;
+    // The delivery now waits an hour to retry; stopping ends it.
+    let shutdown = sim.agent.shutdown().clone();
+    assert_eq!(shutdown.running(), 1);
+    shutdown.stop();
+    tokio::time::timeout(Duration::from_secs(30), shutdown.finished())
+        .await
+        .expect("the delivery stops at shutdown, long before its retry");
+    assert!(receiver.deliveries.try_recv().is_err());
+}
