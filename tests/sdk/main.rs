@@ -3,6 +3,7 @@
 
 mod elevenlabs;
 mod elevenlabs_rest;
+mod elevenlabs_webhooks;
 mod python;
 mod twilio;
 mod twilio_rest;

@@ -11,7 +11,7 @@ use super::caller::{Caller, OnEndCall, booking_tools};
 use super::client::{Client, Sim};
 use super::rest::{KEY, call};
 
-fn fast_private() -> SimAgentConfig {
+pub fn fast_private() -> SimAgentConfig {
     SimAgentConfig {
         api_key: Some(KEY.into()),
         script: ScriptTiming {

@@ -8,6 +8,7 @@ mod configured;
 mod conversations;
 mod echo;
 mod failures;
+mod post_call_webhooks;
 mod protocol;
 mod rest;
 mod script;

@@ -72,6 +72,9 @@ pub struct SimAgentConfig {
     /// Requests to fail instead of answering (`--fail`); shared, so whoever made the config
     /// can add rules while the server runs.
     pub failures: FailurePlan,
+    /// Post-call webhooks with `retry_enabled`: the wait before the first retry, doubled
+    /// before each next one.
+    pub webhook_retry_after: Duration,
 }
 
 impl SimAgentConfig {
@@ -97,6 +100,7 @@ impl Default for SimAgentConfig {
             transfer_reason: None,
             transfer_agents: Vec::new(),
             failures: FailurePlan::default(),
+            webhook_retry_after: Duration::from_secs(1),
         }
     }
 }

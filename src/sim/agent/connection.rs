@@ -20,6 +20,7 @@ use super::config::SimAgentConfig;
 use super::echo::Echo;
 use super::outbox::Outbox;
 use super::outgoing;
+use super::post_call::PostCallDelivery;
 use super::profile::Profile;
 use super::rest::{ConversationRecord, Workspace};
 use super::script::{Conversation, Output, Voice};
@@ -39,6 +40,8 @@ pub struct Shared {
     pub signatures: Signatures,
     /// The agents and tools made over the REST API.
     pub workspace: Workspace,
+    /// Sends the post-call webhooks of ended conversations.
+    pub post_call: PostCallDelivery,
 }
 
 /// Why a socket is refused right after opening: sent as an `error` event, then a 1008 close.
@@ -117,7 +120,8 @@ pub async fn run(socket: WebSocket, shared: Arc<Shared>, admission: Result<Strin
     record.done = true;
     record.call_duration_secs = connection.started.elapsed().as_secs() as i64;
     record.termination_reason = ended.0.to_owned();
-    shared.workspace.conversations().put(record);
+    shared.workspace.conversations().put(record.clone());
+    shared.post_call.conversation_ended(&shared.workspace, &record);
 }
 
 struct Connection {

@@ -14,6 +14,11 @@
 //! - the REST API for provisioning (`rest`): agents (`/v1/convai/agents…`) and workspace
 //!   tools (`/v1/convai/tools…`), validated as ElevenLabs validates them, kept in memory.
 //!
+//! - post-call webhooks (`post_call`): as a conversation ends, its `post_call_transcription`
+//!   event goes, signed, to the agent's workspace webhook; `GET /v1/convai/conversations/{id}`
+//!   answers the same body, and `POST /sim/conversations/{id}/deliver-webhook {"count"}`
+//!   sends it again.
+//!
 //! Any of these can be told to fail (`--fail RULE`, [`SimAgent::failures`], `POST
 //! /sim/failures`; see `sim::failures`), answering ElevenLabs' `{"detail": …}` for the status.
 //!
@@ -41,6 +46,7 @@ mod connection;
 mod echo;
 mod outbox;
 mod outgoing;
+pub mod post_call;
 mod profile;
 pub mod rest;
 mod script;
@@ -52,8 +58,10 @@ mod voices;
 use std::sync::Arc;
 
 use crate::audio::FormatConverter;
+use crate::shutdown::Shutdown;
 use crate::sim::failures::{self, FailurePlan};
 pub use config::{ScriptTiming, SimAgentConfig, SimMode, UnknownMode, VadConfig};
+use post_call::PostCallDelivery;
 pub use script::{AGENT_SENTENCES, CALLER_SCRIPT, VoiceError};
 
 use connection::Shared;
@@ -84,6 +92,8 @@ pub enum SimAgentError {
 #[derive(Clone)]
 pub struct SimAgent {
     shared: Arc<Shared>,
+    /// The post-call deliveries under way stop with it.
+    shutdown: Shutdown,
 }
 
 impl SimAgent {
@@ -110,20 +120,34 @@ impl SimAgent {
             }
             SimMode::Echo => None,
         };
+        let shutdown = Shutdown::new();
+        let post_call = PostCallDelivery::new(
+            config.failures.clone(),
+            shutdown.clone(),
+            config.webhook_retry_after,
+        );
         let shared = Shared {
             signatures: Signatures::new(config.signed_url_ttl),
             voices,
             workspace: Workspace::default(),
+            post_call,
             config,
         };
         Ok(SimAgent {
             shared: Arc::new(shared),
+            shutdown,
         })
     }
 
     /// The agents and tools made over the REST API.
     pub fn workspace(&self) -> &Workspace {
         &self.shared.workspace
+    }
+
+    /// The group its background work (post-call webhook deliveries) runs in: stop it to end
+    /// them, and wait for it to know they are done.
+    pub fn shutdown(&self) -> &Shutdown {
+        &self.shutdown
     }
 
     /// The requests it is told to fail; rules added here apply at once.

@@ -13,10 +13,10 @@ use std::time::Instant;
 use axum::Json;
 use axum::Router;
 use axum::extract::ws::WebSocketUpgrade;
-use axum::extract::{Query, State};
+use axum::extract::{Path, Query, State};
 use axum::http::{HeaderMap, StatusCode, Uri, header};
 use axum::response::{IntoResponse, Response};
-use axum::routing::get;
+use axum::routing::{get, post};
 use serde_json::json;
 use subtle::ConstantTimeEq;
 
@@ -36,6 +36,10 @@ pub fn router(shared: Arc<Shared>) -> Router {
         .route("/v1/convai/conversation/get-signed-url", get(signed_url))
         // The deprecated spelling, still used by ElevenLabs' own Twilio examples.
         .route("/v1/convai/conversation/get_signed_url", get(signed_url))
+        .route(
+            "/sim/conversations/{conversation_id}/deliver-webhook",
+            post(deliver_webhook),
+        )
         .fallback(not_found)
         .with_state(shared)
 }
@@ -109,6 +113,47 @@ fn admit(shared: &Shared, query: &HashMap<String, String>) -> Result<String, Ref
         None => Ok(()),
     };
     admitted.map(|()| agent_id.clone())
+}
+
+/// `{"count"}` of `POST /sim/conversations/{id}/deliver-webhook`.
+#[derive(Debug, serde::Deserialize)]
+#[serde(deny_unknown_fields)]
+struct Redelivery {
+    #[serde(default = "one")]
+    count: u32,
+}
+
+fn one() -> u32 {
+    1
+}
+
+/// A control endpoint of the stand-in (not ElevenLabs'): sends a hosted conversation's
+/// post-call event `count` (1 to 100) more times. 202 once queued.
+async fn deliver_webhook(
+    State(shared): State<Arc<Shared>>,
+    Path(conversation_id): Path<String>,
+    body: Option<Json<Redelivery>>,
+) -> Response {
+    use super::post_call::NotQueued;
+    let count = body.map_or(1, |Json(body)| body.count);
+    if !(1..=100).contains(&count) {
+        let body = json!({"error": "count must be from 1 to 100"});
+        return (StatusCode::BAD_REQUEST, Json(body)).into_response();
+    }
+    match shared
+        .post_call
+        .redeliver(&shared.workspace, &conversation_id, count)
+    {
+        Ok(()) => (StatusCode::ACCEPTED, Json(json!({"queued": count}))).into_response(),
+        Err(refused) => {
+            let status = match refused {
+                NotQueued::UnknownConversation(_) => StatusCode::NOT_FOUND,
+                NotQueued::NoWebhook => StatusCode::CONFLICT,
+                NotQueued::Busy => StatusCode::SERVICE_UNAVAILABLE,
+            };
+            (status, Json(json!({"error": refused.to_string()}))).into_response()
+        }
+    }
 }
 
 /// The 401 for a request without the configured `xi-api-key` (`expected`), if it lacks it.
