@@ -2,7 +2,9 @@
 //! post-call report never came (its agent reports to no webhook) is filled from the
 //! stand-in's conversation, once; a conversation still under way is tried again later; a
 //! webhook arriving afterwards changes nothing; a call whose report came is never fetched;
-//! a conversation ElevenLabs does not know is given up after five tries.
+//! a conversation ElevenLabs does not know is given up after five tries. And with the
+//! provisioned webhook: the stand-in's delivery, signed with the kept secret, is merged, and
+//! one it lost is fetched.
 
 use std::time::Duration;
 
@@ -268,4 +270,75 @@ async fn fills_missing_reports(store: TestStore) {
         RoundReport::default()
     );
     assert!(store.post_call_analysis("conv_unknown").await.unwrap().is_none());
+}
+
+#[tokio::test]
+async fn the_provisioned_webhook_delivers_and_a_delivery_the_stand_in_lost_is_fetched() {
+    delivered_or_fetched(testing::sqlite().await).await;
+    if let Some(store) = testing::postgres().await {
+        delivered_or_fetched(store).await;
+    }
+}
+
+async fn delivered_or_fetched(store: TestStore) {
+    let stand_in = StandIn::start().await;
+    let url = stand_in.url.clone();
+    let api = TestApi::start_with(store, move |config| {
+        config.elevenlabs.api_base = url;
+        config.elevenlabs.api_key = Some(Secret::new(KEY));
+        config.elevenlabs.provisioning.provision_agents = true;
+        config.elevenlabs.provisioning.reconcile_every_secs = 0;
+    })
+    .await;
+    let store = api.store.store();
+    let account = api.account("Harbor Dental", "pro").await;
+    let agent = api
+        .post("/agents", &account.key, json!({"name": "Ava"}))
+        .await
+        .expect(201);
+    let agent_id = agent["id"].as_str().unwrap();
+    let elevenlabs_agent = agent["elevenlabs_agent_id"].as_str().unwrap();
+    let webhook_id = store
+        .elevenlabs_webhook(&format!("{}/webhooks/elevenlabs", api.base_url))
+        .await
+        .unwrap()
+        .unwrap()
+        .webhook_id;
+
+    // The stand-in signs its delivery with the secret provisioning kept: it is accepted.
+    let (delivered, socket) = open_conversation(&stand_in, elevenlabs_agent).await;
+    end_conversation(&stand_in, &delivered, socket).await;
+    tokio::time::timeout(PATIENCE, async {
+        while store.post_call_analysis(&delivered).await.unwrap().is_none() {
+            tokio::time::sleep(Duration::from_millis(20)).await;
+        }
+    })
+    .await
+    .expect("the stand-in's signed report is merged");
+
+    // The next delivery is lost (ElevenLabs retries none): the reconciler fetches it.
+    stand_in
+        .fail("POST", &format!("/sim/webhook-deliveries/{webhook_id}"), 1)
+        .await;
+    let (lost, socket) = open_conversation(&stand_in, elevenlabs_agent).await;
+    end_conversation(&stand_in, &lost, socket).await;
+    let now = Timestamp::now();
+    ended_call(&store, &account.id, agent_id, "CAdelivered", &delivered, now).await;
+    ended_call(&store, &account.id, agent_id, "CAlost", &lost, now).await;
+    let reconciler = Reconciler {
+        store: store.clone(),
+        api: stand_in.api.clone(),
+        webhooks: api.server.app.post_call.clone(),
+        rules: FetchRules::default(),
+    };
+    assert_eq!(
+        reconciler.round(now).await.unwrap(),
+        RoundReport {
+            merged: 1,
+            ..RoundReport::default()
+        },
+        "only the lost report is fetched"
+    );
+    assert_eq!(store.post_call_analysis_count(&lost).await.unwrap(), 1);
+    assert_eq!(store.post_call_analysis_count(&delivered).await.unwrap(), 1);
 }
