@@ -27,5 +27,6 @@ mod provisioning;
 #[allow(dead_code)] // the SDK checks' finders are used by the sdk binary
 mod python;
 mod recordings;
+mod sms_templates;
 mod support;
 mod transfer;
