@@ -28,5 +28,6 @@ mod provisioning;
 mod python;
 mod recordings;
 mod sms_templates;
+mod texts_in;
 mod support;
 mod transfer;
