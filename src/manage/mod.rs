@@ -29,6 +29,7 @@ pub mod keys;
 pub mod menus;
 pub mod phone;
 pub mod schedules;
+pub mod sms_templates;
 pub mod transcript_retention;
 pub mod usage;
 

@@ -53,6 +53,32 @@ pub fn booking_values(
     ]))
 }
 
+/// Values a template of `kind` is rendered with when it is saved and previewed: the account's
+/// own name and booking page, and a booking whose date is as long as a date is written
+/// ("Wednesday 30 September 2026") in a long zone name, so a template that fits with these
+/// fits with nearly any real booking.
+pub fn sample_values(
+    kind: FollowUpKind,
+    business_name: &str,
+    booking_page: &str,
+) -> BTreeMap<&'static str, String> {
+    match kind {
+        FollowUpKind::BookingConfirmation => {
+            let facts = BookingFacts {
+                event_type: "Initial consultation",
+                start_at: Timestamp::constant(1_790_785_800, 0),
+                timezone: "America/Los_Angeles",
+                reference: "ABC234",
+            };
+            booking_values(business_name, &facts, booking_page).expect("the sample booking's zone is known")
+        }
+        FollowUpKind::InfoRecap | FollowUpKind::FollowUpNeeded => BTreeMap::from([
+            ("business_name", business_name.to_owned()),
+            ("booking_url", booking_page.to_owned()),
+        ]),
+    }
+}
+
 impl FollowUps {
     pub fn new(store: Store) -> FollowUps {
         FollowUps { store }
@@ -145,6 +171,19 @@ mod tests {
             "{text}"
         );
         assert!(text.contains("https://book.example/adler"), "{text}");
+    }
+
+    #[test]
+    fn sample_values_fill_every_variable_of_each_kind() {
+        for kind in FollowUpKind::ALL {
+            let values = sample_values(kind, "Acme", "https://acme.example/book");
+            let names: Vec<&str> = values.keys().copied().collect();
+            let mut expected = kind.variables().to_vec();
+            expected.sort_unstable();
+            assert_eq!(names, expected, "{kind}");
+        }
+        let values = sample_values(FollowUpKind::BookingConfirmation, "Acme", "x");
+        assert_eq!(values["date"], "Wednesday 30 September 2026");
     }
 
     #[test]

@@ -12,17 +12,25 @@
 //! from the business would read as spam; the business sees the failed call in its log.
 //!
 //! A template is checked when it is saved: every `{{name}}` must be one of its kind's
-//! variables, braces must close, so a saved template always renders.
+//! variables, braces must close, so a saved template always renders; and rendered with sample
+//! values (`Template::check_rendered`) it must fit in [`MAX_SEGMENTS`] SMS segments.
 
 use std::collections::BTreeMap;
 use std::fmt;
 use std::str::FromStr;
 
 use crate::store::CallOutcome;
+use crate::wire::sms_segments::{self, Encoding};
 
-/// The longest template body accepted (Twilio's own limit on a message body is 1,600
-/// characters; the rendered values need room).
-pub const MAX_TEMPLATE_CHARS: usize = 1_200;
+/// The most SMS segments a follow-up may take. Each segment is billed as a message, and a
+/// text split in more parts arrives in pieces on some phones; four segments hold 612 GSM-7
+/// characters (4 × 153) or 268 UCS-2 ones (4 × 67), room for a booking confirmation with a long
+/// business name even in a script outside the GSM alphabet.
+pub const MAX_SEGMENTS: usize = 4;
+
+/// The longest template body accepted: four GSM-7 segments' worth (4 × 153). A body this long
+/// can only pass [`MAX_SEGMENTS`] once rendered if it is plain GSM-7 with short values.
+pub const MAX_TEMPLATE_CHARS: usize = 612;
 
 /// Which follow-up a call gets.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, PartialOrd, Ord)]
@@ -123,6 +131,11 @@ pub enum TemplateError {
     TooLong {
         chars: usize,
     },
+    /// Rendered with sample values, the text takes more than [`MAX_SEGMENTS`] segments.
+    TooManySegments {
+        segments: usize,
+        encoding: Encoding,
+    },
     /// `{{name}}` where `name` is not one of the kind's variables.
     UnknownVariable {
         name: String,
@@ -145,6 +158,14 @@ impl fmt::Display for TemplateError {
             TemplateError::TooLong { chars } => write!(
                 f,
                 "the template has {chars} characters; at most {MAX_TEMPLATE_CHARS}"
+            ),
+            TemplateError::TooManySegments { segments, encoding } => write!(
+                f,
+                "rendered with sample values the text takes {segments} SMS segments ({}); at most {MAX_SEGMENTS}",
+                match encoding {
+                    Encoding::Gsm7 => "GSM-7, 153 characters a segment",
+                    Encoding::Ucs2 => "UCS-2 for a character outside the GSM alphabet, 67 a segment",
+                }
             ),
             TemplateError::UnknownVariable { name, allowed } => write!(
                 f,
@@ -252,6 +273,25 @@ impl Template {
             }
         }
         Ok(out)
+    }
+
+    /// The text rendered with `values` (sample ones, at save time), refused when a value is
+    /// missing or it takes more than [`MAX_SEGMENTS`] segments; the text and its segments.
+    pub fn check_rendered(&self, values: &BTreeMap<&str, String>) -> Result<(String, usize), TemplateError> {
+        let text = self
+            .render(values)
+            .map_err(|missing| TemplateError::UnknownVariable {
+                name: missing.missing,
+                allowed: self.kind.variables(),
+            })?;
+        let segments = sms_segments::segments(&text);
+        if segments.count > MAX_SEGMENTS {
+            return Err(TemplateError::TooManySegments {
+                segments: segments.count,
+                encoding: segments.encoding,
+            });
+        }
+        Ok((text, segments.count))
     }
 }
 
@@ -372,6 +412,35 @@ mod tests {
             .render(&values(&[("business_name", "Acme")]))
             .unwrap_err();
         assert_eq!(err.missing, "booking_url");
+    }
+
+    #[test]
+    fn a_rendered_text_over_four_segments_is_refused() {
+        let kind = FollowUpKind::InfoRecap;
+        // 595 characters and the variable: the longest body accepted.
+        let template = Template::parse(kind, &format!("{}{{{{business_name}}}}", "a".repeat(595))).unwrap();
+        let fits = values(&[("business_name", "Acme Dental Group"), ("booking_url", "x")]);
+        assert_eq!(template.check_rendered(&fits).unwrap().1, 4);
+        let over = values(&[("business_name", "Acme Dental Groups"), ("booking_url", "x")]);
+        assert_eq!(
+            template.check_rendered(&over).unwrap_err(),
+            TemplateError::TooManySegments {
+                segments: 5,
+                encoding: Encoding::Gsm7
+            }
+        );
+        let values = values(&[("business_name", "Acme"), ("booking_url", "https://b/x")]);
+        // One character outside the GSM alphabet: 67 a segment.
+        let ucs2 = Template::parse(kind, &format!("ł{}", "a".repeat(268))).unwrap();
+        let err = ucs2.check_rendered(&values).unwrap_err();
+        assert_eq!(
+            err,
+            TemplateError::TooManySegments {
+                segments: 5,
+                encoding: Encoding::Ucs2
+            }
+        );
+        assert!(err.to_string().contains("UCS-2"), "{err}");
     }
 
     proptest! {

@@ -2,8 +2,8 @@
 //!
 //! **Attach** a number the Twilio account already has: find it (its SID and where its calls
 //! go now), point its calls at switchboard (`VoiceUrl` = `{public_url}/twilio/voice`,
-//! `StatusCallback` = `{public_url}/twilio/call-status`, both POST; undo: put back what it
-//! had), then write the agent's number. **Buy** one: search the available local numbers, buy
+//! `StatusCallback` = `{public_url}/twilio/call-status`, and its texts with `SmsUrl` =
+//! `{public_url}/twilio/sms`, all POST; undo: put back what it had), then write the agent's number. **Buy** one: search the available local numbers, buy
 //! the first, named with the run's marker and its URLs set in the same request (undo:
 //! release it; if the answer was never recorded, recovery releases every number carrying the
 //! marker), then write the agent's number. A row the store refuses rolls the run back.

@@ -66,6 +66,17 @@ impl Store {
         })
     }
 
+    /// Removes the account's template of `kind` (the built-in text applies again); whether
+    /// there was one.
+    pub async fn delete_sms_template(&self, account_id: &AccountId, kind: &str) -> StoreResult<bool> {
+        let done = sqlx::query("DELETE FROM sms_templates WHERE account_id = $1 AND kind = $2")
+            .bind(account_id.as_str())
+            .bind(kind)
+            .execute(&self.pool)
+            .await?;
+        Ok(done.rows_affected() > 0)
+    }
+
     /// Whether the account texts its callers after their calls.
     pub async fn sms_follow_ups(&self, account_id: &AccountId) -> StoreResult<bool> {
         let row = sqlx::query("SELECT sms_follow_ups FROM accounts WHERE id = $1")

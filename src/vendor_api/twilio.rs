@@ -42,6 +42,10 @@ pub struct IncomingNumber {
     pub status_callback: Option<String>,
     #[serde(default)]
     pub status_callback_method: Option<String>,
+    #[serde(default)]
+    pub sms_url: Option<String>,
+    #[serde(default)]
+    pub sms_method: Option<String>,
 }
 
 impl IncomingNumber {
@@ -52,6 +56,8 @@ impl IncomingNumber {
             voice_method: method_or_post(self.voice_method.as_deref()),
             status_callback: self.status_callback.clone().unwrap_or_default(),
             status_callback_method: method_or_post(self.status_callback_method.as_deref()),
+            sms_url: Some(self.sms_url.clone().unwrap_or_default()),
+            sms_method: Some(method_or_post(self.sms_method.as_deref())),
         }
     }
 }
@@ -63,19 +69,25 @@ fn method_or_post(method: Option<&str>) -> String {
     }
 }
 
-/// Where a number sends its calls (`VoiceUrl`) and their status (`StatusCallback`). An
-/// empty URL clears it. Stored as JSON to put a number back as it was.
+/// Where a number sends its calls (`VoiceUrl`), their status (`StatusCallback`) and its
+/// inbound texts (`SmsUrl`). An empty URL clears it; an SMS hook left `None` is not sent, so
+/// the number keeps the one it has. Stored as JSON to put a number back as it was.
 #[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
 pub struct VoiceHooks {
     pub voice_url: String,
     pub voice_method: String,
     pub status_callback: String,
     pub status_callback_method: String,
+    #[serde(default)]
+    pub sms_url: Option<String>,
+    #[serde(default)]
+    pub sms_method: Option<String>,
 }
 
 impl VoiceHooks {
     /// switchboard's own: calls to `{public_url}/twilio/voice`, their status to
-    /// `{public_url}/twilio/call-status`, both POST.
+    /// `{public_url}/twilio/call-status`, inbound texts (a caller's STOP or START) to
+    /// `{public_url}/twilio/sms`, all POST.
     pub fn switchboard(public_url: &str) -> VoiceHooks {
         let base = public_url.trim_end_matches('/');
         VoiceHooks {
@@ -83,16 +95,25 @@ impl VoiceHooks {
             voice_method: "POST".to_owned(),
             status_callback: format!("{base}/twilio/call-status"),
             status_callback_method: "POST".to_owned(),
+            sms_url: Some(format!("{base}/twilio/sms")),
+            sms_method: Some("POST".to_owned()),
         }
     }
 
-    fn form(&self) -> [(&'static str, &str); 4] {
-        [
-            ("VoiceUrl", &self.voice_url),
+    fn form(&self) -> Vec<(&'static str, &str)> {
+        let mut form = vec![
+            ("VoiceUrl", self.voice_url.as_str()),
             ("VoiceMethod", &self.voice_method),
             ("StatusCallback", &self.status_callback),
             ("StatusCallbackMethod", &self.status_callback_method),
-        ]
+        ];
+        if let Some(sms_url) = &self.sms_url {
+            form.push(("SmsUrl", sms_url));
+        }
+        if let Some(sms_method) = &self.sms_method {
+            form.push(("SmsMethod", sms_method));
+        }
+        form
     }
 }
 
@@ -541,6 +562,26 @@ mod tests {
             (hooks.voice_method.as_str(), hooks.status_callback_method.as_str()),
             ("POST", "POST")
         );
+        assert_eq!(
+            hooks.sms_url.as_deref(),
+            Some("https://bridge.example.com/twilio/sms")
+        );
+        assert_eq!(hooks.sms_method.as_deref(), Some("POST"));
+        let form = hooks.form();
+        assert!(
+            form.contains(&("SmsUrl", "https://bridge.example.com/twilio/sms")),
+            "{form:?}"
+        );
+        assert!(form.contains(&("SmsMethod", "POST")), "{form:?}");
+    }
+
+    #[test]
+    fn hooks_without_sms_leave_the_numbers_sms_url_alone() {
+        let hooks: VoiceHooks = serde_json::from_str(
+            r#"{"voice_url": "", "voice_method": "POST", "status_callback": "", "status_callback_method": "POST"}"#,
+        )
+        .unwrap();
+        assert!(hooks.form().iter().all(|(name, _)| !name.starts_with("Sms")));
     }
 
     #[test]

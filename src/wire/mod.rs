@@ -6,6 +6,7 @@
 
 pub mod elevenlabs;
 pub mod signature;
+pub mod sms_segments;
 pub mod twilio;
 pub mod twiml;
 

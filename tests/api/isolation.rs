@@ -25,10 +25,12 @@ struct Rows {
     key: String,
     /// The number of A's menu.
     menu: String,
+    /// A's own follow-up text (its `follow_up_needed` template).
+    sms_text: String,
 }
 
 impl Rows {
-    fn all(&self) -> [&str; 9] {
+    fn all(&self) -> [&str; 10] {
         [
             &self.account,
             &self.agent,
@@ -39,6 +41,7 @@ impl Rows {
             &self.call,
             &self.key,
             &self.menu,
+            &self.sms_text,
         ]
     }
 
@@ -58,12 +61,15 @@ impl Rows {
             Some("keys") => &self.key,
             Some("plans") => "pro",
             Some("menus") => &self.menu,
+            // Templates are per account by kind: B's key acts on B's own.
+            Some("sms-templates") => "follow_up_needed",
             other => panic!("no row of account A for {other:?} in {path}: add one to `populate`"),
         };
         path.trim_start_matches("/api/v1")
             .replace("{id}", id)
             .replace("{name}", id)
             .replace("{phone_number}", id)
+            .replace("{kind}", id)
             .replace("{date}", "2031-01-06")
     }
 }
@@ -141,7 +147,16 @@ async fn populate(api: &TestApi, a: &Business) -> Rows {
     )
     .await
     .expect(201);
+    let sms_text = "Harbor isolation text from {{business_name}}.".to_owned();
+    api.put(
+        "/sms-templates/follow_up_needed",
+        &a.key,
+        json!({"body": sms_text}),
+    )
+    .await
+    .expect(200);
     Rows {
+        sms_text,
         menu,
         account: a.demo.account_id.to_string(),
         agent: a.demo.agent_id.to_string(),
@@ -186,6 +201,7 @@ fn body_for(method: &Method, path: &str, rows: &Rows) -> Option<Value> {
         ("PUT", "/api/v1/menus/{phone_number}") => {
             json!({"prompt": "Mine", "choices": [{"digit": 1, "label": "me", "agent_id": rows.agent}]})
         }
+        ("PUT", "/api/v1/sms-templates/{kind}") => json!({"body": "Mallory's text from {{business_name}}."}),
         _ => return None,
     };
     Some(body)
@@ -214,7 +230,11 @@ fn expect_for(method: &Method, path: &str) -> Expect {
         (method.as_str(), path),
         ("POST", "/api/v1/bookings") | ("POST", "/api/v1/event-types")
     );
-    if (method.as_str(), path) == ("PUT", "/api/v1/menus/{phone_number}") {
+    if path.starts_with("/api/v1/sms-templates") {
+        // Each account has its own text of each kind: B's key sets, reads and resets B's,
+        // never showing A's, and A's reads the same afterwards.
+        Expect::OwnRows
+    } else if (method.as_str(), path) == ("PUT", "/api/v1/menus/{phone_number}") {
         // Setting A's number's menu, naming A's agent: the agent is not found (422), and the
         // number is A's (409); A's menu reads the same afterwards.
         Expect::Taken
@@ -254,6 +274,7 @@ async fn snapshot(api: &TestApi, key: &str, rows: &Rows) -> BTreeMap<String, Val
         "/usage".to_owned(),
         "/menus".to_owned(),
         format!("/menus/{}", rows.menu),
+        "/sms-templates".to_owned(),
     ];
     for path in paths {
         let mut body = api.get(&path, key).await.expect(200);

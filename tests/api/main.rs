@@ -29,6 +29,8 @@ mod provisioning;
 mod python;
 mod python_signed_webhooks;
 mod recordings;
+mod sms_templates;
+mod texts_in;
 mod support;
 mod transfer;
 mod workspace_webhook;

@@ -48,6 +48,9 @@ async fn a_number_attached_answers_at_switchboard_and_is_put_back_after_its_hold
             format!("{}/twilio/call-status", api.base_url)
         );
         assert_eq!(at_twilio.status_callback_method, "POST");
+        // Its texts (a caller's STOP or START) come to switchboard too.
+        assert_eq!(at_twilio.sms_url, format!("{}/twilio/sms", api.base_url));
+        assert_eq!(at_twilio.sms_method, "POST");
         assert_eq!(agents_number(&api, &account, &ava).await, number);
 
         // One number per agent; a number the Twilio account does not have names its field.
@@ -192,6 +195,10 @@ async fn a_number_bought_is_held_when_its_agent_is_deleted_and_released_at_the_e
         assert_eq!(
             at_twilio.status_callback,
             format!("{}/twilio/call-status", api.base_url)
+        );
+        assert_eq!(
+            (at_twilio.sms_url.as_str(), at_twilio.sms_method),
+            (format!("{}/twilio/sms", api.base_url).as_str(), "POST")
         );
         let bought_with_urls = twilio
             .sim

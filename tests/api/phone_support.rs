@@ -57,6 +57,8 @@ impl SimServer {
                         voice_method: "GET".into(),
                         status_callback: String::new(),
                         status_callback_method: "POST".into(),
+                        sms_url: None,
+                        sms_method: None,
                     },
                 )
                 .await

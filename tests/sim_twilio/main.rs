@@ -15,3 +15,4 @@ mod outbox;
 mod rest;
 mod ring;
 mod support;
+mod texts;

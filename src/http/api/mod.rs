@@ -30,6 +30,7 @@ pub mod phone;
 pub mod plans;
 pub mod recordings;
 pub mod schedules;
+pub mod sms_templates;
 pub mod usage;
 
 use std::sync::Arc;
@@ -136,6 +137,7 @@ fn documented() -> OpenApiRouter<ApiState> {
         .merge(menus::routes())
         .merge(phone::routes())
         .merge(recordings::routes())
+        .merge(sms_templates::routes())
 }
 
 /// The OpenAPI document of the API.

@@ -15,6 +15,7 @@ use super::callbacks::SentWebhook;
 use super::calls::Call;
 use super::dialer::CalleeScript;
 use super::errors::TwilioError;
+use super::inbound_texts::OptedOut;
 use super::messages::Message;
 use super::numbers::{self, IncomingNumber, NumberChoice, NumberSettings};
 use super::paging::{self, PageRequest};
@@ -32,6 +33,8 @@ pub struct Ledger {
     pub calls: Vec<Call>,
     /// The webhooks the stand-in sent (status callbacks, TwiML fetched), in order.
     pub webhooks: Vec<SentWebhook>,
+    /// Callers who texted STOP to a number and not START since (`super::inbound_texts`).
+    pub opted_out: Vec<OptedOut>,
 }
 
 impl Ledger {

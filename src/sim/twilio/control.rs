@@ -1,7 +1,8 @@
 //! The stand-in's own endpoints, beside Twilio's API, for tests in other processes and people
 //! at a demo: `GET /sim/requests` (every REST request so far), `GET /sim/state` (the numbers,
 //! messages and calls), `POST /sim/calls/inbound` (ring one of the numbers, see
-//! [`super::ring`]) and `POST /sim/failures` (from `crate::sim::failures`).
+//! [`super::ring`]), `POST /sim/messages/inbound` (a caller texts one of the numbers, see
+//! [`super::inbound_texts`]) and `POST /sim/failures` (from `crate::sim::failures`).
 
 use axum::Json;
 use axum::Router;
@@ -11,6 +12,7 @@ use axum::response::{IntoResponse, Response};
 use axum::routing::{get, post};
 use serde::{Deserialize, Serialize};
 
+use super::inbound_texts::{InboundText, TextError};
 use super::ring::{InboundRing, RingError};
 use crate::audio::fixtures::FixtureDir;
 use crate::sim::caller::Keys;
@@ -24,6 +26,7 @@ pub fn control_router(sim: SimTwilio) -> Router {
         .route("/sim/requests", get(requests))
         .route("/sim/state", get(state))
         .route("/sim/calls/inbound", post(ring))
+        .route("/sim/messages/inbound", post(text))
         .with_state(sim.clone())
         .merge(crate::sim::failures::control_router(sim.failures().clone()))
 }
@@ -123,6 +126,45 @@ async fn ring(
             Json(serde_json::json!({"error": error.to_string()})),
         )
             .into_response(),
+    }
+}
+
+/// `POST /sim/messages/inbound`.
+#[derive(Debug, Deserialize)]
+#[serde(deny_unknown_fields)]
+struct TextBody {
+    to: String,
+    #[serde(default = "default_from")]
+    from: String,
+    body: String,
+}
+
+/// The text as kept and the status its webhook got (`webhook_status`); 404 for a number
+/// the account has not or one without an `SmsUrl`, 502 when the webhook got no answer.
+async fn text(
+    State(sim): State<SimTwilio>,
+    body: Result<Json<TextBody>, axum::extract::rejection::JsonRejection>,
+) -> Response {
+    let Json(body) = match body {
+        Ok(body) => body,
+        Err(rejection) => return bad_request(rejection.body_text()),
+    };
+    let text = InboundText {
+        to: body.to,
+        from: body.from,
+        body: body.body,
+    };
+    match sim.text(text).await {
+        Ok(report) if report.webhook_status.is_none() => {
+            (StatusCode::BAD_GATEWAY, Json(report)).into_response()
+        }
+        Ok(report) => Json(report).into_response(),
+        Err(error @ (TextError::NotOurs(_) | TextError::NoSmsUrl(_))) => (
+            StatusCode::NOT_FOUND,
+            Json(serde_json::json!({"error": error.to_string()})),
+        )
+            .into_response(),
+        Err(error @ TextError::EmptyBody) => bad_request(error.to_string()),
     }
 }
 

@@ -116,7 +116,9 @@ pub fn read_send(
         return Err(TwilioError::body_too_long(length));
     }
     let status_callback = params.url("StatusCallback")?.filter(|url| !url.is_empty());
-    if unsubscribed.iter().any(|number| number == to) {
+    if unsubscribed.iter().any(|number| number == to)
+        || from.as_deref().is_some_and(|from| ledger.opted_out(from, to))
+    {
         return Err(TwilioError::unsubscribed(to));
     }
     let sid = random_sid("SM");
