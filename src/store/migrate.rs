@@ -137,6 +137,11 @@ const MIGRATIONS: &[(i64, &str, &str)] = &[
         "sms opt outs",
         include_str!("../../migrations/0032_sms_opt_outs.sql"),
     ),
+    (
+        34,
+        "elevenlabs call audio",
+        include_str!("../../migrations/0034_elevenlabs_call_audio.sql"),
+    ),
 ];
 
 /// (version, SQL) of the migrations whose SQLite text differs from the portable one in
@@ -149,6 +154,10 @@ const SQLITE_MIGRATIONS: &[(i64, &str)] = &[
     (
         28,
         include_str!("../../migrations/0028_call_recordings.sqlite.sql"),
+    ),
+    (
+        34,
+        include_str!("../../migrations/0034_elevenlabs_call_audio.sqlite.sql"),
     ),
 ];
 

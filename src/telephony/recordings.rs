@@ -8,7 +8,7 @@
 //! line. A recording is never kept without a yes.
 //!
 //! Retention is per account (`recording_retention_days`, `None` keeps them): a worker removes
-//! recordings older than that, at start and then every hour; which are due is a function of
+//! recordings (and ElevenLabs' audio of calls) older than that, at start and then every hour; which are due is a function of
 //! `now` alone ([`purge`]).
 
 use std::time::Duration;
@@ -195,12 +195,18 @@ pub fn start_purge(store: Store, workers: &Shutdown) {
     });
 }
 
-/// Removes the recordings past their account's retention at `now`.
+/// Removes the recordings past their account's retention at `now`, ElevenLabs' audio of
+/// calls (`telephony::post_call_audio`) included.
 pub async fn purge(store: &Store, now: Timestamp) {
     match store.purge_call_recordings(now).await {
         Ok(0) => {}
         Ok(removed) => tracing::info!(removed, "recordings past their retention removed"),
         Err(error) => tracing::warn!(%error, "could not remove recordings past their retention"),
+    }
+    match store.purge_elevenlabs_audio(now).await {
+        Ok(0) => {}
+        Ok(removed) => tracing::info!(removed, "ElevenLabs audio past its retention removed"),
+        Err(error) => tracing::warn!(%error, "could not remove ElevenLabs audio past its retention"),
     }
 }
 

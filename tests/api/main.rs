@@ -20,6 +20,7 @@ mod openapi;
 mod phone;
 mod phone_failures;
 mod phone_support;
+mod post_call_audio;
 mod post_call_webhooks;
 mod provisioned_call;
 mod provisioning;
