@@ -185,6 +185,7 @@ impl App {
                 connections: connections.clone(),
                 metrics: metrics.clone(),
                 redemptions: crate::telephony::redemptions::SharedRedemptions::new(store.clone()),
+                recordings: crate::telephony::recording_encoders::RecordingEncoders::new(store.clone()),
             },
             calls: calls.clone(),
         });

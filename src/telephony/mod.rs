@@ -42,6 +42,7 @@ pub mod post_call_audio;
 pub mod reception;
 mod record_writer;
 pub mod recorder;
+pub mod recording_encoders;
 pub mod recording_mix;
 pub mod recordings;
 pub mod recovery;

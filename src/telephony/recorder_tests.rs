@@ -2,10 +2,10 @@
 //! timeline from its events, its record at its end.
 
 use super::*;
-use crate::telephony::timeline_entries::EVENT_MESSAGE_CHARS;
 use crate::call::SessionStats;
 use crate::store::testing::{self, seed_business};
 use crate::store::{ActivityKind, CallDirection, CallOutcome, CallTurn, TurnRole};
+use crate::telephony::timeline_entries::EVENT_MESSAGE_CHARS;
 
 /// Waits (bounded) until `done` holds.
 async fn until(mut done: impl AsyncFnMut() -> bool) {

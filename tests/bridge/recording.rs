@@ -9,7 +9,7 @@ use base64::Engine;
 use serde_json::{Value, json};
 use switchboard::sim::caller::{CallReport, CallerConfig, place_call};
 use switchboard::store::{AccountChange, CallRecording};
-use switchboard::telephony::recordings::{self, KeepDecision};
+use switchboard::telephony::recordings::KeepDecision;
 use switchboard::wire::elevenlabs::{AgentMessage, InitiationMetadata};
 use tokio::net::TcpListener;
 
@@ -98,7 +98,7 @@ async fn a_call(records: bool, consent: Option<bool>) -> (TestBridge, CallReport
         .update_account(&bridge.business.account.id, change)
         .await
         .unwrap();
-    let mut decisions = recordings::decisions();
+    let mut decisions = bridge.server.app.streams.attacher.recordings.decisions();
     let mut config = CallerConfig::new(bridge.url("/twilio/voice"), &bridge.auth_token, bridge.number());
     config.agent_speaks_first = true;
     config.linger = PATIENCE;
