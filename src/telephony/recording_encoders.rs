@@ -2,14 +2,17 @@
 //! gets one, which encodes the call's audio as it comes (see `call::recording_tap`) and, at the
 //! call's end, has the rule applied (`telephony::recordings::keep_or_drop`).
 //!
-//! Each decision is announced on a channel the app owns, for whoever watches it (the tests wait
-//! on it); two apps never see each other's.
+//! The tasks run as the app's background workers: shutdown stops the workers only after the
+//! calls are over, and then waits (bounded) for every task to finish, so a graceful stop never
+//! loses a consented recording. Each decision is announced on a channel the app owns, for
+//! whoever watches it (the tests wait on it); two apps never see each other's.
 
 use jiff::Timestamp;
 use tokio::sync::broadcast;
 
 use crate::audio::ogg_opus::{OggOpusError, OggOpusWriter};
 use crate::call::recording_tap::{Entry, RecordingTap, TapChunks, entries, recording_tap};
+use crate::shutdown::Shutdown;
 use crate::store::Store;
 
 use super::recording_mix::TwoLegMix;
@@ -21,18 +24,20 @@ const DECISIONS_KEPT: usize = 64;
 /// A finished call's recording was kept or dropped: the call's CallSid and the decision.
 pub type Decided = (String, KeepDecision);
 
-/// Starts calls' encoder tasks and announces their decisions.
+/// Starts calls' encoder tasks among the app's workers and announces their decisions.
 #[derive(Debug, Clone)]
 pub struct RecordingEncoders {
     store: Store,
+    workers: Shutdown,
     decided: broadcast::Sender<Decided>,
 }
 
 impl RecordingEncoders {
-    /// Encoders writing to `store`.
-    pub fn new(store: Store) -> Self {
+    /// Encoders writing to `store`, run as `workers`' tasks.
+    pub fn new(store: Store, workers: &Shutdown) -> Self {
         RecordingEncoders {
             store,
+            workers: workers.clone(),
             decided: broadcast::channel(DECISIONS_KEPT).0,
         }
     }
@@ -48,7 +53,7 @@ impl RecordingEncoders {
         let (tap, chunks) = recording_tap();
         let store = self.store.clone();
         let decided = self.decided.clone();
-        tokio::spawn(async move {
+        self.workers.spawn(async move {
             let decision = match encode(chunks).await {
                 Ok(Some((duration_ms, audio))) => {
                     let finished = FinishedRecording {
@@ -107,13 +112,59 @@ mod tests {
     use std::time::Duration;
 
     use super::*;
-    use crate::store::testing;
+    use crate::store::testing::{self, seed_business};
+    use crate::store::{AccountChange, CallDirection, NewCallRecord};
+
+    #[tokio::test]
+    async fn the_workers_finish_only_once_a_consented_recording_is_stored() {
+        let store = testing::sqlite().await;
+        let business = seed_business(&store).await;
+        let change = AccountChange {
+            record_calls: Some(true),
+            ..AccountChange::default()
+        };
+        store.update_account(&business.account.id, change).await.unwrap();
+        let new = NewCallRecord {
+            agent_id: business.agent.id.clone(),
+            call_sid: "CAshutdown".into(),
+            direction: CallDirection::Inbound,
+            from_number: "+4930123456".into(),
+            to_number: business.agent.phone_number.clone().unwrap(),
+            started_at: Timestamp::now(),
+        };
+        let call = store
+            .insert_call(&business.account.id, new)
+            .await
+            .unwrap()
+            .unwrap();
+        store
+            .record_call_consent(&business.account.id, "CAshutdown", true, Timestamp::now())
+            .await
+            .unwrap();
+        let workers = Shutdown::new();
+        let encoders = RecordingEncoders::new(store.store(), &workers);
+        let mut tap = encoders.start("CAshutdown".into());
+        for _ in 0..50 {
+            tap.caller(&[0xff; 160]);
+        }
+        // The call ends as the server stops: the workers' end waits for its recording.
+        drop(tap);
+        workers.stop();
+        workers.finished().await;
+        let kept = store
+            .call_recording(&business.account.id, &call.id)
+            .await
+            .unwrap()
+            .expect("the recording is stored before the workers finish");
+        assert_eq!(kept.duration_ms, 1_000);
+    }
 
     #[tokio::test]
     async fn each_app_hears_only_its_own_decisions() {
         let store = testing::sqlite().await;
-        let ours = RecordingEncoders::new(store.store());
-        let theirs = RecordingEncoders::new(store.store());
+        let workers = Shutdown::new();
+        let ours = RecordingEncoders::new(store.store(), &workers);
+        let theirs = RecordingEncoders::new(store.store(), &workers);
         let mut ours_heard = ours.decisions();
         let mut theirs_heard = theirs.decisions();
         // A call without a record: its recording is lost, and only `ours` says so.
@@ -123,6 +174,8 @@ mod tests {
             .expect("a decision")
             .unwrap();
         assert_eq!(decided, ("CAnobody".to_owned(), KeepDecision::Lost));
+        workers.stop();
+        workers.finished().await;
         assert!(matches!(
             theirs_heard.try_recv(),
             Err(broadcast::error::TryRecvError::Empty)
