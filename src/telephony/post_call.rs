@@ -103,7 +103,8 @@ impl PostCallWebhooks {
                 data,
             } => self.merge(&data, event_timestamp).await,
             WebhookEvent::PostCallAudio { data, .. } => {
-                let fate = post_call_audio::receive(&self.store, &data, Timestamp::now()).await?;
+                let received_at = Timestamp::from_second(now).unwrap_or_else(|_| Timestamp::now());
+                let fate = post_call_audio::receive(&self.store, &data, received_at).await?;
                 Ok(Received::Audio(fate))
             }
             WebhookEvent::CallInitiationFailure {
