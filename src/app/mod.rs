@@ -78,8 +78,8 @@ pub struct App {
     pub post_call: crate::telephony::post_call::PostCallWebhooks,
     /// The calls in flight and the agent connections held for them: drained first.
     pub calls: Shutdown,
-    /// Background workers (the call recorder, the lost calls' recovery): stopped once the
-    /// calls are over.
+    /// Background workers (the call recorder, the calls' recording encoders, the lost calls'
+    /// recovery): stopped once the calls are over.
     pub workers: Shutdown,
 }
 
@@ -200,6 +200,10 @@ impl App {
                 connections: connections.clone(),
                 metrics: metrics.clone(),
                 redemptions: crate::telephony::redemptions::SharedRedemptions::new(store.clone()),
+                recordings: crate::telephony::recording_encoders::RecordingEncoders::new(
+                    store.clone(),
+                    &workers,
+                ),
             },
             calls: calls.clone(),
         });

@@ -11,7 +11,8 @@
 //! 3. the server keeps answering until Twilio has asked the connect action of every call the
 //!    bridge ended (bounded), so those callers hear their fallback rather than an error;
 //! 4. HTTP stops (connections still busy get `listener::CLOSE_GRACE`), then the background
-//!    workers, which first write everything the calls left.
+//!    workers, which first write everything the calls left (their records, and the recordings
+//!    their encoder tasks finish).
 
 use std::net::SocketAddr;
 use std::pin::pin;

@@ -5,7 +5,8 @@
 //! `{"status":"ok"}` for every accepted event, a redelivery and an unknown type included (only
 //! a 200 counts for ElevenLabs, and repeated failures disable the webhook); 401 for a
 //! missing, malformed, stale, future or wrong signature; 400 for a signed body that is not an
-//! ElevenLabs event; 413 above [`MAX_BODY_BYTES`]; 503/500 when storing failed.
+//! ElevenLabs event; 413 above [`MAX_BODY_BYTES`] or for post-call audio above
+//! `post_call_audio::MAX_AUDIO_BYTES`; 503/500 when storing failed.
 
 use axum::Router;
 use axum::body::Bytes;
@@ -17,11 +18,13 @@ use axum::routing::post;
 
 use super::error::ApiError;
 use crate::telephony::post_call::{PostCallError, PostCallWebhooks};
+use crate::telephony::post_call_audio;
 use crate::wire::elevenlabs::webhook_signature::SIGNATURE_HEADER;
 
-/// The largest body accepted: a transcript of a long call is a few hundred KiB; post-call
-/// audio (base64 MP3) is not kept, so it needs no more.
-pub const MAX_BODY_BYTES: usize = 4 * 1024 * 1024;
+/// The largest body accepted: post-call audio of the largest size kept
+/// ([`post_call_audio::MAX_AUDIO_BYTES`], as base64) and 1 MiB for the rest of the event (a
+/// transcript of a long call is a few hundred KiB).
+pub const MAX_BODY_BYTES: usize = post_call_audio::MAX_AUDIO_BASE64_CHARS + 1024 * 1024;
 
 /// What the route needs.
 #[derive(Debug, Clone)]
@@ -70,6 +73,14 @@ async fn receive(
             ApiError::new(
                 StatusCode::BAD_REQUEST,
                 format!("The body is not an ElevenLabs event: {why}."),
+            )
+            .into_response()
+        }
+        Err(PostCallError::TooLarge(why)) => {
+            tracing::warn!(%why, "ElevenLabs post-call audio refused");
+            ApiError::new(
+                StatusCode::PAYLOAD_TOO_LARGE,
+                format!("The post-call audio is refused: {why}."),
             )
             .into_response()
         }

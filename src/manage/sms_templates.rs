@@ -115,7 +115,10 @@ pub async fn put(
     if let Some(bad) = body.chars().find(|c| c.is_control() && !matches!(c, '\n' | '\r')) {
         return Err(ManageError::invalid(
             "body",
-            format!("has the control character U+{:04X}; a text may break lines, nothing else", u32::from(bad)),
+            format!(
+                "has the control character U+{:04X}; a text may break lines, nothing else",
+                u32::from(bad)
+            ),
         ));
     }
     let template = Template::parse(kind, body).map_err(|e| ManageError::invalid("body", e.to_string()))?;

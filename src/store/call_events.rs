@@ -47,6 +47,9 @@ pub enum CallEventKind {
     TransferRequested,
     /// The transfer's dial is over (once per call): `reason`, `answered`, `dial_status`.
     Transferred,
+    /// ElevenLabs could not place the call (`call_initiation_failure`, once per call):
+    /// `reason` (`busy`, `no-answer`, `unknown`), `provider` (`twilio`, `sip`), `conversation_id`.
+    InitiationFailed,
     /// A kind this build does not know, kept as stored.
     Other(String),
 }
@@ -65,6 +68,7 @@ impl CallEventKind {
             CallEventKind::Ended => "ended",
             CallEventKind::TransferRequested => "transfer_requested",
             CallEventKind::Transferred => "transferred",
+            CallEventKind::InitiationFailed => "initiation_failed",
             CallEventKind::Other(kind) => kind,
         }
     }
@@ -82,6 +86,7 @@ impl CallEventKind {
             "ended" => CallEventKind::Ended,
             "transfer_requested" => CallEventKind::TransferRequested,
             "transferred" => CallEventKind::Transferred,
+            "initiation_failed" => CallEventKind::InitiationFailed,
             _ => CallEventKind::Other(kind),
         }
     }
@@ -165,6 +170,7 @@ mod tests {
             CallEventKind::Ended,
             CallEventKind::TransferRequested,
             CallEventKind::Transferred,
+            CallEventKind::InitiationFailed,
         ] {
             assert_eq!(CallEventKind::from_stored(kind.as_str().to_owned()), kind);
         }

@@ -113,6 +113,11 @@ const MIGRATIONS: &[(i64, &str, &str)] = &[
         include_str!("../../migrations/0026_post_call_analyses.sql"),
     ),
     (
+        27,
+        "elevenlabs webhooks",
+        include_str!("../../migrations/0027_elevenlabs_webhooks.sql"),
+    ),
+    (
         28,
         "call recordings",
         include_str!("../../migrations/0028_call_recordings.sql"),
@@ -138,14 +143,14 @@ const MIGRATIONS: &[(i64, &str, &str)] = &[
         include_str!("../../migrations/0032_sms_opt_outs.sql"),
     ),
     (
-        27,
-        "elevenlabs webhooks",
-        include_str!("../../migrations/0027_elevenlabs_webhooks.sql"),
-    ),
-    (
         33,
         "post call fetches",
         include_str!("../../migrations/0033_post_call_fetches.sql"),
+    ),
+    (
+        34,
+        "elevenlabs call audio",
+        include_str!("../../migrations/0034_elevenlabs_call_audio.sql"),
     ),
 ];
 
@@ -159,6 +164,10 @@ const SQLITE_MIGRATIONS: &[(i64, &str)] = &[
     (
         28,
         include_str!("../../migrations/0028_call_recordings.sqlite.sql"),
+    ),
+    (
+        34,
+        include_str!("../../migrations/0034_elevenlabs_call_audio.sqlite.sql"),
     ),
 ];
 

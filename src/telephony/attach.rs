@@ -20,7 +20,7 @@ use crate::wire::elevenlabs::InitiationClientData;
 use super::directory::Directory;
 use super::initiation::look_up_and_build;
 use super::metrics::{ErrorKind, Metrics};
-use super::recordings;
+use super::recording_encoders::RecordingEncoders;
 use super::redemptions::{SharedRedemptionError, SharedRedemptions};
 use super::tokens::{StreamTokens, TokenError};
 
@@ -119,6 +119,8 @@ pub struct Attacher {
     pub metrics: Arc<Metrics>,
     /// The tokens redeemed by every instance: checked after this instance's own ledger.
     pub redemptions: SharedRedemptions,
+    /// Starts the recording of a call on an account that records calls.
+    pub recordings: RecordingEncoders,
 }
 
 /// The attach of one stream; records the call's sid in `span` once the stream names it.
@@ -217,11 +219,11 @@ impl Attacher {
             closed,
             tool_context,
             // Only a call on an account that records calls has a tap; consent is checked at
-            // its end (see `recordings`).
+            // its end (see `telephony::recordings`).
             recording: line
                 .account
                 .record_calls
-                .then(|| recordings::start(self.directory.store().clone(), started.call_sid.clone())),
+                .then(|| self.recordings.start(started.call_sid.clone())),
         })
     }
 }

@@ -3,13 +3,18 @@
 //! `conversation_id`. The first report wins; a redelivery is answered the same and changes
 //! nothing.
 //!
-//! `post_call_audio` is not stored: each one is dropped with a log line. A
-//! `call_initiation_failure` (only sent for calls ElevenLabs places itself) is logged.
+//! `post_call_audio` is kept or dropped by `telephony::post_call_audio` (kept only with the
+//! caller's consent); a `call_initiation_failure` (only sent for calls ElevenLabs places
+//! itself) goes on its call's timeline by `telephony::initiation_failure`.
 
 use std::sync::Arc;
 
 use crate::config::Secret;
 use crate::provision::post_call_secret::PostCallSecret;
+use jiff::Timestamp;
+
+use super::initiation_failure::{self, FailureFate};
+use super::post_call_audio::{self, AudioError, AudioFate};
 use crate::store::{PostCallAnalysis, Store, StoreError};
 use crate::wire::elevenlabs::webhook::{ConversationReport, WebhookEvent};
 use crate::wire::elevenlabs::webhook_signature::{self, SignatureError};
@@ -21,7 +26,11 @@ pub enum Received {
     Merged,
     /// The conversation's analysis was already stored: nothing changed.
     AlreadyMerged,
-    /// Accepted and logged, nothing stored (audio, an initiation failure, an unknown type).
+    /// A conversation's audio was kept or dropped (see [`AudioFate`]).
+    Audio(AudioFate),
+    /// A call initiation failure was logged (see [`FailureFate`]).
+    InitiationFailure(FailureFate),
+    /// Accepted and logged, nothing stored (an unknown type).
     Logged,
 }
 
@@ -32,8 +41,20 @@ pub enum PostCallError {
     Signature(#[from] SignatureError),
     #[error("the webhook body is not a valid ElevenLabs event: {0}")]
     Malformed(String),
+    #[error("{0}")]
+    TooLarge(String),
     #[error(transparent)]
     Store(#[from] StoreError),
+}
+
+impl From<AudioError> for PostCallError {
+    fn from(error: AudioError) -> Self {
+        match error {
+            AudioError::TooLarge => PostCallError::TooLarge(error.to_string()),
+            AudioError::Malformed(why) => PostCallError::Malformed(why),
+            AudioError::Store(error) => PostCallError::Store(error),
+        }
+    }
 }
 
 /// Receives ElevenLabs' post-call webhooks with the secrets they may be signed with.
@@ -93,21 +114,17 @@ impl PostCallWebhooks {
                 data,
             } => self.merge(&data, event_timestamp).await,
             WebhookEvent::PostCallAudio { data, .. } => {
-                tracing::info!(
-                    conversation_id = %data.conversation_id,
-                    audio_base64_bytes = data.full_audio.len(),
-                    "post-call audio dropped: switchboard does not keep ElevenLabs' audio"
-                );
-                Ok(Received::Logged)
+                let received_at = Timestamp::from_second(now).unwrap_or_else(|_| Timestamp::now());
+                let fate = post_call_audio::receive(&self.store, &data, received_at).await?;
+                Ok(Received::Audio(fate))
             }
-            WebhookEvent::CallInitiationFailure { data, .. } => {
-                tracing::warn!(
-                    conversation_id = data.conversation_id.as_deref().unwrap_or(""),
-                    agent_id = data.agent_id.as_deref().unwrap_or(""),
-                    reason = data.failure_reason.as_deref().unwrap_or("unknown"),
-                    "ElevenLabs could not start a call"
-                );
-                Ok(Received::Logged)
+            WebhookEvent::CallInitiationFailure {
+                event_timestamp,
+                data,
+            } => {
+                let at = Timestamp::from_second(event_timestamp).unwrap_or_else(|_| Timestamp::now());
+                let fate = initiation_failure::receive(&self.store, &data, at).await?;
+                Ok(Received::InitiationFailure(fate))
             }
             WebhookEvent::Unknown { kind } => {
                 tracing::info!(%kind, "ElevenLabs webhook of an unknown type ignored");

@@ -2,42 +2,25 @@
 //! worker.
 //!
 //! Consent comes during the call (the `record_consent` tool), so a call on an account that
-//! records calls is encoded from its start into memory (see `call::recording_tap`), and at the
-//! call's end [`keep_decision`] decides: the recording is kept only if the account still
+//! records calls is encoded from its start into memory (see `call::recording_tap`, and
+//! `telephony::recording_encoders` for the task doing it), and at the call's end
+//! [`keep_decision`] decides: the recording is kept only if the account still
 //! records calls and the caller's latest answer was yes. Otherwise it is dropped, with a log
 //! line. A recording is never kept without a yes.
 //!
 //! Retention is per account (`recording_retention_days`, `None` keeps them): a worker removes
-//! recordings older than that, at start and then every hour; which are due is a function of
+//! recordings (and ElevenLabs' audio of calls) older than that, at start and then every hour; which are due is a function of
 //! `now` alone ([`purge`]).
 
 use std::time::Duration;
 
 use jiff::Timestamp;
 
-use crate::audio::ogg_opus::{OggOpusError, OggOpusWriter};
-use crate::call::recording_tap::{Entry, RecordingTap, TapChunks, entries, recording_tap};
 use crate::manage::{ManageError, ManageResult, Scope};
 use crate::shutdown::Shutdown;
 use crate::store::{CallId, CallRecording, NewCallRecording, Store};
 
-use super::recording_mix::TwoLegMix;
-
 const SWEEP_EVERY: Duration = Duration::from_secs(3600);
-
-/// A finished call's recording was kept or dropped: the call's CallSid and the decision.
-pub type Decided = (String, KeepDecision);
-
-/// Where each call's decision is announced, for whoever watches (the tests wait on it).
-fn announcements() -> &'static tokio::sync::broadcast::Sender<Decided> {
-    static DECIDED: std::sync::OnceLock<tokio::sync::broadcast::Sender<Decided>> = std::sync::OnceLock::new();
-    DECIDED.get_or_init(|| tokio::sync::broadcast::channel(64).0)
-}
-
-/// The decisions on calls' recordings from now on, as each call's encoder makes them.
-pub fn decisions() -> tokio::sync::broadcast::Receiver<Decided> {
-    announcements().subscribe()
-}
 
 /// Whether a finished call's recording is kept.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
@@ -61,62 +44,6 @@ pub fn keep_decision(account_records: bool, consent: Option<bool>) -> KeepDecisi
         (true, Some(false)) => KeepDecision::Refused,
         (true, Some(true)) => KeepDecision::Keep,
     }
-}
-
-/// Starts recording the call `call_sid`: the tap its session copies the audio into, and the
-/// task that encodes it as it comes and, at the call's end, keeps or drops it.
-pub fn start(store: Store, call_sid: String) -> RecordingTap {
-    let (tap, chunks) = recording_tap();
-    tokio::spawn(async move {
-        let decision = match encode(chunks).await {
-            Ok(Some((duration_ms, audio))) => {
-                let finished = FinishedRecording {
-                    call_sid: call_sid.clone(),
-                    duration_ms,
-                    audio,
-                };
-                keep_or_drop(&store, finished, Timestamp::now()).await
-            }
-            Ok(None) => {
-                tracing::warn!(%call_sid, "recording dropped: the encoder fell behind the call");
-                KeepDecision::Lost
-            }
-            Err(error) => {
-                tracing::error!(%call_sid, %error, "recording dropped: encoding failed");
-                KeepDecision::Lost
-            }
-        };
-        let _ = announcements().send((call_sid, decision));
-    });
-    tap
-}
-
-/// Encodes the call's audio as it arrives; at the call's end, its length in milliseconds and
-/// the file. `None` if the tap lost audio.
-async fn encode(mut chunks: TapChunks) -> Result<Option<(u64, Vec<u8>)>, OggOpusError> {
-    let mut writer = OggOpusWriter::new()?;
-    let mut mix = TwoLegMix::default();
-    while let Some(chunk) = chunks.next().await {
-        for entry in entries(&chunk) {
-            match entry {
-                Entry::Caller(codes) => mix.caller(codes),
-                Entry::Agent(codes) => mix.agent(codes),
-                Entry::Clear => mix.clear(),
-            }
-        }
-        chunks.recycle(chunk);
-        while let Some(frame) = mix.next_frame() {
-            writer.push_frame(frame)?;
-        }
-    }
-    if chunks.lost() {
-        return Ok(None);
-    }
-    if let Some(frame) = mix.last_frame() {
-        writer.push_frame(frame)?;
-    }
-    let duration_ms = writer.duration_ms();
-    Ok(Some((duration_ms, writer.finish()?)))
 }
 
 /// A finished call's encoded recording, before the rule is applied.
@@ -195,12 +122,18 @@ pub fn start_purge(store: Store, workers: &Shutdown) {
     });
 }
 
-/// Removes the recordings past their account's retention at `now`.
+/// Removes the recordings past their account's retention at `now`, ElevenLabs' audio of
+/// calls (`telephony::post_call_audio`) included.
 pub async fn purge(store: &Store, now: Timestamp) {
     match store.purge_call_recordings(now).await {
         Ok(0) => {}
         Ok(removed) => tracing::info!(removed, "recordings past their retention removed"),
         Err(error) => tracing::warn!(%error, "could not remove recordings past their retention"),
+    }
+    match store.purge_elevenlabs_audio(now).await {
+        Ok(0) => {}
+        Ok(removed) => tracing::info!(removed, "ElevenLabs audio past its retention removed"),
+        Err(error) => tracing::warn!(%error, "could not remove ElevenLabs audio past its retention"),
     }
 }
 

@@ -8,7 +8,9 @@ use std::collections::BTreeMap;
 
 use reqwest::Method;
 use serde_json::{Value, json};
-use switchboard::store::{AccountId, AgentId, CallDirection, NewCallRecord, NewCallRecording};
+use switchboard::store::{
+    AccountId, AgentId, CallDirection, NewCallRecord, NewCallRecording, NewElevenLabsAudio,
+};
 
 use crate::business::{Business, business};
 use crate::support::{TestApi, on_each_backend};
@@ -135,6 +137,18 @@ async fn populate(api: &TestApi, a: &Business) -> Rows {
             account_id: call.account_id.clone(),
             duration_ms: 20,
             audio: b"OggS recording".to_vec(),
+            created_at: jiff::Timestamp::now(),
+        })
+        .await
+        .unwrap();
+    // ElevenLabs' audio of the call: B's key must not get it at `/calls/{id}/recording/elevenlabs`.
+    store
+        .save_elevenlabs_audio(&NewElevenLabsAudio {
+            conversation_id: "conv_isolation".into(),
+            call_id: call.id.clone(),
+            account_id: call.account_id.clone(),
+            agent_id: "agent_el_isolation".into(),
+            audio: b"ID3 audio".to_vec(),
             created_at: jiff::Timestamp::now(),
         })
         .await

@@ -164,7 +164,10 @@ async fn a_text_that_cannot_render_or_runs_long_is_refused_naming_the_body() {
         assert!(ucs2["message"].as_str().unwrap().contains("UCS-2"), "{ucs2}");
 
         let control = put(json!({"body": "Hi\u{0}there"})).await.error(422);
-        assert!(control["message"].as_str().unwrap().contains("U+0000"), "{control}");
+        assert!(
+            control["message"].as_str().unwrap().contains("U+0000"),
+            "{control}"
+        );
 
         let unknown_kind = api
             .put("/sms-templates/birthday", &account.key, json!({"body": "Hi"}))

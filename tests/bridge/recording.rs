@@ -2,18 +2,21 @@
 //! an account that records calls, with the caller's yes through the `record_consent` tool, the
 //! call is kept as Ogg/Opus, and `opusdec` decodes it to the call's length (the caller's
 //! frames, 20 ms each). Without the yes, or on an account that does not record, nothing is
-//! kept.
+//! kept. A consented call still up when the server stops has its recording stored by the
+//! time the stop is over.
 
 use axum::extract::ws::{Message, WebSocket};
 use base64::Engine;
 use serde_json::{Value, json};
 use switchboard::sim::caller::{CallReport, CallerConfig, place_call};
 use switchboard::store::{AccountChange, CallRecording};
-use switchboard::telephony::recordings::{self, KeepDecision};
+use switchboard::telephony::recordings::KeepDecision;
 use switchboard::wire::elevenlabs::{AgentMessage, InitiationMetadata};
 use tokio::net::TcpListener;
+use tokio::sync::mpsc;
 
 use crate::support::{PATIENCE, TestBridge, hand_written_agent};
+use std::time::Duration;
 
 async fn next_json(socket: &mut WebSocket) -> Option<Value> {
     while let Some(Ok(message)) = socket.recv().await {
@@ -98,7 +101,7 @@ async fn a_call(records: bool, consent: Option<bool>) -> (TestBridge, CallReport
         .update_account(&bridge.business.account.id, change)
         .await
         .unwrap();
-    let mut decisions = recordings::decisions();
+    let mut decisions = bridge.server.app.streams.attacher.recordings.decisions();
     let mut config = CallerConfig::new(bridge.url("/twilio/voice"), &bridge.auth_token, bridge.number());
     config.agent_speaks_first = true;
     config.linger = PATIENCE;
@@ -186,4 +189,89 @@ async fn without_the_callers_yes_nothing_is_kept() {
         assert_eq!(decision, expected, "records {records}, consent {consent:?}");
         assert!(recording_of(&bridge, &report.call_sid).await.is_none());
     }
+}
+
+/// The agent: speaks, has the caller's yes recorded, says so on `consented`, then speaks on
+/// and never ends the call.
+async fn consent_then_stay(mut socket: WebSocket, consented: mpsc::UnboundedSender<()>) {
+    if next_json(&mut socket).await.is_none() {
+        return;
+    }
+    let metadata = AgentMessage::ConversationInitiationMetadata {
+        conversation_initiation_metadata_event: InitiationMetadata {
+            conversation_id: "conv_recording_at_stop".into(),
+            agent_output_audio_format: "ulaw_8000".into(),
+            user_input_audio_format: "ulaw_8000".into(),
+        },
+    };
+    let _ = socket.send(Message::Text(metadata.to_json().into())).await;
+    let _ = socket.send(speech(1)).await;
+    let consent = tool_call("record_consent", "consent_1", json!({"consented": true}), 2);
+    let _ = socket.send(consent).await;
+    while let Some(message) = next_json(&mut socket).await {
+        if message["type"] == "client_tool_result" {
+            break;
+        }
+    }
+    let _ = consented.send(());
+    let _ = socket.send(speech(3)).await;
+    while next_json(&mut socket).await.is_some() {}
+}
+
+#[tokio::test]
+async fn a_consented_call_up_when_the_server_stops_has_its_recording_stored() {
+    let (consented, mut consent_recorded) = mpsc::unbounded_channel();
+    let listener = TcpListener::bind("127.0.0.1:0").await.unwrap();
+    let agent = hand_written_agent(listener, move |socket| {
+        consent_then_stay(socket, consented.clone())
+    });
+    let bridge = TestBridge::start(&agent).await;
+    let change = AccountChange {
+        record_calls: Some(true),
+        ..AccountChange::default()
+    };
+    bridge
+        .store
+        .store()
+        .update_account(&bridge.business.account.id, change)
+        .await
+        .unwrap();
+    let mut config = CallerConfig::new(bridge.url("/twilio/voice"), &bridge.auth_token, bridge.number());
+    config.agent_speaks_first = true;
+    config.linger = Duration::from_secs(600);
+    config.max_duration = Duration::from_secs(600);
+    let caller = tokio::spawn(async move { place_call(&config, None).await.unwrap() });
+    tokio::time::timeout(PATIENCE, consent_recorded.recv())
+        .await
+        .expect("the caller's yes is recorded")
+        .unwrap();
+
+    let TestBridge {
+        server,
+        store,
+        business,
+        ..
+    } = bridge;
+    // The call is up: the drain's deadline passes at once and the bridge hangs up.
+    tokio::time::timeout(PATIENCE, server.shutdown(Duration::from_millis(50)))
+        .await
+        .expect("the stop ends")
+        .unwrap();
+    // Nothing is waited for past the stop: the recording is there when it is over.
+    let report = tokio::time::timeout(PATIENCE, caller)
+        .await
+        .expect("the caller saw the call end")
+        .unwrap();
+    assert!(report.ended_by_bridge, "the bridge hung up, not the caller");
+    let call = store
+        .call_by_sid(&report.call_sid)
+        .await
+        .unwrap()
+        .expect("the call's record");
+    let kept = store
+        .call_recording(&business.account.id, &call.id)
+        .await
+        .unwrap()
+        .expect("the recording was stored before the stop was over");
+    assert!(kept.duration_ms > 0, "{kept:?}");
 }

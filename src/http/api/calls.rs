@@ -12,7 +12,7 @@ use super::auth::AccountKey;
 use super::{ApiQuery, ApiResult, ApiState, ListQuery, Listed, rfc3339};
 use crate::manage::calls::{self, CallDetail, CallQuery, CostEstimate};
 use crate::store::{CallDirection, CallEvent, CallRecord, CallTurn, PostCallAnalysis};
-use crate::telephony::recordings;
+use crate::telephony::{post_call_audio, recordings};
 
 #[derive(Debug, Serialize, ToSchema)]
 pub struct CallBody {
@@ -82,13 +82,15 @@ pub struct CallEventBody {
     #[schema(format = DateTime)]
     pub at: String,
     /// `answered`, `stream_started`, `agent_connected`, `tool_call`, `agent_error`, `ended`,
-    /// `twilio_duration`, `voicemail`, `transfer_requested`, `transferred`, `record_consent`.
+    /// `twilio_duration`, `voicemail`, `transfer_requested`, `transferred`, `record_consent`,
+    /// `initiation_failed`.
     pub kind: String,
     /// What the entry says: `answered` {from, to}; `agent_connected` {conversation_id};
     /// `tool_call` {name, outcome: ok|error|timed_out, elapsed_ms, message?}; `ended` {reason,
     /// duration_seconds}; `twilio_duration` {seconds}; `voicemail` {recording_url, length_seconds};
     /// `transfer_requested` {reason, summary}; `transferred` {reason, answered, dial_status}.
-    /// `record_consent` {consented}.
+    /// `record_consent` {consented}; `initiation_failed` (ElevenLabs could not place the call)
+    /// {reason: busy|no-answer|unknown, provider: twilio|sip|null, conversation_id}.
     #[schema(value_type = Object)]
     pub detail: serde_json::Value,
 }
@@ -157,8 +159,12 @@ pub struct CallDetailBody {
     pub transcript: Vec<TurnBody>,
     pub tool_calls: Vec<ToolCallBody>,
     pub cost_estimate: CostEstimateBody,
-    /// Whether the call has a recording, at `/calls/{id}/recording`.
+    /// Whether the call has a recording, at `/calls/{id}/recording` (the bridge's own,
+    /// Ogg/Opus).
     pub has_recording: bool,
+    /// Whether ElevenLabs' audio of the call's conversation is kept, at
+    /// `/calls/{id}/recording/elevenlabs` (MP3).
+    pub has_elevenlabs_audio: bool,
     /// What ElevenLabs reported after the conversation; null until it has.
     pub analysis: Option<CallAnalysisBody>,
 }
@@ -232,6 +238,7 @@ impl From<CallDetail> for CallDetailBody {
             tool_calls,
             cost_estimate: detail.cost.into(),
             has_recording: false,
+            has_elevenlabs_audio: false,
             analysis: None,
         }
     }
@@ -301,9 +308,11 @@ async fn get_call(
 ) -> ApiResult<Json<CallDetailBody>> {
     let detail = calls::get(&state.store, &scope, &id, state.price_per_minute_usd).await?;
     let has_recording = recordings::exists(&state.store, &scope, &id).await?;
+    let has_elevenlabs_audio = post_call_audio::exists(&state.store, &scope, &id).await?;
     let analysis = calls::analysis(&state.store, &detail.timeline).await?;
     Ok(Json(CallDetailBody {
         has_recording,
+        has_elevenlabs_audio,
         analysis: analysis.map(CallAnalysisBody::from),
         ..detail.into()
     }))

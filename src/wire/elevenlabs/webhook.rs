@@ -115,6 +115,32 @@ pub struct CallInitiationFailure {
     pub conversation_id: Option<String>,
     #[serde(default)]
     pub failure_reason: Option<String>,
+    /// The provider's details: `{type: "twilio"|"sip", body: {…}}`, `body` being the
+    /// provider's own callback (Twilio's carries the `CallSid`).
+    #[serde(default)]
+    pub metadata: Option<InitiationFailureMetadata>,
+}
+
+/// `call_initiation_failure.data.metadata`.
+#[derive(Debug, Clone, PartialEq, Deserialize)]
+pub struct InitiationFailureMetadata {
+    #[serde(rename = "type", default)]
+    pub provider: Option<String>,
+    #[serde(default)]
+    pub body: Value,
+}
+
+impl CallInitiationFailure {
+    /// Twilio's CallSid of the call that failed, when the provider is Twilio and sent it.
+    pub fn twilio_call_sid(&self) -> Option<&str> {
+        let metadata = self.metadata.as_ref()?;
+        metadata
+            .body
+            .get("CallSid")
+            .or_else(|| metadata.body.get("call_sid"))
+            .and_then(Value::as_str)
+            .filter(|sid| !sid.is_empty())
+    }
 }
 
 #[cfg(test)]
