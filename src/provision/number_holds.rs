@@ -98,9 +98,9 @@ async fn end_at_twilio(twilio: &TwilioClient, hold: &NumberHold) -> Result<(), S
             voice_method: hold.previous.voice_method.clone(),
             status_callback: hold.previous.status_callback.clone(),
             status_callback_method: hold.previous.status_callback_method.clone(),
-            // The hold keeps no SmsUrl: the number's stays as it is.
-            sms_url: None,
-            sms_method: None,
+            // A number attached before its texts were recorded keeps its SmsUrl as it is.
+            sms_url: hold.previous.sms_url.clone(),
+            sms_method: hold.previous.sms_method.clone(),
         };
         twilio.set_hooks(&hold.twilio_sid, &previous).await.map(|_| ())
     };

@@ -359,6 +359,8 @@ fn stored(hooks: &VoiceHooks) -> NumberHooks {
         voice_method: hooks.voice_method.clone(),
         status_callback: hooks.status_callback.clone(),
         status_callback_method: hooks.status_callback_method.clone(),
+        sms_url: hooks.sms_url.clone(),
+        sms_method: hooks.sms_method.clone(),
     }
 }
 

@@ -41,7 +41,7 @@ pub struct GivenUp {
 macro_rules! number_columns {
     () => {
         "account_id, agent_id, phone_number, twilio_sid, bought, previous_voice_url, \
-     previous_voice_method, previous_status_callback, previous_status_callback_method, attached_at"
+     previous_voice_method, previous_status_callback, previous_status_callback_method, attached_at, previous_sms_url, previous_sms_method"
     };
 }
 
@@ -134,7 +134,7 @@ impl Store {
         sqlx::query(concat!(
             "INSERT INTO agent_numbers (",
             number_columns!(),
-            ") VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10)"
+            ") VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10, $11, $12)"
         ))
         .bind(account_id.as_str())
         .bind(new.agent_id.as_str())
@@ -146,6 +146,8 @@ impl Store {
         .bind(&new.previous.status_callback)
         .bind(&new.previous.status_callback_method)
         .bind(row::millis(now))
+        .bind(&new.previous.sms_url)
+        .bind(&new.previous.sms_method)
         .execute(&mut *tx)
         .await?;
         tx.commit().await?;

@@ -152,6 +152,11 @@ const MIGRATIONS: &[(i64, &str, &str)] = &[
         "elevenlabs call audio",
         include_str!("../../migrations/0034_elevenlabs_call_audio.sql"),
     ),
+    (
+        35,
+        "number sms hooks",
+        include_str!("../../migrations/0035_number_sms_hooks.sql"),
+    ),
 ];
 
 /// (version, SQL) of the migrations whose SQLite text differs from the portable one in

@@ -42,7 +42,7 @@ macro_rules! hold_columns {
     () => {
         "id, phone_number, account_id, twilio_sid, bought, previous_voice_url, previous_voice_method, \
      previous_status_callback, previous_status_callback_method, held_from, release_at, released_at, ended_at, \
-     attempts, last_error"
+     attempts, last_error, previous_sms_url, previous_sms_method"
     };
 }
 
@@ -97,7 +97,7 @@ pub(super) async fn insert(
     sqlx::query(concat!(
         "INSERT INTO number_holds (",
         hold_columns!(),
-        ") VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10, $11, NULL, NULL, 0, NULL)"
+        ") VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10, $11, NULL, NULL, 0, NULL, $12, $13)"
     ))
     .bind(&hold.id)
     .bind(&hold.phone_number)
@@ -110,6 +110,8 @@ pub(super) async fn insert(
     .bind(&hold.previous.status_callback_method)
     .bind(row::millis(hold.held_from))
     .bind(row::millis(hold.release_at))
+    .bind(&hold.previous.sms_url)
+    .bind(&hold.previous.sms_method)
     .execute(conn)
     .await?;
     Ok(hold)

@@ -10,13 +10,16 @@ use super::ids::{AccountId, AgentId};
 use super::row;
 
 /// Where a number sends its calls and their status (Twilio's `VoiceUrl`, `VoiceMethod`,
-/// `StatusCallback`, `StatusCallbackMethod`); empty when unset.
+/// `StatusCallback`, `StatusCallbackMethod`); empty when unset. Its texts' (`SmsUrl`,
+/// `SmsMethod`) when recorded: `None` for a number attached before they were, left alone.
 #[derive(Debug, Clone, Default, PartialEq, Eq)]
 pub struct NumberHooks {
     pub voice_url: String,
     pub voice_method: String,
     pub status_callback: String,
     pub status_callback_method: String,
+    pub sms_url: Option<String>,
+    pub sms_method: Option<String>,
 }
 
 impl NumberHooks {
@@ -26,6 +29,8 @@ impl NumberHooks {
             voice_method: row::text(row, "previous_voice_method")?,
             status_callback: row::text(row, "previous_status_callback")?,
             status_callback_method: row::text(row, "previous_status_callback_method")?,
+            sms_url: row::opt_text(row, "previous_sms_url")?,
+            sms_method: row::opt_text(row, "previous_sms_method")?,
         })
     }
 }

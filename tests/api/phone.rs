@@ -12,8 +12,8 @@ use switchboard::sim::agent::{SimAgent, SimAgentConfig};
 use switchboard::store::testing;
 
 use super::phone_support::{
-    ACCOUNT_SID, AUTH_TOKEN, BUSINESS_VOICE_URL, OWNED, SimServer, agent, agents_number, on_each_backend,
-    voice_webhook,
+    ACCOUNT_SID, AUTH_TOKEN, BUSINESS_SMS_URL, BUSINESS_VOICE_URL, OWNED, SimServer, agent, agents_number,
+    on_each_backend, voice_webhook,
 };
 use super::support::TestApi;
 
@@ -151,6 +151,11 @@ async fn a_number_attached_answers_at_switchboard_and_is_put_back_after_its_hold
         assert_eq!(
             (put_back.voice_url.as_str(), put_back.voice_method),
             (BUSINESS_VOICE_URL, "GET")
+        );
+        assert_eq!(
+            (put_back.sms_url.as_str(), put_back.sms_method),
+            (BUSINESS_SMS_URL, "GET"),
+            "its texts go back too"
         );
         assert_eq!(store.live_hold(number).await.unwrap(), None);
         assert!(

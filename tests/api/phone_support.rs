@@ -18,6 +18,8 @@ pub const AUTH_TOKEN: &str = "sim-twilio-phone-token";
 pub const OWNED: [&str; 2] = ["+14155550111", "+14155550122"];
 /// Where the business's own numbers send their calls.
 pub const BUSINESS_VOICE_URL: &str = "https://business.example.com/voice";
+/// Where they send their texts.
+pub const BUSINESS_SMS_URL: &str = "https://business.example.com/texts";
 
 /// The stand-in, served for as long as this lives.
 pub struct SimServer {
@@ -57,8 +59,8 @@ impl SimServer {
                         voice_method: "GET".into(),
                         status_callback: String::new(),
                         status_callback_method: "POST".into(),
-                        sms_url: None,
-                        sms_method: None,
+                        sms_url: Some(BUSINESS_SMS_URL.into()),
+                        sms_method: Some("GET".into()),
                     },
                 )
                 .await

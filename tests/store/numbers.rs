@@ -26,6 +26,8 @@ fn brought(agent: &switchboard::store::AgentId, number: &str) -> NewAgentNumber 
             voice_method: "GET".into(),
             status_callback: String::new(),
             status_callback_method: "POST".into(),
+            sms_url: Some("https://business.example.com/texts".into()),
+            sms_method: Some("POST".into()),
         },
     }
 }

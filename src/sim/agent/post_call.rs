@@ -170,6 +170,7 @@ impl PostCallDelivery {
         for attempt in 0..=retries {
             match self.attempt(webhook, &body).await {
                 Attempt::Delivered => {
+                    workspace.webhooks().record_delivery(&webhook.webhook_id);
                     tracing::info!(%conversation_id, webhook_id = %webhook.webhook_id, attempt, "post-call webhook delivered");
                     return;
                 }

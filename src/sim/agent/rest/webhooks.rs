@@ -41,6 +41,9 @@ pub struct WebhookRecord {
     pub created_at_unix: i64,
     pub most_recent_failure_error_code: Option<i64>,
     pub most_recent_failure_timestamp: Option<i64>,
+    /// Deliveries the receiver answered with a 200: the stand-in's own count, which
+    /// ElevenLabs does not show, so a test can wait for a delivery instead of sleeping.
+    pub delivered: u64,
     order: u64,
 }
 
@@ -127,6 +130,7 @@ impl WebhookRegistry {
             created_at_unix: now_unix,
             most_recent_failure_error_code: None,
             most_recent_failure_timestamp: None,
+            delivered: 0,
             order: state.next_order,
         };
         state.webhooks.insert(record.webhook_id.clone(), record.clone());
@@ -184,6 +188,13 @@ impl WebhookRegistry {
             .remove(webhook_id)
             .map(drop)
             .ok_or_else(|| not_found(webhook_id))
+    }
+
+    /// Counts a delivery the receiver answered with a 200.
+    pub fn record_delivery(&self, webhook_id: &str) {
+        if let Some(record) = self.lock().webhooks.get_mut(webhook_id) {
+            record.delivered += 1;
+        }
     }
 
     /// Notes a failed delivery: `status` is the answer's HTTP status, 0 when none came.
