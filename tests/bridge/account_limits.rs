@@ -76,11 +76,16 @@ async fn with_under_a_minute_left_the_caller_hears_where_to_book_and_no_stream_s
     )
     .await;
     set_booking_page(&bridge, Some("https://book.example/adler")).await;
-    // 61 seconds are two started minutes: past the limit of one.
+    // 61 seconds are two started minutes: past the limit of one. The call is in this billing
+    // period even when it began minutes ago, just after midnight in the account's zone.
+    let account = &bridge.business.account;
+    let zone = jiff::tz::TimeZone::get(&account.timezone).unwrap();
+    let now = Timestamp::now();
+    let period = billing_period(account.created_at, &zone, now);
     past_call(
         &bridge,
         "CAused",
-        Timestamp::now() - SignedDuration::from_mins(5),
+        period.start.max(now - SignedDuration::from_mins(5)),
         61,
     )
     .await;
