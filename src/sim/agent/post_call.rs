@@ -91,7 +91,7 @@ impl PostCallDelivery {
     fn webhook_for(workspace: &Workspace, record: &ConversationRecord) -> Option<WebhookRecord> {
         let agent = workspace.agent(&record.agent_id)?;
         let settings = agent.platform_settings.workspace_overrides.webhooks;
-        if !settings.events.iter().any(|event| event == "transcript") {
+        if !settings.events.iter().any(|event| event.0 == "transcript") {
             return None;
         }
         let webhook = workspace

@@ -2,7 +2,7 @@
 //! OpenAPI document `tryAGI/ElevenLabs` `src/libs/ElevenLabs/openapi.json`, API version 1.0 as
 //! of 2026-07), with ElevenLabs' defaults, and the override flags a conversation is held to.
 
-use serde::{Deserialize, Serialize};
+use serde::{Deserialize, Deserializer, Serialize};
 use serde_json::{Map, Value, json};
 
 #[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
@@ -144,13 +144,14 @@ pub struct WorkspaceOverrides {
     pub webhooks: Webhooks,
 }
 
-/// `ConvAIWebhooks`.
+/// `ConvAIWebhooks`. A `post_call_webhook_id` naming no workspace webhook is kept as given:
+/// the API's model is a plain optional string, and such an agent's events go nowhere.
 #[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
 #[serde(default, deny_unknown_fields)]
 pub struct Webhooks {
     pub post_call_webhook_id: Option<String>,
-    pub events: Vec<String>,
-    pub transcript_format: String,
+    pub events: Vec<WebhookEventName>,
+    pub transcript_format: TranscriptFormat,
     pub send_audio: Option<bool>,
 }
 
@@ -159,8 +160,49 @@ impl Default for Webhooks {
         Webhooks {
             post_call_webhook_id: None,
             events: Vec::new(),
-            transcript_format: "json".into(),
+            transcript_format: TranscriptFormat("json".into()),
             send_audio: None,
+        }
+    }
+}
+
+/// One of `WebhookEventType`: what an agent's post-call webhook is sent.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize)]
+#[serde(transparent)]
+pub struct WebhookEventName(pub String);
+
+impl<'de> Deserialize<'de> for WebhookEventName {
+    fn deserialize<D: Deserializer<'de>>(deserializer: D) -> Result<Self, D::Error> {
+        const NAMES: [&str; 6] = [
+            "transcript",
+            "audio",
+            "call_initiation_failure",
+            "answering_machine_detection",
+            "unredacted_transcript",
+            "unredacted_audio",
+        ];
+        let name = String::deserialize(deserializer)?;
+        if NAMES.contains(&name.as_str()) {
+            Ok(WebhookEventName(name))
+        } else {
+            Err(super::validation::not_one_of(&NAMES))
+        }
+    }
+}
+
+/// `WebhookTranscriptFormat`: `json` or `opentelemetry`.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize)]
+#[serde(transparent)]
+pub struct TranscriptFormat(pub String);
+
+impl<'de> Deserialize<'de> for TranscriptFormat {
+    fn deserialize<D: Deserializer<'de>>(deserializer: D) -> Result<Self, D::Error> {
+        const NAMES: [&str; 2] = ["json", "opentelemetry"];
+        let name = String::deserialize(deserializer)?;
+        if NAMES.contains(&name.as_str()) {
+            Ok(TranscriptFormat(name))
+        } else {
+            Err(super::validation::not_one_of(&NAMES))
         }
     }
 }
