@@ -209,7 +209,10 @@ mod tests {
     fn malformed_headers_say_what_is_wrong() {
         let v1 = format!("v1={}", "a".repeat(64));
         assert_eq!(parse_header(&v1), Err(VerifyError::NoTimestamp));
-        assert_eq!(parse_header(&format!("t=-5,{v1}")), Err(VerifyError::BadTimestamp));
+        assert_eq!(
+            parse_header(&format!("t=-5,{v1}")),
+            Err(VerifyError::BadTimestamp)
+        );
         assert_eq!(parse_header(&format!("t=,{v1}")), Err(VerifyError::BadTimestamp));
         assert_eq!(parse_header("t=12,v1=zz"), Err(VerifyError::NoSignature));
     }
