@@ -34,4 +34,5 @@ pub mod tls;
 pub mod tools;
 pub mod upstream;
 pub mod vendor_api;
+pub mod webhooks;
 pub mod wire;

@@ -9,6 +9,7 @@ pub mod follow_ups;
 mod listener;
 pub mod provisioning;
 mod server;
+pub mod webhooks;
 
 use std::sync::Arc;
 
@@ -76,6 +77,8 @@ pub struct App {
     pub phones: Phones,
     /// ElevenLabs' post-call reports: the webhook's receiver (its secrets).
     pub post_call: crate::telephony::post_call::PostCallWebhooks,
+    /// Publishes the accounts' webhook events.
+    pub webhooks: crate::webhooks::Publisher,
     /// The calls in flight and the agent connections held for them: drained first.
     pub calls: Shutdown,
     /// Background workers (the call recorder, the calls' recording encoders, the lost calls'
@@ -125,6 +128,7 @@ impl App {
         crate::telephony::redemptions::start_purge(store.clone(), &workers);
         crate::telephony::recordings::start_purge(store.clone(), &workers);
         follow_ups::start(&config, &store, &recorder, &workers);
+        let webhooks = webhooks::start(&config.webhooks, &store, &recorder, &toolbox, &workers);
         recovery::start(
             store.clone(),
             metrics.clone(),
@@ -223,6 +227,7 @@ impl App {
             provisioner,
             phones,
             post_call,
+            webhooks,
             calls,
             workers,
         }
@@ -253,7 +258,8 @@ impl App {
                 connections: self.connections.clone(),
             },
             sms: http::SmsState {
-                texts: crate::messaging::InboundTexts::new(self.store.clone()),
+                texts: crate::messaging::InboundTexts::new(self.store.clone())
+                    .publishing(self.webhooks.clone()),
                 store: self.store.clone(),
             },
             elevenlabs_webhook: ElevenLabsWebhookState {
@@ -266,7 +272,11 @@ impl App {
                     .with_agents(self.agents.clone())
                     .with_phones(self.phones.clone())
                     .trusting(&self.config.http.trusted_proxies)
-                    .pricing(self.config.call.price_per_minute_usd),
+                    .pricing(self.config.call.price_per_minute_usd)
+                    .telling(self.toolbox.booking_listeners().clone())
+                    .webhook_urls(crate::manage::webhook_endpoints::UrlPolicy {
+                        allow_http_loopback: self.config.webhooks.allow_http_loopback,
+                    }),
             ))
             .with_state(state)
     }

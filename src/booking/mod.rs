@@ -20,12 +20,15 @@
 //! | [`find_by_reference()`] | the [`Appointment`] |
 //! | [`open_starts()`] | the free start instants of a meeting type in a query |
 //! | [`Scope::offered_event_types`] | what the agent offers |
+//!
+//! Whoever calls them for someone tells the [`BookingListeners`] of what changed.
 
 mod activity;
 mod calendar;
 mod cancel;
 mod create;
 mod error;
+mod listeners;
 mod lookup;
 mod outcome;
 mod placement;
@@ -37,6 +40,7 @@ pub use calendar::open_starts;
 pub use cancel::cancel;
 pub use create::{BookingRequest, create};
 pub use error::BookingError;
+pub use listeners::{AfterBooking, BookingChange, BookingListeners, ChangeKind};
 pub use lookup::find_by_reference;
 pub use outcome::{Appointment, Cancelled, Placed};
 pub use placement::{ALTERNATIVE_DAYS, ALTERNATIVES, Invitee};

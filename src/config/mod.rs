@@ -32,6 +32,7 @@
 //! | `SWITCHBOARD_HTTP_TRUSTED_PROXIES` | `http.trusted_proxies` | none (comma-separated addresses or networks whose `X-Forwarded-For` names the client) |
 //! | `SWITCHBOARD_MAX_CALLS` | `call.max_calls` | 1000 (0: no limit) |
 //! | `SWITCHBOARD_PRICE_PER_MINUTE_USD` | `call.price_per_minute_usd` | 0.0885 (a call's cost estimate per started minute) |
+//! | `SWITCHBOARD_WEBHOOKS_ALLOW_HTTP_LOOPBACK` | `webhooks.allow_http_loopback` | `false` (endpoints must be https; see `webhooks`) |
 //!
 //! The file is named by `--config` or `SWITCHBOARD_CONFIG`. Agents (until they are managed
 //! through the API) are listed in it as `[[agents]]` tables.
@@ -46,12 +47,14 @@ mod call;
 mod database;
 mod elevenlabs;
 mod http;
+mod webhooks;
 
 pub use agents::{AgentConfig, AgentFallback};
 pub use call::CallConfig;
 pub use database::DatabaseConfig;
 pub use elevenlabs::AgentProvisioning;
 pub use http::HttpConfig;
+pub use webhooks::WebhooksConfig;
 
 /// A secret value: usable, but never printed by `Debug` or `Display`.
 #[derive(Clone, Default, PartialEq, Eq, Deserialize)]
@@ -115,6 +118,7 @@ pub struct Config {
     pub http: HttpConfig,
     pub database: DatabaseConfig,
     pub agents: Vec<AgentConfig>,
+    pub webhooks: WebhooksConfig,
 }
 
 #[derive(Debug, Clone)]
@@ -157,6 +161,7 @@ struct FileConfig {
     http: HttpConfig,
     database: DatabaseConfig,
     agents: Vec<AgentConfig>,
+    webhooks: WebhooksConfig,
 }
 
 #[derive(Debug, Default, Deserialize)]
@@ -276,6 +281,7 @@ impl Config {
                 .or(file.elevenlabs.webhook_secret),
         };
         let http = file.http.with_env(&env)?;
+        let webhooks = file.webhooks.with_env(&env)?;
         let mut call = file.call;
         call.check()?;
         if let Some(text) = env("SWITCHBOARD_MAX_CALLS").filter(|v| !v.is_empty()) {
@@ -323,6 +329,7 @@ impl Config {
             http,
             database,
             agents: file.agents,
+            webhooks,
         })
     }
 

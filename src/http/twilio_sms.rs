@@ -41,6 +41,7 @@ async fn incoming(State(sms): State<SmsState>, form: SignedForm) -> Twiml {
         from: form.get("From").unwrap_or_default().to_owned(),
         body: form.get("Body").unwrap_or_default().to_owned(),
         opt_out_type: form.get("OptOutType").map(str::to_owned),
+        message_sid: form.get("MessageSid").map(str::to_owned),
     };
     match sms.texts.received(&text, Timestamp::now()).await {
         Ok(Received::Keyword { account_id, keyword }) => {

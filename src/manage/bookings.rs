@@ -15,7 +15,8 @@ use std::collections::HashMap;
 use jiff::Timestamp;
 
 use crate::booking::{
-    self, Appointment, BookingError, BookingRequest, Cancelled, Invitee, Placed, RescheduleRequest, StartTime,
+    self, Appointment, BookingError, BookingListeners, BookingRequest, Cancelled, Invitee, Placed,
+    RescheduleRequest, StartTime,
 };
 use crate::store::{
     BookingFilter, BookingId, BookingStatus, ContactId, EventType, EventTypeId, HostId, Page, PageRequest,
@@ -193,6 +194,47 @@ pub async fn cancel(store: &Store, scope: &Scope, id: &str, now: Timestamp) -> M
     booking::cancel(store, &team(scope), &booking.reference, now)
         .await
         .map_err(refusal)
+}
+
+/// The changing use cases with the listeners told of what each one changed: what the API
+/// runs.
+#[derive(Debug, Clone)]
+pub struct Bookings {
+    store: Store,
+    listeners: BookingListeners,
+}
+
+impl Bookings {
+    pub fn new(store: Store, listeners: BookingListeners) -> Bookings {
+        Bookings { store, listeners }
+    }
+
+    /// [`create`], then the listeners told of a booking it made.
+    pub async fn create(&self, scope: &Scope, new: NewBookingInput, now: Timestamp) -> ManageResult<Placed> {
+        let placed = create(&self.store, scope, new, now).await?;
+        self.listeners.placed(&team(scope), &placed).await;
+        Ok(placed)
+    }
+
+    /// [`reschedule`], then the listeners told of a booking it moved.
+    pub async fn reschedule(
+        &self,
+        scope: &Scope,
+        id: &str,
+        change: RescheduleInput,
+        now: Timestamp,
+    ) -> ManageResult<Placed> {
+        let placed = reschedule(&self.store, scope, id, change, now).await?;
+        self.listeners.placed(&team(scope), &placed).await;
+        Ok(placed)
+    }
+
+    /// [`cancel`], then the listeners told of a booking it cancelled.
+    pub async fn cancel(&self, scope: &Scope, id: &str, now: Timestamp) -> ManageResult<Cancelled> {
+        let cancelled = cancel(&self.store, scope, id, now).await?;
+        self.listeners.cancelled(&team(scope), &cancelled).await;
+        Ok(cancelled)
+    }
 }
 
 fn team(scope: &Scope) -> booking::Scope {

@@ -32,6 +32,7 @@ pub mod schedules;
 pub mod sms_templates;
 pub mod transcript_retention;
 pub mod usage;
+pub mod webhook_endpoints;
 
 pub use accounts::{AccountRequest, AccountView, Accounts};
 pub use agent_fields::AgentAllowance;

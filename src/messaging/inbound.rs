@@ -2,13 +2,15 @@
 //! read as Twilio's Advanced Opt-Out reads it: STOP and its kin opt the number out of the
 //! account's texts and calls, START and its kin back in, HELP changes nothing (Twilio answers
 //! the keywords itself when Advanced Opt-Out is on, so no reply is sent from here). Any other
-//! text is only logged.
+//! text is only logged. Every text to an account's number is published as `sms.received` to
+//! its webhooks when a publisher is given.
 
 use jiff::Timestamp;
 
 use super::keywords::{Keyword, classify};
 use super::opt_outs::OptOuts;
 use crate::store::{AccountId, Store, StoreResult};
+use crate::webhooks::{Event, Publisher};
 
 /// The incoming text, as the webhook's form gives it.
 #[derive(Debug, Clone)]
@@ -20,6 +22,8 @@ pub struct IncomingText {
     pub body: String,
     /// Twilio's `OptOutType` (`STOP`, `START`, `HELP`), when Advanced Opt-Out recognised one.
     pub opt_out_type: Option<String>,
+    /// Twilio's `MessageSid`: the text's `sms.received` event is about it.
+    pub message_sid: Option<String>,
 }
 
 /// What came of an incoming text.
@@ -38,6 +42,7 @@ pub enum Received {
 pub struct InboundTexts {
     store: Store,
     opt_outs: OptOuts,
+    webhooks: Option<Publisher>,
 }
 
 impl InboundTexts {
@@ -45,7 +50,14 @@ impl InboundTexts {
         InboundTexts {
             opt_outs: OptOuts::new(store.clone()),
             store,
+            webhooks: None,
         }
+    }
+
+    /// Each text to a number of an account published as `sms.received` for its webhooks.
+    pub fn publishing(mut self, webhooks: Publisher) -> InboundTexts {
+        self.webhooks = Some(webhooks);
+        self
     }
 
     /// Reads `text`, received at `now`.
@@ -53,6 +65,10 @@ impl InboundTexts {
         let Some(account_id) = self.account_of(&text.to).await? else {
             return Ok(Received::UnknownNumber);
         };
+        if let (Some(webhooks), Some(sid)) = (&self.webhooks, &text.message_sid) {
+            let event = Event::sms_received(account_id.clone(), sid, &text.from, &text.to, &text.body, now);
+            webhooks.publish_logged(&event).await;
+        }
         match classify(&text.body, text.opt_out_type.as_deref()) {
             Some(keyword) => {
                 self.opt_outs.heard(&account_id, &text.from, keyword, now).await?;

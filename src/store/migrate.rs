@@ -157,6 +157,16 @@ const MIGRATIONS: &[(i64, &str, &str)] = &[
         "number sms hooks",
         include_str!("../../migrations/0035_number_sms_hooks.sql"),
     ),
+    (
+        36,
+        "webhook endpoints",
+        include_str!("../../migrations/0036_webhook_endpoints.sql"),
+    ),
+    (
+        37,
+        "webhook deliveries",
+        include_str!("../../migrations/0037_webhook_deliveries.sql"),
+    ),
 ];
 
 /// (version, SQL) of the migrations whose SQLite text differs from the portable one in

@@ -63,6 +63,8 @@ mod transfers;
 mod twilio_numbers;
 mod usage;
 mod validate;
+mod webhook_deliveries;
+mod webhook_endpoints;
 
 pub use accounts::{Account, AccountChange, NewAccount};
 pub use activities::{Activity, ActivityKind, NewActivity};
@@ -121,3 +123,5 @@ pub use transfers::TransferRequest;
 pub use twilio_numbers::{AgentNumber, NumberHooks};
 pub use usage::{Outcome, TOP_OUTCOMES, Usage};
 pub(crate) use validate::is_e164;
+pub use webhook_deliveries::{DeliveryStatus, NewDelivery, WebhookDelivery};
+pub use webhook_endpoints::{NewWebhookEndpoint, WebhookEndpoint};

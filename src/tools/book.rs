@@ -11,7 +11,7 @@ use schemars::JsonSchema;
 use serde::{Deserialize, Serialize};
 use serde_json::Value;
 
-use crate::booking::{self, Appointment, BookingRequest, Invitee, Placed, Scope};
+use crate::booking::{self, Appointment, BookingListeners, BookingRequest, Invitee, Placed, Scope};
 use crate::store::Store;
 
 use super::definition::{self, Definition, parameters_of};
@@ -61,6 +61,7 @@ pub struct Confirmation {
 
 pub(crate) async fn create_booking(
     store: &Store,
+    listeners: &BookingListeners,
     scope: &Scope,
     parameters: &Value,
     tool_call_id: &str,
@@ -96,7 +97,9 @@ pub(crate) async fn create_booking(
         caller_phone: caller_number.and_then(|number| params::phone(number).ok()),
         idempotency_key: tool_call_id.to_owned(),
     };
-    Ok(match booking::create(store, scope, request, now).await? {
+    let placed = booking::create(store, scope, request, now).await?;
+    listeners.placed(scope, &placed).await;
+    Ok(match placed {
         Placed::New(made) => confirmation(&made, false),
         Placed::Existing(made) => confirmation(&made, true),
     })

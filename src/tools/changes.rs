@@ -9,7 +9,7 @@ use schemars::JsonSchema;
 use serde::{Deserialize, Serialize};
 use serde_json::Value;
 
-use crate::booking::{self, Appointment, Cancelled, Placed, RescheduleRequest, Scope};
+use crate::booking::{self, Appointment, BookingListeners, Cancelled, Placed, RescheduleRequest, Scope};
 use crate::store::Store;
 
 use super::book::{self, Confirmation};
@@ -81,6 +81,7 @@ pub(crate) enum Update {
 
 pub(crate) async fn update_booking(
     store: &Store,
+    listeners: &BookingListeners,
     scope: &Scope,
     parameters: &Value,
     tool_call_id: &str,
@@ -106,6 +107,7 @@ pub(crate) async fn update_booking(
             let cancelled = booking::cancel(store, scope, reference, now)
                 .await
                 .map_err(|error| refusing(Change::Cancel, error))?;
+            listeners.cancelled(scope, &cancelled).await;
             Ok(Update::Cancelled(match cancelled {
                 Cancelled::Now(appointment) => cancellation(&appointment, false),
                 Cancelled::Earlier(appointment) => cancellation(&appointment, true),
@@ -121,6 +123,7 @@ pub(crate) async fn update_booking(
             let placed = booking::reschedule(store, scope, request, now)
                 .await
                 .map_err(|error| refusing(Change::Move, error))?;
+            listeners.placed(scope, &placed).await;
             Ok(Update::Rescheduled(match placed {
                 Placed::New(moved) => book::confirmation(&moved, false),
                 Placed::Existing(moved) => book::confirmation(&moved, true),

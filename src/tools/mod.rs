@@ -53,6 +53,7 @@ use futures::future::BoxFuture;
 use jiff::Timestamp;
 use serde::Serialize;
 
+use crate::booking::BookingListeners;
 use crate::call::tools::TRANSFER_CALL;
 use crate::call::{CallControl, ToolCall, ToolContext, ToolOutcome, ToolRegistry};
 use crate::store::Store;
@@ -71,6 +72,7 @@ pub struct Toolbox {
 struct Inner {
     store: Store,
     clock: Box<dyn Clock>,
+    booking_listeners: BookingListeners,
 }
 
 impl std::fmt::Debug for Toolbox {
@@ -93,6 +95,7 @@ impl Toolbox {
             inner: Arc::new(Inner {
                 store,
                 clock: Box::new(clock),
+                booking_listeners: BookingListeners::default(),
             }),
         }
     }
@@ -103,6 +106,11 @@ impl Toolbox {
 
     pub fn now(&self) -> Timestamp {
         self.inner.clock.now()
+    }
+
+    /// Who hears of the bookings the tools make, move and cancel.
+    pub fn booking_listeners(&self) -> &BookingListeners {
+        &self.inner.booking_listeners
     }
 
     /// Runs one booking tool and returns its reply as JSON text. `end_call` is not a booking
@@ -125,10 +133,30 @@ impl Toolbox {
             }
             ToolName::CreateBooking => {
                 let caller = ctx.caller_number.as_deref();
-                json(book::create_booking(store, &scope, parameters, &call.id, caller, now).await?)
+                json(
+                    book::create_booking(
+                        store,
+                        &self.inner.booking_listeners,
+                        &scope,
+                        parameters,
+                        &call.id,
+                        caller,
+                        now,
+                    )
+                    .await?,
+                )
             }
             ToolName::UpdateBooking => {
-                match changes::update_booking(store, &scope, parameters, &call.id, now).await? {
+                match changes::update_booking(
+                    store,
+                    &self.inner.booking_listeners,
+                    &scope,
+                    parameters,
+                    &call.id,
+                    now,
+                )
+                .await?
+                {
                     changes::Update::Cancelled(cancellation) => json(cancellation),
                     changes::Update::Rescheduled(confirmation) => json(confirmation),
                 }

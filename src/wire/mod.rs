@@ -9,6 +9,7 @@ pub mod signature;
 pub mod sms_segments;
 pub mod twilio;
 pub mod twiml;
+pub mod webhook_signature;
 
 use std::borrow::Cow;
 

@@ -29,10 +29,12 @@ struct Rows {
     menu: String,
     /// A's own follow-up text (its `follow_up_needed` template).
     sms_text: String,
+    /// A's webhook endpoint.
+    webhook_endpoint: String,
 }
 
 impl Rows {
-    fn all(&self) -> [&str; 10] {
+    fn all(&self) -> [&str; 11] {
         [
             &self.account,
             &self.agent,
@@ -44,6 +46,7 @@ impl Rows {
             &self.key,
             &self.menu,
             &self.sms_text,
+            &self.webhook_endpoint,
         ]
     }
 
@@ -63,6 +66,7 @@ impl Rows {
             Some("keys") => &self.key,
             Some("plans") => "pro",
             Some("menus") => &self.menu,
+            Some("webhook-endpoints") => &self.webhook_endpoint,
             // Templates are per account by kind: B's key acts on B's own.
             Some("sms-templates") => "follow_up_needed",
             other => panic!("no row of account A for {other:?} in {path}: add one to `populate`"),
@@ -169,7 +173,17 @@ async fn populate(api: &TestApi, a: &Business) -> Rows {
     )
     .await
     .expect(200);
+    // Subscribed to texts only, so the booking above sends it nothing.
+    let webhook_endpoint = api
+        .post(
+            "/webhook-endpoints",
+            &a.key,
+            json!({"url": "https://hooks.harbor.example/switchboard", "events": ["sms.received"]}),
+        )
+        .await
+        .expect(201);
     Rows {
+        webhook_endpoint: webhook_endpoint["id"].as_str().unwrap().to_owned(),
         sms_text,
         menu,
         account: a.demo.account_id.to_string(),
@@ -216,6 +230,10 @@ fn body_for(method: &Method, path: &str, rows: &Rows) -> Option<Value> {
             json!({"prompt": "Mine", "choices": [{"digit": 1, "label": "me", "agent_id": rows.agent}]})
         }
         ("PUT", "/api/v1/sms-templates/{kind}") => json!({"body": "Mallory's text from {{business_name}}."}),
+        ("POST", "/api/v1/webhook-endpoints") => {
+            json!({"url": "https://mallory.example/hooks", "events": ["sms.received"]})
+        }
+        ("PATCH", "/api/v1/webhook-endpoints/{id}") => json!({"url": "https://mallory.example/stolen"}),
         _ => return None,
     };
     Some(body)
@@ -289,6 +307,9 @@ async fn snapshot(api: &TestApi, key: &str, rows: &Rows) -> BTreeMap<String, Val
         "/menus".to_owned(),
         format!("/menus/{}", rows.menu),
         "/sms-templates".to_owned(),
+        "/webhook-endpoints".to_owned(),
+        format!("/webhook-endpoints/{}", rows.webhook_endpoint),
+        format!("/webhook-endpoints/{}/deliveries", rows.webhook_endpoint),
     ];
     for path in paths {
         let mut body = api.get(&path, key).await.expect(200);

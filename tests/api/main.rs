@@ -34,4 +34,5 @@ mod sms_templates;
 mod support;
 mod texts_in;
 mod transfer;
+mod webhooks;
 mod workspace_webhook;

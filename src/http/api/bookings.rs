@@ -194,7 +194,7 @@ async fn create_booking(
         notes: body.notes,
         idempotency_key: idempotency_key(&headers)?,
     };
-    let placed = bookings::create(&state.store, &scope, new, Timestamp::now()).await?;
+    let placed = state.bookings.create(&scope, new, Timestamp::now()).await?;
     Ok(placed_answer(placed))
 }
 
@@ -232,7 +232,10 @@ async fn reschedule_booking(
         timezone: body.timezone,
         idempotency_key: idempotency_key(&headers)?,
     };
-    let placed = bookings::reschedule(&state.store, &scope, &id, change, Timestamp::now()).await?;
+    let placed = state
+        .bookings
+        .reschedule(&scope, &id, change, Timestamp::now())
+        .await?;
     Ok(placed_answer(placed))
 }
 
@@ -247,7 +250,7 @@ async fn cancel_booking(
     State(state): State<ApiState>,
     Path(id): Path<String>,
 ) -> ApiResult<Json<BookingBody>> {
-    let cancelled = bookings::cancel(&state.store, &scope, &id, Timestamp::now()).await?;
+    let cancelled = state.bookings.cancel(&scope, &id, Timestamp::now()).await?;
     let appointment = match cancelled {
         Cancelled::Now(appointment) | Cancelled::Earlier(appointment) => appointment,
     };

@@ -32,6 +32,7 @@ pub mod recordings;
 pub mod schedules;
 pub mod sms_templates;
 pub mod usage;
+pub mod webhook_endpoints;
 
 use std::sync::Arc;
 
@@ -77,6 +78,10 @@ pub struct ApiState {
     pub trusted_proxies: Arc<[ipnet::IpNet]>,
     /// A call minute's price for the calls' cost estimates (`call.price_per_minute_usd`).
     pub price_per_minute_usd: f64,
+    /// Bookings made, moved and cancelled, with their listeners told.
+    pub bookings: crate::manage::bookings::Bookings,
+    /// Which webhook endpoint URLs are accepted.
+    pub webhook_urls: crate::manage::webhook_endpoints::UrlPolicy,
 }
 
 impl ApiState {
@@ -86,6 +91,8 @@ impl ApiState {
             agents: Agents::new(store.clone()),
             keys: Keys::new(store.clone()),
             phones: Phones::new(store.clone()),
+            bookings: crate::manage::bookings::Bookings::new(store.clone(), Default::default()),
+            webhook_urls: crate::manage::webhook_endpoints::UrlPolicy::default(),
             store,
             auth_failures: Arc::new(AuthFailures::default()),
             trusted_proxies: Arc::from([]),
@@ -108,6 +115,18 @@ impl ApiState {
     /// The state with `proxies` trusted to name their clients.
     pub fn trusting(mut self, proxies: &[ipnet::IpNet]) -> ApiState {
         self.trusted_proxies = Arc::from(proxies);
+        self
+    }
+
+    /// The state whose bookings changes are told to `listeners`.
+    pub fn telling(mut self, listeners: crate::booking::BookingListeners) -> ApiState {
+        self.bookings = crate::manage::bookings::Bookings::new(self.store.clone(), listeners);
+        self
+    }
+
+    /// The state accepting webhook endpoint URLs by `policy`.
+    pub fn webhook_urls(mut self, policy: crate::manage::webhook_endpoints::UrlPolicy) -> ApiState {
+        self.webhook_urls = policy;
         self
     }
 
@@ -138,6 +157,7 @@ fn documented() -> OpenApiRouter<ApiState> {
         .merge(phone::routes())
         .merge(recordings::routes())
         .merge(sms_templates::routes())
+        .merge(webhook_endpoints::routes())
 }
 
 /// The OpenAPI document of the API.
