@@ -157,6 +157,11 @@ const MIGRATIONS: &[(i64, &str, &str)] = &[
         "number sms hooks",
         include_str!("../../migrations/0035_number_sms_hooks.sql"),
     ),
+    (
+        38,
+        "host feeds",
+        include_str!("../../migrations/0038_host_feeds.sql"),
+    ),
 ];
 
 /// (version, SQL) of the migrations whose SQLite text differs from the portable one in
