@@ -266,8 +266,13 @@ impl App {
                     .with_agents(self.agents.clone())
                     .with_phones(self.phones.clone())
                     .trusting(&self.config.http.trusted_proxies)
-                    .pricing(self.config.call.price_per_minute_usd),
+                    .pricing(self.config.call.price_per_minute_usd)
+                    .at_public_url(&self.config.public_url),
             ))
+            .merge(http::feed::routes(http::feed::FeedState {
+                store: self.store.clone(),
+                public_url: Arc::from(self.config.public_url.as_str()),
+            }))
             .with_state(state)
     }
 }

@@ -17,7 +17,7 @@
 //!   the same bookings give the same bytes and the ETag (a hash of them) only moves when the
 //!   feed does.
 
-use icalendar::{Calendar, Component, EventLike, EventStatus, Property};
+use icalendar::{Calendar, Component, EventStatus, Property};
 use jiff::tz::TimeZone;
 use jiff::{SignedDuration, Timestamp};
 use sha2::{Digest, Sha256};

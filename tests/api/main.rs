@@ -14,6 +14,7 @@ mod calls;
 mod consent;
 mod contacts;
 mod error_shape;
+mod host_feeds;
 mod isolation;
 mod menus;
 mod openapi;

@@ -21,6 +21,7 @@ pub mod contacts;
 pub mod error;
 pub mod event_types;
 pub mod extract;
+pub mod host_feeds;
 pub mod hosts;
 pub mod idempotency;
 pub mod keys;
@@ -77,6 +78,9 @@ pub struct ApiState {
     pub trusted_proxies: Arc<[ipnet::IpNet]>,
     /// A call minute's price for the calls' cost estimates (`call.price_per_minute_usd`).
     pub price_per_minute_usd: f64,
+    /// The server's public base URL, for the addresses it hands out (a host's feed); empty
+    /// unless [`ApiState::at_public_url`].
+    pub public_url: Arc<str>,
 }
 
 impl ApiState {
@@ -90,7 +94,14 @@ impl ApiState {
             auth_failures: Arc::new(AuthFailures::default()),
             trusted_proxies: Arc::from([]),
             price_per_minute_usd: crate::config::CallConfig::default().price_per_minute_usd,
+            public_url: Arc::from(""),
         }
+    }
+
+    /// The state handing out addresses under `public_url`.
+    pub fn at_public_url(mut self, public_url: &str) -> ApiState {
+        self.public_url = Arc::from(public_url);
+        self
     }
 
     /// The state with the agents' numbers provisioned by `phones`.
@@ -126,6 +137,7 @@ fn documented() -> OpenApiRouter<ApiState> {
         .merge(keys::routes())
         .merge(plans::routes())
         .merge(hosts::routes())
+        .merge(host_feeds::routes())
         .merge(schedules::routes())
         .merge(event_types::routes())
         .merge(availability::routes())
