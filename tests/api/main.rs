@@ -29,6 +29,7 @@ mod provisioning;
 #[path = "../sdk/python.rs"]
 #[allow(dead_code)] // the SDK checks' finders are used by the sdk binary
 mod python;
+mod python_ics_feed;
 mod python_signed_webhooks;
 mod recordings;
 mod sms_templates;
