@@ -29,6 +29,8 @@ struct Rows {
     menu: String,
     /// A's own follow-up text (its `follow_up_needed` template).
     sms_text: String,
+    /// The address of A's host's booking feed.
+    feed_url: String,
 }
 
 impl Rows {
@@ -169,7 +171,9 @@ async fn populate(api: &TestApi, a: &Business) -> Rows {
     )
     .await
     .expect(200);
+    let feed_url = crate::host_feeds::make_feed(api, &a.key, a.demo.host_id.as_str()).await;
     Rows {
+        feed_url,
         sms_text,
         menu,
         account: a.demo.account_id.to_string(),
@@ -378,6 +382,9 @@ async fn no_key_reads_or_writes_another_accounts_rows() {
         for (path, seen) in &before {
             assert_eq!(&after[path], seen, "A's {path} changed while B's key was used");
         }
+        // B's key neither replaced nor revoked A's host's feed.
+        let feed = crate::host_feeds::fetch(&rows.feed_url, None).await;
+        assert_eq!(feed.status, reqwest::StatusCode::OK, "A's feed: {}", feed.body);
     })
     .await;
 }
