@@ -126,7 +126,7 @@ fn utc_offset(offset: Offset) -> String {
     let sign = if seconds < 0 { '-' } else { '+' };
     let seconds = seconds.unsigned_abs();
     let mut text = format!("{sign}{:02}{:02}", seconds / 3600, seconds % 3600 / 60);
-    if seconds % 60 != 0 {
+    if !seconds.is_multiple_of(60) {
         let _ = write!(text, "{:02}", seconds % 60);
     }
     text
