@@ -20,6 +20,7 @@ pub mod config;
 pub mod greeting;
 pub mod hours;
 pub mod http;
+pub mod ics;
 pub mod loadtest;
 pub mod manage;
 pub mod messaging;

@@ -22,6 +22,7 @@ pub mod calls;
 pub mod contacts;
 mod error;
 pub mod event_types;
+pub mod host_feeds;
 pub mod hosts;
 pub mod idempotency;
 pub mod input;

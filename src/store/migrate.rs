@@ -167,6 +167,11 @@ const MIGRATIONS: &[(i64, &str, &str)] = &[
         "webhook deliveries",
         include_str!("../../migrations/0037_webhook_deliveries.sql"),
     ),
+    (
+        38,
+        "host feeds",
+        include_str!("../../migrations/0038_host_feeds.sql"),
+    ),
 ];
 
 /// (version, SQL) of the migrations whose SQLite text differs from the portable one in

@@ -35,6 +35,7 @@ mod error;
 mod event_types;
 mod filters;
 mod health;
+mod host_feeds;
 mod host_tx;
 mod hosts;
 mod idempotency;
@@ -94,6 +95,7 @@ pub use elevenlabs_audio::{ConversationCall, ElevenLabsAudio, NewElevenLabsAudio
 pub use elevenlabs_webhooks::KeptWebhook;
 pub use error::{Constraint, StoreError, StoreResult};
 pub use event_types::{EventType, EventTypeUpdate, NewEventType};
+pub use host_feeds::{FeedBooking, HostFeed};
 pub use host_tx::{HostTx, NewBooking};
 pub use hosts::{Host, HostUpdate, NewHost};
 pub use idempotency::IdempotentStart;

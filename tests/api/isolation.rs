@@ -31,6 +31,8 @@ struct Rows {
     sms_text: String,
     /// A's webhook endpoint.
     webhook_endpoint: String,
+    /// The address of A's host's booking feed.
+    feed_url: String,
 }
 
 impl Rows {
@@ -182,8 +184,10 @@ async fn populate(api: &TestApi, a: &Business) -> Rows {
         )
         .await
         .expect(201);
+    let feed_url = crate::host_feeds::make_feed(api, &a.key, a.demo.host_id.as_str()).await;
     Rows {
         webhook_endpoint: webhook_endpoint["id"].as_str().unwrap().to_owned(),
+        feed_url,
         sms_text,
         menu,
         account: a.demo.account_id.to_string(),
@@ -399,6 +403,9 @@ async fn no_key_reads_or_writes_another_accounts_rows() {
         for (path, seen) in &before {
             assert_eq!(&after[path], seen, "A's {path} changed while B's key was used");
         }
+        // B's key neither replaced nor revoked A's host's feed.
+        let feed = crate::host_feeds::fetch(&rows.feed_url, None).await;
+        assert_eq!(feed.status, reqwest::StatusCode::OK, "A's feed: {}", feed.body);
     })
     .await;
 }

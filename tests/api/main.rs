@@ -14,6 +14,7 @@ mod calls;
 mod consent;
 mod contacts;
 mod error_shape;
+mod host_feeds;
 mod isolation;
 mod menus;
 mod openapi;
@@ -28,6 +29,7 @@ mod provisioning;
 #[path = "../sdk/python.rs"]
 #[allow(dead_code)] // the SDK checks' finders are used by the sdk binary
 mod python;
+mod python_ics_feed;
 mod python_signed_webhooks;
 mod recordings;
 mod sms_templates;
