@@ -35,17 +35,17 @@ const TOOL_SECRET: &str = "tool-secret-webhooks";
 
 /// One request the receiver got.
 #[derive(Debug)]
-struct Received {
+pub struct Received {
     headers: HeaderMap,
-    body: Bytes,
+    pub body: Bytes,
 }
 
 impl Received {
-    fn header(&self, name: &str) -> &str {
+    pub fn header(&self, name: &str) -> &str {
         self.headers.get(name).unwrap().to_str().unwrap()
     }
 
-    fn json(&self) -> Value {
+    pub fn json(&self) -> Value {
         serde_json::from_slice(&self.body).unwrap()
     }
 }
@@ -68,7 +68,7 @@ async fn receive(State(receiver): State<Arc<Receiver>>, headers: HeaderMap, body
 }
 
 /// A receiver on loopback answering 500 `failures` times, then 200: its URL and its requests.
-async fn receiver(failures: usize) -> (String, mpsc::UnboundedReceiver<Received>) {
+pub async fn receiver(failures: usize) -> (String, mpsc::UnboundedReceiver<Received>) {
     let (requests, seen) = mpsc::unbounded_channel();
     let state = Arc::new(Receiver {
         failures,
@@ -102,7 +102,7 @@ async fn on_each_database(worker: bool, scenario: impl AsyncFn(TestApi)) {
     }
 }
 
-async fn endpoint(api: &TestApi, key: &str, url: &str, events: &[&str]) -> Value {
+pub async fn endpoint(api: &TestApi, key: &str, url: &str, events: &[&str]) -> Value {
     api.post(
         "/webhook-endpoints",
         key,
