@@ -13,6 +13,7 @@
 pub mod app;
 pub mod audio;
 pub mod availability;
+pub mod backoff;
 pub mod booking;
 pub mod call;
 pub mod cli;

@@ -20,7 +20,7 @@ use serde_json::{Value, json};
 use switchboard::config::Secret;
 use switchboard::store::NewDelivery;
 use switchboard::store::testing::{self, TestStore};
-use switchboard::webhooks::retry::Backoff;
+use switchboard::webhooks::retry::{Backoff, DELIVERY_BACKOFF};
 use switchboard::webhooks::{Attempted, Sender};
 use switchboard::wire::signature::RequestValidator;
 use switchboard::wire::webhook_signature::{DEFAULT_TOLERANCE_SECS, VerifyError, verify};
@@ -139,7 +139,7 @@ async fn a_booking_made_over_the_api_is_delivered_once_after_two_failures_signed
             .await
             .expect(201);
 
-        let sender = Sender::new(api.store.store(), Backoff::default(), Duration::from_secs(10));
+        let sender = Sender::new(api.store.store(), DELIVERY_BACKOFF, Duration::from_secs(10));
         // Whole milliseconds, as the store keeps instants.
         let t0 = Timestamp::from_millisecond(Timestamp::now().as_millisecond()).unwrap();
         let at = |secs: i64| t0 + SignedDuration::from_secs(secs);
@@ -392,7 +392,7 @@ async fn a_delivery_that_never_succeeds_fails_after_its_last_attempt_with_its_re
 
         let backoff = Backoff {
             max_attempts: 2,
-            ..Backoff::default()
+            ..DELIVERY_BACKOFF
         };
         let sender = Sender::new(api.store.store(), backoff, Duration::from_secs(10));
         let t0 = Timestamp::now();
