@@ -240,8 +240,12 @@ pub struct ProcessUsage {
     pub rss_peak_kib: u64,
     pub rss_end_kib: u64,
     pub rss_steady_mean_kib: Option<u64>,
-    /// (steady mean − baseline) / calls up.
+    /// (steady mean − baseline) / calls up; withheld when too few calls or too short a window
+    /// would make it noise (see `per_call_withheld`).
     pub rss_per_call_bytes: Option<f64>,
+    /// Why the per-call figures are withheld, when they are.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub per_call_withheld: Option<String>,
     /// Least-squares trend of RSS over the steady window.
     pub rss_slope_kib_per_minute: Option<f64>,
     pub threads_max: u64,

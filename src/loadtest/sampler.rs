@@ -111,6 +111,32 @@ pub struct Window {
     pub calls: u64,
 }
 
+/// Fewest calls up in the steady window for a per-call figure: below that, a few MiB of
+/// allocator slack or a warm cache divided by the calls reads as a cost per call.
+pub const PER_CALL_MIN_CALLS: u64 = 5;
+/// Shortest steady window for a per-call figure: memory grown in the first seconds (buffers
+/// filling, pools warming) is not yet what a call holds.
+pub const PER_CALL_MIN_WINDOW_US: u64 = 60_000_000;
+
+/// Why per-call figures would mislead for `window`, or `None` when they may be given.
+pub fn per_call_withheld(window: &Window) -> Option<String> {
+    let length_us = window.to_us.saturating_sub(window.from_us);
+    if window.calls < PER_CALL_MIN_CALLS {
+        Some(format!(
+            "{} calls in the steady window; per-call figures need at least {PER_CALL_MIN_CALLS}",
+            window.calls
+        ))
+    } else if length_us < PER_CALL_MIN_WINDOW_US {
+        Some(format!(
+            "the steady window is {:.1} s; per-call figures need at least {} s",
+            length_us as f64 / 1e6,
+            PER_CALL_MIN_WINDOW_US / 1_000_000
+        ))
+    } else {
+        None
+    }
+}
+
 /// Turns one process's samples into figures. `ticks_per_second` converts CPU ticks.
 pub fn usage(series: &Series, window: Option<Window>, ticks_per_second: u64) -> Option<ProcessUsage> {
     let readings = &series.readings;
@@ -140,6 +166,7 @@ pub fn usage(series: &Series, window: Option<Window>, ticks_per_second: u64) -> 
         rss_end_kib: last.proc.rss_kib,
         rss_steady_mean_kib: None,
         rss_per_call_bytes: None,
+        per_call_withheld: None,
         rss_slope_kib_per_minute: None,
         threads_max: readings.iter().map(|r| r.proc.threads).max().unwrap_or(0),
         sampling_error: series.error.clone(),
@@ -163,7 +190,8 @@ pub fn usage(series: &Series, window: Option<Window>, ticks_per_second: u64) -> 
         }
         let mean = inside.iter().map(|r| r.proc.rss_kib as f64).sum::<f64>() / inside.len() as f64;
         usage.rss_steady_mean_kib = Some(mean.round() as u64);
-        if window.calls > 0 {
+        usage.per_call_withheld = per_call_withheld(&window);
+        if usage.per_call_withheld.is_none() {
             let grown = (mean - first.proc.rss_kib as f64) * 1024.0;
             usage.rss_per_call_bytes = Some(round3(grown / window.calls as f64));
         }
@@ -269,14 +297,56 @@ mod tests {
         // 2 s of CPU for 20 000 frames.
         assert_eq!(usage.cpu_us_per_frame, Some(100.0));
         assert_eq!(usage.rss_steady_mean_kib, Some(15_120));
-        let per_call = usage.rss_per_call_bytes.unwrap();
-        assert!((per_call - (15_120.0 - 10_240.0) * 1024.0 / 100.0).abs() < 1e-3);
+        // Four seconds is too short a window for a figure per call.
+        assert_eq!(usage.rss_per_call_bytes, None);
+        assert_eq!(
+            usage.per_call_withheld.as_deref(),
+            Some("the steady window is 4.0 s; per-call figures need at least 60 s")
+        );
         let slope = usage.rss_slope_kib_per_minute.unwrap();
         assert!((slope - 3_600.0).abs() < 1e-3, "{slope}");
         assert!((usage.cpu_seconds - 2.7).abs() < 1e-9);
         assert_eq!(usage.rss_peak_kib, 15_240);
         assert_eq!(usage.timeline.len(), 7);
         assert_eq!(usage.cpu_percent_max, 50.0);
+    }
+
+    #[test]
+    fn per_call_figures_need_a_handful_of_calls_and_a_minute() {
+        // Baseline 10 MiB, 15 MiB through a steady minute.
+        let series = Series {
+            pid: 7,
+            readings: vec![
+                reading(0, 0, 10_240, 0),
+                reading(10, 100, 15_360, 1_000),
+                reading(40, 400, 15_360, 4_000),
+                reading(70, 700, 15_360, 7_000),
+            ],
+            error: None,
+        };
+        let steady = |calls| Window {
+            from_us: 10_000_000,
+            to_us: 70_000_000,
+            calls,
+        };
+        let usage5 = usage(&series, Some(steady(5)), 100).unwrap();
+        assert_eq!(usage5.per_call_withheld, None);
+        assert_eq!(usage5.rss_per_call_bytes, Some(1024.0 * 1024.0));
+        let usage4 = usage(&series, Some(steady(4)), 100).unwrap();
+        assert_eq!(usage4.rss_per_call_bytes, None);
+        assert_eq!(
+            usage4.per_call_withheld.as_deref(),
+            Some("4 calls in the steady window; per-call figures need at least 5")
+        );
+        let short = Window {
+            to_us: 69_999_999,
+            ..steady(100)
+        };
+        assert!(per_call_withheld(&short).is_some());
+        assert_eq!(
+            per_call_withheld(&steady(0)).as_deref(),
+            Some("0 calls in the steady window; per-call figures need at least 5")
+        );
     }
 
     #[test]

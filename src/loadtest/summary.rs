@@ -195,8 +195,11 @@ fn process(out: &mut String, role: &str, u: &ProcessUsage) {
         u.cpu_us_per_frame.map_or("-".into(), |v| format!("{v:.1} µs")),
         u.rss_baseline_kib as f64 / 1024.0,
         u.rss_steady_mean_kib.unwrap_or(u.rss_peak_kib) as f64 / 1024.0,
-        u.rss_per_call_bytes
-            .map_or(String::new(), |b| format!(", {:.1} KiB per call", b / 1024.0)),
+        match (u.rss_per_call_bytes, &u.per_call_withheld) {
+            (Some(b), _) => format!(", {:.1} KiB per call", b / 1024.0),
+            (None, Some(why)) => format!(", no figure per call ({why})"),
+            (None, None) => String::new(),
+        },
         u.rss_slope_kib_per_minute
             .map_or(String::new(), |s| format!(", trend {s:+.0} KiB/min")),
     );
