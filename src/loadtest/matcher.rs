@@ -50,6 +50,12 @@ pub struct MatchCounts {
     pub received: u64,
     /// Tag: frames that never came back. Order: whole frames of audio missing.
     pub lost: u64,
+    /// Tag: of `lost`, the frames numbered before the first one that came back (a call's
+    /// start: the agent not yet listening); all of them when nothing came back.
+    pub lost_before_first_echo: u64,
+    /// Tag: of `lost`, the frames numbered after the last one that came back (the call's
+    /// end: audio in flight at hang-up). The rest of `lost` went missing during the call.
+    pub lost_at_hang_up: u64,
     /// Tag: frames that came back after a later frame had.
     pub out_of_order: u64,
     /// Tag: frames that came back twice.
@@ -74,6 +80,10 @@ pub struct EchoMatcher {
     /// Tag: which ring slots have come back, one bit each.
     returned: [u64; RING / 64],
     highest_returned: Option<u32>,
+    /// Tag: the first frame that came back, and how many frames numbered before it came back
+    /// after it.
+    first_echoed: Option<u32>,
+    returned_before_first: u64,
     /// Order: arrival times of the last frames, not yet timed.
     arrived_at: Box<[u64; RING]>,
     lag: Option<u64>,
@@ -92,6 +102,8 @@ impl EchoMatcher {
             sent_at: Box::new([0; RING]),
             returned: [0; RING / 64],
             highest_returned: None,
+            first_echoed: None,
+            returned_before_first: 0,
             arrived_at: Box::new([0; RING]),
             lag: None,
             sending_stopped: false,
@@ -177,6 +189,9 @@ impl EchoMatcher {
             return None;
         };
         if self.counts.sent - u64::from(seq) > RING as u64 {
+            if self.first_echoed.is_some_and(|first| seq < first) {
+                self.returned_before_first += 1;
+            }
             self.counts.late += 1;
             return None;
         }
@@ -187,6 +202,11 @@ impl EchoMatcher {
             return None;
         }
         self.returned[slot / 64] |= bit;
+        match self.first_echoed {
+            None => self.first_echoed = Some(seq),
+            Some(first) if seq < first => self.returned_before_first += 1,
+            Some(_) => {}
+        }
         match self.highest_returned {
             Some(highest) if seq < highest => self.counts.out_of_order += 1,
             _ => self.highest_returned = Some(seq),
@@ -246,8 +266,17 @@ impl EchoMatcher {
                 let missing = self.counts.sent_bytes.saturating_sub(self.counts.received_bytes);
                 self.counts.lost = missing / FRAME_BYTES as u64;
             }
-            Some(Matching::Tag) => self.counts.lost = self.counts.sent.saturating_sub(self.returned()),
-            None => self.counts.lost = self.counts.sent,
+            Some(Matching::Tag) => {
+                self.counts.lost = self.counts.sent.saturating_sub(self.returned());
+                let first = self.first_echoed.map_or(self.counts.sent, u64::from);
+                self.counts.lost_before_first_echo = first.saturating_sub(self.returned_before_first);
+                let after_last = self.highest_returned.map_or(0, |last| u64::from(last) + 1);
+                self.counts.lost_at_hang_up = self.counts.sent.saturating_sub(after_last);
+            }
+            None => {
+                self.counts.lost = self.counts.sent;
+                self.counts.lost_before_first_echo = self.counts.sent;
+            }
         }
         (self.matching, self.counts)
     }
@@ -267,6 +296,28 @@ mod tests {
 
     fn expected(_: u32) -> &'static [u8] {
         &SILENT
+    }
+
+    #[test]
+    fn tag_losses_are_split_into_the_calls_start_middle_and_end() {
+        let mut m = EchoMatcher::new(None);
+        for i in 0..10 {
+            m.sent(1_000 * i);
+        }
+        for (seq, at) in [(3, 10_000), (2, 10_100), (5, 10_200), (6, 10_300)] {
+            m.received(&frame(seq), at, expected, |_| {});
+        }
+        let (_, c) = m.finish(|_| {});
+        // 0 and 1 before the first echo (3; 2 came back after it), 4 in the middle, 7 to 9
+        // after the last echo.
+        assert_eq!(c.lost, 6);
+        assert_eq!((c.lost_before_first_echo, c.lost_at_hang_up), (2, 3));
+
+        let mut silent = EchoMatcher::new(None);
+        silent.sent(0);
+        silent.sent(20_000);
+        let (_, c) = silent.finish(|_| {});
+        assert_eq!((c.lost, c.lost_before_first_echo, c.lost_at_hang_up), (2, 2, 0));
     }
 
     #[test]

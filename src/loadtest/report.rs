@@ -127,6 +127,10 @@ pub struct FrameReport {
     pub sent: u64,
     pub received: u64,
     pub lost: u64,
+    /// `lost` by when in a call it happened; `null` when any call was matched by order,
+    /// which counts missing audio, not which frames.
+    #[serde(default)]
+    pub lost_by_phase: Option<LostByPhase>,
     /// `null` when any call was matched by order, which cannot see reordering.
     pub out_of_order: Option<u64>,
     pub duplicated: u64,
@@ -137,12 +141,30 @@ pub struct FrameReport {
     pub received_bytes: u64,
 }
 
+/// Frames lost, by phase of their call (tag matching only).
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize)]
+pub struct LostByPhase {
+    /// Numbered before the call's first echoed frame (or all, when nothing came back).
+    pub before_first_echo: u64,
+    /// Between the first and the last echoed frame.
+    pub during_call: u64,
+    /// Numbered after the call's last echoed frame.
+    pub at_hang_up: u64,
+}
+
 impl FrameReport {
     fn new(f: &MatchCounts, matching: &MatchingCounts) -> Self {
         FrameReport {
             sent: f.sent,
             received: f.received,
             lost: f.lost,
+            lost_by_phase: (matching.order == 0).then(|| LostByPhase {
+                before_first_echo: f.lost_before_first_echo,
+                during_call: f
+                    .lost
+                    .saturating_sub(f.lost_before_first_echo + f.lost_at_hang_up),
+                at_hang_up: f.lost_at_hang_up,
+            }),
             out_of_order: (matching.order == 0).then_some(f.out_of_order),
             duplicated: f.duplicated,
             corrupted: f.corrupted,

@@ -252,6 +252,8 @@ impl Totals {
         t.sent += f.sent;
         t.received += f.received;
         t.lost += f.lost;
+        t.lost_before_first_echo += f.lost_before_first_echo;
+        t.lost_at_hang_up += f.lost_at_hang_up;
         t.out_of_order += f.out_of_order;
         t.duplicated += f.duplicated;
         t.corrupted += f.corrupted;

@@ -42,6 +42,13 @@ pub fn render(report: &LoadReport) -> String {
         f.corrupted,
         f.late
     );
+    if let Some(phase) = f.lost_by_phase.filter(|_| f.lost > 0) {
+        let _ = writeln!(
+            out,
+            "            lost {} before a call's first echo, {} during calls, {} at hang-up",
+            phase.before_first_echo, phase.during_call, phase.at_hang_up
+        );
+    }
     let _ = writeln!(
         out,
         "            matched by tag in {} calls, by order in {} (transcoded), no audio back in {}",
