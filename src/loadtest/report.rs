@@ -62,6 +62,12 @@ pub struct LoadReport {
     pub machine: Option<MachineUsage>,
     /// Open-file limit of the load generator (soft, hard) during the run.
     pub open_file_limit: Option<(u64, u64)>,
+    /// The harness itself was behind (`harness_check`): the round trips measure it as much as
+    /// the bridge. `harness_warnings` says why.
+    #[serde(default)]
+    pub harness_behind: bool,
+    #[serde(default)]
+    pub harness_warnings: Vec<String>,
 }
 
 impl LoadReport {
@@ -401,6 +407,8 @@ pub(crate) mod tests {
                 steal_percent_steady: Some(0.0),
             }),
             open_file_limit: Some((20_000, 20_000)),
+            harness_behind: false,
+            harness_warnings: Vec::new(),
         }
     }
 

@@ -11,6 +11,7 @@ use tokio::time::Instant;
 use super::audio::CallerAudio;
 use super::bridge_metrics;
 use super::call::{self, CallSetup};
+use super::harness_check;
 use super::live::Live;
 use super::matcher::Matching;
 use super::procfs;
@@ -180,6 +181,8 @@ pub async fn run(config: LoadTestConfig) -> Result<LoadReport, LoadTestError> {
     }
     let machine = sampler::machine_usage(&samples.machine, window, &watched);
     let seconds = |us: u64| us as f64 / 1e6;
+    let send_lag = LatencySummary::of(&totals.send_lag);
+    let harness_warnings = harness_check::reasons(send_lag.as_ref(), machine.as_ref());
     Ok(LoadReport {
         version: REPORT_VERSION,
         started_at: started_at.to_string(),
@@ -211,7 +214,7 @@ pub async fn run(config: LoadTestConfig) -> Result<LoadReport, LoadTestError> {
         echo_rtt: LatencySummary::of(&totals.rtt_steady),
         echo_rtt_outside_steady: LatencySummary::of(&totals.rtt_ramp),
         echo_rtt_timeline: totals.rtt_timeline.windows(),
-        send_lag: LatencySummary::of(&totals.send_lag),
+        send_lag,
         webhook: LatencySummary::of(&totals.webhook),
         refusals: report::refusals(&totals),
         refusal_answer: LatencySummary::of(&totals.refusal),
@@ -226,6 +229,8 @@ pub async fn run(config: LoadTestConfig) -> Result<LoadReport, LoadTestError> {
         load_generator: own_usage,
         machine,
         open_file_limit: config.open_file_limit,
+        harness_behind: !harness_warnings.is_empty(),
+        harness_warnings,
     })
 }
 

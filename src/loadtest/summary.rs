@@ -114,6 +114,12 @@ pub fn render(report: &LoadReport) -> String {
             None => {}
         }
     }
+    for warning in &report.harness_warnings {
+        let _ = writeln!(
+            out,
+            "WARNING: THE HARNESS WAS BEHIND, the round trips measure it as much as the bridge: {warning}"
+        );
+    }
     if let Some(m) = &report.machine
         && let (Some(busy), Some(others)) = (m.busy_percent_steady, m.others_percent_steady)
     {
