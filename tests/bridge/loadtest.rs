@@ -45,6 +45,18 @@ fn assert_every_frame_came_back(report: &LoadReport, calls: u64, seconds: u64) {
         frames.sent
     );
     assert_eq!(frames.lost, 0, "{frames:?}");
+    if report.matching.order == 0 {
+        let phases = frames.lost_by_phase.expect("phases with tags");
+        assert_eq!(
+            (phases.before_first_echo, phases.during_call, phases.at_hang_up),
+            (0, 0, 0)
+        );
+    } else {
+        assert_eq!(
+            frames.lost_by_phase, None,
+            "order matching cannot tell which frames"
+        );
+    }
     assert_eq!((frames.duplicated, frames.corrupted, frames.late), (0, 0, 0));
     let rtt = report.echo_rtt.expect("round trips while every call was up");
     assert!(rtt.count > 0 && rtt.p50_us > 0, "{rtt:?}");
@@ -55,6 +67,19 @@ fn assert_every_frame_came_back(report: &LoadReport, calls: u64, seconds: u64) {
     assert_eq!(report.stream_connect.map(|s| s.count), Some(calls));
     assert_eq!(report.first_audio.map(|s| s.count), Some(calls));
     assert!(report.phases.steady_s >= seconds as f64 - 0.05);
+    // A run of seconds gives no memory figure per call, and says why.
+    if let Some(server) = &report.server {
+        assert_eq!(server.rss_per_call_bytes, None);
+        assert!(
+            server
+                .per_call_withheld
+                .as_deref()
+                .is_some_and(|why| why.contains("per-call figures need")),
+            "{server:?}"
+        );
+    }
+    // The harness flag and its reasons go together, whatever the machine's load.
+    assert_eq!(report.harness_behind, !report.harness_warnings.is_empty());
 }
 
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
