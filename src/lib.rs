@@ -14,6 +14,7 @@ pub mod app;
 pub mod audio;
 pub mod availability;
 pub mod booking;
+pub mod calendar_sources;
 pub mod call;
 pub mod cli;
 pub mod config;
