@@ -16,8 +16,8 @@ use std::collections::{BTreeMap, HashSet};
 use calcard::common::timezone::Tz;
 use calcard::icalendar::dates::{CalendarEvent, TimeOrDelta};
 use calcard::icalendar::{
-    ICalendar, ICalendarComponentType, ICalendarProperty, ICalendarStatus, ICalendarTransparency,
-    ICalendarValue,
+    ICalendar, ICalendarComponentType, ICalendarParameter, ICalendarProperty, ICalendarStatus,
+    ICalendarTransparency, ICalendarValue,
 };
 use chrono::{DateTime, Datelike, NaiveDate, TimeDelta};
 use jiff::Timestamp;
@@ -93,6 +93,7 @@ pub fn busy_intervals(
         .parse()
         .map_err(|()| FeedError::HostZone(zone_name.to_owned()))?;
     let mut calendar = ICalendar::parse(text).map_err(|entry| FeedError::NotICalendar(describe(&entry)))?;
+    pin_utc_starts(&mut calendar);
     let mut expanded = Expanded::default();
 
     let original: Vec<ICalendarComponentType> = calendar
@@ -185,6 +186,24 @@ fn show_only(calendar: &mut ICalendar, original: &[ICalendarComponentType], visi
     }
 }
 
+/// Gives each UTC `DTSTART` (`…Z`, no `TZID`) an explicit `TZID=UTC`: calcard expands a
+/// recurrence on the wall clock of the start's `TZID`, and without one it would use the host's
+/// zone and move every instance by the host's offset.
+fn pin_utc_starts(calendar: &mut ICalendar) {
+    for component in &mut calendar.components {
+        for entry in &mut component.entries {
+            let utc = matches!(
+                entry.values.first(),
+                Some(ICalendarValue::PartialDateTime(dt))
+                    if dt.to_date_time().and_then(|d| d.offset).is_some_and(|o| o.local_minus_utc() == 0)
+            );
+            if entry.name == ICalendarProperty::Dtstart && utc && entry.tz_id().is_none() {
+                entry.params.push(ICalendarParameter::tzid("UTC".to_owned()));
+            }
+        }
+    }
+}
+
 /// The events (by index) whose dates name a `TZID` neither the feed nor the zone database
 /// knows, with that name.
 fn unknown_zones(calendar: &ICalendar) -> BTreeMap<usize, String> {
@@ -221,6 +240,13 @@ fn busy_instance(
     if component.status() == Some(&ICalendarStatus::Cancelled)
         || component.transparency() == Some(&ICalendarTransparency::Transparent)
     {
+        return None;
+    }
+    let timed_without_end = !is_all_day(calendar, event.comp_id as usize)
+        && !component.has_property(&ICalendarProperty::Dtend)
+        && !component.has_property(&ICalendarProperty::Duration);
+    if timed_without_end {
+        // RFC 5545 §3.6.1: such an event takes no time (a reminder), so it blocks nothing.
         return None;
     }
     let end = match &event.end {

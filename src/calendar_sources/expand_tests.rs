@@ -287,3 +287,24 @@ proptest! {
         }
     }
 }
+
+#[test]
+fn a_utc_recurrence_stays_in_utc_whatever_the_host_zone() {
+    let event = "BEGIN:VEVENT\r\nUID:utc@test\r\nDTSTAMP:20260101T000000Z\r\nDTSTART:20261202T130000Z\r\n\
+DTEND:20261202T140000Z\r\nRRULE:FREQ=WEEKLY;COUNT=2\r\nEND:VEVENT\r\n";
+    let expanded = read(&calendar(event), "2026-11-30T00:00:00Z", "2027-03-01T00:00:00Z");
+    assert_eq!(
+        spans(&expanded),
+        pairs(&[
+            ("2026-12-02T13:00:00Z", "2026-12-02T14:00:00Z"),
+            ("2026-12-09T13:00:00Z", "2026-12-09T14:00:00Z"),
+        ])
+    );
+}
+
+#[test]
+fn a_timed_event_without_an_end_takes_no_time() {
+    let event = "BEGIN:VEVENT\r\nUID:remind@test\r\nDTSTAMP:20260101T000000Z\r\nDTSTART:20261203T150000Z\r\nEND:VEVENT\r\n";
+    let expanded = read(&calendar(event), "2026-11-30T00:00:00Z", "2027-03-01T00:00:00Z");
+    assert!(expanded.busy.is_empty(), "{expanded:?}");
+}

@@ -9,6 +9,7 @@ mod business;
 mod calendar;
 mod calendar_agent;
 mod calendar_refusals;
+mod calendar_sources;
 mod call_record;
 mod calls;
 mod consent;
