@@ -377,6 +377,30 @@ async fn a_source_is_checked_as_it_is_made() {
         .await
         .expect(200);
     assert_eq!(renamed["name"], "Home");
+    // A host with nothing booked is deleted with its calendars.
+    let spare = api
+        .post(
+            "/hosts",
+            &business.key,
+            json!({"name": "Spare", "timezone": "UTC"}),
+        )
+        .await
+        .expect(201);
+    let spare_sources = format!("/hosts/{}/calendar-sources", spare["id"].as_str().unwrap());
+    api.post(
+        &spare_sources,
+        &business.key,
+        json!({"kind": "ics", "url": "https://calendar.example/s.ics"}),
+    )
+    .await
+    .expect(201);
+    api.delete(
+        &format!("/hosts/{}", spare["id"].as_str().unwrap()),
+        &business.key,
+    )
+    .await
+    .expect(204);
+    api.get(&spare_sources, &business.key).await.error(404);
     // Another host's path does not reach it.
     api.get(
         &format!("/hosts/nope/calendar-sources/{}", webcal["id"].as_str().unwrap()),
