@@ -8,6 +8,7 @@ mod bookings;
 mod business;
 mod calendar;
 mod calendar_agent;
+mod calendar_radicale;
 mod calendar_refusals;
 mod calendar_sources;
 mod call_record;
