@@ -15,6 +15,7 @@ pub mod audio;
 pub mod availability;
 pub mod backoff;
 pub mod booking;
+pub mod calendar_sources;
 pub mod call;
 pub mod cli;
 pub mod config;

@@ -79,6 +79,8 @@ pub struct App {
     pub post_call: crate::telephony::post_call::PostCallWebhooks,
     /// Publishes the accounts' webhook events.
     pub webhooks: crate::webhooks::Publisher,
+    /// Reads the hosts' own calendars in the background.
+    pub calendars: crate::calendar_sources::CalendarSources,
     /// The calls in flight and the agent connections held for them: drained first.
     pub calls: Shutdown,
     /// Background workers (the call recorder, the calls' recording encoders, the lost calls'
@@ -129,6 +131,8 @@ impl App {
         crate::telephony::recordings::start_purge(store.clone(), &workers);
         follow_ups::start(&config, &store, &recorder, &workers);
         let webhooks = webhooks::start(&config.webhooks, &store, &recorder, &toolbox, &workers);
+        let calendars = crate::calendar_sources::CalendarSources::new(store.clone(), &config.calendars);
+        crate::calendar_sources::poller::start(calendars.clone(), &config.calendars, &workers);
         recovery::start(
             store.clone(),
             metrics.clone(),
@@ -228,6 +232,7 @@ impl App {
             phones,
             post_call,
             webhooks,
+            calendars,
             calls,
             workers,
         }
@@ -277,7 +282,8 @@ impl App {
                     .webhook_urls(crate::manage::webhook_endpoints::UrlPolicy {
                         allow_http_loopback: self.config.webhooks.allow_http_loopback,
                     })
-                    .at_public_url(&self.config.public_url),
+                    .at_public_url(&self.config.public_url)
+                    .calendars(self.calendars.clone()),
             ))
             .merge(http::feed::routes(http::feed::FeedState {
                 store: self.store.clone(),

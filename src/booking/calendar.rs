@@ -1,7 +1,8 @@
 //! A host's calendar as the availability engine needs it: the schedule (weekly hours,
 //! overrides, blackouts) loaded from the store for the dates around a query, the event type in
-//! the engine's terms, and the host's confirmed bookings as busy time; and with them the open
-//! starts of a meeting type.
+//! the engine's terms, and the host's confirmed bookings and the busy time last read from its
+//! own calendars (`store::ExternalBusy`, never fetched here) as busy time; and with them the
+//! open starts of a meeting type.
 
 use jiff::civil::Date;
 use jiff::tz::TimeZone;
@@ -103,13 +104,22 @@ pub(super) fn engine_event_type(event_type: &store::EventType) -> availability::
     engine
 }
 
-/// The host's confirmed bookings as busy time for placing `event_type`, leaving out `moving`
-/// (a booking being rescheduled does not block its own new time).
+/// The host's confirmed bookings and its calendars' busy time for placing `event_type`,
+/// leaving out `moving` (a booking being rescheduled does not block its own new time). A
+/// calendar's event has no buffers of its own and counts toward no per-day limit.
 pub(super) fn busy_time(
     bookings: &[store::Booking],
+    external: &[store::ExternalBusy],
     event_type: &store::EventType,
     moving: Option<&BookingId>,
 ) -> Vec<ExistingBooking> {
+    let from_calendars = external.iter().map(|busy| ExistingBooking {
+        start: busy.start,
+        end: busy.end,
+        buffer_before: SignedDuration::ZERO,
+        buffer_after: SignedDuration::ZERO,
+        event_type: String::new(),
+    });
     bookings
         .iter()
         .filter(|booking| Some(&booking.id) != moving)
@@ -124,6 +134,7 @@ pub(super) fn busy_time(
                 String::new()
             },
         })
+        .chain(from_calendars)
         .collect()
 }
 
@@ -142,16 +153,17 @@ pub async fn open_starts(
     now: Timestamp,
 ) -> Result<Vec<Timestamp>, BookingError> {
     let (from, to) = booking_window(query.start(), query.end());
-    let (schedule, bookings) = tokio::try_join!(
+    let (schedule, bookings, external) = tokio::try_join!(
         load_schedule(store, account_id, host, query.start(), query.end()),
         async {
             Ok(store
                 .confirmed_bookings_overlapping(account_id, &host.id, from, to)
                 .await?)
         },
+        async { Ok(store.external_busy(&host.id, from, to).await?) },
     )?;
     let engine_type = engine_event_type(event_type);
-    let busy = busy_time(&bookings, event_type, None);
+    let busy = busy_time(&bookings, &external, event_type, None);
     let availability = Availability::new(&schedule, &engine_type, &busy).map_err(engine_error)?;
     Ok(availability.slots(query, now))
 }

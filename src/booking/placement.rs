@@ -3,7 +3,8 @@
 //!
 //! Inside `Store::begin_host` (which serializes booking transactions of one host across every
 //! instance, see store/host_tx.rs): look for a booking the idempotency key already made, list
-//! the host's confirmed bookings around the wanted time, let the engine check the start, insert,
+//! the host's confirmed bookings and its calendars' busy time around the wanted time, let the
+//! engine check the start, insert,
 //! mark a rescheduled booking, commit; then note the change in the CRM log. A refusal comes back
 //! with the next free starts.
 
@@ -96,8 +97,14 @@ pub(super) async fn place(
         return Err(BookingError::ChangedMeanwhile);
     }
 
+    let external = tx.external_busy(window.0, window.1).await?;
     let engine_type = engine_event_type(event_type);
-    let busy = busy_time(&bookings, event_type, placement.moving.map(|booking| &booking.id));
+    let busy = busy_time(
+        &bookings,
+        &external,
+        event_type,
+        placement.moving.map(|booking| &booking.id),
+    );
     let availability = Availability::new(&schedule, &engine_type, &busy).map_err(calendar::engine_error)?;
     let zone = &placement.caller_zone.zone;
     let checked = match placement.start {

@@ -33,6 +33,8 @@
 //! | `SWITCHBOARD_MAX_CALLS` | `call.max_calls` | 1000 (0: no limit) |
 //! | `SWITCHBOARD_PRICE_PER_MINUTE_USD` | `call.price_per_minute_usd` | 0.0885 (a call's cost estimate per started minute) |
 //! | `SWITCHBOARD_WEBHOOKS_ALLOW_HTTP_LOOPBACK` | `webhooks.allow_http_loopback` | `false` (endpoints must be https; see `webhooks`) |
+//! | `SWITCHBOARD_SECRETS_KEY` | `calendars.secrets_key` | none (a key file, `calendars.secrets_key_file` or `switchboard-secrets.key` in the working directory) |
+//! | `SWITCHBOARD_CALENDARS_ALLOW_HTTP_LOOPBACK` | `calendars.allow_http_loopback` | `false` (calendar URLs must be https) |
 //!
 //! The file is named by `--config` or `SWITCHBOARD_CONFIG`. Agents (until they are managed
 //! through the API) are listed in it as `[[agents]]` tables.
@@ -43,6 +45,7 @@ use std::path::Path;
 use serde::Deserialize;
 
 mod agents;
+mod calendars;
 mod call;
 mod database;
 mod elevenlabs;
@@ -50,6 +53,7 @@ mod http;
 mod webhooks;
 
 pub use agents::{AgentConfig, AgentFallback};
+pub use calendars::CalendarsConfig;
 pub use call::CallConfig;
 pub use database::DatabaseConfig;
 pub use elevenlabs::AgentProvisioning;
@@ -119,6 +123,7 @@ pub struct Config {
     pub database: DatabaseConfig,
     pub agents: Vec<AgentConfig>,
     pub webhooks: WebhooksConfig,
+    pub calendars: CalendarsConfig,
 }
 
 #[derive(Debug, Clone)]
@@ -162,6 +167,7 @@ struct FileConfig {
     database: DatabaseConfig,
     agents: Vec<AgentConfig>,
     webhooks: WebhooksConfig,
+    calendars: CalendarsConfig,
 }
 
 #[derive(Debug, Default, Deserialize)]
@@ -282,6 +288,7 @@ impl Config {
         };
         let http = file.http.with_env(&env)?;
         let webhooks = file.webhooks.with_env(&env)?;
+        let calendars = file.calendars.with_env(&env)?;
         let mut call = file.call;
         call.check()?;
         if let Some(text) = env("SWITCHBOARD_MAX_CALLS").filter(|v| !v.is_empty()) {
@@ -330,6 +337,7 @@ impl Config {
             database,
             agents: file.agents,
             webhooks,
+            calendars,
         })
     }
 

@@ -18,6 +18,7 @@ pub mod availability;
 pub mod billing;
 pub mod bookings;
 mod calendar_input;
+pub mod calendar_sources;
 pub mod calls;
 pub mod contacts;
 mod error;

@@ -38,6 +38,7 @@ use sqlx::{Any, AnyConnection, Connection, Transaction};
 
 use super::Store;
 use super::bookings::{self, Booking, BookingStatus, booking_columns};
+use super::calendar_busy::{self, ExternalBusy};
 use super::error::{Constraint, StoreError, StoreResult};
 use super::ids::{AccountId, BookingId, ContactId, EventTypeId, HostId};
 use super::row::{self, StoredWord};
@@ -143,6 +144,11 @@ impl HostTx {
         to: Timestamp,
     ) -> StoreResult<Vec<Booking>> {
         bookings::fetch_overlapping(&mut *self.tx, &self.account_id, &self.host_id, from, to).await
+    }
+
+    /// The host's busy time from its own calendars overlapping `[from, to)`, as last fetched.
+    pub async fn external_busy(&mut self, from: Timestamp, to: Timestamp) -> StoreResult<Vec<ExternalBusy>> {
+        calendar_busy::fetch_overlapping(&mut *self.tx, &self.host_id, from, to).await
     }
 
     /// The account's booking made with this key, if any (of any host, in any status).

@@ -213,6 +213,16 @@ impl Store {
         if !in_use.is_empty() {
             return Ok(Deletion::Refused(in_use));
         }
+        // The host's own calendars go with it.
+        sqlx::query("DELETE FROM calendar_busy WHERE host_id = $1")
+            .bind(id.as_str())
+            .execute(&mut *tx)
+            .await?;
+        sqlx::query("DELETE FROM calendar_sources WHERE account_id = $1 AND host_id = $2")
+            .bind(account_id.as_str())
+            .bind(id.as_str())
+            .execute(&mut *tx)
+            .await?;
         sqlx::query("DELETE FROM hosts WHERE account_id = $1 AND id = $2")
             .bind(account_id.as_str())
             .bind(id.as_str())

@@ -172,6 +172,16 @@ const MIGRATIONS: &[(i64, &str, &str)] = &[
         "host feeds",
         include_str!("../../migrations/0038_host_feeds.sql"),
     ),
+    (
+        39,
+        "calendar sources",
+        include_str!("../../migrations/0039_calendar_sources.sql"),
+    ),
+    (
+        40,
+        "calendar busy",
+        include_str!("../../migrations/0040_calendar_busy.sql"),
+    ),
 ];
 
 /// (version, SQL) of the migrations whose SQLite text differs from the portable one in

@@ -16,6 +16,8 @@ mod analytics;
 mod api_keys;
 mod backend;
 mod bookings;
+mod calendar_busy;
+mod calendar_sources;
 mod call_admission;
 mod call_consent;
 mod call_events;
@@ -78,6 +80,8 @@ pub use api_keys::{ApiKey, NewApiKey};
 pub use bookings::{
     Booking, BookingFilter, BookingStatus, REFERENCE_ALPHABET, REFERENCE_LEN, normalize_reference,
 };
+pub use calendar_busy::ExternalBusy;
+pub use calendar_sources::{CalendarSource, CalendarSourceKind, FetchRecord, NewCalendarSource};
 pub use call_admission::CallAdmission;
 pub use call_events::{CallEvent, CallEventKind, NewCallEvent};
 pub use call_log::CallFilter;

@@ -33,10 +33,12 @@ struct Rows {
     webhook_endpoint: String,
     /// The address of A's host's booking feed.
     feed_url: String,
+    /// A's host's calendar source.
+    calendar_source: String,
 }
 
 impl Rows {
-    fn all(&self) -> [&str; 11] {
+    fn all(&self) -> [&str; 12] {
         [
             &self.account,
             &self.agent,
@@ -49,6 +51,7 @@ impl Rows {
             &self.menu,
             &self.sms_text,
             &self.webhook_endpoint,
+            &self.calendar_source,
         ]
     }
 
@@ -57,7 +60,9 @@ impl Rows {
         if !path.contains('{') {
             return path.trim_start_matches("/api/v1").to_owned();
         }
+        let path = &path.replace("{host_id}", &self.host);
         let id = match path.split('/').nth(3) {
+            Some("hosts") if path.contains("/calendar-sources/{id}") => self.calendar_source.as_str(),
             Some("accounts") => self.account.as_str(),
             Some("agents") => &self.agent,
             Some("hosts") => &self.host,
@@ -185,7 +190,16 @@ async fn populate(api: &TestApi, a: &Business) -> Rows {
         .await
         .expect(201);
     let feed_url = crate::host_feeds::make_feed(api, &a.key, a.demo.host_id.as_str()).await;
+    let calendar_source = api
+        .post(
+            &format!("/hosts/{}/calendar-sources", a.demo.host_id),
+            &a.key,
+            json!({"kind": "ics", "url": "https://calendar.harbor.example/basic.ics"}),
+        )
+        .await
+        .expect(201);
     Rows {
+        calendar_source: calendar_source["id"].as_str().unwrap().to_owned(),
         webhook_endpoint: webhook_endpoint["id"].as_str().unwrap().to_owned(),
         feed_url,
         sms_text,
@@ -238,6 +252,12 @@ fn body_for(method: &Method, path: &str, rows: &Rows) -> Option<Value> {
             json!({"url": "https://mallory.example/hooks", "events": ["sms.received"]})
         }
         ("PATCH", "/api/v1/webhook-endpoints/{id}") => json!({"url": "https://mallory.example/stolen"}),
+        ("POST", "/api/v1/hosts/{host_id}/calendar-sources") => {
+            json!({"kind": "ics", "url": "https://mallory.example/cal.ics"})
+        }
+        ("PATCH", "/api/v1/hosts/{host_id}/calendar-sources/{id}") => {
+            json!({"url": "https://mallory.example/x.ics"})
+        }
         _ => return None,
     };
     Some(body)
@@ -314,6 +334,8 @@ async fn snapshot(api: &TestApi, key: &str, rows: &Rows) -> BTreeMap<String, Val
         "/webhook-endpoints".to_owned(),
         format!("/webhook-endpoints/{}", rows.webhook_endpoint),
         format!("/webhook-endpoints/{}/deliveries", rows.webhook_endpoint),
+        format!("/hosts/{}/calendar-sources", rows.host),
+        format!("/hosts/{}/calendar-sources/{}", rows.host, rows.calendar_source),
     ];
     for path in paths {
         let mut body = api.get(&path, key).await.expect(200);

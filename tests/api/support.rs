@@ -79,6 +79,8 @@ impl TestApi {
         // The key reaches no ElevenLabs: the tests of provisioning switch it on, with the
         // stand-in's address.
         config.elevenlabs.provisioning.provision_agents = false;
+        // Calendar sources are read when a test asks ("sync now"), never by a background round.
+        config.calendars.check_every_secs = 0;
         adjust(&mut config);
         let operator = Keys::new(store.store())
             .issue(None, "tests")

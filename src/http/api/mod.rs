@@ -15,6 +15,7 @@ pub mod analytics;
 pub mod auth;
 pub mod availability;
 pub mod bookings;
+pub mod calendar_sources;
 pub mod calls;
 pub mod client;
 pub mod contacts;
@@ -86,6 +87,8 @@ pub struct ApiState {
     /// The server's public base URL, for the addresses it hands out (a host's feed); empty
     /// unless [`ApiState::at_public_url`].
     pub public_url: Arc<str>,
+    /// The hosts' calendar sources: their URLs' policy, the secrets key, "sync now".
+    pub calendars: crate::calendar_sources::CalendarSources,
 }
 
 impl ApiState {
@@ -97,6 +100,7 @@ impl ApiState {
             phones: Phones::new(store.clone()),
             bookings: crate::manage::bookings::Bookings::new(store.clone(), Default::default()),
             webhook_urls: crate::manage::webhook_endpoints::UrlPolicy::default(),
+            calendars: crate::calendar_sources::CalendarSources::new(store.clone(), &Default::default()),
             store,
             auth_failures: Arc::new(AuthFailures::default()),
             trusted_proxies: Arc::from([]),
@@ -141,6 +145,12 @@ impl ApiState {
         self
     }
 
+    /// The state reading calendar sources through `calendars`.
+    pub fn calendars(mut self, calendars: crate::calendar_sources::CalendarSources) -> ApiState {
+        self.calendars = calendars;
+        self
+    }
+
     /// Prices the calls' cost estimates at `per_minute_usd` a minute.
     pub fn pricing(mut self, per_minute_usd: f64) -> ApiState {
         self.price_per_minute_usd = per_minute_usd;
@@ -170,6 +180,7 @@ fn documented() -> OpenApiRouter<ApiState> {
         .merge(recordings::routes())
         .merge(sms_templates::routes())
         .merge(webhook_endpoints::routes())
+        .merge(calendar_sources::routes())
 }
 
 /// The OpenAPI document of the API.
