@@ -17,6 +17,7 @@ pub mod booking;
 pub mod call;
 pub mod cli;
 pub mod config;
+pub mod email;
 pub mod greeting;
 pub mod hours;
 pub mod http;

@@ -5,6 +5,7 @@
 mod config_agents;
 mod connection_clock;
 mod connection_limits;
+pub mod email;
 pub mod follow_ups;
 mod listener;
 pub mod provisioning;
@@ -129,6 +130,7 @@ impl App {
         crate::telephony::recordings::start_purge(store.clone(), &workers);
         follow_ups::start(&config, &store, &recorder, &workers);
         let webhooks = webhooks::start(&config.webhooks, &store, &recorder, &toolbox, &workers);
+        email::start(&config.email, &store, &toolbox, &workers);
         recovery::start(
             store.clone(),
             metrics.clone(),

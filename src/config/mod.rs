@@ -33,6 +33,7 @@
 //! | `SWITCHBOARD_MAX_CALLS` | `call.max_calls` | 1000 (0: no limit) |
 //! | `SWITCHBOARD_PRICE_PER_MINUTE_USD` | `call.price_per_minute_usd` | 0.0885 (a call's cost estimate per started minute) |
 //! | `SWITCHBOARD_WEBHOOKS_ALLOW_HTTP_LOOPBACK` | `webhooks.allow_http_loopback` | `false` (endpoints must be https; see `webhooks`) |
+//! | `SWITCHBOARD_SMTP_PASSWORD` | `email.password_file` | none; `[email]` `host` and `from` switch email on (see `email`) |
 //!
 //! The file is named by `--config` or `SWITCHBOARD_CONFIG`. Agents (until they are managed
 //! through the API) are listed in it as `[[agents]]` tables.
@@ -46,6 +47,7 @@ mod agents;
 mod call;
 mod database;
 mod elevenlabs;
+mod email;
 mod http;
 mod webhooks;
 
@@ -53,6 +55,7 @@ pub use agents::{AgentConfig, AgentFallback};
 pub use call::CallConfig;
 pub use database::DatabaseConfig;
 pub use elevenlabs::AgentProvisioning;
+pub use email::{EmailConfig, SmtpTls};
 pub use http::HttpConfig;
 pub use webhooks::WebhooksConfig;
 
@@ -119,6 +122,8 @@ pub struct Config {
     pub database: DatabaseConfig,
     pub agents: Vec<AgentConfig>,
     pub webhooks: WebhooksConfig,
+    /// `[email]`: the SMTP server for confirmations and notices; off when unconfigured.
+    pub email: EmailConfig,
 }
 
 #[derive(Debug, Clone)]
@@ -162,6 +167,7 @@ struct FileConfig {
     database: DatabaseConfig,
     agents: Vec<AgentConfig>,
     webhooks: WebhooksConfig,
+    email: EmailConfig,
 }
 
 #[derive(Debug, Default, Deserialize)]
@@ -282,6 +288,7 @@ impl Config {
         };
         let http = file.http.with_env(&env)?;
         let webhooks = file.webhooks.with_env(&env)?;
+        let email = file.email.with_env(&env)?;
         let mut call = file.call;
         call.check()?;
         if let Some(text) = env("SWITCHBOARD_MAX_CALLS").filter(|v| !v.is_empty()) {
@@ -330,6 +337,7 @@ impl Config {
             database,
             agents: file.agents,
             webhooks,
+            email,
         })
     }
 

@@ -167,6 +167,11 @@ const MIGRATIONS: &[(i64, &str, &str)] = &[
         "webhook deliveries",
         include_str!("../../migrations/0037_webhook_deliveries.sql"),
     ),
+    (
+        43,
+        "email outbox",
+        include_str!("../../migrations/0043_email_outbox.sql"),
+    ),
 ];
 
 /// (version, SQL) of the migrations whose SQLite text differs from the portable one in

@@ -13,6 +13,7 @@ mod call_record;
 mod calls;
 mod consent;
 mod contacts;
+mod email;
 mod error_shape;
 mod isolation;
 mod menus;
