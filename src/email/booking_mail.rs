@@ -1,8 +1,9 @@
 //! The `booking::AfterBooking` listener that enqueues a booking change's emails: the facts
 //! looked up (the account's name, the host, the booking the appointment was first made as and
-//! how often it moved, the booking a reschedule replaced), the emails written by `compose`,
-//! each enqueued once under its key, then the sender woken. Awaited by the booking's caller,
-//! so the jobs are stored before it answers; a failure is logged and never fails the change.
+//! how often it moved, the booking a reschedule replaced, the account's templates), the emails
+//! written by `compose`, each enqueued once under its key, then the sender woken. Awaited by
+//! the booking's caller, so the jobs are stored before it answers; a failure is logged and
+//! never fails the change.
 
 use std::sync::Arc;
 
@@ -12,7 +13,7 @@ use tokio::sync::Notify;
 
 use super::compose::{BookingFacts, booking_emails};
 use super::invitation::Party;
-use super::templates::EmailTemplate;
+use super::templates::in_use;
 use crate::booking::{AfterBooking, BookingChange, ChangeKind};
 use crate::store::{Booking, Store, StoreResult};
 
@@ -60,8 +61,9 @@ impl BookingMail {
             organizer: self.organizer.clone(),
             changed_at: booking.updated_at,
         };
+        let saved = self.store.email_templates(&booking.account_id).await?;
         let mut new = 0;
-        for email in booking_emails(&facts, EmailTemplate::default_for) {
+        for email in booking_emails(&facts, |kind| in_use(kind, &saved)) {
             let (_, written) = self.store.enqueue_email(email, now).await?;
             new += usize::from(written);
         }

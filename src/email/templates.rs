@@ -232,6 +232,58 @@ impl EmailTemplate {
     }
 }
 
+/// The account's saved template of `kind` if it still reads, else the built-in one.
+pub fn in_use(kind: EmailKind, saved: &[crate::store::StoredEmailTemplate]) -> EmailTemplate {
+    saved
+        .iter()
+        .find(|t| t.kind == kind.as_str())
+        .and_then(|own| EmailTemplate::parse(kind, &own.subject, &own.body).ok())
+        .unwrap_or_else(|| EmailTemplate::default_for(kind))
+}
+
+/// Values for every variable of `kind`, from the business's name and a sample booking (or
+/// call): what a template is previewed with.
+pub fn sample_values(kind: EmailKind, business: &str) -> BTreeMap<&'static str, String> {
+    let samples: &[(&str, &str)] = &[
+        ("invitee_name", "Ada Lovelace"),
+        ("invitee_email", "ada@example.com"),
+        ("invitee_phone", "+14155550123"),
+        ("host_name", "Dr. Maya Chen"),
+        ("meeting_type", "Consultation"),
+        ("date", "Tuesday 10 March 2026"),
+        ("time", "10:00"),
+        ("timezone", "America/New_York"),
+        ("duration_minutes", "30"),
+        ("reference", "K7Q2XP"),
+        ("notes", "none"),
+        ("previous_date", "Monday 9 March 2026"),
+        ("previous_time", "15:30"),
+        ("caller", "+14155550123"),
+        ("agent", "Ava"),
+        ("duration", "3 min 12 s"),
+        ("outcome", "booking_created"),
+        ("summary", "Booked a consultation for Ada Lovelace."),
+        ("booking_reference", "K7Q2XP"),
+        (
+            "transcript",
+            "Agent: Hello, this is Ava.\nCaller: I would like a consultation.",
+        ),
+    ];
+    kind.variables()
+        .iter()
+        .map(|name| {
+            let value = match *name {
+                "business" => business.to_owned(),
+                other => samples
+                    .iter()
+                    .find(|(n, _)| *n == other)
+                    .map_or_else(String::new, |(_, v)| (*v).to_owned()),
+            };
+            (*name, value)
+        })
+        .collect()
+}
+
 fn check(kind: EmailKind, field: &'static str, text: &str, max: usize) -> Result<(), EmailTemplateError> {
     let refuse = |error| EmailTemplateError { field, error };
     if text.trim().is_empty() {
@@ -280,6 +332,34 @@ mod tests {
         assert!(EmailTemplate::parse(EmailKind::InviteeReschedule, "Hi", "was {{previous_date}}").is_ok());
         let unclosed = EmailTemplate::parse(EmailKind::CallSummary, "Hi", "{{caller").unwrap_err();
         assert!(matches!(unclosed.error, TemplateError::Unclosed { .. }));
+    }
+
+    #[test]
+    fn the_samples_fill_every_variable_and_a_saved_template_is_used_when_it_reads() {
+        for kind in EmailKind::ALL {
+            let values = sample_values(kind, "Harbor Dental");
+            assert!(values.values().all(|v| !v.is_empty()), "{kind}: {values:?}");
+            EmailTemplate::default_for(kind).render(&values).unwrap();
+        }
+        let saved = |subject: &str| crate::store::StoredEmailTemplate {
+            kind: "host_confirmation".into(),
+            subject: subject.into(),
+            body: "Booked: {{reference}}".into(),
+            updated_at: jiff::Timestamp::UNIX_EPOCH,
+        };
+        assert_eq!(
+            in_use(EmailKind::HostConfirmation, &[saved("New: {{invitee_name}}")]).subject,
+            "New: {{invitee_name}}"
+        );
+        assert_eq!(
+            in_use(EmailKind::HostConfirmation, &[saved("New: {{nobody}}")]),
+            EmailTemplate::default_for(EmailKind::HostConfirmation),
+            "a template that no longer reads gives way to the built-in one"
+        );
+        assert_eq!(
+            in_use(EmailKind::InviteeConfirmation, &[saved("New")]),
+            EmailTemplate::default_for(EmailKind::InviteeConfirmation)
+        );
     }
 
     #[test]

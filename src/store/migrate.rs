@@ -168,6 +168,11 @@ const MIGRATIONS: &[(i64, &str, &str)] = &[
         include_str!("../../migrations/0037_webhook_deliveries.sql"),
     ),
     (
+        42,
+        "email templates",
+        include_str!("../../migrations/0042_email_templates.sql"),
+    ),
+    (
         43,
         "email outbox",
         include_str!("../../migrations/0043_email_outbox.sql"),

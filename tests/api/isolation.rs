@@ -31,10 +31,12 @@ struct Rows {
     sms_text: String,
     /// A's webhook endpoint.
     webhook_endpoint: String,
+    /// A's own email subject (its `host_confirmation` template).
+    email_subject: String,
 }
 
 impl Rows {
-    fn all(&self) -> [&str; 11] {
+    fn all(&self) -> [&str; 12] {
         [
             &self.account,
             &self.agent,
@@ -47,6 +49,7 @@ impl Rows {
             &self.menu,
             &self.sms_text,
             &self.webhook_endpoint,
+            &self.email_subject,
         ]
     }
 
@@ -69,6 +72,7 @@ impl Rows {
             Some("webhook-endpoints") => &self.webhook_endpoint,
             // Templates are per account by kind: B's key acts on B's own.
             Some("sms-templates") => "follow_up_needed",
+            Some("email-templates") => "host_confirmation",
             other => panic!("no row of account A for {other:?} in {path}: add one to `populate`"),
         };
         path.trim_start_matches("/api/v1")
@@ -173,6 +177,14 @@ async fn populate(api: &TestApi, a: &Business) -> Rows {
     )
     .await
     .expect(200);
+    let email_subject = "Harbor isolation notice for {{invitee_name}}".to_owned();
+    api.put(
+        "/email-templates/host_confirmation",
+        &a.key,
+        json!({"subject": email_subject, "body": "Booked: {{reference}}"}),
+    )
+    .await
+    .expect(200);
     // Subscribed to texts only, so the booking above sends it nothing.
     let webhook_endpoint = api
         .post(
@@ -184,6 +196,7 @@ async fn populate(api: &TestApi, a: &Business) -> Rows {
         .expect(201);
     Rows {
         webhook_endpoint: webhook_endpoint["id"].as_str().unwrap().to_owned(),
+        email_subject,
         sms_text,
         menu,
         account: a.demo.account_id.to_string(),
@@ -230,6 +243,9 @@ fn body_for(method: &Method, path: &str, rows: &Rows) -> Option<Value> {
             json!({"prompt": "Mine", "choices": [{"digit": 1, "label": "me", "agent_id": rows.agent}]})
         }
         ("PUT", "/api/v1/sms-templates/{kind}") => json!({"body": "Mallory's text from {{business_name}}."}),
+        ("PUT", "/api/v1/email-templates/{kind}") => {
+            json!({"subject": "Mallory's notice", "body": "Mallory's body for {{reference}}."})
+        }
         ("POST", "/api/v1/webhook-endpoints") => {
             json!({"url": "https://mallory.example/hooks", "events": ["sms.received"]})
         }
@@ -262,7 +278,7 @@ fn expect_for(method: &Method, path: &str) -> Expect {
         (method.as_str(), path),
         ("POST", "/api/v1/bookings") | ("POST", "/api/v1/event-types")
     );
-    if path.starts_with("/api/v1/sms-templates") {
+    if path.starts_with("/api/v1/sms-templates") || path.starts_with("/api/v1/email-templates") {
         // Each account has its own text of each kind: B's key sets, reads and resets B's,
         // never showing A's, and A's reads the same afterwards.
         Expect::OwnRows
@@ -307,6 +323,7 @@ async fn snapshot(api: &TestApi, key: &str, rows: &Rows) -> BTreeMap<String, Val
         "/menus".to_owned(),
         format!("/menus/{}", rows.menu),
         "/sms-templates".to_owned(),
+        "/email-templates".to_owned(),
         "/webhook-endpoints".to_owned(),
         format!("/webhook-endpoints/{}", rows.webhook_endpoint),
         format!("/webhook-endpoints/{}/deliveries", rows.webhook_endpoint),

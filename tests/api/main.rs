@@ -14,6 +14,7 @@ mod calls;
 mod consent;
 mod contacts;
 mod email;
+mod email_templates;
 mod error_shape;
 mod isolation;
 mod menus;
