@@ -1,5 +1,6 @@
 //! Email, wired in: with `[email]` configured, each booking change from the agent's tools and
-//! the API (the booking listeners both share) enqueues its emails, and the outbox's worker
+//! the API (the booking listeners both share) enqueues its emails, each recorded call its
+//! summary (an after-call listener, on a task of the workers), and the outbox's worker
 //! sends what is due every `[email] send_every_secs`, and at once after an enqueue. Without
 //! it, nothing is enqueued, and a line at start says so.
 
@@ -12,13 +13,20 @@ use tokio::sync::Notify;
 use crate::config::EmailConfig;
 use crate::email::invitation::Party;
 use crate::email::retry::Backoff;
-use crate::email::{Attempted, BookingMail, Mailer, MailerError, Sender};
+use crate::email::{Attempted, BookingMail, CallSummaries, Mailer, MailerError, Sender};
 use crate::shutdown::Shutdown;
 use crate::store::Store;
+use crate::telephony::{AfterCall, CallRecorder, RecordedCall};
 use crate::tools::Toolbox;
 
 /// Registers the booking listener and starts the worker; says whether email is on.
-pub fn start(config: &EmailConfig, store: &Store, toolbox: &Toolbox, workers: &Shutdown) -> bool {
+pub fn start(
+    config: &EmailConfig,
+    store: &Store,
+    toolbox: &Toolbox,
+    recorder: &CallRecorder,
+    workers: &Shutdown,
+) -> bool {
     let mailer = match Mailer::from_config(config) {
         Ok(mailer) => mailer,
         Err(MailerError::Off) => {
@@ -38,6 +46,10 @@ pub fn start(config: &EmailConfig, store: &Store, toolbox: &Toolbox, workers: &S
     toolbox
         .booking_listeners()
         .register(Arc::new(BookingMail::new(store.clone(), organizer, due.clone())));
+    recorder.after_call().register(Arc::new(EnqueueSummary {
+        summaries: CallSummaries::new(store.clone(), due.clone()),
+        workers: workers.clone(),
+    }));
     tracing::info!(
         host = config.host.as_deref().unwrap_or_default(),
         port = config.port(),
@@ -89,5 +101,32 @@ async fn send_due(sender: &Sender) {
         Err(error) => {
             tracing::warn!(%error, "the email outbox could not be read; the next round tries again")
         }
+    }
+}
+
+/// Enqueues a recorded call's summary, on a task of the workers.
+struct EnqueueSummary {
+    summaries: CallSummaries,
+    workers: Shutdown,
+}
+
+impl AfterCall for EnqueueSummary {
+    fn call_recorded(&self, recorded: &RecordedCall) {
+        let summaries = self.summaries.clone();
+        let recorded = recorded.clone();
+        self.workers.spawn(async move {
+            let done = summaries
+                .call_ended(
+                    &recorded.call,
+                    &recorded.summary,
+                    &recorded.transcript,
+                    recorded.booking.as_ref(),
+                    Timestamp::now(),
+                )
+                .await;
+            if let Err(error) = done {
+                tracing::warn!(call_id = %recorded.call.id, %error, "the call's summary email could not be enqueued");
+            }
+        });
     }
 }

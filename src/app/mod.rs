@@ -130,7 +130,7 @@ impl App {
         crate::telephony::recordings::start_purge(store.clone(), &workers);
         follow_ups::start(&config, &store, &recorder, &workers);
         let webhooks = webhooks::start(&config.webhooks, &store, &recorder, &toolbox, &workers);
-        email::start(&config.email, &store, &toolbox, &workers);
+        email::start(&config.email, &store, &toolbox, &recorder, &workers);
         recovery::start(
             store.clone(),
             metrics.clone(),

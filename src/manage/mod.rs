@@ -20,6 +20,7 @@ pub mod bookings;
 mod calendar_input;
 pub mod calls;
 pub mod contacts;
+pub mod email_settings;
 pub mod email_templates;
 mod error;
 pub mod event_types;

@@ -177,6 +177,11 @@ const MIGRATIONS: &[(i64, &str, &str)] = &[
         "email outbox",
         include_str!("../../migrations/0043_email_outbox.sql"),
     ),
+    (
+        44,
+        "email settings",
+        include_str!("../../migrations/0044_email_settings.sql"),
+    ),
 ];
 
 /// (version, SQL) of the migrations whose SQLite text differs from the portable one in

@@ -32,6 +32,7 @@ mod elevenlabs_audio;
 mod elevenlabs_tools;
 mod elevenlabs_webhooks;
 mod email_outbox;
+mod email_settings;
 mod email_templates;
 mod error;
 mod event_types;

@@ -5,21 +5,24 @@
 //! the host; the same request repeated, and the same change reported again, add no mail; a
 //! move sends the update under the same UID with a higher SEQUENCE, a cancellation a CANCEL.
 //! A server that answers 451 gets the message once, on the retry after the backoff; one that
-//! answers 550 ends the job as failed with its reply.
+//! answers 550 ends the job as failed with its reply. A call is summarised once to the address
+//! the account set through `/email-settings`, and not at all without one.
 
 use std::path::PathBuf;
 use std::process::Stdio;
+use std::sync::Arc;
 use std::time::Duration;
 
 use jiff::{SignedDuration, Timestamp};
 use serde_json::{Value, json};
 use switchboard::config::{EmailConfig, Secret, SmtpTls};
 use switchboard::email::retry::Backoff;
-use switchboard::email::{Attempted, Mailer, Sender};
-use switchboard::store::EmailStatus;
+use switchboard::email::{Attempted, CallSummaries, Mailer, Sender};
 use switchboard::store::testing::{self, TestStore};
+use switchboard::store::{CallDirection, CallOutcome, CallTurn, EmailStatus, NewCallRecord, TurnRole};
 use tokio::io::{AsyncBufReadExt, BufReader, Lines};
 use tokio::process::{Child, ChildStdout};
+use tokio::sync::Notify;
 
 use crate::business::{Business, CALLER, HOST_ZONE, business};
 use crate::python::{Python, python_with_package};
@@ -482,6 +485,99 @@ async fn a_550_ends_the_job_as_failed_with_the_servers_reply() {
         assert_eq!(sent(&sender.run_due(now()).await.unwrap()), 1);
         let got = sink.take(1).await;
         to(&got, "ada@example.com");
+    })
+    .await;
+}
+
+#[tokio::test]
+async fn a_call_is_summarised_once_to_the_accounts_summary_address() {
+    on_each_database(0, TRY_LATER, async |api, mut sink, sender| {
+        let business = business(&api).await;
+        let store = api.store.store();
+        let account_id = business.demo.account_id.clone();
+        let call = store
+            .insert_call(
+                &account_id,
+                NewCallRecord {
+                    agent_id: business.demo.agent_id.clone(),
+                    call_sid: format!("CA{}", uuid::Uuid::new_v4().simple()),
+                    direction: CallDirection::Inbound,
+                    from_number: CALLER.into(),
+                    to_number: business.ctx.called_number.clone().unwrap(),
+                    started_at: now(),
+                },
+            )
+            .await
+            .unwrap()
+            .unwrap();
+        store
+            .set_call_outcome(&account_id, &call.id, CallOutcome::InfoProvided, None)
+            .await
+            .unwrap();
+        let call = store.call_by_sid(&call.call_sid).await.unwrap().unwrap();
+        let transcript = [
+            CallTurn::Said {
+                role: TurnRole::Agent,
+                text: "Harbor Dental, this is Ava.".into(),
+                at_ms: 0,
+            },
+            CallTurn::Said {
+                role: TurnRole::Caller,
+                text: "Are you open on Saturdays?".into(),
+                at_ms: 2_000,
+            },
+        ];
+        let summaries = CallSummaries::new(store.clone(), Arc::new(Notify::new()));
+        let summarise = async || {
+            summaries
+                .call_ended(&call, "Asked about Saturday hours.", &transcript, None, now())
+                .await
+                .unwrap()
+        };
+        assert!(!summarise().await, "no summary address: nothing is enqueued");
+
+        let refused = api
+            .put(
+                "/email-settings",
+                &business.key,
+                json!({"summary_to": "front desk"}),
+            )
+            .await
+            .error(422);
+        assert_eq!(refused["field"], "summary_to", "{refused}");
+        let settings = api
+            .put(
+                "/email-settings",
+                &business.key,
+                json!({"summary_to": "owner@harbor.example"}),
+            )
+            .await
+            .expect(200);
+        assert_eq!(settings["summary_to"], "owner@harbor.example");
+        assert_eq!(
+            api.get("/email-settings", &business.key).await.expect(200),
+            settings
+        );
+
+        assert!(summarise().await);
+        assert!(!summarise().await, "the same call again enqueues nothing");
+        assert_eq!(sent(&sender.run_due(now()).await.unwrap()), 1);
+        let got = sink.take(1).await;
+        let summary = to(&got, "owner@harbor.example");
+        assert_eq!(summary["subject"], format!("Call from {CALLER}: info_provided"));
+        let text = summary["text"].as_str().unwrap();
+        assert!(text.contains("Asked about Saturday hours."), "{text}");
+        assert!(text.contains("Caller: Are you open on Saturdays?"), "{text}");
+        assert!(text.contains("to Ava"), "{text}");
+        assert!(sender.run_due(now()).await.unwrap().is_empty());
+
+        api.put("/email-settings", &business.key, json!({"summary_to": null}))
+            .await
+            .expect(200);
+        assert_eq!(
+            api.get("/email-settings", &business.key).await.expect(200)["summary_to"],
+            Value::Null
+        );
     })
     .await;
 }

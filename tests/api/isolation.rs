@@ -33,10 +33,12 @@ struct Rows {
     webhook_endpoint: String,
     /// A's own email subject (its `host_confirmation` template).
     email_subject: String,
+    /// The address A's call summaries go to.
+    summary_to: String,
 }
 
 impl Rows {
-    fn all(&self) -> [&str; 12] {
+    fn all(&self) -> [&str; 13] {
         [
             &self.account,
             &self.agent,
@@ -50,6 +52,7 @@ impl Rows {
             &self.sms_text,
             &self.webhook_endpoint,
             &self.email_subject,
+            &self.summary_to,
         ]
     }
 
@@ -185,6 +188,10 @@ async fn populate(api: &TestApi, a: &Business) -> Rows {
     )
     .await
     .expect(200);
+    let summary_to = "owner-isolation@harbor.example".to_owned();
+    api.put("/email-settings", &a.key, json!({"summary_to": summary_to}))
+        .await
+        .expect(200);
     // Subscribed to texts only, so the booking above sends it nothing.
     let webhook_endpoint = api
         .post(
@@ -197,6 +204,7 @@ async fn populate(api: &TestApi, a: &Business) -> Rows {
     Rows {
         webhook_endpoint: webhook_endpoint["id"].as_str().unwrap().to_owned(),
         email_subject,
+        summary_to,
         sms_text,
         menu,
         account: a.demo.account_id.to_string(),
@@ -243,6 +251,7 @@ fn body_for(method: &Method, path: &str, rows: &Rows) -> Option<Value> {
             json!({"prompt": "Mine", "choices": [{"digit": 1, "label": "me", "agent_id": rows.agent}]})
         }
         ("PUT", "/api/v1/sms-templates/{kind}") => json!({"body": "Mallory's text from {{business_name}}."}),
+        ("PUT", "/api/v1/email-settings") => json!({"summary_to": "mallory@example.com"}),
         ("PUT", "/api/v1/email-templates/{kind}") => {
             json!({"subject": "Mallory's notice", "body": "Mallory's body for {{reference}}."})
         }
@@ -324,6 +333,7 @@ async fn snapshot(api: &TestApi, key: &str, rows: &Rows) -> BTreeMap<String, Val
         format!("/menus/{}", rows.menu),
         "/sms-templates".to_owned(),
         "/email-templates".to_owned(),
+        "/email-settings".to_owned(),
         "/webhook-endpoints".to_owned(),
         format!("/webhook-endpoints/{}", rows.webhook_endpoint),
         format!("/webhook-endpoints/{}/deliveries", rows.webhook_endpoint),

@@ -18,6 +18,7 @@ pub mod bookings;
 pub mod calls;
 pub mod client;
 pub mod contacts;
+pub mod email_settings;
 pub mod email_templates;
 pub mod error;
 pub mod event_types;
@@ -159,6 +160,7 @@ fn documented() -> OpenApiRouter<ApiState> {
         .merge(recordings::routes())
         .merge(sms_templates::routes())
         .merge(email_templates::routes())
+        .merge(email_settings::routes())
         .merge(webhook_endpoints::routes())
 }
 
