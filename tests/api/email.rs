@@ -581,3 +581,31 @@ async fn a_call_is_summarised_once_to_the_accounts_summary_address() {
     })
     .await;
 }
+
+#[tokio::test]
+async fn the_worker_sends_at_once_after_an_enqueue() {
+    let Some(python) = python_with_package("the_worker_sends_at_once_after_an_enqueue", "aiosmtpd") else {
+        return;
+    };
+    let mut sink = Sink::start(&python, 0, TRY_LATER).await;
+    // A round an hour apart: only the wake-up after the enqueue sends in time.
+    let email = EmailConfig {
+        send_every_secs: 3600,
+        ..sink.config()
+    };
+    let api = start(testing::sqlite().await, email).await;
+    let business = business(&api).await;
+    // The worker's first round runs at start, before anything is enqueued; the booking below
+    // is sent by the wake-up.
+    let start = business.free_cleanings(&api).await.remove(0);
+    api.post(
+        "/bookings",
+        &business.key,
+        json!({"event_type_id": business.demo.cleaning_id.to_string(), "start": start,
+               "invitee_name": "Ada Lovelace", "invitee_email": "ada@example.com"}),
+    )
+    .await
+    .expect(201);
+    let got = sink.take(1).await;
+    assert_eq!(invitation(to(&got, "ada@example.com"))["method"], "REQUEST");
+}
