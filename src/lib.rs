@@ -13,6 +13,7 @@
 pub mod app;
 pub mod audio;
 pub mod availability;
+pub mod backoff;
 pub mod booking;
 pub mod call;
 pub mod cli;
@@ -21,6 +22,7 @@ pub mod email;
 pub mod greeting;
 pub mod hours;
 pub mod http;
+pub mod ics;
 pub mod loadtest;
 pub mod manage;
 pub mod messaging;

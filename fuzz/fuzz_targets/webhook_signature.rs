@@ -17,7 +17,13 @@ struct Input<'a> {
 
 fuzz_target!(|input: Input<'_>| {
     let _ = parse_header(input.header);
-    let _ = verify(b"whsec_fuzz", input.header, input.body, input.now, input.tolerance);
+    let _ = verify(
+        b"whsec_fuzz",
+        input.header,
+        input.body,
+        input.now,
+        input.tolerance,
+    );
     let now = input.now.clamp(0, 1 << 40);
     let signed = sign(input.secret, now, input.body);
     assert_eq!(verify(input.secret, &signed, input.body, now, 300), Ok(now));

@@ -12,7 +12,7 @@ use tokio::sync::Notify;
 
 use crate::config::EmailConfig;
 use crate::email::invitation::Party;
-use crate::email::retry::Backoff;
+use crate::email::retry::EMAIL_BACKOFF;
 use crate::email::{Attempted, BookingMail, CallSummaries, Mailer, MailerError, Sender};
 use crate::shutdown::Shutdown;
 use crate::store::Store;
@@ -58,7 +58,7 @@ pub fn start(
     );
     if let Some(every) = config.send_every() {
         spawn_worker(
-            Sender::new(store.clone(), mailer, Backoff::default()),
+            Sender::new(store.clone(), mailer, EMAIL_BACKOFF),
             due,
             every,
             workers,

@@ -12,7 +12,7 @@ use tokio::sync::Notify;
 
 use crate::config::Config;
 use crate::messaging::FollowUps;
-use crate::messaging::retry::Backoff;
+use crate::messaging::retry::TEXT_BACKOFF;
 use crate::messaging::sender::{Attempted, Sender};
 use crate::shutdown::Shutdown;
 use crate::store::Store;
@@ -27,7 +27,7 @@ pub fn start(config: &Config, store: &Store, recorder: &CallRecorder, workers: &
     let Some(twilio) = TwilioClient::from_config(&config.twilio) else {
         return false;
     };
-    let sender = Sender::new(store.clone(), twilio, &config.public_url, Backoff::default());
+    let sender = Sender::new(store.clone(), twilio, &config.public_url, TEXT_BACKOFF);
     let due = Arc::new(Notify::new());
     recorder.after_call().register(Arc::new(EnqueueFollowUp {
         follow_ups: FollowUps::new(store.clone()),

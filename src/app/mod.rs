@@ -278,8 +278,13 @@ impl App {
                     .telling(self.toolbox.booking_listeners().clone())
                     .webhook_urls(crate::manage::webhook_endpoints::UrlPolicy {
                         allow_http_loopback: self.config.webhooks.allow_http_loopback,
-                    }),
+                    })
+                    .at_public_url(&self.config.public_url),
             ))
+            .merge(http::feed::routes(http::feed::FeedState {
+                store: self.store.clone(),
+                public_url: Arc::from(self.config.public_url.as_str()),
+            }))
             .with_state(state)
     }
 }

@@ -15,7 +15,7 @@ use crate::store::Store;
 use crate::telephony::{AfterCall, CallRecorder, RecordedCall};
 use crate::tools::Toolbox;
 use crate::webhooks::booking_events::PublishBookingChanges;
-use crate::webhooks::{Attempted, Backoff, Event, Publisher, Sender};
+use crate::webhooks::{Attempted, DELIVERY_BACKOFF, Event, Publisher, Sender};
 
 /// Registers the publishers and starts the delivery worker (unless switched off).
 pub fn start(
@@ -34,7 +34,7 @@ pub fn start(
         workers: workers.clone(),
     }));
     if let Some(every) = config.deliver_every() {
-        let sender = Sender::new(store.clone(), Backoff::default(), config.timeout());
+        let sender = Sender::new(store.clone(), DELIVERY_BACKOFF, config.timeout());
         spawn_worker(sender, publisher.clone(), every, workers);
     }
     publisher

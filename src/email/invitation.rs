@@ -12,13 +12,13 @@
 //! - ORGANIZER is the business's sending address, ATTENDEE the invitee.
 //!
 //! Written line by line: the lines are few and fixed; TEXT values are escaped (§3.3.11) and
-//! long lines folded at 75 octets (§3.1) here. The VTIMEZONE is built from the tz database's
-//! own transitions, explicit onsets rather than RRULEs, so every reader agrees with it.
+//! long lines folded at 75 octets (§3.1) here. The VTIMEZONE is the booking feed's
+//! (`ics::vtimezone`: the tz database's own transitions, explicit onsets).
 
-use std::fmt::Write;
+use jiff::Timestamp;
+use jiff::tz::TimeZone;
 
-use jiff::tz::{Offset, TimeZone};
-use jiff::{SignedDuration, Timestamp};
+use crate::ics::vtimezone::vtimezone;
 
 const PRODID: &str = "-//switchboard//booking invitation//EN";
 
@@ -185,68 +185,10 @@ fn line(out: &mut String, content: &str) {
     out.push_str("\r\n");
 }
 
-/// The VTIMEZONE of `tzid` for every instant in `[from, to]`: the observance in force at
-/// `from`, then one per transition up to `to`.
-fn vtimezone(tzid: &str, zone: &TimeZone, from: Timestamp, to: Timestamp) -> String {
-    let mut out = String::new();
-    line(&mut out, "BEGIN:VTIMEZONE");
-    line(&mut out, &format!("TZID:{tzid}"));
-    let after = |at: Timestamp| at.checked_add(SignedDuration::from_nanos(1)).unwrap_or(at);
-    let before = |at: Timestamp| at.checked_sub(SignedDuration::from_secs(1)).unwrap_or(at);
-    let mut transitions: Vec<_> = zone.preceding(after(from)).take(1).collect();
-    transitions.extend(zone.following(from).take_while(|t| t.timestamp() <= to));
-    if transitions.is_empty() {
-        // A zone that never changes.
-        let offset = zone.to_offset(from);
-        observance(&mut out, false, "19700101T000000", offset, offset, "");
-    }
-    for transition in transitions {
-        let offset_from = zone.to_offset(before(transition.timestamp()));
-        let onset = offset_from
-            .to_datetime(transition.timestamp())
-            .strftime("%Y%m%dT%H%M%S")
-            .to_string();
-        observance(
-            &mut out,
-            transition.dst().is_dst(),
-            &onset,
-            offset_from,
-            transition.offset(),
-            transition.abbreviation(),
-        );
-    }
-    line(&mut out, "END:VTIMEZONE");
-    out
-}
-
-fn observance(out: &mut String, daylight: bool, onset: &str, from: Offset, to: Offset, name: &str) {
-    let kind = if daylight { "DAYLIGHT" } else { "STANDARD" };
-    line(out, &format!("BEGIN:{kind}"));
-    line(out, &format!("DTSTART:{onset}"));
-    line(out, &format!("TZOFFSETFROM:{}", utc_offset(from)));
-    line(out, &format!("TZOFFSETTO:{}", utc_offset(to)));
-    // An abbreviation the database writes as a number ("+03") is left out: it names nothing.
-    if name.chars().any(|c| c.is_ascii_alphabetic()) {
-        line(out, &format!("TZNAME:{name}"));
-    }
-    line(out, &format!("END:{kind}"));
-}
-
-/// `+HHMM` (or `+HHMMSS` for an offset with seconds), as §3.3.14 writes a UTC offset.
-fn utc_offset(offset: Offset) -> String {
-    let seconds = offset.seconds();
-    let sign = if seconds < 0 { '-' } else { '+' };
-    let abs = seconds.unsigned_abs();
-    let mut out = format!("{sign}{:02}{:02}", abs / 3600, abs % 3600 / 60);
-    if !abs.is_multiple_of(60) {
-        let _ = write!(out, "{:02}", abs % 60);
-    }
-    out
-}
-
 #[cfg(test)]
 mod tests {
     use super::*;
+    use jiff::SignedDuration;
 
     fn invitation(method: Method, start: &str, minutes: i64) -> Invitation {
         let start: Timestamp = start.parse().unwrap();

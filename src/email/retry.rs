@@ -1,15 +1,33 @@
 //! The email outbox's rules, pure and given `now`: which SMTP failures are worth another
 //! attempt, and when. The backoff itself (exponential from a base, capped, bounded attempts)
-//! and the due rule are the SMS outbox's (`messaging::retry`).
+//! and the due rule are the background jobs' shared ones (`crate::backoff`).
 //!
 //! A 5xx reply is the server's final word (RFC 5321 §4.2.1: a permanent negative completion,
 //! the same message will be refused again), so the job ends as failed with the reply. A 4xx
 //! reply (mailbox busy, greylisting, a full queue), a connection that could not be made or
 //! broke, a TLS failure and a timeout are tried again after the backoff.
 
-use jiff::{SignedDuration, Timestamp};
+use std::time::Duration;
 
-pub use crate::messaging::retry::{Backoff, Verdict, is_due};
+use jiff::Timestamp;
+
+pub use crate::backoff::{Backoff, is_due};
+
+/// The emails' policy: 30 s, 1 min, 2 min, … up to an hour, 6 attempts in all.
+pub const EMAIL_BACKOFF: Backoff = Backoff {
+    base: Duration::from_secs(30),
+    cap: Duration::from_secs(60 * 60),
+    max_attempts: 6,
+};
+
+/// What to do with a job after a failed attempt.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum Verdict {
+    /// Try again at this time.
+    RetryAt(Timestamp),
+    /// Never try again.
+    GiveUp,
+}
 
 /// How one SMTP attempt failed.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
@@ -36,18 +54,18 @@ impl SmtpFailure {
 
 /// What to do after the `attempt`-th attempt (1-based) failed with `failure` at `now`.
 pub fn after_failure(backoff: &Backoff, attempt: u32, failure: SmtpFailure, now: Timestamp) -> Verdict {
-    if matches!(failure, SmtpFailure::Permanent { .. } | SmtpFailure::Unsendable)
-        || attempt >= backoff.max_attempts
-    {
+    if matches!(failure, SmtpFailure::Permanent { .. } | SmtpFailure::Unsendable) {
         return Verdict::GiveUp;
     }
-    let wait = SignedDuration::try_from(backoff.delay(attempt)).unwrap_or(SignedDuration::MAX);
-    Verdict::RetryAt(now.saturating_add(wait).unwrap_or(now))
+    backoff
+        .retry_at(attempt, now)
+        .map_or(Verdict::GiveUp, Verdict::RetryAt)
 }
 
 #[cfg(test)]
 mod tests {
     use super::*;
+    use jiff::SignedDuration;
 
     fn t0() -> Timestamp {
         "2026-03-10T14:00:00Z".parse().unwrap()
@@ -55,7 +73,7 @@ mod tests {
 
     #[test]
     fn a_5xx_ends_the_job_and_a_4xx_or_a_lost_connection_waits_and_tries_again() {
-        let backoff = Backoff::default();
+        let backoff = EMAIL_BACKOFF;
         assert_eq!(
             after_failure(&backoff, 1, SmtpFailure::Permanent { code: 550 }, t0()),
             Verdict::GiveUp
@@ -78,7 +96,7 @@ mod tests {
     fn the_last_attempt_gives_up_even_on_a_4xx() {
         let backoff = Backoff {
             max_attempts: 3,
-            ..Backoff::default()
+            ..EMAIL_BACKOFF
         };
         let busy = SmtpFailure::Transient { code: 421 };
         assert!(matches!(

@@ -67,7 +67,7 @@ impl Sender {
         };
         let code = error.failure.code();
         match after_failure(&self.backoff, job.attempts, error.failure, now) {
-            Verdict::RetryAt(at) | Verdict::LookBeforeResend(at) => {
+            Verdict::RetryAt(at) => {
                 self.store
                     .retry_email_at(&job.id, at, &error.reason, code, now)
                     .await?;

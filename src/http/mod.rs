@@ -15,11 +15,13 @@
 //! | `POST /twilio/sms-status` | a follow-up text's delivery status, never moving back (`messaging::delivery`) |
 //! | `POST /webhooks/elevenlabs` | ElevenLabs' signed post-call webhooks, merged per conversation (`telephony::post_call`) |
 //! | `POST /tools/{name}` | the booking tools, for ElevenLabs webhook (server) tools |
+//! | `GET /feeds/hosts/{token}.ics` | a host's booking feed for calendar apps, the token its credential (`feed`) |
 //! | `GET /healthz`, `/readyz`, `/metrics` | operations |
 
 pub mod api;
 pub mod elevenlabs_webhook;
 pub mod error;
+pub mod feed;
 pub mod ops;
 pub mod render;
 pub mod signed;

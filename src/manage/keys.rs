@@ -155,7 +155,7 @@ fn lookup_of(key: &str) -> Option<&str> {
     well_formed.then(|| &body[..LOOKUP_LEN])
 }
 
-fn hash_of(key: &str) -> String {
+pub(super) fn hash_of(key: &str) -> String {
     let digest = Sha256::digest(key.as_bytes());
     digest.iter().map(|byte| format!("{byte:02x}")).collect()
 }

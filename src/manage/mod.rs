@@ -24,6 +24,7 @@ pub mod email_settings;
 pub mod email_templates;
 mod error;
 pub mod event_types;
+pub mod host_feeds;
 pub mod hosts;
 pub mod idempotency;
 pub mod input;

@@ -21,6 +21,6 @@ pub use follow_ups::FollowUps;
 pub use inbound::{InboundTexts, IncomingText, Received};
 pub use keywords::{Keyword, classify};
 pub use opt_outs::OptOuts;
-pub use retry::{Backoff, SendFailure, Verdict};
+pub use retry::{Backoff, SendFailure, TEXT_BACKOFF, Verdict};
 pub use sender::{Attempted, Sender};
 pub use templates::{FollowUpKind, RenderError, Template, TemplateError};

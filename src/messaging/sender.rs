@@ -13,7 +13,7 @@ use std::time::Duration;
 use jiff::{SignedDuration, Timestamp};
 
 use super::opt_outs::OptOuts;
-use super::retry::{Backoff, SendFailure, Verdict};
+use super::retry::{self, Backoff, SendFailure, Verdict};
 use crate::store::{SmsJob, SmsStatus, Store, StoreResult};
 use crate::vendor_api::twilio::{OutgoingMessage, TwilioClient, TwilioError};
 
@@ -150,7 +150,7 @@ impl Sender {
                 .await?;
             return Ok(Attempted::OptedOut);
         }
-        match self.backoff.after_failure(job.attempts, &failure, now) {
+        match retry::after_failure(&self.backoff, job.attempts, &failure, now) {
             Verdict::RetryAt(at) | Verdict::LookBeforeResend(at) => {
                 let look_first = job.look_first || matches!(failure, SendFailure::TimedOut);
                 self.store

@@ -168,6 +168,11 @@ const MIGRATIONS: &[(i64, &str, &str)] = &[
         include_str!("../../migrations/0037_webhook_deliveries.sql"),
     ),
     (
+        38,
+        "host feeds",
+        include_str!("../../migrations/0038_host_feeds.sql"),
+    ),
+    (
         42,
         "email templates",
         include_str!("../../migrations/0042_email_templates.sql"),

@@ -18,5 +18,5 @@ pub mod sender;
 
 pub use events::{Event, EventType};
 pub use publisher::Publisher;
-pub use retry::Backoff;
+pub use retry::{Backoff, DELIVERY_BACKOFF};
 pub use sender::{Attempted, Sender};

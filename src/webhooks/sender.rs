@@ -9,7 +9,7 @@ use std::time::Duration;
 
 use jiff::{SignedDuration, Timestamp};
 
-use super::retry::{AttemptResult, Backoff, Verdict};
+use super::retry::{self, AttemptResult, Backoff, Verdict};
 use crate::store::{Store, StoreError, StoreResult, WebhookDelivery};
 use crate::wire::webhook_signature::{self, DELIVERY_HEADER, EVENT_HEADER, SIGNATURE_HEADER};
 
@@ -108,7 +108,7 @@ impl Sender {
             Ok(response) => AttemptResult::Answered(response.status().as_u16()),
             Err(error) => AttemptResult::NoAnswer(describe(error)),
         };
-        match self.backoff.after(delivery.attempts, &result, now) {
+        match retry::after(&self.backoff, delivery.attempts, &result, now) {
             Verdict::Delivered => {
                 let status = result.status_code().unwrap_or(200);
                 self.store

@@ -7,6 +7,7 @@
 pub mod elevenlabs;
 pub mod signature;
 pub mod sms_segments;
+pub mod timestamped_hmac;
 pub mod twilio;
 pub mod twiml;
 pub mod webhook_signature;

@@ -8,10 +8,12 @@
 //!
 //! Nothing here does IO; `now` is an argument.
 
-use hmac::{Hmac, Mac};
-use sha2::Sha256;
+use super::timestamped_hmac::{self, HeaderError};
 
-type HmacSha256 = Hmac<Sha256>;
+pub use super::timestamped_hmac::SignatureHeader;
+
+/// The scheme's name in the header.
+const SCHEME: &str = "v1";
 
 /// The header carrying the signature.
 pub const SIGNATURE_HEADER: &str = "Switchboard-Signature";
@@ -38,89 +40,18 @@ pub enum VerifyError {
     Mismatch,
 }
 
-/// A parsed `Switchboard-Signature` header, borrowed from its text.
-#[derive(Debug, Clone, PartialEq, Eq)]
-pub struct SignatureHeader<'a> {
-    /// `t` as sent: it is signed as this text.
-    pub timestamp_text: &'a str,
-    /// `t` in unix seconds.
-    pub timestamp: i64,
-    /// Every `v1=` digest that decoded as 32 bytes of hex.
-    pub digests: Vec<[u8; 32]>,
-}
-
 /// Parses `t=<unix s>,v1=<hex>[,v1=<hex>…]`.
 pub fn parse_header(header: &str) -> Result<SignatureHeader<'_>, VerifyError> {
-    let mut timestamp_text = None;
-    let mut digests = Vec::new();
-    for part in header.split(',') {
-        let part = part.trim();
-        if let Some(t) = part.strip_prefix("t=") {
-            timestamp_text = Some(t);
-        } else if let Some(hex) = part.strip_prefix("v1=")
-            && let Some(digest) = decode_digest(hex)
-        {
-            digests.push(digest);
-        }
-    }
-    let timestamp_text = timestamp_text.ok_or(VerifyError::NoTimestamp)?;
-    if timestamp_text.is_empty()
-        || timestamp_text.len() > 18
-        || !timestamp_text.bytes().all(|b| b.is_ascii_digit())
-    {
-        return Err(VerifyError::BadTimestamp);
-    }
-    let timestamp = timestamp_text.parse().map_err(|_| VerifyError::BadTimestamp)?;
-    if digests.is_empty() {
-        return Err(VerifyError::NoSignature);
-    }
-    Ok(SignatureHeader {
-        timestamp_text,
-        timestamp,
-        digests,
+    timestamped_hmac::parse(header, SCHEME).map_err(|error| match error {
+        HeaderError::NoTimestamp => VerifyError::NoTimestamp,
+        HeaderError::BadTimestamp => VerifyError::BadTimestamp,
+        HeaderError::NoSignature => VerifyError::NoSignature,
     })
 }
-
-fn decode_digest(hex: &str) -> Option<[u8; 32]> {
-    let bytes = hex.as_bytes();
-    if bytes.len() != 64 {
-        return None;
-    }
-    let mut out = [0u8; 32];
-    for (i, pair) in bytes.chunks_exact(2).enumerate() {
-        out[i] = (hex_value(pair[0])? << 4) | hex_value(pair[1])?;
-    }
-    Some(out)
-}
-
-fn hex_value(digit: u8) -> Option<u8> {
-    match digit {
-        b'0'..=b'9' => Some(digit - b'0'),
-        b'a'..=b'f' => Some(digit - b'a' + 10),
-        b'A'..=b'F' => Some(digit - b'A' + 10),
-        _ => None,
-    }
-}
-
-fn mac(secret: &[u8], timestamp_text: &str, body: &[u8]) -> HmacSha256 {
-    let mut mac = HmacSha256::new_from_slice(secret).expect("HMAC takes keys of any length");
-    mac.update(timestamp_text.as_bytes());
-    mac.update(b".");
-    mac.update(body);
-    mac
-}
-
 /// The `Switchboard-Signature` value for `body` signed at `timestamp` (unix seconds) with
 /// `secret`.
 pub fn sign(secret: &[u8], timestamp: i64, body: &[u8]) -> String {
-    use std::fmt::Write;
-    let digest = mac(secret, &timestamp.to_string(), body).finalize().into_bytes();
-    let mut header = String::with_capacity(24 + 64);
-    let _ = write!(header, "t={timestamp},v1=");
-    for byte in digest {
-        let _ = write!(header, "{byte:02x}");
-    }
-    header
+    timestamped_hmac::sign(SCHEME, secret, timestamp, body)
 }
 
 /// Checks `header` for `body` with `secret` at `now` (unix seconds), allowing the signed time
@@ -137,13 +68,7 @@ pub fn verify(
     if parsed.timestamp.abs_diff(now) > tolerance_secs.unsigned_abs() {
         return Err(VerifyError::OutsideTolerance);
     }
-    let mut matched = false;
-    for digest in &parsed.digests {
-        matched |= mac(secret, parsed.timestamp_text, body)
-            .verify_slice(digest)
-            .is_ok();
-    }
-    if matched {
+    if parsed.signs(secret, body) {
         Ok(parsed.timestamp)
     } else {
         Err(VerifyError::Mismatch)

@@ -4,10 +4,12 @@
 //! with its arguments and answer, the outcome `booking_created` with the booking's id, and the
 //! cost estimate; the caller is a contact with the call's CRM activity. The record is awaited
 //! through the app's after-call listeners, the way the demo and the follow-ups hear of it.
+//! An endpoint subscribed to `call.ended` gets the call's end, outcome and booking, signed.
 
 use std::sync::Arc;
 use std::time::Duration;
 
+use jiff::Timestamp;
 use serde_json::Value;
 use switchboard::audio::{AudioFormat, FixtureDir};
 use switchboard::manage::Keys;
@@ -17,6 +19,7 @@ use switchboard::store::ActivityKind;
 use switchboard::store::testing::{self, TestStore, unique_phone_number};
 use switchboard::telephony::{AfterCall, RecordedCall};
 use switchboard::tools::seed::seed_demo_business;
+use switchboard::wire::webhook_signature::{DEFAULT_TOLERANCE_SECS, verify};
 use tokio::net::TcpListener;
 use tokio::sync::mpsc;
 
@@ -62,7 +65,13 @@ async fn a_booking_calls_transcript_tool_call_outcome_contact_and_activity_are_r
 
 async fn a_booking_call_is_recorded(store: TestStore) {
     let agent_url = scripted_agent().await;
-    let api = TestApi::start_with(store, move |config| config.elevenlabs.api_base = agent_url).await;
+    let api = TestApi::start_with(store, move |config| {
+        config.elevenlabs.api_base = agent_url;
+        config.webhooks.allow_http_loopback = true;
+        // Rounds an hour apart: only the wake-up after the enqueue sends in time.
+        config.webhooks.deliver_every_secs = 3600;
+    })
+    .await;
     let number = unique_phone_number();
     let business = seed_demo_business(&api.store.store(), &number, AGENT, "America/New_York")
         .await
@@ -72,6 +81,9 @@ async fn a_booking_call_is_recorded(store: TestStore) {
         .await
         .unwrap()
         .secret;
+    let (hook_url, mut hooks) = crate::webhooks::receiver(0).await;
+    let made = crate::webhooks::endpoint(&api, &key, &hook_url, &["call.ended"]).await;
+    let secret = made["secret"].as_str().unwrap().to_owned();
     let (recorded, mut records) = mpsc::unbounded_channel();
     api.server
         .app
@@ -110,6 +122,31 @@ async fn a_booking_call_is_recorded(store: TestStore) {
     let call = &read["call"];
     assert_eq!(call["outcome"], "booking_created", "{read:#}");
     let booking_id = call["booking_id"].as_str().expect("the booking's id").to_owned();
+
+    let hook = tokio::time::timeout(PATIENCE, hooks.recv())
+        .await
+        .expect("call.ended is delivered")
+        .expect("a delivery");
+    assert_eq!(hook.header("switchboard-event"), "call.ended");
+    let signed_at = verify(
+        secret.as_bytes(),
+        hook.header("switchboard-signature"),
+        &hook.body,
+        Timestamp::now().as_second(),
+        DEFAULT_TOLERANCE_SECS,
+    )
+    .expect("signed with the endpoint's secret");
+    assert!(signed_at > 0);
+    let event = hook.json();
+    assert_eq!(event["type"], "call.ended", "{event:#}");
+    assert_eq!(event["data"]["call"]["id"], heard.call.id.as_str(), "{event:#}");
+    assert_eq!(event["data"]["call"]["outcome"], "booking_created", "{event:#}");
+    assert_eq!(
+        event["data"]["call"]["booking_id"],
+        booking_id.as_str(),
+        "{event:#}"
+    );
+    assert_eq!(event["data"]["call"]["from_number"], CALLER, "{event:#}");
     let booking = api
         .get(&format!("/bookings/{booking_id}"), &key)
         .await

@@ -16,7 +16,7 @@ use std::time::Duration;
 use jiff::{SignedDuration, Timestamp};
 use serde_json::{Value, json};
 use switchboard::config::{EmailConfig, Secret, SmtpTls};
-use switchboard::email::retry::Backoff;
+use switchboard::email::retry::EMAIL_BACKOFF;
 use switchboard::email::{Attempted, CallSummaries, Mailer, Sender};
 use switchboard::store::testing::{self, TestStore};
 use switchboard::store::{CallDirection, CallOutcome, CallTurn, EmailStatus, NewCallRecord, TurnRole};
@@ -151,7 +151,7 @@ async fn on_each_database(refuse: u32, reply: &str, scenario: impl AsyncFn(TestA
         let sender = Sender::new(
             store.store(),
             Mailer::from_config(&config).unwrap(),
-            Backoff::default(),
+            EMAIL_BACKOFF,
         );
         scenario(start(store, config).await, sink, sender).await;
     }

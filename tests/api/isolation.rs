@@ -35,6 +35,8 @@ struct Rows {
     email_subject: String,
     /// The address A's call summaries go to.
     summary_to: String,
+    /// The address of A's host's booking feed.
+    feed_url: String,
 }
 
 impl Rows {
@@ -201,10 +203,12 @@ async fn populate(api: &TestApi, a: &Business) -> Rows {
         )
         .await
         .expect(201);
+    let feed_url = crate::host_feeds::make_feed(api, &a.key, a.demo.host_id.as_str()).await;
     Rows {
         webhook_endpoint: webhook_endpoint["id"].as_str().unwrap().to_owned(),
         email_subject,
         summary_to,
+        feed_url,
         sms_text,
         menu,
         account: a.demo.account_id.to_string(),
@@ -426,6 +430,9 @@ async fn no_key_reads_or_writes_another_accounts_rows() {
         for (path, seen) in &before {
             assert_eq!(&after[path], seen, "A's {path} changed while B's key was used");
         }
+        // B's key neither replaced nor revoked A's host's feed.
+        let feed = crate::host_feeds::fetch(&rows.feed_url, None).await;
+        assert_eq!(feed.status, reqwest::StatusCode::OK, "A's feed: {}", feed.body);
     })
     .await;
 }

@@ -16,6 +16,7 @@ mod contacts;
 mod email;
 mod email_templates;
 mod error_shape;
+mod host_feeds;
 mod isolation;
 mod menus;
 mod openapi;
@@ -30,6 +31,7 @@ mod provisioning;
 #[path = "../sdk/python.rs"]
 #[allow(dead_code)] // the SDK checks' finders are used by the sdk binary
 mod python;
+mod python_ics_feed;
 mod python_signed_webhooks;
 mod recordings;
 mod sms_templates;

@@ -20,7 +20,7 @@ use serde_json::{Value, json};
 use switchboard::config::Secret;
 use switchboard::store::NewDelivery;
 use switchboard::store::testing::{self, TestStore};
-use switchboard::webhooks::retry::Backoff;
+use switchboard::webhooks::retry::{Backoff, DELIVERY_BACKOFF};
 use switchboard::webhooks::{Attempted, Sender};
 use switchboard::wire::signature::RequestValidator;
 use switchboard::wire::webhook_signature::{DEFAULT_TOLERANCE_SECS, VerifyError, verify};
@@ -35,17 +35,17 @@ const TOOL_SECRET: &str = "tool-secret-webhooks";
 
 /// One request the receiver got.
 #[derive(Debug)]
-struct Received {
+pub struct Received {
     headers: HeaderMap,
-    body: Bytes,
+    pub body: Bytes,
 }
 
 impl Received {
-    fn header(&self, name: &str) -> &str {
+    pub fn header(&self, name: &str) -> &str {
         self.headers.get(name).unwrap().to_str().unwrap()
     }
 
-    fn json(&self) -> Value {
+    pub fn json(&self) -> Value {
         serde_json::from_slice(&self.body).unwrap()
     }
 }
@@ -68,7 +68,7 @@ async fn receive(State(receiver): State<Arc<Receiver>>, headers: HeaderMap, body
 }
 
 /// A receiver on loopback answering 500 `failures` times, then 200: its URL and its requests.
-async fn receiver(failures: usize) -> (String, mpsc::UnboundedReceiver<Received>) {
+pub async fn receiver(failures: usize) -> (String, mpsc::UnboundedReceiver<Received>) {
     let (requests, seen) = mpsc::unbounded_channel();
     let state = Arc::new(Receiver {
         failures,
@@ -102,7 +102,7 @@ async fn on_each_database(worker: bool, scenario: impl AsyncFn(TestApi)) {
     }
 }
 
-async fn endpoint(api: &TestApi, key: &str, url: &str, events: &[&str]) -> Value {
+pub async fn endpoint(api: &TestApi, key: &str, url: &str, events: &[&str]) -> Value {
     api.post(
         "/webhook-endpoints",
         key,
@@ -139,7 +139,7 @@ async fn a_booking_made_over_the_api_is_delivered_once_after_two_failures_signed
             .await
             .expect(201);
 
-        let sender = Sender::new(api.store.store(), Backoff::default(), Duration::from_secs(10));
+        let sender = Sender::new(api.store.store(), DELIVERY_BACKOFF, Duration::from_secs(10));
         // Whole milliseconds, as the store keeps instants.
         let t0 = Timestamp::from_millisecond(Timestamp::now().as_millisecond()).unwrap();
         let at = |secs: i64| t0 + SignedDuration::from_secs(secs);
@@ -392,7 +392,7 @@ async fn a_delivery_that_never_succeeds_fails_after_its_last_attempt_with_its_re
 
         let backoff = Backoff {
             max_attempts: 2,
-            ..Backoff::default()
+            ..DELIVERY_BACKOFF
         };
         let sender = Sender::new(api.store.store(), backoff, Duration::from_secs(10));
         let t0 = Timestamp::now();

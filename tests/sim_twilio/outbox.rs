@@ -7,7 +7,7 @@ use std::time::Duration;
 use axum::http::{Method, StatusCode};
 use jiff::{SignedDuration, Timestamp};
 use switchboard::config::Secret;
-use switchboard::messaging::{Attempted, Backoff, Sender};
+use switchboard::messaging::{Attempted, Sender, TEXT_BACKOFF};
 use switchboard::sim::failures::FailureRule;
 use switchboard::store::testing::{on_each_backend, seed_business};
 use switchboard::store::{AccountId, NewSms, SmsStatus, Store};
@@ -37,12 +37,7 @@ fn sender(store: &Store, twilio: &Twilio) -> Sender {
         Secret::new(AUTH_TOKEN),
         Duration::from_secs(30),
     );
-    Sender::new(
-        store.clone(),
-        client,
-        "https://switchboard.example",
-        Backoff::default(),
-    )
+    Sender::new(store.clone(), client, "https://switchboard.example", TEXT_BACKOFF)
 }
 
 fn text(account_id: &AccountId, key: &str) -> NewSms {

@@ -23,6 +23,7 @@ pub mod email_templates;
 pub mod error;
 pub mod event_types;
 pub mod extract;
+pub mod host_feeds;
 pub mod hosts;
 pub mod idempotency;
 pub mod keys;
@@ -84,6 +85,9 @@ pub struct ApiState {
     pub bookings: crate::manage::bookings::Bookings,
     /// Which webhook endpoint URLs are accepted.
     pub webhook_urls: crate::manage::webhook_endpoints::UrlPolicy,
+    /// The server's public base URL, for the addresses it hands out (a host's feed); empty
+    /// unless [`ApiState::at_public_url`].
+    pub public_url: Arc<str>,
 }
 
 impl ApiState {
@@ -99,7 +103,14 @@ impl ApiState {
             auth_failures: Arc::new(AuthFailures::default()),
             trusted_proxies: Arc::from([]),
             price_per_minute_usd: crate::config::CallConfig::default().price_per_minute_usd,
+            public_url: Arc::from(""),
         }
+    }
+
+    /// The state handing out addresses under `public_url`.
+    pub fn at_public_url(mut self, public_url: &str) -> ApiState {
+        self.public_url = Arc::from(public_url);
+        self
     }
 
     /// The state with the agents' numbers provisioned by `phones`.
@@ -147,6 +158,7 @@ fn documented() -> OpenApiRouter<ApiState> {
         .merge(keys::routes())
         .merge(plans::routes())
         .merge(hosts::routes())
+        .merge(host_feeds::routes())
         .merge(schedules::routes())
         .merge(event_types::routes())
         .merge(availability::routes())

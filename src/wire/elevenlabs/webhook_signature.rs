@@ -10,10 +10,12 @@
 //!
 //! Nothing here does IO; `now` is an argument.
 
-use hmac::{Hmac, Mac};
-use sha2::Sha256;
+use crate::wire::timestamped_hmac::{self, HeaderError};
 
-type HmacSha256 = Hmac<Sha256>;
+pub use crate::wire::timestamped_hmac::SignatureHeader;
+
+/// The scheme's name in the header.
+const SCHEME: &str = "v0";
 
 /// The header's name (HTTP header names are case-insensitive).
 pub const SIGNATURE_HEADER: &str = "elevenlabs-signature";
@@ -45,88 +47,20 @@ pub enum SignatureError {
     Mismatch,
 }
 
-/// A parsed `ElevenLabs-Signature` header, borrowed from its text.
-#[derive(Debug, Clone, PartialEq, Eq)]
-pub struct SignatureHeader<'a> {
-    /// `t` as sent: it is signed as this text.
-    pub timestamp_text: &'a str,
-    /// `t` in unix seconds.
-    pub timestamp: i64,
-    /// Every `v0=` digest that decoded as 32 bytes of hex.
-    pub digests: Vec<[u8; 32]>,
-}
-
 /// Parses `t=<unix s>,v0=<hex>[,v0=<hex>…]`. Parts with other schemes are ignored; a `v0`
 /// that is not 64 hex digits can match nothing and is dropped. When `t` repeats, the last
 /// one counts (as in the SDK).
 pub fn parse_header(header: &str) -> Result<SignatureHeader<'_>, SignatureError> {
-    let mut timestamp_text = None;
-    let mut digests = Vec::new();
-    for part in header.split(',') {
-        let part = part.trim();
-        if let Some(t) = part.strip_prefix("t=") {
-            timestamp_text = Some(t);
-        } else if let Some(hex) = part.strip_prefix("v0=")
-            && let Some(digest) = decode_digest(hex)
-        {
-            digests.push(digest);
-        }
-    }
-    let timestamp_text = timestamp_text.ok_or(SignatureError::NoTimestamp)?;
-    if timestamp_text.is_empty()
-        || timestamp_text.len() > 18
-        || !timestamp_text.bytes().all(|b| b.is_ascii_digit())
-    {
-        return Err(SignatureError::BadTimestamp);
-    }
-    let timestamp = timestamp_text.parse().map_err(|_| SignatureError::BadTimestamp)?;
-    if digests.is_empty() {
-        return Err(SignatureError::NoSignature);
-    }
-    Ok(SignatureHeader {
-        timestamp_text,
-        timestamp,
-        digests,
+    timestamped_hmac::parse(header, SCHEME).map_err(|error| match error {
+        HeaderError::NoTimestamp => SignatureError::NoTimestamp,
+        HeaderError::BadTimestamp => SignatureError::BadTimestamp,
+        HeaderError::NoSignature => SignatureError::NoSignature,
     })
-}
-
-fn decode_digest(hex: &str) -> Option<[u8; 32]> {
-    let bytes = hex.as_bytes();
-    if bytes.len() != 64 {
-        return None;
-    }
-    let mut out = [0u8; 32];
-    for (i, pair) in bytes.chunks_exact(2).enumerate() {
-        out[i] = (hex_value(pair[0])? << 4) | hex_value(pair[1])?;
-    }
-    Some(out)
-}
-
-fn hex_value(digit: u8) -> Option<u8> {
-    match digit {
-        b'0'..=b'9' => Some(digit - b'0'),
-        b'a'..=b'f' => Some(digit - b'a' + 10),
-        b'A'..=b'F' => Some(digit - b'A' + 10),
-        _ => None,
-    }
-}
-
-fn mac(secret: &[u8], timestamp_text: &str, body: &[u8]) -> HmacSha256 {
-    let mut mac = HmacSha256::new_from_slice(secret).expect("HMAC takes keys of any length");
-    mac.update(timestamp_text.as_bytes());
-    mac.update(b".");
-    mac.update(body);
-    mac
 }
 
 /// The header value ElevenLabs would send for `body` signed at `timestamp` with `secret`.
 pub fn sign(secret: &[u8], timestamp: i64, body: &[u8]) -> String {
-    let digest = mac(secret, &timestamp.to_string(), body).finalize().into_bytes();
-    let mut header = format!("t={timestamp},v0=");
-    for byte in digest {
-        header.push_str(&format!("{byte:02x}"));
-    }
-    header
+    timestamped_hmac::sign(SCHEME, secret, timestamp, body)
 }
 
 /// Checks `header` for `body` against each of `secrets` at `now` (unix seconds). Returns the
@@ -147,11 +81,7 @@ pub fn verify(secrets: &[&[u8]], header: Option<&str>, body: &[u8], now: i64) ->
     }
     let mut matched = false;
     for secret in secrets.iter().filter(|secret| !secret.is_empty()) {
-        for digest in &parsed.digests {
-            matched |= mac(secret, parsed.timestamp_text, body)
-                .verify_slice(digest)
-                .is_ok();
-        }
+        matched |= parsed.signs(secret, body);
     }
     if matched {
         Ok(parsed.timestamp)
