@@ -165,8 +165,8 @@ mod tests {
         assert_eq!(
             booking_params("cleaning", &slot, &vars()),
             json!({"event_type_slug": "cleaning", "start_time": "2026-03-02T14:00:00Z",
-                   "invitee_name": "Jane Doe", "invitee_phone": "+15551230000",
-                   "timezone": "America/New_York"})
+                   "invitee_name": "Jane Doe", "invitee_email": "jane.doe@example.com",
+                   "invitee_phone": "+15551230000", "timezone": "America/New_York"})
         );
     }
 
