@@ -19,6 +19,7 @@ pub mod calendar_sources;
 pub mod call;
 pub mod cli;
 pub mod config;
+pub mod email;
 pub mod greeting;
 pub mod hours;
 pub mod http;

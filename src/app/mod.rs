@@ -5,6 +5,7 @@
 mod config_agents;
 mod connection_clock;
 mod connection_limits;
+pub mod email;
 pub mod follow_ups;
 mod listener;
 pub mod provisioning;
@@ -133,6 +134,7 @@ impl App {
         let webhooks = webhooks::start(&config.webhooks, &store, &recorder, &toolbox, &workers);
         let calendars = crate::calendar_sources::CalendarSources::new(store.clone(), &config.calendars);
         crate::calendar_sources::poller::start(calendars.clone(), &config.calendars, &workers);
+        email::start(&config.email, &store, &toolbox, &recorder, &workers);
         recovery::start(
             store.clone(),
             metrics.clone(),

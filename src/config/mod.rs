@@ -35,6 +35,7 @@
 //! | `SWITCHBOARD_WEBHOOKS_ALLOW_HTTP_LOOPBACK` | `webhooks.allow_http_loopback` | `false` (endpoints must be https; see `webhooks`) |
 //! | `SWITCHBOARD_SECRETS_KEY` | `calendars.secrets_key` | none (a key file, `calendars.secrets_key_file` or `switchboard-secrets.key` in the working directory) |
 //! | `SWITCHBOARD_CALENDARS_ALLOW_HTTP_LOOPBACK` | `calendars.allow_http_loopback` | `false` (calendar URLs must be https) |
+//! | `SWITCHBOARD_SMTP_PASSWORD` | `email.password_file` | none; `[email]` `host` and `from` switch email on (see `email`) |
 //!
 //! The file is named by `--config` or `SWITCHBOARD_CONFIG`. Agents (until they are managed
 //! through the API) are listed in it as `[[agents]]` tables.
@@ -49,6 +50,7 @@ mod calendars;
 mod call;
 mod database;
 mod elevenlabs;
+mod email;
 mod http;
 mod webhooks;
 
@@ -57,6 +59,7 @@ pub use calendars::CalendarsConfig;
 pub use call::CallConfig;
 pub use database::DatabaseConfig;
 pub use elevenlabs::AgentProvisioning;
+pub use email::{EmailConfig, SmtpTls};
 pub use http::HttpConfig;
 pub use webhooks::WebhooksConfig;
 
@@ -124,6 +127,8 @@ pub struct Config {
     pub agents: Vec<AgentConfig>,
     pub webhooks: WebhooksConfig,
     pub calendars: CalendarsConfig,
+    /// `[email]`: the SMTP server for confirmations and notices; off when unconfigured.
+    pub email: EmailConfig,
 }
 
 #[derive(Debug, Clone)]
@@ -168,6 +173,7 @@ struct FileConfig {
     agents: Vec<AgentConfig>,
     webhooks: WebhooksConfig,
     calendars: CalendarsConfig,
+    email: EmailConfig,
 }
 
 #[derive(Debug, Default, Deserialize)]
@@ -289,6 +295,7 @@ impl Config {
         let http = file.http.with_env(&env)?;
         let webhooks = file.webhooks.with_env(&env)?;
         let calendars = file.calendars.with_env(&env)?;
+        let email = file.email.with_env(&env)?;
         let mut call = file.call;
         call.check()?;
         if let Some(text) = env("SWITCHBOARD_MAX_CALLS").filter(|v| !v.is_empty()) {
@@ -338,6 +345,7 @@ impl Config {
             agents: file.agents,
             webhooks,
             calendars,
+            email,
         })
     }
 

@@ -21,6 +21,8 @@ mod calendar_input;
 pub mod calendar_sources;
 pub mod calls;
 pub mod contacts;
+pub mod email_settings;
+pub mod email_templates;
 mod error;
 pub mod event_types;
 pub mod host_feeds;

@@ -295,6 +295,37 @@ impl Template {
     }
 }
 
+/// The `{{name}}`s of `body` in order, or where a `{{` is left open: the same reading as a
+/// follow-up's, shared by the email templates.
+pub fn variables_of(body: &str) -> Result<Vec<String>, TemplateError> {
+    Ok(split(body)?
+        .into_iter()
+        .filter_map(|piece| match piece {
+            Piece::Variable(name) => Some(name),
+            Piece::Text(_) => None,
+        })
+        .collect())
+}
+
+/// `body` with each `{{name}}` replaced by `values[name]` (inserted as is), read as
+/// [`variables_of`] reads it.
+pub fn fill(body: &str, values: &BTreeMap<&str, String>) -> Result<String, RenderError> {
+    let pieces = split(body).map_err(|_| RenderError {
+        missing: "(an unclosed {{)".to_owned(),
+    })?;
+    let mut out = String::with_capacity(body.len());
+    for piece in pieces {
+        match piece {
+            Piece::Text(text) => out.push_str(&text),
+            Piece::Variable(name) => match values.get(name.as_str()) {
+                Some(value) => out.push_str(value),
+                None => return Err(RenderError { missing: name }),
+            },
+        }
+    }
+    Ok(out)
+}
+
 /// Splits `body` into text and `{{ name }}` pieces (spaces inside the braces are allowed).
 fn split(body: &str) -> Result<Vec<Piece>, TemplateError> {
     let mut pieces = Vec::new();

@@ -5,4 +5,5 @@
 pub mod agent;
 pub mod caller;
 pub mod failures;
+pub mod smtp;
 pub mod twilio;

@@ -182,6 +182,21 @@ const MIGRATIONS: &[(i64, &str, &str)] = &[
         "calendar busy",
         include_str!("../../migrations/0040_calendar_busy.sql"),
     ),
+    (
+        42,
+        "email templates",
+        include_str!("../../migrations/0042_email_templates.sql"),
+    ),
+    (
+        43,
+        "email outbox",
+        include_str!("../../migrations/0043_email_outbox.sql"),
+    ),
+    (
+        44,
+        "email settings",
+        include_str!("../../migrations/0044_email_settings.sql"),
+    ),
 ];
 
 /// (version, SQL) of the migrations whose SQLite text differs from the portable one in

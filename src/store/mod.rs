@@ -33,6 +33,9 @@ mod contacts;
 mod elevenlabs_audio;
 mod elevenlabs_tools;
 mod elevenlabs_webhooks;
+mod email_outbox;
+mod email_settings;
+mod email_templates;
 mod error;
 mod event_types;
 mod filters;
@@ -97,6 +100,8 @@ pub use connect::{Backend, PoolUsage, Store, StoreOptions, redact_url, sqlite_fi
 pub use contacts::{Contact, ContactChanges, ContactUpsert, NewContact};
 pub use elevenlabs_audio::{ConversationCall, ElevenLabsAudio, NewElevenLabsAudio};
 pub use elevenlabs_webhooks::KeptWebhook;
+pub use email_outbox::{EmailAttachment, EmailJob, EmailStatus, NewEmail};
+pub use email_templates::StoredEmailTemplate;
 pub use error::{Constraint, StoreError, StoreResult};
 pub use event_types::{EventType, EventTypeUpdate, NewEventType};
 pub use host_feeds::{FeedBooking, HostFeed};

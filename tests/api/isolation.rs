@@ -31,6 +31,10 @@ struct Rows {
     sms_text: String,
     /// A's webhook endpoint.
     webhook_endpoint: String,
+    /// A's own email subject (its `host_confirmation` template).
+    email_subject: String,
+    /// The address A's call summaries go to.
+    summary_to: String,
     /// The address of A's host's booking feed.
     feed_url: String,
     /// A's host's calendar source.
@@ -38,7 +42,7 @@ struct Rows {
 }
 
 impl Rows {
-    fn all(&self) -> [&str; 12] {
+    fn all(&self) -> [&str; 14] {
         [
             &self.account,
             &self.agent,
@@ -52,6 +56,8 @@ impl Rows {
             &self.sms_text,
             &self.webhook_endpoint,
             &self.calendar_source,
+            &self.email_subject,
+            &self.summary_to,
         ]
     }
 
@@ -76,6 +82,7 @@ impl Rows {
             Some("webhook-endpoints") => &self.webhook_endpoint,
             // Templates are per account by kind: B's key acts on B's own.
             Some("sms-templates") => "follow_up_needed",
+            Some("email-templates") => "host_confirmation",
             other => panic!("no row of account A for {other:?} in {path}: add one to `populate`"),
         };
         path.trim_start_matches("/api/v1")
@@ -180,6 +187,18 @@ async fn populate(api: &TestApi, a: &Business) -> Rows {
     )
     .await
     .expect(200);
+    let email_subject = "Harbor isolation notice for {{invitee_name}}".to_owned();
+    api.put(
+        "/email-templates/host_confirmation",
+        &a.key,
+        json!({"subject": email_subject, "body": "Booked: {{reference}}"}),
+    )
+    .await
+    .expect(200);
+    let summary_to = "owner-isolation@harbor.example".to_owned();
+    api.put("/email-settings", &a.key, json!({"summary_to": summary_to}))
+        .await
+        .expect(200);
     // Subscribed to texts only, so the booking above sends it nothing.
     let webhook_endpoint = api
         .post(
@@ -201,6 +220,8 @@ async fn populate(api: &TestApi, a: &Business) -> Rows {
     Rows {
         calendar_source: calendar_source["id"].as_str().unwrap().to_owned(),
         webhook_endpoint: webhook_endpoint["id"].as_str().unwrap().to_owned(),
+        email_subject,
+        summary_to,
         feed_url,
         sms_text,
         menu,
@@ -248,6 +269,10 @@ fn body_for(method: &Method, path: &str, rows: &Rows) -> Option<Value> {
             json!({"prompt": "Mine", "choices": [{"digit": 1, "label": "me", "agent_id": rows.agent}]})
         }
         ("PUT", "/api/v1/sms-templates/{kind}") => json!({"body": "Mallory's text from {{business_name}}."}),
+        ("PUT", "/api/v1/email-settings") => json!({"summary_to": "mallory@example.com"}),
+        ("PUT", "/api/v1/email-templates/{kind}") => {
+            json!({"subject": "Mallory's notice", "body": "Mallory's body for {{reference}}."})
+        }
         ("POST", "/api/v1/webhook-endpoints") => {
             json!({"url": "https://mallory.example/hooks", "events": ["sms.received"]})
         }
@@ -286,7 +311,7 @@ fn expect_for(method: &Method, path: &str) -> Expect {
         (method.as_str(), path),
         ("POST", "/api/v1/bookings") | ("POST", "/api/v1/event-types")
     );
-    if path.starts_with("/api/v1/sms-templates") {
+    if path.starts_with("/api/v1/sms-templates") || path.starts_with("/api/v1/email-templates") {
         // Each account has its own text of each kind: B's key sets, reads and resets B's,
         // never showing A's, and A's reads the same afterwards.
         Expect::OwnRows
@@ -331,6 +356,8 @@ async fn snapshot(api: &TestApi, key: &str, rows: &Rows) -> BTreeMap<String, Val
         "/menus".to_owned(),
         format!("/menus/{}", rows.menu),
         "/sms-templates".to_owned(),
+        "/email-templates".to_owned(),
+        "/email-settings".to_owned(),
         "/webhook-endpoints".to_owned(),
         format!("/webhook-endpoints/{}", rows.webhook_endpoint),
         format!("/webhook-endpoints/{}/deliveries", rows.webhook_endpoint),

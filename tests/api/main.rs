@@ -15,6 +15,8 @@ mod call_record;
 mod calls;
 mod consent;
 mod contacts;
+mod email;
+mod email_templates;
 mod error_shape;
 mod host_feeds;
 mod isolation;

@@ -196,6 +196,12 @@ fn the_demo_books_an_appointment_then_shows_a_call_after_hours_a_transfer_and_a_
         // The caller's text after the booking, from the practice's number.
         "text to the caller, sent through Twilio's stand-in",
         "from +15550100200  to ",
+        // The confirmation email, with its invitation, received by the SMTP stand-in.
+        "confirmation email to the caller, received by the SMTP stand-in",
+        "From     Harbor Dental <bookings@harbor-dental.example>",
+        "To       Jane Doe <jane.doe@example.com>",
+        "Subject  Confirmed: Cleaning with Harbor Dental on ",
+        "attached invite.ics: METHOD REQUEST, Cleaning with Harbor Dental, starting TZID=America/New_York:",
         "<Hangup />",
         // After hours: Ava's voicemail, the message kept on the call.
         "── call 2: after hours",

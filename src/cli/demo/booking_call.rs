@@ -101,6 +101,21 @@ pub(super) async fn run(demo: &Demo, mode: SimMode, wav: &Path) -> anyhow::Resul
             }
             None => println!("no text reached the caller"),
         }
+        println!();
+        let emails = tokio::time::timeout(Duration::from_secs(30), demo.smtp.wait_for(1)).await;
+        match emails.ok().and_then(|emails| emails.into_iter().next()) {
+            Some(email) => {
+                println!("confirmation email to the caller, received by the SMTP stand-in");
+                for line in crate::sim::smtp::describe(&email) {
+                    if line.is_empty() {
+                        println!();
+                    } else {
+                        println!("  {line}");
+                    }
+                }
+            }
+            None => println!("no confirmation email arrived"),
+        }
     }
     println!();
     println!("relay latency inside the bridge, per 20 ms frame");

@@ -85,6 +85,8 @@ struct Demo {
     twilio_url: String,
     /// The demo account's API key.
     api_key: String,
+    /// The stand-in SMTP server the confirmation emails go to.
+    smtp: crate::sim::smtp::SimSmtp,
     _dir: tempfile::TempDir,
 }
 
@@ -183,9 +185,21 @@ async fn start(mode: SimMode, format: crate::audio::AudioFormat, listen: &str) -
         ("ELEVENLABS_API_BASE", agent_url.clone()),
         ("ELEVENLABS_API_KEY", api_key),
     ];
-    let config = Config::load(None, |name| {
+    let mut config = Config::load(None, |name| {
         env.iter().find(|(k, _)| *k == name).map(|(_, v)| v.clone())
     })?;
+    // The confirmation emails go to an SMTP stand-in on loopback, without TLS.
+    let smtp = crate::sim::smtp::SimSmtp::default();
+    let smtp_listener = TcpListener::bind("127.0.0.1:0").await?;
+    config.email = crate::config::EmailConfig {
+        host: Some("127.0.0.1".into()),
+        port: smtp_listener.local_addr()?.port(),
+        tls: crate::config::SmtpTls::None,
+        allow_plain_loopback: true,
+        from: Some("Harbor Dental <bookings@harbor-dental.example>".into()),
+        ..crate::config::EmailConfig::default()
+    };
+    tokio::spawn(smtp.clone().serve(smtp_listener));
     let server = Server::start(listener, App::new(config, store.clone()))?;
     let api_key = Keys::new(store.clone())
         .issue(Some(&business.account_id), "demo")
@@ -202,6 +216,7 @@ async fn start(mode: SimMode, format: crate::audio::AudioFormat, listen: &str) -
         twilio,
         twilio_url,
         api_key,
+        smtp,
         _dir: dir,
     })
 }

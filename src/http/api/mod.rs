@@ -19,6 +19,8 @@ pub mod calendar_sources;
 pub mod calls;
 pub mod client;
 pub mod contacts;
+pub mod email_settings;
+pub mod email_templates;
 pub mod error;
 pub mod event_types;
 pub mod extract;
@@ -179,6 +181,8 @@ fn documented() -> OpenApiRouter<ApiState> {
         .merge(phone::routes())
         .merge(recordings::routes())
         .merge(sms_templates::routes())
+        .merge(email_templates::routes())
+        .merge(email_settings::routes())
         .merge(webhook_endpoints::routes())
         .merge(calendar_sources::routes())
 }

@@ -52,12 +52,14 @@ pub fn available_slots_params(event_type_slug: &str, vars: &CallVariables) -> Va
     })
 }
 
-/// The caller's name comes from the script's "My name is Jane Doe."
+/// The caller's name comes from the script's "My name is Jane Doe."; the address is the
+/// stand-in caller's own, so the booking's confirmation email has somewhere to go.
 pub fn booking_params(event_type_slug: &str, slot: &Slot, vars: &CallVariables) -> Value {
     let mut params = json!({
         "event_type_slug": event_type_slug,
         "start_time": slot.start_time,
         "invitee_name": "Jane Doe",
+        "invitee_email": "jane.doe@example.com",
         "timezone": vars.timezone,
     });
     if let Some(phone) = &vars.caller_number {
@@ -163,8 +165,8 @@ mod tests {
         assert_eq!(
             booking_params("cleaning", &slot, &vars()),
             json!({"event_type_slug": "cleaning", "start_time": "2026-03-02T14:00:00Z",
-                   "invitee_name": "Jane Doe", "invitee_phone": "+15551230000",
-                   "timezone": "America/New_York"})
+                   "invitee_name": "Jane Doe", "invitee_email": "jane.doe@example.com",
+                   "invitee_phone": "+15551230000", "timezone": "America/New_York"})
         );
     }
 
