@@ -2,6 +2,7 @@
 //! routers get the narrow states they need from [`AppState`]; [`Server`] serves them and
 //! drains on shutdown.
 
+pub mod calendar_writeback;
 mod config_agents;
 mod connection_clock;
 mod connection_limits;
@@ -133,6 +134,7 @@ impl App {
         let webhooks = webhooks::start(&config.webhooks, &store, &recorder, &toolbox, &workers);
         let calendars = crate::calendar_sources::CalendarSources::new(store.clone(), &config.calendars);
         crate::calendar_sources::poller::start(calendars.clone(), &config.calendars, &workers);
+        calendar_writeback::start(&store, &calendars, &toolbox, &workers);
         recovery::start(
             store.clone(),
             metrics.clone(),

@@ -182,6 +182,11 @@ const MIGRATIONS: &[(i64, &str, &str)] = &[
         "calendar busy",
         include_str!("../../migrations/0040_calendar_busy.sql"),
     ),
+    (
+        41,
+        "calendar writes",
+        include_str!("../../migrations/0041_calendar_writes.sql"),
+    ),
 ];
 
 /// (version, SQL) of the migrations whose SQLite text differs from the portable one in
