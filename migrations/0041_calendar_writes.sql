@@ -10,10 +10,12 @@
 -- A worker claims a due job by one conditional UPDATE, and only once every earlier job for the
 -- same href is settled, so an appointment's changes reach the calendar in order.
 -- status: pending, sending (claimed), done, failed (given up, with last_error).
+-- source_id has no reference: a source (or its host) deleted keeps its jobs' history, and the
+-- worker fails a job whose source is gone.
 CREATE TABLE calendar_writes (
     id                TEXT   NOT NULL PRIMARY KEY,
     account_id        TEXT   NOT NULL REFERENCES accounts (id),
-    source_id         TEXT   NOT NULL REFERENCES calendar_sources (id),
+    source_id         TEXT   NOT NULL,
     booking_id        TEXT   NOT NULL,
     idempotency_key   TEXT   NOT NULL,
     change_kind       TEXT   NOT NULL,
