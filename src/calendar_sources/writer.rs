@@ -196,7 +196,7 @@ impl CalendarWriter {
             Verdict::Done => {
                 let status = status.unwrap_or(200);
                 self.store
-                    .mark_calendar_write_done(&job.id, status, etag.as_deref(), now)
+                    .mark_calendar_write_done(&job.id, status, etag.as_deref(), note, now)
                     .await?;
                 Ok(Written::Done {
                     status,

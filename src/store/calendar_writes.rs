@@ -305,23 +305,26 @@ impl Store {
         Ok(claimed)
     }
 
-    /// The claimed job is done: the server answered `status_code`, with `etag` for a put.
+    /// The claimed job is done: the server answered `status_code`, with `etag` for a put;
+    /// `note` says what was worth knowing (an event written over), kept as `last_error`.
     pub async fn mark_calendar_write_done(
         &self,
         id: &str,
         status_code: u16,
         etag: Option<&str>,
+        note: Option<&str>,
         now: Timestamp,
     ) -> StoreResult<()> {
         sqlx::query(
             "UPDATE calendar_writes SET status = 'done', last_status_code = $2, etag = $3, \
-             last_error = NULL, claimed_until = NULL, done_at = $4, updated_at = $4 \
+             last_error = $5, claimed_until = NULL, done_at = $4, updated_at = $4 \
              WHERE id = $1 AND status = 'sending'",
         )
         .bind(id)
         .bind(i64::from(status_code))
         .bind(etag)
         .bind(row::millis(now))
+        .bind(note)
         .execute(&self.pool)
         .await?;
         Ok(())

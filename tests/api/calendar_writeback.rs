@@ -239,6 +239,21 @@ async fn scenario(radicale: &Radicale, store: switchboard::store::testing::TestS
         .unwrap();
     assert!(busy.is_empty(), "our own events read back as busy: {busy:?}");
 
+    // Someone edits the event in their calendar app: the move's If-Match fails, and the
+    // booking, which is what holds, is written over it, which the job records.
+    let href = format!("{writable}booking-{api_id}_switchboard.ics");
+    let edited = reqwest::Client::new()
+        .get(&href)
+        .basic_auth("lee", Some("secret"))
+        .send()
+        .await
+        .unwrap()
+        .text()
+        .await
+        .unwrap()
+        .replace("SUMMARY:", "SUMMARY:Edited ");
+    assert!(dav("PUT", &href, edited).await.is_success());
+
     // Moved to a time overlapping its old one: not blocked by its own event.
     let overlapping = *starts
         .iter()
@@ -284,6 +299,11 @@ async fn scenario(radicale: &Radicale, store: switchboard::store::testing::TestS
         .unwrap();
     let changes: Vec<(&str, WriteStatus)> =
         jobs.iter().map(|job| (job.change.as_str(), job.status)).collect();
+    assert_eq!(
+        jobs[2].last_error.as_deref(),
+        Some("the event was changed in the calendar; written over it"),
+        "{jobs:?}"
+    );
     assert_eq!(
         changes,
         [

@@ -73,7 +73,7 @@ async fn an_events_changes_are_written_once_each_and_in_order() {
         let created = job(&account, &writable, "b1", "created");
         assert_eq!(
             store
-                .enqueue_calendar_writes(&[created.clone()], at(0))
+                .enqueue_calendar_writes(std::slice::from_ref(&created), at(0))
                 .await
                 .unwrap(),
             1
@@ -100,7 +100,7 @@ async fn an_events_changes_are_written_once_each_and_in_order() {
                 .is_empty()
         );
         store
-            .mark_calendar_write_done(&claimed[0].id, 201, Some("\"e1\""), at(20))
+            .mark_calendar_write_done(&claimed[0].id, 201, Some("\"e1\""), None, at(20))
             .await
             .unwrap();
 
