@@ -2,6 +2,7 @@
 //! routers get the narrow states they need from [`AppState`]; [`Server`] serves them and
 //! drains on shutdown.
 
+pub mod calendar_writeback;
 mod config_agents;
 mod connection_clock;
 mod connection_limits;
@@ -135,6 +136,7 @@ impl App {
         let calendars = crate::calendar_sources::CalendarSources::new(store.clone(), &config.calendars);
         crate::calendar_sources::poller::start(calendars.clone(), &config.calendars, &workers);
         email::start(&config.email, &store, &toolbox, &recorder, &workers);
+        calendar_writeback::start(&store, &calendars, &toolbox, &workers);
         recovery::start(
             store.clone(),
             metrics.clone(),

@@ -308,3 +308,21 @@ fn a_timed_event_without_an_end_takes_no_time() {
     let expanded = read(&calendar(event), "2026-11-30T00:00:00Z", "2027-03-01T00:00:00Z");
     assert!(expanded.busy.is_empty(), "{expanded:?}");
 }
+
+#[test]
+fn events_we_wrote_back_are_not_read_as_busy_time() {
+    let ours = "BEGIN:VEVENT\r\nUID:booking-0190aa@switchboard\r\nDTSTAMP:20260101T000000Z\r\n\
+DTSTART;TZID=America/New_York:20261021T140000\r\nDTEND;TZID=America/New_York:20261021T150000\r\nEND:VEVENT\r\n";
+    let text = calendar(&format!("{WEEKLY_NY}{ours}"));
+    let (from, to) = (at("2026-10-19T00:00:00Z"), at("2026-10-24T00:00:00Z"));
+    let read_back = |is_own: &dyn Fn(&str) -> bool| {
+        busy_intervals(&text, &new_york(), from, to, ExpandLimits::default(), is_own).unwrap()
+    };
+    let everything = read_back(&|_| false);
+    assert_eq!(everything.busy.len(), 2, "{everything:?}");
+    let skipped = read_back(&crate::calendar_sources::writeback::is_written_back);
+    assert_eq!(
+        spans(&skipped),
+        pairs(&[("2026-10-19T13:00:00Z", "2026-10-19T14:00:00Z")])
+    );
+}

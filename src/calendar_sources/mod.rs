@@ -7,6 +7,8 @@
 //! `status` holds the poll rules (backoff, staleness), `caldav` CalDAV's XML, `secrets` the
 //! sealing of passwords; `fetch` is the one HTTP request (or two), and `poller` the background
 //! service that keeps each source's copy in the store. Nothing on a call's path fetches.
+//! `writeback` (rules) and `writer` (IO) write each booking change to the host's writable
+//! CalDAV calendars, from a job table, and the poller skips those events when reading back.
 
 pub mod caldav;
 mod expand;
@@ -14,9 +16,12 @@ pub mod fetch;
 pub mod poller;
 pub mod secrets;
 pub mod status;
+pub mod writeback;
+pub mod writer;
 
 pub use expand::{
     BusyInterval, EventProblem, ExpandLimits, Expanded, FeedError, MAX_INSTANCES_PER_EVENT,
     MAX_INSTANCES_PER_FEED, busy_intervals,
 };
 pub use poller::{CalendarSources, Settings};
+pub use writer::{CalendarWriter, WriteBookingChanges, Written};

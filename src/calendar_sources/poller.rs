@@ -12,6 +12,7 @@ use super::expand::{ExpandLimits, busy_intervals};
 use super::fetch::{Fetched, fetch};
 use super::secrets::{KeySource, Secrets};
 use super::status::next_attempt;
+use super::writeback::is_written_back;
 use crate::config::CalendarsConfig;
 use crate::shutdown::Shutdown;
 use crate::store::{CalendarSource, FetchRecord, Store, StoreResult};
@@ -155,7 +156,7 @@ impl CalendarSources {
                         window.0,
                         window.1,
                         ExpandLimits::default(),
-                        &|_| false,
+                        &is_written_back,
                     ) {
                         Ok(expanded) => {
                             busy.extend(expanded.busy.iter().map(|b| (b.start, b.end)));

@@ -169,11 +169,41 @@ pub fn build(host: &FeedHost, entries: &[FeedEntry], now: Timestamp) -> Result<B
     })
 }
 
+/// One appointment as a CalDAV calendar object resource (RFC 4791 §4.1): the same VEVENT the
+/// feed shows (UID, times in the host's zone, SEQUENCE counting the moves) with the zone's
+/// VTIMEZONE, and no `METHOD`, which a stored object must not carry.
+pub fn calendar_object(host: &FeedHost, entry: &FeedEntry) -> Result<String, UnknownZone> {
+    let zone = TimeZone::get(&host.timezone).map_err(|_| UnknownZone(host.timezone.clone()))?;
+    let mut calendar = Calendar::empty();
+    calendar
+        .append_property(Property::new("PRODID", PRODID))
+        .append_property(Property::new("VERSION", "2.0"))
+        .append_property(Property::new("CALSCALE", "GREGORIAN"));
+    let head = calendar.to_string();
+    let mut body = head
+        .strip_suffix("END:VCALENDAR\r\n")
+        .expect("a calendar ends with its END line")
+        .to_owned();
+    body.push_str(&vtimezone(&host.timezone, &zone, entry.start, entry.end));
+    body.push_str(&event(entry, &host.timezone, &zone).to_string());
+    body.push_str("END:VCALENDAR\r\n");
+    Ok(body)
+}
+
+/// The UID of the appointment first booked as `first_booking_id`, in the feed and in the
+/// calendars written to.
+pub fn uid(first_booking_id: &str) -> String {
+    format!("booking-{first_booking_id}{UID_DOMAIN}")
+}
+
+/// What every UID switchboard writes ends with.
+pub const UID_DOMAIN: &str = "@switchboard";
+
 fn event(entry: &FeedEntry, tzid: &str, zone: &TimeZone) -> icalendar::Event {
     let changed = utc_text(entry.changed_at);
     let mut event = icalendar::Event::new();
     event
-        .uid(&format!("booking-{}@switchboard", entry.first_booking_id))
+        .uid(&uid(&entry.first_booking_id))
         .add_property("DTSTAMP", changed.as_str())
         .add_property("LAST-MODIFIED", changed.as_str())
         .append_property(date_time("DTSTART", entry.start, tzid, zone))

@@ -310,3 +310,24 @@ fn an_unknown_zone_is_an_error_not_a_wrong_calendar() {
         Err(UnknownZone("Mars/Olympus_Mons".to_owned()))
     );
 }
+
+#[test]
+fn a_calendar_object_is_one_event_in_the_hosts_zone_without_a_method() {
+    let mut moved = entry("first-made", "2026-03-10T14:00:00Z", 60);
+    moved.reschedules = 1;
+    let text = calendar_object(&host("America/New_York"), &moved).unwrap();
+    let lines = unfolded(&text);
+    assert_eq!(lines.first().map(String::as_str), Some("BEGIN:VCALENDAR"));
+    assert_eq!(lines.last().map(String::as_str), Some("END:VCALENDAR"));
+    assert!(!lines.iter().any(|line| line.starts_with("METHOD")), "{text}");
+    assert!(lines.iter().any(|line| line == "TZID:America/New_York"), "{text}");
+    let events = events(&text);
+    assert_eq!(events.len(), 1);
+    assert_eq!(property(&events[0], "UID"), ":booking-first-made@switchboard");
+    assert_eq!(
+        property(&events[0], "DTSTART"),
+        ";TZID=America/New_York:20260310T100000"
+    );
+    assert_eq!(property(&events[0], "SEQUENCE"), ":1");
+    assert!(calendar_object(&host("Mars/Olympus"), &moved).is_err());
+}

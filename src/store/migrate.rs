@@ -183,6 +183,11 @@ const MIGRATIONS: &[(i64, &str, &str)] = &[
         include_str!("../../migrations/0040_calendar_busy.sql"),
     ),
     (
+        41,
+        "calendar writes",
+        include_str!("../../migrations/0041_calendar_writes.sql"),
+    ),
+    (
         42,
         "email templates",
         include_str!("../../migrations/0042_email_templates.sql"),

@@ -18,6 +18,7 @@ mod backend;
 mod bookings;
 mod calendar_busy;
 mod calendar_sources;
+mod calendar_writes;
 mod call_admission;
 mod call_consent;
 mod call_events;
@@ -85,6 +86,7 @@ pub use bookings::{
 };
 pub use calendar_busy::ExternalBusy;
 pub use calendar_sources::{CalendarSource, CalendarSourceKind, FetchRecord, NewCalendarSource};
+pub use calendar_writes::{CalendarWrite, NewCalendarWrite, WriteAction, WriteStatus};
 pub use call_admission::CallAdmission;
 pub use call_events::{CallEvent, CallEventKind, NewCallEvent};
 pub use call_log::CallFilter;

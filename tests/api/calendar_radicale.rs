@@ -40,13 +40,13 @@ fn local(date: Date, hour: i8) -> Timestamp {
         .timestamp()
 }
 
-struct Radicale {
-    url: String,
+pub(crate) struct Radicale {
+    pub(crate) url: String,
     _process: tokio::process::Child,
     _folder: tempfile::TempDir,
 }
 
-async fn start_radicale(python: &crate::python::Python) -> Radicale {
+pub(crate) async fn start_radicale(python: &crate::python::Python) -> Radicale {
     let folder = tempfile::tempdir().unwrap();
     let port = std::net::TcpListener::bind("127.0.0.1:0")
         .unwrap()
@@ -85,7 +85,7 @@ async fn start_radicale(python: &crate::python::Python) -> Radicale {
     }
 }
 
-async fn dav(method: &str, url: &str, body: String) -> reqwest::StatusCode {
+pub(crate) async fn dav(method: &str, url: &str, body: String) -> reqwest::StatusCode {
     reqwest::Client::new()
         .request(Method::from_bytes(method.as_bytes()).unwrap(), url)
         .basic_auth("lee", Some("secret"))

@@ -11,6 +11,7 @@ mod calendar_agent;
 mod calendar_radicale;
 mod calendar_refusals;
 mod calendar_sources;
+mod calendar_writeback;
 mod call_record;
 mod calls;
 mod consent;

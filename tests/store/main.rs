@@ -4,6 +4,7 @@
 mod agents;
 mod booking_tx;
 mod calendar;
+mod calendar_writes;
 mod call_admission;
 mod call_path;
 mod call_records;
