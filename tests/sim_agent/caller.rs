@@ -128,8 +128,12 @@ pub fn no_tools(name: &str, _params: &Value) -> Option<(String, bool)> {
     Some((format!("Tool '{name}' is not registered"), true))
 }
 
+/// New York's date, read once per test run: the agent is told it as the call's `today` and
+/// the stand-in tools offer the day after it, so a run crossing midnight must not read the
+/// clock twice (it offered "Wednesday" against a `today` of Monday).
 pub fn new_york_today() -> jiff::civil::Date {
-    jiff::Timestamp::now().in_tz("America/New_York").unwrap().date()
+    static TODAY: std::sync::OnceLock<jiff::civil::Date> = std::sync::OnceLock::new();
+    *TODAY.get_or_init(|| jiff::Timestamp::now().in_tz("America/New_York").unwrap().date())
 }
 
 pub fn tomorrow_at_930_new_york() -> String {
