@@ -5,9 +5,10 @@
 //! reply text is sent from here (Twilio answers the opt-out keywords itself).
 
 use axum::Router;
-use axum::extract::{FromRef, State};
+use axum::extract::{FromRef, Query, State};
 use axum::routing::post;
 use jiff::Timestamp;
+use serde::Deserialize;
 
 use super::error::Twiml;
 use super::render;
@@ -55,12 +56,19 @@ async fn incoming(State(sms): State<SmsState>, form: SignedForm) -> Twiml {
     render::empty()
 }
 
+/// Which outbox job a status callback is about, as the sender put it in the URL.
+#[derive(Debug, Deserialize)]
+struct StatusQuery {
+    job: Option<String>,
+}
+
 /// `POST /twilio/sms-status`: a follow-up text's delivery status.
-async fn status(State(sms): State<SmsState>, form: SignedForm) -> Twiml {
+async fn status(State(sms): State<SmsState>, Query(query): Query<StatusQuery>, form: SignedForm) -> Twiml {
     let sid = form.get("MessageSid").unwrap_or_default();
     let status = form.get("MessageStatus").unwrap_or_default();
     let error_code = form.get("ErrorCode");
-    match delivery::status_reported(&sms.store, sid, status, error_code).await {
+    let job_id = query.job.as_deref();
+    match delivery::status_reported(&sms.store, job_id, sid, status, error_code).await {
         Ok(true) => tracing::debug!(message_sid = sid, status, "a text's delivery status was kept"),
         Ok(false) => tracing::debug!(
             message_sid = sid,

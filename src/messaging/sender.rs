@@ -58,7 +58,8 @@ pub fn failure_of(error: &TwilioError) -> SendFailure {
 }
 
 impl Sender {
-    /// A sender whose messages report their status to `{public_url}/twilio/sms-status`.
+    /// A sender whose messages report their status to `{public_url}/twilio/sms-status`, each
+    /// with its job's id in the query (see [`status_callback_for`](Sender::status_callback_for)).
     pub fn new(store: Store, twilio: TwilioClient, public_url: &str, backoff: Backoff) -> Sender {
         Sender {
             opt_outs: OptOuts::new(store.clone()),
@@ -105,11 +106,12 @@ impl Sender {
                 Err(error) => return self.failed(job, &error, now).await,
             }
         }
+        let status_callback = self.status_callback_for(&job.id);
         let message = OutgoingMessage {
             to: &job.to_number,
             from: &job.from_number,
             body: &job.body,
-            status_callback: &self.status_callback,
+            status_callback: &status_callback,
         };
         match self.twilio.send_message(&message).await {
             Ok(sent) => {
@@ -123,6 +125,14 @@ impl Sender {
             }
             Err(error) => self.failed(job, &error, now).await,
         }
+    }
+
+    /// The status callback for `job_id`'s message. Twilio may post the first status before its
+    /// answer to the send is read and the message's sid kept on the job, so the callback names
+    /// the job itself and a status that comes early is kept, not dropped as unknown.
+    pub fn status_callback_for(&self, job_id: &str) -> String {
+        let job: String = url::form_urlencoded::byte_serialize(job_id.as_bytes()).collect();
+        format!("{}?job={job}", self.status_callback)
     }
 
     /// The message Twilio already has for `job`, if an earlier attempt's went through.

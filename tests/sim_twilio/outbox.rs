@@ -1,13 +1,14 @@
 //! The SMS outbox sending through the stand-in, on SQLite and PostgreSQL: a second enqueue is
 //! a no-op, a 500 is retried with backoff and texts once, an attempt whose answer never came
-//! is looked up and not sent again, and 21610 opts the number out for good.
+//! is looked up and not sent again, 21610 opts the number out for good, and a status Twilio
+//! posts before the send is recorded is kept on the job its callback URL names.
 
 use std::time::Duration;
 
 use axum::http::{Method, StatusCode};
 use jiff::{SignedDuration, Timestamp};
 use switchboard::config::Secret;
-use switchboard::messaging::{Attempted, Sender, TEXT_BACKOFF};
+use switchboard::messaging::{Attempted, Sender, TEXT_BACKOFF, delivery};
 use switchboard::sim::failures::FailureRule;
 use switchboard::store::testing::{on_each_backend, seed_business};
 use switchboard::store::{AccountId, NewSms, SmsStatus, Store};
@@ -187,6 +188,76 @@ async fn twilios_21610_opts_the_number_out_and_is_never_retried() {
         assert_eq!(skipped.last_error.as_deref(), Some("the recipient opted out"));
         assert_eq!(twilio.sim.requests().all().len(), requests_before);
         assert_eq!(messages_to_them(&twilio), 0);
+    })
+    .await;
+}
+
+#[tokio::test]
+async fn a_status_posted_before_the_send_is_recorded_is_kept_on_its_job() {
+    on_each_backend(|store| async move {
+        let twilio = stand_in(&[]).await;
+        let account = seed_business(&store).await.account.id;
+        let (job, _) = store
+            .enqueue_sms(text(&account, "follow_up:c1"), at(0))
+            .await
+            .unwrap();
+        let sender = sender(&store, &twilio);
+        let round = sender.run_due(at(1)).await.unwrap();
+        let Attempted::Sent { message_sid, .. } = &round[0].1 else {
+            panic!("{round:?}");
+        };
+        // The message asks Twilio to post its statuses to a URL naming the job.
+        let callback = twilio.sim.state().messages[0].status_callback.clone();
+        assert_eq!(
+            callback.as_deref(),
+            Some(format!("https://switchboard.example/twilio/sms-status?job={}", job.id).as_str())
+        );
+
+        // A second job whose `delivered` comes in while the answer to its send is still on
+        // its way: kept, and recording the send afterwards does not undo it.
+        let (early, _) = store
+            .enqueue_sms(text(&account, "follow_up:c2"), at(2))
+            .await
+            .unwrap();
+        let sid = "SM0123456789abcdef0123456789abcdef";
+        assert!(
+            delivery::status_reported(&store, Some(&early.id), sid, "delivered", None)
+                .await
+                .unwrap()
+        );
+        store
+            .mark_sms_sent(&early.id, sid, "queued", at(3))
+            .await
+            .unwrap();
+        let kept = store.sms_job(&early.id).await.unwrap();
+        assert_eq!(
+            (kept.message_sid.as_deref(), kept.message_status.as_deref()),
+            (Some(sid), Some("delivered"))
+        );
+
+        // A status for another message than the one a job kept is not that job's.
+        let stray = "SMffffffffffffffffffffffffffffffff";
+        assert!(
+            !delivery::status_reported(&store, Some(&job.id), stray, "failed", None)
+                .await
+                .unwrap()
+        );
+        // Nor is one naming a job that does not exist; an old URL without the job still
+        // finds its job by the message's sid.
+        assert!(
+            !delivery::status_reported(&store, Some("no-such-job"), message_sid, "read", None)
+                .await
+                .unwrap()
+        );
+        assert!(
+            delivery::status_reported(&store, None, message_sid, "read", None)
+                .await
+                .unwrap()
+        );
+        assert_eq!(
+            store.sms_job(&job.id).await.unwrap().message_status.as_deref(),
+            Some("read")
+        );
     })
     .await;
 }
