@@ -30,11 +30,14 @@ const WRITE_BUFFER: usize = 128 * 1024;
 /// agent audio chunk as it came, which the session caps at 4 MiB). A full queue fails the
 /// write, which ends the call, rather than growing.
 const MAX_WRITE_QUEUE: usize = WRITE_BUFFER + (4 << 20) + 64 * 1024;
-/// Read buffer per stream. tungstenite zero-fills its whole read buffer before every read
-/// (snapview/tungstenite-rs#547); at the default 128 KiB that memset was over a quarter of
-/// the bridge's CPU under load, and kept 128 KiB resident per socket. Media frames are a few
-/// hundred bytes, and larger messages still arrive whole, in more reads.
-const READ_BUFFER: usize = 8 * 1024;
+/// Read buffer per stream. tungstenite zero-fills its whole read buffer before every read,
+/// even one that finds nothing to read (snapview/tungstenite-rs#547); at the default 128 KiB
+/// that memset was over a quarter of the bridge's CPU under load, and kept 128 KiB resident
+/// per socket. Twilio's frames are a few hundred bytes (a `media` message is 376), so 2 KiB
+/// still takes several in one read; a larger message (a `start` with many parameters) arrives
+/// whole, in more reads. Against 8 KiB it takes a frame 5.6 k instead of 13.3 k instructions
+/// on this side of the socket (`benches/websocket_libraries.rs` under callgrind).
+const READ_BUFFER: usize = 2 * 1024;
 
 /// What the media-stream route needs besides the signature check.
 #[derive(Clone)]
