@@ -5,7 +5,7 @@ use std::time::{Duration, Instant};
 
 use serde_json::json;
 use switchboard::audio::{AudioFormat, ulaw};
-use switchboard::sim::agent::SimAgentConfig;
+use switchboard::sim::agent::{AudioClock, SimAgentConfig};
 
 use super::client::{Client, Sim, echo_config, unb64};
 
@@ -156,4 +156,70 @@ async fn echo_answers_each_chunk_before_the_next_is_sent() {
     // fill a buffer. How quickly is the load test's to measure (BENCHMARKS.md), not a test's:
     // a timed assertion fails on a busy machine.
     assert_eq!(round_trips.len(), 200);
+}
+
+/// A `pcm_16000` conversation whose audio is timed by a manual clock moved 20 ms per chunk,
+/// as if each chunk were a 20 ms frame streamed in real time.
+async fn pcm_16000_in_real_time() -> (Sim, Client, AudioClock) {
+    let clock = AudioClock::manual();
+    let pcm = AudioFormat::Pcm { rate: 16000 };
+    let sim = Sim::start(SimAgentConfig {
+        input_format: pcm,
+        output_format: pcm,
+        audio_clock: clock.clone(),
+        ping_interval: None,
+        ..echo_config()
+    })
+    .await;
+    let client = connect(&sim).await;
+    (sim, client, clock)
+}
+
+#[tokio::test]
+async fn ulaw_frames_sent_to_a_pcm_16000_conversation_end_it_with_1007() {
+    let (_sim, mut client, clock) = pcm_16000_in_real_time().await;
+    // What a bridge that forgets to transcode sends: 160 bytes of μ-law every 20 ms, 5 ms of
+    // audio if it were pcm_16000. Echoed until it falls 4 s behind, after about 5.3 s.
+    let frame: Vec<u8> = (0..160u32).map(|i| ulaw::encode((i as i16 - 80) * 300)).collect();
+    let mut echoed = 0;
+    let (error, close) = loop {
+        assert!(echoed < 500, "still echoing after {echoed} frames");
+        client.send_audio(&frame).await;
+        let answer = client.next().await;
+        if answer.kind() == "error" {
+            break (answer.json().clone(), client.next().await);
+        }
+        assert_eq!(answer.kind(), "audio", "{answer:?}");
+        echoed += 1;
+        clock.advance(Duration::from_millis(20));
+    };
+    assert!((250..300).contains(&echoed), "{echoed} frames echoed");
+    let reason = close_reason(&close, 1007);
+    assert!(reason.starts_with("audio is not pcm_16000: "), "{reason}");
+    assert_eq!(error["error_event"]["code"], 1007);
+    assert_eq!(error["error_event"]["error_type"], "invalid_message");
+}
+
+#[tokio::test]
+async fn pcm_16000_frames_in_real_time_are_echoed_for_as_long_as_they_come() {
+    let (_sim, mut client, clock) = pcm_16000_in_real_time().await;
+    let frame = s16le(&tone(440.0, 16000, 8000.0, 320));
+    // 20 s of audio, twice the time the wrong format above took to be caught, with a stall
+    // of 3 s and a burst catching up half way.
+    for n in 0..1000 {
+        client.send_audio(&frame).await;
+        assert_eq!(client.next().await.kind(), "audio");
+        if !(500..650).contains(&n) {
+            clock.advance(Duration::from_millis(20));
+        } else if n == 500 {
+            clock.advance(Duration::from_secs(3));
+        }
+    }
+}
+
+fn close_reason(incoming: &super::client::Incoming, code: u16) -> String {
+    match incoming {
+        super::client::Incoming::Closed { code: got, reason } if *got == code => reason.clone(),
+        other => panic!("expected a {code} close, got {other:?}"),
+    }
 }

@@ -5,6 +5,7 @@ use std::fmt;
 use std::str::FromStr;
 use std::time::Duration;
 
+use super::audio_clock::AudioClock;
 use crate::audio::{AudioFormat, FixtureDir};
 use crate::sim::failures::FailurePlan;
 
@@ -75,6 +76,9 @@ pub struct SimAgentConfig {
     /// Post-call webhooks with `retry_enabled`: the wait before the first retry, doubled
     /// before each next one.
     pub webhook_retry_after: Duration,
+    /// The clock echo mode times caller audio by, to check it against its declared format;
+    /// tests move a manual one.
+    pub audio_clock: AudioClock,
 }
 
 impl SimAgentConfig {
@@ -101,6 +105,7 @@ impl Default for SimAgentConfig {
             transfer_agents: Vec::new(),
             failures: FailurePlan::default(),
             webhook_retry_after: Duration::from_secs(1),
+            audio_clock: AudioClock::default(),
         }
     }
 }

@@ -7,7 +7,11 @@
 //! - a frame that is not a valid client message (bad JSON, a known `type` missing a field,
 //!   audio that is not base64, a binary frame) gets an `error` event with `error_type`
 //!   `invalid_message` and a 1008 close, the code the AsyncAPI spec gives that error;
-//! - unknown `type`s are counted and ignored.
+//! - unknown `type`s are counted and ignored;
+//! - echo mode only (not ElevenLabs'): audio whose rate shows it is not in the declared
+//!   input format (see `format_check.rs`) gets an `invalid_message` error and a 1007 close
+//!   (RFC 6455's "data not consistent with the type of the message"), with a warning in the
+//!   log, so a bridge that forgets to transcode fails its load test visibly.
 
 use std::sync::Arc;
 use std::time::{Duration, Instant};
@@ -16,8 +20,9 @@ use axum::extract::ws::{CloseFrame, Message, WebSocket};
 use base64::Engine;
 use tokio::time::Interval;
 
+use super::audio_clock::AudioClock;
 use super::config::SimAgentConfig;
-use super::echo::Echo;
+use super::echo::{BadAudio, Echo};
 use super::outbox::Outbox;
 use super::outgoing;
 use super::post_call::PostCallDelivery;
@@ -138,6 +143,8 @@ struct Connection {
     initiated: bool,
     /// Decoded caller audio in script mode, reused across chunks.
     scratch: Vec<u8>,
+    /// What echo mode times caller audio by.
+    audio_clock: AudioClock,
     counters: Counters,
     /// What `GET /v1/convai/conversations/{id}` and the post-call webhook report.
     record: ConversationRecord,
@@ -198,6 +205,7 @@ impl Connection {
             },
             initiated: false,
             scratch: Vec::new(),
+            audio_clock: config.audio_clock.clone(),
             counters: Counters::default(),
             record,
         }
@@ -339,10 +347,17 @@ impl Connection {
         // A caller talking before any initiation data: the agent greets without variables.
         self.greet_if_due(&Default::default());
         match &mut self.mode {
-            Mode::Echo(echo) => match echo.answer(chunk_base64) {
+            Mode::Echo(echo) => match echo.answer(chunk_base64, self.audio_clock.now()) {
                 Ok(Some(answer)) => send(&mut self.socket, answer).await,
                 Ok(None) => Ok(()),
-                Err(e) => Err(self.invalid(format!("user_audio_chunk is not base64: {e}")).await),
+                Err(BadAudio::NotBase64(e)) => Err(self.invalid(BadAudio::NotBase64(e).to_string()).await),
+                Err(BadAudio::WrongFormat(mismatch)) => {
+                    // Once per conversation: it ends here.
+                    tracing::warn!(conversation_id = %self.conversation_id, %mismatch, "caller audio is not in the declared format");
+                    let reason = mismatch.to_string();
+                    fail(&mut self.socket, 1007, "invalid_message", &reason, None).await;
+                    Err(Ended("audio not in the declared format"))
+                }
             },
             Mode::Script { conversation, .. } => {
                 self.scratch.clear();

@@ -29,7 +29,10 @@
 //!
 //! - **echo** ([`SimMode::Echo`]): each `user_audio_chunk` goes straight back as one `audio`
 //!   event, converted when the input and output formats differ, with increasing `event_id`s.
-//!   A contextual update reporting the `*` key answers with an `interruption` at once. Made
+//!   Audio that cannot be in the declared input format, timed by its arrival (`format_check`),
+//!   ends the conversation with a 1007 close and a warning, so a bridge that forgets to
+//!   transcode fails. A contextual update reporting the `*` key answers with an
+//!   `interruption` at once. Made
 //!   for measuring the bridge's latency, so the path per chunk does no logging and allocates
 //!   only the answer.
 //! - **script** ([`SimMode::Script`]): Ava, the receptionist of Harbor Dental, books a
@@ -41,9 +44,11 @@
 //!   `get_available_slots`, `create_booking`, `end_call`), stops when the caller talks over
 //!   it, and reaches the end of the script even when no tool answers.
 
+mod audio_clock;
 mod config;
 mod connection;
 mod echo;
+mod format_check;
 mod outbox;
 mod outgoing;
 pub mod post_call;
@@ -60,7 +65,9 @@ use std::sync::Arc;
 use crate::audio::FormatConverter;
 use crate::shutdown::Shutdown;
 use crate::sim::failures::{self, FailurePlan};
+pub use audio_clock::AudioClock;
 pub use config::{ScriptTiming, SimAgentConfig, SimMode, UnknownMode, VadConfig};
+pub use format_check::FormatMismatch;
 use post_call::PostCallDelivery;
 pub use script::{AGENT_SENTENCES, CALLER_SCRIPT, VoiceError};
 
