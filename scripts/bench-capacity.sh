@@ -17,7 +17,7 @@
 # Before each trial the script waits until the machine has been under QUIET_PERCENT % busy
 # (of all its CPUs) for QUIET_SECONDS seconds in a row, for at most QUIET_WAIT seconds (then it
 # runs anyway and says so), and times a fixed CPU workload (`switchboard machine-speed`, the
-# fastest of three rounds in millions of operations per CPU second), so that figures from
+# fastest of 15 rounds, ~1.5 s, in millions of operations per CPU second), so that figures from
 # different days compare. The summary also holds `nproc`, the CPU model, the kernel, and each
 # trial's `machine.others_percent_steady` (busy time no measured process accounts for).
 #
@@ -107,7 +107,7 @@ wait_for_quiet() {
 # The machine-speed probe's JSON line, or null when the binary cannot run it.
 machine_speed() {
     local speed
-    if speed=$("$bin" machine-speed 2>/dev/null) && jq -e .mops_per_cpu_s <<<"$speed" >/dev/null 2>&1; then
+    if speed=$("$bin" machine-speed --rounds 15 2>/dev/null) && jq -e .mops_per_cpu_s <<<"$speed" >/dev/null 2>&1; then
         echo "$speed"
     else
         echo "  the machine-speed probe did not run ($bin machine-speed); this trial's figures have no speed beside them" >&2

@@ -13,7 +13,7 @@ use std::time::{Duration, Instant};
 
 use serde::Serialize;
 
-/// Operations per round: about half a second on a 2026 server core.
+/// Operations per round: about a tenth of a CPU second on a 2026 server core (optimized build).
 pub const OPS_PER_ROUND: u64 = 25_000_000;
 /// Table entries: 64 Ki `u32`s, 256 KiB.
 const TABLE_ENTRIES: usize = 1 << 16;
