@@ -8,7 +8,9 @@
 # or pcm_16000 (the bridge transcodes both ways). Anything after it goes to
 # `switchboard loadtest` as is, e.g. `--ramp 50/s --interrupt-every 5 --report out.json`.
 #
-# Environment: SWITCHBOARD_BIN (default target/release/switchboard), PORT (8080),
+# Environment: PROFILE (the cargo profile whose build to run, default release; `profiling` is
+# the same code with symbols, for perf and callgrind), SWITCHBOARD_BIN (the binary itself,
+# default target/$PROFILE/switchboard), PORT (8080),
 # AGENT_PORT (8090), SERVE_LOG (the bridge's RUST_LOG, default warn), KEEP (keep the work
 # directory with the logs and the database), SERVE_THREADS, AGENT_THREADS and
 # LOADTEST_THREADS (each process's tokio worker threads; default one per CPU), and
@@ -20,7 +22,12 @@ seconds=${2:?usage: $0 CALLS SECONDS [FORMAT] [loadtest flags…]}
 format=${3:-ulaw_8000}
 shift $(( $# < 3 ? $# : 3 ))
 
-bin=${SWITCHBOARD_BIN:-target/release/switchboard}
+profile=${PROFILE:-release}
+bin=${SWITCHBOARD_BIN:-target/$profile/switchboard}
+if ! command -v "$bin" >/dev/null; then
+    echo "$0: no $bin; build it with: cargo build --profile $profile --locked" >&2
+    exit 1
+fi
 port=${PORT:-8080}
 agent_port=${AGENT_PORT:-8090}
 number=+15550109999

@@ -66,6 +66,14 @@ enum Command {
     LoadTest(loadtest::LoadTestArgs),
     /// Plans, accounts and API keys (and what the REST API manages), for the operator and scripts.
     Admin(admin::AdminArgs),
+    /// A fixed CPU workload, timed: this machine's speed beside load-test figures, as one JSON
+    /// line (`scripts/bench-capacity.sh`). Hidden: a benchmarking probe, not a user's command.
+    #[command(name = "machine-speed", hide = true)]
+    MachineSpeed {
+        /// Rounds of the workload; the fastest counts.
+        #[arg(long, default_value_t = 3, value_parser = clap::value_parser!(u32).range(1..=100))]
+        rounds: u32,
+    },
 }
 
 /// The settings `serve` reads from the environment (each overrides its key in the file).
@@ -95,9 +103,14 @@ pub fn main() -> anyhow::Result<()> {
             None => error.exit(),
         },
     };
+    if let Command::MachineSpeed { rounds } = cli.command {
+        let speed = crate::loadtest::machine_speed::measure(rounds);
+        println!("{}", serde_json::to_string(&speed)?);
+        return Ok(());
+    }
     // Commands that hold a socket or more per call raise their open-file limit (see limits).
     let open_file_limit = match cli.command {
-        Command::Tools(_) | Command::Admin(_) => None,
+        Command::Tools(_) | Command::Admin(_) | Command::MachineSpeed { .. } => None,
         _ => limits::raise_open_file_limit().ok(),
     };
     let json = cli.log_format == "json";
@@ -128,6 +141,7 @@ pub fn main() -> anyhow::Result<()> {
                 logging::init(json, cli.log_mask_numbers, "warn");
                 admin::run(args).await
             }
+            Command::MachineSpeed { .. } => unreachable!("measured before the runtime starts"),
         }
     })
 }

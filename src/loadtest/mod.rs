@@ -23,6 +23,7 @@ pub mod bridge_metrics;
 pub mod call;
 pub mod harness_check;
 pub mod live;
+pub mod machine_speed;
 pub mod matcher;
 pub mod message;
 pub mod procfs;

@@ -6,6 +6,7 @@
 
 mod account_limits;
 mod attach;
+mod bench_scripts;
 mod cli;
 mod crash;
 mod drain;
