@@ -2,7 +2,8 @@
 //! signed media-stream handshake, `connected` and `start` with the TwiML's `<Parameter>`s,
 //! then a looped fixture in real-time 20 ms frames until the run ends, with what comes back
 //! played Twilio's way (marks echoed when reached, `clear` honoured; see
-//! [`Playout`](crate::sim::caller::playout::Playout)). Optionally the caller presses `*`
+//! [`MarkClock`](crate::sim::caller::playout::MarkClock)). Echoes are read cheaply where
+//! their shape allows ([`echo`](super::echo)). Optionally the caller presses `*`
 //! every so often, which an echo agent answers with an interruption, to time the `clear`.
 //!
 //! Everything it measures goes into its own [`CallStats`]; the shared [`Live`] counters see
@@ -20,11 +21,13 @@ use tokio_tungstenite::tungstenite::protocol::WebSocketConfig;
 use tokio_tungstenite::tungstenite::{self, Message};
 
 use super::audio::CallerAudio;
+use super::echo::{self, Echo, EchoPayload};
 use super::live::{FrameTally, Live};
 use super::matcher::{EchoMatcher, Matching, RoundTrip};
 use super::message::TaggedMedia;
 use super::stats::{CallOutcome, CallStats, Stage};
-use crate::sim::caller::playout::Playout;
+use super::tag::TAG_BYTES;
+use crate::sim::caller::playout::MarkClock;
 use crate::sim::caller::stream::{self, CallerMessages, FRAME, FRAME_BYTES, Socket, echo_marks};
 use crate::sim::caller::webhook::WebhookError;
 use crate::sim::caller::{InboundCall, Webhooks, random_sid};
@@ -32,9 +35,12 @@ use crate::wire::twilio::StreamMessage;
 use crate::wire::twiml;
 
 const B64: base64::engine::GeneralPurpose = base64::engine::general_purpose::STANDARD;
-/// Read buffer per stream. tungstenite's default (128 KiB) is zero-filled before each read;
-/// stream messages are a few hundred bytes, and larger ones still fit as they arrive.
-const READ_BUFFER: usize = 4096;
+/// Read buffer per stream. tungstenite zero-fills the buffer's free room before every read
+/// attempt, including the attempts that find nothing (a call polls its socket on every
+/// wake-up, its frame clock's too): with 4 KiB that was a quarter of the load generator's
+/// instructions. An echo is about 300 bytes, so 1 KiB still reads three at once; larger
+/// messages arrive over several reads.
+const READ_BUFFER: usize = 1024;
 /// How long hanging up may take before the socket is simply dropped.
 const CLOSE_TIMEOUT: Duration = Duration::from_secs(2);
 /// How long the webhook, and then the stream handshake, may take before the call gives up.
@@ -154,16 +160,15 @@ struct Streaming<'s> {
     messages: CallerMessages,
     media: TaggedMedia,
     matcher: EchoMatcher,
-    playout: Playout,
+    playback: MarkClock,
     stats: CallStats,
     tally: FrameTally,
     index: u64,
     /// Where in the fixture loop this call starts, so calls don't all say the same thing.
     audio_offset: u64,
     started_us: u64,
-    /// Reused buffers: a frame's decoded audio, and one frame of playout.
+    /// A frame's decoded audio, when it has to be decoded.
     decoded: Vec<u8>,
-    played: Vec<u8>,
     /// When each `*` still waiting for its `clear` was pressed, in µs since the run began.
     presses: VecDeque<u64>,
 }
@@ -177,14 +182,13 @@ impl<'s> Streaming<'s> {
             messages,
             media: TaggedMedia::default(),
             matcher: EchoMatcher::new(setup.matching),
-            playout: Playout::default(),
+            playback: MarkClock::default(),
             stats: CallStats::new(),
             tally: FrameTally::default(),
             index,
             audio_offset: index.wrapping_mul(37) % setup.audio.len() as u64,
             started_us: live.now_us(),
             decoded: Vec::with_capacity(4 * FRAME_BYTES),
-            played: Vec::with_capacity(FRAME_BYTES),
             presses: VecDeque::new(),
         }
     }
@@ -198,10 +202,15 @@ impl<'s> Streaming<'s> {
         // Twilio keeps the audio clock: frames delayed here go out back to back.
         ticker.set_missed_tick_behavior(MissedTickBehavior::Burst);
         let every = self.setup.interrupt_every;
-        let mut next_press = every.map(|e| Instant::now() + e.mul_f64(rand::random::<f64>()));
+        // One timer each for the key presses and the drain, reset when they fire: a timer
+        // made afresh on every pass of the loop would be registered and removed twice a frame.
+        let first_press = every.map(|e| Instant::now() + e.mul_f64(rand::random::<f64>()));
+        let press = tokio::time::sleep_until(first_press.unwrap_or_else(Instant::now));
+        let drain = tokio::time::sleep_until(Instant::now());
+        tokio::pin!(press, drain);
+        let mut draining = false;
         let mut drain_until: Option<Instant> = None;
         loop {
-            let press_at = next_press.filter(|_| drain_until.is_none());
             tokio::select! {
                 biased;
                 message = socket.next() => match message {
@@ -217,28 +226,35 @@ impl<'s> Streaming<'s> {
                     Some(Ok(_)) => {}
                     Some(Err(e)) => return self.broken(drain_until, e.to_string()),
                 },
-                scheduled = ticker.tick(), if drain_until.is_none() => {
-                    if self.live.should_stop(self.live.now_us()) {
+                scheduled = ticker.tick(), if !draining => {
+                    let now = Instant::now();
+                    if self.live.should_stop(self.live.us_at(now.into_std())) {
                         self.matcher.stop_sending();
-                        drain_until = Some(Instant::now() + self.setup.drain);
+                        let until = now + self.setup.drain;
+                        drain.as_mut().reset(until);
+                        drain_until = Some(until);
+                        draining = true;
                         continue;
                     }
-                    if let Err(e) = self.send_frame(socket, scheduled).await {
+                    if let Err(e) = self.send_frame(socket, scheduled, now).await {
                         return CallOutcome::Dropped { error: e.to_string() };
                     }
                 }
-                _ = sleep_until_some(press_at) => {
+                _ = &mut press, if every.is_some() && !draining => {
                     let dtmf = self.messages.dtmf("*");
                     self.presses.push_back(self.live.now_us());
                     self.stats.interruptions_sent += 1;
                     if let Err(e) = socket.send(Message::Text(dtmf.into())).await {
                         return CallOutcome::Dropped { error: e.to_string() };
                     }
-                    next_press = next_press.zip(every).map(|(at, e)| at + e);
+                    if let Some(every) = every {
+                        let next = press.deadline() + every;
+                        press.as_mut().reset(next);
+                    }
                 }
-                _ = sleep_until_some(drain_until) => return CallOutcome::Completed,
+                _ = &mut drain, if draining => return CallOutcome::Completed,
             }
-            if drain_until.is_some() && self.matcher.all_back() {
+            if draining && self.matcher.all_back() {
                 return CallOutcome::Completed;
             }
         }
@@ -252,36 +268,47 @@ impl<'s> Streaming<'s> {
         }
     }
 
+    /// Sends the next frame, due at `scheduled`, at `now`.
     async fn send_frame(
         &mut self,
         socket: &mut Socket,
         scheduled: Instant,
+        now: Instant,
     ) -> Result<(), tungstenite::Error> {
         let seq = self.matcher.next_seq();
         let audio_index = self.audio_offset + u64::from(seq);
         let text = self
             .media
             .write(&mut self.messages, &self.setup.audio, audio_index, seq);
-        let now = Instant::now();
         self.stats
             .send_lag
             .saturating_record(now.saturating_duration_since(scheduled).as_micros().max(1) as u64);
         self.matcher.sent(self.live.us_at(now.into_std()));
-        self.tally.sent(self.live);
+        self.tally.sent(self.live, websocket_client_frame_len(text.len()));
         socket.send(Message::Text(text)).await?;
         // Twilio plays what it holds in real time, one frame per frame sent.
-        self.played.clear();
-        let passed = self.playout.play(FRAME_BYTES, &mut self.played);
+        let (_, passed) = self.playback.play(FRAME_BYTES);
         self.stats.marks_echoed += echo_marks(socket, &mut self.messages, passed).await?;
         Ok(())
     }
 
     async fn on_text(&mut self, socket: &mut Socket, text: &str) -> Result<(), tungstenite::Error> {
         let now_us = self.live.now_us();
+        // Nearly every message is an echoed frame: read without a parse where its shape
+        // allows. Any other text, and a payload that is not base64, takes the full parse.
+        if let Some(payload) = echo::media_payload(text)
+            && self.on_payload(payload, now_us)
+        {
+            return Ok(());
+        }
         match StreamMessage::parse(text) {
-            Ok(StreamMessage::Media { media, .. }) => self.on_audio(&media.payload, now_us),
+            Ok(StreamMessage::Media { media, .. }) => {
+                if !self.on_payload(&media.payload, now_us) {
+                    self.stats.bad_messages += 1;
+                }
+            }
             Ok(StreamMessage::Mark { mark, .. }) => {
-                let reached = self.playout.push_mark(mark.name.into_owned());
+                let reached = self.playback.push_mark(mark.name.into_owned());
                 self.stats.marks_echoed += echo_marks(socket, &mut self.messages, reached).await?;
             }
             Ok(StreamMessage::Clear { .. }) => {
@@ -293,7 +320,7 @@ impl<'s> Streaming<'s> {
                         .push(now_us.saturating_sub(pressed).min(u64::from(u32::MAX)) as u32),
                     None => self.stats.unexpected_clears += 1,
                 }
-                let flushed = self.playout.clear();
+                let flushed = self.playback.clear();
                 self.stats.marks_echoed += echo_marks(socket, &mut self.messages, flushed).await?;
             }
             _ => self.stats.bad_messages += 1,
@@ -301,24 +328,36 @@ impl<'s> Streaming<'s> {
         Ok(())
     }
 
-    fn on_audio(&mut self, payload: &str, now_us: u64) {
-        self.decoded.clear();
-        if B64.decode_vec(payload, &mut self.decoded).is_err() {
-            self.stats.bad_messages += 1;
-            return;
-        }
+    /// One echoed frame, `payload` its base64; `false`, with nothing counted, if the payload
+    /// is not base64.
+    fn on_payload(&mut self, payload: &str, now_us: u64) -> bool {
+        let (audio, offset) = (&self.setup.audio, self.audio_offset);
+        // `None`: the payload was, character for character, the base64 of the frame its tag
+        // names, so it is intact and needs no decoding.
+        let (echo, decoded) = match EchoPayload::read(payload, audio, offset) {
+            EchoPayload::Intact { seq } => (EchoPayload::intact_echo(seq), None),
+            EchoPayload::NeedsDecoding => {
+                self.decoded.clear();
+                if B64.decode_vec(payload, &mut self.decoded).is_err() {
+                    return false;
+                }
+                (Echo::of_audio(&self.decoded), Some(&self.decoded[..]))
+            }
+        };
         if self.stats.first_audio_us.is_none() {
             self.stats.first_audio_us = Some(now_us.saturating_sub(self.started_us));
         }
-        let (audio, offset, live, stats) = (&self.setup.audio, self.audio_offset, self.live, &mut self.stats);
-        self.matcher.received(
-            &self.decoded,
-            now_us,
-            |seq| &audio.frame(offset + u64::from(seq))[..],
-            |trip| record(stats, live, trip),
-        );
-        self.playout.push_audio(&self.decoded);
+        let intact = |seq: u32| {
+            decoded.is_none_or(|bytes| {
+                bytes.get(TAG_BYTES..) == Some(&audio.frame(offset + u64::from(seq))[TAG_BYTES..])
+            })
+        };
+        let (live, stats) = (self.live, &mut self.stats);
+        self.matcher
+            .received(echo, now_us, intact, |trip| record(stats, live, trip));
+        self.playback.push_audio(echo.len);
         self.tally.received(self.live);
+        true
     }
 
     fn finish(mut self, outcome: CallOutcome) -> CallStats {
@@ -342,6 +381,18 @@ fn record(stats: &mut CallStats, live: &Live, trip: RoundTrip) {
     histogram.saturating_record(trip.rtt_us.max(1));
 }
 
+/// Bytes on the wire of a client's WebSocket message of `payload` bytes (RFC 6455 §5.2): two
+/// bytes of header, the extended length (2 or 8 bytes) beyond 125 and 65,535 bytes, and the
+/// 4-byte mask every client frame carries.
+fn websocket_client_frame_len(payload: usize) -> u64 {
+    let extended = match payload {
+        0..=125 => 0,
+        126..=65_535 => 2,
+        _ => 8,
+    };
+    (2 + extended + 4 + payload) as u64
+}
+
 /// Where in the 20 ms frame period call `index` sends: the golden-ratio sequence spreads
 /// any number of calls evenly over the period, each new one in the largest gap left.
 fn frame_phase(index: u64) -> Duration {
@@ -349,16 +400,19 @@ fn frame_phase(index: u64) -> Duration {
     FRAME.mul_f64((index as f64 * GOLDEN_FRACTION).fract())
 }
 
-async fn sleep_until_some(at: Option<Instant>) {
-    match at {
-        Some(at) => tokio::time::sleep_until(at).await,
-        None => std::future::pending().await,
-    }
-}
-
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    #[test]
+    fn client_frames_carry_header_extended_length_and_mask() {
+        assert_eq!(websocket_client_frame_len(0), 6);
+        assert_eq!(websocket_client_frame_len(125), 131);
+        assert_eq!(websocket_client_frame_len(126), 134);
+        assert_eq!(websocket_client_frame_len(330), 338);
+        assert_eq!(websocket_client_frame_len(65_535), 65_543);
+        assert_eq!(websocket_client_frame_len(65_536), 65_550);
+    }
 
     #[test]
     fn frame_phases_spread_calls_over_the_period() {

@@ -33,6 +33,9 @@ pub struct Live {
     pub calls_active: AtomicU64,
     pub frames_sent: AtomicU64,
     pub frames_received: AtomicU64,
+    /// Bytes of the caller frames' `media` messages written to the streams, WebSocket
+    /// framing included: what arrives at the bridge's receive queues from the callers.
+    pub frame_bytes_sent: AtomicU64,
 }
 
 impl Live {
@@ -49,6 +52,7 @@ impl Live {
             calls_active: AtomicU64::new(0),
             frames_sent: AtomicU64::new(0),
             frames_received: AtomicU64::new(0),
+            frame_bytes_sent: AtomicU64::new(0),
         }
     }
 
@@ -114,11 +118,14 @@ impl Live {
 pub struct FrameTally {
     sent: u64,
     received: u64,
+    sent_bytes: u64,
 }
 
 impl FrameTally {
-    pub fn sent(&mut self, live: &Live) {
+    /// A frame went out as a WebSocket message of `wire_bytes`.
+    pub fn sent(&mut self, live: &Live, wire_bytes: u64) {
         self.sent += 1;
+        self.sent_bytes += wire_bytes;
         if self.sent >= FLUSH_EVERY {
             self.flush(live);
         }
@@ -135,6 +142,8 @@ impl FrameTally {
         if self.sent > 0 {
             live.frames_sent
                 .fetch_add(std::mem::take(&mut self.sent), Relaxed);
+            live.frame_bytes_sent
+                .fetch_add(std::mem::take(&mut self.sent_bytes), Relaxed);
         }
         if self.received > 0 {
             live.frames_received
@@ -176,12 +185,13 @@ mod tests {
         let live = Live::new(Instant::now());
         let mut tally = FrameTally::default();
         for _ in 0..FLUSH_EVERY - 1 {
-            tally.sent(&live);
+            tally.sent(&live, 300);
         }
         tally.received(&live);
         assert_eq!(live.frames_sent.load(Relaxed), 0);
-        tally.sent(&live);
+        tally.sent(&live, 300);
         assert_eq!(live.frames_sent.load(Relaxed), FLUSH_EVERY);
+        assert_eq!(live.frame_bytes_sent.load(Relaxed), FLUSH_EVERY * 300);
         tally.flush(&live);
         assert_eq!(live.frames_received.load(Relaxed), 1);
     }

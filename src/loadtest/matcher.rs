@@ -18,6 +18,8 @@
 //! it comes back is counted as late and not timed.
 
 use super::audio::FRAME_BYTES;
+use super::echo::Echo;
+#[cfg(test)]
 use super::tag;
 
 /// Frames of send times kept per call.
@@ -152,25 +154,25 @@ impl EchoMatcher {
         self.matching
     }
 
-    /// A media frame came back at `now_us` with `audio` (decoded μ-law); `expected` gives
-    /// the audio frame `seq` was sent with, to check it came back intact. Hands every round
-    /// trip it can now time to `timed`.
-    pub fn received<'a>(
+    /// A media frame came back at `now_us`: `echo` says how long it is and which frame it
+    /// is tagged as; `intact(seq)` whether its audio after the tag is what frame `seq` was
+    /// sent with. Hands every round trip it can now time to `timed`.
+    pub fn received(
         &mut self,
-        audio: &[u8],
+        echo: Echo,
         now_us: u64,
-        expected: impl Fn(u32) -> &'a [u8],
+        intact: impl FnOnce(u32) -> bool,
         mut timed: impl FnMut(RoundTrip),
     ) {
         self.counts.received += 1;
-        self.counts.received_bytes += audio.len() as u64;
-        let matching = *self.matching.get_or_insert_with(|| match tag::decode(audio) {
+        self.counts.received_bytes += echo.len as u64;
+        let matching = *self.matching.get_or_insert_with(|| match echo.tag {
             Some(seq) if u64::from(seq) < self.counts.sent => Matching::Tag,
             _ => Matching::Order,
         });
         match matching {
             Matching::Tag => {
-                if let Some(trip) = self.by_tag(audio, now_us, expected) {
+                if let Some(trip) = self.by_tag(echo.tag, now_us, intact) {
                     timed(trip);
                 }
             }
@@ -178,13 +180,13 @@ impl EchoMatcher {
         }
     }
 
-    fn by_tag<'a>(
+    fn by_tag(
         &mut self,
-        audio: &[u8],
+        tag: Option<u32>,
         now_us: u64,
-        expected: impl Fn(u32) -> &'a [u8],
+        intact: impl FnOnce(u32) -> bool,
     ) -> Option<RoundTrip> {
-        let Some(seq) = tag::decode(audio).filter(|&seq| u64::from(seq) < self.counts.sent) else {
+        let Some(seq) = tag.filter(|&seq| u64::from(seq) < self.counts.sent) else {
             self.counts.unmatched += 1;
             return None;
         };
@@ -211,7 +213,7 @@ impl EchoMatcher {
             Some(highest) if seq < highest => self.counts.out_of_order += 1,
             _ => self.highest_returned = Some(seq),
         }
-        if audio[tag::TAG_BYTES..] != expected(seq)[tag::TAG_BYTES..] {
+        if !intact(seq) {
             self.counts.corrupted += 1;
         }
         let sent_us = self.sent_at[slot];
@@ -294,8 +296,10 @@ mod tests {
 
     const SILENT: [u8; FRAME_BYTES] = [0x42; FRAME_BYTES];
 
-    fn expected(_: u32) -> &'static [u8] {
-        &SILENT
+    /// Hands `audio` to the matcher as a call does, every frame sent as silence after its tag.
+    fn receive(m: &mut EchoMatcher, audio: &[u8], now_us: u64, timed: impl FnMut(RoundTrip)) {
+        let intact = |_| audio.get(tag::TAG_BYTES..) == Some(&SILENT[tag::TAG_BYTES..]);
+        m.received(Echo::of_audio(audio), now_us, intact, timed);
     }
 
     #[test]
@@ -305,7 +309,7 @@ mod tests {
             m.sent(1_000 * i);
         }
         for (seq, at) in [(3, 10_000), (2, 10_100), (5, 10_200), (6, 10_300)] {
-            m.received(&frame(seq), at, expected, |_| {});
+            receive(&mut m, &frame(seq), at, |_| {});
         }
         let (_, c) = m.finish(|_| {});
         // 0 and 1 before the first echo (3; 2 came back after it), 4 in the middle, 7 to 9
@@ -328,12 +332,12 @@ mod tests {
         }
         let mut trips = Vec::new();
         for (seq, at) in [(0, 400), (2, 2_500), (1, 2_600), (2, 2_700), (4, 4_300)] {
-            m.received(&frame(seq), at, expected, |t| trips.push(t));
+            receive(&mut m, &frame(seq), at, |t| trips.push(t));
         }
         let mut corrupt = frame(5);
         corrupt[100] ^= 1;
-        m.received(&corrupt, 5_200, expected, |t| trips.push(t));
-        m.received(&[0x42; FRAME_BYTES], 5_300, expected, |t| trips.push(t));
+        receive(&mut m, &corrupt, 5_200, |t| trips.push(t));
+        receive(&mut m, &[0x42; FRAME_BYTES], 5_300, |t| trips.push(t));
         assert_eq!(
             trips.iter().map(|t| t.rtt_us).collect::<Vec<_>>(),
             vec![400, 500, 1_600, 300, 200]
@@ -361,7 +365,7 @@ mod tests {
         for i in 0..(RING as u64 + 3) {
             m.sent(i);
         }
-        m.received(&frame(1), 10_000, expected, |_| panic!("too old to time"));
+        receive(&mut m, &frame(1), 10_000, |_| panic!("too old to time"));
         let (_, c) = m.finish(|_| {});
         assert_eq!((c.late, c.duplicated, c.lost), (1, 0, RING as u64 + 2));
     }
@@ -377,12 +381,12 @@ mod tests {
         for i in 0..frames {
             m.sent(20_000 * i);
             if i >= 1 {
-                m.received(&transcoded, 20_000 * i + 3_000, expected, |t| trips.push(t));
+                receive(&mut m, &transcoded, 20_000 * i + 3_000, |t| trips.push(t));
             }
         }
         // The bridge's tail once the caller stops: the held-back frame, flushed later.
         m.stop_sending();
-        m.received(&transcoded, 20_000 * frames + 50_000, expected, |t| trips.push(t));
+        receive(&mut m, &transcoded, 20_000 * frames + 50_000, |t| trips.push(t));
         let (matching, c) = m.finish(|t| trips.push(t));
         assert_eq!(matching, Some(Matching::Order));
         assert_eq!(trips.len() as u64, frames - 1);
@@ -398,10 +402,10 @@ mod tests {
             m.sent(20_000 * i);
         }
         for i in 0..7 {
-            m.received(&[0u8; FRAME_BYTES], 20_000 * i + 1_000, expected, |_| {});
+            receive(&mut m, &[0u8; FRAME_BYTES], 20_000 * i + 1_000, |_| {});
         }
         // Half a frame short on top: only whole frames count.
-        m.received(&[0u8; 80], 150_000, expected, |_| {});
+        receive(&mut m, &[0u8; 80], 150_000, |_| {});
         let (_, c) = m.finish(|_| {});
         assert_eq!(c.lost, 2);
         assert_eq!(c.received_bytes, 7 * 160 + 80);

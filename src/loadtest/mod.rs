@@ -21,6 +21,7 @@
 pub mod audio;
 pub mod bridge_metrics;
 pub mod call;
+pub mod echo;
 pub mod harness_check;
 pub mod live;
 pub mod machine_speed;

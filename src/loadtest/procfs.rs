@@ -1,6 +1,7 @@
 //! A process's CPU time and resident memory from Linux's `/proc`, the whole machine's CPU
-//! time, and which process listens on a local TCP port (proc(5): `/proc/<pid>/stat`,
-//! `/proc/<pid>/status`, `/proc/stat`, `/proc/net/tcp`, `/proc/<pid>/fd`).
+//! time, which process listens on a local TCP port, and the bytes waiting unread in a
+//! process's TCP receive queues (proc(5): `/proc/<pid>/stat`, `/proc/<pid>/status`,
+//! `/proc/stat`, `/proc/net/tcp`, `/proc/<pid>/fd`).
 
 use std::io;
 use std::path::Path;
@@ -132,6 +133,72 @@ pub fn pid_listening_on(port: u16) -> io::Result<Option<u32>> {
     Ok(None)
 }
 
+/// Bytes received and not yet read by `pid`, summed over its TCP sockets whose local port is
+/// `port` (for a server, the connections it accepted on that port): the `rx_queue` column of
+/// `/proc/net/tcp` and `/proc/net/tcp6` for the socket inodes in `/proc/<pid>/fd`. `None`
+/// when the process has no such socket.
+pub fn receive_queue_bytes(pid: u32, port: u16) -> io::Result<Option<u64>> {
+    let mut inodes = std::collections::HashSet::new();
+    for fd in std::fs::read_dir(Path::new("/proc").join(pid.to_string()).join("fd"))? {
+        // A descriptor closed between the listing and the read is simply gone.
+        if let Ok(target) = std::fs::read_link(fd?.path())
+            && let Some(inode) = socket_inode(target.as_os_str().to_str().unwrap_or(""))
+        {
+            inodes.insert(inode);
+        }
+    }
+    let mut total = None;
+    for table in ["/proc/net/tcp", "/proc/net/tcp6"] {
+        match std::fs::read_to_string(table) {
+            Ok(text) => {
+                if let Some(bytes) = queued_bytes(&text, port, |inode| inodes.contains(&inode)) {
+                    total = Some(total.unwrap_or(0) + bytes);
+                }
+            }
+            Err(e) if e.kind() == io::ErrorKind::NotFound => {}
+            Err(e) => return Err(e),
+        }
+    }
+    Ok(total)
+}
+
+/// The inode of a socket descriptor's link target, `socket:[12345]`.
+fn socket_inode(target: &str) -> Option<u64> {
+    target.strip_prefix("socket:[")?.strip_suffix(']')?.parse().ok()
+}
+
+/// The `rx_queue` bytes summed over the connections (not listeners) of a `/proc/net/tcp{,6}`
+/// table whose local port is `port` and whose inode `owned` accepts; `None` when there are
+/// none.
+fn queued_bytes(table: &str, port: u16, owned: impl Fn(u64) -> bool) -> Option<u64> {
+    const LISTEN: &str = "0A";
+    let mut total = None;
+    for line in table.lines().skip(1) {
+        let fields: Vec<&str> = line.split_whitespace().collect();
+        // sl local_address rem_address st tx_queue:rx_queue tr:when retrnsmt uid timeout inode
+        let (Some(local), Some(state), Some(queues), Some(inode)) =
+            (fields.get(1), fields.get(3), fields.get(4), fields.get(9))
+        else {
+            continue;
+        };
+        let local_port = local
+            .rsplit_once(':')
+            .and_then(|(_, p)| u16::from_str_radix(p, 16).ok());
+        let inode = inode.parse().ok();
+        let rx = queues
+            .split_once(':')
+            .and_then(|(_, rx)| u64::from_str_radix(rx, 16).ok());
+        if let (Some(local_port), Some(inode), Some(rx)) = (local_port, inode, rx)
+            && local_port == port
+            && *state != LISTEN
+            && owned(inode)
+        {
+            total = Some(total.unwrap_or(0) + rx);
+        }
+    }
+    total
+}
+
 /// Inodes of the sockets listening on `port` in a `/proc/net/tcp{,6}` table.
 fn listening_inodes(table: &str, port: u16) -> Vec<u64> {
     const LISTEN: &str = "0A";
@@ -195,6 +262,45 @@ mod tests {
         assert_eq!(listening_inodes(table, 8080), vec![1111]);
         assert_eq!(listening_inodes(table, 8081), vec![3333]);
         assert!(listening_inodes(table, 9).is_empty());
+    }
+
+    #[test]
+    fn receive_queues_are_summed_over_the_owned_connections_on_the_port() {
+        let table = "  sl  local_address rem_address   st tx_queue rx_queue tr tm->when retrnsmt   uid  timeout inode\n\
+           0: 0100007F:1F90 00000000:0000 0A 00000000:00000005 00:00000000 00000000     0        0 1111 1 0 100 0 0 10 0\n\
+           1: 0100007F:1F90 0100007F:C350 01 00000000:00000152 00:00000000 00000000     0        0 2222 1 0 20 4 30 10 -1\n\
+           2: 0100007F:1F90 0100007F:C351 01 00000010:00000000 00:00000000 00000000     0        0 2223 1 0 20 4 30 10 -1\n\
+           3: 0100007F:1F90 0100007F:C352 01 00000000:00001000 00:00000000 00000000     0        0 9999 1 0 20 4 30 10 -1\n\
+           4: 0100007F:C350 0100007F:1F90 01 00000000:00000100 00:00000000 00000000     0        0 3333 1 0 20 4 30 10 -1\n";
+        let ours = |inode| [1111, 2222, 2223, 3333].contains(&inode);
+        // 0x152 on the first connection, none on the second; the listener, another
+        // process's connection (9999) and a connection from another port do not count.
+        assert_eq!(queued_bytes(table, 8080, ours), Some(0x152));
+        assert_eq!(queued_bytes(table, 50_000, ours), Some(0x100));
+        assert_eq!(queued_bytes(table, 8081, ours), None);
+        assert_eq!(queued_bytes("garbage\nmore garbage here\n", 8080, ours), None);
+        assert_eq!(socket_inode("socket:[2222]"), Some(2222));
+        assert_eq!(socket_inode("pipe:[2222]"), None);
+        assert_eq!(socket_inode("/dev/null"), None);
+    }
+
+    #[test]
+    fn reads_the_receive_queue_of_this_process() {
+        use std::io::Write;
+        let listener = std::net::TcpListener::bind("127.0.0.1:0").unwrap();
+        let port = listener.local_addr().unwrap().port();
+        assert_eq!(receive_queue_bytes(std::process::id(), port).unwrap(), None);
+        let mut client = std::net::TcpStream::connect(("127.0.0.1", port)).unwrap();
+        let (_accepted, _) = listener.accept().unwrap();
+        client.write_all(&[7; 100]).unwrap();
+        // Loopback delivers at once, but wait for it rather than assume it.
+        let deadline = std::time::Instant::now() + std::time::Duration::from_secs(30);
+        let mut queued = receive_queue_bytes(std::process::id(), port).unwrap();
+        while queued != Some(100) && std::time::Instant::now() < deadline {
+            std::thread::sleep(std::time::Duration::from_millis(10));
+            queued = receive_queue_bytes(std::process::id(), port).unwrap();
+        }
+        assert_eq!(queued, Some(100));
     }
 
     #[test]

@@ -55,6 +55,14 @@ pub struct LoadReport {
     pub interruptions: InterruptionReport,
     /// Figures from the bridge's `/metrics`, when it has switchboard's.
     pub bridge: Option<BridgeFigures>,
+    /// How long the callers' frames waited unread in the bridge's sockets, on average: the
+    /// part of the bridge's share of a round trip that its relay histogram leaves out.
+    /// `null` when the bridge is not local or its queues could not be read
+    /// (`bridge_receive_queue_withheld` says why).
+    #[serde(default)]
+    pub bridge_receive_queue: Option<ReceiveQueueWait>,
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub bridge_receive_queue_withheld: Option<String>,
     pub server: Option<ProcessUsage>,
     pub agent: Option<ProcessUsage>,
     pub load_generator: Option<ProcessUsage>,
@@ -242,12 +250,33 @@ pub struct BridgeFigures {
     pub interruption_to_clear: Option<BucketSummary>,
     /// `switchboard_upstream_connect_seconds`: signed URL plus agent WebSocket handshake.
     pub upstream_connect: Option<BucketSummary>,
-    /// `switchboard_relay_latency_seconds`: frame read → frame written, per direction.
+    /// `switchboard_relay_latency_seconds`, per direction: from a frame read → the frame
+    /// written, inside the bridge. It excludes the time a frame waits, queued in the bridge's
+    /// socket, before the bridge reads it, which under load is most of the bridge's part of
+    /// a round trip; so it is not the bridge's share of the round trip (see
+    /// `LoadReport::bridge_receive_queue` for an estimate of that wait).
     pub relay_caller_to_agent: Option<BucketSummary>,
     pub relay_agent_to_caller: Option<BucketSummary>,
     /// `switchboard_frames_relayed_total` during the run, per direction.
     pub frames_caller_to_agent: Option<u64>,
     pub frames_agent_to_caller: Option<u64>,
+}
+
+/// The mean time caller frames waited in the bridge's TCP receive queues (on its listening
+/// port) before the bridge read them, over the steady window. Method: every sampling
+/// interval (a second) the load generator sums the `rx_queue` bytes of the bridge's
+/// connections on its port (`/proc/net/tcp{,6}`, for the socket inodes in
+/// `/proc/<pid>/fd`); by Little's law the mean wait is the mean of those samples divided by
+/// the rate at which the load generator wrote frame bytes (WebSocket framing included) to
+/// the bridge. A mean from sparse samples, not a distribution; the queues from the agent
+/// are not included.
+#[derive(Debug, Clone, Copy, PartialEq, Serialize, Deserialize)]
+pub struct ReceiveQueueWait {
+    /// Queue samples inside the steady window.
+    pub samples: u64,
+    pub mean_queued_bytes: f64,
+    pub arrival_bytes_per_second: f64,
+    pub mean_wait_us: f64,
 }
 
 /// CPU and memory of one process over the run.
@@ -397,6 +426,13 @@ pub(crate) mod tests {
                 frames_caller_to_agent: Some(9_000),
                 frames_agent_to_caller: Some(8_990),
             }),
+            bridge_receive_queue: Some(ReceiveQueueWait {
+                samples: 60,
+                mean_queued_bytes: 5_070.0,
+                arrival_bytes_per_second: 16_900_000.0,
+                mean_wait_us: 300.0,
+            }),
+            bridge_receive_queue_withheld: None,
             server: None,
             agent: None,
             load_generator: None,

@@ -17,7 +17,7 @@ use super::matcher::Matching;
 use super::procfs;
 use super::progress::Progress;
 use super::report::{self, LatencySummary, LoadReport, Phases, ProcessUsage, REPORT_VERSION, Settings};
-use super::sampler::{self, Sampler, Window};
+use super::sampler::{self, QueueWatch, Sampler, Window};
 use super::stats::Totals;
 use crate::sim::caller::{Webhooks, random_sid};
 
@@ -112,7 +112,11 @@ pub async fn run(config: LoadTestConfig) -> Result<LoadReport, LoadTestError> {
         .collect();
     watched.sort_unstable();
     watched.dedup();
-    let sampler = Sampler::start(watched, config.sample_interval, live.clone());
+    // The bridge's connections from the callers are on the port the load generator dials.
+    let queues = server_pid
+        .zip(url.port_or_known_default())
+        .map(|(pid, port)| QueueWatch { pid, port });
+    let sampler = Sampler::start(watched, queues, config.sample_interval, live.clone());
     let progress = Progress::start(live.clone(), config.calls, planned, config.progress_bar);
 
     let webhook_url = format!("{server}{}", config.webhook_path);
@@ -183,6 +187,11 @@ pub async fn run(config: LoadTestConfig) -> Result<LoadReport, LoadTestError> {
     let seconds = |us: u64| us as f64 / 1e6;
     let send_lag = LatencySummary::of(&totals.send_lag);
     let harness_warnings = harness_check::reasons(send_lag.as_ref(), machine.as_ref());
+    let receive_queue = match (&samples.queue_error, server_pid) {
+        (_, None) => Err("the bridge's pid is not known (give --pid for a local bridge)".to_owned()),
+        (Some(error), _) => Err(error.clone()),
+        (None, Some(_)) => sampler::receive_queue_wait(&samples.queues, window),
+    };
     Ok(LoadReport {
         version: REPORT_VERSION,
         started_at: started_at.to_string(),
@@ -224,6 +233,8 @@ pub async fn run(config: LoadTestConfig) -> Result<LoadReport, LoadTestError> {
         bridge: before
             .zip(after)
             .and_then(|(before, after)| bridge_metrics::figures(&before, &after)),
+        bridge_receive_queue_withheld: receive_queue.as_ref().err().cloned(),
+        bridge_receive_queue: receive_queue.ok(),
         server: server_usage,
         agent: agent_usage,
         load_generator: own_usage,

@@ -2,7 +2,9 @@
 //! agent if given, and the load generator itself) and the whole machine's CPU time at a
 //! fixed interval through the run, with the frames sent so far, and turns the samples into
 //! figures: CPU over the steady window, CPU per frame, RSS per call, the RSS trend, and how
-//! busy the machine was with anything else.
+//! busy the machine was with anything else. Where the bridge is local it also samples the
+//! bytes queued unread in the bridge's sockets from the callers, for an estimate of how long
+//! frames wait there before the bridge reads them ([`receive_queue_wait`]).
 
 use std::sync::Arc;
 use std::sync::atomic::Ordering::Relaxed;
@@ -13,7 +15,7 @@ use tokio::task::JoinHandle;
 
 use super::live::Live;
 use super::procfs::{self, MachineCpu, ProcReading};
-use super::report::{MachineUsage, ProcessUsage, UsagePoint, round3};
+use super::report::{MachineUsage, ProcessUsage, ReceiveQueueWait, UsagePoint, round3};
 
 /// One sample of one process.
 #[derive(Debug, Clone, Copy, PartialEq)]
@@ -33,12 +35,32 @@ pub struct Series {
     pub error: Option<String>,
 }
 
+/// Which receive queues to sample: the bridge's connections on its listening port.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub struct QueueWatch {
+    pub pid: u32,
+    pub port: u16,
+}
+
+/// One sample of the bridge's receive queues from the callers.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub struct QueueReading {
+    pub at_us: u64,
+    /// Bytes queued unread; `None` when the bridge had no connection on the port.
+    pub queued_bytes: Option<u64>,
+    /// Bytes of caller frames the load generator had written by then ([`Live`]).
+    pub arrived_bytes: u64,
+}
+
 /// Everything sampled in a run.
 #[derive(Debug, Clone, Default, PartialEq)]
 pub struct Samples {
     pub processes: Vec<Series>,
     /// The machine's CPU time, µs since the run began.
     pub machine: Vec<(u64, MachineCpu)>,
+    pub queues: Vec<QueueReading>,
+    /// Why the receive queues could not be read, when they could not.
+    pub queue_error: Option<String>,
 }
 
 /// A sampler running in the background.
@@ -49,7 +71,8 @@ pub struct Sampler {
 
 impl Sampler {
     /// Reads every pid at once (the baseline, before any call), then every `interval`.
-    pub fn start(pids: Vec<u32>, interval: Duration, live: Arc<Live>) -> Sampler {
+    /// With `queues`, also samples those receive queues.
+    pub fn start(pids: Vec<u32>, queues: Option<QueueWatch>, interval: Duration, live: Arc<Live>) -> Sampler {
         let (stop, mut stopped) = oneshot::channel();
         let mut samples = Samples {
             processes: pids
@@ -61,19 +84,21 @@ impl Sampler {
                 })
                 .collect(),
             machine: Vec::new(),
+            queues: Vec::new(),
+            queue_error: None,
         };
-        sample(&mut samples, &live);
+        sample(&mut samples, queues, &live);
         let task = tokio::spawn(async move {
             let mut ticker = tokio::time::interval(interval);
             ticker.set_missed_tick_behavior(tokio::time::MissedTickBehavior::Delay);
             ticker.tick().await;
             loop {
                 tokio::select! {
-                    _ = ticker.tick() => sample(&mut samples, &live),
+                    _ = ticker.tick() => sample(&mut samples, queues, &live),
                     _ = &mut stopped => break,
                 }
             }
-            sample(&mut samples, &live);
+            sample(&mut samples, queues, &live);
             samples
         });
         Sampler { stop, task }
@@ -86,8 +111,21 @@ impl Sampler {
     }
 }
 
-fn sample(samples: &mut Samples, live: &Live) {
+fn sample(samples: &mut Samples, queues: Option<QueueWatch>, live: &Live) {
     let frames_sent = live.frames_sent.load(Relaxed);
+    if let Some(watch) = queues
+        && samples.queue_error.is_none()
+    {
+        let arrived_bytes = live.frame_bytes_sent.load(Relaxed);
+        match procfs::receive_queue_bytes(watch.pid, watch.port) {
+            Ok(queued_bytes) => samples.queues.push(QueueReading {
+                at_us: live.now_us(),
+                queued_bytes,
+                arrived_bytes,
+            }),
+            Err(e) => samples.queue_error = Some(format!("/proc of pid {}: {e}", watch.pid)),
+        }
+    }
     if let Ok(cpu) = procfs::machine_cpu() {
         samples.machine.push((live.now_us(), cpu));
     }
@@ -234,6 +272,45 @@ pub fn machine_usage(
         usage.others_percent_steady = Some(round3((busy - ours).max(0.0)));
     }
     Some(usage)
+}
+
+/// How long the callers' frames waited, on average, queued unread in the bridge's sockets:
+/// by Little's law, mean bytes queued = byte arrival rate × mean wait, so the wait is the
+/// mean of the queue samples inside the steady window divided by the rate at which the load
+/// generator wrote frame bytes to the bridge over that window. A mean over samples a second
+/// apart, not a distribution; `Err` says why it is withheld.
+pub fn receive_queue_wait(
+    readings: &[QueueReading],
+    window: Option<Window>,
+) -> Result<ReceiveQueueWait, String> {
+    let window = window.ok_or("no steady window")?;
+    let inside: Vec<&QueueReading> = readings
+        .iter()
+        .filter(|r| (window.from_us..=window.to_us).contains(&r.at_us))
+        .collect();
+    let (Some(first), Some(last)) = (inside.first(), inside.last()) else {
+        return Err("no sample of the receive queues in the steady window".into());
+    };
+    if inside.len() < 2 || last.at_us <= first.at_us {
+        return Err("fewer than two samples of the receive queues in the steady window".into());
+    }
+    let arrived = last.arrived_bytes.saturating_sub(first.arrived_bytes);
+    if arrived == 0 {
+        return Err("no frame bytes sent in the steady window".into());
+    }
+    let seconds = (last.at_us - first.at_us) as f64 / 1e6;
+    let rate = arrived as f64 / seconds;
+    // While every call is up, the callers' connections must be there: if they are not, the
+    // port leads elsewhere (a proxy in front of the bridge), and an empty queue would lie.
+    let queued: Option<Vec<u64>> = inside.iter().map(|r| r.queued_bytes).collect();
+    let queued = queued.ok_or("the bridge had no connection on its port while every call was up")?;
+    let mean_queued = queued.iter().map(|&b| b as f64).sum::<f64>() / queued.len() as f64;
+    Ok(ReceiveQueueWait {
+        samples: inside.len() as u64,
+        mean_queued_bytes: round3(mean_queued),
+        arrival_bytes_per_second: round3(rate),
+        mean_wait_us: round3(mean_queued / rate * 1e6),
+    })
 }
 
 /// Least-squares slope of RSS over time, in KiB per minute.
@@ -403,10 +480,87 @@ mod tests {
         assert_eq!(machine_usage(&[], Some(window), &[]), None);
     }
 
+    #[test]
+    fn the_receive_queue_wait_is_mean_queued_bytes_over_the_arrival_rate() {
+        let at = |s: u64, queued_bytes, arrived_bytes| QueueReading {
+            at_us: s * 1_000_000,
+            queued_bytes: Some(queued_bytes),
+            arrived_bytes,
+        };
+        // 1,000,000 bytes a second arrive from 2 s to 6 s; 1,000 bytes queued on average:
+        // each byte waited 1 ms. The samples outside the window do not count.
+        let readings = [
+            at(0, 90_000, 0),
+            at(2, 500, 1_000_000),
+            at(3, 1_500, 2_000_000),
+            at(4, 1_000, 3_000_000),
+            at(5, 0, 4_000_000),
+            at(6, 2_000, 5_000_000),
+            at(7, 90_000, 5_000_000),
+        ];
+        let window = Window {
+            from_us: 2_000_000,
+            to_us: 6_000_000,
+            calls: 50,
+        };
+        let wait = receive_queue_wait(&readings, Some(window)).unwrap();
+        assert_eq!(
+            wait,
+            ReceiveQueueWait {
+                samples: 5,
+                mean_queued_bytes: 1_000.0,
+                arrival_bytes_per_second: 1_000_000.0,
+                mean_wait_us: 1_000.0,
+            }
+        );
+        assert_eq!(
+            receive_queue_wait(&readings, None).unwrap_err(),
+            "no steady window"
+        );
+        let late = Window {
+            from_us: 8_000_000,
+            to_us: 9_000_000,
+            calls: 50,
+        };
+        assert!(receive_queue_wait(&readings, Some(late)).is_err());
+        let one = Window {
+            from_us: 3_000_000,
+            to_us: 3_500_000,
+            calls: 50,
+        };
+        assert!(
+            receive_queue_wait(&readings, Some(one))
+                .unwrap_err()
+                .contains("fewer than two")
+        );
+        let idle = [at(2, 10, 7), at(3, 10, 7)];
+        assert_eq!(
+            receive_queue_wait(&idle, Some(window)).unwrap_err(),
+            "no frame bytes sent in the steady window"
+        );
+        let mut elsewhere = readings;
+        elsewhere[3].queued_bytes = None;
+        assert!(
+            receive_queue_wait(&elsewhere, Some(window))
+                .unwrap_err()
+                .contains("no connection")
+        );
+    }
+
     #[tokio::test]
     async fn the_sampler_reads_this_process_until_finished() {
         let live = Arc::new(Live::new(std::time::Instant::now()));
-        let sampler = Sampler::start(vec![std::process::id()], Duration::from_millis(20), live);
+        let listener = std::net::TcpListener::bind("127.0.0.1:0").unwrap();
+        let watch = QueueWatch {
+            pid: std::process::id(),
+            port: listener.local_addr().unwrap().port(),
+        };
+        let sampler = Sampler::start(
+            vec![std::process::id()],
+            Some(watch),
+            Duration::from_millis(20),
+            live,
+        );
         tokio::time::sleep(Duration::from_millis(70)).await;
         let samples = sampler.finish().await;
         let series = &samples.processes;
@@ -414,5 +568,9 @@ mod tests {
         assert!(series[0].readings.len() >= 3, "{}", series[0].readings.len());
         assert!(series[0].readings.windows(2).all(|w| w[0].at_us <= w[1].at_us));
         assert_eq!(samples.machine.len(), series[0].readings.len());
+        assert_eq!(samples.queue_error, None);
+        assert_eq!(samples.queues.len(), series[0].readings.len());
+        // The listener has no connection.
+        assert!(samples.queues.iter().all(|q| q.queued_bytes.is_none()));
     }
 }
