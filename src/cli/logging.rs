@@ -16,7 +16,7 @@ use std::fmt;
 
 use tracing::field::{Field, Visit};
 use tracing::{Event, Subscriber};
-use tracing_log::NormalizeEvent;
+use tracing_log::{AsLog, NormalizeEvent};
 use tracing_subscriber::EnvFilter;
 use tracing_subscriber::field::RecordFields;
 use tracing_subscriber::fmt::format::Writer;
@@ -113,10 +113,22 @@ pub fn init(json: bool, mask_numbers: bool, default_level: &str) {
         mask_numbers,
         ansi: std::io::stderr().is_terminal(),
     };
-    let subscriber = subscriber(&settings, filter(&directives, default_level), std::io::stderr);
+    let filter = filter(&directives, default_level);
+    let log_level = log_max_level(&filter);
+    let subscriber = subscriber(&settings, filter, std::io::stderr);
     if tracing::subscriber::set_global_default(subscriber).is_ok() {
-        let _ = tracing_log::LogTracer::init();
+        let _ = tracing_log::LogTracer::builder().with_max_level(log_level).init();
     }
+}
+
+/// The most verbose `log` level `filter` can let through. `log` records (tungstenite's among
+/// them, several per WebSocket frame at `trace`) are then stopped at the call site by `log`'s
+/// own max level; left at `trace`, each one would cost a trip into the subscriber per frame.
+pub fn log_max_level(filter: &EnvFilter) -> tracing_log::log::LevelFilter {
+    filter
+        .max_level_hint()
+        .unwrap_or(tracing::level_filters::LevelFilter::TRACE)
+        .as_log()
 }
 
 /// Writes `text` with control characters, line separators and bidirectional overrides as
@@ -327,6 +339,18 @@ mod tests {
         let mut out = String::new();
         sanitize(&mut out, text).unwrap();
         out
+    }
+
+    #[test]
+    fn log_records_more_verbose_than_the_filter_are_stopped_at_their_call_site() {
+        use tracing_log::log::LevelFilter;
+        let quiet = log_max_level(&filter("warn", "warn"));
+        assert!(quiet < LevelFilter::Debug, "{quiet}");
+        assert_eq!(
+            log_max_level(&filter("warn,tungstenite=trace", "warn")),
+            LevelFilter::Trace
+        );
+        assert_eq!(log_max_level(&filter("debug", "warn")), LevelFilter::Debug);
     }
 
     #[test]
