@@ -197,6 +197,9 @@ impl Caller {
         let mut last_interruption = 0u64;
         let mut hang_up_at_ms = None;
         let mut ticker = tokio::time::interval(self.frame_interval);
+        // A late tick moves the clock on by one frame, never by a burst of them sent before
+        // the agent's answers to the first could be read.
+        ticker.set_missed_tick_behavior(tokio::time::MissedTickBehavior::Delay);
         loop {
             ticker.tick().await;
             // Decide whether to start the next line.
