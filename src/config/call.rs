@@ -46,6 +46,11 @@ pub struct CallConfig {
     /// hears `busy`, then its line's fallback. 0 for no limit. 1,000 is what two cores were
     /// measured to carry (BENCHMARKS.md).
     pub max_calls: usize,
+    /// New calls are turned away (`busy`, then the line's fallback) while the server's
+    /// scheduler runs more than this many milliseconds late at the median of a second
+    /// (`telephony::overload`): past what its cores carry that day, calls in flight keep
+    /// running well instead of every call degrading. 0 switches the check off.
+    pub overload_lateness_ms: u64,
     /// Said before the line's fallback when every call this server may take is taken.
     pub busy: String,
     /// What a minute of a call costs, in US dollars, for each call's cost estimate (started
@@ -67,6 +72,7 @@ impl Default for CallConfig {
             agent_metadata_timeout_secs: 10,
             agent_inactivity_timeout_secs: 20,
             max_calls: 1000,
+            overload_lateness_ms: 10,
             busy: "Sorry, all our lines are busy right now.".into(),
             // ElevenLabs Agents' example rate, about $0.08 a minute (platform-2026.md §4.1),
             // plus Twilio's US local inbound voice list price, $0.0085 a minute (§4 has no
@@ -125,6 +131,11 @@ impl CallConfig {
 
     pub fn agent_metadata_timeout(&self) -> Option<Duration> {
         (self.agent_metadata_timeout_secs > 0).then(|| Duration::from_secs(self.agent_metadata_timeout_secs))
+    }
+
+    /// The scheduler lateness past which new calls are turned away; `None` when switched off.
+    pub fn overload_lateness(&self) -> Option<Duration> {
+        (self.overload_lateness_ms > 0).then(|| Duration::from_millis(self.overload_lateness_ms))
     }
 
     pub fn agent_inactivity_timeout(&self) -> Option<Duration> {

@@ -31,6 +31,7 @@
 //! | `SWITCHBOARD_HTTP_REQUEST_TIMEOUT_SECS` | `http.request_timeout_secs` | 30 |
 //! | `SWITCHBOARD_HTTP_TRUSTED_PROXIES` | `http.trusted_proxies` | none (comma-separated addresses or networks whose `X-Forwarded-For` names the client) |
 //! | `SWITCHBOARD_MAX_CALLS` | `call.max_calls` | 1000 (0: no limit) |
+//! | `SWITCHBOARD_OVERLOAD_LATENESS_MS` | `call.overload_lateness_ms` | 10 (new calls turned away while the scheduler runs later; 0: off) |
 //! | `SWITCHBOARD_PRICE_PER_MINUTE_USD` | `call.price_per_minute_usd` | 0.0885 (a call's cost estimate per started minute) |
 //! | `SWITCHBOARD_WEBHOOKS_ALLOW_HTTP_LOOPBACK` | `webhooks.allow_http_loopback` | `false` (endpoints must be https; see `webhooks`) |
 //! | `SWITCHBOARD_SECRETS_KEY` | `calendars.secrets_key` | none (a key file, `calendars.secrets_key_file` or `switchboard-secrets.key` in the working directory) |
@@ -304,6 +305,11 @@ impl Config {
                 .parse()
                 .map_err(|e: std::num::ParseIntError| invalid("SWITCHBOARD_MAX_CALLS", text.clone(), e))?;
         }
+        if let Some(text) = env("SWITCHBOARD_OVERLOAD_LATENESS_MS").filter(|v| !v.is_empty()) {
+            call.overload_lateness_ms = text.trim().parse().map_err(|e: std::num::ParseIntError| {
+                invalid("SWITCHBOARD_OVERLOAD_LATENESS_MS", text.clone(), e)
+            })?;
+        }
         if let Some(text) = env("SWITCHBOARD_PRICE_PER_MINUTE_USD").filter(|v| !v.is_empty()) {
             call.price_per_minute_usd = text.trim().parse().map_err(|e: std::num::ParseFloatError| {
                 invalid("SWITCHBOARD_PRICE_PER_MINUTE_USD", text.clone(), e)
@@ -554,6 +560,18 @@ mod tests {
         assert_eq!(Config::load(Some(&path), env(&[])).unwrap().call.max_calls, 40);
         let c = Config::load(Some(&path), env(&[("SWITCHBOARD_MAX_CALLS", "0")])).unwrap();
         assert_eq!(c.call.max_calls, 0, "the environment wins; 0 is no limit");
+        assert_eq!(
+            c.call.overload_lateness(),
+            Some(std::time::Duration::from_millis(10))
+        );
+        let c = Config::load(None, env(&[("SWITCHBOARD_OVERLOAD_LATENESS_MS", "0")])).unwrap();
+        assert_eq!(
+            c.call.overload_lateness(),
+            None,
+            "0 switches the overload check off"
+        );
+        let e = Config::load(None, env(&[("SWITCHBOARD_OVERLOAD_LATENESS_MS", "soon")])).unwrap_err();
+        assert!(e.to_string().contains("SWITCHBOARD_OVERLOAD_LATENESS_MS"), "{e}");
         let e = Config::load(None, env(&[("SWITCHBOARD_MAX_CALLS", "lots")])).unwrap_err();
         assert!(e.to_string().contains("SWITCHBOARD_MAX_CALLS"), "{e}");
     }

@@ -1,11 +1,11 @@
 //! Whether new calls are taken: closed while the server drains, full when it has all the
-//! calls it may take. A call is admitted for the time its voice webhook is answered, so that
+//! calls it may take or is overloaded (`overload`: its scheduler runs late). A call is admitted for the time its voice webhook is answered, so that
 //! a drain, once it has closed admission, can wait for the answers already under way: each
 //! may still issue a stream token, whose stream the drain then waits for too. A call about to
 //! be connected holds a place ([`Place`]) until its stream token is out, so a burst of
 //! webhooks can neither overshoot the call limit together nor refuse each other.
 
-use std::sync::atomic::{AtomicBool, AtomicUsize, Ordering::SeqCst};
+use std::sync::atomic::{AtomicBool, AtomicUsize, Ordering::Relaxed, Ordering::SeqCst};
 
 use tokio::sync::Notify;
 
@@ -42,6 +42,8 @@ pub struct Admission {
     answered: Notify,
     /// Places held by calls being connected ([`Place`]).
     placed: AtomicUsize,
+    /// Set by the overload probe while the server is too busy for one more call.
+    overloaded: AtomicBool,
 }
 
 /// A place under the call limit, held by a call being connected until its stream token is
@@ -63,6 +65,15 @@ impl Admission {
         self.draining.load(SeqCst)
     }
 
+    /// Turns new calls away (`true`) or takes them again, as the overload rule decides.
+    pub fn set_overloaded(&self, overloaded: bool) {
+        self.overloaded.store(overloaded, Relaxed);
+    }
+
+    pub fn is_overloaded(&self) -> bool {
+        self.overloaded.load(Relaxed)
+    }
+
     /// Admits a new call, unless draining; hold the result while the call is answered.
     pub fn admit(&self) -> Option<Admitted<'_>> {
         // Counted first, then checked: a drain that closes admission and then finds no answer
@@ -72,14 +83,18 @@ impl Admission {
         (!self.is_draining()).then_some(admitted)
     }
 
-    /// A place for one more call, if the calls `held` (streaming and answered, read after
-    /// the places) and the places held leave one under `max_calls` (0: no limit).
+    /// A place for one more call, if the server is not overloaded and the calls `held`
+    /// (streaming and answered, read after the places) and the places held leave one under
+    /// `max_calls` (0: no limit).
     ///
     /// Places are taken by compare-and-swap, so two webhooks never both take the last one, and
     /// a call refused never held one. A call moves from a place to an issued token (and from a
     /// token to a stream) by counting itself in the next before leaving the last; `held` is
     /// read after the places, so a call moving meanwhile is counted once or twice, never not.
     pub fn take_place(&self, max_calls: usize, held: impl Fn() -> (usize, usize)) -> Option<Place<'_>> {
+        if self.is_overloaded() {
+            return None;
+        }
         if max_calls == 0 {
             self.placed.fetch_add(1, SeqCst);
             return Some(Place(self));
@@ -170,6 +185,20 @@ mod tests {
             admission.take_place(0, || (usize::MAX / 2, 0)).is_some(),
             "0 is no limit"
         );
+    }
+
+    #[test]
+    fn an_overloaded_server_has_no_place_whatever_its_limit_and_has_again_once_it_recovers() {
+        let admission = Admission::default();
+        admission.set_overloaded(true);
+        assert!(admission.take_place(10, || (0, 0)).is_none());
+        assert!(
+            admission.take_place(0, || (0, 0)).is_none(),
+            "not even without a limit"
+        );
+        admission.set_overloaded(false);
+        assert!(admission.take_place(10, || (0, 0)).is_some());
+        assert!(admission.take_place(0, || (0, 0)).is_some());
     }
 
     #[test]

@@ -27,11 +27,14 @@ pub enum ErrorKind {
     /// A call that came when the server had all the calls it may take (`[call] max_calls`):
     /// its line's fallback took it.
     AtCapacity,
+    /// A call that came while the server was overloaded (its scheduler running late, see
+    /// `telephony::overload`): its line's fallback took it.
+    Overloaded,
 }
 
 impl ErrorKind {
     /// Every kind, in declaration order: `kind as usize` indexes the counters.
-    const ALL: [ErrorKind; 7] = [
+    const ALL: [ErrorKind; 8] = [
         ErrorKind::BadSignature,
         ErrorKind::BadStreamToken,
         ErrorKind::UpstreamConnect,
@@ -39,6 +42,7 @@ impl ErrorKind {
         ErrorKind::UnknownNumber,
         ErrorKind::Replayed,
         ErrorKind::AtCapacity,
+        ErrorKind::Overloaded,
     ];
 
     fn label(self) -> &'static str {
@@ -50,6 +54,7 @@ impl ErrorKind {
             ErrorKind::UnknownNumber => "unknown_number",
             ErrorKind::Replayed => "replayed",
             ErrorKind::AtCapacity => "at_capacity",
+            ErrorKind::Overloaded => "overloaded",
         }
     }
 }

@@ -10,7 +10,7 @@
 //! | [`recovery`] | closes the records of calls whose instance stopped, from their last progress |
 //! | [`Observers`] | the fan-out of a call's events: log lines, the recorder, the live feed |
 //! | [`StreamTokens`] | the one-time tokens that tie a media stream to its webhook; their redemptions shared by every instance through the store ([`redemptions`]) |
-//! | [`Admission`] | whether new calls are taken (not while draining), and the answers under way a drain waits for |
+//! | [`Admission`] | whether new calls are taken (not while draining, nor while [`overload`], a pure rule, finds the scheduler running late), and the answers under way a drain waits for |
 //! | [`Metrics`] | the process's metrics, the calls' own included |
 //!
 //! Answers are data ([`Answer`], [`Fallback`]); `http` renders them. The services are built
@@ -37,6 +37,7 @@ pub mod metrics;
 pub mod minute_pool;
 pub mod observers;
 pub mod outcome;
+pub mod overload;
 pub mod post_call;
 pub mod post_call_audio;
 pub mod post_call_reconciler;

@@ -184,12 +184,20 @@ impl Reception {
                 Fallback::draining()
             }
             Refusal::AtCapacity => {
-                self.metrics.error(ErrorKind::AtCapacity);
-                tracing::warn!(
-                    call_sid = %call.call_sid,
-                    max_calls = self.call_config.max_calls,
-                    "every call this server may take is taken; the line's fallback takes this one"
-                );
+                if self.admission.is_overloaded() {
+                    self.metrics.error(ErrorKind::Overloaded);
+                    tracing::warn!(
+                        call_sid = %call.call_sid,
+                        "the server is overloaded (its scheduler runs late); the line's fallback takes this call"
+                    );
+                } else {
+                    self.metrics.error(ErrorKind::AtCapacity);
+                    tracing::warn!(
+                        call_sid = %call.call_sid,
+                        max_calls = self.call_config.max_calls,
+                        "every call this server may take is taken; the line's fallback takes this one"
+                    );
+                }
                 match lookup {
                     Lookup::Found(line) => Fallback::at_capacity(&line.agent, &self.call_config),
                     Lookup::NotFound | Lookup::Held | Lookup::Failed => {

@@ -206,3 +206,65 @@ async fn a_full_server_hands_calls_to_their_lines_fallback_until_a_place_frees()
         .await;
     assert!(matches!(answer, Answer::Connect(_)), "{answer:?}");
 }
+
+/// Waits until the overload probe has closed (`true`) or reopened the admission of calls.
+async fn until_overloaded(app: &switchboard::app::App, overloaded: bool) {
+    tokio::time::timeout(PATIENCE, async {
+        while app.admission.is_overloaded() != overloaded {
+            tokio::time::sleep(Duration::from_millis(20)).await;
+        }
+    })
+    .await
+    .unwrap_or_else(|_| panic!("the admission never became overloaded = {overloaded}"));
+}
+
+/// The overload check on a server whose scheduler is made to run late: a task holds the
+/// test's single runtime thread for 60 ms at a time, so every wake-up of the probe comes at
+/// least 50 ms late (the limit is 20 ms), however idle or busy the machine is. New calls then hear `busy` and their
+/// line's fallback, counted as `overloaded`; once the task stops, calls are taken again.
+#[tokio::test]
+async fn an_overloaded_server_turns_new_calls_away_until_its_scheduler_catches_up() {
+    let bridge = TestBridge::start_with(DEAD_UPSTREAM, |config| config.call.overload_lateness_ms = 20).await;
+    let app = &bridge.server.app;
+    let answer = app
+        .reception
+        .answer(call("CAbefore", bridge.number()), Timestamp::now())
+        .await;
+    assert!(matches!(answer, Answer::Connect(_)), "{answer:?}");
+
+    let hogging = std::sync::Arc::new(std::sync::atomic::AtomicBool::new(true));
+    let hog = tokio::spawn({
+        let hogging = hogging.clone();
+        async move {
+            while hogging.load(std::sync::atomic::Ordering::Relaxed) {
+                // Deliberately blocking: this is the overload.
+                std::thread::sleep(Duration::from_millis(60));
+                tokio::task::yield_now().await;
+            }
+        }
+    });
+    until_overloaded(app, true).await;
+    let answer = app
+        .reception
+        .answer(call("CAduring", bridge.number()), Timestamp::now())
+        .await;
+    let Answer::Refuse(fallback) = answer else {
+        panic!("a call was connected on an overloaded server: {answer:?}");
+    };
+    assert_eq!(fallback.say[0], app.config.call.busy);
+    assert_eq!(app.metrics.error_count(ErrorKind::Overloaded), 1);
+    assert_eq!(app.metrics.error_count(ErrorKind::AtCapacity), 0);
+    assert!(
+        bridge.store.call_by_sid("CAduring").await.unwrap().is_none(),
+        "nothing started"
+    );
+
+    hogging.store(false, std::sync::atomic::Ordering::Relaxed);
+    hog.await.unwrap();
+    until_overloaded(app, false).await;
+    let answer = app
+        .reception
+        .answer(call("CAafter", bridge.number()), Timestamp::now())
+        .await;
+    assert!(matches!(answer, Answer::Connect(_)), "{answer:?}");
+}
