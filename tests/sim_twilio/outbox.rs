@@ -11,7 +11,7 @@ use switchboard::config::Secret;
 use switchboard::messaging::{Attempted, Sender, TEXT_BACKOFF, delivery};
 use switchboard::sim::failures::FailureRule;
 use switchboard::store::testing::{on_each_backend, seed_business};
-use switchboard::store::{AccountId, NewSms, SmsStatus, Store};
+use switchboard::store::{AccountId, NewSms, SmsJob, SmsStatus, Store};
 use switchboard::vendor_api::twilio::TwilioClient;
 
 use crate::support::{ACCOUNT_SID, AUTH_TOKEN, Twilio, config};
@@ -51,6 +51,18 @@ fn text(account_id: &AccountId, key: &str) -> NewSms {
     }
 }
 
+/// The stand-in (with `unsubscribed` numbers), a business, and its first text enqueued at 0.
+async fn one_text(store: &Store, unsubscribed: &[&str]) -> (Twilio, AccountId, SmsJob) {
+    let twilio = stand_in(unsubscribed).await;
+    let account = seed_business(store).await.account.id;
+    let (job, created) = store
+        .enqueue_sms(text(&account, "follow_up:c1"), at(0))
+        .await
+        .unwrap();
+    assert!(created);
+    (twilio, account, job)
+}
+
 fn messages_to_them(twilio: &Twilio) -> usize {
     twilio
         .sim
@@ -64,7 +76,8 @@ fn messages_to_them(twilio: &Twilio) -> usize {
 #[tokio::test]
 async fn a_server_error_is_retried_after_its_backoff_and_texts_once() {
     on_each_backend(|store| async move {
-        let twilio = stand_in(&[]).await;
+        let (twilio, account, job) = one_text(&store, &[]).await;
+        // The first send is answered 500.
         twilio.sim.failures().add(
             FailureRule::new(
                 Method::POST,
@@ -74,12 +87,6 @@ async fn a_server_error_is_retried_after_its_backoff_and_texts_once() {
             )
             .unwrap(),
         );
-        let account = seed_business(&store).await.account.id;
-        let (job, created) = store
-            .enqueue_sms(text(&account, "follow_up:c1"), at(0))
-            .await
-            .unwrap();
-        assert!(created);
         assert!(
             !store
                 .enqueue_sms(text(&account, "follow_up:c1"), at(1))
@@ -115,12 +122,7 @@ async fn a_server_error_is_retried_after_its_backoff_and_texts_once() {
 #[tokio::test]
 async fn a_message_that_landed_before_its_answer_was_lost_is_not_sent_again() {
     on_each_backend(|store| async move {
-        let twilio = stand_in(&[]).await;
-        let account = seed_business(&store).await.account.id;
-        let (job, _) = store
-            .enqueue_sms(text(&account, "follow_up:c1"), at(0))
-            .await
-            .unwrap();
+        let (twilio, _, job) = one_text(&store, &[]).await;
         // The first attempt reached Twilio, but its answer never came back.
         let (status, landed) = twilio
             .post("Messages.json", &[("To", THEM), ("From", OURS), ("Body", BODY)])
@@ -156,12 +158,7 @@ async fn a_message_that_landed_before_its_answer_was_lost_is_not_sent_again() {
 #[tokio::test]
 async fn twilios_21610_opts_the_number_out_and_is_never_retried() {
     on_each_backend(|store| async move {
-        let twilio = stand_in(&[THEM]).await;
-        let account = seed_business(&store).await.account.id;
-        let (job, _) = store
-            .enqueue_sms(text(&account, "follow_up:c1"), at(0))
-            .await
-            .unwrap();
+        let (twilio, account, job) = one_text(&store, &[THEM]).await;
         let sender = sender(&store, &twilio);
         assert_eq!(
             sender.run_due(at(1)).await.unwrap(),
@@ -195,12 +192,7 @@ async fn twilios_21610_opts_the_number_out_and_is_never_retried() {
 #[tokio::test]
 async fn a_status_posted_before_the_send_is_recorded_is_kept_on_its_job() {
     on_each_backend(|store| async move {
-        let twilio = stand_in(&[]).await;
-        let account = seed_business(&store).await.account.id;
-        let (job, _) = store
-            .enqueue_sms(text(&account, "follow_up:c1"), at(0))
-            .await
-            .unwrap();
+        let (twilio, account, job) = one_text(&store, &[]).await;
         let sender = sender(&store, &twilio);
         let round = sender.run_due(at(1)).await.unwrap();
         let Attempted::Sent { message_sid, .. } = &round[0].1 else {
