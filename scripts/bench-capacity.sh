@@ -26,7 +26,8 @@
 # (ulaw_8000), QUIET_PERCENT (10), QUIET_SECONDS (15), QUIET_WAIT (300), OUT (the directory
 # for each trial's report and log and summary.json; default capacity-<UTC time>),
 # SWITCHBOARD_MAX_CALLS (0, no limit, so the bridge's own cap does not decide),
-# SWITCHBOARD_OVERLOAD_LATENESS_MS (0: the overload check off, for the same reason), PROFILE and
+# SWITCHBOARD_OVERLOAD_LATENESS_MS and SWITCHBOARD_OVERLOAD_DATABASE_MS (0: the overload
+# checks off, for the same reason), PROFILE and
 # SWITCHBOARD_BIN (as bench-loadtest.sh, whose other variables pass through, e.g. PORT and
 # the pinning), BENCH_LOADTEST (the trial command, default bench-loadtest.sh beside this one).
 # Needs jq.
@@ -73,6 +74,7 @@ out=${OUT:-capacity-$(date -u +%Y%m%dT%H%M%SZ)}
 mkdir -p "$out"
 export SWITCHBOARD_MAX_CALLS=${SWITCHBOARD_MAX_CALLS:-0}
 export SWITCHBOARD_OVERLOAD_LATENESS_MS=${SWITCHBOARD_OVERLOAD_LATENESS_MS:-0}
+export SWITCHBOARD_OVERLOAD_DATABASE_MS=${SWITCHBOARD_OVERLOAD_DATABASE_MS:-0}
 
 # The whole machine's busy and total jiffies so far, from /proc/stat (iowait counts as idle).
 cpu_jiffies() {

@@ -126,7 +126,7 @@ impl App {
             Prewarm::new(calls.clone()),
             config.call.stream_token_ttl(),
         );
-        overload_probe::start(config.call.overload_lateness(), admission.clone(), &workers);
+        overload_probe::start(&config.call, &store, admission.clone(), &workers);
         let recorder = CallRecorder::start(store.clone(), metrics.clone(), &workers);
         let progress_every = config.call.progress_every();
         crate::manage::idempotency::start_purge(store.clone(), &workers);

@@ -51,6 +51,11 @@ pub struct CallConfig {
     /// (`telephony::overload`): past what its cores carry that day, calls in flight keep
     /// running well instead of every call degrading. 0 switches the check off.
     pub overload_lateness_ms: u64,
+    /// New calls are turned away the same way while the database takes more than this many
+    /// milliseconds for a connection and a round trip, at the median of a second (a probe
+    /// asks every 100 ms): what the next call's row and its stream's token would wait. 0
+    /// switches the check off.
+    pub overload_database_ms: u64,
     /// Said before the line's fallback when every call this server may take is taken.
     pub busy: String,
     /// What a minute of a call costs, in US dollars, for each call's cost estimate (started
@@ -73,6 +78,7 @@ impl Default for CallConfig {
             agent_inactivity_timeout_secs: 20,
             max_calls: 1000,
             overload_lateness_ms: 10,
+            overload_database_ms: 250,
             busy: "Sorry, all our lines are busy right now.".into(),
             // ElevenLabs Agents' example rate, about $0.08 a minute (platform-2026.md §4.1),
             // plus Twilio's US local inbound voice list price, $0.0085 a minute (§4 has no
@@ -136,6 +142,11 @@ impl CallConfig {
     /// The scheduler lateness past which new calls are turned away; `None` when switched off.
     pub fn overload_lateness(&self) -> Option<Duration> {
         (self.overload_lateness_ms > 0).then(|| Duration::from_millis(self.overload_lateness_ms))
+    }
+
+    /// The database round trip past which new calls are turned away; `None` when switched off.
+    pub fn overload_database(&self) -> Option<Duration> {
+        (self.overload_database_ms > 0).then(|| Duration::from_millis(self.overload_database_ms))
     }
 
     pub fn agent_inactivity_timeout(&self) -> Option<Duration> {

@@ -32,6 +32,7 @@
 //! | `SWITCHBOARD_HTTP_TRUSTED_PROXIES` | `http.trusted_proxies` | none (comma-separated addresses or networks whose `X-Forwarded-For` names the client) |
 //! | `SWITCHBOARD_MAX_CALLS` | `call.max_calls` | 1000 (0: no limit) |
 //! | `SWITCHBOARD_OVERLOAD_LATENESS_MS` | `call.overload_lateness_ms` | 10 (new calls turned away while the scheduler runs later; 0: off) |
+//! | `SWITCHBOARD_OVERLOAD_DATABASE_MS` | `call.overload_database_ms` | 250 (new calls turned away while the database answers slower; 0: off) |
 //! | `SWITCHBOARD_PRICE_PER_MINUTE_USD` | `call.price_per_minute_usd` | 0.0885 (a call's cost estimate per started minute) |
 //! | `SWITCHBOARD_WEBHOOKS_ALLOW_HTTP_LOOPBACK` | `webhooks.allow_http_loopback` | `false` (endpoints must be https; see `webhooks`) |
 //! | `SWITCHBOARD_SECRETS_KEY` | `calendars.secrets_key` | none (a key file, `calendars.secrets_key_file` or `switchboard-secrets.key` in the working directory) |
@@ -310,6 +311,11 @@ impl Config {
                 invalid("SWITCHBOARD_OVERLOAD_LATENESS_MS", text.clone(), e)
             })?;
         }
+        if let Some(text) = env("SWITCHBOARD_OVERLOAD_DATABASE_MS").filter(|v| !v.is_empty()) {
+            call.overload_database_ms = text.trim().parse().map_err(|e: std::num::ParseIntError| {
+                invalid("SWITCHBOARD_OVERLOAD_DATABASE_MS", text.clone(), e)
+            })?;
+        }
         if let Some(text) = env("SWITCHBOARD_PRICE_PER_MINUTE_USD").filter(|v| !v.is_empty()) {
             call.price_per_minute_usd = text.trim().parse().map_err(|e: std::num::ParseFloatError| {
                 invalid("SWITCHBOARD_PRICE_PER_MINUTE_USD", text.clone(), e)
@@ -570,6 +576,12 @@ mod tests {
             None,
             "0 switches the overload check off"
         );
+        assert_eq!(
+            c.call.overload_database(),
+            Some(std::time::Duration::from_millis(250))
+        );
+        let c = Config::load(None, env(&[("SWITCHBOARD_OVERLOAD_DATABASE_MS", "0")])).unwrap();
+        assert_eq!(c.call.overload_database(), None);
         let e = Config::load(None, env(&[("SWITCHBOARD_OVERLOAD_LATENESS_MS", "soon")])).unwrap_err();
         assert!(e.to_string().contains("SWITCHBOARD_OVERLOAD_LATENESS_MS"), "{e}");
         let e = Config::load(None, env(&[("SWITCHBOARD_MAX_CALLS", "lots")])).unwrap_err();

@@ -42,8 +42,19 @@ pub struct Admission {
     answered: Notify,
     /// Places held by calls being connected ([`Place`]).
     placed: AtomicUsize,
-    /// Set by the overload probe while the server is too busy for one more call.
-    overloaded: AtomicBool,
+    /// Set by the overload probes while the server is too busy for one more call: its
+    /// scheduler runs late, its database answers slowly.
+    scheduler_late: AtomicBool,
+    database_slow: AtomicBool,
+}
+
+/// What makes the server too busy for one more call (`telephony::overload`).
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum Overload {
+    /// Its scheduler runs late.
+    SchedulerLate,
+    /// Its database answers slowly.
+    DatabaseSlow,
 }
 
 /// A place under the call limit, held by a call being connected until its stream token is
@@ -65,13 +76,28 @@ impl Admission {
         self.draining.load(SeqCst)
     }
 
-    /// Turns new calls away (`true`) or takes them again, as the overload rule decides.
-    pub fn set_overloaded(&self, overloaded: bool) {
-        self.overloaded.store(overloaded, Relaxed);
+    /// Turns new calls away (`true`) or takes them again for `cause`, as its overload rule
+    /// decides; calls are taken only while neither cause holds.
+    pub fn set_overloaded(&self, cause: Overload, overloaded: bool) {
+        match cause {
+            Overload::SchedulerLate => self.scheduler_late.store(overloaded, Relaxed),
+            Overload::DatabaseSlow => self.database_slow.store(overloaded, Relaxed),
+        }
+    }
+
+    /// Why the server turns new calls away now, if it does.
+    pub fn overload(&self) -> Option<Overload> {
+        if self.scheduler_late.load(Relaxed) {
+            Some(Overload::SchedulerLate)
+        } else if self.database_slow.load(Relaxed) {
+            Some(Overload::DatabaseSlow)
+        } else {
+            None
+        }
     }
 
     pub fn is_overloaded(&self) -> bool {
-        self.overloaded.load(Relaxed)
+        self.overload().is_some()
     }
 
     /// Admits a new call, unless draining; hold the result while the call is answered.
@@ -190,13 +216,22 @@ mod tests {
     #[test]
     fn an_overloaded_server_has_no_place_whatever_its_limit_and_has_again_once_it_recovers() {
         let admission = Admission::default();
-        admission.set_overloaded(true);
+        admission.set_overloaded(Overload::SchedulerLate, true);
         assert!(admission.take_place(10, || (0, 0)).is_none());
         assert!(
             admission.take_place(0, || (0, 0)).is_none(),
             "not even without a limit"
         );
-        admission.set_overloaded(false);
+        admission.set_overloaded(Overload::DatabaseSlow, true);
+        admission.set_overloaded(Overload::SchedulerLate, false);
+        assert_eq!(
+            admission.overload(),
+            Some(Overload::DatabaseSlow),
+            "either cause holds it"
+        );
+        assert!(admission.take_place(10, || (0, 0)).is_none());
+        admission.set_overloaded(Overload::DatabaseSlow, false);
+        assert_eq!(admission.overload(), None);
         assert!(admission.take_place(10, || (0, 0)).is_some());
         assert!(admission.take_place(0, || (0, 0)).is_some());
     }

@@ -57,7 +57,7 @@ pub mod tokens;
 pub mod transcript;
 pub mod transfer;
 
-pub use admission::{Admission, Admitted};
+pub use admission::{Admission, Admitted, Overload};
 pub use answer::{AfterStream, Answer, Connect, Destination, Handover, MenuAnswer, MenuPrompt, Whisper};
 pub use attach::{AgentConnections, Attacher};
 pub use call_end::{AfterCall, AfterCallListeners, RecordedCall};

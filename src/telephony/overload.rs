@@ -1,26 +1,34 @@
 //! Whether the server is too busy to take one more call, judged by how late its own scheduler
-//! runs. `max_calls` is a count set from a capacity run, but the same machine carries half as
-//! many calls on a slow day as on a fast one (BENCHMARKS.md), and a server pushed past what
-//! its cores carry does not slow down evenly: its database pool times out, streams answered a
-//! moment ago are refused, and every call in flight hears the delay. This rule turns new
-//! calls away while the calls in flight still run well.
+//! runs and how long its database takes to answer. `max_calls` is a count set from a capacity
+//! run, but the same machine carries half as many calls on a slow day as on a fast one
+//! (BENCHMARKS.md), and a server pushed past what it carries does not slow down evenly: its
+//! database pool times out, streams answered a moment ago are refused, and every call in
+//! flight hears the delay. This rule turns new calls away while the calls in flight still run.
 //!
-//! A probe task wakes every [`PROBE_EVERY`] and reports how late it woke: a task woken at its
-//! time waits for a worker like every call's task does, so its lateness is the wait a frame
-//! read now would have. The rule judges each [`WINDOW`] of reports by its median: the server is
-//! overloaded from a window in which more than half the wake-ups came later than the limit,
-//! and takes calls again from a window in which at most half came later than half the limit.
-//! A median ignores the odd late wake-up (a page fault, a short preemption), and the gap
-//! between the two thresholds keeps the state from flapping at the edge. A probe starved for a
-//! whole window reports once, very late, so that window is judged overloaded too.
+//! Two probes report to a rule each. One task wakes every [`PROBE_EVERY`] and reports how late
+//! it woke: a task woken at its time waits for a worker like every call's task does, so its
+//! lateness is the wait a frame read now would have. Another asks the database for a
+//! connection and a round trip every [`DATABASE_PROBE_EVERY`] and reports how long that took:
+//! what the next call's row, its token's redemption and its agent's lookups would wait. (On
+//! SQLite past capacity the database slows first: statements of over a second and waits of
+//! nine seconds for a pooled connection were seen while the scheduler still ran on time.)
 //!
-//! Pure: reports and `now` in, a change of state out; the probe loop is in `app`.
+//! A rule judges each [`WINDOW`] of reports by its median: overloaded from a window in which
+//! more than half the reports were over the limit, open again from a window in which at most
+//! half were over half the limit. A median ignores the odd late report (a page fault, a short
+//! preemption), and the gap between the two thresholds keeps the state from flapping at the
+//! edge. A report that is itself a window long (a probe starved, a database that did not
+//! answer) closes its window at once.
+//!
+//! Pure: reports and `now` in, a change of state out; the probe loops are in `app`.
 
 use std::time::{Duration, Instant};
 
-/// How often the probe wakes.
+/// How often the scheduler's probe wakes.
 pub const PROBE_EVERY: Duration = Duration::from_millis(10);
-/// How long a stretch of wake-ups each judgement covers.
+/// How often the database's probe asks for a round trip.
+pub const DATABASE_PROBE_EVERY: Duration = Duration::from_millis(100);
+/// How long a stretch of reports each judgement covers.
 pub const WINDOW: Duration = Duration::from_secs(1);
 
 /// A change of the server's state, with the window that decided it.
@@ -32,37 +40,36 @@ pub enum Change {
     Recovered(Judged),
 }
 
-/// One window's wake-ups: how many, and how many came later than the limit.
+/// One window's reports: how many, and how many were over the limit.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
 pub struct Judged {
-    pub wakeups: u32,
+    pub reports: u32,
     pub later_than_limit: u32,
-    /// The latest wake-up of the window.
+    /// The largest report of the window.
     pub worst: Duration,
 }
 
-/// Follows the probe's wake-ups and says when the server becomes overloaded or recovers.
+/// Follows one probe's reports and says when the server becomes overloaded or recovers.
 #[derive(Debug)]
 pub struct OverloadRule {
     limit: Duration,
     overloaded: bool,
     window_started: Option<Instant>,
-    wakeups: u32,
-    /// Wake-ups of this window later than `limit`, and later than half of it.
+    reports: u32,
+    /// Reports of this window over `limit`, and over half of it.
     later_than_limit: u32,
     later_than_half: u32,
     worst: Duration,
 }
 
 impl OverloadRule {
-    /// A rule that calls the server overloaded when its median wake-up comes more than
-    /// `limit` late.
+    /// A rule that calls the server overloaded when its median report is over `limit`.
     pub fn new(limit: Duration) -> Self {
         OverloadRule {
             limit,
             overloaded: false,
             window_started: None,
-            wakeups: 0,
+            reports: 0,
             later_than_limit: 0,
             later_than_half: 0,
             worst: Duration::ZERO,
@@ -73,28 +80,28 @@ impl OverloadRule {
         self.overloaded
     }
 
-    /// The probe woke at `now`, `lateness` after its time. Judges the window this wake-up
-    /// closes, if it closes one.
-    pub fn on_wakeup(&mut self, now: Instant, lateness: Duration) -> Option<Change> {
+    /// The probe reports at `now`: it woke `lateness` after its time, or the database took
+    /// that long to answer. Judges the window this report closes, if it closes one.
+    pub fn on_report(&mut self, now: Instant, lateness: Duration) -> Option<Change> {
         let started = *self.window_started.get_or_insert(now);
-        self.wakeups += 1;
+        self.reports += 1;
         self.later_than_limit += u32::from(lateness > self.limit);
         self.later_than_half += u32::from(lateness > self.limit / 2);
         self.worst = self.worst.max(lateness);
-        // The wake-up that closes a window belongs to it: after a stall the first report is
+        // The report that closes a window belongs to it: after a stall the first report is
         // the one that says how long the stall was.
         if now.saturating_duration_since(started) < WINDOW && lateness < WINDOW {
             return None;
         }
         let judged = Judged {
-            wakeups: self.wakeups,
+            reports: self.reports,
             later_than_limit: self.later_than_limit,
             worst: self.worst,
         };
-        let median_late = 2 * self.later_than_limit > self.wakeups;
-        let median_calm = 2 * self.later_than_half <= self.wakeups;
+        let median_late = 2 * self.later_than_limit > self.reports;
+        let median_calm = 2 * self.later_than_half <= self.reports;
         self.window_started = Some(now);
-        self.wakeups = 0;
+        self.reports = 0;
         self.later_than_limit = 0;
         self.later_than_half = 0;
         self.worst = Duration::ZERO;
@@ -128,7 +135,7 @@ mod tests {
         let mut change = None;
         let mut now = at;
         for i in 0..=100 {
-            if let Some(c) = rule.on_wakeup(now, lateness(i)) {
+            if let Some(c) = rule.on_report(now, lateness(i)) {
                 assert!(change.is_none(), "one change per window");
                 change = Some(c);
             }
@@ -170,7 +177,7 @@ mod tests {
             panic!("expected overloaded, got {change:?}");
         };
         assert_eq!(judged.worst, Duration::from_millis(12));
-        assert!(2 * judged.later_than_limit > judged.wakeups, "{judged:?}");
+        assert!(2 * judged.later_than_limit > judged.reports, "{judged:?}");
         assert!(rule.is_overloaded());
 
         // Between half the limit and the limit: not late enough to close, not calm enough to
@@ -188,11 +195,11 @@ mod tests {
     fn a_probe_starved_for_a_whole_window_reports_it_at_once() {
         let mut rule = OverloadRule::new(LIMIT);
         let start = Instant::now();
-        assert_eq!(rule.on_wakeup(start, Duration::ZERO), None);
-        assert_eq!(rule.on_wakeup(start + PROBE_EVERY, Duration::ZERO), None);
+        assert_eq!(rule.on_report(start, Duration::ZERO), None);
+        assert_eq!(rule.on_report(start + PROBE_EVERY, Duration::ZERO), None);
         // The next wake-up comes 3 s late: the runtime ran nothing else's timers either.
         let late = Duration::from_secs(3);
-        let change = rule.on_wakeup(start + 2 * PROBE_EVERY + late, late);
+        let change = rule.on_report(start + 2 * PROBE_EVERY + late, late);
         // Two on time and one late: the median is on time, but the stall closed the window
         // and the next wake-ups say whether it goes on.
         assert_eq!(change, None);
@@ -200,7 +207,7 @@ mod tests {
         let mut changes = Vec::new();
         for _ in 0..3 {
             now += late + PROBE_EVERY;
-            changes.extend(rule.on_wakeup(now, late));
+            changes.extend(rule.on_report(now, late));
         }
         assert!(matches!(changes[..], [Change::Overloaded(_)]), "{changes:?}");
     }

@@ -20,7 +20,7 @@ use crate::store::{CallAdmission, CallUpdate, Store, StoreError};
 
 use std::sync::atomic::Ordering;
 
-use super::admission::{Admission, Place};
+use super::admission::{Admission, Overload, Place};
 use super::answer::{AfterStream, Answer, Connect, Destination};
 use super::attach::AgentConnections;
 use super::callback_fields::{self, BadField, MAX_CALL_SECS, MAX_RECORDING_SECS};
@@ -184,11 +184,15 @@ impl Reception {
                 Fallback::draining()
             }
             Refusal::AtCapacity => {
-                if self.admission.is_overloaded() {
+                if let Some(overload) = self.admission.overload() {
                     self.metrics.error(ErrorKind::Overloaded);
+                    let why = match overload {
+                        Overload::SchedulerLate => "its scheduler runs late",
+                        Overload::DatabaseSlow => "its database answers slowly",
+                    };
                     tracing::warn!(
                         call_sid = %call.call_sid,
-                        "the server is overloaded (its scheduler runs late); the line's fallback takes this call"
+                        "the server is overloaded ({why}); the line's fallback takes this call"
                     );
                 } else {
                     self.metrics.error(ErrorKind::AtCapacity);

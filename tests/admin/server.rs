@@ -34,6 +34,7 @@ impl Running {
         .unwrap();
         // Calls on a machine running many tests at once: see `call.overload_lateness_ms`.
         config.call.overload_lateness_ms = 0;
+        config.call.overload_database_ms = 0;
         let server = Server::start(listener, App::new(config, store.store())).unwrap();
         Running {
             server,

@@ -84,6 +84,7 @@ impl TestApi {
         // A few calls on a machine running many tests at once: the overload check would turn
         // them away whenever the machine is busy (its own tests switch it back on).
         config.call.overload_lateness_ms = 0;
+        config.call.overload_database_ms = 0;
         adjust(&mut config);
         let operator = Keys::new(store.store())
             .issue(None, "tests")

@@ -59,6 +59,7 @@ async fn after_a_kill_with_calls_up_a_restart_closes_every_call_with_its_minutes
             .env("RUST_LOG", "info")
             // Calls on a machine running many tests at once: see `call.overload_lateness_ms`.
             .env("SWITCHBOARD_OVERLOAD_LATENESS_MS", "0")
+            .env("SWITCHBOARD_OVERLOAD_DATABASE_MS", "0")
             .env("NO_COLOR", "1")
             .stdin(Stdio::null())
             .stdout(log.try_clone().unwrap())

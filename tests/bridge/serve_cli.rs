@@ -25,6 +25,7 @@ fn serve(dir: &Path, database: &Path, extra: &[&str]) -> Command {
         .env("PATH", std::env::var_os("PATH").unwrap_or_default())
         // Calls on a machine running many tests at once: see `call.overload_lateness_ms`.
         .env("SWITCHBOARD_OVERLOAD_LATENESS_MS", "0")
+        .env("SWITCHBOARD_OVERLOAD_DATABASE_MS", "0")
         .arg("serve")
         .arg("--config")
         .arg(&config)

@@ -203,6 +203,7 @@ async fn start(mode: SimMode, format: crate::audio::AudioFormat, listen: &str) -
     // One call at a time, on whatever else the machine is doing: the overload check, which
     // guards a server full of calls, would only turn the demo's caller away on a busy machine.
     config.call.overload_lateness_ms = 0;
+    config.call.overload_database_ms = 0;
     let server = Server::start(listener, App::new(config, store.clone()))?;
     let api_key = Keys::new(store.clone())
         .issue(Some(&business.account_id), "demo")
