@@ -1,5 +1,6 @@
 //! Whether new calls are taken: closed while the server drains, full when it has all the
-//! calls it may take or is overloaded (`overload`: its scheduler runs late). A call is admitted for the time its voice webhook is answered, so that
+//! calls it may take, or overloaded (`overload`: its scheduler runs late or its database
+//! answers slowly). A call is admitted for the time its voice webhook is answered, so that
 //! a drain, once it has closed admission, can wait for the answers already under way: each
 //! may still issue a stream token, whose stream the drain then waits for too. A call about to
 //! be connected holds a place ([`Place`]) until its stream token is out, so a burst of
@@ -9,6 +10,7 @@ use std::sync::atomic::{AtomicBool, AtomicUsize, Ordering::Relaxed, Ordering::Se
 
 use tokio::sync::Notify;
 
+use super::overload::Overload;
 use super::route::Intake;
 
 /// The calls a server holds when a new one asks to be answered.
@@ -48,19 +50,29 @@ pub struct Admission {
     database_slow: AtomicBool,
 }
 
-/// What makes the server too busy for one more call (`telephony::overload`).
-#[derive(Debug, Clone, Copy, PartialEq, Eq)]
-pub enum Overload {
-    /// Its scheduler runs late.
-    SchedulerLate,
-    /// Its database answers slowly.
-    DatabaseSlow,
-}
-
 /// A place under the call limit, held by a call being connected until its stream token is
 /// issued (from then on the token counts it).
 #[derive(Debug)]
 pub struct Place<'a>(&'a Admission);
+
+/// Why [`Admission::take_place`] found no place: the reason is the one read when it refused,
+/// so the refusal is counted and logged under the cause that made it.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum NoPlace {
+    /// Every call the server may take is taken.
+    Full,
+    /// The server is overloaded for this cause.
+    Overloaded(Overload),
+}
+
+impl From<NoPlace> for Intake {
+    fn from(no_place: NoPlace) -> Intake {
+        match no_place {
+            NoPlace::Full => Intake::Full,
+            NoPlace::Overloaded(cause) => Intake::Overloaded(cause),
+        }
+    }
+}
 
 /// A call admitted, until its answer is given (dropped).
 #[derive(Debug)]
@@ -117,13 +129,17 @@ impl Admission {
     /// a call refused never held one. A call moves from a place to an issued token (and from a
     /// token to a stream) by counting itself in the next before leaving the last; `held` is
     /// read after the places, so a call moving meanwhile is counted once or twice, never not.
-    pub fn take_place(&self, max_calls: usize, held: impl Fn() -> (usize, usize)) -> Option<Place<'_>> {
-        if self.is_overloaded() {
-            return None;
+    pub fn take_place(
+        &self,
+        max_calls: usize,
+        held: impl Fn() -> (usize, usize),
+    ) -> Result<Place<'_>, NoPlace> {
+        if let Some(cause) = self.overload() {
+            return Err(NoPlace::Overloaded(cause));
         }
         if max_calls == 0 {
             self.placed.fetch_add(1, SeqCst);
-            return Some(Place(self));
+            return Ok(Place(self));
         }
         loop {
             let placed = self.placed.load(SeqCst);
@@ -134,14 +150,14 @@ impl Admission {
                 placed,
             };
             if intake(false, load, max_calls) == Intake::Full {
-                return None;
+                return Err(NoPlace::Full);
             }
             if self
                 .placed
                 .compare_exchange(placed, placed + 1, SeqCst, SeqCst)
                 .is_ok()
             {
-                return Some(Place(self));
+                return Ok(Place(self));
             }
         }
     }
@@ -204,11 +220,15 @@ mod tests {
     fn the_last_place_goes_to_one_call_and_comes_back_when_it_is_dropped() {
         let admission = Admission::default();
         let first = admission.take_place(2, || (1, 0)).expect("one place left");
-        assert!(admission.take_place(2, || (1, 0)).is_none(), "taken by the first");
+        assert_eq!(
+            admission.take_place(2, || (1, 0)).unwrap_err(),
+            NoPlace::Full,
+            "taken by the first"
+        );
         drop(first);
-        assert!(admission.take_place(2, || (1, 0)).is_some());
+        assert!(admission.take_place(2, || (1, 0)).is_ok());
         assert!(
-            admission.take_place(0, || (usize::MAX / 2, 0)).is_some(),
+            admission.take_place(0, || (usize::MAX / 2, 0)).is_ok(),
             "0 is no limit"
         );
     }
@@ -216,11 +236,19 @@ mod tests {
     #[test]
     fn an_overloaded_server_has_no_place_whatever_its_limit_and_has_again_once_it_recovers() {
         let admission = Admission::default();
+        let late = Err(NoPlace::Overloaded(Overload::SchedulerLate));
+        let slow = Err(NoPlace::Overloaded(Overload::DatabaseSlow));
         admission.set_overloaded(Overload::SchedulerLate, true);
-        assert!(admission.take_place(10, || (0, 0)).is_none());
-        assert!(
-            admission.take_place(0, || (0, 0)).is_none(),
+        assert_eq!(admission.take_place(10, || (0, 0)).map(drop), late);
+        assert_eq!(
+            admission.take_place(0, || (0, 0)).map(drop),
+            late,
             "not even without a limit"
+        );
+        assert_eq!(
+            admission.take_place(1, || (5, 0)).map(drop),
+            late,
+            "overload is the reason even when the server is also full"
         );
         admission.set_overloaded(Overload::DatabaseSlow, true);
         admission.set_overloaded(Overload::SchedulerLate, false);
@@ -229,11 +257,11 @@ mod tests {
             Some(Overload::DatabaseSlow),
             "either cause holds it"
         );
-        assert!(admission.take_place(10, || (0, 0)).is_none());
+        assert_eq!(admission.take_place(10, || (0, 0)).map(drop), slow);
         admission.set_overloaded(Overload::DatabaseSlow, false);
         assert_eq!(admission.overload(), None);
-        assert!(admission.take_place(10, || (0, 0)).is_some());
-        assert!(admission.take_place(0, || (0, 0)).is_some());
+        assert!(admission.take_place(10, || (0, 0)).is_ok());
+        assert!(admission.take_place(0, || (0, 0)).is_ok());
     }
 
     #[test]
@@ -245,7 +273,7 @@ mod tests {
                 scope.spawn(|| {
                     let mut held = Vec::new();
                     for _ in 0..100 {
-                        if let Some(place) = admission.take_place(50, || (0, 0)) {
+                        if let Ok(place) = admission.take_place(50, || (0, 0)) {
                             taken.fetch_add(1, SeqCst);
                             held.push(place);
                         }

@@ -57,7 +57,7 @@ pub mod tokens;
 pub mod transcript;
 pub mod transfer;
 
-pub use admission::{Admission, Admitted, Overload};
+pub use admission::{Admission, Admitted};
 pub use answer::{AfterStream, Answer, Connect, Destination, Handover, MenuAnswer, MenuPrompt, Whisper};
 pub use attach::{AgentConnections, Attacher};
 pub use call_end::{AfterCall, AfterCallListeners, RecordedCall};
@@ -67,6 +67,7 @@ pub use fallback::{Fallback, Then};
 pub use metrics::{CallRefusal, ConnectionRefusal, ErrorKind, Metrics};
 pub use minute_pool::MinutePools;
 pub use observers::{LiveEvent, LiveFeed, LogLines, Observers};
+pub use overload::Overload;
 pub use reception::{CallStatus, Reception};
 pub use recorder::CallRecorder;
 pub use route::InboundCall;

@@ -31,6 +31,15 @@ pub const DATABASE_PROBE_EVERY: Duration = Duration::from_millis(100);
 /// How long a stretch of reports each judgement covers.
 pub const WINDOW: Duration = Duration::from_secs(1);
 
+/// What makes the server too busy for one more call.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum Overload {
+    /// Its scheduler runs late.
+    SchedulerLate,
+    /// Its database answers slowly.
+    DatabaseSlow,
+}
+
 /// A change of the server's state, with the window that decided it.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
 pub enum Change {

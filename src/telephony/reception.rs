@@ -20,7 +20,7 @@ use crate::store::{CallAdmission, CallUpdate, Store, StoreError};
 
 use std::sync::atomic::Ordering;
 
-use super::admission::{Admission, Overload, Place};
+use super::admission::{Admission, NoPlace, Place};
 use super::answer::{AfterStream, Answer, Connect, Destination};
 use super::attach::AgentConnections;
 use super::callback_fields::{self, BadField, MAX_CALL_SECS, MAX_RECORDING_SECS};
@@ -29,6 +29,7 @@ use super::fallback::{self, Fallback};
 use super::initiation::look_up_and_build;
 use super::metrics::{ErrorKind, Metrics};
 use super::minute_pool::MinutePools;
+use super::overload::Overload;
 use super::recorder::CallRecorder;
 use super::route::{self, InboundCall, Intake, Lookup, MinutesLeft, Refusal, Route};
 use super::tokens::StreamTokens;
@@ -103,12 +104,12 @@ impl Reception {
         let lookup = if minutes.is_err() { Lookup::Failed } else { lookup };
         // Held until the stream token is issued: from then on the token counts this call.
         let place = match (&admitted, lookup) {
-            (Some(_), Lookup::Found(_)) => self.take_place(now),
+            (Some(_), Lookup::Found(_)) => Some(self.take_place(now)),
             _ => None,
         };
-        let intake = match (&admitted, &place, lookup) {
-            (None, _, _) => Intake::Draining,
-            (Some(_), None, Lookup::Found(_)) => Intake::Full,
+        let intake = match (&admitted, &place) {
+            (None, _) => Intake::Draining,
+            (Some(_), Some(Err(no_place))) => Intake::from(*no_place),
             _ => Intake::Open,
         };
         let line = match route::route(intake, lookup, now, minutes.unwrap_or(MinutesLeft::Unlimited)) {
@@ -162,7 +163,7 @@ impl Reception {
     /// A place for one more call beside those being connected, those answered whose streams
     /// are on their way, and those streaming (read in that order: see
     /// [`Admission::take_place`]).
-    fn take_place(&self, now: Timestamp) -> Option<Place<'_>> {
+    fn take_place(&self, now: Timestamp) -> Result<Place<'_>, NoPlace> {
         self.admission.take_place(self.call_config.max_calls, || {
             let answered = self.tokens.outstanding(now).calls;
             let streaming = self.metrics.calls.active_calls.load(Ordering::Acquire);
@@ -184,30 +185,25 @@ impl Reception {
                 Fallback::draining()
             }
             Refusal::AtCapacity => {
-                if let Some(overload) = self.admission.overload() {
-                    self.metrics.error(ErrorKind::Overloaded);
-                    let why = match overload {
-                        Overload::SchedulerLate => "its scheduler runs late",
-                        Overload::DatabaseSlow => "its database answers slowly",
-                    };
-                    tracing::warn!(
-                        call_sid = %call.call_sid,
-                        "the server is overloaded ({why}); the line's fallback takes this call"
-                    );
-                } else {
-                    self.metrics.error(ErrorKind::AtCapacity);
-                    tracing::warn!(
-                        call_sid = %call.call_sid,
-                        max_calls = self.call_config.max_calls,
-                        "every call this server may take is taken; the line's fallback takes this one"
-                    );
-                }
-                match lookup {
-                    Lookup::Found(line) => Fallback::at_capacity(&line.agent, &self.call_config),
-                    Lookup::NotFound | Lookup::Held | Lookup::Failed => {
-                        Fallback::for_agent(None, &self.call_config)
-                    }
-                }
+                self.metrics.error(ErrorKind::AtCapacity);
+                tracing::warn!(
+                    call_sid = %call.call_sid,
+                    max_calls = self.call_config.max_calls,
+                    "every call this server may take is taken; the line's fallback takes this one"
+                );
+                self.fallback_when_busy(lookup)
+            }
+            Refusal::Overloaded(cause) => {
+                self.metrics.error(ErrorKind::Overloaded);
+                let why = match cause {
+                    Overload::SchedulerLate => "its scheduler runs late",
+                    Overload::DatabaseSlow => "its database answers slowly",
+                };
+                tracing::warn!(
+                    call_sid = %call.call_sid,
+                    "the server is overloaded ({why}); the line's fallback takes this call"
+                );
+                self.fallback_when_busy(lookup)
             }
             Refusal::NotInService => {
                 self.metrics.error(ErrorKind::UnknownNumber);
@@ -226,6 +222,14 @@ impl Reception {
                 }
                 Fallback::unavailable(&self.call_config)
             }
+        }
+    }
+
+    /// What a caller hears when the server has no room for the call: the line's fallback.
+    fn fallback_when_busy(&self, lookup: Lookup<'_>) -> Fallback {
+        match lookup {
+            Lookup::Found(line) => Fallback::at_capacity(&line.agent, &self.call_config),
+            Lookup::NotFound | Lookup::Held | Lookup::Failed => Fallback::for_agent(None, &self.call_config),
         }
     }
 

@@ -9,6 +9,7 @@ use jiff::Timestamp;
 use crate::hours::AfterHours;
 
 use super::directory::Line;
+use super::overload::Overload;
 
 /// A call Twilio asks us to answer.
 #[derive(Debug, Clone, PartialEq, Eq)]
@@ -37,6 +38,8 @@ pub enum Intake {
     Open,
     /// Every call it may take is taken.
     Full,
+    /// It is too busy for one more call, for this cause.
+    Overloaded(Overload),
     /// It is draining: no new calls.
     Draining,
 }
@@ -98,6 +101,8 @@ pub enum Refusal {
     Draining,
     /// The server has as many calls as it may take; the line's fallback takes this one.
     AtCapacity,
+    /// The server is too busy for one more call; the line's fallback takes this one.
+    Overloaded(Overload),
     /// The number reaches no agent.
     NotInService,
     /// The number was given up by its agent and is held: it is no longer in service.
@@ -122,7 +127,8 @@ pub enum TurnAway {
 /// Routes a call arriving at `now`: a draining server takes no new call; otherwise the
 /// number's line takes it, unless its agent is switched off or closed at `now` (its
 /// after-hours behavior takes it), its account has no minute left, or the server is full
-/// (the line's fallback takes it). A number not in service is said to be so whatever the load.
+/// or overloaded (the line's fallback takes it). A number not in service is said to be so
+/// whatever the load.
 pub fn route(intake: Intake, lookup: Lookup<'_>, now: Timestamp, minutes: MinutesLeft) -> Route<'_> {
     let line = match (intake, lookup) {
         (Intake::Draining, _) => return Route::Refuse(Refusal::Draining),
@@ -137,6 +143,7 @@ pub fn route(intake: Intake, lookup: Lookup<'_>, now: Timestamp, minutes: Minute
         () if !line.hours.is_open(now) => Route::TurnAway(line, TurnAway::AfterHours(after_hours)),
         () if !minutes.has_a_minute() => Route::TurnAway(line, TurnAway::OutOfMinutes),
         () if intake == Intake::Full => Route::Refuse(Refusal::AtCapacity),
+        () if let Intake::Overloaded(cause) = intake => Route::Refuse(Refusal::Overloaded(cause)),
         () => Route::Connect(line),
     }
 }
@@ -212,6 +219,33 @@ mod tests {
         assert_eq!(
             route(Intake::Full, Lookup::Found(&line), noon(), ANY),
             Route::Refuse(Refusal::AtCapacity)
+        );
+    }
+
+    #[test]
+    fn an_overloaded_server_hands_a_known_lines_call_to_its_fallback_saying_why() {
+        let line = line();
+        for cause in [Overload::SchedulerLate, Overload::DatabaseSlow] {
+            assert_eq!(
+                route(Intake::Overloaded(cause), Lookup::Found(&line), noon(), ANY),
+                Route::Refuse(Refusal::Overloaded(cause))
+            );
+            assert_eq!(
+                route(Intake::Overloaded(cause), Lookup::NotFound, noon(), ANY),
+                Route::Refuse(Refusal::NotInService),
+                "a number not in service is said to be so whatever the load"
+            );
+        }
+        let closed = line_open("Europe/Berlin", &[], AfterHours::Voicemail);
+        assert_eq!(
+            route(
+                Intake::Overloaded(Overload::SchedulerLate),
+                Lookup::Found(&closed),
+                noon(),
+                ANY
+            ),
+            Route::TurnAway(&closed, TurnAway::AfterHours(AfterHours::Voicemail)),
+            "a closed line's after-hours behavior takes the call, as when the server is full"
         );
     }
 
