@@ -18,6 +18,7 @@ pub mod resample;
 pub mod transcode;
 pub mod ulaw;
 pub mod wav;
+mod whole_factor;
 
 #[cfg(test)]
 mod alloc_count;

@@ -1,6 +1,9 @@
 //! Streaming mono resampling between Twilio's 8 kHz and an agent's PCM rate.
 //!
-//! Wraps rubato's FFT resampler with both chunk sizes fixed at 20 ms (160 samples at 8 kHz,
+//! Where one rate is a whole multiple of the other (16, 24 and 48 kHz) a polyphase FIR
+//! filter does it ([`super::whole_factor`]: one shared table of coefficients, 2.5 ms of delay).
+//! For the other rates (22.05 and 44.1 kHz) this wraps rubato's FFT resampler with both chunk
+//! sizes fixed at 20 ms (160 samples at 8 kHz,
 //! 320 at 16 kHz, 441 at 22.05 kHz, 882 at 44.1 kHz, …). That variant keeps the full telephone
 //! band: a 3.4 kHz tone passes at 0 dB while 5 and 7 kHz come out about 145 dB down (in f32,
 //! before rounding to 16 bits) on the way to 8 kHz. The lower-latency `new_custom` variants
@@ -9,7 +12,8 @@
 //! Network messages carry arbitrary amounts of audio, so input goes through a FIFO and only
 //! whole chunks are resampled; all buffers are sized once in [`StreamResampler::new`].
 //!
-//! Timing: the filter's delay (half an FFT block, 10 ms) is dropped from the start of the
+//! Timing: the filter's delay (2.5 ms for a whole factor, half an FFT block, 10 ms, for the
+//! others) is dropped from the start of the
 //! output, so output sample `n` lines up with input time `n / output_rate` and a whole turn
 //! comes out exactly as long as it went in (after [`StreamResampler::flush`]). Dropping the
 //! leading filter delay does not lower latency: audio still leaves one chunk plus the delay
@@ -19,11 +23,12 @@ use rubato::audioadapter_buffers::direct::InterleavedSlice;
 use rubato::{Fft, FixedSync, Resampler};
 
 use super::format::FRAME_MS;
+use super::whole_factor::WholeFactor;
 use super::{AudioError, ulaw};
 
 /// A mono resampler for one direction of one call.
 pub struct StreamResampler {
-    inner: Fft<f32>,
+    inner: Engine,
     input_rate: u32,
     output_rate: u32,
     /// Input waiting for a whole chunk; only `pending[..pending_len]` is live.
@@ -44,6 +49,32 @@ impl StreamResampler {
     pub fn new(input_rate: u32, output_rate: u32) -> Result<Self, AudioError> {
         let chunk_in = chunk_len(input_rate)?;
         let chunk_out = chunk_len(output_rate)?;
+        let inner = match WholeFactor::new(input_rate, output_rate, chunk_in) {
+            Some(filter) => Engine::WholeFactor(filter),
+            None => Engine::Fft(Box::new(Self::fft(input_rate, output_rate, chunk_in, chunk_out)?)),
+        };
+        let warmup = inner.output_delay();
+        Ok(StreamResampler {
+            inner,
+            input_rate,
+            output_rate,
+            pending: vec![0.0; chunk_in],
+            pending_len: 0,
+            resampled: vec![0.0; chunk_out],
+            converted: vec![0; chunk_out],
+            warmup_left: warmup,
+            samples_in: 0,
+            samples_out: 0,
+        })
+    }
+
+    /// rubato's FFT resampler with one 20 ms chunk a block on each side.
+    fn fft(
+        input_rate: u32,
+        output_rate: u32,
+        chunk_in: usize,
+        chunk_out: usize,
+    ) -> Result<Fft<f32>, AudioError> {
         let inner = Fft::<f32>::new(
             input_rate as usize,
             output_rate as usize,
@@ -61,19 +92,7 @@ impl StreamResampler {
         if inner.input_frames_next() != chunk_in || inner.output_frames_next() != chunk_out {
             return Err(AudioError::UnsupportedRate(input_rate.max(output_rate)));
         }
-        let warmup = inner.output_delay();
-        Ok(StreamResampler {
-            inner,
-            input_rate,
-            output_rate,
-            pending: vec![0.0; chunk_in],
-            pending_len: 0,
-            resampled: vec![0.0; chunk_out],
-            converted: vec![0; chunk_out],
-            warmup_left: warmup,
-            samples_in: 0,
-            samples_out: 0,
-        })
+        Ok(inner)
     }
 
     pub fn input_rate(&self) -> u32 {
@@ -162,15 +181,8 @@ impl StreamResampler {
 
     /// Resamples the full `pending` chunk and emits at most `limit` samples of its output.
     fn resample_chunk(&mut self, limit: u64, emit: &mut impl FnMut(&[i16])) {
-        let chunk_in = self.pending.len();
         let chunk_out = self.resampled.len();
-        let input = InterleavedSlice::new(&self.pending[..], 1, chunk_in)
-            .expect("a slice of one chunk fits one chunk");
-        let mut output = InterleavedSlice::new_mut(&mut self.resampled[..], 1, chunk_out)
-            .expect("a slice of one chunk fits one chunk");
-        self.inner
-            .process_into_buffer(&input, &mut output, None)
-            .expect("buffers are sized from the resampler's own chunk sizes");
+        self.inner.process(&self.pending, &mut self.resampled);
         self.pending_len = 0;
 
         let skip = self.warmup_left.min(chunk_out);
@@ -184,6 +196,46 @@ impl StreamResampler {
         self.samples_out += keep as u64;
         if keep > 0 {
             emit(&self.converted[..keep]);
+        }
+    }
+}
+
+/// What resamples the chunks: a filter for a whole factor, else rubato's FFT resampler (boxed:
+/// it is far larger).
+enum Engine {
+    WholeFactor(WholeFactor),
+    Fft(Box<Fft<f32>>),
+}
+
+impl Engine {
+    /// The filter's delay in output samples.
+    fn output_delay(&self) -> usize {
+        match self {
+            Engine::WholeFactor(filter) => filter.output_delay(),
+            Engine::Fft(fft) => fft.output_delay(),
+        }
+    }
+
+    fn reset(&mut self) {
+        match self {
+            Engine::WholeFactor(filter) => filter.reset(),
+            Engine::Fft(fft) => fft.reset(),
+        }
+    }
+
+    /// Resamples one whole chunk into one whole output chunk.
+    fn process(&mut self, chunk: &[f32], out: &mut [f32]) {
+        match self {
+            Engine::WholeFactor(filter) => filter.process(chunk, out),
+            Engine::Fft(fft) => {
+                let input = InterleavedSlice::new(chunk, 1, chunk.len())
+                    .expect("a slice of one chunk fits one chunk");
+                let len = out.len();
+                let mut output =
+                    InterleavedSlice::new_mut(out, 1, len).expect("a slice of one chunk fits one chunk");
+                fft.process_into_buffer(&input, &mut output, None)
+                    .expect("buffers are sized from the resampler's own chunk sizes");
+            }
         }
     }
 }
@@ -290,8 +342,10 @@ mod tests {
                 (rate as usize / 50, 160),
                 "{rate}"
             );
-            // Half an FFT block: 10 ms of filter delay.
-            assert_eq!(down.filter_delay(), 80);
+            // A whole factor's filter: 2.5 ms of delay; else half an FFT block, 10 ms.
+            let delay = if rate % 8000 == 0 { 20 } else { 80 };
+            assert_eq!(down.filter_delay(), delay, "{rate}");
+            assert_eq!(up.filter_delay(), delay * rate as usize / 8000, "{rate}");
         }
     }
 

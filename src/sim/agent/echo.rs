@@ -115,9 +115,10 @@ mod tests {
     fn converted_chunks_wait_for_whole_frames() {
         let mut echo = Echo::new(AudioFormat::Ulaw8000, AudioFormat::Pcm { rate: 16000 }).unwrap();
         assert_eq!(echo.answer_now(&b64(&[0xFF; 80])).unwrap(), None);
-        // The first chunk out lacks the resampler's 10 ms warm-up; later ones are whole.
+        // The first chunk out lacks the resampler's 2.5 ms warm-up (40 samples at 16 kHz);
+        // later ones are whole.
         let answer = echo.answer_now(&b64(&[0xFF; 80])).unwrap().unwrap();
-        assert_eq!(audio_of(&answer), (vec![0; 320], 1));
+        assert_eq!(audio_of(&answer), (vec![0; 560], 1));
         let answer = echo.answer_now(&b64(&[0xFF; 160])).unwrap().unwrap();
         assert_eq!(audio_of(&answer), (vec![0; 640], 2));
     }
