@@ -124,7 +124,7 @@ mod tests {
             for frame in caller.chunks(160) {
                 transcoder.caller_to_agent(frame, &mut to_agent);
             }
-            // At most one chunk held back and the 10 ms filter warm-up missing.
+            // At most one chunk held back and the filter's warm-up (2.5 or 10 ms) missing.
             let expected = caller.len() * input.bytes_per_second() as usize / 8000;
             assert!(to_agent.len() <= expected, "{input}");
             assert!(
