@@ -93,10 +93,7 @@ where
 
 /// Opens or closes the admission for `cause` as `change` says, with its log line.
 fn apply(change: Option<Change>, cause: Overload, limit: Duration, admission: &Admission) {
-    let what = match cause {
-        Overload::SchedulerLate => "its scheduler ran late",
-        Overload::DatabaseSlow => "its database answered slowly",
-    };
+    let what = cause.symptom();
     match change {
         Some(Change::Overloaded(judged)) => {
             admission.set_overloaded(cause, true);
@@ -105,7 +102,7 @@ fn apply(change: Option<Change>, cause: Overload, limit: Duration, admission: &A
                 reports = judged.reports,
                 worst_ms = judged.worst.as_millis() as u64,
                 limit_ms = limit.as_millis() as u64,
-                "the server is overloaded: {what} for most of the last second; new calls are turned away until it catches up"
+                "the server is overloaded: {what}, for most of the last second; new calls are turned away until it catches up"
             );
         }
         Some(Change::Recovered(judged)) => {
@@ -113,7 +110,7 @@ fn apply(change: Option<Change>, cause: Overload, limit: Duration, admission: &A
             tracing::info!(
                 reports = judged.reports,
                 worst_ms = judged.worst.as_millis() as u64,
-                "the server caught up ({what} before); new calls are taken again"
+                "the server caught up (it was overloaded: {what}); new calls are taken again"
             );
         }
         None => {}

@@ -3,21 +3,20 @@
 //! Where one rate is a whole multiple of the other (16, 24 and 48 kHz) a polyphase FIR
 //! filter does it ([`super::whole_factor`]: one shared table of coefficients, 2.5 ms of delay).
 //! For the other rates (22.05 and 44.1 kHz) this wraps rubato's FFT resampler with both chunk
-//! sizes fixed at 20 ms (160 samples at 8 kHz,
-//! 320 at 16 kHz, 441 at 22.05 kHz, 882 at 44.1 kHz, …). That variant keeps the full telephone
-//! band: a 3.4 kHz tone passes at 0 dB while 5 and 7 kHz come out about 145 dB down (in f32,
-//! before rounding to 16 bits) on the way to 8 kHz. The lower-latency `new_custom` variants
-//! with smaller FFTs cut 3.4 kHz by 10 dB or more and are not used. See rubato's `synchro.rs` (`Fft::new_custom`, `FixedSync::Both`).
+//! sizes fixed at 20 ms (160 samples at 8 kHz, 441 at 22.05 kHz, 882 at 44.1 kHz). That
+//! variant keeps the full telephone band: a 3.4 kHz tone passes at 0 dB while 5 and 7 kHz
+//! come out about 145 dB down (in f32, before rounding to 16 bits) on the way to 8 kHz. The
+//! lower-latency `new_custom` variants with smaller FFTs cut 3.4 kHz by 10 dB or more and are
+//! not used. See rubato's `synchro.rs` (`Fft::new_custom`, `FixedSync::Both`).
 //!
 //! Network messages carry arbitrary amounts of audio, so input goes through a FIFO and only
 //! whole chunks are resampled; all buffers are sized once in [`StreamResampler::new`].
 //!
-//! Timing: the filter's delay (2.5 ms for a whole factor, half an FFT block, 10 ms, for the
-//! others) is dropped from the start of the
-//! output, so output sample `n` lines up with input time `n / output_rate` and a whole turn
-//! comes out exactly as long as it went in (after [`StreamResampler::flush`]). Dropping the
-//! leading filter delay does not lower latency: audio still leaves one chunk plus the delay
-//! after it arrives.
+//! Timing: the filter's delay (2.5 ms for a whole factor; half an FFT block, 10 ms, for the
+//! others) is dropped from the start of the output, so output sample `n` lines up with input
+//! time `n / output_rate` and a whole turn comes out exactly as long as it went in (after
+//! [`StreamResampler::flush`]). Dropping the leading filter delay does not lower latency:
+//! audio still leaves one chunk plus the delay after it arrives.
 
 use rubato::audioadapter_buffers::direct::InterleavedSlice;
 use rubato::{Fft, FixedSync, Resampler};

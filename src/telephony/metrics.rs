@@ -27,8 +27,8 @@ pub enum ErrorKind {
     /// A call that came when the server had all the calls it may take (`[call] max_calls`):
     /// its line's fallback took it.
     AtCapacity,
-    /// A call that came while the server was overloaded (its scheduler running late, see
-    /// `telephony::overload`): its line's fallback took it.
+    /// A call that came while the server was overloaded (its scheduler running late or its
+    /// database answering slowly, see `telephony::overload`): its line's fallback took it.
     Overloaded,
 }
 

@@ -40,6 +40,16 @@ pub enum Overload {
     DatabaseSlow,
 }
 
+impl Overload {
+    /// What is wrong, for log lines: "its scheduler runs late", "its database answers slowly".
+    pub fn symptom(self) -> &'static str {
+        match self {
+            Overload::SchedulerLate => "its scheduler runs late",
+            Overload::DatabaseSlow => "its database answers slowly",
+        }
+    }
+}
+
 /// A change of the server's state, with the window that decided it.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
 pub enum Change {

@@ -29,7 +29,6 @@ use super::fallback::{self, Fallback};
 use super::initiation::look_up_and_build;
 use super::metrics::{ErrorKind, Metrics};
 use super::minute_pool::MinutePools;
-use super::overload::Overload;
 use super::recorder::CallRecorder;
 use super::route::{self, InboundCall, Intake, Lookup, MinutesLeft, Refusal, Route};
 use super::tokens::StreamTokens;
@@ -195,13 +194,10 @@ impl Reception {
             }
             Refusal::Overloaded(cause) => {
                 self.metrics.error(ErrorKind::Overloaded);
-                let why = match cause {
-                    Overload::SchedulerLate => "its scheduler runs late",
-                    Overload::DatabaseSlow => "its database answers slowly",
-                };
                 tracing::warn!(
                     call_sid = %call.call_sid,
-                    "the server is overloaded ({why}); the line's fallback takes this call"
+                    "the server is overloaded ({}); the line's fallback takes this call",
+                    cause.symptom()
                 );
                 self.fallback_when_busy(lookup)
             }
