@@ -7,8 +7,9 @@
 #
 # A trial passes when every call streamed to the end (none refused, failed or dropped), no
 # frame was lost (`frames.lost`), `echo_rtt.p99_us` is at most P99_MS, and the report does not
-# set `harness_behind`: when the load generator fell behind or the machine had no idle core,
-# the round trips measure the harness as much as the bridge, so such a trial is a failure.
+# set `harness_behind`: when the load generator fell behind, the machine had no idle core or
+# the hypervisor took more than 5 % of a core, the round trips measure the harness (or the
+# host) as much as the bridge, so such a trial is a failure: the capacity found errs low.
 # LOW is taken to pass and HIGH to fail; neither is run. The capacity is the largest count
 # that passed; the search stops when it is known to within STEP calls, after MAX_TRIALS
 # trials, or when the next trial would end past BUDGET seconds (estimated at the default

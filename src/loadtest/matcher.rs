@@ -191,8 +191,12 @@ impl EchoMatcher {
             return None;
         };
         if self.counts.sent - u64::from(seq) > RING as u64 {
-            if self.first_echoed.is_some_and(|first| seq < first) {
-                self.returned_before_first += 1;
+            // Too old to time or to check for a duplicate, but back: it draws the call's
+            // phases like any frame that came back, or the losses by phase would count it
+            // as lost while `lost` does not.
+            self.mark_phase(seq);
+            if self.highest_returned.is_none_or(|highest| seq > highest) {
+                self.highest_returned = Some(seq);
             }
             self.counts.late += 1;
             return None;
@@ -204,11 +208,7 @@ impl EchoMatcher {
             return None;
         }
         self.returned[slot / 64] |= bit;
-        match self.first_echoed {
-            None => self.first_echoed = Some(seq),
-            Some(first) if seq < first => self.returned_before_first += 1,
-            Some(_) => {}
-        }
+        self.mark_phase(seq);
         match self.highest_returned {
             Some(highest) if seq < highest => self.counts.out_of_order += 1,
             _ => self.highest_returned = Some(seq),
@@ -221,6 +221,15 @@ impl EchoMatcher {
             sent_us,
             rtt_us: now_us.saturating_sub(sent_us),
         })
+    }
+
+    /// Frame `seq` came back: the first to, or one numbered before the first.
+    fn mark_phase(&mut self, seq: u32) {
+        match self.first_echoed {
+            None => self.first_echoed = Some(seq),
+            Some(first) if seq < first => self.returned_before_first += 1,
+            Some(_) => {}
+        }
     }
 
     fn by_order(&mut self, now_us: u64, timed: &mut impl FnMut(RoundTrip)) {
@@ -269,11 +278,19 @@ impl EchoMatcher {
                 self.counts.lost = missing / FRAME_BYTES as u64;
             }
             Some(Matching::Tag) => {
-                self.counts.lost = self.counts.sent.saturating_sub(self.returned());
+                let lost = self.counts.sent.saturating_sub(self.returned());
                 let first = self.first_echoed.map_or(self.counts.sent, u64::from);
-                self.counts.lost_before_first_echo = first.saturating_sub(self.returned_before_first);
-                let after_last = self.highest_returned.map_or(0, |last| u64::from(last) + 1);
-                self.counts.lost_at_hang_up = self.counts.sent.saturating_sub(after_last);
+                let before_first = first.saturating_sub(self.returned_before_first);
+                // Nothing back: all of it was lost before a first echo, none at the end.
+                let after_last = self
+                    .highest_returned
+                    .map_or(0, |last| self.counts.sent.saturating_sub(u64::from(last) + 1));
+                // The phases split `lost`. They can only overlap it when a late frame came
+                // back twice: too old for the ring, its repeat cannot be told from it, so
+                // `lost` counts both as back.
+                self.counts.lost = lost;
+                self.counts.lost_before_first_echo = before_first.min(lost);
+                self.counts.lost_at_hang_up = after_last.min(lost - self.counts.lost_before_first_echo);
             }
             None => {
                 self.counts.lost = self.counts.sent;
@@ -317,11 +334,17 @@ mod tests {
         assert_eq!(c.lost, 6);
         assert_eq!((c.lost_before_first_echo, c.lost_at_hang_up), (2, 3));
 
-        let mut silent = EchoMatcher::new(None);
-        silent.sent(0);
-        silent.sent(20_000);
-        let (_, c) = silent.finish(|_| {});
-        assert_eq!((c.lost, c.lost_before_first_echo, c.lost_at_hang_up), (2, 2, 0));
+        for forced in [None, Some(Matching::Tag)] {
+            let mut silent = EchoMatcher::new(forced);
+            silent.sent(0);
+            silent.sent(20_000);
+            let (_, c) = silent.finish(|_| {});
+            assert_eq!(
+                (c.lost, c.lost_before_first_echo, c.lost_at_hang_up),
+                (2, 2, 0),
+                "{forced:?}"
+            );
+        }
     }
 
     #[test]
@@ -368,6 +391,77 @@ mod tests {
         receive(&mut m, &frame(1), 10_000, |_| panic!("too old to time"));
         let (_, c) = m.finish(|_| {});
         assert_eq!((c.late, c.duplicated, c.lost), (1, 0, RING as u64 + 2));
+        // Frame 0 before it, every frame after it at the end.
+        assert_eq!(
+            (c.lost_before_first_echo, c.lost_at_hang_up),
+            (1, RING as u64 + 1)
+        );
+    }
+
+    proptest::proptest! {
+        #![proptest_config(proptest::test_runner::Config::with_cases(1_000))]
+        /// Whatever comes back, and when (in the ring or late), each frame at most once: the
+        /// losses and their phases are exactly what the frames that came back say.
+        #[test]
+        fn losses_by_phase_are_what_came_back_says(
+            ahead in 0u64..1_500,
+            steps in proptest::collection::vec((0u8..3, 0u64..1_200), 0..300),
+        ) {
+            let mut m = EchoMatcher::new(Some(Matching::Tag));
+            // Frames out before anything comes back (a slow start), often more than the ring.
+            for _ in 0..ahead {
+                m.sent(0);
+            }
+            let mut back = std::collections::BTreeSet::new();
+            let mut first_back = None;
+            for (what, n) in steps {
+                if what == 0 || m.counts.sent == 0 {
+                    for _ in 0..=n % 64 {
+                        m.sent(0);
+                    }
+                } else {
+                    // A frame already sent, `n` frames old: in the ring or older than it.
+                    let seq = m.counts.sent - 1 - n.min(m.counts.sent - 1);
+                    if back.insert(seq) {
+                        first_back.get_or_insert(seq);
+                        receive(&mut m, &frame(seq as u32), 0, |_| {});
+                    }
+                }
+            }
+            let sent = m.counts.sent;
+            let (_, c) = m.finish(|_| {});
+            let lost = sent - back.len() as u64;
+            // Of the frames numbered below the first to come back, those that never did;
+            // every frame numbered above the highest back.
+            let before = first_back.map_or(sent, |first| first - back.range(..first).count() as u64);
+            let at_end = back.last().map_or(0, |last| sent - 1 - last);
+            proptest::prop_assert_eq!(
+                (c.lost, c.lost_before_first_echo, c.lost_at_hang_up),
+                (lost, before, at_end)
+            );
+        }
+    }
+
+    #[test]
+    fn late_frames_at_a_calls_start_are_not_lost_by_phase() {
+        // A stalled start: frames 0–5 come back only after the ring has moved past them,
+        // then 20 onwards in time; 6–19 never do.
+        let mut m = EchoMatcher::new(None);
+        let sent = RING as u64 + 10;
+        for i in 0..sent {
+            m.sent(i);
+        }
+        for seq in 0..6 {
+            receive(&mut m, &frame(seq), 10_000, |_| panic!("too old to time"));
+        }
+        for seq in 20..sent as u32 {
+            receive(&mut m, &frame(seq), 20_000, |_| {});
+        }
+        let (matching, c) = m.finish(|_| {});
+        assert_eq!(matching, Some(Matching::Tag));
+        assert_eq!((c.late, c.lost), (6, 14));
+        // All fourteen went missing during the call, none before its first echo or at its end.
+        assert_eq!((c.lost_before_first_echo, c.lost_at_hang_up), (0, 0));
     }
 
     #[test]

@@ -1,7 +1,8 @@
 //! A process's CPU time and resident memory from Linux's `/proc`, the whole machine's CPU
-//! time, which process listens on a local TCP port, and the bytes waiting unread in a
-//! process's TCP receive queues (proc(5): `/proc/<pid>/stat`, `/proc/<pid>/status`,
-//! `/proc/stat`, `/proc/net/tcp`, `/proc/<pid>/fd`).
+//! time and what machine it is, which process listens on a local TCP port, and the bytes
+//! waiting unread in a process's TCP receive queues (proc(5): `/proc/<pid>/stat`,
+//! `/proc/<pid>/status`, `/proc/stat`, `/proc/cpuinfo`, `/proc/sys/kernel/osrelease`,
+//! `/proc/net/tcp`, `/proc/<pid>/fd`).
 
 use std::io;
 use std::path::Path;
@@ -11,6 +12,9 @@ use std::path::Path;
 pub struct ProcReading {
     /// User plus system CPU time, in clock ticks.
     pub cpu_ticks: u64,
+    /// Of `cpu_ticks`, the system time: the kernel working on the process's behalf (its
+    /// socket calls, mostly).
+    pub kernel_ticks: u64,
     pub rss_kib: u64,
     pub threads: u64,
 }
@@ -21,10 +25,11 @@ pub fn read(pid: u32) -> io::Result<ProcReading> {
     let stat = std::fs::read_to_string(dir.join("stat"))?;
     let status = std::fs::read_to_string(dir.join("status"))?;
     let invalid = |what: &str| io::Error::new(io::ErrorKind::InvalidData, format!("/proc/{pid}/{what}"));
-    let (cpu_ticks, threads) = parse_stat(&stat).ok_or_else(|| invalid("stat"))?;
+    let (cpu_ticks, kernel_ticks, threads) = parse_stat(&stat).ok_or_else(|| invalid("stat"))?;
     let rss_kib = parse_status_rss_kib(&status).ok_or_else(|| invalid("status"))?;
     Ok(ProcReading {
         cpu_ticks,
+        kernel_ticks,
         rss_kib,
         threads,
     })
@@ -83,14 +88,48 @@ pub fn clock_ticks_per_second() -> u64 {
     if ticks > 0 { ticks as u64 } else { 100 }
 }
 
-/// `utime + stime` and the thread count from the text of `/proc/<pid>/stat`. The command
-/// name (field 2) may hold spaces and parentheses, so fields are counted from its last `)`.
-fn parse_stat(text: &str) -> Option<(u64, u64)> {
+/// `utime + stime`, `stime` and the thread count from the text of `/proc/<pid>/stat`. The
+/// command name (field 2) may hold spaces and parentheses, so fields are counted from its
+/// last `)`.
+fn parse_stat(text: &str) -> Option<(u64, u64, u64)> {
     let after_name = &text[text.rfind(')')? + 1..];
     let fields: Vec<&str> = after_name.split_whitespace().collect();
     // Field 3 (state) is fields[0]; utime is field 14, stime 15, num_threads 20.
     let field = |n: usize| fields.get(n - 3)?.parse::<u64>().ok();
-    Some((field(14)? + field(15)?, field(20)?))
+    let (user, system) = (field(14)?, field(15)?);
+    Some((user + system, system, field(20)?))
+}
+
+/// What machine the figures come from: the same work costs very different CPU time on
+/// different processors and kernels, so a report names both.
+#[derive(Debug, Clone, Default, PartialEq, Eq)]
+pub struct MachineIdentity {
+    /// The processor's name, as `/proc/cpuinfo` gives it (`model name`; `None` where the
+    /// kernel gives none, as on most ARM machines).
+    pub cpu_model: Option<String>,
+    /// The running kernel's release (`uname -r`).
+    pub kernel: Option<String>,
+}
+
+/// Reads this machine's identity. Whatever cannot be read is `None`: the report goes on.
+pub fn machine_identity() -> MachineIdentity {
+    let read = |path: &str| std::fs::read_to_string(path).ok();
+    MachineIdentity {
+        cpu_model: read("/proc/cpuinfo").and_then(|text| parse_cpu_model(&text)),
+        kernel: read("/proc/sys/kernel/osrelease")
+            .map(|text| text.trim().to_owned())
+            .filter(|release| !release.is_empty()),
+    }
+}
+
+/// The first `model name` of `/proc/cpuinfo`, with runs of spaces made one.
+fn parse_cpu_model(text: &str) -> Option<String> {
+    let line = text
+        .lines()
+        .find(|l| l.split(':').next().is_some_and(|key| key.trim() == "model name"))?;
+    let (_, value) = line.split_once(':')?;
+    let model = value.split_whitespace().collect::<Vec<_>>().join(" ");
+    (!model.is_empty()).then_some(model)
 }
 
 /// `VmRSS` in KiB from the text of `/proc/<pid>/status`.
@@ -226,7 +265,7 @@ mod tests {
     fn stat_fields_count_from_the_last_parenthesis() {
         let stat = "4242 (my (odd) proc) S 1 4242 4242 0 -1 4194560 300 0 0 0 123 45 0 0 20 0 7 0 \
                     1000 2000000 500 18446744073709551615";
-        assert_eq!(parse_stat(stat), Some((168, 7)));
+        assert_eq!(parse_stat(stat), Some((168, 45, 7)));
         assert_eq!(parse_stat("garbage"), None);
     }
 
@@ -244,6 +283,23 @@ mod tests {
         );
         assert_eq!(parse_machine_cpu("intr 1\n"), None);
         assert!(machine_cpu().unwrap().total > 0);
+    }
+
+    #[test]
+    fn the_cpu_model_is_the_first_model_name_with_its_spaces_tidied() {
+        let cpuinfo = "processor\t: 0\nvendor_id\t: GenuineIntel\nmodel\t\t: 143\n\
+                       model name\t: Intel(R) Xeon(R)   Processor @ 2.1GHz \nflags\t: fpu\n\n\
+                       processor\t: 1\nmodel name\t: Other\n";
+        assert_eq!(
+            parse_cpu_model(cpuinfo).as_deref(),
+            Some("Intel(R) Xeon(R) Processor @ 2.1GHz")
+        );
+        // `model` alone is a number, not the name; ARM kernels give neither.
+        assert_eq!(parse_cpu_model("processor\t: 0\nmodel\t\t: 143\n"), None);
+        assert_eq!(parse_cpu_model("model name\t:   \n"), None);
+        assert_eq!(parse_cpu_model(""), None);
+        let here = machine_identity();
+        assert!(here.kernel.is_some_and(|k| !k.is_empty() && !k.contains('\n')));
     }
 
     #[test]

@@ -292,6 +292,10 @@ pub struct ProcessUsage {
     /// CPU time in the steady window per caller frame sent (each one crosses a bridge
     /// twice: in, and back as the echo).
     pub cpu_us_per_frame: Option<f64>,
+    /// Of `cpu_us_per_frame`, the part the kernel spent on the process's behalf (system
+    /// time: its socket calls and wake-ups, mostly); the rest is the process's own code.
+    #[serde(default)]
+    pub cpu_kernel_us_per_frame: Option<f64>,
     /// Before the first call.
     pub rss_baseline_kib: u64,
     pub rss_peak_kib: u64,
@@ -311,9 +315,16 @@ pub struct ProcessUsage {
 }
 
 /// The machine during the steady window. Percentages are of one core.
-#[derive(Debug, Clone, Copy, PartialEq, Serialize, Deserialize)]
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
 pub struct MachineUsage {
     pub cpus: usize,
+    /// The processor (`/proc/cpuinfo`'s `model name`) and the kernel release: the same work
+    /// takes very different CPU time on different ones, so figures are compared only
+    /// between reports that name the same.
+    #[serde(default)]
+    pub cpu_model: Option<String>,
+    #[serde(default)]
+    pub kernel: Option<String>,
     pub busy_percent_steady: Option<f64>,
     /// Busy time none of the watched processes accounts for.
     pub others_percent_steady: Option<f64>,
@@ -438,6 +449,8 @@ pub(crate) mod tests {
             load_generator: None,
             machine: Some(MachineUsage {
                 cpus: 2,
+                cpu_model: Some("AMD EPYC".into()),
+                kernel: Some("6.18.44".into()),
                 busy_percent_steady: Some(150.5),
                 others_percent_steady: Some(3.25),
                 steal_percent_steady: Some(0.0),
@@ -490,6 +503,18 @@ pub(crate) mod tests {
         assert_eq!(value["interruptions"]["to_clear"]["count"], 2);
         assert!(value["server"].is_null());
         assert!(!back.all_calls_connected());
+    }
+
+    #[test]
+    fn a_report_from_before_the_machine_was_named_still_reads() {
+        let mut value: serde_json::Value =
+            serde_json::from_str(&sample_report(&Totals::default()).to_json()).unwrap();
+        let machine = value["machine"].as_object_mut().unwrap();
+        assert_eq!(machine.remove("cpu_model"), Some("AMD EPYC".into()));
+        assert_eq!(machine.remove("kernel"), Some("6.18.44".into()));
+        let back = LoadReport::from_json(&value.to_string()).unwrap();
+        let machine = back.machine.unwrap();
+        assert_eq!((machine.cpus, machine.cpu_model, machine.kernel), (2, None, None));
     }
 
     #[test]

@@ -183,7 +183,7 @@ pub async fn run(config: LoadTestConfig) -> Result<LoadReport, LoadTestError> {
             watched.push(usage);
         }
     }
-    let machine = sampler::machine_usage(&samples.machine, window, &watched);
+    let machine = sampler::machine_usage(&samples.machine, procfs::machine_identity(), window, &watched);
     let seconds = |us: u64| us as f64 / 1e6;
     let send_lag = LatencySummary::of(&totals.send_lag);
     let harness_warnings = harness_check::reasons(send_lag.as_ref(), machine.as_ref());

@@ -14,7 +14,7 @@ use tokio::sync::oneshot;
 use tokio::task::JoinHandle;
 
 use super::live::Live;
-use super::procfs::{self, MachineCpu, ProcReading};
+use super::procfs::{self, MachineCpu, MachineIdentity, ProcReading};
 use super::report::{MachineUsage, ProcessUsage, ReceiveQueueWait, UsagePoint, round3};
 
 /// One sample of one process.
@@ -199,6 +199,7 @@ pub fn usage(series: &Series, window: Option<Window>, ticks_per_second: u64) -> 
         cpu_percent_steady: None,
         cpu_percent_max: timeline.iter().map(|p| p.cpu_percent).fold(0.0, f64::max),
         cpu_us_per_frame: None,
+        cpu_kernel_us_per_frame: None,
         rss_baseline_kib: first.proc.rss_kib,
         rss_peak_kib: readings.iter().map(|r| r.proc.rss_kib).max().unwrap_or(0),
         rss_end_kib: last.proc.rss_kib,
@@ -223,8 +224,9 @@ pub fn usage(series: &Series, window: Option<Window>, ticks_per_second: u64) -> 
         usage.cpu_percent_steady = cpu_percent(a, b);
         let frames = b.frames_sent.saturating_sub(a.frames_sent);
         if frames > 0 {
-            let cpu_us = (b.proc.cpu_ticks - a.proc.cpu_ticks) as f64 * tick_us;
-            usage.cpu_us_per_frame = Some(round3(cpu_us / frames as f64));
+            let per_frame = |ticks: u64| Some(round3(ticks as f64 * tick_us / frames as f64));
+            usage.cpu_us_per_frame = per_frame(b.proc.cpu_ticks - a.proc.cpu_ticks);
+            usage.cpu_kernel_us_per_frame = per_frame(b.proc.kernel_ticks - a.proc.kernel_ticks);
         }
         let mean = inside.iter().map(|r| r.proc.rss_kib as f64).sum::<f64>() / inside.len() as f64;
         usage.rss_steady_mean_kib = Some(mean.round() as u64);
@@ -243,12 +245,15 @@ pub fn usage(series: &Series, window: Option<Window>, ticks_per_second: u64) -> 
 /// without machine samples.
 pub fn machine_usage(
     machine: &[(u64, MachineCpu)],
+    identity: MachineIdentity,
     window: Option<Window>,
     watched: &[&ProcessUsage],
 ) -> Option<MachineUsage> {
     let cpus = machine.first()?.1.cpus;
     let mut usage = MachineUsage {
         cpus,
+        cpu_model: identity.cpu_model,
+        kernel: identity.kernel,
         busy_percent_steady: None,
         others_percent_steady: None,
         steal_percent_steady: None,
@@ -334,11 +339,13 @@ fn slope_per_minute(readings: &[&Reading]) -> Option<f64> {
 mod tests {
     use super::*;
 
+    /// A reading of a process that spends three fifths of its CPU time in the kernel.
     fn reading(at_s: u64, cpu_ticks: u64, rss_kib: u64, frames_sent: u64) -> Reading {
         Reading {
             at_us: at_s * 1_000_000,
             proc: ProcReading {
                 cpu_ticks,
+                kernel_ticks: cpu_ticks * 3 / 5,
                 rss_kib,
                 threads: 3,
             },
@@ -373,6 +380,8 @@ mod tests {
         assert_eq!(usage.cpu_percent_steady, Some(50.0));
         // 2 s of CPU for 20 000 frames.
         assert_eq!(usage.cpu_us_per_frame, Some(100.0));
+        // 1.2 s of it in the kernel.
+        assert_eq!(usage.cpu_kernel_us_per_frame, Some(60.0));
         assert_eq!(usage.rss_steady_mean_kib, Some(15_120));
         // Four seconds is too short a window for a figure per call.
         assert_eq!(usage.rss_per_call_bytes, None);
@@ -470,14 +479,23 @@ mod tests {
         };
         let process = usage(&series, Some(window), 100).unwrap();
         assert_eq!(process.cpu_percent_steady, Some(25.0));
-        let m = machine_usage(&machine, Some(window), &[&process]).unwrap();
+        let identity = MachineIdentity {
+            cpu_model: Some("Some CPU".into()),
+            kernel: Some("6.1.0".into()),
+        };
+        let m = machine_usage(&machine, identity.clone(), Some(window), &[&process]).unwrap();
+        assert_eq!(
+            (m.cpu_model.as_deref(), m.kernel.as_deref()),
+            (Some("Some CPU"), Some("6.1.0"))
+        );
         // Half of all ticks were busy: half of each of the two cores.
         assert_eq!(m.busy_percent_steady, Some(100.0));
         assert_eq!(m.others_percent_steady, Some(75.0));
         assert_eq!(m.steal_percent_steady, Some(2.0));
-        let unwindowed = machine_usage(&machine, None, &[]).unwrap();
+        let unwindowed = machine_usage(&machine, identity.clone(), None, &[]).unwrap();
         assert_eq!((unwindowed.cpus, unwindowed.busy_percent_steady), (2, None));
-        assert_eq!(machine_usage(&[], Some(window), &[]), None);
+        assert_eq!(unwindowed.cpu_model.as_deref(), Some("Some CPU"));
+        assert_eq!(machine_usage(&[], identity, Some(window), &[]), None);
     }
 
     #[test]

@@ -147,6 +147,14 @@ pub fn render(report: &LoadReport) -> String {
             m.steal_percent_steady.unwrap_or(0.0)
         );
     }
+    if let Some(m) = &report.machine {
+        let _ = writeln!(
+            out,
+            "machine         {}, Linux {}",
+            m.cpu_model.as_deref().unwrap_or("processor not named"),
+            m.kernel.as_deref().unwrap_or("release unknown")
+        );
+    }
     out
 }
 
@@ -222,7 +230,11 @@ fn process(out: &mut String, role: &str, u: &ProcessUsage) {
         u.pid,
         pct(u.cpu_percent_steady),
         u.cpu_percent_max,
-        u.cpu_us_per_frame.map_or("-".into(), |v| format!("{v:.1} µs")),
+        match (u.cpu_us_per_frame, u.cpu_kernel_us_per_frame) {
+            (Some(all), Some(kernel)) => format!("{all:.1} µs ({kernel:.1} µs of it in the kernel)"),
+            (Some(all), None) => format!("{all:.1} µs"),
+            (None, _) => "-".into(),
+        },
         u.rss_baseline_kib as f64 / 1024.0,
         u.rss_steady_mean_kib.unwrap_or(u.rss_peak_kib) as f64 / 1024.0,
         match (u.rss_per_call_bytes, &u.per_call_withheld) {
@@ -259,6 +271,24 @@ mod tests {
         let mut report = sample_report(&totals);
         report.phases.ramp_s = 0.0;
         report.phases.steady_s = 20.0;
+        report.agent = Some(ProcessUsage {
+            pid: 9,
+            cpu_seconds: 3.0,
+            cpu_percent_steady: Some(15.0),
+            cpu_percent_max: 16.0,
+            cpu_us_per_frame: Some(17.94),
+            cpu_kernel_us_per_frame: Some(9.06),
+            rss_baseline_kib: 10_240,
+            rss_peak_kib: 12_288,
+            rss_end_kib: 12_288,
+            rss_steady_mean_kib: Some(12_288),
+            rss_per_call_bytes: None,
+            per_call_withheld: None,
+            rss_slope_kib_per_minute: None,
+            threads_max: 2,
+            sampling_error: None,
+            timeline: Vec::new(),
+        });
         let text = render(&report);
         for expected in [
             "2 placed, 1 connected, 0 refused, 1 failed to connect",
@@ -270,7 +300,9 @@ mod tests {
             "interruption → clear in bridge",
             "frame read → written (excludes time queued in its sockets)",
             "server      CPU/RSS n/a",
+            "CPU 15 % steady (max 16 %), 17.9 µs (9.1 µs of it in the kernel) per frame",
             "150 % busy",
+            "machine         AMD EPYC, Linux 6.18.44",
             "caller frames queued unread in the bridge's sockets",
             "mean ≈ 300 µs (Little's law: 5070 bytes queued on average, sampled each second, at 16.9 MB/s)",
         ] {

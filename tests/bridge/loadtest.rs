@@ -118,8 +118,19 @@ async fn a_short_pass_through_run_gets_every_frame_back_and_every_interruption_c
     let server = report.server.as_ref().expect("the server's CPU and RSS");
     assert_eq!(server.pid, std::process::id());
     assert!(server.rss_baseline_kib > 0 && server.cpu_seconds > 0.0);
-    assert!(server.cpu_us_per_frame.is_some_and(|us| us > 0.0));
+    let all = server.cpu_us_per_frame.expect("CPU per frame");
+    assert!(all > 0.0);
+    assert!(
+        server
+            .cpu_kernel_us_per_frame
+            .is_some_and(|kernel| (0.0..=all).contains(&kernel))
+    );
     assert!(server.timeline.len() >= 4);
+    let machine = report.machine.as_ref().expect("the machine's figures");
+    assert!(
+        machine.kernel.as_deref().is_some_and(|k| !k.is_empty()),
+        "{machine:?}"
+    );
 
     let json: serde_json::Value = serde_json::from_str(&report.to_json()).unwrap();
     for field in [
