@@ -97,7 +97,7 @@ fn parse_stat(text: &str) -> Option<(u64, u64, u64)> {
     // Field 3 (state) is fields[0]; utime is field 14, stime 15, num_threads 20.
     let field = |n: usize| fields.get(n - 3)?.parse::<u64>().ok();
     let (user, system) = (field(14)?, field(15)?);
-    Some((user + system, system, field(20)?))
+    Some((user.saturating_add(system), system, field(20)?))
 }
 
 /// What machine the figures come from: the same work costs very different CPU time on
@@ -267,6 +267,11 @@ mod tests {
                     1000 2000000 500 18446744073709551615";
         assert_eq!(parse_stat(stat), Some((168, 45, 7)));
         assert_eq!(parse_stat("garbage"), None);
+        let huge = format!(
+            "1 (x) S{} 18446744073709551615 18446744073709551615 0 0 0 0 9",
+            " 0".repeat(10)
+        );
+        assert_eq!(parse_stat(&huge), Some((u64::MAX, u64::MAX, 9)));
     }
 
     #[test]
@@ -300,6 +305,36 @@ mod tests {
         assert_eq!(parse_cpu_model(""), None);
         let here = machine_identity();
         assert!(here.kernel.is_some_and(|k| !k.is_empty() && !k.contains('\n')));
+    }
+
+    proptest::proptest! {
+        /// Whatever `/proc/cpuinfo` holds, reading the model never panics, and a model read
+        /// is the value after the first `model name` key, its spaces tidied.
+        #[test]
+        fn any_cpuinfo_gives_a_tidy_model_or_none(
+            before in "[a-z \t:\n]{0,40}",
+            name in "[A-Za-z0-9()@. \t]{0,40}",
+            after in "[ -~\n]{0,80}",
+        ) {
+            let text = format!("{before}\nmodel name\t: {name}\n{after}");
+            let model = parse_cpu_model(&text);
+            // An earlier `model name` key in `before` would win; there is none without a `m`.
+            if !before.contains('m') {
+                let words: Vec<&str> = name.split_whitespace().collect();
+                proptest::prop_assert_eq!(model.clone(), (!words.is_empty()).then(|| words.join(" ")));
+            }
+            if let Some(model) = model {
+                proptest::prop_assert!(!model.is_empty() && !model.contains("  ") && model.trim() == model);
+            }
+        }
+
+        /// Any text as `/proc/<pid>/stat`: no panic, and what is read adds up.
+        #[test]
+        fn any_stat_text_reads_or_is_refused(text in "[ -~]{0,200}") {
+            if let Some((all, kernel, _threads)) = parse_stat(&text) {
+                proptest::prop_assert!(kernel <= all);
+            }
+        }
     }
 
     #[test]
